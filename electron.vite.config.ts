@@ -1,0 +1,28 @@
+import { resolve } from 'node:path';
+import { defineConfig } from 'electron-vite';
+import react from '@vitejs/plugin-react';
+import tailwindcss from '@tailwindcss/vite';
+
+export default defineConfig({
+  main: {
+    build: {
+      // index: the Electron main process; server: browser mode under plain Node.
+      rollupOptions: { input: { index: resolve('electron/main/index.ts'), server: resolve('electron/server/cli.ts') } },
+    },
+  },
+  preload: {
+    build: {
+      // A sandboxed preload must be one CommonJS file with its dependencies bundled in.
+      externalizeDeps: false,
+      rollupOptions: {
+        input: { index: resolve('electron/preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: 'renderer',
+    build: { rollupOptions: { input: resolve('renderer/index.html') } },
+    plugins: [react(), tailwindcss()],
+  },
+});

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+
+/**
+ * Tensors cross every boundary as a typed array plus its shape, never as JSON
+ * number lists: IPC's structured clone and the WebSocket wire format both carry
+ * the bytes as they are.
+ */
+const shapeSchema = z.array(z.int().nonnegative()).max(8);
+
+function elementCount(shape: readonly number[]): number {
+  return shape.reduce((n, d) => n * d, 1);
+}
+
+const lengthMatchesShape = (t: { shape: number[]; data: { length: number } }) =>
+  elementCount(t.shape) === t.data.length;
+const lengthMessage = { message: 'data length does not match the product of shape', path: ['data'] };
+
+export const Float32TensorSchema = z
+  .object({ dtype: z.literal('float32'), shape: shapeSchema, data: z.custom<Float32Array>((v) => v instanceof Float32Array, 'expected a Float32Array') })
+  .refine(lengthMatchesShape, lengthMessage);
+
+export const Uint8TensorSchema = z
+  .object({ dtype: z.literal('uint8'), shape: shapeSchema, data: z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected a Uint8Array') })
+  .refine(lengthMatchesShape, lengthMessage);
+
+export type Float32Tensor = z.infer<typeof Float32TensorSchema>;
+export type Uint8Tensor = z.infer<typeof Uint8TensorSchema>;
+
+export function float32Tensor(shape: number[], data?: Float32Array): Float32Tensor {
+  const size = elementCount(shape);
+  const values = data ?? new Float32Array(size);
+  if (values.length !== size) {
+    throw new Error(`tensor data has ${values.length} values; shape [${shape.join(', ')}] needs ${size}`);
+  }
+  return { dtype: 'float32', shape, data: values };
+}
+
+export { elementCount };

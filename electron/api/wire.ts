@@ -1,0 +1,85 @@
+/**
+ * Binary framing for the WebSocket transport, so tensors travel as raw bytes
+ * (IPC needs none of this: structured clone carries typed arrays natively).
+ *
+ * frame = u32 LE header length | header (UTF-8 JSON) | padding to 8 | blobs
+ * Each typed array in the message is replaced in the header by
+ * {"$bin": ["f32" | "u8", byteOffset, elementCount]}; every blob starts on an
+ * 8-byte boundary so the receiver can view it without copying.
+ */
+type BlobKind = 'f32' | 'u8';
+const BYTES: Record<BlobKind, number> = { f32: 4, u8: 1 };
+
+export class WireError extends Error {}
+
+const align8 = (n: number) => (n + 7) & ~7;
+
+export function encodeFrame(message: unknown): Uint8Array<ArrayBuffer> {
+  const blobs: Uint8Array[] = [];
+  let blobBytes = 0;
+  const header = JSON.stringify(message, (_key, value: unknown) => {
+    if (value instanceof Float32Array || value instanceof Uint8Array) {
+      const kind: BlobKind = value instanceof Float32Array ? 'f32' : 'u8';
+      const marker = { $bin: [kind, blobBytes, value.length] };
+      blobs.push(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+      blobBytes = align8(blobBytes + value.byteLength);
+      return marker;
+    }
+    return value;
+  });
+  const headerBytes = new TextEncoder().encode(header);
+  const blobStart = align8(4 + headerBytes.length);
+  const frame = new Uint8Array(blobStart + blobBytes);
+  new DataView(frame.buffer).setUint32(0, headerBytes.length, true);
+  frame.set(headerBytes, 4);
+  let offset = blobStart;
+  for (const blob of blobs) {
+    frame.set(blob, offset);
+    offset = blobStart + align8(offset - blobStart + blob.byteLength);
+  }
+  return frame;
+}
+
+export function decodeFrame(frame: ArrayBuffer | Uint8Array): unknown {
+  const bytes = frame instanceof Uint8Array ? frame : new Uint8Array(frame);
+  if (bytes.byteLength < 4) throw new WireError('frame is shorter than its 4-byte header length');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = view.getUint32(0, true);
+  if (4 + headerLength > bytes.byteLength) throw new WireError('frame header length exceeds the frame');
+  let header: string;
+  try {
+    header = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(4, 4 + headerLength));
+  } catch {
+    throw new WireError('frame header is not valid UTF-8');
+  }
+  const blobStart = align8(4 + headerLength);
+  // Views need aligned offsets into their own buffer; copy once if the socket's buffer is unaligned.
+  const aligned = (bytes.byteOffset + blobStart) % 8 === 0 ? bytes : bytes.slice();
+  const reviver = (_key: string, value: unknown) => (isBlobMarker(value) ? blobView(aligned, blobStart, value.$bin) : value);
+  try {
+    return JSON.parse(header, reviver);
+  } catch (error) {
+    if (error instanceof WireError) throw error;
+    throw new WireError(`frame header is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function isBlobMarker(value: unknown): value is { $bin: unknown[] } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.hasOwn(value, '$bin');
+}
+
+function blobView(bytes: Uint8Array, blobStart: number, marker: unknown[]): Float32Array | Uint8Array {
+  const [kind, offset, count] = marker;
+  if ((kind !== 'f32' && kind !== 'u8') || !Number.isSafeInteger(offset) || !Number.isSafeInteger(count)) {
+    throw new WireError('a binary marker must be ["f32" | "u8", offset, count]');
+  }
+  const start = blobStart + (offset as number);
+  const byteLength = (count as number) * BYTES[kind];
+  if ((offset as number) < 0 || (count as number) < 0 || (offset as number) % 8 !== 0 || start + byteLength > bytes.byteLength) {
+    throw new WireError('a binary marker points outside the frame');
+  }
+  const at = bytes.byteOffset + start;
+  return kind === 'f32'
+    ? new Float32Array(bytes.buffer, at, count as number)
+    : new Uint8Array(bytes.buffer, at, count as number);
+}

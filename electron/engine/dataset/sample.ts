@@ -1,0 +1,65 @@
+import { readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
+import { z } from 'zod';
+
+/**
+ * The dataset sample the explorer shows: a gzipped "LSDS" file of uint8
+ * images and labels (format in models/train/make_dataset_sample.py), plus a
+ * JSON sidecar with label names and the dataset's license notice.
+ */
+export interface DatasetSample {
+  name: string;
+  count: number;
+  channels: number;
+  height: number;
+  width: number;
+  labels: Uint8Array;
+  /** count × channels × height × width, image after image. */
+  pixels: Uint8Array;
+  labelNames: string[];
+  license: string;
+}
+
+const MAGIC = 'LSDS0001';
+const HEADER_BYTES = 8 + 4 * 4;
+
+const SidecarSchema = z.object({
+  name: z.string(),
+  labels: z.array(z.string()).min(1),
+  license: z.string(),
+  notice: z.string().optional(),
+});
+
+export class DatasetFormatError extends Error {}
+
+export function parseDatasetSample(gzipped: Uint8Array): Omit<DatasetSample, 'name' | 'labelNames' | 'license'> {
+  let bytes: Uint8Array;
+  try {
+    bytes = gunzipSync(gzipped);
+  } catch (error) {
+    throw new DatasetFormatError(`dataset sample is not gzip data: ${(error as Error).message}`);
+  }
+  if (bytes.length < HEADER_BYTES || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) {
+    throw new DatasetFormatError(`dataset sample does not start with ${MAGIC}`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const [count, channels, height, width] = [8, 12, 16, 20].map((at) => view.getUint32(at, true)) as [number, number, number, number];
+  const imageBytes = channels * height * width;
+  const expected = HEADER_BYTES + count + count * imageBytes;
+  if (bytes.length !== expected) {
+    throw new DatasetFormatError(`dataset sample holds ${bytes.length} bytes; ${count} images of ${channels}×${height}×${width} need ${expected}`);
+  }
+  const labels = bytes.subarray(HEADER_BYTES, HEADER_BYTES + count);
+  const pixels = bytes.subarray(HEADER_BYTES + count);
+  return { count, channels, height, width, labels, pixels };
+}
+
+export async function readDatasetSample(binaryPath: string, sidecarPath: string): Promise<DatasetSample> {
+  const sidecar = SidecarSchema.parse(JSON.parse(await readFile(sidecarPath, 'utf8')));
+  const data = parseDatasetSample(await readFile(binaryPath));
+  const maxLabel = data.labels.reduce((m, l) => Math.max(m, l), 0);
+  if (maxLabel >= sidecar.labels.length) {
+    throw new DatasetFormatError(`dataset label ${maxLabel} has no name (${sidecar.labels.length} label names)`);
+  }
+  return { ...data, name: sidecar.name, labelNames: sidecar.labels, license: sidecar.notice ?? sidecar.license };
+}

@@ -1,0 +1,84 @@
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { z } from 'zod';
+import type { ModelProblem, ModelSummary } from '../../api/contract';
+import { ManifestSchema, type Manifest } from './manifest';
+
+export interface RegisteredModel {
+  manifest: Manifest;
+  folder: string;
+  source: 'bundled' | 'user';
+}
+
+export interface ModelLibrary {
+  models: RegisteredModel[];
+  problems: ModelProblem[];
+}
+
+/**
+ * Reads every model folder under `root`. A bad manifest is reported with the
+ * field at fault and the rest of the library still loads.
+ */
+export async function loadModelFolders(root: string, source: RegisteredModel['source']): Promise<ModelLibrary> {
+  const library: ModelLibrary = { models: [], problems: [] };
+  let entries: string[];
+  try {
+    entries = (await readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  } catch (error) {
+    library.problems.push({ folder: root, message: `cannot read the models folder: ${(error as Error).message}` });
+    return library;
+  }
+  for (const name of entries) {
+    const folder = join(root, name);
+    if (!existsSync(join(folder, 'manifest.json'))) continue; // e.g. models/train
+    const result = await readManifest(folder);
+    if ('problem' in result) library.problems.push(result.problem);
+    else if (library.models.some((m) => m.manifest.id === result.manifest.id)) {
+      library.problems.push({ folder, field: 'id', message: `id "${result.manifest.id}" is already used by another model` });
+    } else library.models.push({ manifest: result.manifest, folder, source });
+  }
+  return library;
+}
+
+export async function readManifest(folder: string): Promise<{ manifest: Manifest } | { problem: ModelProblem }> {
+  const path = join(folder, 'manifest.json');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    return { problem: { folder, field: 'manifest.json', message: `manifest.json is not valid JSON: ${(error as Error).message}` } };
+  }
+  const parsed = ManifestSchema.safeParse(raw);
+  if (!parsed.success) return { problem: manifestProblem(folder, parsed.error) };
+  for (const [role, graph] of Object.entries(parsed.data.graphs)) {
+    if (!existsSync(join(folder, graph.file))) {
+      return { problem: { folder, field: `graphs.${role}.file`, message: `graph file ${graph.file} is missing` } };
+    }
+  }
+  return { manifest: parsed.data };
+}
+
+function manifestProblem(folder: string, error: z.ZodError): ModelProblem {
+  const issue = error.issues[0];
+  const field = issue?.path.map(String).join('.') || undefined;
+  return { folder, field, message: `${field ?? 'manifest'}: ${issue?.message ?? 'invalid'}` };
+}
+
+export function summarize(model: RegisteredModel, session?: { provider: string; loadMs: number }): ModelSummary {
+  const m = model.manifest;
+  return {
+    id: m.id,
+    name: m.name,
+    kind: m.kind,
+    description: m.description,
+    source: model.source,
+    image: m.image,
+    latent: m.latent ? { shape: m.latent.shape } : undefined,
+    graphs: m.graphs,
+    labels: m.labels,
+    metrics: m.metrics,
+    provider: session?.provider,
+    loadMs: session?.loadMs,
+  };
+}

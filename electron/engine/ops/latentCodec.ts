@@ -1,0 +1,65 @@
+import { ApiError } from '../../api/errors';
+import { float32Tensor, type Float32Tensor } from '../../api/tensor';
+import type { ModelHost } from '../models/host';
+import type { RegisteredModel } from '../models/registry';
+import { runGraph } from '../runtime/sessions';
+import { fromUnitRange, toUnitRange } from './imageRange';
+
+const DECODER_ROLE = { vae: 'decoder', autoencoder: 'decoder', gan: 'generator' } as const;
+const ENCODER_ROLE = { vae: 'encoder', autoencoder: 'encoder', gan: 'encoder' } as const;
+
+function roleFor(model: RegisteredModel, roles: Record<string, string>, what: string): string {
+  const role = roles[model.manifest.kind];
+  if (!role || !model.manifest.graphs[role]) {
+    throw new ApiError('bad-input', `model "${model.manifest.id}" (${model.manifest.kind}) cannot ${what}`, 'args.model');
+  }
+  return role;
+}
+
+const shapeText = (shape: readonly (number | string)[]) => `[${shape.join(', ')}]`;
+
+/** Decodes latent codes [batch, ...latent] to images in [0, 1], [batch, c, h, w]. */
+export async function decodeLatents(host: ModelHost, modelId: string, z: Float32Tensor): Promise<Float32Tensor> {
+  const model = host.model(modelId);
+  const role = roleFor(model, DECODER_ROLE, 'decode latent codes');
+  const latent = model.manifest.latent!.shape;
+  if (z.shape.length !== latent.length + 1 || latent.some((d, i) => z.shape[i + 1] !== d) || z.shape[0] === 0) {
+    throw new ApiError('bad-input', `model "${modelId}" expects latent codes of shape ${shapeText(['batch', ...latent])}; got ${shapeText(z.shape)}`, 'args.z.shape');
+  }
+  const graph = await host.graph(model, role);
+  const out = await runGraph(graph, { [graph.spec.inputs[0]!.name]: z });
+  const image = out[graph.spec.outputs[0]!.name]!;
+  return float32Tensor(image.shape, toUnitRange(image.data, model.manifest.image.range));
+}
+
+export interface EncodedImages {
+  mean: Float32Tensor;
+  logvar?: Float32Tensor;
+}
+
+/** Encodes images in [0, 1] to the model's latent posterior (mean and, for a VAE, log-variance). */
+export async function encodeImages(host: ModelHost, modelId: string, images: Float32Tensor): Promise<EncodedImages> {
+  const model = host.model(modelId);
+  const role = roleFor(model, ENCODER_ROLE, 'encode images');
+  const { channels, height, width, range } = model.manifest.image;
+  const [b, c, h, w] = images.shape;
+  if (images.shape.length !== 4 || c !== channels || h !== height || w !== width || b === 0) {
+    const expected = `${width}×${height} with ${channels === 1 ? '1 channel (grayscale)' : `${channels} channels`}`;
+    throw new ApiError('bad-input', `model "${modelId}" expects images ${shapeText(['batch', channels, height, width])} (${expected}); got ${shapeText(images.shape)}`, 'args.images.shape');
+  }
+  return encodeInRange(host, model, role, float32Tensor(images.shape, fromUnitRange(images.data, range)));
+}
+
+/** Runs the encoder on images already in the model's own range. */
+export async function encodeInRange(host: ModelHost, model: RegisteredModel, role: string, x: Float32Tensor): Promise<EncodedImages> {
+  const graph = await host.graph(model, role);
+  const out = await runGraph(graph, { [graph.spec.inputs[0]!.name]: x });
+  const [first, second] = graph.spec.outputs;
+  const mean = out['mean'] ?? out[first!.name]!;
+  const logvar = out['logvar'] ?? (model.manifest.kind === 'vae' && second ? out[second.name] : undefined);
+  return logvar ? { mean, logvar } : { mean };
+}
+
+export function encoderRole(model: RegisteredModel): string {
+  return roleFor(model, ENCODER_ROLE, 'encode images');
+}

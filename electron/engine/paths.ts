@@ -1,0 +1,32 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The folder holding package.json, models/ and resources/, found from wherever the code was built to. */
+export function findAppRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
+  let dir = from;
+  for (;;) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'models'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`cannot find the app folder (package.json and models/) above ${from}`);
+    dir = parent;
+  }
+}
+
+export interface AppPaths {
+  root: string;
+  models: string;
+  datasetBinary: string;
+  datasetSidecar: string;
+  renderer: string;
+}
+
+export function appPaths(root: string = findAppRoot()): AppPaths {
+  return {
+    root,
+    models: join(root, 'models'),
+    datasetBinary: join(root, 'resources', 'dataset', 'fashion-mnist-t10k.lsds.gz'),
+    datasetSidecar: join(root, 'resources', 'dataset', 'fashion-mnist.json'),
+    renderer: join(root, 'out', 'renderer'),
+  };
+}

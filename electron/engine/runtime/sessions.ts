@@ -1,0 +1,112 @@
+import { join } from 'node:path';
+import type { InferenceSession } from 'onnxruntime-node';
+import { ApiError } from '../../api/errors';
+import { float32Tensor, type Float32Tensor } from '../../api/tensor';
+import type { GraphSpecT } from '../models/manifest';
+import { ort } from './ort';
+import type { ProviderName } from './providers';
+
+export interface LoadedGraph {
+  session: InferenceSession;
+  spec: GraphSpecT;
+  provider: ProviderName;
+  loadMs: number;
+  /** Providers that failed before the one in use, with why. */
+  fallbacks: string[];
+}
+
+export interface SessionCacheOptions {
+  providers: ProviderName[];
+  intraOpNumThreads?: number;
+}
+
+/** One session per graph file: loaded once, checked against its manifest once, reused. */
+export class SessionCache {
+  private readonly loading = new Map<string, Promise<LoadedGraph>>();
+
+  constructor(private readonly options: SessionCacheOptions) {}
+
+  get(modelId: string, folder: string, role: string, spec: GraphSpecT): Promise<LoadedGraph> {
+    const key = `${modelId}/${role}`;
+    let graph = this.loading.get(key);
+    if (!graph) {
+      graph = this.load(modelId, join(folder, spec.file), role, spec);
+      graph.catch(() => this.loading.delete(key));
+      this.loading.set(key, graph);
+    }
+    return graph;
+  }
+
+  async release(modelId: string): Promise<void> {
+    for (const [key, graph] of [...this.loading.entries()]) {
+      if (!key.startsWith(`${modelId}/`)) continue;
+      this.loading.delete(key);
+      await (await graph.catch(() => undefined))?.session.release();
+    }
+  }
+
+  async releaseAll(): Promise<void> {
+    const graphs = [...this.loading.values()];
+    this.loading.clear();
+    await Promise.all(graphs.map(async (g) => (await g.catch(() => undefined))?.session.release()));
+  }
+
+  private async load(modelId: string, path: string, role: string, spec: GraphSpecT): Promise<LoadedGraph> {
+    const fallbacks: string[] = [];
+    for (const provider of this.options.providers) {
+      const started = performance.now();
+      try {
+        const session = await ort.InferenceSession.create(path, {
+          executionProviders: [provider],
+          intraOpNumThreads: this.options.intraOpNumThreads,
+          graphOptimizationLevel: 'all',
+        });
+        checkGraphMatchesSpec(session, spec, `${modelId} ${role}`);
+        return { session, spec, provider, loadMs: performance.now() - started, fallbacks };
+      } catch (error) {
+        if (error instanceof ApiError) throw error;
+        fallbacks.push(`${provider}: ${(error as Error).message.split('\n')[0]}`);
+      }
+    }
+    throw new ApiError('model-error', `could not load ${modelId} ${role} (${path}): ${fallbacks.join('; ')}`);
+  }
+}
+
+/** The manifest's declared inputs and outputs must be the graph's, name by name, with compatible shapes. */
+export function checkGraphMatchesSpec(session: InferenceSession, spec: GraphSpecT, label: string): void {
+  const compare = (side: 'inputs' | 'outputs', metadata: readonly InferenceSession.ValueMetadata[]) => {
+    for (const declared of spec[side]) {
+      const actual = metadata.find((m) => m.name === declared.name);
+      if (!actual) {
+        const names = metadata.map((m) => m.name).join(', ');
+        throw new ApiError('model-error', `${label}: manifest declares ${side.slice(0, -1)} "${declared.name}" but the graph has ${names}`, `graphs.${side}.${declared.name}`);
+      }
+      if (!actual.isTensor) continue;
+      const shape = actual.shape;
+      const fits =
+        shape.length === declared.shape.length &&
+        declared.shape.every((d, i) => typeof d === 'string' || typeof shape[i] === 'string' || shape[i] === d);
+      if (!fits) {
+        throw new ApiError(
+          'model-error',
+          `${label}: "${declared.name}" is [${shape.join(', ')}] in the graph but [${declared.shape.join(', ')}] in the manifest`,
+          `graphs.${side}.${declared.name}.shape`,
+        );
+      }
+    }
+  };
+  compare('inputs', session.inputMetadata);
+  compare('outputs', session.outputMetadata);
+}
+
+/** Runs a graph on float32 tensors and returns the named outputs as contract tensors. */
+export async function runGraph(graph: LoadedGraph, inputs: Record<string, Float32Tensor>): Promise<Record<string, Float32Tensor>> {
+  const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
+  for (const [name, t] of Object.entries(inputs)) feeds[name] = new ort.Tensor('float32', t.data, t.shape);
+  const results = await graph.session.run(feeds);
+  const out: Record<string, Float32Tensor> = {};
+  for (const [name, value] of Object.entries(results)) {
+    out[name] = float32Tensor([...value.dims], value.data as Float32Array);
+  }
+  return out;
+}

@@ -1,0 +1,36 @@
+import { app, session } from 'electron';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createEngine } from '../engine/engine';
+import { appPaths } from '../engine/paths';
+import { wireIpc } from './ipc';
+import { registerAppScheme, serveRenderer } from './protocol';
+import { createMainWindow } from './window';
+
+// Electron's security checklist: sandbox every renderer, refuse what the app never uses.
+app.enableSandbox();
+registerAppScheme();
+
+app.on('web-contents-created', (_event, contents) => {
+  contents.on('will-navigate', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+});
+
+async function start(): Promise<void> {
+  await app.whenReady();
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+  const paths = appPaths(app.getAppPath());
+  serveRenderer(paths.renderer);
+  const engine = await createEngine({ paths });
+  wireIpc(engine);
+  createMainWindow(join(fileURLToPath(new URL('.', import.meta.url)), '../preload/index.cjs'));
+  app.on('window-all-closed', () => {
+    void engine.dispose().finally(() => app.quit());
+  });
+}
+
+start().catch((error: Error) => {
+  console.error(`Latent Studio failed to start: ${error.message}`);
+  app.exit(1);
+});

@@ -1,0 +1,58 @@
+import { ipcMain, type IpcMainEvent, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { ApiError } from '../api/errors';
+import type { ServerMessage } from '../api/messages';
+import { Connection } from '../engine/connection';
+import type { Engine } from '../engine/engine';
+import { APP_ORIGIN } from './window';
+
+export const IPC_CALL = 'studio:call';
+export const IPC_CANCEL = 'studio:cancel';
+export const IPC_MESSAGE = 'studio:message';
+
+/** Only the app's own top frame, loaded from the app origin, may talk to the engine. */
+export function isTrustedSender(event: IpcMainEvent | IpcMainInvokeEvent): boolean {
+  const frame = event.senderFrame;
+  if (!frame || frame.parent !== null) return false;
+  try {
+    return new URL(frame.url).origin === APP_ORIGIN;
+  } catch {
+    return false;
+  }
+}
+
+/** Wires the contract to ipcMain: one Connection per renderer, named channels only. */
+export function wireIpc(engine: Engine): void {
+  const connections = new Map<number, Connection>();
+  const connectionFor = (contents: WebContents) => {
+    let connection = connections.get(contents.id);
+    if (!connection) {
+      connection = new Connection(engine, (message: ServerMessage) => {
+        if (!contents.isDestroyed()) contents.send(IPC_MESSAGE, message);
+      });
+      connections.set(contents.id, connection);
+      contents.once('destroyed', () => {
+        connection?.close();
+        connections.delete(contents.id);
+      });
+    }
+    return connection;
+  };
+
+  ipcMain.handle(IPC_CALL, async (event, raw: unknown): Promise<ServerMessage> => {
+    if (!isTrustedSender(event)) {
+      return { type: 'error', id: null, error: new ApiError('unauthorized', 'calls are accepted only from the app window').toJSON() };
+    }
+    const { id, name, args } = (raw ?? {}) as { id?: unknown; name?: unknown; args?: unknown };
+    if (!Number.isSafeInteger(id) || (id as number) < 0) {
+      return { type: 'error', id: null, error: new ApiError('bad-request', 'message.id: expected a non-negative integer', 'message.id').toJSON() };
+    }
+    if (typeof name !== 'string') {
+      return { type: 'error', id: id as number, error: new ApiError('bad-request', 'message.name: expected a call name', 'message.name').toJSON() };
+    }
+    return connectionFor(event.sender).call(id as number, name, args);
+  });
+
+  ipcMain.on(IPC_CANCEL, (event, id: unknown) => {
+    if (isTrustedSender(event) && Number.isSafeInteger(id)) connections.get(event.sender.id)?.cancel(id as number);
+  });
+}

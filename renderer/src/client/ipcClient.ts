@@ -1,0 +1,32 @@
+import type { CallName } from '../../../electron/api/contract';
+import type { PreloadBridge, StudioClient } from '../../../electron/api/client';
+import { ApiError } from '../../../electron/api/errors';
+import { PendingCalls } from './pending';
+
+/** Desktop app: the contract over the preload's named calls. */
+export function ipcClient(bridge: PreloadBridge): StudioClient {
+  const calls = new PendingCalls();
+  bridge.onProgress((id, progress) => calls.receive({ type: 'progress', id, progress }));
+  bridge.onEvent((name, payload) => calls.receive({ type: 'event', name, payload }));
+  return {
+    transport: 'ipc',
+    invoke(name, args, options) {
+      const { id, done } = calls.start(name as CallName, options?.onProgress as ((p: unknown) => void) | undefined);
+      const call = bridge.calls[name as CallName];
+      if (!call) calls.fail(id, new ApiError('unknown-call', `no call named "${name}"`));
+      else if (options?.signal?.aborted) calls.fail(id, new ApiError('cancelled', `${name} was cancelled`));
+      else {
+        options?.signal?.addEventListener('abort', () => {
+          bridge.cancel(id);
+          calls.fail(id, new ApiError('cancelled', `${name} was cancelled`));
+        }, { once: true });
+        call(id, args).then(
+          (reply) => calls.receive(reply),
+          (error: Error) => calls.fail(id, new ApiError('internal', error.message)),
+        );
+      }
+      return done as never;
+    },
+    subscribe: (name, handler) => calls.subscribe(name, handler as (payload: unknown) => void),
+  };
+}

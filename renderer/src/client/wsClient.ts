@@ -1,0 +1,41 @@
+import type { CallName } from '../../../electron/api/contract';
+import type { StudioClient } from '../../../electron/api/client';
+import { ApiError } from '../../../electron/api/errors';
+import { decodeFrame, encodeFrame } from '../../../electron/api/wire';
+import { PendingCalls } from './pending';
+
+/** Browser mode: the contract over a WebSocket to the local server, authorised by the launch token. */
+export async function connectWebSocket(url: string): Promise<StudioClient> {
+  const socket = new WebSocket(url);
+  socket.binaryType = 'arraybuffer';
+  const calls = new PendingCalls();
+  await new Promise<void>((resolve, reject) => {
+    socket.addEventListener('open', () => resolve(), { once: true });
+    socket.addEventListener('error', () => reject(new ApiError('unauthorized', 'could not connect to the Latent Studio server: is it running, and is the token in the address current?')), { once: true });
+  });
+  socket.addEventListener('message', (event) => {
+    try {
+      calls.receive(decodeFrame(event.data as ArrayBuffer));
+    } catch (error) {
+      console.error('Latent Studio: undecodable frame from the server', error);
+    }
+  });
+  socket.addEventListener('close', () => calls.failAll(new ApiError('internal', 'the connection to the Latent Studio server closed; restart it and reload this page')));
+
+  return {
+    transport: 'websocket',
+    invoke(name, args, options) {
+      const { id, done } = calls.start(name as CallName, options?.onProgress as ((p: unknown) => void) | undefined);
+      if (options?.signal?.aborted) calls.fail(id, new ApiError('cancelled', `${name} was cancelled`));
+      else {
+        options?.signal?.addEventListener('abort', () => {
+          socket.send(encodeFrame({ type: 'cancel', id }));
+          calls.fail(id, new ApiError('cancelled', `${name} was cancelled`));
+        }, { once: true });
+        socket.send(encodeFrame({ type: 'call', id, name, args }));
+      }
+      return done as never;
+    },
+    subscribe: (name, handler) => calls.subscribe(name, handler as (payload: unknown) => void),
+  };
+}

@@ -1,0 +1,51 @@
+import { create } from 'zustand';
+import type { CallResult, ModelProblem, ModelSummary } from '../../../electron/api/contract';
+import type { StudioClient } from '../../../electron/api/client';
+
+export const VIEWS = [
+  { id: 'explore', label: 'Explore', hint: 'The dataset in 3D latent space' },
+  { id: 'interpolate', label: 'Interpolate', hint: 'Walk between images' },
+  { id: 'edit', label: 'Edit', hint: 'Move an image along attribute directions' },
+  { id: 'invert', label: 'Invert', hint: 'Find the latent code of your own image' },
+  { id: 'diffuse', label: 'Diffuse', hint: 'Watch diffusion step by step' },
+  { id: 'models', label: 'Models', hint: 'The model library' },
+] as const;
+export type ViewId = (typeof VIEWS)[number]['id'];
+
+interface AppState {
+  client?: StudioClient;
+  info?: CallResult<'app.info'>;
+  models: ModelSummary[];
+  problems: ModelProblem[];
+  connectionError?: string;
+  view: ViewId;
+  setView(view: ViewId): void;
+  connected(client: StudioClient, info: CallResult<'app.info'>): void;
+  failed(message: string): void;
+  libraryChanged(library: { models: ModelSummary[]; problems: ModelProblem[] }): void;
+}
+
+const initialView = (): ViewId => {
+  const fromHash = window.location.hash.replace('#', '');
+  return VIEWS.some((v) => v.id === fromHash) ? (fromHash as ViewId) : 'explore';
+};
+
+export const useAppStore = create<AppState>((set) => ({
+  models: [],
+  problems: [],
+  view: initialView(),
+  setView: (view) => {
+    window.history.replaceState(null, '', `${window.location.pathname}${window.location.search}#${view}`);
+    set({ view });
+  },
+  connected: (client, info) => set({ client, info, models: info.models, problems: info.problems, connectionError: undefined }),
+  failed: (message) => set({ connectionError: message }),
+  libraryChanged: ({ models, problems }) => set({ models, problems }),
+}));
+
+/** The provider sessions actually run on, once a model has loaded; the preferred one until then. */
+export function providerInUse(state: Pick<AppState, 'models' | 'info'>): { name: string; confirmed: boolean } | undefined {
+  const loaded = state.models.find((m) => m.provider);
+  if (loaded?.provider) return { name: loaded.provider, confirmed: true };
+  return state.info ? { name: state.info.preferredProvider, confirmed: false } : undefined;
+}

@@ -1,0 +1,35 @@
+import { EmptyState } from '../components/EmptyState';
+import { useAppStore } from '../state/appStore';
+
+/** Views whose tools are still being built: each says what it will do and what works today. */
+function Planned({ title, what }: { title: string; what: string }) {
+  const setView = useAppStore((s) => s.setView);
+  return (
+    <EmptyState title={title}>
+      <p className="mb-4">{what}</p>
+      <p>
+        This view is still being built. Meanwhile, the{' '}
+        <button type="button" className="text-accent underline" onClick={() => setView('models')}>
+          Models
+        </button>{' '}
+        view lists the bundled models and decodes random samples from them.
+      </p>
+    </EmptyState>
+  );
+}
+
+export const ExploreView = () => (
+  <Planned title="Explore the latent space" what="See the 10,000 Fashion-MNIST test images as points in a model's latent space, projected to 3D; hover to see an image, click to pick it, and drag a live cursor that decodes as it moves." />
+);
+export const InterpolateView = () => (
+  <Planned title="Interpolate between images" what="Pick two or more images and walk between their latent codes (lerp or slerp) as a strip or an animation, exported as PNG or GIF." />
+);
+export const EditView = () => (
+  <Planned title="Edit along directions" what="Start from an image and move it along attribute directions, z + s·Δ with s from −4 to 4, on live sliders with undo." />
+);
+export const InvertView = () => (
+  <Planned title="Invert your own image" what="Drop an image and find the GAN latent code that reproduces it, watching the reconstruction converge, then edit it." />
+);
+export const DiffuseView = () => (
+  <Planned title="Watch diffusion step by step" what="Noise an image forward with q(xₜ|x₀) and denoise it back with DDPM or DDIM, scrubbing through every step." />
+);

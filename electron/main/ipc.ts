@@ -14,7 +14,9 @@ export function isTrustedSender(event: IpcMainEvent | IpcMainInvokeEvent): boole
   const frame = event.senderFrame;
   if (!frame || frame.parent !== null) return false;
   try {
-    return new URL(frame.url).origin === APP_ORIGIN;
+    // Node's URL gives custom schemes an opaque origin, so compare scheme and host.
+    const url = new URL(frame.url);
+    return `${url.protocol}//${url.host}` === APP_ORIGIN;
   } catch {
     return false;
   }

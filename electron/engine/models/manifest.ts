@@ -69,6 +69,8 @@ export const ManifestSchema = z
     diffusion: DiffusionSpec.optional(),
     training: z.record(z.string(), z.unknown()).optional(),
     metrics: z.record(z.string(), z.unknown()).default({}),
+    /** What each metric means and how it was computed. */
+    evaluation: z.record(z.string(), z.unknown()).optional(),
   })
   .strict()
   .superRefine((m, ctx) => {

@@ -61,7 +61,10 @@ export async function readManifest(folder: string): Promise<{ manifest: Manifest
 
 function manifestProblem(folder: string, error: z.ZodError): ModelProblem {
   const issue = error.issues[0];
-  const field = issue?.path.map(String).join('.') || undefined;
+  const path = issue?.path.map(String) ?? [];
+  // An unknown key is reported at the key itself, not at its parent.
+  if (issue?.code === 'unrecognized_keys') path.push(issue.keys[0]!);
+  const field = path.join('.') || undefined;
   return { folder, field, message: `${field ?? 'manifest'}: ${issue?.message ?? 'invalid'}` };
 }
 

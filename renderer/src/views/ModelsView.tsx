@@ -101,6 +101,26 @@ function ModelCard({ model }: { model: ModelSummary }) {
   );
 }
 
+function RuntimePanel() {
+  const info = useAppStore((s) => s.info);
+  if (!info) return null;
+  return (
+    <section className="mb-4 rounded-lg border border-line bg-panel p-4" aria-label="Runtime">
+      <h3 className="mb-2 text-sm font-medium">
+        Runtime: {info.runtime.library} {info.runtime.version}
+      </h3>
+      <ul className="text-sm" data-testid="providers">
+        {info.providers.map((p) => (
+          <li key={p.name} className={p.available ? 'text-ink' : 'text-muted'}>
+            <span className="inline-block w-12 font-mono uppercase">{p.name}</span>
+            {p.available ? (p.name === info.preferredProvider ? 'available, in use' : 'available') : p.reason}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 export function ModelsView() {
   const models = useAppStore((s) => s.models);
   const problems = useAppStore((s) => s.problems);
@@ -114,6 +134,7 @@ export function ModelsView() {
   return (
     <div className="h-full overflow-auto p-6">
       <h2 className="mb-4 text-lg font-medium">Model library</h2>
+      <RuntimePanel />
       {problems.length > 0 && (
         <section className="mb-4 rounded-lg border border-danger/40 bg-panel p-4" aria-label="Models that could not be loaded">
           <h3 className="mb-2 text-sm font-medium text-danger">Models that could not be loaded</h3>

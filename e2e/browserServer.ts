@@ -1,0 +1,28 @@
+import { spawn } from 'node:child_process';
+
+/**
+ * Starts the built browser-mode server on a free port, exactly as `npm start -- --browser`
+ * would, and hands its printed URL (with the per-launch token) to the tests.
+ */
+export default async function startServer(): Promise<() => Promise<void>> {
+  const server = spawn(process.execPath, ['out/main/server.js', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`browser-mode server did not start:\n${output}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = output.match(/open (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    server.stdout.on('data', onData);
+    server.stderr.on('data', onData);
+    server.on('exit', (code) => reject(new Error(`browser-mode server exited with ${code}:\n${output}`)));
+  });
+  process.env.STUDIO_URL = url;
+  return async () => {
+    server.kill('SIGTERM');
+  };
+}

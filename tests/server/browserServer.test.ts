@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { decodeFrame, encodeFrame } from '../../electron/api/wire';
+import type { Engine } from '../../electron/engine/engine';
+import { startBrowserServer, type BrowserServer } from '../../electron/server/server';
+import { paths, realEngine } from '../helpers/engine';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+
+let engine: Engine;
+let server: BrowserServer;
+const rendererDir = mkdtempSync(join(tmpdir(), 'renderer-'));
+writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Latent Studio</title>');
+
+beforeAll(async () => {
+  engine = await realEngine();
+  server = await startBrowserServer({ engine, rendererDir, port: 0 });
+});
+afterAll(async () => {
+  await server.close();
+  await engine.dispose();
+});
+
+const origin = () => `http://127.0.0.1:${server.port}`;
+
+function open(token: string | null, headers: Record<string, string> = { Origin: origin() }): Promise<WebSocket> {
+  const url = `ws://127.0.0.1:${server.port}/api${token === null ? '' : `?token=${token}`}`;
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, { headers });
+    socket.binaryType = 'arraybuffer';
+    socket.once('open', () => resolve(socket));
+    socket.once('unexpected-response', (_req, res) => reject(new Error(`refused: ${res.statusCode}`)));
+    socket.once('error', reject);
+  });
+}
+
+function nextMessage(socket: WebSocket): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => socket.once('message', (data) => resolve(decodeFrame(data as ArrayBuffer) as Record<string, unknown>)));
+}
+
+describe('browser-mode server', () => {
+  it('listens on loopback only and prints a URL with the token', () => {
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/?token=${server.token}`);
+    expect(server.token.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it('serves the page only with the token, with a strict CSP', async () => {
+    expect((await fetch(`${origin()}/`)).status).toBe(401);
+    const page = await fetch(server.url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect((await fetch(`${origin()}/../../etc/passwd`)).status).toBe(404);
+  });
+
+  it('refuses a socket without the token, with a wrong token, or from another origin', async () => {
+    await expect(open(null)).rejects.toThrow('refused: 401');
+    await expect(open('wrong')).rejects.toThrow('refused: 401');
+    await expect(open(server.token, { Origin: 'http://evil.example' })).rejects.toThrow('refused: 403');
+    await expect(open(server.token, { Origin: origin(), Host: 'evil.example' })).rejects.toThrow('refused: 403');
+  });
+
+  it('answers app.info with the real providers over the socket', async () => {
+    const socket = await open(server.token);
+    const reply = nextMessage(socket);
+    socket.send(encodeFrame({ type: 'call', id: 1, name: 'app.info', args: {} }));
+    const message = (await reply) as { type: string; result: { providers: { name: string }[] } };
+    expect(message.type).toBe('result');
+    expect(message.result.providers.map((p) => p.name)).toContain('cpu');
+    socket.close();
+  });
+
+  it('answers malformed frames and messages with schema errors naming the field, and keeps serving', async () => {
+    const socket = await open(server.token);
+    let reply = nextMessage(socket);
+    socket.send('{"type":"call"}');
+    expect(await reply).toMatchObject({ type: 'error', id: null, error: { code: 'bad-request', field: 'frame' } });
+
+    reply = nextMessage(socket);
+    socket.send(encodeFrame({ type: 'call', id: 5, name: 'model.decode', args: { model: 'fmnist-vae', z: { dtype: 'float32', shape: [1, 16], data: [0, 1] } } }));
+    expect(await reply).toMatchObject({ type: 'error', id: 5, error: { code: 'bad-request', field: 'args.z.data' } });
+
+    reply = nextMessage(socket);
+    socket.send(encodeFrame({ type: 'call', id: 6, name: 'dataset.info', args: {} }));
+    expect(await reply).toMatchObject({ type: 'result', id: 6 });
+    socket.close();
+  });
+
+  it('uses the app paths of this checkout', () => {
+    expect(paths.models.endsWith('models')).toBe(true);
+  });
+});

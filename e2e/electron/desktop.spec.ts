@@ -1,14 +1,14 @@
 import { _electron as electron, expect, test } from '@playwright/test';
-import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
-const require = createRequire(import.meta.url);
-
+/** Where the electron package put its binary, without triggering its download (see scripts/electron-binary.mjs). */
 function electronPath(): string | undefined {
-  try {
-    return require('electron') as string;
-  } catch {
-    return undefined;
-  }
+  const root = join(process.cwd(), 'node_modules', 'electron');
+  const pathFile = join(root, 'path.txt');
+  if (!existsSync(pathFile)) return undefined;
+  const path = join(root, 'dist', readFileSync(pathFile, 'utf8').trim());
+  return existsSync(path) ? path : undefined;
 }
 
 test('the desktop app opens hardened, reaches the engine over IPC and shows every view', async () => {

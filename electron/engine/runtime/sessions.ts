@@ -58,8 +58,8 @@ export class SessionCache {
       try {
         const session = await ort.InferenceSession.create(path, {
           executionProviders: [provider],
-          intraOpNumThreads: this.options.intraOpNumThreads,
           graphOptimizationLevel: 'all',
+          ...(this.options.intraOpNumThreads ? { intraOpNumThreads: this.options.intraOpNumThreads } : {}),
         });
         checkGraphMatchesSpec(session, spec, `${modelId} ${role}`);
         return { session, spec, provider, loadMs: performance.now() - started, fallbacks };

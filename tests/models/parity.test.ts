@@ -27,7 +27,7 @@ describe.each(folders)('%s: ONNX Runtime matches PyTorch', (folder) => {
     expect(result).toHaveProperty('manifest');
     const manifest = (result as { manifest: Manifest }).manifest;
     for (const role of Object.keys(manifest.graphs)) {
-      const batches = (parity[role] ?? []).map((c) => Object.values(c.inputs)[0]!.shape[0]);
+      const batches = (parity[role] ?? []).map((c) => Object.values(c.inputs)[0]!.shape[0]!);
       expect(batches, `${folder} ${role}`).toContain(1);
       expect(Math.max(...batches), `${folder} ${role}`).toBeGreaterThan(1);
     }

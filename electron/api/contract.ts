@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CALL_NAMES } from './callNames';
 import { Float32TensorSchema, Uint8TensorSchema } from './tensor';
 
 /**
@@ -122,6 +123,11 @@ export type CallProgress<N extends CallName> = Calls[N] extends { progress: infe
 export type EventPayload<E extends EventName> = z.infer<Events[E]>;
 
 export const callNames = Object.keys(calls) as CallName[];
+
+// The preload's plain list of names must be exactly the contract's calls.
+type ListedName = (typeof CALL_NAMES)[number];
+const namesAgree: [Exclude<CallName, ListedName>, Exclude<ListedName, CallName>] extends [never, never] ? true : false = true;
+void namesAgree;
 export const eventNames = Object.keys(events) as EventName[];
 
 export function isCallName(name: string): name is CallName {

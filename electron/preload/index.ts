@@ -1,10 +1,10 @@
 import { contextBridge, ipcRenderer } from 'electron';
-import { callNames } from '../api/contract';
+import { CALL_NAMES } from '../api/callNames';
 import type { PreloadBridge } from '../api/client';
 
 // Only the contract's named calls cross; no generic send, no ipcRenderer, no process.
 const calls = Object.fromEntries(
-  callNames.map((name) => [name, (id: number, args: unknown) => ipcRenderer.invoke('studio:call', { id, name, args })]),
+  CALL_NAMES.map((name) => [name, (id: number, args: unknown) => ipcRenderer.invoke('studio:call', { id, name, args })]),
 ) as PreloadBridge['calls'];
 
 function listen(handler: (message: { type?: string; id?: number; progress?: unknown; name?: string; payload?: unknown }) => void) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CALL_NAMES } from '../../electron/api/callNames';
 import { callNames, calls, eventNames, isCallName } from '../../electron/api/contract';
 import { ClientMessageSchema, ServerMessageSchema } from '../../electron/api/messages';
 import { Float32TensorSchema, float32Tensor } from '../../electron/api/tensor';
@@ -32,6 +33,10 @@ describe('calls', () => {
     expect('progress' in calls['dataset.encode']).toBe(true);
     expect('progress' in calls['model.decode']).toBe(false);
     expect(eventNames).toContain('models.changed');
+  });
+
+  it('the preload exposes exactly the contract calls', () => {
+    expect([...CALL_NAMES].sort()).toEqual([...callNames].sort());
   });
 
   it('knows its own names and nothing inherited', () => {

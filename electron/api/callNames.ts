@@ -1,0 +1,6 @@
+/**
+ * The contract's call names with no schema attached, for the preload: it
+ * exposes one function per name and must stay small (no zod in the sandbox).
+ * contract.ts checks at compile time that this list and its calls agree.
+ */
+export const CALL_NAMES = ['app.info', 'model.list', 'model.decode', 'model.encode', 'dataset.info', 'dataset.images', 'dataset.encode'] as const;

@@ -3,4 +3,22 @@
  * exposes one function per name and must stay small (no zod in the sandbox).
  * contract.ts checks at compile time that this list and its calls agree.
  */
-export const CALL_NAMES = ['app.info', 'model.list', 'model.decode', 'model.encode', 'dataset.info', 'dataset.images', 'dataset.encode'] as const;
+export const CALL_NAMES = [
+  'app.info',
+  'settings.update',
+  'model.list',
+  'library.addFolder',
+  'library.removeFolder',
+  'library.pickFolder',
+  'model.load',
+  'model.unload',
+  'model.decode',
+  'model.encode',
+  'model.denoise',
+  'model.classify',
+  'image.import',
+  'image.exportPng',
+  'dataset.info',
+  'dataset.images',
+  'dataset.encode',
+] as const;

@@ -40,9 +40,14 @@ export const ModelSummarySchema = z.object({
   graphs: z.record(z.string(), z.object({ file: z.string(), inputs: z.array(TensorSpecSchema), outputs: z.array(TensorSpecSchema) })),
   labels: z.array(z.string()).optional(),
   metrics: z.record(z.string(), z.unknown()),
+  /** Parameter count, where the manifest states it. */
+  params: z.int().optional(),
+  folder: z.string(),
   /** Set once a graph of the model has been loaded into a session. */
   provider: z.string().optional(),
   loadMs: z.number().optional(),
+  /** Why faster providers were not used for this model ("CUDA: … not found"). */
+  fallbacks: z.array(z.string()).default([]),
 });
 export type ModelSummary = z.infer<typeof ModelSummarySchema>;
 
@@ -53,7 +58,30 @@ export const ModelProblemSchema = z.object({
 });
 export type ModelProblem = z.infer<typeof ModelProblemSchema>;
 
-const ModelLibrarySchema = z.object({ models: z.array(ModelSummarySchema), problems: z.array(ModelProblemSchema) });
+const ModelLibrarySchema = z.object({
+  models: z.array(ModelSummarySchema),
+  problems: z.array(ModelProblemSchema),
+  /** Folders the user added; remembered across launches. */
+  userFolders: z.array(z.string()),
+});
+export type ModelLibrary = z.infer<typeof ModelLibrarySchema>;
+
+const SettingsSchema = z.object({
+  provider: z.enum(['cuda', 'dml', 'cpu']).optional(),
+  threads: z.int().min(1).max(64).optional(),
+});
+
+/** Supersedable requests name a lane; the newest on a lane wins and older waiting ones are dropped. */
+const lane = z.string().min(1).max(64).optional();
+
+export const EditMetadataSchema = z.object({
+  model: z.string(),
+  latent: z.object({ shape: z.array(z.int().positive()), data: z.array(z.number()) }),
+  edits: z.array(z.object({ direction: z.string(), amount: z.number() })).default([]),
+});
+export type EditMetadata = z.infer<typeof EditMetadataSchema>;
+
+const MAX_IMPORT_BYTES = 200 * 1024 * 1024;
 
 const empty = z.object({}).strict();
 
@@ -68,19 +96,75 @@ export const calls = {
       providers: z.array(ProviderSchema),
       /** The provider new sessions are created with (first available in preference order). */
       preferredProvider: z.string(),
+      settings: SettingsSchema,
+      /** The desktop app can show native folder dialogs; browser mode takes typed paths. */
+      folderDialog: z.boolean(),
       models: z.array(ModelSummarySchema),
       problems: z.array(ModelProblemSchema),
+      userFolders: z.array(z.string()),
     }),
   },
+  'settings.update': {
+    args: z.object({ provider: z.enum(['cuda', 'dml', 'cpu']).nullable().optional(), threads: z.int().min(1).max(64).nullable().optional() }).strict(),
+    result: z.object({ settings: SettingsSchema, preferredProvider: z.string() }),
+  },
   'model.list': { args: empty, result: ModelLibrarySchema },
+  'library.addFolder': { args: z.object({ path: z.string().min(1).max(4096) }).strict(), result: ModelLibrarySchema },
+  'library.removeFolder': { args: z.object({ path: z.string().min(1).max(4096) }).strict(), result: ModelLibrarySchema },
+  'library.pickFolder': { args: empty, result: z.object({ path: z.string().nullable() }) },
+  'model.load': { args: z.object({ model: modelId }).strict(), result: ModelSummarySchema },
+  'model.unload': { args: z.object({ model: modelId }).strict(), result: z.object({ released: z.boolean() }) },
   'model.decode': {
-    args: z.object({ model: modelId, z: Float32TensorSchema }).strict(),
+    args: z.object({ model: modelId, z: Float32TensorSchema, lane }).strict(),
     /** Images in [0, 1], shape [batch, channels, height, width], whatever range the model produces. */
     result: z.object({ images: Float32TensorSchema, ms: z.number() }),
   },
   'model.encode': {
+    /** With a seed, also returns a reparametrized sample mean + exp(logvar / 2) · ε. */
+    args: z.object({ model: modelId, images: Float32TensorSchema, seed: z.int().nonnegative().optional(), lane }).strict(),
+    result: z.object({ mean: Float32TensorSchema, logvar: Float32TensorSchema.optional(), sample: Float32TensorSchema.optional(), ms: z.number() }),
+  },
+  'model.denoise': {
+    /** One ε-prediction ε_θ(x_t, t); t holds one timestep index per batch item. */
+    args: z.object({ model: modelId, x: Float32TensorSchema, t: z.array(z.number().nonnegative()).min(1) }).strict(),
+    result: z.object({ eps: Float32TensorSchema, ms: z.number() }),
+  },
+  'model.classify': {
     args: z.object({ model: modelId, images: Float32TensorSchema }).strict(),
-    result: z.object({ mean: Float32TensorSchema, logvar: Float32TensorSchema.optional(), ms: z.number() }),
+    result: z.object({ probabilities: Float32TensorSchema, predicted: z.array(z.int()), labels: z.array(z.string()), ms: z.number() }),
+  },
+  'image.import': {
+    args: z
+      .object({
+        bytes: z
+          .custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected the file as a Uint8Array')
+          .refine((b) => b.length <= MAX_IMPORT_BYTES, 'files above 200 MB are refused'),
+        name: z.string().max(512).default('image'),
+        model: modelId,
+        fit: z.enum(['crop', 'letterbox']).default('crop'),
+        /** For dark objects on light backgrounds, since the bundled models saw light garments on black. */
+        invert: z.boolean().default(false),
+      })
+      .strict(),
+    result: z.object({
+      format: z.enum(['png', 'jpeg', 'webp']),
+      width: z.int(),
+      height: z.int(),
+      /** What the model sees: [1, channels, height, width] in [0, 1]. */
+      modelInput: Float32TensorSchema,
+      restored: EditMetadataSchema.optional(),
+    }),
+  },
+  'image.exportPng': {
+    args: z
+      .object({
+        image: Float32TensorSchema,
+        scale: z.union([z.literal(1), z.literal(4), z.literal(8)]).default(4),
+        smooth: z.boolean().default(false),
+        metadata: EditMetadataSchema.optional(),
+      })
+      .strict(),
+    result: z.object({ png: z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected PNG bytes') }),
   },
   'dataset.info': {
     args: empty,

@@ -8,6 +8,7 @@ export const ErrorCodeSchema = z.enum([
   'model-error', // a model failed to load or run
   'bad-input', // input of the right form but unusable (wrong image size, corrupt file)
   'cancelled',
+  'superseded', // a newer request on the same lane replaced this one before it ran
   'unauthorized',
   'internal',
 ]);

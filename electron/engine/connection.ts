@@ -8,7 +8,10 @@ import type { Engine } from './engine';
  * validates each envelope, runs calls, routes progress, and aborts a call on
  * cancel or when the client goes away.
  */
+let connections = 0;
+
 export class Connection {
+  readonly id = ++connections;
   private readonly inflight = new Map<number, AbortController>();
   private readonly unsubscribe: () => void;
 
@@ -39,8 +42,12 @@ export class Connection {
     const controller = new AbortController();
     this.inflight.set(id, controller);
     try {
-      const outcome = await dispatchCall(this.engine.handlers, name, args, controller.signal, (progress) => {
-        if (!controller.signal.aborted) this.send({ type: 'progress', id, progress });
+      const outcome = await dispatchCall(this.engine.handlers, name, args, {
+        signal: controller.signal,
+        client: this.id,
+        onProgress: (progress) => {
+          if (!controller.signal.aborted) this.send({ type: 'progress', id, progress });
+        },
       });
       return outcome.ok ? { type: 'result', id, result: outcome.result } : { type: 'error', id, error: outcome.error };
     } finally {

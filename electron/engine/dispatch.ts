@@ -4,6 +4,14 @@ import { ApiError, schemaError, type ApiErrorShape } from '../api/errors';
 export interface CallContext<N extends CallName> {
   signal: AbortSignal;
   progress(update: CallProgress<N>): void;
+  /** Which connection made the call, so coalescing lanes stay per client. */
+  client: number;
+}
+
+export interface DispatchOptions {
+  signal: AbortSignal;
+  onProgress(progress: unknown): void;
+  client: number;
 }
 
 export type Handlers = {
@@ -21,8 +29,7 @@ export async function dispatchCall(
   handlers: Handlers,
   name: string,
   rawArgs: unknown,
-  signal: AbortSignal,
-  onProgress: (progress: unknown) => void,
+  { signal, onProgress, client }: DispatchOptions,
 ): Promise<Outcome> {
   try {
     if (!isCallName(name)) throw new ApiError('unknown-call', `no call named "${name}" in the contract`, 'name');
@@ -32,6 +39,7 @@ export async function dispatchCall(
     const progressSchema = progressSchemaOf(name);
     const ctx: CallContext<CallName> = {
       signal,
+      client,
       progress: (update: unknown) => {
         if (progressSchema) onProgress(progressSchema.parse(update));
       },

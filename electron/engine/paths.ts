@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,4 +30,11 @@ export function appPaths(root: string = findAppRoot()): AppPaths {
     datasetSidecar: join(root, 'resources', 'dataset', 'fashion-mnist.json'),
     renderer: join(root, 'out', 'renderer'),
   };
+}
+
+/** Where browser mode keeps settings (the desktop app uses Electron's userData folder). */
+export function defaultConfigDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.LATENT_STUDIO_CONFIG_DIR) return env.LATENT_STUDIO_CONFIG_DIR;
+  if (process.platform === 'win32' && env.APPDATA) return join(env.APPDATA, 'Latent Studio');
+  return join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'latent-studio');
 }

@@ -1,4 +1,4 @@
-import { app, session } from 'electron';
+import { app, BrowserWindow, dialog, session } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEngine } from '../engine/engine';
@@ -22,7 +22,16 @@ async function start(): Promise<void> {
   session.defaultSession.setPermissionCheckHandler(() => false);
   const paths = appPaths(app.getAppPath());
   serveRenderer(paths.renderer);
-  const engine = await createEngine({ paths });
+  const engine = await createEngine({
+    paths,
+    configDir: app.getPath('userData'),
+    pickFolder: async () => {
+      const window = BrowserWindow.getFocusedWindow();
+      const options = { title: 'Add a model folder', properties: ['openDirectory' as const] };
+      const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options);
+      return result.canceled ? null : (result.filePaths[0] ?? null);
+    },
+  });
   wireIpc(engine);
   createMainWindow(join(fileURLToPath(new URL('.', import.meta.url)), '../preload/index.cjs'));
   app.on('window-all-closed', () => {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createEngine } from '../engine/engine';
-import { appPaths } from '../engine/paths';
+import { appPaths, defaultConfigDir } from '../engine/paths';
 import type { ProviderName } from '../engine/runtime/providers';
 import { startBrowserServer } from './server';
 
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const paths = appPaths();
   if (!existsSync(paths.renderer)) throw new Error(`the renderer is not built (${paths.renderer} is missing): run npm run build`);
 
-  const engine = await createEngine({ paths, provider, threads: values.threads ? Number(values.threads) : undefined });
+  const engine = await createEngine({ paths, configDir: defaultConfigDir(), provider, threads: values.threads ? Number(values.threads) : undefined });
   const server = await startBrowserServer({ engine, rendererDir: paths.renderer, port });
   console.log(`Latent Studio (browser mode) is ready: open ${server.url}`);
 

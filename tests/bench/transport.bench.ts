@@ -28,7 +28,7 @@ beforeAll(async () => {
 });
 
 async function decodeInProcess(): Promise<void> {
-  const outcome = await dispatchCall(engine.handlers, 'model.decode', { model: 'fmnist-vae', z }, never, () => {});
+  const outcome = await dispatchCall(engine.handlers, 'model.decode', { model: 'fmnist-vae', z }, { signal: never, client: 0, onProgress: () => {} });
   if (!outcome.ok) throw new Error(`in-process decode failed: ${outcome.error.message}`);
 }
 

@@ -4,7 +4,7 @@ import type { Engine } from '../../electron/engine/engine';
 import { Connection } from '../../electron/engine/connection';
 import type { ServerMessage } from '../../electron/api/messages';
 import { float32Tensor } from '../../electron/api/tensor';
-import { realEngine } from '../helpers/engine';
+import { callOptions, realEngine } from '../helpers/engine';
 
 let engine: Engine;
 beforeAll(async () => {
@@ -12,8 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => engine.dispose());
 
-const call = (name: string, args: unknown, signal = new AbortController().signal, progress: unknown[] = []) =>
-  dispatchCall(engine.handlers, name, args, signal, (p) => progress.push(p));
+const call = (name: string, args: unknown) => dispatchCall(engine.handlers, name, args, callOptions());
 
 describe('call dispatch on the real engine', () => {
   it('app.info reports the real runtime, its providers and the bundled models', async () => {
@@ -70,9 +69,13 @@ describe('call dispatch on the real engine', () => {
   it('dataset.encode streams progress and stops when cancelled', async () => {
     const controller = new AbortController();
     const progress: { done: number }[] = [];
-    const outcome = await dispatchCall(engine.handlers, 'dataset.encode', { model: 'fmnist-vae', batchSize: 500 }, controller.signal, (p) => {
-      progress.push(p as { done: number });
-      if (progress.length === 2) controller.abort();
+    const outcome = await dispatchCall(engine.handlers, 'dataset.encode', { model: 'fmnist-vae', batchSize: 500 }, {
+      signal: controller.signal,
+      client: 1,
+      onProgress: (p) => {
+        progress.push(p as { done: number });
+        if (progress.length === 2) controller.abort();
+      },
     });
     expect(outcome).toMatchObject({ ok: false, error: { code: 'cancelled' } });
     expect(progress.map((p) => p.done)).toEqual([500, 1000]);

@@ -1,22 +1,32 @@
 import { ApiError } from '../../api/errors';
-import type { ModelProblem, ModelSummary } from '../../api/contract';
-import { SessionCache, type LoadedGraph } from '../runtime/sessions';
-import { loadModelFolders, summarize, type RegisteredModel } from './registry';
+import type { ModelLibrary, ModelProblem } from '../../api/contract';
+import { SessionCache, type LoadedGraph, type SessionCacheOptions } from '../runtime/sessions';
+import { loadModelFolders, summarize, type RegisteredModel, type SessionFacts } from './registry';
 
 /**
  * The model library at run time: the registered models and their sessions.
- * Graphs load lazily on first use; listeners hear when one does, since that is
- * when its provider becomes known.
+ * Graphs load lazily on first use (or all at once on model.load); listeners
+ * hear when the library changes, e.g. when a session's provider becomes known.
  */
 export class ModelHost {
   private models: RegisteredModel[] = [];
   private problems: ModelProblem[] = [];
-  private readonly sessionInfo = new Map<string, { provider: string; loadMs: number }>();
+  private folders: { path: string; source: RegisteredModel['source'] }[] = [];
+  private sessions: SessionCache;
+  private readonly sessionFacts = new Map<string, SessionFacts>();
+  private readonly counted = new Set<string>();
   private readonly listeners = new Set<() => void>();
 
-  constructor(private readonly sessions: SessionCache) {}
+  /** unavailable: why each faster provider cannot be used on this machine at all. */
+  constructor(
+    options: SessionCacheOptions,
+    private readonly unavailable: string[] = [],
+  ) {
+    this.sessions = new SessionCache(options);
+  }
 
   async loadFolders(folders: { path: string; source: RegisteredModel['source'] }[]): Promise<void> {
+    this.folders = folders;
     const models: RegisteredModel[] = [];
     const problems: ModelProblem[] = [];
     for (const { path, source } of folders) {
@@ -28,8 +38,22 @@ export class ModelHost {
       }
       problems.push(...library.problems);
     }
+    // Sessions of models that are gone or changed folder are released.
+    for (const old of this.models) {
+      if (!models.some((m) => m.manifest.id === old.manifest.id && m.folder === old.folder)) await this.unload(old.manifest.id);
+    }
     this.models = models;
     this.problems = problems;
+    this.changed();
+  }
+
+  /** New provider order or thread count: every session is released and reloads lazily. */
+  async reconfigure(options: SessionCacheOptions): Promise<void> {
+    const old = this.sessions;
+    this.sessions = new SessionCache(options);
+    this.sessionFacts.clear();
+    this.counted.clear();
+    await old.releaseAll();
     this.changed();
   }
 
@@ -38,8 +62,12 @@ export class ModelHost {
     return () => this.listeners.delete(listener);
   }
 
-  list(): { models: ModelSummary[]; problems: ModelProblem[] } {
-    return { models: this.models.map((m) => summarize(m, this.sessionInfo.get(m.manifest.id))), problems: this.problems };
+  list(): ModelLibrary {
+    return {
+      models: this.models.map((m) => summarize(m, this.sessionFacts.get(m.manifest.id))),
+      problems: this.problems,
+      userFolders: this.folders.filter((f) => f.source === 'user').map((f) => f.path),
+    };
   }
 
   model(id: string): RegisteredModel {
@@ -52,11 +80,33 @@ export class ModelHost {
     const spec = model.manifest.graphs[role];
     if (!spec) throw new ApiError('bad-input', `model "${model.manifest.id}" has no ${role} graph`, 'args.model');
     const graph = await this.sessions.get(model.manifest.id, model.folder, role, spec);
-    if (!this.sessionInfo.has(model.manifest.id)) {
-      this.sessionInfo.set(model.manifest.id, { provider: graph.provider, loadMs: Math.round(graph.loadMs * 10) / 10 });
+    const key = `${model.manifest.id}/${role}`;
+    if (!this.counted.has(key)) {
+      // The model's load time is the sum over its graphs; its provider is the first graph's.
+      this.counted.add(key);
+      const facts = this.sessionFacts.get(model.manifest.id);
+      this.sessionFacts.set(model.manifest.id, {
+        provider: facts?.provider ?? graph.provider,
+        loadMs: Math.round(((facts?.loadMs ?? 0) + graph.loadMs) * 10) / 10,
+        fallbacks: facts?.fallbacks ?? [...this.unavailable, ...graph.fallbacks],
+      });
       this.changed();
     }
     return graph;
+  }
+
+  /** Loads (and warms up) every graph of a model. */
+  async load(id: string): Promise<void> {
+    const model = this.model(id);
+    for (const role of Object.keys(model.manifest.graphs)) await this.graph(model, role);
+  }
+
+  /** Releases a model's sessions and their memory; returns whether any were loaded. */
+  async unload(id: string): Promise<boolean> {
+    const released = await this.sessions.release(id);
+    for (const key of [...this.counted]) if (key.startsWith(`${id}/`)) this.counted.delete(key);
+    if (this.sessionFacts.delete(id)) this.changed();
+    return released;
   }
 
   async dispose(): Promise<void> {

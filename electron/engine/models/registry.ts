@@ -22,6 +22,13 @@ export interface ModelLibrary {
  */
 export async function loadModelFolders(root: string, source: RegisteredModel['source']): Promise<ModelLibrary> {
   const library: ModelLibrary = { models: [], problems: [] };
+  if (existsSync(join(root, 'manifest.json'))) {
+    // A user may add one model's own folder as well as a folder of model folders.
+    const result = await readManifest(root);
+    if ('problem' in result) library.problems.push(result.problem);
+    else library.models.push({ manifest: result.manifest, folder: root, source });
+    return library;
+  }
   let entries: string[];
   try {
     entries = (await readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
@@ -68,8 +75,15 @@ function manifestProblem(folder: string, error: z.ZodError): ModelProblem {
   return { folder, field, message: `${field ?? 'manifest'}: ${issue?.message ?? 'invalid'}` };
 }
 
-export function summarize(model: RegisteredModel, session?: { provider: string; loadMs: number }): ModelSummary {
+export interface SessionFacts {
+  provider: string;
+  loadMs: number;
+  fallbacks: string[];
+}
+
+export function summarize(model: RegisteredModel, session?: SessionFacts): ModelSummary {
   const m = model.manifest;
+  const params = m.training?.['params'] ?? m.metrics['params'];
   return {
     id: m.id,
     name: m.name,
@@ -81,7 +95,10 @@ export function summarize(model: RegisteredModel, session?: { provider: string; 
     graphs: m.graphs,
     labels: m.labels,
     metrics: m.metrics,
+    params: typeof params === 'number' && Number.isInteger(params) ? params : undefined,
+    folder: model.folder,
     provider: session?.provider,
     loadMs: session?.loadMs,
+    fallbacks: session?.fallbacks ?? [],
   };
 }

@@ -3,6 +3,7 @@ import { float32Tensor, type Float32Tensor } from '../../api/tensor';
 import type { ModelHost } from '../models/host';
 import type { RegisteredModel } from '../models/registry';
 import { runGraph } from '../runtime/sessions';
+import { randomNormal } from '../../common/random';
 import { fromUnitRange, toUnitRange } from './imageRange';
 
 const DECODER_ROLE = { vae: 'decoder', autoencoder: 'decoder', gan: 'generator' } as const;
@@ -35,19 +36,34 @@ export async function decodeLatents(host: ModelHost, modelId: string, z: Float32
 export interface EncodedImages {
   mean: Float32Tensor;
   logvar?: Float32Tensor;
+  sample?: Float32Tensor;
+}
+
+/** The reparametrization trick: z = μ + exp(logvar / 2) · ε, ε ~ N(0, I) from a seed. */
+export function reparametrize(mean: Float32Tensor, logvar: Float32Tensor | undefined, seed: number): Float32Tensor {
+  if (!logvar) return float32Tensor(mean.shape, mean.data.slice());
+  const eps = randomNormal(mean.data.length, seed);
+  return float32Tensor(mean.shape, mean.data.map((m, i) => m + Math.exp(0.5 * logvar.data[i]!) * eps[i]!));
 }
 
 /** Encodes images in [0, 1] to the model's latent posterior (mean and, for a VAE, log-variance). */
-export async function encodeImages(host: ModelHost, modelId: string, images: Float32Tensor): Promise<EncodedImages> {
+export async function encodeImages(host: ModelHost, modelId: string, images: Float32Tensor, seed?: number): Promise<EncodedImages> {
   const model = host.model(modelId);
   const role = roleFor(model, ENCODER_ROLE, 'encode images');
-  const { channels, height, width, range } = model.manifest.image;
+  checkImageShape(model, images);
+  const { range } = model.manifest.image;
+  const encoded = await encodeInRange(host, model, role, float32Tensor(images.shape, fromUnitRange(images.data, range)));
+  return seed === undefined ? encoded : { ...encoded, sample: reparametrize(encoded.mean, encoded.logvar, seed) };
+}
+
+/** Images must be [batch ≥ 1, channels, height, width] as the model's manifest states. */
+export function checkImageShape(model: RegisteredModel, images: Float32Tensor): void {
+  const { channels, height, width } = model.manifest.image;
   const [b, c, h, w] = images.shape;
   if (images.shape.length !== 4 || c !== channels || h !== height || w !== width || b === 0) {
     const expected = `${width}×${height} with ${channels === 1 ? '1 channel (grayscale)' : `${channels} channels`}`;
-    throw new ApiError('bad-input', `model "${modelId}" expects images ${shapeText(['batch', channels, height, width])} (${expected}); got ${shapeText(images.shape)}`, 'args.images.shape');
+    throw new ApiError('bad-input', `model "${model.manifest.id}" expects images ${shapeText(['batch', channels, height, width])} (${expected}); got ${shapeText(images.shape)}`, 'args.images.shape');
   }
-  return encodeInRange(host, model, role, float32Tensor(images.shape, fromUnitRange(images.data, range)));
 }
 
 /** Runs the encoder on images already in the model's own range. */

@@ -10,6 +10,7 @@ export interface LoadedGraph {
   session: InferenceSession;
   spec: GraphSpecT;
   provider: ProviderName;
+  /** Creating the session plus its one warm-up run. */
   loadMs: number;
   /** Providers that failed before the one in use, with why. */
   fallbacks: string[];
@@ -37,12 +38,16 @@ export class SessionCache {
     return graph;
   }
 
-  async release(modelId: string): Promise<void> {
+  /** Releases a model's sessions; returns whether it had any. */
+  async release(modelId: string): Promise<boolean> {
+    let released = false;
     for (const [key, graph] of [...this.loading.entries()]) {
       if (!key.startsWith(`${modelId}/`)) continue;
       this.loading.delete(key);
       await (await graph.catch(() => undefined))?.session.release();
+      released = true;
     }
+    return released;
   }
 
   async releaseAll(): Promise<void> {
@@ -62,6 +67,7 @@ export class SessionCache {
           ...(this.options.intraOpNumThreads ? { intraOpNumThreads: this.options.intraOpNumThreads } : {}),
         });
         checkGraphMatchesSpec(session, spec, `${modelId} ${role}`);
+        await warmUp(session, spec);
         return { session, spec, provider, loadMs: performance.now() - started, fallbacks };
       } catch (error) {
         if (error instanceof ApiError) throw error;
@@ -70,6 +76,16 @@ export class SessionCache {
     }
     throw new ApiError('model-error', `could not load ${modelId} ${role} (${path}): ${fallbacks.join('; ')}`);
   }
+}
+
+/** One run at batch 1 with zeros, so the first real request does not pay for lazy initialisation. */
+async function warmUp(session: InferenceSession, spec: GraphSpecT): Promise<void> {
+  const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
+  for (const input of spec.inputs) {
+    const shape = input.shape.map((d) => (typeof d === 'number' ? d : 1));
+    feeds[input.name] = new ort.Tensor('float32', new Float32Array(shape.reduce((a, b) => a * b, 1)), shape);
+  }
+  await session.run(feeds);
 }
 
 /** The manifest's declared inputs and outputs must be the graph's, name by name, with compatible shapes. */

@@ -3,7 +3,7 @@ import type { ModelSummary } from '../../../electron/api/contract';
 import type { Float32Tensor } from '../../../electron/api/tensor';
 import { ImageTile } from '../components/ImageTile';
 import { EmptyState } from '../components/EmptyState';
-import { randomNormal } from '../lib/images';
+import { randomNormal } from '../../../electron/common/random';
 import { useAppStore } from '../state/appStore';
 
 const SAMPLE_COUNT = 8;

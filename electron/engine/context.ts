@@ -1,0 +1,29 @@
+import type { DatasetSample } from './dataset/sample';
+import type { ModelHost } from './models/host';
+import type { AppPaths } from './paths';
+import type { LatestWins } from './runtime/coalesce';
+import type { ProviderName, ProviderStatus } from './runtime/providers';
+import type { SettingsStore } from './settings';
+
+/** What every group of handlers shares. */
+export interface EngineContext {
+  paths: AppPaths;
+  version: string;
+  host: ModelHost;
+  settings: SettingsStore;
+  providers: ProviderStatus[];
+  /** Providers to try, in order, under the current settings. */
+  providerOrder(): ProviderName[];
+  /** Re-creates every session under the current settings. */
+  applySettings(): Promise<void>;
+  lanes: LatestWins;
+  dataset(): Promise<DatasetSample>;
+  /** A native folder dialog, where the desktop shell provides one. */
+  pickFolder?: () => Promise<string | null>;
+}
+
+export const timed = async <T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> => {
+  const started = performance.now();
+  const value = await work();
+  return { value, ms: Math.round((performance.now() - started) * 100) / 100 };
+};

@@ -1,0 +1,46 @@
+import { resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { ApiError } from '../../api/errors';
+import { summarize } from '../models/registry';
+import type { EngineContext } from '../context';
+import type { Handlers } from '../dispatch';
+
+export function libraryHandlers(ctx: EngineContext): Pick<
+  Handlers,
+  'model.list' | 'library.addFolder' | 'library.removeFolder' | 'library.pickFolder' | 'model.load' | 'model.unload'
+> {
+  const reload = async (userFolders: string[]) => {
+    await ctx.settings.update({ userModelFolders: userFolders });
+    await ctx.host.loadFolders([{ path: ctx.paths.models, source: 'bundled' }, ...userFolders.map((path) => ({ path, source: 'user' as const }))]);
+    return ctx.host.list();
+  };
+  return {
+    'model.list': async () => ctx.host.list(),
+    'library.addFolder': async ({ path }) => {
+      const folder = resolve(path);
+      if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new ApiError('not-found', `${folder} is not a folder`, 'args.path');
+      const folders = ctx.settings.get().userModelFolders;
+      return reload(folders.includes(folder) ? folders : [...folders, folder]);
+    },
+    'library.removeFolder': async ({ path }) => {
+      const folder = resolve(path);
+      const folders = ctx.settings.get().userModelFolders;
+      if (!folders.includes(folder)) throw new ApiError('not-found', `${folder} is not among the added folders`, 'args.path');
+      return reload(folders.filter((f) => f !== folder));
+    },
+    'library.pickFolder': async () => {
+      if (!ctx.pickFolder) throw new ApiError('bad-request', 'folder dialogs exist only in the desktop app; type the folder path instead');
+      return { path: await ctx.pickFolder() };
+    },
+    'model.load': async ({ model }) => {
+      await ctx.host.load(model);
+      return ctx.host.list().models.find((m) => m.id === model)!;
+    },
+    'model.unload': async ({ model }) => {
+      ctx.host.model(model);
+      return { released: await ctx.host.unload(model) };
+    },
+  };
+}
+
+export { summarize };

@@ -1,0 +1,29 @@
+import { classifyImages } from '../ops/classify';
+import { predictNoise } from '../ops/denoise';
+import { decodeLatents, encodeImages } from '../ops/latentCodec';
+import { timed, type EngineContext } from '../context';
+import type { Handlers } from '../dispatch';
+
+export function modelHandlers(ctx: EngineContext): Pick<Handlers, 'model.decode' | 'model.encode' | 'model.denoise' | 'model.classify'> {
+  /** Runs now, or on a lane where the newest request wins (lanes are per client). */
+  const onLane = <T>(client: number, lane: string | undefined, work: () => Promise<T>) =>
+    lane ? ctx.lanes.run(`${client}:${lane}`, work) : work();
+  return {
+    'model.decode': async ({ model, z, lane }, call) => {
+      const { value, ms } = await onLane(call.client, lane, () => timed(() => decodeLatents(ctx.host, model, z)));
+      return { images: value, ms };
+    },
+    'model.encode': async ({ model, images, seed, lane }, call) => {
+      const { value, ms } = await onLane(call.client, lane, () => timed(() => encodeImages(ctx.host, model, images, seed)));
+      return { ...value, ms };
+    },
+    'model.denoise': async ({ model, x, t }) => {
+      const { value, ms } = await timed(() => predictNoise(ctx.host, model, x, t));
+      return { eps: value, ms };
+    },
+    'model.classify': async ({ model, images }) => {
+      const { value, ms } = await timed(() => classifyImages(ctx.host, model, images));
+      return { ...value, ms };
+    },
+  };
+}

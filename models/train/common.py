@@ -1,0 +1,220 @@
+"""Shared helpers for the Latent Studio model training scripts.
+
+IDX loading, seeding, batching, ONNX export, parity fixtures, manifests.
+Always run with Debian's interpreter: OMP_NUM_THREADS=2 /usr/bin/python3 models/train/<script>.py
+"""
+import base64, gzip, json, math, os, struct, time
+import numpy as np
+import torch
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+MODELS = os.path.join(ROOT, "models")
+CKPT = os.path.join(MODELS, "train", "checkpoints")
+DATA_DIR = "/usr/share/datasets/fashion-mnist"
+LABELS = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+DATA_DESC = "Fashion-MNIST train (60,000), Debian dataset-fashion-mnist"
+OPSET = 17
+
+
+def setup(seed=0, threads=2):
+    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+    torch.set_num_threads(threads)
+    seed_all(seed)
+    os.makedirs(CKPT, exist_ok=True)
+
+
+def seed_all(seed):
+    import random
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    try:
+        torch.use_deterministic_algorithms(True)
+    except Exception:
+        pass
+
+
+def read_idx(path):
+    with gzip.open(path, "rb") as f:
+        raw = f.read()
+    zero, dtype, ndim = struct.unpack(">HBB", raw[:4])
+    assert zero == 0 and dtype == 0x08, "expected uint8 IDX"
+    dims = struct.unpack(">" + "I" * ndim, raw[4:4 + 4 * ndim])
+    arr = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
+    return arr.reshape(dims)
+
+
+def load_split(split):
+    """split: 'train' or 't10k' -> (uint8 images [n,28,28], uint8 labels [n])"""
+    x = read_idx(os.path.join(DATA_DIR, f"{split}-images-idx3-ubyte.gz"))
+    y = read_idx(os.path.join(DATA_DIR, f"{split}-labels-idx1-ubyte.gz"))
+    return x, y
+
+
+def load_tensors(split, range_=(0, 1)):
+    """float32 images [n,1,28,28] in range_, int64 labels [n]"""
+    x, y = load_split(split)
+    x = torch.from_numpy(x.astype(np.float32) / 255.0).unsqueeze(1)
+    if tuple(range_) == (-1, 1):
+        x = x * 2 - 1
+    return x, torch.from_numpy(y.astype(np.int64))
+
+
+def batches(n, bs, gen, shuffle=True):
+    idx = torch.randperm(n, generator=gen) if shuffle else torch.arange(n)
+    for i in range(0, n, bs):
+        yield idx[i:i + bs]
+
+
+def count_params(m):
+    return sum(p.numel() for p in m.parameters())
+
+
+def psnr(a, b, peak=1.0):
+    """per-image PSNR (dB) of tensors [n,...] in a range with given peak-to-peak"""
+    mse = ((a - b) ** 2).flatten(1).mean(1).clamp_min(1e-10)
+    return 10 * torch.log10(peak ** 2 / mse)
+
+
+# ---------------------------------------------------------------- checkpoints
+def save_ckpt(name, state):
+    os.makedirs(CKPT, exist_ok=True)
+    p = os.path.join(CKPT, name)
+    torch.save(state, p + ".tmp")
+    os.replace(p + ".tmp", p)
+
+
+def load_ckpt(name):
+    p = os.path.join(CKPT, name)
+    return torch.load(p, map_location="cpu") if os.path.exists(p) else None
+
+
+class EMA:
+    def __init__(self, model, decay=0.999):
+        import copy
+        self.decay = decay
+        self.model = copy.deepcopy(model).eval()
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, model):
+        for e, p in zip(self.model.state_dict().values(), model.state_dict().values()):
+            if e.dtype.is_floating_point:
+                e.mul_(self.decay).add_(p.detach(), alpha=1 - self.decay)
+            else:
+                e.copy_(p)
+
+
+# ---------------------------------------------------------------- diffusion
+def linear_schedule(T=1000, b0=1e-4, b1=0.02):
+    betas = torch.linspace(b0, b1, T, dtype=torch.float64)
+    abar = torch.cumprod(1 - betas, 0)
+    return betas.float(), abar.float()
+
+
+def timestep_embedding(t, dim, max_period=10000.0):
+    """sinusoidal embedding of float timesteps t [b] -> [b, dim]"""
+    half = dim // 2
+    freqs = torch.exp(-math.log(max_period) * torch.arange(half, dtype=torch.float32) / half)
+    args = t.float()[:, None] * freqs[None, :]
+    return torch.cat([torch.sin(args), torch.cos(args)], dim=1)
+
+
+@torch.no_grad()
+def ddim_sample(model, shape, abar, steps=50, gen=None, eta=0.0, x=None):
+    """deterministic DDIM (eta=0) sampling with an epsilon-prediction model"""
+    T = abar.shape[0]
+    ts = torch.linspace(T - 1, 0, steps).round().long()
+    if x is None:
+        x = torch.randn(shape, generator=gen)
+    for i, t in enumerate(ts):
+        a_t = abar[t]
+        a_prev = abar[ts[i + 1]] if i + 1 < len(ts) else torch.tensor(1.0)
+        eps = model(x, torch.full((shape[0],), float(t)))
+        x0 = (x - (1 - a_t).sqrt() * eps) / a_t.sqrt()
+        x = a_prev.sqrt() * x0 + (1 - a_prev).sqrt() * eps
+    return x
+
+
+# ---------------------------------------------------------------- export
+def export_onnx(module, args, input_names, output_names, path):
+    import onnx
+    module.eval()
+    dyn = {n: {0: "batch"} for n in list(input_names) + list(output_names)}
+    with torch.no_grad():
+        torch.onnx.export(module, args, path, opset_version=OPSET, input_names=list(input_names),
+                          output_names=list(output_names), dynamic_axes=dyn, do_constant_folding=True)
+    m = onnx.load(path)
+    onnx.checker.check_model(m)
+    onnx.shape_inference.infer_shapes(m, strict_mode=True)
+    return os.path.getsize(path)
+
+
+def _b64(t):
+    return base64.b64encode(np.ascontiguousarray(t.detach().cpu().numpy(), dtype="<f4").tobytes()).decode("ascii")
+
+
+def parity_case(module, inputs, output_names):
+    """inputs: ordered dict name -> tensor. Returns a case dict (eager outputs)."""
+    module.eval()
+    with torch.no_grad():
+        out = module(*inputs.values())
+    if isinstance(out, torch.Tensor):
+        out = (out,)
+    assert len(out) == len(output_names)
+    return {
+        "inputs": {k: {"shape": list(v.shape), "data": _b64(v)} for k, v in inputs.items()},
+        "outputs": {k: {"shape": list(v.shape), "data": _b64(v)} for k, v in zip(output_names, out)},
+    }
+
+
+def io_spec(names_shapes):
+    return [{"name": n, "shape": s, "dtype": "float32"} for n, s in names_shapes]
+
+
+def write_json(path, obj, indent=2):
+    with open(path + ".tmp", "w") as f:
+        json.dump(obj, f, indent=indent)
+        f.write("\n")
+    os.replace(path + ".tmp", path)
+
+
+def model_dir(mid):
+    d = os.path.join(MODELS, mid)
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+def write_manifest(mid, manifest):
+    """writes manifest.json, keeping metrics already present (e.g. from evaluate.py) unless overwritten"""
+    p = os.path.join(model_dir(mid), "manifest.json")
+    old = json.load(open(p)) if os.path.exists(p) else {}
+    metrics = dict(old.get("metrics", {}))
+    metrics.update(manifest.get("metrics", {}))
+    manifest["metrics"] = metrics
+    base = {"format": 1, "id": mid}
+    base.update(manifest)
+    write_json(p, base)
+
+
+def training_info(script, seed, epochs, seconds, **extra):
+    d = {"data": DATA_DESC, "script": "models/train/" + script, "seed": seed, "epochs": epochs,
+         "seconds": int(round(seconds)), "torch": torch.__version__.split("a")[0].split("+")[0],
+         "device": "cpu (2 cores)"}
+    d.update(extra)
+    return d
+
+
+class Timer:
+    """accumulates wall seconds across resumed runs"""
+    def __init__(self, prev=0.0):
+        self.prev = prev
+        self.t0 = time.time()
+
+    def total(self):
+        return self.prev + time.time() - self.t0
+
+
+def log(*a):
+    print(time.strftime("%H:%M:%S"), *a, flush=True)

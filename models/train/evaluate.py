@@ -1,0 +1,319 @@
+"""Computes metrics for the bundled models, writes them into each models/<id>/manifest.json (metrics{}),
+renders sample grids (models/<id>/*.png) and regenerates models/README.md.
+
+Run: OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/train/evaluate.py [--only fmnist-vae,fmnist-dcgan,...] [--readme-only]
+Needs the final checkpoints in models/train/checkpoints/ (written by the train_*.py scripts).
+Metrics for generators use 1,000 samples; "FD" is the Frechet distance between the classifier's 128-d
+penultimate features of the samples and of the 10,000 test images (FID-style, own feature extractor).
+"""
+import argparse, json, os
+import numpy as np
+import torch, torch.nn.functional as F
+from common import *
+
+ALL = ["fmnist-classifier", "fmnist-vae", "fmnist-ae", "fmnist-ddpm-latent", "fmnist-dcgan", "fmnist-ddpm-pixel"]
+N_SAMPLES = 1000
+INV = {"images": 100, "indexSeed": 2024, "steps": 300, "lr": 0.05, "betas": [0.9, 0.999], "eps": 1e-8,
+       "schedule": "constant", "init": "encoder", "loss": "sum over pixels of (G(z)-x)^2, x in [-1,1]",
+       "psnrSpace": "[0,1]", "reported": "PSNR after the last step"}
+
+
+def save_grid(imgs01, path, nrow=8, scale=2):
+    import torchvision.utils as vu
+    x = F.interpolate(imgs01.clamp(0, 1), scale_factor=scale, mode="nearest")
+    vu.save_image(x, path, nrow=nrow, padding=2, pad_value=1.0)
+
+
+def frechet(mu1, c1, mu2, c2):
+    w, v = np.linalg.eigh(c1)
+    s1 = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+    m = s1 @ c2 @ s1
+    tr_sqrt = np.sqrt(np.clip(np.linalg.eigvalsh((m + m.T) / 2), 0, None)).sum()
+    return float(((mu1 - mu2) ** 2).sum() + np.trace(c1) + np.trace(c2) - 2 * tr_sqrt)
+
+
+def stats(f):
+    f = f.double().numpy()
+    return f.mean(0), np.cov(f, rowvar=False)
+
+
+class Judge:
+    def __init__(self):
+        from train_classifier import load_classifier
+        self.clf = load_classifier()
+        xte, self.yte = load_tensors("t10k")
+        self.xte = xte
+        _, f = self.run(xte)
+        self.ref = stats(f)
+
+    @torch.no_grad()
+    def run(self, x01):
+        ls, fs = [], []
+        for i in range(0, len(x01), 500):
+            l, f = self.clf(x01[i:i + 500])
+            ls.append(l); fs.append(f)
+        return torch.cat(ls), torch.cat(fs)
+
+    def sample_metrics(self, x01, prefix="samples"):
+        logits, f = self.run(x01.clamp(0, 1))
+        p = logits.softmax(1)
+        conf, cls = p.max(1)
+        hist = torch.bincount(cls, minlength=10).tolist()
+        return {prefix + "ConfidentShare": round((conf >= 0.9).float().mean().item(), 4),
+                prefix + "Fd": round(frechet(*stats(f), *self.ref), 3),
+                prefix + "ClassHistogram": dict(zip(LABELS, hist))}
+
+
+SAMPLES_NOTE = {"samples": N_SAMPLES, "confidentShare": "share of samples the fmnist-classifier labels with p >= 0.9",
+                "fd": "Frechet distance between fmnist-classifier 128-d features of the samples and of the 10,000 test images",
+                "classHistogram": "fmnist-classifier argmax counts over the samples"}
+
+
+def update_metrics(mid, metrics, evaluation=None):
+    p = os.path.join(MODELS, mid, "manifest.json")
+    m = json.load(open(p))
+    m.setdefault("metrics", {}).update(metrics)
+    if evaluation:
+        m.setdefault("evaluation", {}).update(evaluation)
+        m["evaluation"]["script"] = "models/train/evaluate.py"
+    write_json(p, m)
+
+
+def folder_bytes(mid):
+    d = os.path.join(MODELS, mid)
+    return sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d) if f.endswith(".onnx"))
+
+
+@torch.no_grad()
+def eval_classifier(judge):
+    acc = (judge.run(judge.xte)[0].argmax(1) == judge.yte).float().mean().item()
+    # baseline for the FD numbers: 1,000 real training images vs the test set
+    xtr, _ = load_tensors("train")
+    idx = torch.randperm(len(xtr), generator=torch.Generator().manual_seed(11))[:N_SAMPLES]
+    base = judge.sample_metrics(xtr[idx], "train1000")
+    update_metrics("fmnist-classifier", {"testAccuracy": round(acc, 4), "train1000Fd": base["train1000Fd"],
+                                         "train1000ConfidentShare": base["train1000ConfidentShare"]},
+                   {"train1000": "1,000 random real training images scored like generator samples (baseline)", **SAMPLES_NOTE})
+    log(f"classifier acc {acc:.4f}, FD baseline (1000 train vs test) {base['train1000Fd']:.3f}")
+
+
+@torch.no_grad()
+def eval_vae(judge, ae=False):
+    from train_vae import load_vae, D
+    mid = "fmnist-ae" if ae else "fmnist-vae"
+    enc, dec = load_vae(ae)
+    x = judge.xte
+    rec = []
+    for i in range(0, len(x), 1000):
+        z = enc(x[i:i + 1000])
+        rec.append(dec(z if ae else z[0]))
+    rec = torch.cat(rec)
+    p = psnr(rec, x)
+    m = {"testPsnrDb": round(p.mean().item(), 3), "testPsnrMedianDb": round(p.median().item(), 3)}
+    pair = torch.stack([x[:32].view(4, 8, 1, 28, 28), rec[:32].view(4, 8, 1, 28, 28)], 1).reshape(64, 1, 28, 28)
+    save_grid(pair, os.path.join(MODELS, mid, "reconstructions.png"))
+    if not ae:
+        g = torch.Generator().manual_seed(21)
+        s = dec(torch.randn(N_SAMPLES, D, generator=g))
+        m.update(judge.sample_metrics(s, "priorSamples"))
+        save_grid(s[:64], os.path.join(MODELS, mid, "samples.png"))
+    update_metrics(mid, m, {"testPsnrDb": "mean over the 10,000 test images, [0,1] range" + ("" if ae else ", decoded posterior mean"),
+                            **({} if ae else {"priorSamples": "decoder(z), z ~ N(0, I)", **SAMPLES_NOTE})})
+    log(mid, m)
+
+
+@torch.no_grad()
+def eval_ddpm_latent(judge):
+    from train_ddpm_latent import load_latent_denoiser
+    from train_vae import load_vae, D
+    net, scale = load_latent_denoiser()
+    _, dec = load_vae()
+    _, abar = linear_schedule(1000)
+    g = torch.Generator().manual_seed(31)
+    z = ddim_sample(net, (N_SAMPLES, D), abar, 50, g)
+    s = dec(z / scale)
+    m = judge.sample_metrics(s, "ddim50")
+    update_metrics("fmnist-ddpm-latent", m, {"ddim50": "DDIM 50 steps, eta 0, decoded with fmnist-vae", **SAMPLES_NOTE})
+    save_grid(s[:64], os.path.join(MODELS, "fmnist-ddpm-latent", "samples.png"))
+    log("latent ddpm", m)
+
+
+def eval_dcgan(judge):
+    from train_dcgan import load_gan, GeneratorInversion, check_inversion, ZD
+    G, E = load_gan()
+    with torch.no_grad():
+        s = (G(torch.randn(N_SAMPLES, ZD, generator=torch.Generator().manual_seed(41))) + 1) / 2
+    m = judge.sample_metrics(s, "samples")
+    save_grid(s[:64], os.path.join(MODELS, "fmnist-dcgan", "samples.png"))
+    inv = GeneratorInversion(G).eval()
+    rel_l, rel_g, rel_n = check_inversion(G, inv, judge.xte[:64] * 2 - 1, torch.Generator().manual_seed(99))
+    # inversion of held-out test images, using the exported module's explicit gradient
+    idx = torch.randperm(len(judge.xte), generator=torch.Generator().manual_seed(INV["indexSeed"]))[:INV["images"]]
+    x = judge.xte[idx] * 2 - 1
+    with torch.no_grad():
+        z0 = E(x)
+        enc_p = psnr((G(z0) + 1) / 2, (x + 1) / 2)
+    z = z0.clone().requires_grad_(True)
+    opt = torch.optim.Adam([z], lr=INV["lr"], betas=tuple(INV["betas"]), eps=INV["eps"])
+    curve = []
+    for step in range(INV["steps"]):
+        with torch.no_grad():
+            loss, grad = inv(z, x)
+        z.grad = grad.clone()
+        opt.step()
+        if step % 50 == 0:
+            curve.append([step, round(loss.mean().item(), 4)])
+    with torch.no_grad():
+        xf = G(z)
+        fin = psnr((xf + 1) / 2, (x + 1) / 2)
+        curve.append([INV["steps"], round(inv(z, x)[0].mean().item(), 4)])
+    med = fin.median().item()
+    metrics = {**m, "inversionMedianPsnrDb": round(med, 3), "inversionMeanPsnrDb": round(fin.mean().item(), 3),
+               "encoderOnlyMedianPsnrDb": round(enc_p.median().item(), 3),
+               "encoderOnlyMeanPsnrDb": round(enc_p.mean().item(), 3),
+               "inversionGradMaxRelError": float(f"{rel_g:.3e}"), "inversionLossMaxRelError": float(f"{rel_l:.3e}")}
+    update_metrics("fmnist-dcgan", metrics, {"samples": "generator(z), z ~ N(0, I)", **SAMPLES_NOTE,
+                                             "inversion": {**INV, "reference": "inversion-reference.json"},
+                                             "inversionGradMaxRelError": "max |grad - autograd| / max |autograd| over 64 test images, random z"})
+    write_json(os.path.join(MODELS, "fmnist-dcgan", "inversion-reference.json"), {
+        "description": "Reference run of latent inversion (Adam on z from the encoder's warm start) using the inversion graph's gradient, PyTorch eager.",
+        "settings": INV, "testIndices": idx.tolist(),
+        "encoderPsnrDb": [round(v, 4) for v in enc_p.tolist()],
+        "finalPsnrDb": [round(v, 4) for v in fin.tolist()],
+        "medianFinalPsnrDb": round(med, 4), "medianEncoderPsnrDb": round(enc_p.median().item(), 4),
+        "meanLossCurve": curve,
+    })
+    with torch.no_grad():
+        rows = torch.stack([((x + 1) / 2)[:16].view(2, 8, 1, 28, 28), ((G(z0) + 1) / 2)[:16].view(2, 8, 1, 28, 28),
+                            ((xf + 1) / 2)[:16].view(2, 8, 1, 28, 28)], 1).reshape(48, 1, 28, 28)
+    save_grid(rows, os.path.join(MODELS, "fmnist-dcgan", "inversion.png"))
+    log("dcgan", metrics)
+
+
+@torch.no_grad()
+def eval_ddpm_pixel(judge):
+    from train_ddpm_pixel import load_pixel_denoiser
+    net, ck = load_pixel_denoiser()
+    _, abar = linear_schedule(1000)
+    g = torch.Generator().manual_seed(51)
+    xs = []
+    for i in range(0, N_SAMPLES, 250):
+        xs.append(ddim_sample(net, (250, 1, 28, 28), abar, 50, g))
+    s = ((torch.cat(xs).clamp(-1, 1)) + 1) / 2
+    m = judge.sample_metrics(s, "ddim50")
+    m["evaluatedAtStep"] = ck["step"]
+    update_metrics("fmnist-ddpm-pixel", m, {"ddim50": "DDIM 50 steps, eta 0, clipped to [-1,1]", **SAMPLES_NOTE})
+    save_grid(s[:64], os.path.join(MODELS, "fmnist-ddpm-pixel", "samples.png"))
+    log("pixel ddpm", m)
+
+
+def fmt_metrics(mid, m):
+    def hist_note(pre):
+        return f"{m[pre + 'ConfidentShare']*100:.1f}% confident (p≥0.9), FD {m[pre + 'Fd']:.2f}"
+    if mid == "fmnist-classifier":
+        return f"test accuracy {m.get('testAccuracy', 0)*100:.2f}%; FD baseline (1,000 train images vs test) {m.get('train1000Fd', float('nan')):.2f}"
+    if mid in ("fmnist-vae", "fmnist-ae"):
+        s = f"test PSNR {m.get('testPsnrDb', float('nan')):.2f} dB (mean code)" if mid == "fmnist-vae" else f"test PSNR {m.get('testPsnrDb', float('nan')):.2f} dB"
+        if "priorSamplesFd" in m:
+            s += f"; prior samples: {hist_note('priorSamples')}"
+        return s
+    if mid == "fmnist-dcgan" and "samplesFd" in m:
+        return (f"samples: {hist_note('samples')}; inversion median PSNR {m['inversionMedianPsnrDb']:.2f} dB "
+                f"(encoder only {m['encoderOnlyMedianPsnrDb']:.2f} dB); grad check max rel err {m['inversionGradMaxRelError']:.1e}")
+    if "ddim50Fd" in m:
+        s = "DDIM-50 samples: " + hist_note("ddim50")
+        if "evaluatedAtStep" in m:
+            s += f" (at step {m['evaluatedAtStep']})"
+        return s
+    return "(not evaluated yet)"
+
+
+def write_readme():
+    rows, grids = [], []
+    for mid in ALL:
+        p = os.path.join(MODELS, mid, "manifest.json")
+        if not os.path.exists(p):
+            rows.append(f"| `{mid}` | — | — | — | — | not trained yet |")
+            continue
+        man = json.load(open(p))
+        tr, m = man.get("training", {}), man.get("metrics", {})
+        params = tr.get("params")
+        if isinstance(params, dict):
+            params = " + ".join(f"{v:,} ({k})" for k, v in params.items() if "training only" not in k)
+        else:
+            params = f"{params:,}" if params else "?"
+        rows.append(f"| `{mid}` | {man['kind']} | {params} | {folder_bytes(mid)/1e6:.2f} MB | "
+                    f"{tr.get('epochs')} ep / {tr.get('seconds')} s | {fmt_metrics(mid, m)} |")
+        for png in ("samples.png", "reconstructions.png", "inversion.png"):
+            if os.path.exists(os.path.join(MODELS, mid, png)):
+                grids.append(f"**{mid} – {png[:-4]}**\n\n![{mid} {png}]({mid}/{png})\n")
+    text = f"""# Bundled models
+
+All models are trained on Fashion-MNIST (train split, 60,000 images; Debian package `dataset-fashion-mnist`,
+MIT licence, © 2017 Zalando SE) on CPU (2 cores, torch 1.13) and exported to ONNX (opset 17, dynamic batch axis).
+Each folder holds `manifest.json` (format: `docs/MANIFEST-DRAFT.md`), the `.onnx` graphs and `parity.json`
+(PyTorch-eager reference outputs at batch 1 and 8).
+
+| id | kind | params (exported) | ONNX size | training | metrics |
+|---|---|---|---|---|---|
+{chr(10).join(rows)}
+
+Metrics (computed by `models/train/evaluate.py`):
+- PSNR: mean over the 10,000 test images, images in [0,1] (VAE: decoded posterior mean).
+- Generators: 1,000 samples each; *confident* = share the classifier labels with probability ≥ 0.9; *FD* = Fréchet
+  distance between the classifier's 128-d penultimate features of the samples and of the 10,000 test images
+  (FID-style with our own feature extractor, not comparable to Inception FID). For scale: 1,000 real training
+  images give the FD listed for the classifier. Class histograms are in each manifest.
+- Diffusion models are sampled with DDIM, 50 steps, η = 0.
+- Inversion: 100 held-out test images (indices in `fmnist-dcgan/inversion-reference.json`), encoder warm start then
+  300 Adam steps (lr 0.05, betas 0.9/0.999, constant) using the gradient computed by the exported `inversion` graph's
+  module; PSNR of G(z*) in [0,1].
+
+## Retraining
+
+Run from the repository root with Debian's Python (the `python3` on PATH cannot see Debian's torch):
+
+```sh
+export OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1
+/usr/bin/python3 models/train/make_dataset_sample.py        # resources/dataset/fashion-mnist-t10k.lsds.gz + .json
+/usr/bin/python3 models/train/train_classifier.py           # fmnist-classifier
+/usr/bin/python3 models/train/train_vae.py                  # fmnist-vae
+/usr/bin/python3 models/train/train_ae.py                   # fmnist-ae
+/usr/bin/python3 models/train/train_ddpm_latent.py          # fmnist-ddpm-latent (needs the VAE checkpoint)
+/usr/bin/python3 models/train/train_dcgan.py                # fmnist-dcgan (generator, inversion, encoder)
+/usr/bin/python3 models/train/train_ddpm_pixel.py --minutes 40           # fmnist-ddpm-pixel, fresh
+/usr/bin/python3 models/train/train_ddpm_pixel.py --resume --minutes 60  # continue pixel DDPM training
+/usr/bin/python3 models/train/evaluate.py                   # metrics -> manifests, grids, this README
+```
+
+See `models/train/README.md` for details. Checkpoints go to `models/train/checkpoints/` (git-ignored).
+
+## Sample grids
+
+{chr(10).join(grids)}
+"""
+    with open(os.path.join(MODELS, "README.md"), "w") as f:
+        f.write(text)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--only", default=",".join(ALL))
+    ap.add_argument("--readme-only", action="store_true")
+    args = ap.parse_args()
+    setup(0)
+    if not args.readme_only:
+        only = args.only.split(",")
+        judge = Judge()
+        steps = {"fmnist-classifier": lambda: eval_classifier(judge), "fmnist-vae": lambda: eval_vae(judge),
+                 "fmnist-ae": lambda: eval_vae(judge, ae=True), "fmnist-ddpm-latent": lambda: eval_ddpm_latent(judge),
+                 "fmnist-dcgan": lambda: eval_dcgan(judge), "fmnist-ddpm-pixel": lambda: eval_ddpm_pixel(judge)}
+        for mid in ALL:
+            if mid in only and os.path.exists(os.path.join(MODELS, mid, "manifest.json")):
+                steps[mid]()
+    write_readme()
+    log("README written")
+
+
+if __name__ == "__main__":
+    main()

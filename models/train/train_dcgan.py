@@ -1,0 +1,232 @@
+"""DCGAN (z=64) + explicit-backward inversion graph + warm-start encoder. Exports models/fmnist-dcgan.
+
+Run: OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/train/train_dcgan.py [--epochs 8] [--enc-steps 2500]
+Stages (each resumable from models/train/checkpoints/): GAN training, encoder training, export.
+The `inversion` graph computes loss = sum (G(z)-x)^2 and dloss/dz with forward operations only
+(GeneratorInversion below writes the generator's backward pass by hand); it is checked against torch.autograd.
+"""
+import argparse, os
+import torch, torch.nn as nn, torch.nn.functional as F
+from common import *
+
+SEED = 5
+ZD = 64
+
+
+class Generator(nn.Module):
+    def __init__(self, zd=ZD):
+        super().__init__()
+        self.fc = nn.Linear(zd, 128 * 7 * 7)
+        self.bn0 = nn.BatchNorm1d(128 * 7 * 7)
+        self.up1 = nn.ConvTranspose2d(128, 64, 4, 2, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(64)
+        self.up2 = nn.ConvTranspose2d(64, 1, 4, 2, 1)
+
+    def forward(self, z):
+        h = F.relu(self.bn0(self.fc(z))).view(-1, 128, 7, 7)
+        h = F.relu(self.bn1(self.up1(h)))
+        return torch.tanh(self.up2(h))
+
+
+class Discriminator(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Conv2d(1, 64, 4, 2, 1), nn.LeakyReLU(0.2),
+                                 nn.Conv2d(64, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
+                                 nn.Flatten(), nn.Linear(128 * 7 * 7, 1))
+
+    def forward(self, x):
+        return self.net(x).squeeze(1)
+
+
+def _bn_affine(bn):
+    s = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+    return s, bn.bias - bn.running_mean * s
+
+
+class GeneratorInversion(nn.Module):
+    """(z, x) -> (loss[b], grad[b,d]) for an eval-mode Generator, using forward ops only.
+
+    Adjoints: conv_transpose2d -> conv2d with the same weight/stride/padding; Linear -> matmul with W;
+    eval BatchNorm -> per-channel scale; ReLU -> mask of positive pre-activations; tanh -> 1 - y^2.
+    """
+    def __init__(self, G):
+        super().__init__()
+        G = G.eval()
+        s0, c0 = _bn_affine(G.bn0)
+        s1, c1 = _bn_affine(G.bn1)
+        self.register_buffer("W0", G.fc.weight.detach().clone())          # [6272, d]
+        self.register_buffer("b0", (G.fc.bias * s0 + c0).detach().clone())  # fc folded with bn0
+        self.register_buffer("s0", s0.detach().clone())
+        self.register_buffer("W1", G.up1.weight.detach().clone())         # [128, 64, 4, 4]
+        self.register_buffer("s1", s1.detach().clone().view(1, -1, 1, 1))
+        self.register_buffer("c1", c1.detach().clone().view(1, -1, 1, 1))
+        self.register_buffer("W2", G.up2.weight.detach().clone())         # [64, 1, 4, 4]
+        self.register_buffer("b2", G.up2.bias.detach().clone())
+
+    def forward(self, z, x):
+        # forward pass, keeping activations
+        a0 = F.linear(z, self.W0 * self.s0[:, None], self.b0)            # = bn0(fc(z))
+        h0 = F.relu(a0)
+        a1 = F.conv_transpose2d(h0.view(-1, 128, 7, 7), self.W1, None, 2, 1) * self.s1 + self.c1
+        h1 = F.relu(a1)
+        y = torch.tanh(F.conv_transpose2d(h1, self.W2, self.b2, 2, 1))
+        r = y - x
+        loss = (r * r).flatten(1).sum(1)
+        # backward pass written as forward operations
+        g = 2 * r * (1 - y * y)                                           # d/d pre-tanh
+        g = F.conv2d(g, self.W2, None, 2, 1)                              # adjoint of up2
+        g = g * (a1 > 0).to(g.dtype) * self.s1                            # relu, bn1
+        g = F.conv2d(g, self.W1, None, 2, 1).flatten(1)                   # adjoint of up1 -> [b, 6272]
+        g = g * (a0 > 0).to(g.dtype) * self.s0                            # relu, bn0
+        grad = g.matmul(self.W0)                                          # adjoint of fc
+        return loss, grad
+
+
+class GanEncoder(nn.Module):
+    def __init__(self, zd=ZD):
+        super().__init__()
+        self.net = nn.Sequential(nn.Conv2d(1, 32, 4, 2, 1), nn.LeakyReLU(0.2), nn.Conv2d(32, 64, 4, 2, 1),
+                                 nn.LeakyReLU(0.2), nn.Conv2d(64, 128, 3, 1, 1), nn.LeakyReLU(0.2), nn.Flatten(),
+                                 nn.Linear(128 * 7 * 7, 256), nn.LeakyReLU(0.2), nn.Linear(256, zd))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+def load_gan():
+    sd = torch.load(os.path.join(CKPT, "dcgan_final.pt"))
+    G, E = Generator(), GanEncoder()
+    G.load_state_dict(sd["G"]); E.load_state_dict(sd["E"])
+    return G.eval(), E.eval()
+
+
+def check_inversion(G, inv, x, gen):
+    z = torch.randn(len(x), ZD, generator=gen, requires_grad=True)
+    loss_ref = ((G(z) - x) ** 2).flatten(1).sum(1)
+    grad_ref, = torch.autograd.grad(loss_ref.sum(), z)
+    with torch.no_grad():
+        loss, grad = inv(z.detach(), x)
+    rel_g = ((grad - grad_ref).abs().max() / grad_ref.abs().max()).item()
+    rel_l = ((loss - loss_ref).abs().max() / loss_ref.abs().max()).item()
+    rel_norm = ((grad - grad_ref).norm(dim=1) / grad_ref.norm(dim=1)).max().item()
+    return rel_l, rel_g, rel_norm
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--enc-steps", type=int, default=2500)
+    ap.add_argument("--bs", type=int, default=128)
+    args = ap.parse_args()
+    setup(SEED)
+    xtr, _ = load_tensors("train", (-1, 1))
+    xte, _ = load_tensors("t10k", (-1, 1))
+    G, Dn = Generator(), Discriminator()
+    optG = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    optD = torch.optim.Adam(Dn.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    gen = torch.Generator().manual_seed(SEED)
+    ck = load_ckpt("dcgan.pt")
+    start, timer = 0, Timer()
+    if ck:
+        G.load_state_dict(ck["G"]); Dn.load_state_dict(ck["D"]); optG.load_state_dict(ck["optG"])
+        optD.load_state_dict(ck["optD"]); gen.set_state(ck["gen"]); start = ck["epoch"]; timer = Timer(ck["seconds"])
+    for ep in range(start, args.epochs):
+        G.train(); Dn.train()
+        sd = sg = 0.0; n = 0
+        for idx in batches(len(xtr), args.bs, gen):
+            real = xtr[idx]; b = len(idx)
+            z = torch.randn(b, ZD, generator=gen)
+            fake = G(z)
+            # discriminator: standard BCE with logits
+            lossD = F.softplus(-Dn(real)).mean() + F.softplus(Dn(fake.detach())).mean()
+            optD.zero_grad(); lossD.backward(); optD.step()
+            # generator: non-saturating loss -log D(G(z))
+            lossG = F.softplus(-Dn(fake)).mean()
+            optG.zero_grad(); lossG.backward(); optG.step()
+            sd += lossD.item(); sg += lossG.item(); n += 1
+        log(f"gan epoch {ep+1} lossD {sd/n:.3f} lossG {sg/n:.3f} t {timer.total():.0f}s")
+        save_ckpt("dcgan.pt", {"G": G.state_dict(), "D": Dn.state_dict(), "optG": optG.state_dict(),
+                               "optD": optD.state_dict(), "gen": gen.get_state(), "epoch": ep + 1, "seconds": timer.total()})
+    gan_seconds = timer.total()
+    G.eval()
+    for p in G.parameters():
+        p.requires_grad_(False)
+
+    # ---- encoder for warm starts: z-reconstruction on generated images + image reconstruction on real ones
+    E = GanEncoder()
+    optE = torch.optim.Adam(E.parameters(), lr=1e-3)
+    schedE = torch.optim.lr_scheduler.OneCycleLR(optE, max_lr=1e-3, total_steps=args.enc_steps, pct_start=0.05)
+    ck = load_ckpt("dcgan_enc.pt")
+    s0, etimer = 0, Timer()
+    if ck:
+        E.load_state_dict(ck["E"]); optE.load_state_dict(ck["opt"]); schedE.load_state_dict(ck["sched"])
+        gen.set_state(ck["gen"]); s0 = ck["step"]; etimer = Timer(ck["seconds"])
+    run = 0.0
+    for step in range(s0 + 1, args.enc_steps + 1):
+        E.train()
+        z = torch.randn(64, ZD, generator=gen)
+        with torch.no_grad():
+            xg = G(z)
+        real = xtr[torch.randint(0, len(xtr), (64,), generator=gen)]
+        lz = ((E(xg) - z) ** 2).sum(1).mean()
+        lx = ((G(E(real)) - real) ** 2).flatten(1).sum(1).mean()
+        loss = lz + 0.05 * lx
+        optE.zero_grad(); loss.backward(); optE.step(); schedE.step()
+        run = 0.98 * run + 0.02 * loss.item()
+        if step % 250 == 0 or step == args.enc_steps:
+            log(f"enc step {step} loss {run:.3f} (lz {lz.item():.3f} lx {lx.item():.2f}) t {etimer.total():.0f}s")
+            save_ckpt("dcgan_enc.pt", {"E": E.state_dict(), "opt": optE.state_dict(), "sched": schedE.state_dict(),
+                                       "gen": gen.get_state(), "step": step, "seconds": etimer.total()})
+    enc_seconds = etimer.total()
+    E.eval()
+    torch.save({"G": G.state_dict(), "E": E.state_dict()}, os.path.join(CKPT, "dcgan_final.pt"))
+
+    # ---- inversion graph + check against autograd
+    inv = GeneratorInversion(G).eval()
+    cg = torch.Generator().manual_seed(99)
+    rel_l, rel_g, rel_n = check_inversion(G, inv, xte[:64], cg)
+    log(f"inversion check: max rel err loss {rel_l:.2e}, grad (max abs / max |ref|) {rel_g:.2e}, per-row norm {rel_n:.2e}")
+
+    d = model_dir("fmnist-dcgan")
+    s1 = export_onnx(G, (torch.randn(2, ZD),), ["z"], ["x"], os.path.join(d, "generator.onnx"))
+    s2 = export_onnx(inv, (torch.randn(2, ZD), xte[:2]), ["z", "x"], ["loss", "grad"], os.path.join(d, "inversion.onnx"))
+    s3 = export_onnx(E, (xte[:2],), ["x"], ["z"], os.path.join(d, "encoder.onnx"))
+    g = torch.Generator().manual_seed(2468)
+    parity = {
+        "generator": [parity_case(G, {"z": torch.randn(1, ZD, generator=g)}, ["x"]),
+                      parity_case(G, {"z": torch.randn(8, ZD, generator=g)}, ["x"])],
+        "inversion": [parity_case(inv, {"z": torch.randn(1, ZD, generator=g), "x": xte[:1]}, ["loss", "grad"]),
+                      parity_case(inv, {"z": torch.randn(8, ZD, generator=g), "x": xte[1:9]}, ["loss", "grad"])],
+        "encoder": [parity_case(E, {"x": xte[:1]}, ["z"]), parity_case(E, {"x": xte[1:9]}, ["z"])],
+    }
+    write_json(os.path.join(d, "parity.json"), parity, indent=None)
+    nG, nE, nD = count_params(G), count_params(E), count_params(Dn)
+    write_manifest("fmnist-dcgan", {
+        "name": "Fashion-MNIST DCGAN",
+        "kind": "gan",
+        "description": "DCGAN generator (64-d standard-normal z, tanh image in [-1,1]) with a forward-only inversion graph (loss and dloss/dz) and an encoder for warm-starting inversion.",
+        "image": {"channels": 1, "height": 28, "width": 28, "range": [-1, 1]},
+        "latent": {"shape": [ZD], "prior": "standard-normal"},
+        "graphs": {
+            "generator": {"file": "generator.onnx", "inputs": io_spec([("z", ["batch", ZD])]),
+                          "outputs": io_spec([("x", ["batch", 1, 28, 28])])},
+            "inversion": {"file": "inversion.onnx", "inputs": io_spec([("z", ["batch", ZD]), ("x", ["batch", 1, 28, 28])]),
+                          "outputs": io_spec([("loss", ["batch"]), ("grad", ["batch", ZD])])},
+            "encoder": {"file": "encoder.onnx", "inputs": io_spec([("x", ["batch", 1, 28, 28])]),
+                        "outputs": io_spec([("z", ["batch", ZD])])},
+        },
+        "labels": LABELS,
+        "training": training_info("train_dcgan.py", SEED, args.epochs, gan_seconds + enc_seconds,
+                                  ganSeconds=int(gan_seconds), encoderSeconds=int(enc_seconds), encoderSteps=args.enc_steps,
+                                  params={"generator": nG, "discriminator (training only)": nD, "encoder": nE},
+                                  loss="non-saturating GAN loss; encoder: |E(G(z))-z|^2 + 0.05*|G(E(x))-x|^2",
+                                  optimizer="Adam lr 2e-4 betas (0.5, 0.999), batch 128; encoder Adam one-cycle 1e-3, batch 64"),
+        "metrics": {"params": nG + nE, "onnxBytes": s1 + s2 + s3,
+                    "inversionGradMaxRelError": float(f"{rel_g:.3e}"), "inversionLossMaxRelError": float(f"{rel_l:.3e}")},
+    })
+    log(f"done dcgan: G {nG} E {nE} onnx {s1+s2+s3} bytes, gan {gan_seconds:.0f}s enc {enc_seconds:.0f}s")
+
+
+if __name__ == "__main__":
+    main()

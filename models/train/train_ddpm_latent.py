@@ -1,0 +1,111 @@
+"""Latent DDPM: MLP epsilon-predictor over the fmnist-vae posterior means (scaled to ~unit variance).
+
+Run (after train_vae.py): OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/train/train_ddpm_latent.py [--steps 15000]
+"""
+import argparse, os
+import torch, torch.nn as nn, torch.nn.functional as F
+from common import *
+from train_vae import load_vae, D
+
+SEED = 3
+T = 1000
+
+
+class LatentDenoiser(nn.Module):
+    def __init__(self, d=D, width=384, blocks=4, temb=128):
+        super().__init__()
+        self.temb_dim = temb
+        self.t_mlp = nn.Sequential(nn.Linear(temb, width), nn.SiLU(), nn.Linear(width, width))
+        self.inp = nn.Linear(d, width)
+        self.blocks = nn.ModuleList()
+        for _ in range(blocks):
+            self.blocks.append(nn.ModuleDict({"norm": nn.LayerNorm(width), "l1": nn.Linear(width, width),
+                                              "t": nn.Linear(width, width), "l2": nn.Linear(width, width)}))
+        self.out_norm = nn.LayerNorm(width)
+        self.out = nn.Linear(width, d)
+
+    def forward(self, x_t, t):
+        te = self.t_mlp(timestep_embedding(t, self.temb_dim))
+        h = self.inp(x_t)
+        for b in self.blocks:
+            u = F.silu(b["l1"](b["norm"](h)) + b["t"](F.silu(te)))
+            h = h + b["l2"](u)
+        return self.out(F.silu(self.out_norm(h)))
+
+
+def load_latent_denoiser():
+    sd = torch.load(os.path.join(CKPT, "ddpm_latent_final.pt"))
+    m = LatentDenoiser(); m.load_state_dict(sd["ema"])
+    return m.eval(), sd["scale"]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--steps", type=int, default=15000)
+    ap.add_argument("--bs", type=int, default=256)
+    args = ap.parse_args()
+    setup(SEED)
+    enc, _ = load_vae()
+    xtr, _ = load_tensors("train")
+    with torch.no_grad():
+        z = torch.cat([enc(xtr[i:i + 2000])[0] for i in range(0, len(xtr), 2000)])
+    scale = float(1.0 / z.std())
+    z = z * scale
+    log(f"latents {tuple(z.shape)} scale {scale:.4f} mean {z.mean():.3f} per-dim std {z.std(0).min():.3f}..{z.std(0).max():.3f}")
+    _, abar = linear_schedule(T)
+    m = LatentDenoiser()
+    ema = EMA(m, 0.999)
+    opt = torch.optim.AdamW(m.parameters(), lr=1e-3, weight_decay=0.0)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1e-3, total_steps=args.steps, pct_start=0.05)
+    gen = torch.Generator().manual_seed(SEED)
+    timer = Timer()
+    run = 0.0
+    for step in range(1, args.steps + 1):
+        idx = torch.randint(0, len(z), (args.bs,), generator=gen)
+        x0 = z[idx]
+        t = torch.randint(0, T, (args.bs,), generator=gen)
+        eps = torch.randn(x0.shape, generator=gen)
+        a = abar[t][:, None]
+        xt = a.sqrt() * x0 + (1 - a).sqrt() * eps
+        loss = F.mse_loss(m(xt, t.float()), eps)
+        opt.zero_grad(); loss.backward(); opt.step(); sched.step(); ema.update(m)
+        run = 0.99 * run + 0.01 * loss.item()
+        if step % 1000 == 0:
+            log(f"step {step} loss {run:.4f} t {timer.total():.0f}s")
+    seconds = timer.total()
+    net = ema.model.eval()
+    torch.save({"ema": net.state_dict(), "model": m.state_dict(), "scale": scale, "seconds": seconds, "steps": args.steps},
+               os.path.join(CKPT, "ddpm_latent_final.pt"))
+    d = model_dir("fmnist-ddpm-latent")
+    size = export_onnx(net, (torch.randn(2, D), torch.tensor([10.0, 500.0])), ["x_t", "t"], ["eps"],
+                       os.path.join(d, "denoiser.onnx"))
+    g = torch.Generator().manual_seed(4321)
+    def case(b):
+        return parity_case(net, {"x_t": torch.randn(b, D, generator=g),
+                                 "t": torch.randint(0, T, (b,), generator=g).float()}, ["eps"])
+    write_json(os.path.join(d, "parity.json"), {"denoiser": [case(1), case(8)]}, indent=None)
+    n = count_params(net)
+    write_manifest("fmnist-ddpm-latent", {
+        "name": "Fashion-MNIST latent diffusion",
+        "kind": "diffusion",
+        "description": "MLP epsilon-predictor (sinusoidal time embedding, 4 residual blocks) over the 16-d posterior means of fmnist-vae; decode x_0 / latentScale with fmnist-vae.",
+        "image": {"channels": 1, "height": 28, "width": 28, "range": [0, 1]},
+        "latent": {"shape": [D], "prior": "standard-normal"},
+        "graphs": {"denoiser": {"file": "denoiser.onnx",
+                                "inputs": io_spec([("x_t", ["batch", D]), ("t", ["batch"])]),
+                                "outputs": io_spec([("eps", ["batch", D])])}},
+        "labels": LABELS,
+        "diffusion": {"space": "latent", "prediction": "epsilon",
+                      "schedule": {"type": "linear", "timesteps": T, "betaStart": 0.0001, "betaEnd": 0.02},
+                      "decoder": "fmnist-vae", "latentScale": round(scale, 6)},
+        "training": training_info("train_ddpm_latent.py", SEED, round(args.steps * args.bs / len(z), 2), seconds, params=n,
+                                  steps=args.steps, batch=args.bs, ema=0.999,
+                                  data="fmnist-vae posterior means of Fashion-MNIST train (60,000)",
+                                  optimizer="AdamW one-cycle max lr 1e-3, simple (epsilon MSE) loss"),
+        "metrics": {"params": n, "onnxBytes": size},
+    })
+    log(f"done latent ddpm: params {n} onnx {size} {seconds:.0f}s")
+
+
+if __name__ == "__main__":
+    main()

@@ -17,7 +17,9 @@ const align8 = (n: number) => (n + 7) & ~7;
 export function encodeFrame(message: unknown): Uint8Array<ArrayBuffer> {
   const blobs: Uint8Array[] = [];
   let blobBytes = 0;
-  const header = JSON.stringify(message, (_key, value: unknown) => {
+  const header = JSON.stringify(message, function (this: Record<string, unknown>, key: string, replaced: unknown) {
+    // The holder's own value, before toJSON: a Node Buffer would otherwise arrive as {type: 'Buffer', data: [...]}.
+    const value = this[key];
     if (value instanceof Float32Array || value instanceof Uint8Array) {
       const kind: BlobKind = value instanceof Float32Array ? 'f32' : 'u8';
       const marker = { $bin: [kind, blobBytes, value.length] };
@@ -25,7 +27,7 @@ export function encodeFrame(message: unknown): Uint8Array<ArrayBuffer> {
       blobBytes = align8(blobBytes + value.byteLength);
       return marker;
     }
-    return value;
+    return replaced;
   });
   const headerBytes = new TextEncoder().encode(header);
   const blobStart = align8(4 + headerBytes.length);

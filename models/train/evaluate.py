@@ -211,7 +211,7 @@ def fmt_metrics(mid, m):
     def hist_note(pre):
         return f"{m[pre + 'ConfidentShare']*100:.1f}% confident (p≥0.9), FD {m[pre + 'Fd']:.2f}"
     if mid == "fmnist-classifier":
-        return f"test accuracy {m.get('testAccuracy', 0)*100:.2f}%; FD baseline (1,000 train images vs test) {m.get('train1000Fd', float('nan')):.2f}"
+        return f"test accuracy {m.get('testAccuracy', 0)*100:.2f}%; baseline for generators: 1,000 real train images score FD {m.get('train1000Fd', float('nan')):.2f}, {m.get('train1000ConfidentShare', 0)*100:.1f}% confident"
     if mid in ("fmnist-vae", "fmnist-ae"):
         s = f"test PSNR {m.get('testPsnrDb', float('nan')):.2f} dB (mean code)" if mid == "fmnist-vae" else f"test PSNR {m.get('testPsnrDb', float('nan')):.2f} dB"
         if "priorSamplesFd" in m:

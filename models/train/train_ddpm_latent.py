@@ -1,6 +1,6 @@
 """Latent DDPM: MLP epsilon-predictor over the fmnist-vae posterior means (scaled to ~unit variance).
 
-Run (after train_vae.py): OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/train/train_ddpm_latent.py [--steps 15000]
+Run (after train_vae.py): OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/train/train_ddpm_latent.py [--steps 12000]
 """
 import argparse, os
 import torch, torch.nn as nn, torch.nn.functional as F
@@ -41,7 +41,7 @@ def load_latent_denoiser():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", type=int, default=15000)
+    ap.add_argument("--steps", type=int, default=12000)
     ap.add_argument("--bs", type=int, default=256)
     args = ap.parse_args()
     setup(SEED)

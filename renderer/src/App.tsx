@@ -3,7 +3,7 @@ import { createClient } from './client';
 import { StatusBar } from './components/StatusBar';
 import { ViewTabs } from './components/ViewTabs';
 import { VIEWS, useAppStore, type ViewId } from './state/appStore';
-import { ModelsView } from './views/ModelsView';
+import { ModelsView } from './views/models/ModelsView';
 import { DiffuseView, EditView, ExploreView, InterpolateView, InvertView } from './views/PlannedViews';
 
 const VIEW_COMPONENTS: Record<ViewId, () => React.JSX.Element> = {

@@ -22,6 +22,12 @@ describe('wire frames', () => {
     expect(frame.byteLength).toBeLessThan(data.byteLength + 200);
   });
 
+  it('sends a Node Buffer as raw bytes, not as its JSON form', () => {
+    const decoded = decodeFrame(encodeFrame({ png: Buffer.from([137, 80, 78, 71]) })) as { png: Uint8Array };
+    expect(decoded.png).toBeInstanceOf(Uint8Array);
+    expect(Array.from(decoded.png)).toEqual([137, 80, 78, 71]);
+  });
+
   it('decodes from an unaligned slice of a larger buffer', () => {
     const frame = encodeFrame({ x: new Float32Array([1, 2, 3]) });
     const padded = new Uint8Array(frame.byteLength + 3);

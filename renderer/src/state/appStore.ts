@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { CallResult, ModelProblem, ModelSummary } from '../../../electron/api/contract';
+import type { CallResult, ModelLibrary, ModelProblem, ModelSummary } from '../../../electron/api/contract';
 import type { StudioClient } from '../../../electron/api/client';
 
 export const VIEWS = [
@@ -22,7 +22,9 @@ interface AppState {
   setView(view: ViewId): void;
   connected(client: StudioClient, info: CallResult<'app.info'>): void;
   failed(message: string): void;
-  libraryChanged(library: { models: ModelSummary[]; problems: ModelProblem[] }): void;
+  libraryChanged(library: ModelLibrary): void;
+  /** Asks the engine for app.info again (after settings change). */
+  refreshInfo(): Promise<void>;
 }
 
 const initialView = (): ViewId => {
@@ -30,7 +32,7 @@ const initialView = (): ViewId => {
   return VIEWS.some((v) => v.id === fromHash) ? (fromHash as ViewId) : 'explore';
 };
 
-export const useAppStore = create<AppState>((set) => ({
+export const useAppStore = create<AppState>((set, get) => ({
   models: [],
   problems: [],
   view: initialView(),
@@ -40,7 +42,11 @@ export const useAppStore = create<AppState>((set) => ({
   },
   connected: (client, info) => set({ client, info, models: info.models, problems: info.problems, connectionError: undefined }),
   failed: (message) => set({ connectionError: message }),
-  libraryChanged: ({ models, problems }) => set({ models, problems }),
+  libraryChanged: ({ models, problems, userFolders }) => set((s) => ({ models, problems, info: s.info && { ...s.info, userFolders } })),
+  refreshInfo: async () => {
+    const client = get().client;
+    if (client) get().connected(client, await client.invoke('app.info', {}));
+  },
 }));
 
 /** The provider sessions actually run on, once a model has loaded; the preferred one until then. */

@@ -1,0 +1,58 @@
+import { useEffect, useState } from 'react';
+import { EmptyState } from '../../components/EmptyState';
+import { useAppStore } from '../../state/appStore';
+import { LibraryFolders } from './LibraryFolders';
+import { ModelCard } from './ModelCard';
+import { RuntimePanel } from './RuntimePanel';
+import { TryImagePanel } from './TryImagePanel';
+
+/** Opening the library loads every model, so each shows the provider it really runs on. */
+function useLoadAll(): string | undefined {
+  const client = useAppStore((s) => s.client);
+  const models = useAppStore((s) => s.models);
+  const [error, setError] = useState<string>();
+  const pending = models.filter((m) => !m.provider).map((m) => m.id).join(',');
+  useEffect(() => {
+    if (!client || !pending) return;
+    let cancelled = false;
+    (async () => {
+      for (const id of pending.split(',')) {
+        if (cancelled) return;
+        await client.invoke('model.load', { model: id }).catch((e: Error) => setError(`${id}: ${e.message}`));
+      }
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, [client, pending]);
+  return error;
+}
+
+export function ModelsView() {
+  const models = useAppStore((s) => s.models);
+  const info = useAppStore((s) => s.info);
+  const loadError = useLoadAll();
+  if (!info) return <EmptyState title="Connecting to the engine…">The model library appears once the engine answers.</EmptyState>;
+  return (
+    <div className="h-full overflow-auto p-6">
+      <h2 className="mb-4 text-lg font-medium">Model library</h2>
+      <RuntimePanel />
+      {loadError && (
+        <p role="alert" className="mb-4 text-sm text-danger">
+          Could not load {loadError}
+        </p>
+      )}
+      <TryImagePanel />
+      {models.length === 0 ? (
+        <EmptyState title="No models yet">The bundled models live in the app's models/ folder; add your own folder below.</EmptyState>
+      ) : (
+        <div className="mb-4 grid grid-cols-[repeat(auto-fill,minmax(26rem,1fr))] gap-4">
+          {models.map((m) => (
+            <ModelCard key={m.id} model={m} />
+          ))}
+        </div>
+      )}
+      <LibraryFolders />
+    </div>
+  );
+}

@@ -1,0 +1,71 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { ModelSummary } from '../../../../electron/api/contract';
+import type { Float32Tensor } from '../../../../electron/api/tensor';
+import { randomNormal } from '../../../../electron/common/random';
+import { ImageTile } from '../../components/ImageTile';
+import { useAppStore } from '../../state/appStore';
+
+const GRID = 16;
+
+/** Decodes 16 codes drawn from the prior; a click draws a new seed. The old grid stays until the new one is ready. */
+export function SampleGrid({ model }: { model: ModelSummary }) {
+  const client = useAppStore((s) => s.client);
+  const [seed, setSeed] = useState(1);
+  const [samples, setSamples] = useState<{ images: Float32Tensor; ms: number; seed: number }>();
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+
+  const sample = useCallback(
+    async (nextSeed: number) => {
+      if (!client || !model.latent) return;
+      setBusy(true);
+      setError(undefined);
+      try {
+        const size = model.latent.shape.reduce((a, b) => a * b, 1);
+        const z = { dtype: 'float32' as const, shape: [GRID, ...model.latent.shape], data: randomNormal(GRID * size, nextSeed) };
+        const result = await client.invoke('model.decode', { model: model.id, z });
+        setSamples({ ...result, seed: nextSeed });
+      } catch (e) {
+        setError((e as Error).message);
+      } finally {
+        setBusy(false);
+      }
+    },
+    [client, model],
+  );
+
+  useEffect(() => {
+    void sample(1);
+  }, [sample]);
+
+  return (
+    <div>
+      <div className="grid w-fit grid-cols-8 gap-1" data-testid="samples" aria-busy={busy}>
+        {samples &&
+          Array.from({ length: samples.images.shape[0]! }, (_, i) => (
+            <ImageTile key={i} data={samples.images.data} shape={samples.images.shape} index={i} zoom={2} />
+          ))}
+      </div>
+      <div className="mt-2 flex items-center gap-3">
+        <button
+          type="button"
+          onClick={() => {
+            setSeed(seed + 1);
+            void sample(seed + 1);
+          }}
+          disabled={busy}
+          title="Decode 16 new codes drawn from N(0, I)"
+          className="rounded bg-accent px-3 py-1 text-sm font-medium text-canvas hover:brightness-110 disabled:opacity-50"
+        >
+          New samples
+        </button>
+        <span className="text-xs text-muted">{samples ? `seed ${samples.seed} · ${samples.images.shape[0]} decoded in ${samples.ms.toFixed(1)} ms` : busy ? 'Decoding…' : ''}</span>
+      </div>
+      {error && (
+        <p role="alert" className="mt-2 text-sm text-danger">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,111 @@
+import sharp from 'sharp';
+import { crc32 } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '../../electron/api/errors';
+import { float32Tensor } from '../../electron/api/tensor';
+import { exportPng, importImage } from '../../electron/engine/ops/imageIO';
+import { addTextChunk, readTextChunks } from '../../electron/engine/ops/pngText';
+
+const target = { channels: 1 as const, height: 28, width: 28 };
+
+/** A white square on black in the left half of a wide image, so crop and letterbox differ visibly. */
+async function testImage(format: 'png' | 'jpeg' | 'webp', width = 120, height = 60) {
+  const square = await sharp({ create: { width: height, height, channels: 3, background: '#ffffff' } }).png().toBuffer();
+  return sharp({ create: { width, height, channels: 3, background: '#000000' } })
+    .composite([{ input: square, left: 0, top: 0 }])
+    .toFormat(format, format === 'png' ? {} : { quality: 95 })
+    .toBuffer();
+}
+
+const mean = (data: Float32Array) => data.reduce((s, v) => s + v, 0) / data.length;
+const bad = (promise: Promise<unknown>) => promise.then(() => undefined, (e: unknown) => e as ApiError);
+
+describe('image import', () => {
+  it.each(['png', 'jpeg', 'webp'] as const)('reads %s and fits it to the model: crop fills, letterbox pads', async (format) => {
+    const bytes = await testImage(format);
+    const cropped = await importImage(bytes, target, 'crop');
+    expect(cropped.format).toBe(format);
+    expect([cropped.width, cropped.height]).toEqual([120, 60]);
+    expect(cropped.modelInput.shape).toEqual([1, 1, 28, 28]);
+    // Centre crop of a 2:1 image keeps the middle square: half white, half black.
+    expect(mean(cropped.modelInput.data)).toBeCloseTo(0.5, 1);
+    const letterboxed = await importImage(bytes, target, 'letterbox');
+    // Letterbox keeps the whole image in a band half the height: a quarter white.
+    expect(mean(letterboxed.modelInput.data)).toBeCloseTo(0.25, 1);
+    const inverted = await importImage(bytes, target, 'crop', true);
+    expect(mean(inverted.modelInput.data)).toBeCloseTo(1 - mean(cropped.modelInput.data), 2);
+  });
+
+  it('turns an EXIF-rotated photo upright before fitting it', async () => {
+    // Stored landscape with the white half on the left; orientation 6 means "rotate 90° clockwise to view".
+    const stored = await testImage('jpeg', 120, 60);
+    const rotated = await sharp(stored).withMetadata({ orientation: 6 }).jpeg().toBuffer();
+    const image = await importImage(rotated, target, 'letterbox');
+    expect([image.width, image.height]).toEqual([60, 120]);
+    // Upright it is portrait with the white half on top: the top rows are bright, the bottom dark.
+    const rows = (from: number, to: number) => mean(image.modelInput.data.subarray(from * 28, to * 28));
+    expect(rows(1, 12)).toBeGreaterThan(0.3);
+    expect(rows(16, 27)).toBeLessThan(0.05);
+  });
+
+  it('takes a 1×1 image and an 8000×6000 one', async () => {
+    const tiny = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#808080' } }).png().toBuffer();
+    const one = await importImage(tiny, target, 'crop');
+    expect(mean(one.modelInput.data)).toBeCloseTo(128 / 255, 2);
+    const large = await sharp({ create: { width: 8000, height: 6000, channels: 3, background: '#ffffff' } }).jpeg({ quality: 50 }).toBuffer();
+    const big = await importImage(large, target, 'crop');
+    expect([big.width, big.height]).toEqual([8000, 6000]);
+    expect(mean(big.modelInput.data)).toBeGreaterThan(0.95);
+  });
+
+  it('refuses a decompression bomb above 50 megapixels from its header, before decoding', async () => {
+    const png = Buffer.from(await sharp({ create: { width: 1, height: 1, channels: 3, background: '#000' } }).png().toBuffer());
+    png.writeUInt32BE(20000, 16); // IHDR width
+    png.writeUInt32BE(20000, 20); // IHDR height
+    png.writeUInt32BE(crc32(png.subarray(12, 29)), 29);
+    const error = await bad(importImage(png, target, 'crop'));
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error!.message).toBe('the image is 20000×20000 (400.0 megapixels); images above 50 megapixels are refused');
+  });
+
+  it('refuses empty, corrupt, truncated and non-image files with a clear message', async () => {
+    expect((await bad(importImage(new Uint8Array(0), target, 'crop')))!.message).toBe('the file is empty');
+    expect((await bad(importImage(Buffer.from('hello, not an image'), target, 'crop')))!.message).toMatch(/not an image Latent Studio can read/);
+    const jpeg = await testImage('jpeg');
+    expect((await bad(importImage(jpeg.subarray(0, 200), target, 'crop')))!.message).toMatch(/could not be decoded|not an image/);
+    const gif = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#fff' } }).gif().toBuffer();
+    expect((await bad(importImage(gif, target, 'crop')))!.message).toBe('this is a gif image; Latent Studio imports PNG, JPEG and WebP');
+  });
+});
+
+describe('PNG export', () => {
+  const image = float32Tensor([1, 1, 28, 28], new Float32Array(784).map((_, i) => (i % 28) / 27));
+  const metadata = { model: 'fmnist-vae', latent: { shape: [1, 16], data: Array.from({ length: 16 }, (_, i) => i / 7 - 1) }, edits: [{ direction: 'boot-ness', amount: 2.5 }] };
+
+  it('upscales by 1, 4 and 8, nearest-neighbour or smooth', async () => {
+    for (const scale of [1, 4, 8] as const) {
+      const png = await exportPng(image, { scale, smooth: false });
+      const { width, height } = await sharp(png).metadata();
+      expect([width, height]).toEqual([28 * scale, 28 * scale]);
+    }
+    const sharpEdges = await sharp(await exportPng(image, { scale: 8, smooth: false })).raw().toBuffer();
+    // Nearest-neighbour: each source pixel becomes an 8×8 block of one value.
+    expect(new Set(sharpEdges.subarray(0, 8)).size).toBe(1);
+  });
+
+  it('embeds the model, latent code and edits, and re-import restores them', async () => {
+    const png = await exportPng(image, { scale: 4, smooth: true, metadata });
+    const restored = await importImage(png, target, 'crop');
+    expect(restored.restored).toEqual(metadata);
+    // The pixels survive the round trip at 1×.
+    const again = await importImage(await exportPng(image, { scale: 1, smooth: false }), target, 'crop');
+    for (let i = 0; i < 784; i += 97) expect(again.modelInput.data[i]).toBeCloseTo(image.data[i]!, 2);
+  });
+
+  it('ignores a damaged or foreign metadata note but still imports the pixels', async () => {
+    const png = await exportPng(image, { scale: 1, smooth: false });
+    const foreign = addTextChunk(png, 'latent-studio', '{"model": 3}');
+    expect((await importImage(foreign, target, 'crop')).restored).toBeUndefined();
+    expect(readTextChunks(addTextChunk(png, 'Comment', 'café ☕')).get('Comment')).toBe('caf\\u00e9 \\u2615');
+  });
+});

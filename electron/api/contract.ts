@@ -156,6 +156,7 @@ export const calls = {
     }),
   },
   'image.exportPng': {
+    /** One image [1, c, h, w], or several laid side by side as a strip. */
     args: z
       .object({
         image: Float32TensorSchema,
@@ -165,6 +166,49 @@ export const calls = {
       })
       .strict(),
     result: z.object({ png: z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected PNG bytes') }),
+  },
+  'image.exportGif': {
+    args: z
+      .object({
+        frames: Float32TensorSchema,
+        scale: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]).default(4),
+        /** How long each frame shows, in milliseconds. */
+        frameMs: z.array(z.number().min(10).max(60_000)).min(1).max(1024),
+      })
+      .strict(),
+    result: z.object({ gif: z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected GIF bytes') }),
+  },
+  'latent.interpolate': {
+    args: z
+      .object({
+        model: modelId,
+        /** Two or more codes [k, ...latent]. */
+        keyframes: Float32TensorSchema,
+        frames: z.int().min(2).max(64),
+        method: z.enum(['lerp', 'slerp']).default('slerp'),
+        /** Relative duration of each segment between keyframes (k − 1 values). */
+        durations: z.array(z.number().positive()).optional(),
+      })
+      .strict(),
+    result: z.object({ codes: Float32TensorSchema, images: Float32TensorSchema, ms: z.number() }),
+  },
+  'latent.neighbors': {
+    args: z
+      .object({ model: modelId, query: Float32TensorSchema, k: z.int().min(1).max(200).default(10), exclude: z.array(z.int().nonnegative()).max(10_000).default([]) })
+      .strict(),
+    result: z.object({ indices: z.array(z.int()), distances: z.array(z.number()) }),
+  },
+  'dataset.project': {
+    /** PCA of the dataset's codes under a model (encode the dataset first). */
+    args: z.object({ model: modelId }).strict(),
+    result: z.object({
+      dim: z.int(),
+      mean: Float32TensorSchema,
+      components: Float32TensorSchema,
+      variance: Float32TensorSchema,
+      explained: z.array(z.number()),
+      coords: Float32TensorSchema,
+    }),
   },
   'dataset.info': {
     args: empty,

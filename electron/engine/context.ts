@@ -1,4 +1,5 @@
 import type { DatasetSample } from './dataset/sample';
+import type { DatasetCodes } from './datasetCodes';
 import type { ModelHost } from './models/host';
 import type { AppPaths } from './paths';
 import type { LatestWins } from './runtime/coalesce';
@@ -18,6 +19,8 @@ export interface EngineContext {
   applySettings(): Promise<void>;
   lanes: LatestWins;
   dataset(): Promise<DatasetSample>;
+  /** Dataset codes and projections per model. */
+  codes: DatasetCodes;
   /** A native folder dialog, where the desktop shell provides one. */
   pickFolder?: () => Promise<string | null>;
 }

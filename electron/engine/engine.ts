@@ -4,10 +4,12 @@ import type { EventName, EventPayload } from '../api/contract';
 import { ApiError } from '../api/errors';
 import type { EngineContext } from './context';
 import { readDatasetSample, type DatasetSample } from './dataset/sample';
+import { DatasetCodes } from './datasetCodes';
 import type { Handlers } from './dispatch';
 import { appHandlers } from './handlers/app';
 import { datasetHandlers } from './handlers/dataset';
 import { imageHandlers } from './handlers/images';
+import { latentHandlers } from './handlers/latent';
 import { libraryHandlers } from './handlers/library';
 import { modelHandlers } from './handlers/models';
 import { ModelHost } from './models/host';
@@ -67,6 +69,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         dataset = undefined;
         throw new ApiError('not-found', `the dataset sample could not be read: ${error.message}`);
       })),
+    codes: new DatasetCodes(),
     pickFolder: options.pickFolder,
   };
 
@@ -75,6 +78,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     ...libraryHandlers(ctx),
     ...modelHandlers(ctx),
     ...imageHandlers(ctx),
+    ...latentHandlers(ctx),
     ...datasetHandlers(ctx),
   };
 

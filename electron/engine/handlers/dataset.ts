@@ -1,11 +1,10 @@
 import { ApiError } from '../../api/errors';
-import { float32Tensor, type Float32Tensor } from '../../api/tensor';
+import { float32Tensor } from '../../api/tensor';
 import { encodeDataset } from '../ops/datasetEncode';
 import { timed, type EngineContext } from '../context';
 import type { Handlers } from '../dispatch';
 
-export function datasetHandlers(ctx: EngineContext): Pick<Handlers, 'dataset.info' | 'dataset.images' | 'dataset.encode'> {
-  const codeCache = new Map<string, Float32Tensor>();
+export function datasetHandlers(ctx: EngineContext): Pick<Handlers, 'dataset.info' | 'dataset.images' | 'dataset.encode' | 'dataset.project'> {
   return {
     'dataset.info': async () => {
       const d = await ctx.dataset();
@@ -27,14 +26,26 @@ export function datasetHandlers(ctx: EngineContext): Pick<Handlers, 'dataset.inf
     'dataset.encode': async ({ model, batchSize }, call) => {
       const d = await ctx.dataset();
       const labels = Array.from(d.labels);
-      const cached = codeCache.get(model);
+      const cached = ctx.codes.get(model);
       if (cached) {
         call.progress({ done: d.count, total: d.count });
         return { codes: float32Tensor(cached.shape, cached.data.slice()), labels, ms: 0 };
       }
       const { value, ms } = await timed(() => encodeDataset(ctx.host, d, model, batchSize, call));
-      codeCache.set(model, value);
+      ctx.codes.set(model, value);
       return { codes: float32Tensor(value.shape, value.data.slice()), labels, ms };
+    },
+    'dataset.project': async ({ model }) => {
+      const p = ctx.codes.projection(model);
+      const count = p.coords.length / p.dim;
+      return {
+        dim: p.dim,
+        mean: float32Tensor([p.dim], p.mean),
+        components: float32Tensor([p.dim, p.dim], p.components),
+        variance: float32Tensor([p.dim], p.variance),
+        explained: Array.from(p.explained),
+        coords: float32Tensor([count, p.dim], p.coords),
+      };
     },
   };
 }

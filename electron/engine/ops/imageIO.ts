@@ -90,20 +90,35 @@ export interface PngExportOptions {
   metadata?: EditMetadata;
 }
 
-/** One image in [0, 1], [1, c, h, w], as a PNG upscaled by nearest-neighbour or Lanczos, with the edit embedded. */
-export async function exportPng(image: Float32Tensor, options: PngExportOptions): Promise<Uint8Array> {
-  const [batch, channels, height, width] = image.shape;
-  if (image.shape.length !== 4 || batch !== 1 || (channels !== 1 && channels !== 3)) {
-    throw new ApiError('bad-input', `export takes one image [1, 1 or 3, height, width]; got [${image.shape.join(', ')}]`, 'args.image.shape');
+/** Lays out [n, c, h, w] images in [0, 1] side by side as interleaved 8-bit pixels (one row: a strip). */
+export function tileImages(images: Float32Tensor): { raw: Buffer; width: number; height: number; channels: 1 | 3 } {
+  const [count, channels, height, width] = images.shape as [number, number, number, number];
+  if (images.shape.length !== 4 || count < 1 || (channels !== 1 && channels !== 3)) {
+    throw new ApiError('bad-input', `export takes images [n, 1 or 3, height, width]; got [${images.shape.join(', ')}]`, 'args.image.shape');
   }
-  const plane = height! * width!;
-  const raw = Buffer.alloc(plane * channels!);
-  for (let c = 0; c < channels!; c++) {
-    for (let p = 0; p < plane; p++) raw[p * channels! + c] = Math.round(Math.min(1, Math.max(0, image.data[c * plane + p]!)) * 255);
+  const plane = height * width;
+  const stripWidth = width * count;
+  const raw = Buffer.alloc(stripWidth * height * channels);
+  for (let n = 0; n < count; n++) {
+    for (let c = 0; c < channels; c++) {
+      for (let p = 0; p < plane; p++) {
+        const x = n * width + (p % width);
+        const y = Math.floor(p / width);
+        const v = images.data[(n * channels + c) * plane + p]!;
+        raw[(y * stripWidth + x) * channels + c] = Math.round(Math.min(1, Math.max(0, v)) * 255);
+      }
+    }
   }
-  const png = await sharp(raw, { raw: { width: width!, height: height!, channels: channels as 1 | 3 } })
-    .resize(width! * options.scale, height! * options.scale, { kernel: options.smooth ? 'lanczos3' : 'nearest' })
+  return { raw, width: stripWidth, height, channels };
+}
+
+/** Images in [0, 1] as one PNG (a strip when there are several), upscaled by nearest-neighbour or Lanczos, with the edit embedded. */
+export async function exportPng(images: Float32Tensor, options: PngExportOptions): Promise<Uint8Array> {
+  const { raw, width, height, channels } = tileImages(images);
+  const png = await sharp(raw, { raw: { width, height, channels } })
+    .resize(width * options.scale, height * options.scale, { kernel: options.smooth ? 'lanczos3' : 'nearest' })
     .png({ compressionLevel: 9 })
     .toBuffer();
-  return options.metadata ? addTextChunk(png, METADATA_KEY, JSON.stringify(options.metadata)) : new Uint8Array(png);
+  const bytes = options.metadata ? addTextChunk(png, METADATA_KEY, JSON.stringify(options.metadata)) : png;
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -1,0 +1,36 @@
+import { ApiError } from '../../api/errors';
+import { float32Tensor } from '../../api/tensor';
+import { interpolatePath } from '../../common/interpolate';
+import { decodeLatents } from '../ops/latentCodec';
+import { nearestNeighbors } from '../ops/neighbors';
+import { timed, type EngineContext } from '../context';
+import type { Handlers } from '../dispatch';
+
+export function latentHandlers(ctx: EngineContext): Pick<Handlers, 'latent.interpolate' | 'latent.neighbors'> {
+  const latentSize = (model: string) => {
+    const latent = ctx.host.model(model).manifest.latent;
+    if (!latent) throw new ApiError('bad-input', `model "${model}" has no latent space`, 'args.model');
+    return { shape: latent.shape, size: latent.shape.reduce((a, b) => a * b, 1) };
+  };
+  return {
+    'latent.interpolate': async ({ model, keyframes, frames, method, durations }) => {
+      const { shape, size } = latentSize(model);
+      const count = keyframes.shape[0]!;
+      if (keyframes.data.length !== count * size || count < 2) {
+        throw new ApiError('bad-input', `keyframes must be two or more codes [k, ${shape.join(', ')}]; got [${keyframes.shape.join(', ')}]`, 'args.keyframes.shape');
+      }
+      if (durations && durations.length !== count - 1) throw new ApiError('bad-input', `give one duration per segment: ${count - 1}`, 'args.durations');
+      const { value, ms } = await timed(async () => {
+        const codes = float32Tensor([frames, ...shape], interpolatePath(keyframes.data, size, frames, method, durations));
+        return { codes, images: await decodeLatents(ctx.host, model, codes) };
+      });
+      return { ...value, ms };
+    },
+    'latent.neighbors': async ({ model, query, k, exclude }) => {
+      const { size } = latentSize(model);
+      if (query.data.length !== size) throw new ApiError('bad-input', `the query is one code of ${size} values; got [${query.shape.join(', ')}]`, 'args.query.shape');
+      const codes = ctx.codes.require(model);
+      return nearestNeighbors(codes.data, size, query.data, k, new Set(exclude));
+    },
+  };
+}

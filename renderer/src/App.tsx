@@ -4,7 +4,9 @@ import { StatusBar } from './components/StatusBar';
 import { ViewTabs } from './components/ViewTabs';
 import { VIEWS, useAppStore, type ViewId } from './state/appStore';
 import { ModelsView } from './views/models/ModelsView';
-import { DiffuseView, EditView, ExploreView, InterpolateView, InvertView } from './views/PlannedViews';
+import { ExploreView } from './views/explore/ExploreView';
+import { InterpolateView } from './views/interpolate/InterpolateView';
+import { DiffuseView, EditView, InvertView } from './views/PlannedViews';
 
 const VIEW_COMPONENTS: Record<ViewId, () => React.JSX.Element> = {
   explore: ExploreView,

@@ -27,7 +27,8 @@ const ImageSpec = z
   })
   .strict();
 
-const LatentSpec = z.object({ shape: z.array(z.int().positive()).min(1), prior: z.literal('standard-normal') }).strict();
+// A plain autoencoder's codes have no prior: 'none'.
+const LatentSpec = z.object({ shape: z.array(z.int().positive()).min(1), prior: z.enum(['standard-normal', 'none']) }).strict();
 
 const DiffusionSpec = z
   .object({

@@ -18,12 +18,6 @@ function Planned({ title, what }: { title: string; what: string }) {
   );
 }
 
-export const ExploreView = () => (
-  <Planned title="Explore the latent space" what="See the 10,000 Fashion-MNIST test images as points in a model's latent space, projected to 3D; hover to see an image, click to pick it, and drag a live cursor that decodes as it moves." />
-);
-export const InterpolateView = () => (
-  <Planned title="Interpolate between images" what="Pick two or more images and walk between their latent codes (lerp or slerp) as a strip or an animation, exported as PNG or GIF." />
-);
 export const EditView = () => (
   <Planned title="Edit along directions" what="Start from an image and move it along attribute directions, z + s·Δ with s from −4 to 4, on live sliders with undo." />
 );

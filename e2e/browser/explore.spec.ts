@@ -1,0 +1,91 @@
+import { expect, test, type Locator, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
+
+/** Standard deviation of a screenshot's pixels: a blank canvas is near 0. */
+async function pixelSpread(target: Locator): Promise<number> {
+  const stats = await sharp(await target.screenshot()).stats();
+  return Math.max(...stats.channels.slice(0, 3).map((c) => c.stdev));
+}
+
+/** Sweeps the pointer over the canvas until a point is under it, then returns where. */
+async function findPoint(page: Page, canvas: Locator, avoid: { x: number; y: number }[] = []): Promise<{ x: number; y: number }> {
+  const box = (await canvas.boundingBox())!;
+  const preview = page.getByTestId('hover-preview');
+  for (let ring = 0; ring < 12; ring++) {
+    for (let k = 0; k < 12; k++) {
+      const angle = (k / 12) * 2 * Math.PI + ring;
+      const x = box.x + box.width / 2 + Math.cos(angle) * ring * 18;
+      const y = box.y + box.height / 2 + Math.sin(angle) * ring * 18;
+      if (avoid.some((p) => Math.hypot(p.x - x, p.y - y) < 30)) continue;
+      await page.mouse.move(x, y);
+      if (await preview.isVisible({ timeout: 150 }).catch(() => false)) return { x, y };
+    }
+  }
+  throw new Error('no point found under the pointer');
+}
+
+async function tilePixels(tile: Locator): Promise<number[]> {
+  return tile.evaluate((canvas: HTMLCanvasElement) => Array.from(canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data));
+}
+
+test('the explorer draws 10,000 points, previews on hover, and interpolates between two picked points', async ({ page }) => {
+  await page.goto(`${process.env.STUDIO_URL}#explore`);
+  const canvas = page.getByTestId('explorer-canvas').locator('canvas');
+  await expect(canvas).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByText(/10000 points/)).toBeVisible();
+  await expect.poll(() => pixelSpread(canvas), { timeout: 20_000 }).toBeGreaterThan(8);
+  await expect(page.getByLabel('x axis')).toContainText('PC1');
+
+  const first = await findPoint(page, canvas);
+  const preview = page.getByTestId('hover-preview');
+  await expect(preview.getByRole('img', { name: 'Original' })).toBeVisible();
+  await expect(preview.getByRole('img', { name: 'Decoded' })).toBeVisible();
+  await page.mouse.click(first.x, first.y);
+  await expect(page.getByTestId('selection')).toContainText('Selection (1)');
+  const second = await findPoint(page, canvas, [first]);
+  await page.keyboard.down('Shift');
+  await page.mouse.click(second.x, second.y);
+  await page.keyboard.up('Shift');
+  await expect(page.getByTestId('selection')).toContainText('Selection (2)');
+  await page.getByRole('button', { name: 'Nearest neighbours' }).click();
+  await expect(page.getByTestId('neighbors').locator('canvas')).toHaveCount(10);
+  await page.screenshot({ path: 'test-results/screenshots/explore-selection.png' });
+
+  await page.getByRole('button', { name: 'Interpolate', exact: true }).click();
+  await expect(page.getByRole('tab', { name: 'Interpolate' })).toHaveAttribute('aria-selected', 'true');
+  const strip = page.getByTestId('strip').locator('canvas');
+  await expect(strip).toHaveCount(10);
+  const keyframes = page.getByTestId('keyframe');
+  await expect(keyframes).toHaveCount(2);
+  const decodedA = keyframes.nth(0).getByRole('img', { name: 'decoded' });
+  const decodedB = keyframes.nth(1).getByRole('img', { name: 'decoded' });
+  await expect(decodedB).toBeVisible();
+  expect(await tilePixels(strip.first())).toEqual(await tilePixels(decodedA));
+  expect(await tilePixels(strip.last())).toEqual(await tilePixels(decodedB));
+  await page.screenshot({ path: 'test-results/screenshots/interpolate.png', fullPage: true });
+
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export GIF' }).click();
+  const gif = readFileSync(await (await download).path());
+  expect(gif.subarray(0, 6).toString('latin1')).toBe('GIF89a');
+  const meta = await sharp(gif, { animated: true }).metadata();
+  expect(meta.pages).toBe(10);
+
+  // The path is drawn back in the explorer.
+  await page.getByRole('tab', { name: 'Explore' }).click();
+  await expect(canvas).toBeVisible();
+});
+
+test('AE and VAE side by side, each with samples from random codes', async ({ page }) => {
+  await page.goto(`${process.env.STUDIO_URL}#explore`);
+  await page.getByLabel('Compare AE and VAE').check();
+  const ae = page.getByRole('region', { name: 'Fashion-MNIST autoencoder' });
+  const vae = page.getByRole('region', { name: 'Fashion-MNIST VAE' });
+  await expect(ae.getByLabel('Fashion-MNIST autoencoder latent space')).toBeVisible({ timeout: 60_000 });
+  await expect(vae.getByLabel('Fashion-MNIST VAE latent space')).toBeVisible({ timeout: 60_000 });
+  await expect(ae.getByTestId('samples').locator('canvas')).toHaveCount(16);
+  await expect(vae.getByTestId('samples').locator('canvas')).toHaveCount(16);
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: 'test-results/screenshots/explore-compare.png' });
+});

@@ -1,0 +1,84 @@
+import { create } from 'zustand';
+import type { Float32Tensor } from '../../../electron/api/tensor';
+
+/** A model's view of the dataset: its codes and their PCA. */
+export interface Encoding {
+  dim: number;
+  codes: Float32Array;
+  labels: number[];
+  mean: Float32Array;
+  /** dim × dim, one principal direction per row. */
+  components: Float32Array;
+  explained: number[];
+  /** count × dim coordinates on every component. */
+  coords: Float32Array;
+}
+
+/** An image the user brought in, encoded by a model. */
+export interface ImportedCode {
+  id: string;
+  name: string;
+  model: string;
+  code: Float32Array;
+  image: Float32Tensor;
+}
+
+/** A keyframe for interpolation: a dataset image or an imported one. */
+export type Keyframe = { kind: 'dataset'; index: number } | { kind: 'imported'; id: string };
+
+interface LatentState {
+  model?: string;
+  encodings: Record<string, Encoding>;
+  axes: [number, number, number];
+  hiddenClasses: number[];
+  selection: number[];
+  neighbors: number[];
+  imported: ImportedCode[];
+  keyframes: Keyframe[];
+  /** The interpolation path's codes (frames × dim) and the model they belong to, drawn in the explorer. */
+  path?: { model: string; codes: Float32Array };
+  setModel(model: string): void;
+  setEncoding(model: string, encoding: Encoding): void;
+  setAxis(slot: 0 | 1 | 2, component: number): void;
+  toggleClass(label: number): void;
+  showOnly(label: number | null): void;
+  select(index: number, add: boolean): void;
+  clearSelection(): void;
+  setNeighbors(indices: number[]): void;
+  addImported(item: ImportedCode): void;
+  setKeyframes(keyframes: Keyframe[]): void;
+  setPath(path: LatentState['path']): void;
+}
+
+export const useLatentStore = create<LatentState>((set) => ({
+  encodings: {},
+  axes: [0, 1, 2],
+  hiddenClasses: [],
+  selection: [],
+  neighbors: [],
+  imported: [],
+  keyframes: [],
+  setModel: (model) => set((s) => (s.model === model ? s : { model, selection: [], neighbors: [], axes: [0, 1, 2], path: undefined })),
+  setEncoding: (model, encoding) => set((s) => ({ encodings: { ...s.encodings, [model]: encoding } })),
+  setAxis: (slot, component) =>
+    set((s) => {
+      const axes = [...s.axes] as [number, number, number];
+      axes[slot] = component;
+      return { axes };
+    }),
+  toggleClass: (label) => set((s) => ({ hiddenClasses: s.hiddenClasses.includes(label) ? s.hiddenClasses.filter((l) => l !== label) : [...s.hiddenClasses, label] })),
+  showOnly: (label) => set(() => ({ hiddenClasses: label === null ? [] : Array.from({ length: 10 }, (_, i) => i).filter((i) => i !== label) })),
+  select: (index, add) =>
+    set((s) => ({
+      selection: add ? (s.selection.includes(index) ? s.selection.filter((i) => i !== index) : [...s.selection, index]) : [index],
+      neighbors: [],
+    })),
+  clearSelection: () => set({ selection: [], neighbors: [] }),
+  setNeighbors: (neighbors) => set({ neighbors }),
+  addImported: (item) => set((s) => ({ imported: [...s.imported, item] })),
+  setKeyframes: (keyframes) => set({ keyframes }),
+  setPath: (path) => set({ path }),
+}));
+
+/** Class colours: distinct on the dark canvas, readable in the legend. */
+export const CLASS_COLORS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];

@@ -1,0 +1,176 @@
+import { Line, OrbitControls, TransformControls } from '@react-three/drei';
+import { Canvas, type ThreeEvent } from '@react-three/fiber';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import * as THREE from 'three';
+import type { OrbitControls as OrbitControlsImpl } from 'three-stdlib';
+import { CLASS_COLORS, type Encoding } from '../../state/latentStore';
+import { projectCodes } from './useEncoding';
+
+export interface SceneMarkers {
+  selection: number[];
+  neighbors: number[];
+  hovered: number | null;
+  imported: { id: string; code: Float32Array }[];
+  path?: Float32Array;
+}
+
+interface LatentSceneProps {
+  encoding: Encoding;
+  axes: readonly [number, number, number];
+  hiddenClasses: readonly number[];
+  markers: SceneMarkers;
+  onHover?(index: number | null): void;
+  onPick?(index: number, add: boolean): void;
+  /** When set, a draggable cursor sits at this code; dragging reports the new code. */
+  cursorBase?: Float32Array;
+  onCursor?(code: Float32Array): void;
+  resetSignal?: number;
+  label?: string;
+}
+
+const POINT_SIZE = 0.035;
+const classColors = CLASS_COLORS.map((c) => new THREE.Color(c));
+
+/** Scale that fits the shown components in view while keeping their true proportions. */
+function sceneScale(encoding: Encoding, axes: readonly number[]): number {
+  const { coords, dim } = encoding;
+  const count = coords.length / dim;
+  let widest = 0;
+  for (const axis of axes) {
+    let sum = 0;
+    for (let n = 0; n < count; n++) sum += coords[n * dim + axis]! ** 2;
+    widest = Math.max(widest, Math.sqrt(sum / count));
+  }
+  return 0.75 / (widest || 1);
+}
+
+function positionsOf(encoding: Encoding, axes: readonly number[], indices: ArrayLike<number>, scale: number): Float32Array {
+  const out = new Float32Array(indices.length * 3);
+  for (let i = 0; i < indices.length; i++) {
+    for (let a = 0; a < 3; a++) out[i * 3 + a] = encoding.coords[indices[i]! * encoding.dim + axes[a]!]! * scale;
+  }
+  return out;
+}
+
+/** All dataset points as one Points geometry, coloured by class; hidden classes are left out of the buffer. */
+function PointCloud({ encoding, axes, hiddenClasses, scale, onHover, onPick }: Pick<LatentSceneProps, 'encoding' | 'axes' | 'hiddenClasses' | 'onHover' | 'onPick'> & { scale: number }) {
+  const { geometry, visible } = useMemo(() => {
+    const visible = Int32Array.from(encoding.labels.flatMap((label, index) => (hiddenClasses.includes(label) ? [] : [index])));
+    const geometry = new THREE.BufferGeometry();
+    geometry.setAttribute('position', new THREE.BufferAttribute(positionsOf(encoding, axes, visible, scale), 3));
+    const colors = new Float32Array(visible.length * 3);
+    visible.forEach((index, i) => classColors[encoding.labels[index]!]!.toArray(colors, i * 3));
+    geometry.setAttribute('color', new THREE.BufferAttribute(colors, 3));
+    geometry.computeBoundingSphere();
+    return { geometry, visible };
+  }, [encoding, axes, hiddenClasses, scale]);
+  useEffect(() => () => geometry.dispose(), [geometry]);
+
+  const indexOf = (event: ThreeEvent<PointerEvent | MouseEvent>) => (event.index === undefined ? null : (visible[event.index] ?? null));
+  return (
+    <points
+      geometry={geometry}
+      onPointerMove={(e) => {
+        e.stopPropagation();
+        onHover?.(indexOf(e));
+      }}
+      onPointerOut={() => onHover?.(null)}
+      onClick={(e) => {
+        e.stopPropagation();
+        const index = indexOf(e);
+        if (index !== null) onPick?.(index, e.nativeEvent.shiftKey);
+      }}
+    >
+      <pointsMaterial size={POINT_SIZE} vertexColors sizeAttenuation transparent opacity={0.85} depthWrite={false} />
+    </points>
+  );
+}
+
+function Highlight({ positions, color, size }: { positions: Float32Array; color: string; size: number }) {
+  const geometry = useMemo(() => {
+    const g = new THREE.BufferGeometry();
+    g.setAttribute('position', new THREE.BufferAttribute(positions, 3));
+    return g;
+  }, [positions]);
+  useEffect(() => () => geometry.dispose(), [geometry]);
+  if (positions.length === 0) return null;
+  return (
+    <points geometry={geometry} raycast={() => null}>
+      <pointsMaterial size={size} color={color} sizeAttenuation depthTest={false} />
+    </points>
+  );
+}
+
+/** A draggable marker whose position sets the coefficients of the three shown components around a base code. */
+function LatentCursor({ encoding, axes, scale, base, onCursor }: { encoding: Encoding; axes: readonly number[]; scale: number; base: Float32Array; onCursor(code: Float32Array): void }) {
+  const mesh = useRef<THREE.Mesh>(null);
+  const start = useMemo(() => projectCodes(encoding, base, axes), [encoding, base, axes]);
+  const [object, setObject] = useState<THREE.Mesh | null>(null);
+  useEffect(() => {
+    mesh.current?.position.set(start[0]! * scale, start[1]! * scale, start[2]! * scale);
+  }, [start, scale]);
+  const moved = () => {
+    const p = mesh.current?.position;
+    if (!p) return;
+    const code = base.slice();
+    [p.x, p.y, p.z].forEach((value, a) => {
+      const delta = value / scale - start[a]!;
+      for (let j = 0; j < encoding.dim; j++) code[j]! += delta * encoding.components[axes[a]! * encoding.dim + j]!;
+    });
+    onCursor(code);
+  };
+  return (
+    <>
+      <mesh
+        ref={(m) => {
+          mesh.current = m;
+          setObject(m);
+        }}
+        raycast={() => null}
+      >
+        <sphereGeometry args={[0.06, 20, 20]} />
+        <meshBasicMaterial color="#ffffff" />
+      </mesh>
+      {object && <TransformControls object={object} mode="translate" size={0.7} onObjectChange={moved} />}
+    </>
+  );
+}
+
+export function LatentScene(props: LatentSceneProps) {
+  const { encoding, axes, markers } = props;
+  const scale = useMemo(() => sceneScale(encoding, axes), [encoding, axes]);
+  const controls = useRef<OrbitControlsImpl>(null);
+  useEffect(() => {
+    controls.current?.reset();
+  }, [props.resetSignal]);
+
+  const selection = useMemo(() => positionsOf(encoding, axes, markers.selection, scale), [encoding, axes, markers.selection, scale]);
+  const neighbors = useMemo(() => positionsOf(encoding, axes, markers.neighbors, scale), [encoding, axes, markers.neighbors, scale]);
+  const hovered = useMemo(() => positionsOf(encoding, axes, markers.hovered === null ? [] : [markers.hovered], scale), [encoding, axes, markers.hovered, scale]);
+  const imported = useMemo(() => markers.imported.map((m) => ({ id: m.id, at: projectCodes(encoding, m.code, axes).map((v) => v * scale) })), [encoding, axes, markers.imported, scale]);
+  const path = useMemo(() => {
+    if (!markers.path) return undefined;
+    const p = projectCodes(encoding, markers.path, axes);
+    return Array.from({ length: p.length / 3 }, (_, i) => new THREE.Vector3(p[i * 3]! * scale, p[i * 3 + 1]! * scale, p[i * 3 + 2]! * scale));
+  }, [encoding, axes, markers.path, scale]);
+
+  return (
+    <Canvas camera={{ position: [0, 0, 4.2], fov: 50, near: 0.01, far: 100 }} raycaster={{ params: { Points: { threshold: 0.025 } } as THREE.RaycasterParameters }} dpr={[1, 2]} aria-label={props.label ?? 'Latent space'}>
+      <color attach="background" args={['#0b0d11']} />
+      <PointCloud encoding={encoding} axes={axes} hiddenClasses={props.hiddenClasses} scale={scale} onHover={props.onHover} onPick={props.onPick} />
+      <Highlight positions={neighbors} color="#7c9cff" size={0.07} />
+      <Highlight positions={selection} color="#ffffff" size={0.1} />
+      <Highlight positions={hovered} color="#ffffff" size={0.08} />
+      {imported.map((m) => (
+        <mesh key={m.id} position={[m.at[0]!, m.at[1]!, m.at[2]!]} raycast={() => null}>
+          <octahedronGeometry args={[0.07]} />
+          <meshBasicMaterial color="#ffe066" wireframe />
+        </mesh>
+      ))}
+      {path && path.length > 1 && <Line points={path} color="#7c9cff" lineWidth={2} />}
+      {props.cursorBase && props.onCursor && <LatentCursor encoding={encoding} axes={axes} scale={scale} base={props.cursorBase} onCursor={props.onCursor} />}
+      <axesHelper args={[0.4]} />
+      <OrbitControls ref={controls} makeDefault enableDamping dampingFactor={0.1} />
+    </Canvas>
+  );
+}

@@ -1,0 +1,34 @@
+import { useEffect, useState } from 'react';
+import type { Float32Tensor } from '../../../../electron/api/tensor';
+import { ImageTile } from '../../components/ImageTile';
+
+/** Plays frames back and forth at a given rate; space toggles play. */
+export function AnimationPlayer({ images, fps }: { images: Float32Tensor; fps: number }) {
+  const count = images.shape[0]!;
+  const [frame, setFrame] = useState(0);
+  const [playing, setPlaying] = useState(true);
+  useEffect(() => {
+    if (!playing) return;
+    const timer = setInterval(() => setFrame((f) => (f + 1) % (2 * count - 2 || 1)), 1000 / fps);
+    return () => clearInterval(timer);
+  }, [playing, fps, count]);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === ' ' && !(e.target instanceof HTMLInputElement || e.target instanceof HTMLButtonElement)) {
+        e.preventDefault();
+        setPlaying((p) => !p);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+  const shown = frame < count ? frame : 2 * count - 2 - frame;
+  return (
+    <div className="flex flex-col items-center gap-2" data-testid="animation">
+      <ImageTile data={images.data} shape={images.shape} index={Math.min(shown, count - 1)} zoom={6} label={`frame ${Math.min(shown, count - 1) + 1} of ${count}`} />
+      <button type="button" onClick={() => setPlaying(!playing)} className="rounded border border-line px-3 py-1 text-sm hover:bg-panel-raised" title="Play or pause (Space)">
+        {playing ? 'Pause' : 'Play'}
+      </button>
+    </div>
+  );
+}

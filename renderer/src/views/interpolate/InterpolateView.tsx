@@ -1,0 +1,222 @@
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import type { CallResult } from '../../../../electron/api/contract';
+import { float32Tensor } from '../../../../electron/api/tensor';
+import { EmptyState } from '../../components/EmptyState';
+import { ImageDropZone } from '../../components/ImageDropZone';
+import { ImageTile } from '../../components/ImageTile';
+import { downloadBytes } from '../../lib/download';
+import { useDatasetImage, useDecoded } from '../../lib/useDecoded';
+import { useAppStore } from '../../state/appStore';
+import { useLatentStore, type Keyframe } from '../../state/latentStore';
+import { encodesDataset } from '../explore/ExploreView';
+import { AnimationPlayer } from './AnimationPlayer';
+
+type Strip = CallResult<'latent.interpolate'>;
+
+function DecodedKeyframe({ model, code, index }: { model: string; code: Float32Array; index: number }) {
+  const image = useDecoded(model, code, `keyframe-${index}`);
+  return image ? <ImageTile data={image.data} shape={image.shape} zoom={2} label="decoded" /> : null;
+}
+
+function KeyframeThumb({ keyframe }: { keyframe: Keyframe }) {
+  const imported = useLatentStore((s) => (keyframe.kind === 'imported' ? s.imported.find((i) => i.id === keyframe.id) : undefined));
+  const dataset = useDatasetImage(keyframe.kind === 'dataset' ? keyframe.index : null);
+  if (imported) return <ImageTile data={imported.image.data} shape={imported.image.shape} zoom={2} label={imported.name} />;
+  return dataset ? <ImageTile data={dataset} shape={[1, 1, 28, 28]} zoom={2} label={keyframe.kind === 'dataset' ? `#${keyframe.index}` : ''} /> : null;
+}
+
+export function InterpolateView() {
+  const client = useAppStore((s) => s.client);
+  const models = useAppStore((s) => s.models);
+  const storedModel = useLatentStore((s) => s.model);
+  const model = storedModel ?? (models.filter(encodesDataset).find((m) => m.kind === 'vae') ?? models.filter(encodesDataset)[0])?.id;
+  const keyframes = useLatentStore((s) => s.keyframes);
+  const setKeyframes = useLatentStore((s) => s.setKeyframes);
+  const imported = useLatentStore((s) => s.imported);
+  const addImported = useLatentStore((s) => s.addImported);
+  const setPath = useLatentStore((s) => s.setPath);
+  const [method, setMethod] = useState<'lerp' | 'slerp'>('slerp');
+  const [frames, setFrames] = useState(10);
+  const [durations, setDurations] = useState<number[]>([]);
+  const [strip, setStrip] = useState<Strip>();
+  const [error, setError] = useState<string>();
+  const [indexInput, setIndexInput] = useState('');
+  const [fps, setFps] = useState(8);
+  const [keyCodes, setKeyCodes] = useState<Float32Array[]>([]);
+
+  const segments = Math.max(0, keyframes.length - 1);
+  const segmentDurations = Array.from({ length: segments }, (_, i) => durations[i] ?? 1);
+
+  const codesOf = useCallback(async () => {
+    if (!client || !model) throw new Error('no model');
+    const datasetIndices = keyframes.flatMap((k) => (k.kind === 'dataset' ? [k.index] : []));
+    const datasetCodes = new Map<number, Float32Array>();
+    if (datasetIndices.length) {
+      const { images } = await client.invoke('dataset.images', { indices: datasetIndices });
+      const { mean } = await client.invoke('model.encode', { model, images: float32Tensor(images.shape, Float32Array.from(images.data, (v) => v / 255)) });
+      const dim = mean.data.length / datasetIndices.length;
+      datasetIndices.forEach((index, i) => datasetCodes.set(index, mean.data.slice(i * dim, (i + 1) * dim)));
+    }
+    const codes: Float32Array[] = [];
+    for (const k of keyframes) {
+      if (k.kind === 'dataset') codes.push(datasetCodes.get(k.index)!);
+      else {
+        const item = imported.find((i) => i.id === k.id)!;
+        codes.push(item.model === model ? item.code : (await client.invoke('model.encode', { model, images: item.image })).mean.data);
+      }
+    }
+    return codes;
+  }, [client, model, keyframes, imported]);
+
+  const durationKey = segmentDurations.join(',');
+  useEffect(() => {
+    if (!client || !model || keyframes.length < 2) return;
+    let current = true;
+    setError(undefined);
+    (async () => {
+      const codes = await codesOf();
+      if (current) setKeyCodes(codes);
+      const dim = codes[0]!.length;
+      const flat = new Float32Array(codes.length * dim);
+      codes.forEach((c, i) => flat.set(c, i * dim));
+      const result = await client.invoke('latent.interpolate', { model, keyframes: float32Tensor([codes.length, dim], flat), frames, method, durations: durationKey.split(',').map(Number) });
+      if (!current) return;
+      setStrip(result);
+      setPath({ model, codes: result.codes.data });
+    })().catch((e: Error) => current && setError(e.message));
+    return () => {
+      current = false;
+    };
+  }, [client, model, keyframes, frames, method, durationKey, codesOf, setPath]);
+
+  const addIndex = (event: FormEvent) => {
+    event.preventDefault();
+    const index = Number(indexInput);
+    if (!Number.isInteger(index) || index < 0 || index > 9999) return setError('Dataset images are numbered 0 to 9999.');
+    setKeyframes([...keyframes, { kind: 'dataset', index }]);
+    setIndexInput('');
+  };
+
+  async function addImage(file: File) {
+    if (!client || !model) return;
+    try {
+      const result = await client.invoke('image.import', { bytes: new Uint8Array(await file.arrayBuffer()), name: file.name, model, fit: 'crop' });
+      const { mean } = await client.invoke('model.encode', { model, images: result.modelInput });
+      const id = `${file.name}-${Date.now()}`;
+      addImported({ id, name: file.name, model, code: mean.data, image: result.modelInput });
+      setKeyframes([...keyframes, { kind: 'imported', id }]);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  }
+
+  async function exportStrip(kind: 'png' | 'gif') {
+    if (!client || !strip) return;
+    try {
+      if (kind === 'png') {
+        const { png } = await client.invoke('image.exportPng', { image: strip.images, scale: 4, smooth: false });
+        downloadBytes(png, `interpolation-${model}-${frames}.png`, 'image/png');
+      } else {
+        const { gif } = await client.invoke('image.exportGif', { frames: strip.images, scale: 4, frameMs: new Array(frames).fill(1000 / fps) });
+        downloadBytes(gif, `interpolation-${model}-${frames}.gif`, 'image/gif');
+      }
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  }
+
+  if (!model) return <EmptyState title="No model can encode images">Add a VAE, an autoencoder or a GAN with an encoder in the Models view.</EmptyState>;
+  return (
+    <div className="h-full overflow-auto p-6">
+      <h2 className="mb-1 text-lg font-medium">Interpolate</h2>
+      <p className="mb-4 text-sm text-muted">Model: {models.find((m) => m.id === model)?.name} (change it in Explore). Pick images in the explorer and press Interpolate, or add them here.</p>
+
+      <section className="mb-4 rounded-lg border border-line bg-panel p-4" aria-label="Keyframes">
+        <div className="mb-3 flex flex-wrap items-end gap-3">
+          {keyframes.map((k, i) => (
+            <div key={`${i}-${k.kind === 'dataset' ? k.index : k.id}`} className="flex flex-col items-center gap-1" data-testid="keyframe">
+              <KeyframeThumb keyframe={k} />
+              {keyCodes[i] && keyCodes.length === keyframes.length && <DecodedKeyframe model={model!} code={keyCodes[i]} index={i} />}
+              <button type="button" onClick={() => setKeyframes(keyframes.filter((_, j) => j !== i))} className="text-xs text-muted hover:text-danger" title="Remove this keyframe">
+                Remove
+              </button>
+            </div>
+          ))}
+          {keyframes.length === 0 && <p className="text-sm text-muted">No keyframes yet: select two or more points in Explore and press Interpolate, or add dataset images by number.</p>}
+        </div>
+        <div className="flex flex-wrap items-start gap-4">
+          <form onSubmit={addIndex} className="flex items-center gap-2">
+            <input value={indexInput} onChange={(e) => setIndexInput(e.target.value)} placeholder="0–9999" aria-label="Dataset image number" className="w-24 rounded border border-line bg-panel-raised px-2 py-1 text-sm" />
+            <button type="submit" className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised">
+              Add dataset image
+            </button>
+          </form>
+          <div className="min-w-72 flex-1">
+            <ImageDropZone onFile={(f) => void addImage(f)} />
+          </div>
+        </div>
+      </section>
+
+      {keyframes.length >= 2 && (
+        <section className="mb-4 flex flex-wrap items-center gap-5 text-sm" aria-label="Interpolation settings">
+          <label className="flex items-center gap-2" title="slerp keeps codes at the norm the prior expects; lerp cuts through the middle">
+            Method
+            <select value={method} onChange={(e) => setMethod(e.target.value as 'lerp' | 'slerp')} className="rounded border border-line bg-panel-raised px-2 py-1">
+              <option value="slerp">slerp</option>
+              <option value="lerp">lerp</option>
+            </select>
+          </label>
+          <label className="flex items-center gap-2">
+            Frames
+            <input type="range" min={2} max={64} value={frames} onChange={(e) => setFrames(Number(e.target.value))} onDoubleClick={() => setFrames(10)} aria-label="Frames" title="2 to 64 (double-click resets to 10)" />
+            <span className="w-6 tabular-nums">{frames}</span>
+          </label>
+          {segments > 1 &&
+            segmentDurations.map((d, i) => (
+              <label key={i} className="flex items-center gap-1" title="Relative time spent on this segment">
+                {i + 1}→{i + 2}
+                <input type="number" min={0.1} step={0.1} value={d} onChange={(e) => setDurations(segmentDurations.map((old, j) => (j === i ? Math.max(0.1, Number(e.target.value) || 1) : old)))} className="w-16 rounded border border-line bg-panel-raised px-1 py-0.5" />
+              </label>
+            ))}
+        </section>
+      )}
+
+      {error && (
+        <p role="alert" className="mb-3 text-sm text-danger">
+          {error}
+        </p>
+      )}
+
+      {strip && keyframes.length >= 2 && (
+        <section aria-label="Interpolation strip">
+          <div className="mb-3 flex flex-wrap gap-1" data-testid="strip">
+            {Array.from({ length: strip.images.shape[0]! }, (_, i) => (
+              <ImageTile key={i} data={strip.images.data} shape={strip.images.shape} index={i} zoom={3} />
+            ))}
+          </div>
+          <p className="mb-3 text-xs text-muted">
+            {strip.images.shape[0]} frames decoded in one batch in {strip.ms.toFixed(1)} ms
+          </p>
+          <div className="flex flex-wrap items-start gap-6">
+            <AnimationPlayer images={strip.images} fps={fps} />
+            <div className="flex flex-col gap-2 text-sm">
+              <label className="flex items-center gap-2">
+                Speed
+                <input type="range" min={1} max={30} value={fps} onChange={(e) => setFps(Number(e.target.value))} onDoubleClick={() => setFps(8)} aria-label="Frames per second" />
+                <span className="tabular-nums">{fps} fps</span>
+              </label>
+              <div className="flex gap-2">
+                <button type="button" onClick={() => void exportStrip('png')} className="rounded border border-line px-3 py-1 hover:bg-panel-raised" title="The strip as one PNG, 4× nearest-neighbour">
+                  Export PNG strip
+                </button>
+                <button type="button" onClick={() => void exportStrip('gif')} className="rounded border border-line px-3 py-1 hover:bg-panel-raised" title="The animation as a looping GIF">
+                  Export GIF
+                </button>
+              </div>
+            </div>
+          </div>
+        </section>
+      )}
+    </div>
+  );
+}

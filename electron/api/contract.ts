@@ -77,11 +77,18 @@ const lane = z.string().min(1).max(64).optional();
 export const EditMetadataSchema = z.object({
   model: z.string(),
   latent: z.object({ shape: z.array(z.int().positive()), data: z.array(z.number()) }),
-  edits: z.array(z.object({ direction: z.string(), amount: z.number() })).default([]),
+  /** Each edit carries its direction's vector, so a re-imported PNG restores the stack on its own. */
+  edits: z.array(z.object({ direction: z.string(), amount: z.number(), vector: z.array(z.number()).optional() })).default([]),
 });
 export type EditMetadata = z.infer<typeof EditMetadataSchema>;
 
 const MAX_IMPORT_BYTES = 200 * 1024 * 1024;
+
+/** Images of the dataset sample, by class label, by index, or both. */
+const DatasetSelectionSchema = z
+  .object({ classes: z.array(z.int().nonnegative()).default([]), indices: z.array(z.int().nonnegative()).max(10_000).default([]) })
+  .strict()
+  .refine((s) => s.classes.length + s.indices.length > 0, 'name at least one class or image');
 
 const empty = z.object({}).strict();
 
@@ -197,6 +204,34 @@ export const calls = {
       .object({ model: modelId, query: Float32TensorSchema, k: z.int().min(1).max(200).default(10), exclude: z.array(z.int().nonnegative()).max(10_000).default([]) })
       .strict(),
     result: z.object({ indices: z.array(z.int()), distances: z.array(z.number()) }),
+  },
+  'direction.meanDifference': {
+    /** Δ = mean code of the positive images − mean code of the negative ones, over the dataset sample. */
+    args: z
+      .object({ model: modelId, positive: DatasetSelectionSchema, negative: DatasetSelectionSchema })
+      .strict(),
+    result: z.object({ vector: Float32TensorSchema, positive: z.int(), negative: z.int() }),
+  },
+  'direction.boundary': {
+    /** InterFaceGAN: score prior samples with the classifier, fit a linear boundary between the most and least confident. */
+    args: z
+      .object({
+        model: modelId,
+        classifier: modelId,
+        /** Classes whose summed probability is the attribute's score. */
+        target: z.array(z.int().nonnegative()).min(1),
+        samples: z.int().min(200).max(20_000).default(4000),
+        share: z.number().min(0.01).max(0.5).default(0.1),
+        seed: z.int().nonnegative().default(0),
+      })
+      .strict(),
+    progress: z.object({ done: z.int(), total: z.int() }),
+    result: z.object({ vector: Float32TensorSchema, accuracy: z.number(), positives: z.int(), negatives: z.int(), scoreRange: z.tuple([z.number(), z.number()]) }),
+  },
+  'direction.principal': {
+    /** Principal directions of the dataset's codes, each scaled to one standard deviation (GANSpace-style). */
+    args: z.object({ model: modelId, count: z.int().min(1).max(64).default(8) }).strict(),
+    result: z.object({ vectors: Float32TensorSchema, explained: z.array(z.number()) }),
   },
   'dataset.project': {
     /** PCA of the dataset's codes under a model (encode the dataset first). */

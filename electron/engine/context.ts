@@ -1,3 +1,4 @@
+import type { Float32Tensor } from '../api/tensor';
 import type { DatasetSample } from './dataset/sample';
 import type { DatasetCodes } from './datasetCodes';
 import type { ModelHost } from './models/host';
@@ -21,6 +22,8 @@ export interface EngineContext {
   dataset(): Promise<DatasetSample>;
   /** Dataset codes and projections per model. */
   codes: DatasetCodes;
+  /** The dataset's codes under a model, encoding them first if needed. */
+  ensureCodes(model: string, signal?: AbortSignal): Promise<Float32Tensor>;
   /** A native folder dialog, where the desktop shell provides one. */
   pickFolder?: () => Promise<string | null>;
 }

@@ -5,11 +5,13 @@ import { ApiError } from '../api/errors';
 import type { EngineContext } from './context';
 import { readDatasetSample, type DatasetSample } from './dataset/sample';
 import { DatasetCodes } from './datasetCodes';
+import { encodeDataset } from './ops/datasetEncode';
 import type { Handlers } from './dispatch';
 import { appHandlers } from './handlers/app';
 import { datasetHandlers } from './handlers/dataset';
 import { imageHandlers } from './handlers/images';
 import { latentHandlers } from './handlers/latent';
+import { directionHandlers } from './handlers/directions';
 import { libraryHandlers } from './handlers/library';
 import { modelHandlers } from './handlers/models';
 import { ModelHost } from './models/host';
@@ -70,6 +72,13 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         throw new ApiError('not-found', `the dataset sample could not be read: ${error.message}`);
       })),
     codes: new DatasetCodes(),
+    ensureCodes: async (model, signal = new AbortController().signal) => {
+      const cached = ctx.codes.get(model);
+      if (cached) return cached;
+      const codes = await encodeDataset(host, await ctx.dataset(), model, 500, { signal, progress: () => {} });
+      ctx.codes.set(model, codes);
+      return codes;
+    },
     pickFolder: options.pickFolder,
   };
 
@@ -79,6 +88,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     ...modelHandlers(ctx),
     ...imageHandlers(ctx),
     ...latentHandlers(ctx),
+    ...directionHandlers(ctx),
     ...datasetHandlers(ctx),
   };
 

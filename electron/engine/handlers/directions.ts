@@ -1,0 +1,79 @@
+import { ApiError } from '../../api/errors';
+import { float32Tensor } from '../../api/tensor';
+import { randomNormal } from '../../common/random';
+import { classifyImages } from '../ops/classify';
+import { fitBoundary, meanDifference } from '../ops/directions';
+import { decodeLatents } from '../ops/latentCodec';
+import type { EngineContext } from '../context';
+import type { Handlers } from '../dispatch';
+
+const BATCH = 250;
+
+export function directionHandlers(ctx: EngineContext): Pick<Handlers, 'direction.meanDifference' | 'direction.boundary' | 'direction.principal'> {
+  const latentOf = (model: string) => {
+    const latent = ctx.host.model(model).manifest.latent;
+    if (!latent) throw new ApiError('bad-input', `model "${model}" has no latent space`, 'args.model');
+    return latent.shape;
+  };
+  return {
+    'direction.meanDifference': async ({ model, positive, negative }) => {
+      const shape = latentOf(model);
+      const codes = await ctx.ensureCodes(model);
+      const labels = (await ctx.dataset()).labels;
+      const pick = (selection: { classes: number[]; indices: number[] }, field: string) => {
+        const chosen = new Set(selection.indices);
+        labels.forEach((label, index) => selection.classes.includes(label) && chosen.add(index));
+        const bad = [...chosen].find((i) => i >= labels.length);
+        if (bad !== undefined) throw new ApiError('not-found', `dataset image ${bad} does not exist`, `args.${field}.indices`);
+        if (chosen.size === 0) throw new ApiError('bad-input', `no dataset image matches the ${field} set`, `args.${field}`);
+        return [...chosen];
+      };
+      const plus = pick(positive, 'positive');
+      const minus = pick(negative, 'negative');
+      const dim = codes.data.length / codes.shape[0]!;
+      return { vector: float32Tensor(shape, meanDifference(codes.data, dim, plus, minus)), positive: plus.length, negative: minus.length };
+    },
+    'direction.boundary': async ({ model, classifier, target, samples, share, seed }, call) => {
+      const shape = latentOf(model);
+      const dim = shape.reduce((a, b) => a * b, 1);
+      const labels = ctx.host.model(classifier).manifest.labels ?? [];
+      const bad = target.find((t) => t >= labels.length);
+      if (bad !== undefined) throw new ApiError('bad-input', `class ${bad} is not among the classifier's ${labels.length} classes`, 'args.target');
+      const codes = randomNormal(samples * dim, seed);
+      const scores = new Float64Array(samples);
+      for (let start = 0; start < samples; start += BATCH) {
+        if (call.signal.aborted) throw new ApiError('cancelled', 'the boundary fit was cancelled');
+        const n = Math.min(BATCH, samples - start);
+        const images = await decodeLatents(ctx.host, model, float32Tensor([n, ...shape], codes.subarray(start * dim, (start + n) * dim)));
+        const { probabilities } = await classifyImages(ctx.host, classifier, images);
+        const classes = probabilities.shape[1]!;
+        for (let i = 0; i < n; i++) scores[start + i] = target.reduce((sum, t) => sum + probabilities.data[i * classes + t]!, 0);
+        call.progress({ done: start + n, total: samples });
+      }
+      const order = Array.from(scores.keys()).sort((a, b) => scores[b]! - scores[a]!);
+      const take = Math.max(2, Math.round(samples * share));
+      const positives = order.slice(0, take);
+      const negatives = order.slice(-take);
+      const boundary = fitBoundary(codes, dim, positives, negatives);
+      return {
+        vector: float32Tensor(shape, boundary.normal),
+        accuracy: boundary.accuracy,
+        positives: positives.length,
+        negatives: negatives.length,
+        scoreRange: [scores[negatives.at(-1)!]!, scores[positives[0]!]!],
+      };
+    },
+    'direction.principal': async ({ model, count }) => {
+      const shape = latentOf(model);
+      await ctx.ensureCodes(model);
+      const p = ctx.codes.projection(model);
+      const k = Math.min(count, p.dim);
+      const vectors = new Float32Array(k * p.dim);
+      for (let c = 0; c < k; c++) {
+        const sd = Math.sqrt(p.variance[c]!);
+        for (let j = 0; j < p.dim; j++) vectors[c * p.dim + j] = p.components[c * p.dim + j]! * sd;
+      }
+      return { vectors: float32Tensor([k, ...shape], vectors), explained: Array.from(p.explained.subarray(0, k)) };
+    },
+  };
+}

@@ -21,6 +21,7 @@ export const CALL_NAMES = [
   'image.exportGif',
   'latent.interpolate',
   'latent.neighbors',
+  'latent.typicality',
   'dataset.project',
   'direction.meanDifference',
   'direction.boundary',

@@ -36,7 +36,7 @@ export const ModelSummarySchema = z.object({
     width: z.int().positive(),
     range: z.tuple([z.number(), z.number()]),
   }),
-  latent: z.object({ shape: z.array(z.int().positive()) }).optional(),
+  latent: z.object({ shape: z.array(z.int().positive()), prior: z.enum(['standard-normal', 'none']) }).optional(),
   graphs: z.record(z.string(), z.object({ file: z.string(), inputs: z.array(TensorSpecSchema), outputs: z.array(TensorSpecSchema) })),
   labels: z.array(z.string()).optional(),
   metrics: z.record(z.string(), z.unknown()),
@@ -232,6 +232,11 @@ export const calls = {
     /** Principal directions of the dataset's codes, each scaled to one standard deviation (GANSpace-style). */
     args: z.object({ model: modelId, count: z.int().min(1).max(64).default(8) }).strict(),
     result: z.object({ vectors: Float32TensorSchema, explained: z.array(z.number()) }),
+  },
+  'latent.typicality': {
+    /** How unusual a code is next to the dataset's codes: Mahalanobis distance under their covariance, and its percentile. */
+    args: z.object({ model: modelId, code: Float32TensorSchema, lane }).strict(),
+    result: z.object({ distance: z.number(), percentile: z.number(), median: z.number() }),
   },
   'dataset.project': {
     /** PCA of the dataset's codes under a model (encode the dataset first). */

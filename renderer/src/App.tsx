@@ -6,7 +6,8 @@ import { VIEWS, useAppStore, type ViewId } from './state/appStore';
 import { ModelsView } from './views/models/ModelsView';
 import { ExploreView } from './views/explore/ExploreView';
 import { InterpolateView } from './views/interpolate/InterpolateView';
-import { DiffuseView, EditView, InvertView } from './views/PlannedViews';
+import { EditView } from './views/edit/EditView';
+import { DiffuseView, InvertView } from './views/PlannedViews';
 
 const VIEW_COMPONENTS: Record<ViewId, () => React.JSX.Element> = {
   explore: ExploreView,

@@ -3,10 +3,11 @@ import { float32Tensor } from '../../api/tensor';
 import { interpolatePath } from '../../common/interpolate';
 import { decodeLatents } from '../ops/latentCodec';
 import { nearestNeighbors } from '../ops/neighbors';
+import { mahalanobis, project } from '../ops/projection';
 import { timed, type EngineContext } from '../context';
 import type { Handlers } from '../dispatch';
 
-export function latentHandlers(ctx: EngineContext): Pick<Handlers, 'latent.interpolate' | 'latent.neighbors'> {
+export function latentHandlers(ctx: EngineContext): Pick<Handlers, 'latent.interpolate' | 'latent.neighbors' | 'latent.typicality'> {
   const latentSize = (model: string) => {
     const latent = ctx.host.model(model).manifest.latent;
     if (!latent) throw new ApiError('bad-input', `model "${model}" has no latent space`, 'args.model');
@@ -31,6 +32,20 @@ export function latentHandlers(ctx: EngineContext): Pick<Handlers, 'latent.inter
       if (query.data.length !== size) throw new ApiError('bad-input', `the query is one code of ${size} values; got [${query.shape.join(', ')}]`, 'args.query.shape');
       const codes = ctx.codes.require(model);
       return nearestNeighbors(codes.data, size, query.data, k, new Set(exclude));
+    },
+    'latent.typicality': async ({ model, code, lane }, call) => {
+      const { size } = latentSize(model);
+      if (code.data.length !== size) throw new ApiError('bad-input', `the code has ${size} values; got [${code.shape.join(', ')}]`, 'args.code.shape');
+      const work = async () => {
+        await ctx.ensureCodes(model);
+        const projection = ctx.codes.projection(model);
+        const [distance] = mahalanobis(projection, project(projection.mean, projection.components, projection.dim, code.data));
+        const sorted = ctx.codes.sortedDistances(model);
+        let below = 0;
+        while (below < sorted.length && sorted[below]! <= distance!) below++;
+        return { distance: distance!, percentile: (100 * below) / sorted.length, median: sorted[Math.floor(sorted.length / 2)]! };
+      };
+      return lane ? ctx.lanes.run(`${call.client}:${lane}`, work) : work();
     },
   };
 }

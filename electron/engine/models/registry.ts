@@ -91,7 +91,7 @@ export function summarize(model: RegisteredModel, session?: SessionFacts): Model
     description: m.description,
     source: model.source,
     image: m.image,
-    latent: m.latent ? { shape: m.latent.shape } : undefined,
+    latent: m.latent ? { shape: m.latent.shape, prior: m.latent.prior } : undefined,
     graphs: m.graphs,
     labels: m.labels,
     metrics: m.metrics,

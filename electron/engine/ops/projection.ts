@@ -49,3 +49,16 @@ export function project(mean: Float32Array, components: Float32Array, dim: numbe
   }
   return out;
 }
+
+/** Mahalanobis distance of codes under the projection's covariance: √Σ (coordᵢ² / varianceᵢ) over components with variance. */
+export function mahalanobis(projection: Projection, coords: Float32Array): Float32Array {
+  const { dim, variance } = projection;
+  const count = coords.length / dim;
+  const out = new Float32Array(count);
+  for (let n = 0; n < count; n++) {
+    let sum = 0;
+    for (let c = 0; c < dim; c++) if (variance[c]! > 1e-12) sum += coords[n * dim + c]! ** 2 / variance[c]!;
+    out[n] = Math.sqrt(sum);
+  }
+  return out;
+}

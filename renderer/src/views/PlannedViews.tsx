@@ -18,9 +18,6 @@ function Planned({ title, what }: { title: string; what: string }) {
   );
 }
 
-export const EditView = () => (
-  <Planned title="Edit along directions" what="Start from an image and move it along attribute directions, z + s·Δ with s from −4 to 4, on live sliders with undo." />
-);
 export const InvertView = () => (
   <Planned title="Invert your own image" what="Drop an image and find the GAN latent code that reproduces it, watching the reconstruction converge, then edit it." />
 );

@@ -1,0 +1,64 @@
+import { expect, test, type Locator } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { parseDatasetSample } from '../../electron/engine/dataset/sample';
+
+const SNEAKER = 7;
+const dataset = parseDatasetSample(readFileSync('resources/dataset/fashion-mnist-t10k.lsds.gz'));
+const sneaker = dataset.labels.indexOf(SNEAKER);
+
+const probability = async (readout: Locator, label: string) => Number(await readout.locator(`li[data-class="${label}"]`).getAttribute('data-probability'));
+const pixels = (tile: Locator) => tile.evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data));
+
+test('edit a sneaker towards ankle boot, undo it, and restore the edit from an exported PNG', async ({ page }) => {
+  await page.goto(`${process.env.STUDIO_URL}#edit`);
+  await page.getByLabel('Dataset image number').fill(String(sneaker));
+  await page.getByRole('button', { name: 'Dataset image', exact: true }).click();
+  await expect(page.getByTestId('edit-base')).toHaveText(`dataset #${sneaker} · Sneaker`);
+
+  await page.getByRole('tab', { name: 'Classes' }).click();
+  await page.getByLabel('From class').selectOption({ label: 'Sneaker' });
+  await page.getByLabel('To class').selectOption({ label: 'Ankle boot' });
+  await page.getByRole('button', { name: 'Add direction' }).click();
+  const slider = page.getByRole('slider', { name: 'Sneaker → Ankle boot' });
+  await expect(slider).toBeVisible();
+
+  const readout = page.getByTestId('class-probabilities');
+  const after = page.getByRole('img', { name: 'After' });
+  await expect(readout.locator('li[data-class="Ankle boot"]')).toBeVisible();
+  const atZero = await probability(readout, 'Ankle boot');
+  const originalPixels = await pixels(after);
+
+  // Drag the slider from 0 to +3 of ±4, as a person would, releasing once.
+  const box = (await slider.boundingBox())!;
+  const amount = page.getByTestId('direction-Sneaker → Ankle boot').getByTestId('amount');
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  for (let x = box.x + box.width / 2; x < box.x + box.width; x += 2) {
+    await page.mouse.move(x, box.y + box.height / 2);
+    if (Number(await amount.textContent()) >= 3) break;
+  }
+  await page.mouse.up();
+  expect(Number(await amount.textContent())).toBeCloseTo(3, 0);
+  await expect.poll(() => probability(readout, 'Ankle boot')).toBeGreaterThan(atZero);
+  await expect(page.getByTestId('edit-stack')).toContainText('Sneaker → Ankle boot +');
+  const stack = await page.getByTestId('edit-stack').textContent();
+  await expect(page.getByTestId('edit-strip').locator('canvas')).toHaveCount(9);
+  await page.screenshot({ path: 'test-results/screenshots/edit.png' });
+
+  await page.keyboard.press('Control+z');
+  await expect(page.getByTestId('edit-stack')).toHaveText('Stack: no edits');
+  await expect.poll(() => pixels(after)).toEqual(originalPixels);
+  await page.getByRole('button', { name: 'Redo' }).click();
+  await expect(page.getByTestId('edit-stack')).toHaveText(stack!);
+
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export PNG' }).click();
+  const png = readFileSync(await (await download).path());
+
+  // Start over from another image, then drop the exported PNG back in: the stack comes back.
+  await page.getByRole('button', { name: 'Random sample' }).click();
+  await expect(page.getByTestId('edit-stack')).toHaveText('Stack: no edits');
+  await page.getByTestId('image-file').setInputFiles({ name: 'edited.png', mimeType: 'image/png', buffer: png });
+  await expect(page.getByTestId('edit-base')).toHaveText('edited.png (restored edit)');
+  await expect(page.getByTestId('edit-stack')).toHaveText(stack!);
+});

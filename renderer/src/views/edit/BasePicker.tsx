@@ -1,0 +1,99 @@
+import { useState, type FormEvent } from 'react';
+import type { ModelSummary } from '../../../../electron/api/contract';
+import { float32Tensor } from '../../../../electron/api/tensor';
+import { randomNormal } from '../../../../electron/common/random';
+import { ImageDropZone } from '../../components/ImageDropZone';
+import { useAppStore } from '../../state/appStore';
+import { useEditStore } from '../../state/editStore';
+import { useLatentStore } from '../../state/latentStore';
+
+/** Where an edit starts: a dataset image, the explorer's selection, a random sample, or the user's own image. */
+export function BasePicker({ model }: { model: ModelSummary }) {
+  const client = useAppStore((s) => s.client);
+  const setBase = useEditStore((s) => s.setBase);
+  const addDirection = useEditStore((s) => s.addDirection);
+  const selection = useLatentStore((s) => s.selection);
+  const [index, setIndex] = useState('');
+  const [error, setError] = useState<string>();
+  const [seed, setSeed] = useState(1);
+  const labels = model.labels ?? useAppStore.getState().models.find((m) => m.labels)?.labels ?? [];
+
+  async function run(work: () => Promise<void>) {
+    setError(undefined);
+    try {
+      await work();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  }
+
+  const fromDataset = (i: number) =>
+    run(async () => {
+      const { images, labels: classes } = await client!.invoke('dataset.images', { indices: [i] });
+      const image = float32Tensor(images.shape, Float32Array.from(images.data, (v) => v / 255));
+      const { mean } = await client!.invoke('model.encode', { model: model.id, images: image });
+      setBase({ model: model.id, code: mean.data, label: `dataset #${i} · ${labels[classes[0]!] ?? ''}`, image });
+    });
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const i = Number(index);
+    if (!Number.isInteger(i) || i < 0 || i > 9999) return setError('Dataset images are numbered 0 to 9999.');
+    void fromDataset(i);
+  };
+
+  const fromSample = () => {
+    const size = model.latent!.shape.reduce((a, b) => a * b, 1);
+    setBase({ model: model.id, code: randomNormal(size, seed), label: `sample · seed ${seed}` });
+    setSeed(seed + 1);
+  };
+
+  const fromFile = (file: File) =>
+    run(async () => {
+      const imported = await client!.invoke('image.import', { bytes: new Uint8Array(await file.arrayBuffer()), name: file.name, model: model.id, fit: 'crop' });
+      const restored = imported.restored;
+      if (restored && restored.model === model.id) {
+        // A PNG exported by Latent Studio: restore its base code and its edit stack, directions included.
+        const stack = restored.edits.map((e) => {
+          const name = e.vector ? addDirectionIfNew(e.direction, e.vector) : e.direction;
+          return { direction: name, amount: e.amount };
+        });
+        setBase({ model: model.id, code: Float32Array.from(restored.latent.data), label: `${file.name} (restored edit)` }, stack);
+        return;
+      }
+      const { mean } = await client!.invoke('model.encode', { model: model.id, images: imported.modelInput });
+      setBase({ model: model.id, code: mean.data, label: file.name, image: imported.modelInput });
+    });
+
+  function addDirectionIfNew(name: string, vector: number[]): string {
+    const existing = useEditStore.getState().directions.find((d) => d.model === model.id && d.name === name);
+    if (existing && existing.vector.every((v, i) => Math.abs(v - vector[i]!) < 1e-6)) return name;
+    return addDirection({ name, model: model.id, kind: 'imported', note: 'restored from an exported PNG', vector: Float32Array.from(vector) });
+  }
+
+  return (
+    <section aria-label="Start from" className="flex flex-col gap-2">
+      <h3 className="text-xs font-medium uppercase tracking-wide text-muted">Start from</h3>
+      <form onSubmit={submit} className="flex items-center gap-2">
+        <input value={index} onChange={(e) => setIndex(e.target.value)} placeholder="0–9999" aria-label="Dataset image number" className="w-20 rounded border border-line bg-panel-raised px-2 py-1 text-sm" />
+        <button type="submit" className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised">
+          Dataset image
+        </button>
+      </form>
+      <div className="flex flex-wrap gap-2">
+        <button type="button" disabled={selection.length === 0} onClick={() => void fromDataset(selection[0]!)} className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised disabled:opacity-40" title="The first image selected in the explorer">
+          Explorer selection
+        </button>
+        <button type="button" onClick={fromSample} className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised" title="A code drawn from N(0, I)">
+          Random sample
+        </button>
+      </div>
+      <ImageDropZone onFile={(f) => void fromFile(f)} />
+      {error && (
+        <p role="alert" className="text-xs text-danger">
+          {error}
+        </p>
+      )}
+    </section>
+  );
+}

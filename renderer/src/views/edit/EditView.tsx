@@ -1,0 +1,251 @@
+import { useEffect, useMemo, useState } from 'react';
+import type { ModelSummary } from '../../../../electron/api/contract';
+import { float32Tensor, type Float32Tensor } from '../../../../electron/api/tensor';
+import { applyEdits, type Edit } from '../../../../electron/common/vectors';
+import { EmptyState } from '../../components/EmptyState';
+import { ImageTile } from '../../components/ImageTile';
+import { downloadBytes } from '../../lib/download';
+import { useDecoded } from '../../lib/useDecoded';
+import { useAppStore } from '../../state/appStore';
+import { useEditStore } from '../../state/editStore';
+import { BasePicker } from './BasePicker';
+import { DirectionSliders } from './DirectionSliders';
+import { NewDirection } from './NewDirection';
+
+const decodes = (m: ModelSummary) => (m.kind === 'vae' || m.kind === 'autoencoder' || m.kind === 'gan') && !!m.latent;
+
+/** The attribute classifier's reading of an image, for seeing what an edit does. */
+function ClassifierReadout({ image }: { image?: Float32Tensor }) {
+  const client = useAppStore((s) => s.client);
+  const classifier = useAppStore((s) => s.models.find((m) => m.kind === 'classifier'));
+  const [probabilities, setProbabilities] = useState<{ labels: string[]; values: Float32Array }>();
+  useEffect(() => {
+    if (!client || !classifier || !image) return;
+    let current = true;
+    client.invoke('model.classify', { model: classifier.id, images: image }).then((r) => current && setProbabilities({ labels: r.labels, values: r.probabilities.data }), console.error);
+    return () => {
+      current = false;
+    };
+  }, [client, classifier, image]);
+  if (!probabilities) return null;
+  const order = Array.from(probabilities.values.keys()).sort((a, b) => probabilities.values[b]! - probabilities.values[a]!);
+  return (
+    <ul className="w-56 text-xs" data-testid="class-probabilities" aria-label="Classifier probabilities">
+      {order.map((k) => (
+        <li key={k} className="flex items-center gap-2" data-class={probabilities.labels[k]} data-probability={probabilities.values[k]!.toFixed(4)}>
+          <span className="w-20 truncate text-muted">{probabilities.labels[k]}</span>
+          <span className="h-1.5 flex-1 rounded bg-panel-raised">
+            <span className="block h-full rounded bg-accent" style={{ width: `${probabilities.values[k]! * 100}%` }} />
+          </span>
+          <span className="w-9 text-right tabular-nums">{Math.round(probabilities.values[k]! * 100)}%</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** How unusual the edited code is next to the dataset's own codes; far out, decodes stop looking like the data. */
+function Typicality({ model, code }: { model: ModelSummary; code: Float32Array }) {
+  const client = useAppStore((s) => s.client);
+  const [reading, setReading] = useState<{ distance: number; percentile: number; median: number }>();
+  useEffect(() => {
+    if (!client) return;
+    let current = true;
+    client.invoke('latent.typicality', { model: model.id, code: float32Tensor([1, code.length], code), lane: 'typicality' }).then((r) => current && setReading(r), () => {});
+    return () => {
+      current = false;
+    };
+  }, [client, model.id, code]);
+  if (!reading) return null;
+  const unusual = reading.percentile > 99.5;
+  return (
+    <p className={`max-w-72 text-xs ${unusual ? 'text-danger' : 'text-muted'}`} data-testid="typicality" title="Mahalanobis distance under the covariance of the dataset's codes">
+      Distance from the data: {reading.distance.toFixed(1)} (dataset median {reading.median.toFixed(1)}; further than {reading.percentile.toFixed(1)}% of dataset images)
+      {unusual ? ' · off-manifold: results may stop looking like the data' : ''}
+    </p>
+  );
+}
+
+function EditStrip({ model, base, stack, direction, range, vectors }: { model: string; base: Float32Array; stack: Edit[]; direction: string; range: number; vectors: Map<string, Float32Array> }) {
+  const client = useAppStore((s) => s.client);
+  const [strip, setStrip] = useState<{ images: Float32Tensor; amounts: number[] }>();
+  const key = JSON.stringify(stack.filter((e) => e.direction !== direction));
+  useEffect(() => {
+    if (!client) return;
+    const amounts = Array.from({ length: 9 }, (_, i) => -range + (i * 2 * range) / 8);
+    const others = JSON.parse(key) as Edit[];
+    const codes = new Float32Array(9 * base.length);
+    amounts.forEach((amount, i) => codes.set(applyEdits(base, [...others, { direction, amount }], vectors), i * base.length));
+    let current = true;
+    client.invoke('model.decode', { model, z: float32Tensor([9, base.length], codes), lane: 'strip' }).then((r) => current && setStrip({ images: r.images, amounts }), () => {});
+    return () => {
+      current = false;
+    };
+  }, [client, model, base, key, direction, range, vectors]);
+  if (!strip) return null;
+  return (
+    <section aria-label="Sweep" className="mt-4">
+      <h3 className="mb-1 text-xs font-medium uppercase tracking-wide text-muted">“{direction}” from −{range} to +{range}</h3>
+      <div className="flex flex-wrap gap-1" data-testid="edit-strip">
+        {strip.amounts.map((a, i) => (
+          <ImageTile key={i} data={strip.images.data} shape={strip.images.shape} index={i} zoom={3} label={`${a >= 0 ? '+' : ''}${a.toFixed(1)}`} />
+        ))}
+      </div>
+    </section>
+  );
+}
+
+export function EditView() {
+  const client = useAppStore((s) => s.client);
+  const models = useAppStore((s) => s.models).filter(decodes);
+  const base = useEditStore((s) => s.base);
+  const history = useEditStore((s) => s.history);
+  const commit = useEditStore((s) => s.commit);
+  const undo = useEditStore((s) => s.undo);
+  const redo = useEditStore((s) => s.redo);
+  const range = useEditStore((s) => s.range);
+  const allDirections = useEditStore((s) => s.directions);
+  const [chosenModel, setChosenModel] = useState<string>();
+  const modelId = base?.model ?? chosenModel ?? (models.find((m) => m.kind === 'vae') ?? models[0])?.id;
+  const model = models.find((m) => m.id === modelId);
+  const [live, setLive] = useState<Edit[]>(history.present);
+  const [focused, setFocused] = useState<string>();
+  const [showBefore, setShowBefore] = useState(false);
+  const [message, setMessage] = useState<{ text: string; error?: boolean }>();
+  const [batch, setBatch] = useState('');
+
+  useEffect(() => setLive(history.present), [history.present]);
+  const vectors = useMemo(() => new Map(allDirections.filter((d) => d.model === modelId).map((d) => [d.name, d.vector])), [allDirections, modelId]);
+  const code = useMemo(() => (base ? applyEdits(base.code, live, vectors) : undefined), [base, live, vectors]);
+  const edited = useDecoded(modelId, code, 'edit');
+  const original = useDecoded(modelId, base?.code, 'edit-base');
+  const focusedDirection = focused && vectors.has(focused) ? focused : [...vectors.keys()][0];
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.target instanceof HTMLInputElement && e.target.type !== 'range') return;
+      const mod = e.ctrlKey || e.metaKey;
+      if (mod && e.key.toLowerCase() === 'z') {
+        e.preventDefault();
+        if (e.shiftKey) redo();
+        else undo();
+      } else if (mod && e.key.toLowerCase() === 'y') {
+        e.preventDefault();
+        redo();
+      } else if (e.key === 'b' && !mod) setShowBefore(true);
+    };
+    const onUp = (e: KeyboardEvent) => e.key === 'b' && setShowBefore(false);
+    window.addEventListener('keydown', onKey);
+    window.addEventListener('keyup', onUp);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      window.removeEventListener('keyup', onUp);
+    };
+  }, [undo, redo]);
+
+  const metadataFor = (latent: Float32Array, stack: Edit[]) => ({
+    model: modelId!,
+    latent: { shape: [1, latent.length], data: Array.from(latent) },
+    edits: stack.filter((e) => e.amount !== 0).map((e) => ({ ...e, vector: Array.from(vectors.get(e.direction) ?? []) })),
+  });
+
+  async function exportPng() {
+    if (!client || !edited || !base) return;
+    try {
+      const { png } = await client.invoke('image.exportPng', { image: edited, scale: 4, smooth: false, metadata: metadataFor(base.code, live) });
+      downloadBytes(png, `edit-${modelId}.png`, 'image/png');
+    } catch (e) {
+      setMessage({ text: (e as Error).message, error: true });
+    }
+  }
+
+  async function applyToBatch() {
+    if (!client || !modelId) return;
+    const indices = batch.split(/[\s,]+/).filter(Boolean).map(Number);
+    if (indices.length === 0 || indices.some((i) => !Number.isInteger(i) || i < 0 || i > 9999)) return setMessage({ text: 'List dataset image numbers (0–9999), separated by commas.', error: true });
+    try {
+      const { images } = await client.invoke('dataset.images', { indices });
+      const { mean } = await client.invoke('model.encode', { model: modelId, images: float32Tensor(images.shape, Float32Array.from(images.data, (v) => v / 255)) });
+      const d = mean.data.length / indices.length;
+      for (const [i, index] of indices.entries()) {
+        const baseCode = mean.data.slice(i * d, (i + 1) * d);
+        const { images: out } = await client.invoke('model.decode', { model: modelId, z: float32Tensor([1, d], applyEdits(baseCode, live, vectors)) });
+        const { png } = await client.invoke('image.exportPng', { image: out, scale: 4, smooth: false, metadata: metadataFor(baseCode, live) });
+        downloadBytes(png, `edit-${modelId}-dataset-${index}.png`, 'image/png');
+      }
+      setMessage({ text: `Exported ${indices.length} edited images.` });
+    } catch (e) {
+      setMessage({ text: (e as Error).message, error: true });
+    }
+  }
+
+  if (!model) return <EmptyState title="No model can decode codes">Add a VAE, an autoencoder or a GAN in the Models view.</EmptyState>;
+  const shown = showBefore ? original : edited;
+  return (
+    <div className="grid h-full grid-cols-[1fr_22rem]">
+      <div className="min-h-0 overflow-auto p-6">
+        <div className="mb-4 flex items-center gap-4">
+          <h2 className="text-lg font-medium">Edit</h2>
+          <select value={modelId} onChange={(e) => setChosenModel(e.target.value)} disabled={!!base} aria-label="Model" className="rounded border border-line bg-panel-raised px-2 py-1 text-sm" title={base ? 'Start from a new image to change the model' : 'The model to edit in'}>
+            {models.map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.name}
+              </option>
+            ))}
+          </select>
+          {base && <span className="text-sm text-muted" data-testid="edit-base">{base.label}</span>}
+        </div>
+        {!base ? (
+          <EmptyState title="Pick an image to edit">Choose a dataset image, the explorer's selection, a random sample, or drop your own image on the right.</EmptyState>
+        ) : (
+          <>
+            <div className="flex flex-wrap items-start gap-6">
+              <div className="flex flex-col items-center gap-2">
+                {shown && <ImageTile data={shown.data} shape={shown.shape} zoom={10} label={showBefore ? 'Before' : 'After'} />}
+                <div className="flex gap-2">
+                  <button type="button" onPointerDown={() => setShowBefore(true)} onPointerUp={() => setShowBefore(false)} onPointerLeave={() => setShowBefore(false)} className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised" title="Hold to see the image before the edits (B)">
+                    Hold for before
+                  </button>
+                  <button type="button" onClick={undo} disabled={history.past.length === 0} className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised disabled:opacity-40" title="Undo (Ctrl+Z)">
+                    Undo
+                  </button>
+                  <button type="button" onClick={redo} disabled={history.future.length === 0} className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised disabled:opacity-40" title="Redo (Ctrl+Shift+Z)">
+                    Redo
+                  </button>
+                  <button type="button" onClick={() => void exportPng()} className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised" title="PNG at 4×, with the model, base code and edit stack embedded">
+                    Export PNG
+                  </button>
+                </div>
+              </div>
+              <div className="flex flex-col gap-3">
+                {base.image && <ImageTile data={base.image.data} shape={base.image.shape} zoom={3} label="Original input" />}
+                <ClassifierReadout image={shown} />
+                {code && <Typicality model={model} code={code} />}
+                <p className="text-xs text-muted" data-testid="edit-stack">
+                  Stack: {history.present.filter((e) => e.amount !== 0).map((e) => `${e.direction} ${e.amount >= 0 ? '+' : ''}${e.amount.toFixed(2)}`).join(' · ') || 'no edits'}
+                </p>
+              </div>
+            </div>
+            {focusedDirection && <EditStrip model={model.id} base={base.code} stack={live} direction={focusedDirection} range={range} vectors={vectors} />}
+            <section aria-label="Apply to many" className="mt-6 flex items-center gap-2 text-sm">
+              <input value={batch} onChange={(e) => setBatch(e.target.value)} placeholder="e.g. 12, 40, 77" aria-label="Dataset images to edit" className="w-48 rounded border border-line bg-panel-raised px-2 py-1" />
+              <button type="button" onClick={() => void applyToBatch()} className="rounded border border-line px-2 py-1 hover:bg-panel-raised" title="Apply this edit stack to each listed dataset image and export them as PNGs">
+                Apply stack and export
+              </button>
+            </section>
+            {message && (
+              <p role={message.error ? 'alert' : 'status'} className={`mt-2 text-sm ${message.error ? 'text-danger' : 'text-muted'}`}>
+                {message.text}
+              </p>
+            )}
+          </>
+        )}
+      </div>
+      <aside className="flex min-h-0 flex-col gap-4 overflow-auto border-l border-line bg-panel p-3">
+        <BasePicker model={model} />
+        <DirectionSliders model={model.id} live={live} onLive={setLive} onCommit={commit} focused={focusedDirection} onFocus={setFocused} />
+        <NewDirection model={model} />
+      </aside>
+    </div>
+  );
+}

@@ -1,0 +1,192 @@
+import { useState } from 'react';
+import type { ModelSummary } from '../../../../electron/api/contract';
+import { orthogonalize } from '../../../../electron/common/vectors';
+import { JobProgress } from '../../components/JobProgress';
+import { useAppStore } from '../../state/appStore';
+import { useEditStore } from '../../state/editStore';
+import { useLatentStore } from '../../state/latentStore';
+
+type Mode = 'classes' | 'selection' | 'boundary' | 'principal' | 'orthogonal';
+const MODES: { id: Mode; label: string; hint: string }[] = [
+  { id: 'classes', label: 'Classes', hint: 'Mean code of one set of classes minus another' },
+  { id: 'selection', label: 'Picked', hint: 'Mean code of images you mark + minus those you mark −' },
+  { id: 'boundary', label: 'Boundary', hint: 'A linear boundary fitted to classifier scores (InterFaceGAN)' },
+  { id: 'principal', label: 'Principal', hint: 'Directions of largest variance in the dataset’s codes (GANSpace)' },
+  { id: 'orthogonal', label: 'Orthogonal', hint: 'A direction with its components along others removed' },
+];
+
+function ClassSelect({ labels, value, onChange, label }: { labels: string[]; value: number; onChange(v: number): void; label: string }) {
+  return (
+    <select value={value} onChange={(e) => onChange(Number(e.target.value))} aria-label={label} className="rounded border border-line bg-panel-raised px-1 py-1 text-sm">
+      {labels.map((l, i) => (
+        <option key={l} value={i}>
+          {l}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+/** Makes a named direction for the model by one of the methods above. */
+export function NewDirection({ model }: { model: ModelSummary }) {
+  const client = useAppStore((s) => s.client);
+  const classifier = useAppStore((s) => s.models.find((m) => m.kind === 'classifier'));
+  const labels = model.labels ?? classifier?.labels ?? [];
+  const addDirection = useEditStore((s) => s.addDirection);
+  const directions = useEditStore((s) => s.directions).filter((d) => d.model === model.id);
+  const selection = useLatentStore((s) => s.selection);
+  const [mode, setMode] = useState<Mode>('classes');
+  const [from, setFrom] = useState(7);
+  const [to, setTo] = useState(9);
+  const [plus, setPlus] = useState<number[]>([]);
+  const [minus, setMinus] = useState<number[]>([]);
+  const [target, setTarget] = useState(9);
+  const [base, setBase] = useState<string>('');
+  const [against, setAgainst] = useState<string[]>([]);
+  const [progress, setProgress] = useState<{ done: number; total: number; cancel(): void }>();
+  const [message, setMessage] = useState<{ text: string; error?: boolean }>();
+
+  async function run(work: () => Promise<string>) {
+    setMessage(undefined);
+    try {
+      setMessage({ text: await work() });
+    } catch (e) {
+      setMessage({ text: (e as Error).message, error: true });
+    } finally {
+      setProgress(undefined);
+    }
+  }
+
+  const fromClasses = () =>
+    run(async () => {
+      const r = await client!.invoke('direction.meanDifference', { model: model.id, positive: { classes: [to] }, negative: { classes: [from] } });
+      const name = addDirection({ name: `${labels[from]} → ${labels[to]}`, model: model.id, kind: 'mean-difference', note: `mean of ${r.positive} ${labels[to]} − mean of ${r.negative} ${labels[from]}`, vector: r.vector.data });
+      return `Added “${name}”.`;
+    });
+
+  const fromPicked = () =>
+    run(async () => {
+      const r = await client!.invoke('direction.meanDifference', { model: model.id, positive: { indices: plus }, negative: { indices: minus } });
+      const name = addDirection({ name: `picked (${plus.length}+ / ${minus.length}−)`, model: model.id, kind: 'mean-difference', note: 'mean of the + images − mean of the − images', vector: r.vector.data });
+      setPlus([]);
+      setMinus([]);
+      return `Added “${name}”.`;
+    });
+
+  const fromBoundary = () =>
+    run(async () => {
+      const controller = new AbortController();
+      const r = await client!.invoke(
+        'direction.boundary',
+        { model: model.id, classifier: classifier!.id, target: [target], samples: 4000, share: 0.1, seed: 0 },
+        { signal: controller.signal, onProgress: (p) => setProgress({ ...p, cancel: () => controller.abort() }) },
+      );
+      const name = addDirection({ name: `more ${labels[target]} (boundary)`, model: model.id, kind: 'boundary', note: `separates the ${r.positives} most and least ${labels[target]}-like of 4,000 samples with ${(r.accuracy * 100).toFixed(1)}% accuracy`, vector: r.vector.data });
+      return `Added “${name}”: the boundary separates the scored sets with ${(r.accuracy * 100).toFixed(1)}% accuracy.`;
+    });
+
+  const fromPrincipal = () =>
+    run(async () => {
+      const r = await client!.invoke('direction.principal', { model: model.id, count: 4 });
+      const size = r.vectors.data.length / r.vectors.shape[0]!;
+      r.explained.forEach((share, c) =>
+        addDirection({ name: `PC${c + 1}`, model: model.id, kind: 'principal', note: `${(share * 100).toFixed(1)}% of the codes' variance; rename it for what it changes`, vector: r.vectors.data.slice(c * size, (c + 1) * size) }),
+      );
+      return `Added PC1–PC${r.explained.length}; each step of 1 is one standard deviation.`;
+    });
+
+  const makeOrthogonal = () =>
+    run(async () => {
+      const source = directions.find((d) => d.name === base);
+      const others = directions.filter((d) => against.includes(d.name));
+      if (!source || others.length === 0) throw new Error('Choose a direction and at least one to make it orthogonal to.');
+      const name = addDirection({ name: `${source.name} ⟂ ${others.map((o) => o.name).join(', ')}`, model: model.id, kind: 'orthogonal', note: `“${source.name}” without its components along the others`, vector: orthogonalize(source.vector, others.map((o) => o.vector)) });
+      return `Added “${name}”.`;
+    });
+
+  const button = 'rounded bg-accent px-3 py-1 text-sm font-medium text-canvas hover:brightness-110 disabled:opacity-40';
+  return (
+    <section aria-label="New direction" className="rounded-lg border border-line p-3">
+      <h3 className="mb-2 text-xs font-medium uppercase tracking-wide text-muted">New direction</h3>
+      <div role="tablist" className="mb-3 flex flex-wrap gap-1">
+        {MODES.map((m) => (
+          <button key={m.id} role="tab" aria-selected={mode === m.id} onClick={() => setMode(m.id)} title={m.hint} className={`rounded px-2 py-0.5 text-xs ${mode === m.id ? 'bg-panel-raised text-ink' : 'text-muted hover:text-ink'}`}>
+            {m.label}
+          </button>
+        ))}
+      </div>
+      {mode === 'classes' && (
+        <div className="flex flex-wrap items-center gap-2 text-sm">
+          <ClassSelect labels={labels} value={from} onChange={setFrom} label="From class" />→<ClassSelect labels={labels} value={to} onChange={setTo} label="To class" />
+          <button type="button" className={button} onClick={() => void fromClasses()} disabled={from === to}>
+            Add direction
+          </button>
+        </div>
+      )}
+      {mode === 'selection' && (
+        <div className="flex flex-col gap-2 text-sm">
+          <p className="text-xs text-muted">Select images in Explore, then mark them here as having (+) or lacking (−) the attribute.</p>
+          <div className="flex gap-2">
+            <button type="button" disabled={selection.length === 0} onClick={() => setPlus([...new Set([...plus, ...selection])])} className="rounded border border-line px-2 py-1 disabled:opacity-40">
+              + selection ({plus.length})
+            </button>
+            <button type="button" disabled={selection.length === 0} onClick={() => setMinus([...new Set([...minus, ...selection])])} className="rounded border border-line px-2 py-1 disabled:opacity-40">
+              − selection ({minus.length})
+            </button>
+            <button type="button" className={button} disabled={!plus.length || !minus.length} onClick={() => void fromPicked()}>
+              Add direction
+            </button>
+          </div>
+        </div>
+      )}
+      {mode === 'boundary' && (
+        <div className="flex flex-wrap items-center gap-2 text-sm">
+          {classifier ? (
+            <>
+              More <ClassSelect labels={labels} value={target} onChange={setTarget} label="Attribute class" />
+              <button type="button" className={button} onClick={() => void fromBoundary()} disabled={!!progress}>
+                Fit boundary
+              </button>
+            </>
+          ) : (
+            <p className="text-xs text-muted">A classifier model is needed to score samples.</p>
+          )}
+        </div>
+      )}
+      {mode === 'principal' && (
+        <button type="button" className={button} onClick={() => void fromPrincipal()}>
+          Add PC1–PC4
+        </button>
+      )}
+      {mode === 'orthogonal' && (
+        <div className="flex flex-col gap-2 text-sm">
+          <select value={base} onChange={(e) => setBase(e.target.value)} aria-label="Direction to change" className="rounded border border-line bg-panel-raised px-1 py-1">
+            <option value="">Direction…</option>
+            {directions.map((d) => (
+              <option key={d.name}>{d.name}</option>
+            ))}
+          </select>
+          <div className="flex flex-wrap gap-2 text-xs">
+            {directions
+              .filter((d) => d.name !== base)
+              .map((d) => (
+                <label key={d.name} className="flex items-center gap-1">
+                  <input type="checkbox" checked={against.includes(d.name)} onChange={(e) => setAgainst(e.target.checked ? [...against, d.name] : against.filter((a) => a !== d.name))} />
+                  {d.name}
+                </label>
+              ))}
+          </div>
+          <button type="button" className={button} onClick={() => void makeOrthogonal()}>
+            Add orthogonal direction
+          </button>
+        </div>
+      )}
+      {progress && <div className="mt-2"><JobProgress label="Scoring samples" done={progress.done} total={progress.total} onCancel={progress.cancel} /></div>}
+      {message && (
+        <p role={message.error ? 'alert' : 'status'} className={`mt-2 text-xs ${message.error ? 'text-danger' : 'text-muted'}`}>
+          {message.text}
+        </p>
+      )}
+    </section>
+  );
+}

@@ -238,6 +238,46 @@ export const calls = {
     args: z.object({ model: modelId, code: Float32TensorSchema, lane }).strict(),
     result: z.object({ distance: z.number(), percentile: z.number(), median: z.number() }),
   },
+  'diffusion.schedule': {
+    args: z.object({ model: modelId }).strict(),
+    result: z.object({ timesteps: z.int(), betas: Float32TensorSchema, alphasCumprod: Float32TensorSchema, space: z.enum(['pixel', 'latent']) }),
+  },
+  'diffusion.forward': {
+    /** Samples of q(x_t | x_0) for one image at several t, shown as images (latent models decode them). */
+    args: z.object({ model: modelId, image: Float32TensorSchema, t: z.array(z.int().nonnegative()).min(1).max(64), seed: z.int().nonnegative().default(0), lane }).strict(),
+    result: z.object({ images: Float32TensorSchema }),
+  },
+  'diffusion.sample': {
+    args: z
+      .object({
+        model: modelId,
+        sampler: z.discriminatedUnion('kind', [
+          z.object({ kind: z.literal('ddpm'), variance: z.enum(['posterior', 'beta']).default('posterior') }),
+          z.object({ kind: z.literal('ddim'), eta: z.number().min(0).max(1).default(0) }),
+        ]),
+        steps: z.int().min(1).max(1000),
+        seed: z.int().nonnegative(),
+        batch: z.int().min(1).max(16),
+        /** Branch: continue from x (model space, [batch, ...]) at one of the run's timesteps. */
+        resume: z.object({ x: Float32TensorSchema, t: z.int().nonnegative() }).strict().optional(),
+        /** Image-to-image: noise these images ([batch, c, h, w] in [0, 1]) to t0, then denoise. */
+        init: z.object({ images: Float32TensorSchema, t0: z.int().nonnegative() }).strict().optional(),
+      })
+      .strict()
+      .refine((a) => !(a.resume && a.init), { message: 'resume and init exclude each other', path: ['init'] }),
+    progress: z.object({ step: z.int(), total: z.int(), t: z.int(), xt: Float32TensorSchema, x0: Float32TensorSchema }),
+    result: z.object({
+      timesteps: z.array(z.int()),
+      noiseLevels: z.array(z.number()),
+      /** Images at every position: [steps + 1, batch, c, h, w]; position 0 is the start. */
+      xt: Float32TensorSchema,
+      /** Predicted x_0 at every step: [steps, batch, c, h, w]. */
+      x0: Float32TensorSchema,
+      /** x_t in model space at every position, [steps + 1, batch, ...], for branching. */
+      raw: Float32TensorSchema,
+      ms: z.number(),
+    }),
+  },
   'dataset.project': {
     /** PCA of the dataset's codes under a model (encode the dataset first). */
     args: z.object({ model: modelId }).strict(),

@@ -12,6 +12,7 @@ import { datasetHandlers } from './handlers/dataset';
 import { imageHandlers } from './handlers/images';
 import { latentHandlers } from './handlers/latent';
 import { directionHandlers } from './handlers/directions';
+import { diffusionHandlers } from './handlers/diffusion';
 import { libraryHandlers } from './handlers/library';
 import { modelHandlers } from './handlers/models';
 import { ModelHost } from './models/host';
@@ -89,6 +90,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     ...imageHandlers(ctx),
     ...latentHandlers(ctx),
     ...directionHandlers(ctx),
+    ...diffusionHandlers(ctx),
     ...datasetHandlers(ctx),
   };
 

@@ -7,7 +7,8 @@ import { ModelsView } from './views/models/ModelsView';
 import { ExploreView } from './views/explore/ExploreView';
 import { InterpolateView } from './views/interpolate/InterpolateView';
 import { EditView } from './views/edit/EditView';
-import { DiffuseView, InvertView } from './views/PlannedViews';
+import { DiffuseView } from './views/diffuse/DiffuseView';
+import { InvertView } from './views/PlannedViews';
 
 const VIEW_COMPONENTS: Record<ViewId, () => React.JSX.Element> = {
   explore: ExploreView,

@@ -21,6 +21,3 @@ function Planned({ title, what }: { title: string; what: string }) {
 export const InvertView = () => (
   <Planned title="Invert your own image" what="Drop an image and find the GAN latent code that reproduces it, watching the reconstruction converge, then edit it." />
 );
-export const DiffuseView = () => (
-  <Planned title="Watch diffusion step by step" what="Noise an image forward with q(xₜ|x₀) and denoise it back with DDPM or DDIM, scrubbing through every step." />
-);

@@ -1,0 +1,57 @@
+import { expect, test, type Locator } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
+
+const pixels = (tile: Locator) => tile.evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data));
+
+test('generate 4 samples with DDIM 50, scrub the steps, branch at step 25, export a GIF', async ({ page }) => {
+  await page.goto(`${process.env.STUDIO_URL}#diffuse`);
+  await page.getByLabel('Steps').fill('50');
+  await page.getByLabel('Batch').fill('4');
+  await page.getByRole('button', { name: 'Generate' }).click();
+  const scrubber = page.getByRole('slider', { name: 'Step' });
+  await expect(scrubber).toBeVisible({ timeout: 60_000 });
+  await expect(scrubber).toHaveAttribute('max', '50');
+  await expect(page.getByTestId('samples-grid').getByRole('img', { name: /^x_t #/ })).toHaveCount(4);
+
+  const first = page.getByRole('img', { name: 'x_t #1' });
+  await scrubber.fill('50');
+  await expect(page.getByTestId('position')).toHaveText('step 50 / 50');
+  const end = await pixels(first);
+  await scrubber.fill('0');
+  await expect(page.getByTestId('position')).toHaveText('step 0 / 50');
+  await expect(page.getByTestId('noise-level')).toContainText('next t = 999');
+  expect(await pixels(first)).not.toEqual(end);
+
+  await scrubber.fill('25');
+  await page.getByLabel('Branch seed').fill('5');
+  await page.getByRole('button', { name: 'Branch from here' }).click();
+  const branches = page.getByTestId('branches');
+  await expect(branches.getByText(/from step 25/)).toBeVisible({ timeout: 60_000 });
+  const finals = branches.getByRole('img', { name: 'final #1' });
+  await expect(finals).toHaveCount(2);
+  expect(await pixels(finals.nth(1))).not.toEqual(await pixels(finals.nth(0)));
+  await page.screenshot({ path: 'test-results/screenshots/diffuse.png', fullPage: true });
+
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export GIF' }).click();
+  const gif = readFileSync(await (await download).path());
+  expect(gif.subarray(0, 6).toString('latin1')).toBe('GIF89a');
+  expect((await sharp(gif, { animated: true }).metadata()).pages).toBe(50);
+});
+
+test('the forward process and image-to-image', async ({ page }) => {
+  await page.goto(`${process.env.STUDIO_URL}#diffuse`);
+  await page.getByRole('tab', { name: 'Forward process' }).click();
+  await page.getByRole('button', { name: 'Use dataset image' }).click();
+  await expect(page.getByRole('img', { name: 'x_t at t = 250' })).toBeVisible();
+  await page.getByRole('slider', { name: 'Timestep' }).fill('900');
+  await expect(page.getByRole('img', { name: 'x_t at t = 900' })).toBeVisible();
+  await expect(page.getByLabel('Noise schedule')).toContainText('t = 900');
+  await page.screenshot({ path: 'test-results/screenshots/diffuse-forward.png' });
+
+  await page.getByRole('tab', { name: 'Image to image' }).click();
+  await page.getByRole('button', { name: 'Use dataset image' }).click();
+  await page.getByRole('button', { name: /Noise and denoise/ }).click();
+  await expect(page.getByTestId('img2img-strip').getByRole('img')).toHaveCount(6, { timeout: 60_000 });
+});

@@ -1,0 +1,177 @@
+import { useEffect, useState } from 'react';
+import type { CallResult, ModelSummary } from '../../../../electron/api/contract';
+import { ApiError } from '../../../../electron/api/errors';
+import type { Float32Tensor } from '../../../../electron/api/tensor';
+import { EmptyState } from '../../components/EmptyState';
+import { ImageTile } from '../../components/ImageTile';
+import { JobProgress } from '../../components/JobProgress';
+import { useAppStore } from '../../state/appStore';
+import { ImageSource } from './ImageSource';
+import { ReversePanel } from './ReversePanel';
+import { ScheduleChart } from './ScheduleChart';
+
+type Tab = 'forward' | 'reverse' | 'img2img';
+
+function ModelPicker({ models, value, onChange }: { models: ModelSummary[]; value: string; onChange(id: string): void }) {
+  return (
+    <select value={value} onChange={(e) => onChange(e.target.value)} aria-label="Diffusion model" className="rounded border border-line bg-panel-raised px-2 py-1 text-sm">
+      {models.map((m) => (
+        <option key={m.id} value={m.id}>
+          {m.name}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+/** q(x_t | x_0): slide t and watch the image drown in noise, with the schedule plotted beside it. */
+function ForwardPanel({ models }: { models: ModelSummary[] }) {
+  const client = useAppStore((s) => s.client);
+  const [model, setModel] = useState(models[0]!.id);
+  const [image, setImage] = useState<{ tensor: Float32Tensor; label: string }>();
+  const [t, setT] = useState(250);
+  const [schedule, setSchedule] = useState<CallResult<'diffusion.schedule'>>();
+  const [noised, setNoised] = useState<Float32Tensor>();
+  const [error, setError] = useState<string>();
+
+  useEffect(() => {
+    client?.invoke('diffusion.schedule', { model }).then(setSchedule, (e: Error) => setError(e.message));
+  }, [client, model]);
+  useEffect(() => {
+    if (!client || !image) return;
+    let current = true;
+    client.invoke('diffusion.forward', { model, image: image.tensor, t: [t], seed: 0, lane: 'forward' }).then(
+      (r) => current && setNoised(r.images),
+      (e: unknown) => !(e instanceof ApiError && e.code === 'superseded') && setError((e as Error).message),
+    );
+    return () => {
+      current = false;
+    };
+  }, [client, model, image, t]);
+
+  return (
+    <div className="flex flex-wrap gap-8">
+      <div className="flex w-80 flex-col gap-3">
+        <ModelPicker models={models} value={model} onChange={setModel} />
+        <ImageSource model={model} onImage={(tensor, label) => setImage({ tensor, label })} />
+        {error && (
+          <p role="alert" className="text-xs text-danger">
+            {error}
+          </p>
+        )}
+      </div>
+      {image && schedule ? (
+        <div className="flex flex-col gap-3">
+          <div className="flex gap-4">
+            <ImageTile data={image.tensor.data} shape={image.tensor.shape} zoom={5} label={`x₀ · ${image.label}`} />
+            {noised && <ImageTile data={noised.data} shape={noised.shape} zoom={5} label={`x_t at t = ${t}`} />}
+          </div>
+          <label className="flex items-center gap-2 text-sm">
+            t
+            <input type="range" min={0} max={schedule.timesteps - 1} value={t} onChange={(e) => setT(Number(e.target.value))} onDoubleClick={() => setT(0)} aria-label="Timestep" className="w-80" title="Double-click resets to 0" />
+            <span className="w-10 tabular-nums">{t}</span>
+          </label>
+          <ScheduleChart betas={schedule.betas.data} alphasCumprod={schedule.alphasCumprod.data} t={t} />
+          {schedule.space === 'latent' && <p className="max-w-96 text-xs text-muted">Latent diffusion noises the VAE code, so x_t is shown decoded: it turns into other garments rather than into static.</p>}
+        </div>
+      ) : (
+        <p className="text-sm text-muted">Pick an image to noise.</p>
+      )}
+    </div>
+  );
+}
+
+const T0S = [100, 250, 400, 550, 700, 850];
+
+/** SDEdit: noise the user's image to t0 and denoise it; small t0 stays faithful, large t0 is free. */
+function ImageToImagePanel({ models }: { models: ModelSummary[] }) {
+  const client = useAppStore((s) => s.client);
+  const [model, setModel] = useState(models[0]!.id);
+  const [image, setImage] = useState<{ tensor: Float32Tensor; label: string }>();
+  const [results, setResults] = useState<{ t0: number; image: Float32Tensor }[]>([]);
+  const [job, setJob] = useState<{ done: number; cancel(): void }>();
+  const [error, setError] = useState<string>();
+  const [seed, setSeed] = useState(0);
+
+  async function run() {
+    if (!client || !image) return;
+    const controller = new AbortController();
+    setResults([]);
+    setError(undefined);
+    try {
+      for (const [i, t0] of T0S.entries()) {
+        setJob({ done: i, cancel: () => controller.abort() });
+        const r = await client.invoke('diffusion.sample', { model, sampler: { kind: 'ddim', eta: 0 }, steps: 50, seed, batch: 1, init: { images: image.tensor, t0 } }, { signal: controller.signal });
+        const size = r.xt.data.length / r.xt.shape[0]!;
+        const final = { dtype: 'float32' as const, shape: [1, ...r.xt.shape.slice(2)], data: r.xt.data.slice(-size) };
+        setResults((old) => [...old, { t0, image: final }]);
+      }
+    } catch (e) {
+      setError(e instanceof ApiError && e.code === 'cancelled' ? 'Cancelled.' : (e as Error).message);
+    } finally {
+      setJob(undefined);
+    }
+  }
+
+  return (
+    <div className="flex flex-wrap gap-8">
+      <div className="flex w-80 flex-col gap-3">
+        <ModelPicker models={models} value={model} onChange={setModel} />
+        <ImageSource model={model} onImage={(tensor, label) => setImage({ tensor, label })} />
+        <label className="flex items-center gap-2 text-sm">
+          Seed
+          <input type="number" min={0} value={seed} onChange={(e) => setSeed(Math.max(0, Math.floor(Number(e.target.value) || 0)))} className="w-20 rounded border border-line bg-panel-raised px-2 py-1" />
+        </label>
+        <button type="button" onClick={() => void run()} disabled={!image || !!job} className="rounded bg-accent px-3 py-1 text-sm font-medium text-canvas disabled:opacity-40">
+          Noise and denoise at {T0S.length} levels
+        </button>
+        {job && <JobProgress label="Image-to-image" done={job.done} total={T0S.length} onCancel={job.cancel} />}
+        {error && (
+          <p role="alert" className="text-xs text-danger">
+            {error}
+          </p>
+        )}
+      </div>
+      <div className="flex flex-col gap-3">
+        {image && <ImageTile data={image.tensor.data} shape={image.tensor.shape} zoom={4} label={`input · ${image.label}`} />}
+        {results.length > 0 && (
+          <div className="flex flex-wrap gap-2" data-testid="img2img-strip">
+            {results.map((r) => (
+              <ImageTile key={r.t0} data={r.image.data} shape={r.image.shape} zoom={3} label={`t₀ = ${r.t0}`} />
+            ))}
+          </div>
+        )}
+        <p className="max-w-96 text-xs text-muted">Left to right: more noise before denoising, so less of the input survives and more is invented.</p>
+      </div>
+    </div>
+  );
+}
+
+const TABS: { id: Tab; label: string }[] = [
+  { id: 'reverse', label: 'Generate' },
+  { id: 'forward', label: 'Forward process' },
+  { id: 'img2img', label: 'Image to image' },
+];
+
+export function DiffuseView() {
+  const models = useAppStore((s) => s.models).filter((m) => m.kind === 'diffusion');
+  const [tab, setTab] = useState<Tab>('reverse');
+  if (models.length === 0) return <EmptyState title="No diffusion model">Add a diffusion model (a denoiser with its noise schedule) in the Models view.</EmptyState>;
+  return (
+    <div className="h-full overflow-auto p-6">
+      <div className="mb-4 flex items-center gap-6">
+        <h2 className="text-lg font-medium">Diffuse</h2>
+        <div role="tablist" aria-label="Diffusion" className="flex gap-1">
+          {TABS.map((t) => (
+            <button key={t.id} role="tab" aria-selected={tab === t.id} onClick={() => setTab(t.id)} className={`rounded px-3 py-1 text-sm ${tab === t.id ? 'bg-panel-raised text-ink' : 'text-muted hover:text-ink'}`}>
+              {t.label}
+            </button>
+          ))}
+        </div>
+      </div>
+      {tab === 'forward' && <ForwardPanel models={models} />}
+      {tab === 'reverse' && <ReversePanel models={models} />}
+      {tab === 'img2img' && <ImageToImagePanel models={models} />}
+    </div>
+  );
+}

@@ -1,0 +1,260 @@
+import { useEffect, useState } from 'react';
+import { create } from 'zustand';
+import type { CallArgs, CallResult, ModelSummary } from '../../../../electron/api/contract';
+import { ApiError } from '../../../../electron/api/errors';
+import { float32Tensor, type Float32Tensor } from '../../../../electron/api/tensor';
+import { ImageTile } from '../../components/ImageTile';
+import { JobProgress } from '../../components/JobProgress';
+import { downloadBytes } from '../../lib/download';
+import { useAppStore } from '../../state/appStore';
+
+type Run = CallResult<'diffusion.sample'> & { args: CallArgs<'diffusion.sample'> };
+interface Branch {
+  label: string;
+  run: Run;
+}
+
+/** The last run and its branches survive switching views. */
+const useRunStore = create<{ run?: Run; branches: Branch[]; set(run: Run): void; addBranch(b: Branch): void }>((set) => ({
+  branches: [],
+  set: (run) => set({ run, branches: [] }),
+  addBranch: (branch) => set((s) => ({ branches: [...s.branches, branch] })),
+}));
+
+/** One image of a [positions, batch, c, h, w] tensor, as its own [1, c, h, w] tensor. */
+function frame(tensor: Float32Tensor, position: number, sample: number): Float32Tensor {
+  const [, batch, ...rest] = tensor.shape as [number, number, ...number[]];
+  const size = rest.reduce((a, b) => a * b, 1);
+  const at = (position * batch + sample) * size;
+  return float32Tensor([1, ...rest], tensor.data.slice(at, at + size));
+}
+
+function Field({ label, children, title }: { label: string; children: React.ReactNode; title?: string }) {
+  return (
+    <label className="flex items-center gap-2 text-sm" title={title}>
+      <span className="text-muted">{label}</span>
+      {children}
+    </label>
+  );
+}
+
+const input = 'w-20 rounded border border-line bg-panel-raised px-2 py-1';
+
+export function ReversePanel({ models }: { models: ModelSummary[] }) {
+  const client = useAppStore((s) => s.client);
+  const { run, branches, set: setRun, addBranch } = useRunStore();
+  const [model, setModel] = useState(models[0]!.id);
+  const [sampler, setSampler] = useState<'ddim' | 'ddpm'>('ddim');
+  const [steps, setSteps] = useState(50);
+  const [eta, setEta] = useState(0);
+  const [seed, setSeed] = useState(0);
+  const [batch, setBatch] = useState(4);
+  const [job, setJob] = useState<{ step: number; total: number; cancel(): void; preview?: Float32Tensor }>();
+  const [error, setError] = useState<string>();
+  const [position, setPosition] = useState(0);
+  const [playing, setPlaying] = useState(false);
+  const [fps, setFps] = useState(12);
+  const [branchSeed, setBranchSeed] = useState(1);
+  const [branchEta, setBranchEta] = useState(1);
+  const [gifSample, setGifSample] = useState(0);
+  const positions = run ? run.xt.shape[0]! : 0;
+
+  useEffect(() => {
+    if (!playing || !run) return;
+    const timer = setInterval(() => setPosition((p) => (p + 1) % positions), 1000 / fps);
+    return () => clearInterval(timer);
+  }, [playing, fps, run, positions]);
+
+  async function sample(args: CallArgs<'diffusion.sample'>): Promise<Run | undefined> {
+    if (!client) return;
+    setError(undefined);
+    const controller = new AbortController();
+    setJob({ step: 0, total: args.resume ? 0 : args.steps, cancel: () => controller.abort() });
+    try {
+      const result = await client.invoke('diffusion.sample', args, {
+        signal: controller.signal,
+        onProgress: (p) => setJob({ step: p.step, total: p.total, cancel: () => controller.abort(), preview: p.xt }),
+      });
+      return { ...result, args };
+    } catch (e) {
+      if (!(e instanceof ApiError && e.code === 'cancelled')) setError((e as Error).message);
+      else setError('Sampling was cancelled.');
+    } finally {
+      setJob(undefined);
+    }
+  }
+
+  async function generate() {
+    const args: CallArgs<'diffusion.sample'> = { model, sampler: sampler === 'ddim' ? { kind: 'ddim', eta } : { kind: 'ddpm', variance: 'posterior' }, steps, seed, batch };
+    const result = await sample(args);
+    if (result) {
+      setRun(result);
+      setPosition(result.xt.shape[0]! - 1);
+    }
+  }
+
+  async function branch() {
+    if (!run || position >= run.timesteps.length) return;
+    const b = run.args.batch;
+    const size = run.raw.data.length / run.raw.shape[0]! / b;
+    const x = float32Tensor([b, ...run.raw.shape.slice(2)], run.raw.data.slice(position * b * size, (position + 1) * b * size));
+    const result = await sample({ ...run.args, seed: branchSeed, sampler: { kind: 'ddim', eta: branchEta }, resume: { x, t: run.timesteps[position]! } });
+    if (result) addBranch({ label: `from step ${position} · seed ${branchSeed} · η ${branchEta}`, run: result });
+  }
+
+  async function exportGif() {
+    if (!client || !run) return;
+    const frames = Array.from({ length: run.timesteps.length }, (_, i) => frame(run.xt, i + 1, gifSample));
+    const size = frames[0]!.data.length;
+    const data = new Float32Array(frames.length * size);
+    frames.forEach((f, i) => data.set(f.data, i * size));
+    try {
+      const { gif } = await client.invoke('image.exportGif', { frames: float32Tensor([frames.length, ...frames[0]!.shape.slice(1)], data), scale: 4, frameMs: new Array(frames.length).fill(1000 / fps) });
+      downloadBytes(gif, `diffusion-${run.args.model}-seed${run.args.seed}-sample${gifSample}.gif`, 'image/gif');
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  }
+
+  async function exportGrid() {
+    if (!client || !run) return;
+    const chosen = Array.from({ length: 11 }, (_, i) => Math.round((i * (positions - 1)) / 10));
+    const tiles = chosen.map((p) => frame(run.xt, p, gifSample));
+    const size = tiles[0]!.data.length;
+    const data = new Float32Array(tiles.length * size);
+    tiles.forEach((f, i) => data.set(f.data, i * size));
+    try {
+      const { png } = await client.invoke('image.exportPng', { image: float32Tensor([tiles.length, ...tiles[0]!.shape.slice(1)], data), scale: 4, smooth: false });
+      downloadBytes(png, `diffusion-${run.args.model}-steps.png`, 'image/png');
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  }
+
+  return (
+    <div className="flex flex-col gap-4">
+      <div className="flex flex-wrap items-center gap-4">
+        <Field label="Model">
+          <select value={model} onChange={(e) => setModel(e.target.value)} className="rounded border border-line bg-panel-raised px-2 py-1">
+            {models.map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.name}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Sampler">
+          <select value={sampler} onChange={(e) => setSampler(e.target.value as 'ddim' | 'ddpm')} aria-label="Sampler" className="rounded border border-line bg-panel-raised px-2 py-1">
+            <option value="ddim">DDIM</option>
+            <option value="ddpm">DDPM (ancestral)</option>
+          </select>
+        </Field>
+        <Field label="Steps" title="1 to 1000">
+          <input type="number" min={1} max={1000} value={steps} onChange={(e) => setSteps(Math.min(1000, Math.max(1, Number(e.target.value) || 50)))} aria-label="Steps" className={input} />
+        </Field>
+        {sampler === 'ddim' && (
+          <Field label="η" title="0 is deterministic; 1 has DDPM's variance">
+            <input type="number" min={0} max={1} step={0.1} value={eta} onChange={(e) => setEta(Math.min(1, Math.max(0, Number(e.target.value) || 0)))} aria-label="Eta" className={input} />
+          </Field>
+        )}
+        <Field label="Seed">
+          <input type="number" min={0} value={seed} onChange={(e) => setSeed(Math.max(0, Math.floor(Number(e.target.value) || 0)))} aria-label="Seed" className={input} />
+        </Field>
+        <Field label="Batch" title="1 to 16 samples">
+          <input type="number" min={1} max={16} value={batch} onChange={(e) => setBatch(Math.min(16, Math.max(1, Number(e.target.value) || 1)))} aria-label="Batch" className={input} />
+        </Field>
+        <button type="button" onClick={() => void generate()} disabled={!!job} className="rounded bg-accent px-3 py-1 text-sm font-medium text-canvas disabled:opacity-40" title="Sample from pure noise">
+          Generate
+        </button>
+      </div>
+      {job && (
+        <div className="flex items-center gap-4">
+          <JobProgress label="Denoising" done={job.step} total={job.total} onCancel={job.cancel} />
+          {job.preview && <ImageTile data={job.preview.data} shape={job.preview.shape} zoom={2} label="current x_t" />}
+        </div>
+      )}
+      {error && (
+        <p role="alert" className="text-sm text-danger">
+          {error}
+        </p>
+      )}
+      {run && (
+        <section aria-label="Playback" className="flex flex-col gap-3">
+          <div className="flex flex-wrap items-center gap-3">
+            <button type="button" onClick={() => setPlaying(!playing)} className="rounded border border-line px-3 py-1 text-sm hover:bg-panel-raised" title="Play or pause">
+              {playing ? 'Pause' : 'Play'}
+            </button>
+            <input type="range" min={0} max={positions - 1} value={position} onChange={(e) => setPosition(Number(e.target.value))} aria-label="Step" className="w-96" title="Scrub through the steps (arrow keys nudge)" />
+            <span className="text-sm tabular-nums" data-testid="position">
+              step {position} / {positions - 1}
+            </span>
+            <span className="text-xs text-muted" data-testid="noise-level">
+              {position < run.timesteps.length ? `next t = ${run.timesteps[position]}, ` : ''}noise level √(1−ᾱ) = {run.noiseLevels[position]!.toFixed(3)}
+            </span>
+            <Field label="Speed">
+              <input type="range" min={1} max={30} value={fps} onChange={(e) => setFps(Number(e.target.value))} aria-label="Playback speed" />
+              <span className="text-xs tabular-nums">{fps} fps</span>
+            </Field>
+          </div>
+          <div className="flex flex-wrap gap-4" data-testid="samples-grid">
+            {Array.from({ length: run.args.batch }, (_, s) => {
+              const xt = frame(run.xt, position, s);
+              const x0 = position > 0 ? frame(run.x0, position - 1, s) : undefined;
+              return (
+                <div key={s} className="flex gap-1 rounded border border-line p-1">
+                  <ImageTile data={xt.data} shape={xt.shape} zoom={3} label={`x_t #${s + 1}`} />
+                  {x0 && <ImageTile data={x0.data} shape={x0.shape} zoom={3} label="predicted x₀" />}
+                </div>
+              );
+            })}
+          </div>
+          <p className="text-xs text-muted">
+            {run.timesteps.length} steps at batch {run.args.batch} in {(run.ms / 1000).toFixed(2)} s
+          </p>
+          <div className="flex flex-wrap items-center gap-3 text-sm">
+            <span className="text-muted">Branch at step {position}:</span>
+            <Field label="seed">
+              <input type="number" min={0} value={branchSeed} onChange={(e) => setBranchSeed(Math.max(0, Math.floor(Number(e.target.value) || 0)))} aria-label="Branch seed" className={input} />
+            </Field>
+            <Field label="η">
+              <input type="number" min={0} max={1} step={0.1} value={branchEta} onChange={(e) => setBranchEta(Math.min(1, Math.max(0, Number(e.target.value) || 0)))} aria-label="Branch eta" className={input} />
+            </Field>
+            <button type="button" onClick={() => void branch()} disabled={!!job || position >= run.timesteps.length} className="rounded border border-line px-3 py-1 hover:bg-panel-raised disabled:opacity-40" title="Continue from this step with another seed or η (DDIM)">
+              Branch from here
+            </button>
+          </div>
+          {branches.length > 0 && (
+            <div className="flex flex-col gap-2" data-testid="branches">
+              {[{ label: 'original', run }, ...branches].map((b) => (
+                <div key={b.label} className="flex items-center gap-2">
+                  <span className="w-56 text-xs text-muted">{b.label}</span>
+                  {Array.from({ length: b.run.args.batch }, (_, s) => {
+                    const final = frame(b.run.xt, b.run.xt.shape[0]! - 1, s);
+                    return <ImageTile key={s} data={final.data} shape={final.shape} zoom={2} label={`final #${s + 1}`} />;
+                  })}
+                </div>
+              ))}
+            </div>
+          )}
+          <div className="flex flex-wrap items-center gap-3 text-sm">
+            <Field label="Sample">
+              <select value={gifSample} onChange={(e) => setGifSample(Number(e.target.value))} aria-label="Sample to export" className="rounded border border-line bg-panel-raised px-2 py-1">
+                {Array.from({ length: run.args.batch }, (_, s) => (
+                  <option key={s} value={s}>
+                    #{s + 1}
+                  </option>
+                ))}
+              </select>
+            </Field>
+            <button type="button" onClick={() => void exportGif()} className="rounded border border-line px-3 py-1 hover:bg-panel-raised" title="One frame per step">
+              Export GIF
+            </button>
+            <button type="button" onClick={() => void exportGrid()} className="rounded border border-line px-3 py-1 hover:bg-panel-raised" title="Eleven evenly spaced steps as one PNG strip">
+              Export steps PNG
+            </button>
+          </div>
+        </section>
+      )}
+    </div>
+  );
+}

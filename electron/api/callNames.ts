@@ -26,6 +26,7 @@ export const CALL_NAMES = [
   'diffusion.schedule',
   'diffusion.forward',
   'diffusion.sample',
+  'gan.invert',
   'direction.meanDifference',
   'direction.boundary',
   'direction.principal',

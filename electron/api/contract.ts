@@ -278,6 +278,50 @@ export const calls = {
       ms: z.number(),
     }),
   },
+  'gan.invert': {
+    /** Find z* with G(z*) ≈ the image by Adam on z; cancelling returns the best code so far. */
+    args: z
+      .object({
+        model: modelId,
+        image: Float32TensorSchema,
+        settings: z
+          .object({
+            steps: z.int().min(1).max(5000),
+            lr: z.number().positive().max(10),
+            betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]),
+            warmup: z.number().min(0).max(1),
+            rampdown: z.number().min(0.001).max(1),
+            noise: z.number().min(0).max(10),
+            noiseRamp: z.number().min(0.001).max(1),
+            prior: z.number().min(0).max(100),
+            restarts: z.int().min(0).max(64),
+            warmStart: z.boolean(),
+            seed: z.int().nonnegative(),
+            plateau: z.number().min(0).max(1),
+            patience: z.int().min(1).max(5000),
+          })
+          .partial()
+          .strict()
+          .default({}),
+      })
+      .strict(),
+    progress: z.object({ step: z.int(), total: z.int(), losses: z.array(z.number()), bestLoss: z.number(), best: Float32TensorSchema.optional() }),
+    result: z.object({
+      z: Float32TensorSchema,
+      loss: z.number(),
+      image: Float32TensorSchema,
+      psnr: z.number(),
+      ssim: z.number(),
+      steps: z.int(),
+      cancelled: z.boolean(),
+      stoppedOnPlateau: z.boolean(),
+      curve: z.array(z.number()),
+      winner: z.int(),
+      finalLosses: z.array(z.number()),
+      encoderOnly: z.object({ psnr: z.number(), ssim: z.number(), image: Float32TensorSchema }).optional(),
+      ms: z.number(),
+    }),
+  },
   'dataset.project': {
     /** PCA of the dataset's codes under a model (encode the dataset first). */
     args: z.object({ model: modelId }).strict(),

@@ -8,7 +8,7 @@ import { ExploreView } from './views/explore/ExploreView';
 import { InterpolateView } from './views/interpolate/InterpolateView';
 import { EditView } from './views/edit/EditView';
 import { DiffuseView } from './views/diffuse/DiffuseView';
-import { InvertView } from './views/PlannedViews';
+import { InvertView } from './views/invert/InvertView';
 
 const VIEW_COMPONENTS: Record<ViewId, () => React.JSX.Element> = {
   explore: ExploreView,

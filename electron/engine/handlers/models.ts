@@ -1,10 +1,11 @@
 import { classifyImages } from '../ops/classify';
+import { DEFAULT_INVERSION, invertImage } from '../ops/inversion';
 import { predictNoise } from '../ops/denoise';
 import { decodeLatents, encodeImages } from '../ops/latentCodec';
 import { timed, type EngineContext } from '../context';
 import type { Handlers } from '../dispatch';
 
-export function modelHandlers(ctx: EngineContext): Pick<Handlers, 'model.decode' | 'model.encode' | 'model.denoise' | 'model.classify'> {
+export function modelHandlers(ctx: EngineContext): Pick<Handlers, 'model.decode' | 'model.encode' | 'model.denoise' | 'model.classify' | 'gan.invert'> {
   /** Runs now, or on a lane where the newest request wins (lanes are per client). */
   const onLane = <T>(client: number, lane: string | undefined, work: () => Promise<T>) =>
     lane ? ctx.lanes.run(`${client}:${lane}`, work) : work();
@@ -20,6 +21,10 @@ export function modelHandlers(ctx: EngineContext): Pick<Handlers, 'model.decode'
     'model.denoise': async ({ model, x, t }) => {
       const { value, ms } = await timed(() => predictNoise(ctx.host, model, x, t));
       return { eps: value, ms };
+    },
+    'gan.invert': async ({ model, image, settings }, call) => {
+      const { value, ms } = await timed(() => invertImage(ctx.host, ctx.host.model(model), image, { ...DEFAULT_INVERSION, ...settings }, call));
+      return { ...value, ms };
     },
     'model.classify': async ({ model, images }) => {
       const { value, ms } = await timed(() => classifyImages(ctx.host, model, images));

@@ -6,7 +6,7 @@ import { EmptyState } from '../../components/EmptyState';
 import { ImageTile } from '../../components/ImageTile';
 import { JobProgress } from '../../components/JobProgress';
 import { useAppStore } from '../../state/appStore';
-import { ImageSource } from './ImageSource';
+import { ImageSource } from '../../components/ImageSource';
 import { ReversePanel } from './ReversePanel';
 import { ScheduleChart } from './ScheduleChart';
 

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
-import { float32Tensor, type Float32Tensor } from '../../../../electron/api/tensor';
-import { ImageDropZone } from '../../components/ImageDropZone';
-import { useAppStore } from '../../state/appStore';
+import { float32Tensor, type Float32Tensor } from '../../../electron/api/tensor';
+import { ImageDropZone } from './ImageDropZone';
+import { useAppStore } from '../state/appStore';
 
 /** Picks an input image: a dataset image by number, or the user's own (imported at the model's size). */
 export function ImageSource({ model, onImage }: { model: string; onImage(image: Float32Tensor, label: string): void }) {

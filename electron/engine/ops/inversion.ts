@@ -1,0 +1,211 @@
+import { ApiError } from '../../api/errors';
+import { float32Tensor, type Float32Tensor } from '../../api/tensor';
+import { NormalStream } from '../diffusion/noise';
+import type { ModelHost } from '../models/host';
+import type { RegisteredModel } from '../models/registry';
+import { runGraph } from '../runtime/sessions';
+import { fromUnitRange } from './imageRange';
+import { checkImageShape, decodeLatents, encodeImages } from './latentCodec';
+import { psnr, ssim } from './imageMetrics';
+
+export interface InversionSettings {
+  steps: number;
+  /** Peak Adam learning rate. */
+  lr: number;
+  betas: [number, number];
+  /** Share of the steps spent warming the rate up linearly, and ramping it down by a cosine at the end. */
+  warmup: number;
+  rampdown: number;
+  /** Latent noise σ₀ added early (decays quadratically to 0 by noiseRamp of the steps), as in StyleGAN2-ADA's projector. */
+  noise: number;
+  noiseRamp: number;
+  /** λ of the prior term λ‖z‖². */
+  prior: number;
+  /** Random starts besides the encoder's warm start. */
+  restarts: number;
+  warmStart: boolean;
+  seed: number;
+  /** Stop when the best loss improved by less than this share over `patience` steps. */
+  plateau: number;
+  patience: number;
+}
+
+const WARM_START_NOISE = 1_000_003;
+
+export const DEFAULT_INVERSION: InversionSettings = {
+  steps: 300,
+  lr: 0.05,
+  betas: [0.9, 0.999],
+  warmup: 0.05,
+  rampdown: 0.25,
+  noise: 0.05,
+  noiseRamp: 0.75,
+  prior: 0,
+  restarts: 3,
+  warmStart: true,
+  seed: 0,
+  plateau: 1e-4,
+  patience: 50,
+};
+
+/** StyleGAN2-ADA projector's schedule: linear warm-up, cosine ramp-down. */
+export function learningRate(settings: InversionSettings, step: number): number {
+  const t = step / settings.steps;
+  const down = Math.min(1, (1 - t) / settings.rampdown);
+  const ramp = 0.5 - 0.5 * Math.cos(down * Math.PI);
+  return settings.lr * ramp * Math.min(1, t / settings.warmup || 1);
+}
+
+export interface InversionProgress {
+  step: number;
+  total: number;
+  /** Each restart's current objective. */
+  losses: number[];
+  bestLoss: number;
+  /** The best reconstruction so far, [1, c, h, w] in [0, 1], sent every few steps. */
+  best?: Float32Tensor;
+}
+
+export interface InversionResult {
+  z: Float32Tensor;
+  loss: number;
+  image: Float32Tensor;
+  psnr: number;
+  ssim: number;
+  steps: number;
+  cancelled: boolean;
+  stoppedOnPlateau: boolean;
+  /** Best objective after each step. */
+  curve: number[];
+  /** Which start won: 0 is the encoder's warm start when there is one. */
+  winner: number;
+  finalLosses: number[];
+  encoderOnly?: { psnr: number; ssim: number; image: Float32Tensor };
+}
+
+interface Context {
+  signal: AbortSignal;
+  progress(update: InversionProgress): void;
+}
+
+/**
+ * Optimization-based GAN inversion: find z* minimising ‖G(z) − x‖² (+ λ‖z‖²)
+ * with Adam, K starts optimised together in one batched run of the model's
+ * inversion graph, which returns the loss and dL/dz from forward operations
+ * (ONNX Runtime has no autograd). Cancelling returns the best code so far.
+ */
+export async function invertImage(host: ModelHost, model: RegisteredModel, target: Float32Tensor, settings: InversionSettings, ctx: Context): Promise<InversionResult> {
+  if (model.manifest.kind !== 'gan' || !model.manifest.graphs['inversion']) {
+    throw new ApiError('bad-input', `model "${model.manifest.id}" has no inversion graph`, 'args.model');
+  }
+  checkImageShape(model, target);
+  if (target.shape[0] !== 1) throw new ApiError('bad-input', 'invert one image at a time: [1, c, h, w]', 'args.image.shape');
+  const id = model.manifest.id;
+  const dim = model.manifest.latent!.shape.reduce((a, b) => a * b, 1);
+  const graph = await host.graph(model, 'inversion');
+  const [zName, xName] = graph.spec.inputs.map((i) => i.name) as [string, string];
+  const x1 = fromUnitRange(target.data, model.manifest.image.range);
+  const pixels = x1.length;
+
+  // Starts: the encoder's guess first (where the model has an encoder), then seeded random codes.
+  const starts: Float32Array[] = [];
+  let encoderOnly: InversionResult['encoderOnly'];
+  if (settings.warmStart && model.manifest.graphs['encoder']) {
+    const { mean } = await encodeImages(host, id, target);
+    starts.push(mean.data.slice());
+    const image = await decodeLatents(host, id, float32Tensor([1, dim], mean.data));
+    encoderOnly = { psnr: psnr(image.data, target.data), ssim: ssim(image.data, target.data, target.shape[3]!, target.shape[2]!), image };
+  }
+  // Random start r is named by seed + r alone, so a batch of restarts equals the same restarts run one by one.
+  const streams = starts.map(() => new NormalStream(WARM_START_NOISE + settings.seed));
+  for (let r = 0; r < settings.restarts; r++) {
+    starts.push(new NormalStream(2 * (settings.seed + r) + 11).next(dim));
+    streams.push(new NormalStream(2 * (settings.seed + r) + 12));
+  }
+  const K = starts.length;
+  if (K === 0) throw new ApiError('bad-input', 'no starting point: allow the warm start or at least one restart', 'args.settings.restarts');
+
+  const z = new Float32Array(K * dim);
+  starts.forEach((s, k) => z.set(s, k * dim));
+  const m = new Float64Array(K * dim);
+  const v = new Float64Array(K * dim);
+  const noise = streams;
+  const targets = new Float32Array(K * pixels);
+  for (let k = 0; k < K; k++) targets.set(x1, k * pixels);
+  const xTensor = float32Tensor([K, ...target.shape.slice(1)], targets);
+
+  const best = { loss: Infinity, z: z.slice(0, dim), restart: 0 };
+  const curve: number[] = [];
+  let finalLosses: number[] = [];
+  let step = 0;
+  let cancelled = false;
+  let stoppedOnPlateau = false;
+  const [b1, b2] = settings.betas;
+
+  for (; step < settings.steps; step++) {
+    if (ctx.signal.aborted) {
+      cancelled = true;
+      break;
+    }
+    const noiseScale = settings.noise * Math.max(0, 1 - step / (settings.noiseRamp * settings.steps)) ** 2;
+    const probe = z.slice();
+    if (noiseScale > 0) for (let k = 0; k < K; k++) noise[k]!.next(dim).forEach((n, j) => (probe[k * dim + j]! += noiseScale * n));
+    const out = await runGraph(graph, { [zName]: float32Tensor([K, dim], probe), [xName]: xTensor });
+    const loss = out['loss']!.data;
+    const grad = out['grad']!.data;
+    const lr = learningRate(settings, step);
+    finalLosses = [];
+    for (let k = 0; k < K; k++) {
+      let objective = loss[k]!;
+      let sq = 0;
+      for (let j = 0; j < dim; j++) sq += z[k * dim + j]! ** 2;
+      objective += settings.prior * sq;
+      finalLosses.push(objective);
+      if (objective < best.loss) {
+        best.loss = objective;
+        best.z = probe.slice(k * dim, (k + 1) * dim);
+        best.restart = k;
+      }
+      for (let j = 0; j < dim; j++) {
+        const i = k * dim + j;
+        const g = grad[i]! + 2 * settings.prior * z[i]!;
+        m[i] = b1 * m[i]! + (1 - b1) * g;
+        v[i] = b2 * v[i]! + (1 - b2) * g * g;
+        const mHat = m[i]! / (1 - b1 ** (step + 1));
+        const vHat = v[i]! / (1 - b2 ** (step + 1));
+        z[i]! -= (lr * mHat) / (Math.sqrt(vHat) + 1e-8);
+      }
+    }
+    curve.push(best.loss);
+    const report = step % 10 === 0 || step === settings.steps - 1;
+    ctx.progress({
+      step: step + 1,
+      total: settings.steps,
+      losses: finalLosses,
+      bestLoss: best.loss,
+      best: report ? await decodeLatents(host, id, float32Tensor([1, dim], best.z)) : undefined,
+    });
+    const back = curve[curve.length - 1 - settings.patience];
+    if (back !== undefined && back - best.loss < settings.plateau * back) {
+      stoppedOnPlateau = true;
+      step++;
+      break;
+    }
+  }
+
+  const image = await decodeLatents(host, id, float32Tensor([1, dim], best.z));
+  return {
+    z: float32Tensor([1, dim], best.z),
+    loss: best.loss,
+    image,
+    psnr: psnr(image.data, target.data),
+    ssim: ssim(image.data, target.data, target.shape[3]!, target.shape[2]!),
+    steps: step,
+    cancelled,
+    stoppedOnPlateau,
+    curve,
+    winner: best.restart,
+    finalLosses,
+    encoderOnly,
+  };
+}

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CALL_NAMES } from './callNames';
+import { ProjectSchema } from './project';
 import { Float32TensorSchema, Uint8TensorSchema } from './tensor';
 
 /**
@@ -104,8 +105,10 @@ export const calls = {
       /** The provider new sessions are created with (first available in preference order). */
       preferredProvider: z.string(),
       settings: SettingsSchema,
-      /** The desktop app can show native folder dialogs; browser mode takes typed paths. */
+      /** The desktop app can show native folder and file dialogs; browser mode takes typed paths. */
       folderDialog: z.boolean(),
+      /** Where browser mode suggests saving projects. */
+      documentsDir: z.string(),
       models: z.array(ModelSummarySchema),
       problems: z.array(ModelProblemSchema),
       userFolders: z.array(z.string()),
@@ -321,6 +324,28 @@ export const calls = {
       encoderOnly: z.object({ psnr: z.number(), ssim: z.number(), image: Float32TensorSchema }).optional(),
       ms: z.number(),
     }),
+  },
+  'project.save': {
+    /** Atomic: a crash at any moment leaves the old file or the new one, whole. */
+    args: z.object({ path: z.string().min(1).max(4096), project: ProjectSchema }).strict(),
+    result: z.object({ path: z.string(), savedAt: z.string() }),
+  },
+  'project.open': {
+    args: z.object({ path: z.string().min(1).max(4096) }).strict(),
+    result: z.object({ path: z.string(), project: ProjectSchema, savedAt: z.string().optional(), migratedFrom: z.int().optional() }),
+  },
+  'project.recent': { args: empty, result: z.object({ projects: z.array(z.object({ path: z.string(), exists: z.boolean() })) }) },
+  'project.autosave': { args: z.object({ project: ProjectSchema }).strict(), result: z.object({ savedAt: z.string() }) },
+  'project.recovery': {
+    /** An autosave left by a session that ended without saving. */
+    args: empty,
+    result: z.object({ project: ProjectSchema.optional(), savedAt: z.string().optional(), problem: z.string().optional() }),
+  },
+  'project.discardRecovery': { args: empty, result: z.object({}) },
+  'project.pickPath': {
+    /** A native open or save dialog (desktop only; browser mode types paths). */
+    args: z.object({ mode: z.enum(['open', 'save']), suggestedName: z.string().max(200).optional() }).strict(),
+    result: z.object({ path: z.string().nullable() }),
   },
   'dataset.project': {
     /** PCA of the dataset's codes under a model (encode the dataset first). */

@@ -2,6 +2,7 @@ import type { Float32Tensor } from '../api/tensor';
 import type { DatasetSample } from './dataset/sample';
 import type { DatasetCodes } from './datasetCodes';
 import type { ModelHost } from './models/host';
+import type { ProjectStore } from './project/projectStore';
 import type { AppPaths } from './paths';
 import type { LatestWins } from './runtime/coalesce';
 import type { ProviderName, ProviderStatus } from './runtime/providers';
@@ -26,6 +27,10 @@ export interface EngineContext {
   ensureCodes(model: string, signal?: AbortSignal): Promise<Float32Tensor>;
   /** A native folder dialog, where the desktop shell provides one. */
   pickFolder?: () => Promise<string | null>;
+  /** Native open/save dialogs for project files, where the desktop shell provides them. */
+  pickProjectPath?: (mode: 'open' | 'save', suggestedName?: string) => Promise<string | null>;
+  projects: ProjectStore;
+  documentsDir: string;
 }
 
 export const timed = async <T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> => {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { EventName, EventPayload } from '../api/contract';
 import { ApiError } from '../api/errors';
@@ -16,6 +17,8 @@ import { diffusionHandlers } from './handlers/diffusion';
 import { libraryHandlers } from './handlers/library';
 import { modelHandlers } from './handlers/models';
 import { ModelHost } from './models/host';
+import { ProjectStore } from './project/projectStore';
+import { projectHandlers } from './handlers/project';
 import type { AppPaths } from './paths';
 import { LatestWins } from './runtime/coalesce';
 import { detectProviders, providerOrder, type ProviderName } from './runtime/providers';
@@ -29,6 +32,9 @@ export interface EngineOptions {
   provider?: ProviderName;
   threads?: number;
   pickFolder?: () => Promise<string | null>;
+  pickProjectPath?: (mode: 'open' | 'save', suggestedName?: string) => Promise<string | null>;
+  /** Where projects are suggested to go (the user's documents folder). */
+  documentsDir?: string;
 }
 
 export interface Engine {
@@ -58,9 +64,13 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   ]);
 
   let dataset: Promise<DatasetSample> | undefined;
+  const version: string = JSON.parse(readFileSync(join(paths.root, 'package.json'), 'utf8')).version;
   const ctx: EngineContext = {
     paths,
-    version: JSON.parse(readFileSync(join(paths.root, 'package.json'), 'utf8')).version,
+    version,
+    projects: new ProjectStore(options.configDir, settings, version),
+    documentsDir: options.documentsDir ?? homedir(),
+    pickProjectPath: options.pickProjectPath,
     host,
     settings,
     providers,
@@ -91,6 +101,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     ...latentHandlers(ctx),
     ...directionHandlers(ctx),
     ...diffusionHandlers(ctx),
+    ...projectHandlers(ctx),
     ...datasetHandlers(ctx),
   };
 

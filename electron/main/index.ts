@@ -25,11 +25,22 @@ async function start(): Promise<void> {
   const engine = await createEngine({
     paths,
     configDir: app.getPath('userData'),
+    documentsDir: app.getPath('documents'),
     pickFolder: async () => {
       const window = BrowserWindow.getFocusedWindow();
       const options = { title: 'Add a model folder', properties: ['openDirectory' as const] };
       const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options);
       return result.canceled ? null : (result.filePaths[0] ?? null);
+    },
+    pickProjectPath: async (mode, suggestedName) => {
+      const window = BrowserWindow.getFocusedWindow() ?? undefined;
+      const filters = [{ name: 'Latent Studio project', extensions: ['lsproj'] }];
+      if (mode === 'open') {
+        const result = await dialog.showOpenDialog(window!, { title: 'Open project', properties: ['openFile'], filters });
+        return result.canceled ? null : (result.filePaths[0] ?? null);
+      }
+      const result = await dialog.showSaveDialog(window!, { title: 'Save project', defaultPath: join(app.getPath('documents'), `${suggestedName ?? 'Untitled'}.lsproj`), filters });
+      return result.canceled ? null : (result.filePath ?? null);
     },
   });
   wireIpc(engine);

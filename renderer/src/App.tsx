@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { createClient } from './client';
+import { ProjectMenu } from './components/ProjectMenu';
 import { StatusBar } from './components/StatusBar';
 import { ViewTabs } from './components/ViewTabs';
 import { VIEWS, useAppStore, type ViewId } from './state/appStore';
@@ -60,7 +61,8 @@ export function App() {
   return (
     <div className="grid h-full grid-cols-[11rem_1fr] grid-rows-[auto_1fr_auto]">
       <header className="col-span-2 flex h-10 items-center border-b border-line bg-panel px-4">
-        <h1 className="text-sm font-semibold tracking-wide">Latent Studio</h1>
+        <h1 className="mr-6 text-sm font-semibold tracking-wide">Latent Studio</h1>
+        <ProjectMenu />
       </header>
       <aside className="border-r border-line bg-panel">
         <ViewTabs />

@@ -13,6 +13,7 @@ export function appHandlers(ctx: EngineContext): Pick<Handlers, 'app.info' | 'se
       preferredProvider: ctx.providerOrder()[0]!,
       settings: { provider: ctx.settings.get().provider, threads: ctx.settings.get().threads },
       folderDialog: Boolean(ctx.pickFolder),
+      documentsDir: ctx.documentsDir,
       ...ctx.host.list(),
     }),
     // null clears a setting (back to automatic); undefined leaves it as it is.

@@ -7,6 +7,7 @@ import { ImageTile } from '../../components/ImageTile';
 import { JobProgress } from '../../components/JobProgress';
 import { downloadBytes } from '../../lib/download';
 import { useAppStore } from '../../state/appStore';
+import { useResultsStore } from '../../state/inversionStore';
 
 type Run = CallResult<'diffusion.sample'> & { args: CallArgs<'diffusion.sample'> };
 interface Branch {
@@ -43,6 +44,7 @@ const input = 'w-20 rounded border border-line bg-panel-raised px-2 py-1';
 export function ReversePanel({ models }: { models: ModelSummary[] }) {
   const client = useAppStore((s) => s.client);
   const { run, branches, set: setRun, addBranch } = useRunStore();
+  const record = useResultsStore((s) => s.addDiffusion);
   const [model, setModel] = useState(models[0]!.id);
   const [sampler, setSampler] = useState<'ddim' | 'ddpm'>('ddim');
   const [steps, setSteps] = useState(50);
@@ -88,6 +90,7 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
     const args: CallArgs<'diffusion.sample'> = { model, sampler: sampler === 'ddim' ? { kind: 'ddim', eta } : { kind: 'ddpm', variance: 'posterior' }, steps, seed, batch };
     const result = await sample(args);
     if (result) {
+      record({ label: `${args.sampler.kind.toUpperCase()} ${args.steps} steps · seed ${args.seed}`, model: args.model, sampler: args.sampler.kind === 'ddim' ? { kind: 'ddim', eta: args.sampler.eta ?? 0 } : { kind: 'ddpm', variance: args.sampler.variance ?? 'posterior' }, steps: args.steps, seed: args.seed, batch: args.batch });
       setRun(result);
       setPosition(result.xt.shape[0]! - 1);
     }
@@ -99,7 +102,11 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
     const size = run.raw.data.length / run.raw.shape[0]! / b;
     const x = float32Tensor([b, ...run.raw.shape.slice(2)], run.raw.data.slice(position * b * size, (position + 1) * b * size));
     const result = await sample({ ...run.args, seed: branchSeed, sampler: { kind: 'ddim', eta: branchEta }, resume: { x, t: run.timesteps[position]! } });
-    if (result) addBranch({ label: `from step ${position} · seed ${branchSeed} · η ${branchEta}`, run: result });
+    if (result) {
+      const label = `from step ${position} · seed ${branchSeed} · η ${branchEta}`;
+      addBranch({ label, run: result });
+      record({ label: `branch ${label}`, model: run.args.model, sampler: { kind: 'ddim', eta: branchEta }, steps: run.args.steps, seed: branchSeed, batch: run.args.batch, branchedAtStep: position });
+    }
   }
 
   async function exportGif() {

@@ -9,6 +9,7 @@ import { JobProgress } from '../../components/JobProgress';
 import { LossCurve } from '../../components/LossCurve';
 import { useAppStore } from '../../state/appStore';
 import { useEditStore } from '../../state/editStore';
+import { useResultsStore } from '../../state/inversionStore';
 
 type Result = CallResult<'gan.invert'>;
 interface Settings {
@@ -34,6 +35,8 @@ export function InvertView() {
   const gans = useAppStore((s) => s.models).filter((m) => m.kind === 'gan' && 'inversion' in m.graphs);
   const setView = useAppStore((s) => s.setView);
   const setBase = useEditStore((s) => s.setBase);
+  const addInversion = useResultsStore((s) => s.addInversion);
+  const [saved, setSaved] = useState(false);
   const [model, setModel] = useState<string>();
   const modelId = model ?? gans[0]?.id;
   const [target, setTarget] = useState<{ tensor: Float32Tensor; label: string }>();
@@ -74,6 +77,7 @@ export function InvertView() {
 
   async function run() {
     setComparison(undefined);
+    setSaved(false);
     const r = await invert();
     if (r) {
       setResult(r);
@@ -161,6 +165,18 @@ export function InvertView() {
                 </span>
                 <button type="button" onClick={edit} className="rounded bg-accent px-3 py-1 font-medium text-canvas" title="Edit this code along directions">
                   Edit
+                </button>
+                <button
+                  type="button"
+                  disabled={saved}
+                  onClick={() => {
+                    addInversion({ id: `inv-${Date.now()}`, model: modelId, label: target.label, z: result.z, psnr: result.psnr, ssim: result.ssim, target: target.tensor });
+                    setSaved(true);
+                  }}
+                  className="rounded border border-line px-3 py-1 hover:bg-panel-raised disabled:opacity-40"
+                  title="Keep this code in the project"
+                >
+                  {saved ? 'Saved in project' : 'Save to project'}
                 </button>
               </div>
             )}

@@ -1,0 +1,24 @@
+import { ApiError } from '../../api/errors';
+import type { EngineContext } from '../context';
+import type { Handlers } from '../dispatch';
+
+export function projectHandlers(
+  ctx: EngineContext,
+): Pick<Handlers, 'project.save' | 'project.open' | 'project.recent' | 'project.autosave' | 'project.recovery' | 'project.discardRecovery' | 'project.pickPath'> {
+  const store = ctx.projects;
+  return {
+    'project.save': ({ path, project }) => store.save(path, project),
+    'project.open': ({ path }) => store.open(path),
+    'project.recent': async () => ({ projects: store.recent() }),
+    'project.autosave': ({ project }) => store.autosave(project),
+    'project.recovery': () => store.recovery(),
+    'project.discardRecovery': async () => {
+      await store.discardRecovery();
+      return {};
+    },
+    'project.pickPath': async ({ mode, suggestedName }) => {
+      if (!ctx.pickProjectPath) throw new ApiError('bad-request', 'file dialogs exist only in the desktop app; type the path instead');
+      return { path: await ctx.pickProjectPath(mode, suggestedName) };
+    },
+  };
+}

@@ -1,0 +1,225 @@
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import type { Project } from '../../../electron/api/project';
+import { useAppStore } from '../state/appStore';
+import { applyProject, emptyProject, snapshotProject, trackChanges, useProjectStore } from '../state/projectSync';
+
+const AUTOSAVE_IDLE_MS = 3000;
+
+/** Browser mode has no native dialogs: the path is typed, with a suggestion. */
+function PathDialog({ title, initial, onSubmit, onCancel }: { title: string; initial: string; onSubmit(path: string): void; onCancel(): void }) {
+  const [path, setPath] = useState(initial);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (path.trim()) onSubmit(path.trim());
+  };
+  return (
+    <div className="fixed inset-0 z-50 flex items-center justify-center bg-black/60" role="dialog" aria-label={title} onKeyDown={(e) => e.key === 'Escape' && onCancel()}>
+      <form onSubmit={submit} className="w-[32rem] rounded-lg border border-line bg-panel p-4">
+        <h2 className="mb-3 text-sm font-medium">{title}</h2>
+        <input autoFocus value={path} onChange={(e) => setPath(e.target.value)} aria-label="Project file path" className="mb-3 w-full rounded border border-line bg-panel-raised px-2 py-1 text-sm" />
+        <div className="flex justify-end gap-2">
+          <button type="button" onClick={onCancel} className="rounded border border-line px-3 py-1 text-sm">
+            Cancel
+          </button>
+          <button type="submit" className="rounded bg-accent px-3 py-1 text-sm font-medium text-canvas">
+            {title.startsWith('Open') ? 'Open' : 'Save'}
+          </button>
+        </div>
+      </form>
+    </div>
+  );
+}
+
+/** New, Open, Save, Save As and recent projects; autosave after a few idle seconds; recovery after a crash. */
+export function ProjectMenu() {
+  const client = useAppStore((s) => s.client);
+  const info = useAppStore((s) => s.info);
+  const project = useProjectStore();
+  const [dialog, setDialog] = useState<'open' | 'save'>();
+  const [recent, setRecent] = useState<{ path: string; exists: boolean }[]>([]);
+  const [recovery, setRecovery] = useState<{ project: Project; savedAt?: string }>();
+  const [message, setMessage] = useState<{ text: string; error?: boolean }>();
+  const [menuOpen, setMenuOpen] = useState(false);
+  const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const suppress = useRef(false);
+
+  const refreshRecent = useCallback(() => {
+    client?.invoke('project.recent', {}).then((r) => setRecent(r.projects), () => {});
+  }, [client]);
+
+  useEffect(() => {
+    if (!client) return;
+    refreshRecent();
+    client.invoke('project.recovery', {}).then((r) => {
+      if (r.project) setRecovery({ project: r.project, savedAt: r.savedAt });
+      else if (r.problem) setMessage({ text: `The autosave could not be read: ${r.problem}`, error: true });
+    }, () => {});
+  }, [client, refreshRecent]);
+
+  // Any change marks the project dirty and schedules an autosave once the user pauses.
+  useEffect(() => {
+    if (!client) return;
+    return trackChanges(() => {
+      if (suppress.current) return;
+      useProjectStore.getState().set({ dirty: true });
+      clearTimeout(timer.current);
+      timer.current = setTimeout(() => {
+        client
+          .invoke('project.autosave', { project: snapshotProject(useProjectStore.getState().name) })
+          .then((r) => useProjectStore.getState().set({ autosavedAt: r.savedAt }), (e: Error) => setMessage({ text: `Autosave failed: ${e.message}`, error: true }));
+      }, AUTOSAVE_IDLE_MS);
+    });
+  }, [client]);
+
+  const load = (p: Project, path?: string) => {
+    suppress.current = true;
+    applyProject(p);
+    suppress.current = false;
+    useProjectStore.getState().set({ name: p.name, path, dirty: false, savedAt: undefined });
+  };
+
+  const saveTo = useCallback(
+    async (path: string) => {
+      if (!client) return;
+      try {
+        const name = path.split(/[\\/]/).pop()!.replace(/\.lsproj$/, '') || 'Untitled';
+        const result = await client.invoke('project.save', { path, project: snapshotProject(name) });
+        clearTimeout(timer.current);
+        useProjectStore.getState().set({ name, path: result.path, dirty: false, savedAt: result.savedAt });
+        setMessage({ text: `Saved ${result.path}` });
+        refreshRecent();
+      } catch (e) {
+        setMessage({ text: (e as Error).message, error: true });
+      }
+    },
+    [client, refreshRecent],
+  );
+
+  const openFrom = useCallback(
+    async (path: string) => {
+      if (!client) return;
+      if (useProjectStore.getState().dirty && !window.confirm('Open another project? Unsaved changes to this one will be lost.')) return;
+      try {
+        const result = await client.invoke('project.open', { path });
+        load(result.project, result.path);
+        setMessage({ text: `Opened ${result.path}${result.migratedFrom ? ` (upgraded from format ${result.migratedFrom})` : ''}` });
+        refreshRecent();
+      } catch (e) {
+        setMessage({ text: (e as Error).message, error: true });
+      }
+    },
+    [client, refreshRecent],
+  );
+
+  const ask = useCallback(
+    async (mode: 'open' | 'save') => {
+      if (!client) return;
+      if (info?.folderDialog) {
+        const { path } = await client.invoke('project.pickPath', { mode, suggestedName: useProjectStore.getState().name });
+        if (path) await (mode === 'open' ? openFrom(path) : saveTo(path));
+      } else setDialog(mode);
+    },
+    [client, info, openFrom, saveTo],
+  );
+
+  const save = useCallback(() => {
+    const path = useProjectStore.getState().path;
+    return path ? saveTo(path) : ask('save');
+  }, [saveTo, ask]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!(e.ctrlKey || e.metaKey)) return;
+      const key = e.key.toLowerCase();
+      if (key === 's') {
+        e.preventDefault();
+        void (e.shiftKey ? ask('save') : save());
+      } else if (key === 'o') {
+        e.preventDefault();
+        void ask('open');
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [ask, save]);
+
+  const newProject = () => {
+    if (project.dirty && !window.confirm('Start a new project? Unsaved changes will be lost.')) return;
+    load(emptyProject());
+  };
+
+  const item = 'block w-full px-3 py-1.5 text-left text-sm hover:bg-panel-raised';
+  return (
+    <div className="flex items-center gap-3">
+      <div className="relative">
+        <button type="button" onClick={() => setMenuOpen(!menuOpen)} aria-expanded={menuOpen} aria-haspopup="menu" className="rounded px-2 py-1 text-sm hover:bg-panel-raised">
+          File
+        </button>
+        {menuOpen && (
+          <div role="menu" className="absolute left-0 top-8 z-40 w-72 rounded border border-line bg-panel py-1 shadow-lg" onClick={() => setMenuOpen(false)}>
+            <button role="menuitem" className={item} onClick={newProject}>
+              New project
+            </button>
+            <button role="menuitem" className={item} onClick={() => void ask('open')} title="Ctrl+O">
+              Open…
+            </button>
+            <button role="menuitem" className={item} onClick={() => void save()} title="Ctrl+S">
+              Save
+            </button>
+            <button role="menuitem" className={item} onClick={() => void ask('save')} title="Ctrl+Shift+S">
+              Save as…
+            </button>
+            {recent.length > 0 && <div className="mt-1 border-t border-line px-3 pt-1 text-xs text-muted">Recent</div>}
+            {recent.map((r) => (
+              <button key={r.path} role="menuitem" className={`${item} truncate ${r.exists ? '' : 'opacity-40'}`} disabled={!r.exists} onClick={() => void openFrom(r.path)} title={r.exists ? r.path : `${r.path} (missing)`}>
+                {r.path.split(/[\\/]/).pop()}
+              </button>
+            ))}
+          </div>
+        )}
+      </div>
+      <span className="text-sm text-muted" data-testid="project-name">
+        {project.name}
+        {project.dirty ? ' •' : ''}
+      </span>
+      {project.autosavedAt && project.dirty && <span className="text-xs text-muted">autosaved {new Date(project.autosavedAt).toLocaleTimeString()}</span>}
+      {message && (
+        <span role={message.error ? 'alert' : 'status'} className={`max-w-xl truncate text-xs ${message.error ? 'text-danger' : 'text-muted'}`} title={message.text}>
+          {message.text}
+        </span>
+      )}
+      {recovery && (
+        <div role="alertdialog" aria-label="Recover unsaved work" className="fixed bottom-10 right-4 z-50 w-96 rounded-lg border border-accent bg-panel p-4 text-sm shadow-lg">
+          <p className="mb-3">Latent Studio did not close cleanly. Recover the work autosaved {recovery.savedAt ? new Date(recovery.savedAt).toLocaleString() : 'last time'} (“{recovery.project.name}”)?</p>
+          <div className="flex justify-end gap-2">
+            <button type="button" className="rounded border border-line px-3 py-1" onClick={() => void client?.invoke('project.discardRecovery', {}).then(() => setRecovery(undefined))}>
+              Discard
+            </button>
+            <button
+              type="button"
+              className="rounded bg-accent px-3 py-1 font-medium text-canvas"
+              onClick={() => {
+                load(recovery.project);
+                useProjectStore.getState().set({ dirty: true });
+                setRecovery(undefined);
+              }}
+            >
+              Recover
+            </button>
+          </div>
+        </div>
+      )}
+      {dialog && (
+        <PathDialog
+          title={dialog === 'open' ? 'Open project' : 'Save project as'}
+          initial={project.path ?? `${info?.documentsDir ?? ''}/${project.name}.lsproj`}
+          onCancel={() => setDialog(undefined)}
+          onSubmit={(path) => {
+            setDialog(undefined);
+            void (dialog === 'open' ? openFrom(path) : saveTo(path));
+          }}
+        />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,83 @@
+import { create } from 'zustand';
+import { emptyProject, PROJECT_FORMAT, type Project } from '../../../electron/api/project';
+import { float32Tensor } from '../../../electron/api/tensor';
+import { emptyHistory } from '../../../electron/common/editHistory';
+import { useEditStore } from './editStore';
+import { useResultsStore } from './inversionStore';
+import { useLatentStore } from './latentStore';
+
+const vector = (data: Float32Array) => float32Tensor([data.length], data);
+
+/** The user's work, gathered from the stores into one project. */
+export function snapshotProject(name: string): Project {
+  const latent = useLatentStore.getState();
+  const edit = useEditStore.getState();
+  const results = useResultsStore.getState();
+  return {
+    format: PROJECT_FORMAT,
+    name,
+    explorer: { model: latent.model, axes: latent.axes, selection: latent.selection, hiddenClasses: latent.hiddenClasses },
+    imported: latent.imported.map((i) => ({ id: i.id, name: i.name, model: i.model, code: vector(i.code), image: i.image })),
+    keyframes: latent.keyframes,
+    directions: edit.directions.map((d) => ({ name: d.name, model: d.model, kind: d.kind, note: d.note, vector: vector(d.vector) })),
+    edit: edit.base && {
+      base: { model: edit.base.model, code: vector(edit.base.code), label: edit.base.label, image: edit.base.image },
+      stack: edit.history.present,
+    },
+    inversions: results.inversions,
+    diffusionBranches: results.diffusion,
+  };
+}
+
+/** Puts a project's content back into the stores. */
+export function applyProject(project: Project): void {
+  useLatentStore.setState({
+    model: project.explorer.model,
+    axes: project.explorer.axes,
+    selection: project.explorer.selection,
+    hiddenClasses: project.explorer.hiddenClasses,
+    neighbors: [],
+    imported: project.imported.map((i) => ({ id: i.id, name: i.name, model: i.model, code: i.code.data, image: i.image })),
+    keyframes: project.keyframes,
+    path: undefined,
+  });
+  useEditStore.setState({
+    directions: project.directions.map((d) => ({ name: d.name, model: d.model, kind: d.kind, note: d.note, vector: d.vector.data })),
+    base: project.edit && { model: project.edit.base.model, code: project.edit.base.code.data, label: project.edit.base.label, image: project.edit.base.image },
+    history: emptyHistory(project.edit?.stack ?? []),
+  });
+  useResultsStore.getState().replace(project.inversions, project.diffusionBranches);
+}
+
+interface ProjectState {
+  name: string;
+  path?: string;
+  dirty: boolean;
+  savedAt?: string;
+  autosavedAt?: string;
+  set(patch: Partial<Omit<ProjectState, 'set'>>): void;
+}
+
+export const useProjectStore = create<ProjectState>((set) => ({
+  name: 'Untitled',
+  dirty: false,
+  set: (patch) => set(patch),
+}));
+
+/** Any change to the user's work marks the project dirty; returns the unsubscribe. */
+export function trackChanges(onChange: () => void): () => void {
+  const unsubscribers = [useLatentStore, useEditStore, useResultsStore].map((store) =>
+    (store as { subscribe(listener: (state: unknown, previous: unknown) => void): () => void }).subscribe((state, previous) => {
+      if (meaningfulChange(state as Record<string, unknown>, previous as Record<string, unknown>)) onChange();
+    }),
+  );
+  return () => unsubscribers.forEach((u) => u());
+}
+
+/** Hover and encodings are not the user's work; the rest is. */
+const TRANSIENT = new Set(['encodings', 'neighbors', 'path']);
+function meaningfulChange(state: Record<string, unknown>, previous: Record<string, unknown>): boolean {
+  return Object.keys(state).some((key) => !TRANSIENT.has(key) && typeof state[key] !== 'function' && state[key] !== previous[key]);
+}
+
+export { emptyProject };

@@ -1,0 +1,127 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ts from 'typescript';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emptyProject, type Project } from '../../electron/api/project';
+import { float32Tensor } from '../../electron/api/tensor';
+import { dispatchCall, type Outcome } from '../../electron/engine/dispatch';
+import type { Engine } from '../../electron/engine/engine';
+import { parseProject, serializeProject } from '../../electron/engine/project/projectFile';
+import { callOptions, freshConfigDir, realEngine, repoRoot } from '../helpers/engine';
+
+const ok = <T>(outcome: Outcome): T => {
+  if (!outcome.ok) throw new Error(`${outcome.error.code}: ${outcome.error.message}`);
+  return outcome.result as T;
+};
+const digest = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+function sampleProject(): Project {
+  const code = float32Tensor([16], Float32Array.from({ length: 16 }, (_, i) => Math.sin(i) * 1.7));
+  return {
+    ...emptyProject('Boots'),
+    explorer: { model: 'fmnist-vae', axes: [0, 2, 1], selection: [3, 9], hiddenClasses: [4] },
+    imported: [{ id: 'a', name: 'boot.png', model: 'fmnist-vae', code, image: float32Tensor([1, 1, 28, 28], new Float32Array(784).fill(0.25)) }],
+    keyframes: [{ kind: 'dataset', index: 3 }, { kind: 'imported', id: 'a' }],
+    directions: [{ name: 'Sneaker → Ankle boot', model: 'fmnist-vae', kind: 'mean-difference', note: 'mean of 1000 − mean of 1000', vector: code }],
+    edit: { base: { model: 'fmnist-vae', code, label: 'dataset #9 · Sneaker' }, stack: [{ direction: 'Sneaker → Ankle boot', amount: 2.5 }] },
+    inversions: [{ id: 'i1', model: 'fmnist-dcgan', label: 'dataset #1', z: float32Tensor([1, 64], new Float32Array(64).fill(0.1)), psnr: 18.2, ssim: 0.71, target: float32Tensor([1, 1, 28, 28], new Float32Array(784)) }],
+    diffusionBranches: [{ label: 'DDIM 50', model: 'fmnist-ddpm-latent', sampler: { kind: 'ddim', eta: 0 }, steps: 50, seed: 4, batch: 4, branchedAtStep: 25 }],
+  };
+}
+
+describe('project files', () => {
+  let engine: Engine;
+  const dir = mkdtempSync(join(tmpdir(), 'projects-'));
+  const call = (name: string, args: unknown) => dispatchCall(engine.handlers, name, args, callOptions());
+  beforeAll(async () => {
+    engine = await realEngine();
+  });
+  afterAll(() => engine.dispose());
+
+  it('save then open restores every part exactly, and remembers the file among recent projects', async () => {
+    const project = sampleProject();
+    const saved = ok<{ path: string }>(await call('project.save', { path: join(dir, 'boots'), project }));
+    expect(saved.path).toBe(join(dir, 'boots.lsproj'));
+    const opened = ok<{ project: Project }>(await call('project.open', { path: saved.path }));
+    expect(opened.project).toEqual(project);
+    const { projects } = ok<{ projects: { path: string; exists: boolean }[] }>(await call('project.recent', {}));
+    expect(projects[0]).toEqual({ path: saved.path, exists: true });
+  });
+
+  it('a corrupt, truncated, empty, future-version or hand-edited file gets a clear message and stays untouched', async () => {
+    const good = serializeProject(sampleProject(), '0.1.0');
+    const cases: [string, string, RegExp][] = [
+      ['garbage.lsproj', 'PK\u0003\u0004 this is a zip, not a project', /not valid JSON.*truncated or damaged/],
+      ['truncated.lsproj', good.slice(0, Math.floor(good.length / 2)), /not valid JSON/],
+      ['empty.lsproj', '', /the file is empty/],
+      ['future.lsproj', good.replace('"format": 1', '"format": 7'), /saved by a newer Latent Studio \(project format 7\); this version reads up to format 1/],
+      ['edited.lsproj', good.replace('"amount": 2.5', '"amount": "lots"'), /problem at project\.edit\.stack\.0\.amount/],
+      ['foreign.lsproj', JSON.stringify({ hello: 'world' }), /not a Latent Studio project/],
+      ['nan.lsproj', good.replace(/"f32": "[^"]+"/, `"f32": "${Buffer.from(new Float32Array(16).fill(NaN).buffer).toString('base64')}"`), /NaN or infinite/],
+    ];
+    for (const [name, content, message] of cases) {
+      const path = join(dir, name);
+      writeFileSync(path, content);
+      const before = digest(path);
+      const outcome = await call('project.open', { path });
+      expect(outcome.ok, name).toBe(false);
+      expect((outcome as { error: { message: string } }).error.message, name).toMatch(message);
+      expect(digest(path), name).toBe(before);
+    }
+    expect(await call('project.open', { path: join(dir, 'missing.lsproj') })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+  });
+
+  it('autosave is offered for recovery until a clean save', async () => {
+    const configDir = freshConfigDir();
+    const first = await realEngine(configDir);
+    ok(await dispatchCall(first.handlers, 'project.autosave', { project: sampleProject() }, callOptions()));
+    await first.dispose();
+    const second = await realEngine(configDir);
+    const recovery = ok<{ project?: Project }>(await dispatchCall(second.handlers, 'project.recovery', {}, callOptions()));
+    expect(recovery.project?.name).toBe('Boots');
+    ok(await dispatchCall(second.handlers, 'project.save', { path: join(dir, 'clean.lsproj'), project: sampleProject() }, callOptions()));
+    expect(ok<{ project?: Project }>(await dispatchCall(second.handlers, 'project.recovery', {}, callOptions())).project).toBeUndefined();
+    await second.dispose();
+  });
+
+  it('parses what it serializes', () => {
+    const project = sampleProject();
+    expect(parseProject(serializeProject(project, 'test'), 'x').project).toEqual(project);
+  });
+});
+
+describe('atomic saves', () => {
+  it('a kill -9 at 100 random moments during saves leaves the old or the new file whole', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'atomic-'));
+    const source = readFileSync(join(repoRoot, 'electron/engine/atomicWrite.ts'), 'utf8');
+    writeFileSync(join(dir, 'atomicWrite.mjs'), ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText);
+    // The child saves two large versions alternately, forever, until it is killed.
+    writeFileSync(
+      join(dir, 'writer.mjs'),
+      `import { writeFileAtomic } from './atomicWrite.mjs';
+       const a = 'A'.repeat(2_000_000), b = 'B'.repeat(2_000_000);
+       process.stdout.write('ready\\n');
+       for (let i = 0; ; i++) await writeFileAtomic(process.argv[2], i % 2 ? b : a);`,
+    );
+    const target = join(dir, 'project.lsproj');
+    writeFileSync(target, 'A'.repeat(2_000_000));
+    const seen = new Set<string>();
+    for (let round = 0; round < 100; round++) {
+      const child = spawn(process.execPath, [join(dir, 'writer.mjs'), target], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+      await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 60));
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+      const content = readFileSync(target, 'latin1');
+      expect(content.length, `round ${round}`).toBe(2_000_000);
+      expect(content === 'A'.repeat(2_000_000) || content === 'B'.repeat(2_000_000), `round ${round}`).toBe(true);
+      seen.add(content[0]!);
+    }
+    expect(existsSync(target)).toBe(true);
+    expect(seen.size).toBe(2);
+  }, 120_000);
+});

@@ -1,11 +1,16 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /**
  * Starts the built browser-mode server on a free port, exactly as `npm start -- --browser`
  * would, and hands its printed URL (with the per-launch token) to the tests.
  */
 export default async function startServer(): Promise<() => Promise<void>> {
-  const server = spawn(process.execPath, ['out/main/server.js', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Settings, recent projects and autosaves go to a fresh folder, never the user's own.
+  const configDir = mkdtempSync(join(tmpdir(), 'latent-studio-e2e-'));
+  const server = spawn(process.execPath, ['out/main/server.js', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LATENT_STUDIO_CONFIG_DIR: configDir } });
   const url = await new Promise<string>((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => reject(new Error(`browser-mode server did not start:\n${output}`)), 30_000);

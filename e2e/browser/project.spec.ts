@@ -1,0 +1,47 @@
+import { expect, test } from '@playwright/test';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+test('a project saves, starts over, and opens again with its directions and edit; a damaged file is refused', async ({ page }) => {
+  const dir = mkdtempSync(join(tmpdir(), 'e2e-project-'));
+  await page.goto(`${process.env.STUDIO_URL}#edit`);
+  await page.getByLabel('Dataset image number').fill('9');
+  await page.getByRole('button', { name: 'Dataset image', exact: true }).click();
+  await expect(page.getByTestId('edit-base')).toContainText('dataset #9');
+  await page.getByRole('tab', { name: 'Classes' }).click();
+  await page.getByLabel('From class').selectOption({ label: 'Sneaker' });
+  await page.getByLabel('To class').selectOption({ label: 'Ankle boot' });
+  await page.getByRole('button', { name: 'Add direction' }).click();
+  const slider = page.getByRole('slider', { name: 'Sneaker → Ankle boot' });
+  await slider.focus();
+  for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowRight');
+  await expect(page.getByTestId('edit-stack')).toHaveText('Stack: Sneaker → Ankle boot +0.50');
+  await expect(page.getByTestId('project-name')).toHaveText('Untitled •');
+
+  const path = join(dir, 'boots.lsproj');
+  await page.keyboard.press('Control+s');
+  await page.getByLabel('Project file path').fill(path);
+  await page.getByRole('dialog', { name: 'Save project as' }).getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByTestId('project-name')).toHaveText('boots');
+  expect(JSON.parse(readFileSync(path, 'utf8')).project.directions[0].name).toBe('Sneaker → Ankle boot');
+
+  page.once('dialog', (d) => void d.accept());
+  await page.getByRole('button', { name: 'File', exact: true }).click();
+  await page.getByRole('menuitem', { name: 'New project' }).click();
+  await expect(page.getByText('Pick an image to edit')).toBeVisible();
+  await expect(page.getByRole('slider', { name: 'Sneaker → Ankle boot' })).toHaveCount(0);
+
+  await page.getByRole('button', { name: 'File', exact: true }).click();
+  await page.getByRole('menuitem', { name: 'boots.lsproj', description: path }).click();
+  await expect(page.getByTestId('edit-stack')).toHaveText('Stack: Sneaker → Ankle boot +0.50');
+  await expect(page.getByTestId('edit-base')).toContainText('dataset #9');
+
+  const damaged = join(dir, 'damaged.lsproj');
+  writeFileSync(damaged, readFileSync(path, 'utf8').slice(0, 300));
+  await page.keyboard.press('Control+o');
+  await page.getByLabel('Project file path').fill(damaged);
+  await page.getByRole('dialog', { name: 'Open project' }).getByRole('button', { name: 'Open' }).click();
+  await expect(page.getByRole('alert')).toContainText('damaged.lsproj cannot be opened: it is not valid JSON');
+  await expect(page.getByTestId('edit-stack')).toHaveText('Stack: Sneaker → Ankle boot +0.50');
+});

@@ -1,10 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { float32Tensor } from '../../electron/api/tensor';
-import { readDatasetSample } from '../../electron/engine/dataset/sample';
 import type { Manifest } from '../../electron/engine/models/manifest';
 import { readManifest } from '../../electron/engine/models/registry';
-import { bytesToRange } from '../../electron/engine/ops/imageRange';
 import { SessionCache, runGraph } from '../../electron/engine/runtime/sessions';
 import { paths } from '../helpers/engine';
 
@@ -24,32 +22,39 @@ describe('the GAN inversion graph', () => {
     const graph = await sessions.get(manifest.id, dir, 'inversion', manifest.graphs.inversion!);
     const dim = manifest.latent!.shape[0]!;
     const batch = 4;
-    const dataset = await readDatasetSample(paths.datasetBinary, paths.datasetSidecar);
-    const x = float32Tensor([batch, 1, 28, 28], bytesToRange(dataset.pixels.subarray(0, batch * 784), manifest.image.range as [number, number]));
-    const z = seededNormal(batch * dim, 7);
+    // Targets the generator can reach, from codes near where we probe: losses stay moderate, so
+    // float32 rounding in them is far below what the differences measure.
+    const generator = await sessions.get(manifest.id, dir, 'generator', manifest.graphs.generator!);
+    const reference = seededNormal(batch * dim, 5);
+    const x = (await runGraph(generator, { z: float32Tensor([batch, dim], reference) }))['x']!;
+    const offset = seededNormal(batch * dim, 7);
+    const z = reference.map((v, i) => v + 0.5 * offset[i]!);
 
     const evaluate = async (codes: Float32Array) => runGraph(graph, { z: float32Tensor([batch, dim], codes), x });
     const { loss, grad } = await evaluate(z);
     expect(loss!.shape).toEqual([batch]);
     expect(grad!.shape).toEqual([batch, dim]);
 
-    // Directional derivative along a random unit direction per sample, against (L(z + hv) − L(z − hv)) / 2h.
+    // Central differences coordinate by coordinate give the whole numeric gradient; compare its
+    // direction (cosine) and length with the graph's. ReLU kinks inside ±h and float32 losses make
+    // single differences noisy, so the check is on the gradient as a whole.
     const h = 1e-2;
-    for (const seed of [11, 12, 13]) {
-      const v = seededNormal(batch * dim, seed);
-      for (let b = 0; b < batch; b++) {
-        const row = v.subarray(b * dim, (b + 1) * dim);
-        const norm = Math.hypot(...row);
-        for (let i = 0; i < dim; i++) row[i]! /= norm;
-      }
-      const plus = await evaluate(z.map((value, i) => value + h * v[i]!));
-      const minus = await evaluate(z.map((value, i) => value - h * v[i]!));
-      for (let b = 0; b < batch; b++) {
-        const numeric = (plus.loss!.data[b]! - minus.loss!.data[b]!) / (2 * h);
-        let analytic = 0;
-        for (let i = 0; i < dim; i++) analytic += grad!.data[b * dim + i]! * v[b * dim + i]!;
-        expect(Math.abs(numeric - analytic) / Math.max(1, Math.abs(analytic)), `sample ${b}, direction ${seed}`).toBeLessThan(2e-2);
-      }
+    const numeric = new Float64Array(batch * dim);
+    for (let j = 0; j < dim; j++) {
+      const shifted = (sign: number) => z.map((v, i) => (i % dim === j ? v + sign * h : v));
+      const plus = await evaluate(shifted(1));
+      const minus = await evaluate(shifted(-1));
+      for (let b = 0; b < batch; b++) numeric[b * dim + j] = (plus.loss!.data[b]! - minus.loss!.data[b]!) / (2 * h);
+    }
+    for (let b = 0; b < batch; b++) {
+      const a = grad!.data.subarray(b * dim, (b + 1) * dim);
+      const n = numeric.subarray(b * dim, (b + 1) * dim);
+      const dotAN = a.reduce((sum, v, j) => sum + v * n[j]!, 0);
+      const cosine = dotAN / (Math.hypot(...a) * Math.hypot(...n));
+      const ratio = Math.hypot(...n) / Math.hypot(...a);
+      console.log(`sample ${b}: loss ${loss!.data[b]!.toFixed(2)}, cosine ${cosine.toFixed(5)}, |numeric|/|graph| ${ratio.toFixed(4)}`);
+      expect(cosine, `sample ${b}`).toBeGreaterThan(0.9995);
+      expect(Math.abs(ratio - 1), `sample ${b}`).toBeLessThan(0.005);
     }
   });
 });

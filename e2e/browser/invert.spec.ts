@@ -1,0 +1,25 @@
+import { expect, test } from '@playwright/test';
+
+test('invert a dataset image: a falling loss curve, PSNR at least the encoder’s, then edit the code', async ({ page }) => {
+  await page.goto(`${process.env.STUDIO_URL}#invert`);
+  await page.getByLabel('Dataset image number').fill('12');
+  await page.getByRole('button', { name: 'Use dataset image' }).click();
+  await expect(page.getByRole('img', { name: 'Target · dataset #12' })).toBeVisible();
+  await page.getByRole('button', { name: 'Invert', exact: true }).click();
+  const result = page.getByTestId('inversion-result');
+  await expect(result).toBeVisible({ timeout: 60_000 });
+  const curve = page.getByLabel('Loss curve').locator('xpath=self::*[name()="svg"]');
+  const first = Number(await curve.getAttribute('data-first'));
+  const last = Number(await curve.getAttribute('data-last'));
+  expect(Number(await curve.getAttribute('data-points'))).toBeGreaterThan(50);
+  expect(last).toBeLessThan(first);
+  const psnr = Number((await page.getByTestId('psnr').textContent())!.match(/[\d.]+/)![0]);
+  const encoder = Number((await page.getByTestId('encoder-psnr').textContent())!.match(/[\d.]+/)![0]);
+  expect(psnr).toBeGreaterThanOrEqual(encoder);
+  await page.screenshot({ path: 'test-results/screenshots/invert.png' });
+
+  await result.getByRole('button', { name: 'Edit' }).click();
+  await expect(page.getByRole('tab', { name: 'Edit' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByTestId('edit-base')).toContainText('inverted dataset #12');
+  await expect(page.getByRole('img', { name: 'After' })).toBeVisible();
+});

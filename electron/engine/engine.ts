@@ -62,6 +62,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     { path: paths.models, source: 'bundled' },
     ...settings.get().userModelFolders.map((path) => ({ path, source: 'user' as const })),
   ]);
+  // The user's own graphs are checked against their manifests up front (bundled ones by the parity tests).
+  await host.verifyUserModels();
 
   let dataset: Promise<DatasetSample> | undefined;
   const version: string = JSON.parse(readFileSync(join(paths.root, 'package.json'), 'utf8')).version;

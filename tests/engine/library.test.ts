@@ -47,6 +47,20 @@ describe('the model library', () => {
     await second.dispose();
   });
 
+  it('a user model whose graph disagrees with its manifest is reported with the shape at fault; the rest stay usable', async () => {
+    const folder = userModelFolder();
+    const manifestPath = join(folder, 'my-classifier', 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    manifest.graphs.classifier.outputs[0].shape = ['batch', 12];
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+    const engine = await realEngine();
+    const library = ok<{ models: { id: string }[]; problems: { field?: string; message: string }[] }>(await call(engine, 'library.addFolder', { path: folder }));
+    expect(library.models.map((m) => m.id)).not.toContain('my-classifier');
+    expect(library.models.map((m) => m.id)).toContain('fmnist-vae');
+    expect(library.problems).toContainEqual(expect.objectContaining({ field: 'graphs.outputs.logits.shape', message: expect.stringMatching(/\[batch, 10\] in the graph but \[batch, 12\] in the manifest/) }));
+    await engine.dispose();
+  });
+
   it('loads a model with its provider, load time and the reason faster providers were not used, and unloads it', async () => {
     const engine = await realEngine();
     const summary = ok<{ provider: string; loadMs: number; fallbacks: string[]; params: number }>(await call(engine, 'model.load', { model: 'fmnist-vae' }));

@@ -12,6 +12,7 @@ export function libraryHandlers(ctx: EngineContext): Pick<
   const reload = async (userFolders: string[]) => {
     await ctx.settings.update({ userModelFolders: userFolders });
     await ctx.host.loadFolders([{ path: ctx.paths.models, source: 'bundled' }, ...userFolders.map((path) => ({ path, source: 'user' as const }))]);
+    await ctx.host.verifyUserModels();
     return ctx.host.list();
   };
   return {

@@ -95,6 +95,26 @@ export class ModelHost {
     return graph;
   }
 
+  /**
+   * Loads every graph of the user's models and checks them against their manifests;
+   * a model whose graphs do not match is moved to the problems with the field at fault.
+   */
+  async verifyUserModels(): Promise<void> {
+    let changed = false;
+    for (const model of this.models.filter((m) => m.source === 'user')) {
+      try {
+        await this.load(model.manifest.id);
+      } catch (error) {
+        const e = error instanceof ApiError ? error : new ApiError('model-error', (error as Error).message);
+        this.models = this.models.filter((m) => m !== model);
+        this.problems = [...this.problems, { folder: model.folder, field: e.field, message: e.message }];
+        await this.unload(model.manifest.id);
+        changed = true;
+      }
+    }
+    if (changed) this.changed();
+  }
+
   /** Loads (and warms up) every graph of a model. */
   async load(id: string): Promise<void> {
     const model = this.model(id);

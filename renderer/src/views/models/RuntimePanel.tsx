@@ -11,15 +11,16 @@ export function RuntimePanel() {
   const [error, setError] = useState<string>();
   if (!info || !client) return null;
 
-  async function force(provider: string) {
+  async function update(change: { provider?: 'cuda' | 'dml' | 'cpu' | null; threads?: number | null }) {
     setError(undefined);
     try {
-      await client!.invoke('settings.update', { provider: provider === 'auto' ? null : (provider as 'cpu') });
+      await client!.invoke('settings.update', change);
       await refresh();
     } catch (e) {
       setError((e as Error).message);
     }
   }
+  const force = (provider: string) => update({ provider: provider === 'auto' ? null : (provider as 'cpu') });
 
   return (
     <section className="mb-4 rounded-lg border border-line bg-panel p-4" aria-label="Runtime">
@@ -27,6 +28,19 @@ export function RuntimePanel() {
         <h3 className="text-sm font-medium">
           Runtime: {info.runtime.library} {info.runtime.version}
         </h3>
+        <label className="ml-auto flex items-center gap-2 text-xs text-muted" title="Threads per model session; empty for ONNX Runtime's default">
+          Threads
+          <input
+            type="number"
+            min={1}
+            max={64}
+            defaultValue={info.settings.threads ?? ''}
+            placeholder="auto"
+            aria-label="Threads"
+            onBlur={(e) => void update({ threads: e.target.value ? Math.min(64, Math.max(1, Math.round(Number(e.target.value)))) : null })}
+            className="w-16 rounded border border-line bg-panel-raised px-2 py-1 text-ink"
+          />
+        </label>
         <label className="flex items-center gap-2 text-xs text-muted">
           Provider
           <select

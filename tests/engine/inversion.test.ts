@@ -5,13 +5,13 @@ import { float32Tensor, type Float32Tensor } from '../../electron/api/tensor';
 import { readDatasetSample, type DatasetSample } from '../../electron/engine/dataset/sample';
 import { ModelHost } from '../../electron/engine/models/host';
 import { loadModelFolders } from '../../electron/engine/models/registry';
-import { DEFAULT_INVERSION, invertImage, type InversionSettings } from '../../electron/engine/ops/inversion';
+import { DEFAULT_INVERSION, invertImage, type InversionProgress, type InversionSettings } from '../../electron/engine/ops/inversion';
 import { paths } from '../helpers/engine';
 
 let host: ModelHost;
 let dataset: DatasetSample;
 const image = (index: number): Float32Tensor => float32Tensor([1, 1, 28, 28], Float32Array.from(dataset.pixels.subarray(index * 784, (index + 1) * 784), (v) => v / 255));
-const never = { signal: new AbortController().signal, progress: () => {} };
+const never: { signal: AbortSignal; progress(p: InversionProgress): void } = { signal: new AbortController().signal, progress: () => {} };
 const invert = (index: number, settings: Partial<InversionSettings>, ctx = never) => invertImage(host, host.model('fmnist-dcgan'), image(index), { ...DEFAULT_INVERSION, ...settings }, ctx);
 
 beforeAll(async () => {

@@ -7,6 +7,7 @@ import { useLatentStore, type Encoding } from '../../state/latentStore';
 import { SampleGrid } from '../models/SampleGrid';
 import { AxesPicker, CursorPanel, HoverPreview, ImportPanel, Legend, SelectionPanel } from './ExplorePanels';
 import { LatentScene } from './LatentScene';
+import { benchOptions, expandEncoding } from './benchOptions';
 import { useEncoding } from './useEncoding';
 
 export const encodesDataset = (m: ModelSummary) => (m.kind === 'vae' || m.kind === 'autoencoder' || (m.kind === 'gan' && 'encoder' in m.graphs)) && !!m.latent;
@@ -139,6 +140,7 @@ export function ExploreView() {
   const model = chosen && candidates.some((m) => m.id === chosen) ? chosen : (candidates.find((m) => m.kind === 'vae') ?? candidates[0])?.id;
   const encoding = useLatentStore((s) => (model ? s.encodings[model] : undefined));
   const [compare, setCompare] = useState(false);
+  const shown = useMemo(() => (encoding && benchOptions.synthetic ? expandEncoding(encoding, benchOptions.synthetic) : encoding), [encoding]);
   const pair = [candidates.find((m) => m.kind === 'autoencoder'), candidates.find((m) => m.kind === 'vae')].filter((m): m is ModelSummary => !!m);
   const labels = candidates.find((m) => m.id === model)?.labels ?? models.find((m) => m.labels)?.labels ?? [];
 
@@ -171,7 +173,7 @@ export function ExploreView() {
       {compare ? (
         <CompareSpaces models={pair} labels={labels} />
       ) : encoding ? (
-        <SingleSpace model={model} encoding={encoding} labels={labels} />
+        <SingleSpace model={model} encoding={shown!} labels={labels} />
       ) : (
         <EmptyState title="Encoding the dataset">Each of the 10,000 test images is encoded once per model; the codes are kept for this session.</EmptyState>
       )}

@@ -1,9 +1,10 @@
 import { Line, OrbitControls, TransformControls } from '@react-three/drei';
-import { Canvas, type ThreeEvent } from '@react-three/fiber';
+import { Canvas, useThree, type ThreeEvent } from '@react-three/fiber';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import * as THREE from 'three';
 import type { OrbitControls as OrbitControlsImpl } from 'three-stdlib';
 import { CLASS_COLORS, type Encoding } from '../../state/latentStore';
+import { benchOptions } from './benchOptions';
 import { projectCodes } from './useEncoding';
 
 export interface SceneMarkers {
@@ -81,7 +82,7 @@ function PointCloud({ encoding, axes, hiddenClasses, scale, onHover, onPick }: P
         if (index !== null) onPick?.(index, e.nativeEvent.shiftKey);
       }}
     >
-      <pointsMaterial size={POINT_SIZE} vertexColors sizeAttenuation transparent opacity={0.85} depthWrite={false} />
+      <pointsMaterial size={POINT_SIZE} vertexColors sizeAttenuation />
     </points>
   );
 }
@@ -136,6 +137,23 @@ function LatentCursor({ encoding, axes, scale, base, onCursor }: { encoding: Enc
   );
 }
 
+/** For the benchmark suite only: time one raycast pick of the point cloud at a screen position. */
+function PickTimer() {
+  const { camera, scene, raycaster, size } = useThree();
+  useEffect(() => {
+    (window as unknown as { __latentBench?: unknown }).__latentBench = {
+      pickMs(x: number, y: number) {
+        const points = scene.children.find((c): c is THREE.Points => c instanceof THREE.Points);
+        const t0 = performance.now();
+        raycaster.setFromCamera(new THREE.Vector2((x / size.width) * 2 - 1, -(y / size.height) * 2 + 1), camera);
+        const hits = points ? raycaster.intersectObject(points) : [];
+        return { ms: performance.now() - t0, hits: hits.length };
+      },
+    };
+  }, [camera, scene, raycaster, size]);
+  return null;
+}
+
 export function LatentScene(props: LatentSceneProps) {
   const { encoding, axes, markers } = props;
   const scale = useMemo(() => sceneScale(encoding, axes), [encoding, axes]);
@@ -155,7 +173,7 @@ export function LatentScene(props: LatentSceneProps) {
   }, [encoding, axes, markers.path, scale]);
 
   return (
-    <Canvas camera={{ position: [0, 0, 4.2], fov: 50, near: 0.01, far: 100 }} raycaster={{ params: { Points: { threshold: 0.025 } } as THREE.RaycasterParameters }} dpr={[1, 2]} aria-label={props.label ?? 'Latent space'}>
+    <Canvas camera={{ position: [0, 0, 4.2], fov: 50, near: 0.01, far: 100 }} raycaster={{ params: { Points: { threshold: 0.025 } } as THREE.RaycasterParameters }} dpr={[1, 2]} gl={{ antialias: false, powerPreference: 'high-performance' }} aria-label={props.label ?? 'Latent space'}>
       <color attach="background" args={['#0b0d11']} />
       <PointCloud encoding={encoding} axes={axes} hiddenClasses={props.hiddenClasses} scale={scale} onHover={props.onHover} onPick={props.onPick} />
       <Highlight positions={neighbors} color="#7c9cff" size={0.07} />
@@ -171,6 +189,7 @@ export function LatentScene(props: LatentSceneProps) {
       {props.cursorBase && props.onCursor && <LatentCursor encoding={encoding} axes={axes} scale={scale} base={props.cursorBase} onCursor={props.onCursor} />}
       <axesHelper args={[0.4]} />
       <OrbitControls ref={controls} makeDefault enableDamping dampingFactor={0.1} />
+      {benchOptions.bench && <PickTimer />}
     </Canvas>
   );
 }

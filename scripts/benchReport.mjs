@@ -1,0 +1,68 @@
+// Turns bench-results/bench.json into the markdown report with PASS/MISS against the targets.
+const ms = (v) => (v === undefined ? '–' : v < 10 ? v.toFixed(3) : v.toFixed(1));
+const verdict = (ok) => (ok === undefined ? 'n/a' : ok ? 'PASS' : 'MISS');
+
+export function formatReport(r) {
+  const lines = [];
+  const push = (...l) => lines.push(...l);
+  const m = r.machine;
+  push(`# Latent Studio benchmarks`, '', `Machine: ${m.cpu}, ${m.cores} cores, ${m.platform}, Node ${m.node}, ${m.date}.`, '');
+  const torch = r.torch ?? {};
+  if (torch.available) push(`PyTorch ${torch.torch} eager, ${torch.threads} threads; CPU peak ${torch.peakGflops?.toFixed(1)} GFLOP/s (${torch.peakMethod}).`, '');
+  else push(`PyTorch column: skipped: ${torch.reason ?? 'not run'}.`, '');
+
+  push('## Graphs', '', 'Median ms (p10–p90) per run. Speed-up = PyTorch eager ÷ onnxruntime-node, same weights, same run. Targets: ≥ 2.5× at batch 1, ≥ 1.5× at batch 64.', '');
+  push('| graph | batch | onnxruntime-node | onnxruntime-web (WASM) | PyTorch eager | speed-up | target | GFLOP/s | % of peak |', '|---|---|---|---|---|---|---|---|---|');
+  for (const [key, g] of Object.entries(r.graphs ?? {})) {
+    for (const batch of ['1', '64']) {
+      const node = g.node?.[batch];
+      const web = g.web?.[batch];
+      const t = torch.graphs?.[key];
+      const eager = t?.torch?.[batch];
+      const speedup = eager?.median && node ? eager.median / node.median : undefined;
+      const flops = t?.flops?.[batch];
+      const gflops = flops && node ? flops / (node.median / 1000) / 1e9 : undefined;
+      const target = batch === '1' ? 2.5 : 1.5;
+      push(
+        `| ${key} | ${batch} | ${ms(node?.median)} (${ms(node?.p10)}–${ms(node?.p90)}) | ${ms(web?.median)} | ${eager?.median ? ms(eager.median) : (t?.torch?.skipped ? `skipped: ${t.torch.skipped}` : 'skipped')} | ${speedup ? `${speedup.toFixed(2)}×` : '–'} | ${verdict(speedup === undefined ? undefined : speedup >= target)} | ${gflops ? gflops.toFixed(2) : '–'} | ${gflops && torch.peakGflops ? ((100 * gflops) / torch.peakGflops).toFixed(1) : '–'} |`,
+      );
+    }
+  }
+  push('');
+
+  const e = r.engine ?? {};
+  if (e.transport) {
+    const t = e.transport;
+    push('## Transport', '', `A 28×28 VAE decode, median ms: in-process ${ms(t.inProcess.median)}, browser-mode WebSocket ${ms(t.websocket.median)}; overhead ${ms(t.overheadMedianMs)} ms per call (target ≤ 1 ms: ${verdict(t.overheadMedianMs <= 1)}); ${t.bytesPerCall} bytes per call and reply. Electron IPC: ${t.ipc.skipped ?? ''}.`, '');
+  }
+  if (e.cursorDecode) push(`Decode while dragging the latent cursor (one lane, WebSocket): p50 ${ms(e.cursorDecode.p50)} ms, p95 ${ms(e.cursorDecode.p95)} ms over ${e.cursorDecode.runs} moves.`, '');
+
+  const b = r.browser ?? {};
+  if (b.editToPaint) push('## In Chromium (browser mode, SwiftShader)', '', `Edit-to-paint, slider input to new image on screen: p50 ${ms(b.editToPaint.median)} ms, p95 ${ms(b.editToPaint.p95)} ms over ${b.editToPaint.runs} drags (target p95 ≤ 16 ms: ${verdict(b.editToPaint.p95 <= 16)}).`, '');
+  if (b.explorer) {
+    for (const [count, x] of Object.entries(b.explorer)) {
+      push(`Explorer at ${Number(count).toLocaleString('en')} points while orbiting: ${x.fps.toFixed(1)} fps${count === '100000' ? ` (target ≥ 30: ${verdict(x.fps >= 30)})` : ''}; hover pick p50 ${ms(x.pick.median)} ms, p95 ${ms(x.pick.p95)} ms${count === '100000' ? ` (target ≤ 5 ms: ${verdict(x.pick.p95 <= 5)})` : ''}.`, '');
+    }
+  }
+  if (b.coldStart) push(`Cold start, server launch to first decoded image painted: median ${(b.coldStart.median / 1000).toFixed(2)} s over ${b.coldStart.runs} launches (target ≤ 2 s: ${verdict(b.coldStart.median <= 2000)}).`, '');
+
+  if (e.ddim50) {
+    push('## Pipelines', '', '| DDIM-50 | batch | onnxruntime-node (ms) | PyTorch eager (ms) | speed-up |', '|---|---|---|---|---|');
+    for (const [model, byBatch] of Object.entries(e.ddim50)) {
+      for (const [batch, s] of Object.entries(byBatch)) {
+        const eager = torch.ddim50?.[model]?.[batch]?.median;
+        push(`| ${model} | ${batch} | ${s.skipped ? `skipped: ${s.skipped}` : ms(s.median)} | ${eager ? ms(eager) : 'skipped'} | ${eager && s.median ? `${(eager / s.median).toFixed(2)}×` : '–'} |`);
+      }
+    }
+    push('');
+  }
+  if (e.inversion300) {
+    push('| GAN inversion, 300 steps | K | onnxruntime-node | steps/s | PyTorch autograd steps/s | speed-up |', '|---|---|---|---|---|---|');
+    for (const [k, s] of Object.entries(e.inversion300)) {
+      const eager = torch.inversion300?.[k];
+      push(`| fmnist-dcgan | ${k} | ${ms(s.median)} ms | ${s.stepsPerSecond.toFixed(0)} | ${eager ? eager.stepsPerSecond.toFixed(0) : 'skipped'} | ${eager ? `${(s.stepsPerSecond / eager.stepsPerSecond).toFixed(2)}×` : '–'} |`);
+    }
+    push('');
+  }
+  return lines.join('\n');
+}

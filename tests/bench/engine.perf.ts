@@ -1,0 +1,103 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, it } from 'vitest';
+import WebSocket from 'ws';
+import { float32Tensor } from '../../electron/api/tensor';
+import { decodeFrame, encodeFrame } from '../../electron/api/wire';
+import { randomNormal } from '../../electron/common/random';
+import { dispatchCall } from '../../electron/engine/dispatch';
+import type { Engine } from '../../electron/engine/engine';
+import { startBrowserServer, type BrowserServer } from '../../electron/server/server';
+import { callOptions, realEngine } from '../helpers/engine';
+import { measure, writePart } from './harness';
+
+let engine: Engine;
+let server: BrowserServer;
+let socket: WebSocket;
+let nextId = 1;
+const results: Record<string, unknown> = {};
+
+beforeAll(async () => {
+  engine = await realEngine();
+  server = await startBrowserServer({ engine, rendererDir: mkdtempSync(join(tmpdir(), 'bench-')), port: 0 });
+  socket = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, { headers: { Origin: `http://127.0.0.1:${server.port}` } });
+  socket.binaryType = 'arraybuffer';
+  await new Promise((resolve) => socket.once('open', resolve));
+});
+afterAll(async () => {
+  socket.close();
+  await server.close();
+  await engine.dispose();
+  writePart('engine', results);
+});
+
+async function inProcess(name: string, args: unknown): Promise<unknown> {
+  const outcome = await dispatchCall(engine.handlers, name, args, callOptions());
+  if (!outcome.ok) throw new Error(`${name}: ${outcome.error.message}`);
+  return outcome.result;
+}
+
+let lastFrameBytes = 0;
+function overSocket(name: string, args: unknown): Promise<unknown> {
+  const id = nextId++;
+  const frame = encodeFrame({ type: 'call', id, name, args });
+  return new Promise((resolve, reject) => {
+    const onMessage = (data: ArrayBuffer) => {
+      const message = decodeFrame(data) as { id: number; type: string; result?: unknown; error?: { message: string } };
+      if (message.id !== id || message.type === 'progress') return;
+      socket.off('message', onMessage);
+      lastFrameBytes = frame.byteLength + data.byteLength;
+      if (message.type === 'error') reject(new Error(message.error!.message));
+      else resolve(message.result);
+    };
+    socket.on('message', onMessage);
+    socket.send(frame);
+  });
+}
+
+it('transport overhead: a 28×28 decode in-process against the same call over the browser-mode WebSocket', async () => {
+  const args = { model: 'fmnist-vae', z: float32Tensor([1, 16], randomNormal(16, 1)) };
+  const local = await measure(() => inProcess('model.decode', args), { minMs: 1500, maxRuns: 2000 });
+  const remote = await measure(() => overSocket('model.decode', args), { minMs: 1500, maxRuns: 2000 });
+  results['transport'] = { inProcess: local, websocket: remote, overheadMedianMs: remote.median - local.median, bytesPerCall: lastFrameBytes, ipc: { skipped: 'Electron binary not available here' } };
+});
+
+it('decode latency while dragging: 200 cursor moves on one lane, each waited for', async () => {
+  const samples: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const z = float32Tensor([1, 16], randomNormal(16, i));
+    const t0 = performance.now();
+    await overSocket('model.decode', { model: 'fmnist-vae', z, lane: 'cursor' });
+    samples.push(performance.now() - t0);
+  }
+  const sorted = samples.sort((a, b) => a - b);
+  results['cursorDecode'] = { p50: sorted[100], p95: sorted[190], runs: 200 };
+});
+
+it('DDIM-50 at batch 1 and 16, pixel and latent', async () => {
+  const ddim: Record<string, Record<string, unknown>> = {};
+  for (const model of ['fmnist-ddpm-latent', 'fmnist-ddpm-pixel']) {
+    ddim[model] = {};
+    for (const batch of [1, 16]) {
+      try {
+        ddim[model]![batch] = await measure(() => inProcess('diffusion.sample', { model, sampler: { kind: 'ddim', eta: 0 }, steps: 50, seed: 1, batch }), { warmup: 1, minMs: 2000, maxRuns: 10, minRuns: 3 });
+      } catch (error) {
+        ddim[model]![batch] = { skipped: (error as Error).message };
+      }
+    }
+  }
+  results['ddim50'] = ddim;
+});
+
+it('GAN inversion, 300 steps at K = 1 and K = 8', async () => {
+  const { images } = (await inProcess('dataset.images', { indices: [12] })) as { images: { shape: number[]; data: Uint8Array } };
+  const image = float32Tensor(images.shape, Float32Array.from(images.data, (v) => v / 255));
+  const inversion: Record<string, unknown> = {};
+  for (const k of [1, 8]) {
+    const settings = { steps: 300, restarts: k - 1, warmStart: true, plateau: 0 };
+    const s = await measure(() => inProcess('gan.invert', { model: 'fmnist-dcgan', image, settings }), { warmup: 1, minMs: 3000, maxRuns: 5, minRuns: 3 });
+    inversion[k] = { ...s, stepsPerSecond: 300 / (s.median / 1000) };
+  }
+  results['inversion300'] = inversion;
+});

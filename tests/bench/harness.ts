@@ -1,0 +1,39 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Timing statistics in milliseconds. */
+export interface Stats {
+  median: number;
+  p10: number;
+  p90: number;
+  p95: number;
+  runs: number;
+}
+
+export function stats(samples: number[]): Stats {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return { median: at(0.5), p10: at(0.1), p90: at(0.9), p95: at(0.95), runs: sorted.length };
+}
+
+/** Runs `work` after a warm-up until `minMs` have passed or `maxRuns` are done. */
+export async function measure(work: () => Promise<unknown> | unknown, options: { warmup?: number; minMs?: number; maxRuns?: number; minRuns?: number } = {}): Promise<Stats> {
+  const { warmup = 5, minMs = 1000, maxRuns = 200, minRuns = 5 } = options;
+  for (let i = 0; i < warmup; i++) await work();
+  const samples: number[] = [];
+  const start = performance.now();
+  while (samples.length < maxRuns && (samples.length < minRuns || performance.now() - start < minMs)) {
+    const t0 = performance.now();
+    await work();
+    samples.push(performance.now() - t0);
+  }
+  return stats(samples);
+}
+
+const PARTS = join(process.cwd(), 'bench-results', 'parts');
+
+/** Each perf file writes its own part; scripts/bench.mjs merges them into the report. */
+export function writePart(name: string, data: unknown): void {
+  mkdirSync(PARTS, { recursive: true });
+  writeFileSync(join(PARTS, `${name}.json`), JSON.stringify(data, null, 1));
+}

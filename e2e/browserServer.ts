@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -29,5 +29,7 @@ export default async function startServer(): Promise<() => Promise<void>> {
   process.env.STUDIO_URL = url;
   return async () => {
     server.kill('SIGTERM');
+    // `UPDATE_SCREENSHOTS=1 npm test` refreshes the README's screenshots from this run.
+    if (process.env.UPDATE_SCREENSHOTS && existsSync('test-results/screenshots')) cpSync('test-results/screenshots', 'docs/screenshots', { recursive: true });
   };
 }

@@ -23,7 +23,7 @@ const child =
   !values.browser && !why
     ? spawn(electron.path, ['.'], { stdio: 'inherit' })
     : (() => {
-        if (why) console.log(`Electron is unavailable here (${why}); starting browser mode instead.`);
+        if (why) console.log(`Electron is unavailable here: ${why}. Starting browser mode instead.`);
         const args = ['out/main/server.js', ...(values.port ? ['--port', values.port] : [])];
         return spawn(process.execPath, args, { stdio: 'inherit' });
       })();

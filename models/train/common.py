@@ -122,8 +122,9 @@ def timestep_embedding(t, dim, max_period=10000.0):
 
 
 @torch.no_grad()
-def ddim_sample(model, shape, abar, steps=50, gen=None, eta=0.0, x=None):
-    """deterministic DDIM (eta=0) sampling with an epsilon-prediction model"""
+def ddim_sample(model, shape, abar, steps=50, gen=None, eta=0.0, x=None, clip_x0=None):
+    """deterministic DDIM (eta=0) sampling with an epsilon-prediction model.
+    clip_x0=(lo, hi) clamps the predicted x_0 each step (and re-derives eps from it)."""
     T = abar.shape[0]
     ts = torch.linspace(T - 1, 0, steps).round().long()
     if x is None:
@@ -133,6 +134,9 @@ def ddim_sample(model, shape, abar, steps=50, gen=None, eta=0.0, x=None):
         a_prev = abar[ts[i + 1]] if i + 1 < len(ts) else torch.tensor(1.0)
         eps = model(x, torch.full((shape[0],), float(t)))
         x0 = (x - (1 - a_t).sqrt() * eps) / a_t.sqrt()
+        if clip_x0 is not None:
+            x0 = x0.clamp(*clip_x0)
+            eps = (x - a_t.sqrt() * x0) / (1 - a_t).sqrt()
         x = a_prev.sqrt() * x0 + (1 - a_prev).sqrt() * eps
     return x
 

@@ -195,15 +195,19 @@ def eval_ddpm_pixel(judge):
     from train_ddpm_pixel import load_pixel_denoiser
     net, ck = load_pixel_denoiser()
     _, abar = linear_schedule(1000)
-    g = torch.Generator().manual_seed(51)
-    xs = []
-    for i in range(0, N_SAMPLES, 250):
-        xs.append(ddim_sample(net, (250, 1, 28, 28), abar, 50, g))
-    s = ((torch.cat(xs).clamp(-1, 1)) + 1) / 2
-    m = judge.sample_metrics(s, "ddim50")
-    m["evaluatedAtStep"] = ck["step"]
-    update_metrics("fmnist-ddpm-pixel", m, {"ddim50": "DDIM 50 steps, eta 0, clipped to [-1,1]", **SAMPLES_NOTE})
-    save_grid(s[:64], os.path.join(MODELS, "fmnist-ddpm-pixel", "samples.png"))
+    m = {"evaluatedAtStep": ck["step"]}
+    for name, clip, png in (("ddim50", None, "samples.png"), ("ddim50ClipX0", (-1.0, 1.0), "samples-clip-x0.png")):
+        g = torch.Generator().manual_seed(51)
+        xs = []
+        for i in range(0, N_SAMPLES, 250):
+            xs.append(ddim_sample(net, (250, 1, 28, 28), abar, 50, g, clip_x0=clip))
+        s = ((torch.cat(xs).clamp(-1, 1)) + 1) / 2
+        m.update(judge.sample_metrics(s, name))
+        save_grid(s[:64], os.path.join(MODELS, "fmnist-ddpm-pixel", png))
+    update_metrics("fmnist-ddpm-pixel", m, {
+        "ddim50": "plain DDIM 50 steps, eta 0, final image clamped to [-1,1]",
+        "ddim50ClipX0": "same noise, but the predicted x_0 is clamped to [-1,1] at every step (eps re-derived)",
+        **SAMPLES_NOTE})
     log("pixel ddpm", m)
 
 
@@ -222,8 +226,10 @@ def fmt_metrics(mid, m):
                 f"(encoder only {m['encoderOnlyMedianPsnrDb']:.2f} dB); grad check max rel err {m['inversionGradMaxRelError']:.1e}")
     if "ddim50Fd" in m:
         s = "DDIM-50 samples: " + hist_note("ddim50")
+        if "ddim50ClipX0Fd" in m:
+            s += "; with x0 clipping: " + hist_note("ddim50ClipX0")
         if "evaluatedAtStep" in m:
-            s += f" (at step {m['evaluatedAtStep']})"
+            s += f" (at training step {m['evaluatedAtStep']})"
         return s
     return "(not evaluated yet)"
 
@@ -244,7 +250,7 @@ def write_readme():
             params = f"{params:,}" if params else "?"
         rows.append(f"| `{mid}` | {man['kind']} | {params} | {folder_bytes(mid)/1e6:.2f} MB | "
                     f"{tr.get('epochs')} ep / {tr.get('seconds')} s | {fmt_metrics(mid, m)} |")
-        for png in ("samples.png", "reconstructions.png", "inversion.png"):
+        for png in ("samples.png", "samples-clip-x0.png", "reconstructions.png", "inversion.png"):
             if os.path.exists(os.path.join(MODELS, mid, png)):
                 grids.append(f"**{mid} – {png[:-4]}**\n\n![{mid} {png}]({mid}/{png})\n")
     text = f"""# Bundled models

@@ -1,0 +1,29 @@
+// @vitest-environment jsdom
+import { act } from 'react';
+import { createRoot } from 'react-dom/client';
+import { describe, expect, it } from 'vitest';
+import { ImageTile } from '../../renderer/src/components/ImageTile';
+import { imageToRgba } from '../../renderer/src/lib/images';
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+describe('images in the renderer', () => {
+  it('turns one image of a [batch, 1, h, w] tensor in [0, 1] into opaque grey RGBA', () => {
+    const data = new Float32Array([0, 0.5, 1, 0.25, /* second image */ 1, 1, 1, 1]);
+    const rgba = imageToRgba(data, 0, 1, 2, 2);
+    expect(Array.from(rgba.subarray(0, 8))).toEqual([0, 0, 0, 255, 128, 128, 128, 255]);
+    expect(Array.from(imageToRgba(data, 1, 1, 2, 2).subarray(0, 4))).toEqual([255, 255, 255, 255]);
+    expect(Array.from(imageToRgba(new Uint8Array([7, 9, 11, 13]), 0, 1, 2, 2).subarray(4, 8))).toEqual([9, 9, 9, 255]);
+  });
+
+  it('an image tile is a pixel-exact canvas at an integer zoom with its label', () => {
+    const container = document.createElement('div');
+    act(() => createRoot(container).render(<ImageTile data={new Float32Array(784)} shape={[1, 1, 28, 28]} zoom={4} label="Decoded" />));
+    const canvas = container.querySelector('canvas')!;
+    expect(canvas.width).toBe(28);
+    expect(canvas.style.width).toBe('112px');
+    expect(canvas.className).toContain('pixelated');
+    expect(canvas.getAttribute('aria-label')).toBe('Decoded');
+    expect(container.textContent).toContain('Decoded');
+  });
+});

@@ -61,4 +61,9 @@ test('edit a sneaker towards ankle boot, undo it, and restore the edit from an e
   await page.getByTestId('image-file').setInputFiles({ name: 'edited.png', mimeType: 'image/png', buffer: png });
   await expect(page.getByTestId('edit-base')).toHaveText('edited.png (restored edit)');
   await expect(page.getByTestId('edit-stack')).toHaveText(stack!);
+
+  // The direction is drawn as a labelled arrow in the explorer.
+  await page.getByRole('tab', { name: 'Explore' }).click();
+  await expect(page.getByTestId('direction-arrows')).toContainText('Sneaker → Ankle boot', { timeout: 60_000 });
+  await page.screenshot({ path: 'test-results/screenshots/explore-directions.png' });
 });

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useLayoutEffect, useRef } from 'react';
 import { imageToRgba } from '../lib/images';
 
 interface ImageTileProps {
@@ -14,7 +14,8 @@ interface ImageTileProps {
 export function ImageTile({ data, shape, index = 0, zoom = 4, label }: ImageTileProps) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const [, channels = 1, height = 28, width = 28] = shape;
-  useEffect(() => {
+  // Drawn before the browser paints, so a new image shows in the same frame as its commit.
+  useLayoutEffect(() => {
     const context = canvas.current?.getContext('2d');
     if (!context) return;
     context.putImageData(new ImageData(imageToRgba(data, index, channels, height, width), width, height), 0, 0);

@@ -3,6 +3,7 @@ import type { ModelSummary } from '../../../../electron/api/contract';
 import { EmptyState } from '../../components/EmptyState';
 import { JobProgress } from '../../components/JobProgress';
 import { useAppStore } from '../../state/appStore';
+import { useEditStore } from '../../state/editStore';
 import { useLatentStore, type Encoding } from '../../state/latentStore';
 import { SampleGrid } from '../models/SampleGrid';
 import { AxesPicker, CursorPanel, HoverPreview, ImportPanel, Legend, SelectionPanel } from './ExplorePanels';
@@ -42,6 +43,9 @@ function SingleSpace({ model, encoding, labels }: { model: string; encoding: Enc
   const [reset, setReset] = useState(0);
   const [cursorOn, setCursorOn] = useState(false);
   const [cursorCode, setCursorCode] = useState<Float32Array>();
+  const [showDirections, setShowDirections] = useState(true);
+  const allDirections = useEditStore((s) => s.directions);
+  const directions = useMemo(() => (showDirections ? allDirections.filter((d) => d.model === model) : []), [allDirections, model, showDirections]);
 
   const imported = useMemo(() => allImported.filter((i) => i.model === model), [allImported, model]);
   const cursorBase = useMemo(() => {
@@ -73,7 +77,7 @@ function SingleSpace({ model, encoding, labels }: { model: string; encoding: Enc
           encoding={encoding}
           axes={axes}
           hiddenClasses={hidden}
-          markers={{ selection, neighbors, hovered, imported, path: path?.model === model ? path.codes : undefined }}
+          markers={{ selection, neighbors, hovered, imported, path: path?.model === model ? path.codes : undefined, directions }}
           onHover={setHovered}
           onPick={select}
           resetSignal={reset}
@@ -87,8 +91,20 @@ function SingleSpace({ model, encoding, labels }: { model: string; encoding: Enc
           <button type="button" onClick={() => setCursorOn((on) => !on)} aria-pressed={cursorOn} className={`rounded px-2 py-1 text-xs ${cursorOn ? 'bg-accent text-canvas' : 'bg-panel/80 hover:bg-panel-raised'}`} title="A draggable cursor that decodes as it moves">
             Latent cursor
           </button>
+          {allDirections.some((d) => d.model === model) && (
+            <button type="button" onClick={() => setShowDirections((on) => !on)} aria-pressed={showDirections} className={`rounded px-2 py-1 text-xs ${showDirections ? 'bg-accent text-canvas' : 'bg-panel/80 hover:bg-panel-raised'}`} title="Show the editing directions as arrows from the mean code">
+              Directions
+            </button>
+          )}
         </div>
         <p className="pointer-events-none absolute bottom-2 left-3 text-xs text-muted">Drag to orbit · scroll to zoom · {encoding.codes.length / encoding.dim} points</p>
+        {directions.length > 0 && (
+          <ul className="pointer-events-none absolute bottom-2 right-3 text-right text-xs text-[#ffe066]" aria-label="Direction arrows" data-testid="direction-arrows">
+            {directions.map((d) => (
+              <li key={d.name}>→ {d.name}</li>
+            ))}
+          </ul>
+        )}
       </div>
       <aside className="flex min-h-0 flex-col gap-4 overflow-auto border-l border-line bg-panel p-3">
         <HoverPreview model={model} encoding={encoding} index={hovered} labels={labels} />

@@ -13,6 +13,8 @@ export interface SceneMarkers {
   hovered: number | null;
   imported: { id: string; code: Float32Array }[];
   path?: Float32Array;
+  /** Editing directions, drawn as arrows from the dataset's mean code. */
+  directions?: { name: string; vector: Float32Array }[];
 }
 
 interface LatentSceneProps {
@@ -154,6 +156,51 @@ function PickTimer() {
   return null;
 }
 
+/** A text label drawn into a canvas texture on a sprite, so it lives in the scene and faces the camera. */
+function TextLabel({ text, position }: { text: string; position: THREE.Vector3 }) {
+  const texture = useMemo(() => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 512;
+    canvas.height = 64;
+    const context = canvas.getContext('2d')!;
+    context.font = '28px ui-sans-serif, system-ui, sans-serif';
+    const width = Math.min(512, context.measureText(text).width + 16);
+    context.fillStyle = 'rgba(0, 0, 0, 0.7)';
+    context.fillRect(0, 8, width, 44);
+    context.fillStyle = '#ffe066';
+    context.fillText(text, 8, 40);
+    const t = new THREE.CanvasTexture(canvas);
+    t.colorSpace = THREE.SRGBColorSpace;
+    return t;
+  }, [text]);
+  useEffect(() => () => texture.dispose(), [texture]);
+  return (
+    <sprite position={position} scale={[1.6, 0.2, 1]} center={new THREE.Vector2(0, 0)} raycast={() => null}>
+      <spriteMaterial map={texture} depthTest={false} transparent />
+    </sprite>
+  );
+}
+
+/** An arrow from the mean code along a direction (its projection on the shown components), labelled. */
+function DirectionArrow({ encoding, axes, scale, name, vector }: { encoding: Encoding; axes: readonly number[]; scale: number; name: string; vector: Float32Array }) {
+  const tip = useMemo(() => {
+    const p = projectCodes(encoding, encoding.mean.map((m, j) => m + vector[j]!), axes);
+    return new THREE.Vector3(p[0]! * scale, p[1]! * scale, p[2]! * scale);
+  }, [encoding, axes, scale, vector]);
+  const origin = useMemo(() => new THREE.Vector3(0, 0, 0), []);
+  const rotation = useMemo(() => new THREE.Euler().setFromQuaternion(new THREE.Quaternion().setFromUnitVectors(new THREE.Vector3(0, 1, 0), tip.clone().normalize())), [tip]);
+  return (
+    <group>
+      <Line points={[origin, tip]} color="#ffe066" lineWidth={2} />
+      <mesh position={tip} rotation={rotation} raycast={() => null}>
+        <coneGeometry args={[0.03, 0.09, 12]} />
+        <meshBasicMaterial color="#ffe066" />
+      </mesh>
+      <TextLabel text={name} position={tip} />
+    </group>
+  );
+}
+
 export function LatentScene(props: LatentSceneProps) {
   const { encoding, axes, markers } = props;
   const scale = useMemo(() => sceneScale(encoding, axes), [encoding, axes]);
@@ -186,6 +233,7 @@ export function LatentScene(props: LatentSceneProps) {
         </mesh>
       ))}
       {path && path.length > 1 && <Line points={path} color="#7c9cff" lineWidth={2} />}
+      {markers.directions?.map((d) => <DirectionArrow key={d.name} encoding={encoding} axes={axes} scale={scale} name={d.name} vector={d.vector} />)}
       {props.cursorBase && props.onCursor && <LatentCursor encoding={encoding} axes={axes} scale={scale} base={props.cursorBase} onCursor={props.onCursor} />}
       <axesHelper args={[0.4]} />
       <OrbitControls ref={controls} makeDefault enableDamping dampingFactor={0.1} />

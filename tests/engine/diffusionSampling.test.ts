@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { float32Tensor } from '../../electron/api/tensor';
-import { dispatchCall, type Outcome } from '../../electron/engine/dispatch';
+import { dispatchCall } from '../../electron/engine/dispatch';
 import type { Engine } from '../../electron/engine/engine';
-import { callOptions, realEngine } from '../helpers/engine';
+import { callOptions, ok, realEngine } from '../helpers/engine';
 
 interface Run {
   timesteps: number[];
@@ -11,10 +11,6 @@ interface Run {
   x0: { shape: number[]; data: Float32Array };
   raw: { shape: number[]; data: Float32Array };
 }
-const ok = <T>(outcome: Outcome): T => {
-  if (!outcome.ok) throw new Error(`${outcome.error.code}: ${outcome.error.message}`);
-  return outcome.result as T;
-};
 const MODEL = 'fmnist-ddpm-latent';
 const last = (run: Run) => run.xt.data.subarray(run.xt.data.length - run.xt.data.length / run.xt.shape[0]!);
 const psnr = (a: Float32Array, b: Float32Array) => 10 * Math.log10(1 / (a.reduce((s, v, i) => s + (v - b[i]!) ** 2, 0) / a.length));

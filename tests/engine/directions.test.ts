@@ -2,15 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commit, emptyHistory, redo, setAmount, undo } from '../../electron/common/editHistory';
 import { randomNormal } from '../../electron/common/random';
 import { applyEdits, dot, orthogonalize } from '../../electron/common/vectors';
-import { dispatchCall, type Outcome } from '../../electron/engine/dispatch';
+import { dispatchCall } from '../../electron/engine/dispatch';
 import type { Engine } from '../../electron/engine/engine';
 import { fitBoundary } from '../../electron/engine/ops/directions';
-import { callOptions, realEngine } from '../helpers/engine';
+import { callOptions, ok, realEngine } from '../helpers/engine';
 
-const ok = <T>(outcome: Outcome): T => {
-  if (!outcome.ok) throw new Error(`${outcome.error.code}: ${outcome.error.message}`);
-  return outcome.result as T;
-};
 const SNEAKER = 7;
 const ANKLE_BOOT = 9;
 

@@ -3,16 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { float32Tensor } from '../../electron/api/tensor';
 import { interpolatePath, lerp, slerp } from '../../electron/common/interpolate';
 import { randomNormal } from '../../electron/common/random';
-import { dispatchCall, type Outcome } from '../../electron/engine/dispatch';
+import { dispatchCall } from '../../electron/engine/dispatch';
 import type { Engine } from '../../electron/engine/engine';
 import { exportGif } from '../../electron/engine/ops/gif';
 import { principalComponents } from '../../electron/engine/ops/projection';
-import { callOptions, realEngine } from '../helpers/engine';
+import { callOptions, ok, realEngine } from '../helpers/engine';
 
-const ok = <T>(outcome: Outcome): T => {
-  if (!outcome.ok) throw new Error(`${outcome.error.code}: ${outcome.error.message}`);
-  return outcome.result as T;
-};
 
 describe('PCA', () => {
   it('agrees with ml-matrix’s SVD of the centred data', () => {

@@ -2,15 +2,11 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dispatchCall, type Outcome } from '../../electron/engine/dispatch';
+import { dispatchCall } from '../../electron/engine/dispatch';
 import type { Engine } from '../../electron/engine/engine';
 import { float32Tensor } from '../../electron/api/tensor';
-import { callOptions, freshConfigDir, paths, realEngine } from '../helpers/engine';
+import { callOptions, freshConfigDir, ok, paths, realEngine } from '../helpers/engine';
 
-const ok = <T>(outcome: Outcome): T => {
-  if (!outcome.ok) throw new Error(`${outcome.error.code}: ${outcome.error.message}`);
-  return outcome.result as T;
-};
 const call = (engine: Engine, name: string, args: unknown, client = 1) => dispatchCall(engine.handlers, name, args, callOptions([], undefined, client));
 
 /** A user's model folder: the bundled classifier under another id. */

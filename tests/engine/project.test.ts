@@ -7,15 +7,11 @@ import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyProject, type Project } from '../../electron/api/project';
 import { float32Tensor } from '../../electron/api/tensor';
-import { dispatchCall, type Outcome } from '../../electron/engine/dispatch';
+import { dispatchCall } from '../../electron/engine/dispatch';
 import type { Engine } from '../../electron/engine/engine';
 import { parseProject, serializeProject } from '../../electron/engine/project/projectFile';
-import { callOptions, freshConfigDir, realEngine, repoRoot } from '../helpers/engine';
+import { callOptions, freshConfigDir, ok, realEngine, repoRoot } from '../helpers/engine';
 
-const ok = <T>(outcome: Outcome): T => {
-  if (!outcome.ok) throw new Error(`${outcome.error.code}: ${outcome.error.message}`);
-  return outcome.result as T;
-};
 const digest = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 function sampleProject(): Project {

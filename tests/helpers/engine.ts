@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { Outcome } from '../../electron/engine/dispatch';
 import { createEngine, type Engine } from '../../electron/engine/engine';
 import { appPaths } from '../../electron/engine/paths';
 
@@ -17,4 +18,10 @@ export function realEngine(configDir = freshConfigDir()): Promise<Engine> {
 /** Dispatch options for a test: a fresh signal, progress collected into an array. */
 export function callOptions(progress: unknown[] = [], signal = new AbortController().signal, client = 1) {
   return { signal, client, onProgress: (p: unknown) => progress.push(p) };
+}
+
+/** The result of a dispatched call, or a thrown error naming its code and message. */
+export function ok<T>(outcome: Outcome): T {
+  if (!outcome.ok) throw new Error(`${outcome.error.code}: ${outcome.error.message}`);
+  return outcome.result as T;
 }

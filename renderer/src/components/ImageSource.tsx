@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { float32Tensor, type Float32Tensor } from '../../../electron/api/tensor';
 import { ImageDropZone } from './ImageDropZone';
 import { useAppStore } from '../state/appStore';
+import { Message } from './Message';
 
 /** Picks an input image: a dataset image by number, or the user's own (imported at the model's size). */
 export function ImageSource({ model, onImage }: { model: string; onImage(image: Float32Tensor, label: string): void }) {
@@ -41,11 +42,7 @@ export function ImageSource({ model, onImage }: { model: string; onImage(image: 
         </button>
       </form>
       <ImageDropZone onFile={(f) => void fromFile(f)} />
-      {error && (
-        <p role="alert" className="text-xs text-danger">
-          {error}
-        </p>
-      )}
+      <Message text={error} className="text-xs" />
     </div>
   );
 }

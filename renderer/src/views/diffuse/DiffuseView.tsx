@@ -9,6 +9,7 @@ import { useAppStore } from '../../state/appStore';
 import { ImageSource } from '../../components/ImageSource';
 import { ReversePanel } from './ReversePanel';
 import { ScheduleChart } from './ScheduleChart';
+import { Message } from '../../components/Message';
 
 type Tab = 'forward' | 'reverse' | 'img2img';
 
@@ -54,11 +55,7 @@ function ForwardPanel({ models }: { models: ModelSummary[] }) {
       <div className="flex w-80 flex-col gap-3">
         <ModelPicker models={models} value={model} onChange={setModel} />
         <ImageSource model={model} onImage={(tensor, label) => setImage({ tensor, label })} />
-        {error && (
-          <p role="alert" className="text-xs text-danger">
-            {error}
-          </p>
-        )}
+        <Message text={error} className="text-xs" />
       </div>
       {image && schedule ? (
         <div className="flex flex-col gap-3">
@@ -126,11 +123,7 @@ function ImageToImagePanel({ models }: { models: ModelSummary[] }) {
           Noise and denoise at {T0S.length} levels
         </button>
         {job && <JobProgress label="Image-to-image" done={job.done} total={T0S.length} onCancel={job.cancel} />}
-        {error && (
-          <p role="alert" className="text-xs text-danger">
-            {error}
-          </p>
-        )}
+        <Message text={error} className="text-xs" />
       </div>
       <div className="flex flex-col gap-3">
         {image && <ImageTile data={image.tensor.data} shape={image.tensor.shape} zoom={4} label={`input · ${image.label}`} />}

@@ -8,6 +8,7 @@ import { JobProgress } from '../../components/JobProgress';
 import { downloadBytes } from '../../lib/download';
 import { useAppStore } from '../../state/appStore';
 import { useResultsStore } from '../../state/inversionStore';
+import { Message } from '../../components/Message';
 
 type Run = CallResult<'diffusion.sample'> & { args: CallArgs<'diffusion.sample'> };
 interface Branch {
@@ -180,11 +181,7 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
           {job.preview && <ImageTile data={job.preview.data} shape={job.preview.shape} zoom={2} label="current x_t" />}
         </div>
       )}
-      {error && (
-        <p role="alert" className="text-sm text-danger">
-          {error}
-        </p>
-      )}
+      <Message text={error} className="text-sm" />
       {run && (
         <section aria-label="Playback" className="flex flex-col gap-3">
           <div className="flex flex-wrap items-center gap-3">

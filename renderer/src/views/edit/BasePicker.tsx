@@ -6,6 +6,7 @@ import { ImageDropZone } from '../../components/ImageDropZone';
 import { useAppStore } from '../../state/appStore';
 import { useEditStore } from '../../state/editStore';
 import { useLatentStore } from '../../state/latentStore';
+import { Message } from '../../components/Message';
 
 /** Where an edit starts: a dataset image, the explorer's selection, a random sample, or the user's own image. */
 export function BasePicker({ model }: { model: ModelSummary }) {
@@ -89,11 +90,7 @@ export function BasePicker({ model }: { model: ModelSummary }) {
         </button>
       </div>
       <ImageDropZone onFile={(f) => void fromFile(f)} />
-      {error && (
-        <p role="alert" className="text-xs text-danger">
-          {error}
-        </p>
-      )}
+      <Message text={error} className="text-xs" />
     </section>
   );
 }

@@ -4,6 +4,7 @@ import { downloadBytes } from '../../lib/download';
 import { useEditStore, type Direction } from '../../state/editStore';
 import { DirectionsFileSchema } from '../../../../electron/api/directionsFile';
 import { useState } from 'react';
+import { Message } from '../../components/Message';
 
 interface DirectionSlidersProps {
   model: string;
@@ -121,11 +122,7 @@ export function DirectionSliders({ model, live, onLive, onCommit, focused, onFoc
           <input type="file" accept="application/json,.json" className="hidden" onChange={(e) => e.target.files?.[0] && void importJson(e.target.files[0])} data-testid="directions-file" />
         </label>
       </div>
-      {error && (
-        <p role="alert" className="text-xs text-danger">
-          {error}
-        </p>
-      )}
+      <Message text={error} className="text-xs" />
     </section>
   );
 }

@@ -5,6 +5,7 @@ import { ImageTile } from '../../components/ImageTile';
 import { useDatasetImage, useDecoded } from '../../lib/useDecoded';
 import { useAppStore } from '../../state/appStore';
 import { CLASS_COLORS, useLatentStore, type Encoding } from '../../state/latentStore';
+import { Message } from '../../components/Message';
 
 const codeOf = (encoding: Encoding, index: number) => encoding.codes.subarray(index * encoding.dim, (index + 1) * encoding.dim);
 
@@ -146,11 +147,7 @@ export function SelectionPanel({ model, encoding, labels, onInterpolate }: { mod
           </div>
         </div>
       )}
-      {error && (
-        <p role="alert" className="mt-1 text-xs text-danger">
-          {error}
-        </p>
-      )}
+      <Message text={error} className="mt-1 text-xs" />
     </section>
   );
 }
@@ -193,11 +190,7 @@ export function ImportPanel({ model }: { model: string }) {
     <section aria-label="Your images">
       <h3 className="mb-1 text-xs font-medium uppercase tracking-wide text-muted">Your images</h3>
       <ImageDropZone onFile={(f) => void importFile(f)} busy={busy} />
-      {error && (
-        <p role="alert" className="mt-1 text-xs text-danger">
-          {error}
-        </p>
-      )}
+      <Message text={error} className="mt-1 text-xs" />
       {imported.length > 0 && (
         <div className="mt-2 flex flex-wrap gap-2">
           {imported.map((item) => (

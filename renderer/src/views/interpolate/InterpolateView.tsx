@@ -10,6 +10,7 @@ import { useAppStore } from '../../state/appStore';
 import { useLatentStore, type Keyframe } from '../../state/latentStore';
 import { encodesDataset } from '../explore/ExploreView';
 import { AnimationPlayer } from './AnimationPlayer';
+import { Message } from '../../components/Message';
 
 type Strip = CallResult<'latent.interpolate'>;
 
@@ -181,11 +182,7 @@ export function InterpolateView() {
         </section>
       )}
 
-      {error && (
-        <p role="alert" className="mb-3 text-sm text-danger">
-          {error}
-        </p>
-      )}
+      <Message text={error} className="mb-3 text-sm" />
 
       {strip && keyframes.length >= 2 && (
         <section aria-label="Interpolation strip">

@@ -10,6 +10,7 @@ import { LossCurve } from '../../components/LossCurve';
 import { useAppStore } from '../../state/appStore';
 import { useEditStore } from '../../state/editStore';
 import { useResultsStore } from '../../state/inversionStore';
+import { Message } from '../../components/Message';
 
 type Result = CallResult<'gan.invert'>;
 interface Settings {
@@ -144,11 +145,7 @@ export function InvertView() {
         ) : (
           <div className="flex flex-col gap-4">
             {job && <JobProgress label="Inverting" done={job.step} total={job.total} onCancel={job.cancel} />}
-            {error && (
-              <p role="alert" className="text-sm text-danger">
-                {error}
-              </p>
-            )}
+            <Message text={error} className="text-sm" />
             <div className="flex flex-wrap items-end gap-6">
               <ImageTile data={target.tensor.data} shape={target.tensor.shape} zoom={6} label={`Target · ${target.label}`} />
               {(live ?? result?.image) && <ImageTile data={(job ? live : result?.image ?? live)!.data} shape={[1, 1, 28, 28]} zoom={6} label={job ? 'Best so far' : 'G(z*)'} />}

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useAppStore } from '../../state/appStore';
+import { Message } from '../../components/Message';
 
 /** The user's own model folders: a path field everywhere, a folder dialog in the desktop app. */
 export function LibraryFolders() {
@@ -51,11 +52,7 @@ export function LibraryFolders() {
           </button>
         )}
       </form>
-      {error && (
-        <p role="alert" className="mt-2 text-sm text-danger">
-          {error}
-        </p>
-      )}
+      <Message text={error} className="mt-2 text-sm" />
       {info.userFolders.length > 0 && (
         <ul className="mt-3 text-sm">
           {info.userFolders.map((folder) => (

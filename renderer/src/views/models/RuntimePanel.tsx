@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useAppStore } from '../../state/appStore';
+import { Message } from '../../components/Message';
 
 const PROVIDER_LABELS: Record<string, string> = { cuda: 'CUDA', dml: 'DirectML', cpu: 'CPU' };
 
@@ -68,11 +69,7 @@ export function RuntimePanel() {
           </li>
         ))}
       </ul>
-      {error && (
-        <p role="alert" className="mt-2 text-sm text-danger">
-          {error}
-        </p>
-      )}
+      <Message text={error} className="mt-2 text-sm" />
     </section>
   );
 }

@@ -4,6 +4,7 @@ import type { Float32Tensor } from '../../../../electron/api/tensor';
 import { randomNormal } from '../../../../electron/common/random';
 import { ImageTile } from '../../components/ImageTile';
 import { useAppStore } from '../../state/appStore';
+import { Message } from '../../components/Message';
 
 const GRID = 16;
 
@@ -61,11 +62,7 @@ export function SampleGrid({ model }: { model: ModelSummary }) {
         </button>
         <span className="text-xs text-muted">{samples ? `seed ${samples.seed} · ${samples.images.shape[0]} decoded in ${samples.ms.toFixed(1)} ms` : busy ? 'Decoding…' : ''}</span>
       </div>
-      {error && (
-        <p role="alert" className="mt-2 text-sm text-danger">
-          {error}
-        </p>
-      )}
+      <Message text={error} className="mt-2 text-sm" />
     </div>
   );
 }

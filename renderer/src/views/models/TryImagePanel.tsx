@@ -5,6 +5,7 @@ import { ImageDropZone } from '../../components/ImageDropZone';
 import { ImageTile } from '../../components/ImageTile';
 import { downloadBytes } from '../../lib/download';
 import { useAppStore } from '../../state/appStore';
+import { Message } from '../../components/Message';
 
 interface Result {
   name: string;
@@ -115,11 +116,7 @@ export function TryImagePanel() {
         </label>
       </div>
       <ImageDropZone onFile={setFile} busy={busy} />
-      {error && (
-        <p role="alert" className="mt-2 text-sm text-danger">
-          {error}
-        </p>
-      )}
+      <Message text={error} className="mt-2 text-sm" />
       {result && (
         <div className="mt-4 flex flex-wrap items-end gap-6" data-testid="import-result">
           <figure className="m-0 flex flex-col items-center gap-1">

@@ -32,6 +32,9 @@ interface LatentSceneProps {
 }
 
 const POINT_SIZE = 0.035;
+
+/** Denser clouds get smaller points: they stay readable, and software renderers fill far fewer pixels. */
+const pointSize = (count: number) => POINT_SIZE * Math.min(1, Math.sqrt(10_000 / Math.max(count, 1)));
 const classColors = CLASS_COLORS.map((c) => new THREE.Color(c));
 
 /** Scale that fits the shown components in view while keeping their true proportions. */
@@ -84,7 +87,7 @@ function PointCloud({ encoding, axes, hiddenClasses, scale, onHover, onPick }: P
         if (index !== null) onPick?.(index, e.nativeEvent.shiftKey);
       }}
     >
-      <pointsMaterial size={POINT_SIZE} vertexColors sizeAttenuation />
+      <pointsMaterial size={pointSize(visible.length)} vertexColors sizeAttenuation />
     </points>
   );
 }

@@ -293,7 +293,7 @@ export const calls = {
             lr: z.number().positive().max(10),
             betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]),
             warmup: z.number().min(0).max(1),
-            rampdown: z.number().min(0.001).max(1),
+            rampdown: z.number().min(0).max(1),
             noise: z.number().min(0).max(10),
             noiseRamp: z.number().min(0.001).max(1),
             prior: z.number().min(0).max(100),

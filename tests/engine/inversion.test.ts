@@ -58,31 +58,41 @@ describe('GAN inversion in TypeScript', () => {
   it('reaches the Python reference’s median PSNR within 0.5 dB at the same steps and settings', async () => {
     const referencePath = join(paths.models, 'fmnist-dcgan', 'inversion-reference.json');
     expect(existsSync(referencePath)).toBe(true);
-    const reference = JSON.parse(readFileSync(referencePath, 'utf8')) as { indices: number[]; settings: Record<string, unknown>; medianPsnr: number };
-    const indices = reference.indices.slice(0, 20);
-    const referenceMedian = median(indices.map((i) => (reference as unknown as { psnr: number[] }).psnr[reference.indices.indexOf(i)]!));
+    const reference = JSON.parse(readFileSync(referencePath, 'utf8')) as Reference;
+    expect(reference.settings).toMatchObject({ init: 'encoder', schedule: 'constant', betas: [0.9, 0.999] });
+    // The first 30 of the reference's 100 held-out images, each inverted with its settings.
+    const count = 30;
+    const indices = reference.testIndices.slice(0, count);
+    const theirs = median(reference.finalPsnrDb.slice(0, count));
     const ours: number[] = [];
-    for (const index of indices) ours.push((await invert(index, referenceSettings(reference.settings))).psnr);
-    console.log(`inversion, ${indices.length} held-out images: TypeScript median ${median(ours).toFixed(2)} dB, Python ${referenceMedian.toFixed(2)} dB`);
-    expect(median(ours)).toBeGreaterThan(referenceMedian - 0.5);
+    for (const index of indices) {
+      const result = await invert(index, {
+        steps: reference.settings.steps,
+        lr: reference.settings.lr,
+        betas: reference.settings.betas,
+        warmup: 0,
+        rampdown: 0,
+        noise: 0,
+        prior: 0,
+        restarts: 0,
+        warmStart: true,
+        plateau: 0,
+      });
+      ours.push(result.psnr);
+    }
+    console.log(`inversion of ${count} held-out images, ${reference.settings.steps} steps: TypeScript median ${median(ours).toFixed(2)} dB, PyTorch reference ${theirs.toFixed(2)} dB`);
+    expect(median(ours)).toBeGreaterThan(theirs - 0.5);
   }, 300_000);
 });
+
+interface Reference {
+  testIndices: number[];
+  finalPsnrDb: number[];
+  settings: { steps: number; lr: number; betas: [number, number]; init: string; schedule: string };
+}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-/** The Python reference's settings in this optimizer's terms. */
-function referenceSettings(settings: Record<string, unknown>): Partial<InversionSettings> {
-  return {
-    steps: Number(settings['steps'] ?? 300),
-    lr: Number(settings['lr'] ?? 0.05),
-    restarts: 0,
-    warmStart: true,
-    noise: Number(settings['noise'] ?? 0),
-    prior: Number(settings['prior'] ?? 0),
-    plateau: 0,
-  };
 }

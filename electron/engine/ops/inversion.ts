@@ -51,9 +51,10 @@ export const DEFAULT_INVERSION: InversionSettings = {
 /** StyleGAN2-ADA projector's schedule: linear warm-up, cosine ramp-down. */
 export function learningRate(settings: InversionSettings, step: number): number {
   const t = step / settings.steps;
-  const down = Math.min(1, (1 - t) / settings.rampdown);
-  const ramp = 0.5 - 0.5 * Math.cos(down * Math.PI);
-  return settings.lr * ramp * Math.min(1, t / settings.warmup || 1);
+  // A zero warm-up or ramp-down leaves that end of the schedule constant.
+  const down = settings.rampdown > 0 ? Math.min(1, (1 - t) / settings.rampdown) : 1;
+  const up = settings.warmup > 0 ? Math.min(1, t / settings.warmup) : 1;
+  return settings.lr * (0.5 - 0.5 * Math.cos(down * Math.PI)) * up;
 }
 
 export interface InversionProgress {

@@ -3,9 +3,10 @@
 // plain line "N passed, N failed[, N skipped]" and exits non-zero on failure.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { electronBinary, hasDisplay } from './electron-binary.mjs';
 
-const results = 'test-results';
+const results = resolve('test-results');
 rmSync(results, { recursive: true, force: true });
 mkdirSync(results, { recursive: true });
 const tally = { passed: 0, failed: 0, skipped: 0 };
@@ -24,8 +25,14 @@ function step(title, command, args) {
   return ok;
 }
 
+/** A runner that left no report counts as one failure: a suite must never pass by saying nothing. */
+function missingReport(file) {
+  console.log(`No report at ${file}: counted as a failure.`);
+  tally.failed += 1;
+}
+
 function countVitest(file, ok) {
-  if (!existsSync(file)) return void (tally.failed += ok ? 0 : 1);
+  if (!existsSync(file)) return missingReport(file);
   const report = JSON.parse(readFileSync(file, 'utf8'));
   tally.passed += report.numPassedTests;
   tally.failed += report.numFailedTests + (ok || report.numFailedTests > 0 ? 0 : 1);
@@ -33,7 +40,7 @@ function countVitest(file, ok) {
 }
 
 function countPlaywright(file, ok) {
-  if (!existsSync(file)) return void (tally.failed += ok ? 0 : 1);
+  if (!existsSync(file)) return missingReport(file);
   const { stats } = JSON.parse(readFileSync(file, 'utf8'));
   tally.passed += stats.expected + stats.flaky;
   tally.failed += stats.unexpected + (ok || stats.unexpected > 0 ? 0 : 1);

@@ -16,6 +16,14 @@ describe('tensor schema', () => {
     expect(schemaError(result.error!, 'args.z').field).toBe('args.z.data');
   });
 
+  it('rejects NaN and Infinity, naming the data field', () => {
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      const result = Float32TensorSchema.safeParse(float32Tensor([2], new Float32Array([0, bad])));
+      expect(result.success).toBe(false);
+      expect(result.error!.issues[0]).toMatchObject({ path: ['data'], message: 'values must be finite numbers (no NaN or Infinity)' });
+    }
+  });
+
   it('rejects data whose length does not match the shape', () => {
     const result = Float32TensorSchema.safeParse({ dtype: 'float32', shape: [2, 3], data: new Float32Array(5) });
     expect(result.success).toBe(false);

@@ -12,14 +12,16 @@ mkdirSync(`${out}/parts`, { recursive: true });
 const run = (command, args) => spawnSync(command, args, { stdio: 'inherit' }).status === 0;
 
 if (!run(process.execPath, ['node_modules/electron-vite/bin/electron-vite.js', 'build', '--logLevel', 'warn'])) process.exit(1);
-run('node_modules/.bin/vitest', ['run', '--config', 'vitest.bench.config.ts']);
 
+// PyTorch first, while the machine is otherwise idle: its two OpenMP threads suffer most from
+// anything else running (browsers from the Node side take a moment to wind down).
 const python = '/usr/bin/python3';
 let torch = { available: false, reason: 'python3 not found' };
 if (existsSync(python)) {
-  run(python, ['tests/bench/torch_bench.py', '--out', `${out}/parts/torch.json`, ...(process.argv.includes('--quick') ? ['--quick'] : [])]);
-  if (existsSync(`${out}/parts/torch.json`)) torch = JSON.parse(readFileSync(`${out}/parts/torch.json`, 'utf8'));
+  run(python, ['tests/bench/torch_bench.py', '--out', `${out}/torch.json`, ...(process.argv.includes('--quick') ? ['--quick'] : [])]);
+  if (existsSync(`${out}/torch.json`)) torch = JSON.parse(readFileSync(`${out}/torch.json`, 'utf8'));
 }
+run('node_modules/.bin/vitest', ['run', '--config', 'vitest.bench.config.ts']);
 
 const parts = Object.fromEntries(readdirSync(`${out}/parts`).filter((f) => f.endsWith('.json')).map((f) => [f.replace('.json', ''), JSON.parse(readFileSync(`${out}/parts/${f}`, 'utf8'))]));
 const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, platform: `${process.platform}-${process.arch}`, date: new Date().toISOString() };

@@ -90,6 +90,37 @@ it('DDIM-50 at batch 1 and 16, pixel and latent', async () => {
   results['ddim50'] = ddim;
 });
 
+it('DDIM-50 as a bare loop (denoiser and sampler, decoding once at the end), as the PyTorch side measures it', async () => {
+  const { DiffusionSpace } = await import('../../electron/engine/ops/diffusionSampling');
+  const { createSampler, NormalStream } = await import('../../electron/engine/diffusion');
+  const { ModelHost } = await import('../../electron/engine/models/host');
+  const { runGraph } = await import('../../electron/engine/runtime/sessions');
+  const host = new ModelHost({ providers: ['cpu'], intraOpNumThreads: 2 });
+  await host.loadFolders([{ path: (await import('../helpers/engine')).paths.models, source: 'bundled' }]);
+  const bare: Record<string, Record<string, unknown>> = {};
+  for (const id of ['fmnist-ddpm-latent', 'fmnist-ddpm-pixel']) {
+    const space = new DiffusionSpace(host, host.model(id));
+    const graph = await host.graph(space.model, 'denoiser');
+    bare[id] = {};
+    for (const batch of [1, 16]) {
+      const loop = async () => {
+        const sampler = createSampler(space.schedule, { kind: 'ddim', eta: 0 }, space.clip);
+        const size = batch * space.sampleSize;
+        let x = new NormalStream(1).next(size);
+        const unused = new Float32Array(size); // η = 0 adds no noise
+        for (const t of sampler.setTimesteps(50)) {
+          const { eps } = await runGraph(graph, { x_t: float32Tensor([batch, ...space.sampleShape], x), t: float32Tensor([batch], new Float32Array(batch).fill(t)) });
+          x = sampler.step(eps!.data, t, x, unused).prevSample;
+        }
+        return space.toImages(x, batch);
+      };
+      bare[id]![batch] = await measure(loop, { warmup: 1, minMs: 2000, maxRuns: 20, minRuns: 3 });
+    }
+  }
+  await host.dispose();
+  results['ddim50Bare'] = bare;
+});
+
 it('GAN inversion, 300 steps at K = 1 and K = 8', async () => {
   const { images } = (await inProcess('dataset.images', { indices: [12] })) as { images: { shape: number[]; data: Uint8Array } };
   const image = float32Tensor(images.shape, Float32Array.from(images.data, (v) => v / 255));

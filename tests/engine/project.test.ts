@@ -56,7 +56,7 @@ describe('project files', () => {
       ['future.lsproj', good.replace('"format": 1', '"format": 7'), /saved by a newer Latent Studio \(project format 7\); this version reads up to format 1/],
       ['edited.lsproj', good.replace('"amount": 2.5', '"amount": "lots"'), /problem at project\.edit\.stack\.0\.amount/],
       ['foreign.lsproj', JSON.stringify({ hello: 'world' }), /not a Latent Studio project/],
-      ['nan.lsproj', good.replace(/"f32": "[^"]+"/, `"f32": "${Buffer.from(new Float32Array(16).fill(NaN).buffer).toString('base64')}"`), /NaN or infinite/],
+      ['nan.lsproj', good.replace(/"f32": "[^"]+"/, `"f32": "${Buffer.from(new Float32Array(16).fill(NaN).buffer).toString('base64')}"`), /problem at project\.imported\.0\.code\.data: values must be finite numbers \(no NaN or Infinity\)/],
     ];
     for (const [name, content, message] of cases) {
       const path = join(dir, name);

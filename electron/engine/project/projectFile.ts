@@ -77,8 +77,5 @@ export function parseProject(text: string, fileName: string): { project: Project
     const field = ['project', ...issue.path.map(String)].join('.');
     throw new ApiError('bad-input', `${fileName} has a problem at ${field}: ${issue.message}. Nothing was changed.`, field);
   }
-  for (const t of [...checked.data.directions.map((d) => d.vector), ...checked.data.imported.map((i) => i.code)]) {
-    if (t.data.some((v) => !Number.isFinite(v))) throw new ApiError('bad-input', `${fileName} holds NaN or infinite values in a code or direction.`, 'project');
-  }
   return { project: checked.data, savedAt: envelope.data.savedAt, migratedFrom };
 }

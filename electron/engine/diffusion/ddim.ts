@@ -1,6 +1,6 @@
 import { checkLengths, predictX0 } from './forward';
 import type { SamplerStep } from './ddpm';
-import { alphaBarAt, previousTimesteps, spacedTimesteps, type NoiseSchedule } from './schedule';
+import { alphaBarAt, type NoiseSchedule, TimestepPlan } from './schedule';
 
 export interface DdimOptions {
   /** η of Song et al. 2021, eq. 16: 0 is the deterministic DDIM, 1 has DDPM's posterior variance. */
@@ -17,26 +17,22 @@ export interface DdimOptions {
 export class DdimScheduler {
   private readonly schedule: NoiseSchedule;
   private readonly options: DdimOptions;
-  private chosen: number[];
-  private prev: Map<number, number>;
+  private readonly plan: TimestepPlan;
 
   constructor(schedule: NoiseSchedule, options: DdimOptions) {
     if (!(options.eta >= 0)) throw new RangeError(`eta must be non-negative; got ${options.eta}`);
     this.schedule = schedule;
     this.options = options;
-    this.chosen = spacedTimesteps(schedule.timesteps, schedule.timesteps);
-    this.prev = previousTimesteps(this.chosen);
+    this.plan = new TimestepPlan(schedule.timesteps);
   }
 
   /** Choose `steps` (1..T) timesteps, descending from T−1; the full schedule until called. */
   setTimesteps(steps: number): number[] {
-    this.chosen = spacedTimesteps(this.schedule.timesteps, steps);
-    this.prev = previousTimesteps(this.chosen);
-    return [...this.chosen];
+    return this.plan.set(steps);
   }
 
   get timesteps(): number[] {
-    return [...this.chosen];
+    return this.plan.timesteps;
   }
 
   /**
@@ -45,8 +41,7 @@ export class DdimScheduler {
    * needed only where σ_t > 0, so η = 0 may omit it.
    */
   step(eps: Float32Array, t: number, xt: Float32Array, noise?: Float32Array): SamplerStep {
-    const tPrev = this.prev.get(t);
-    if (tPrev === undefined) throw new RangeError(`timestep ${t} is not one of the ${this.chosen.length} chosen by setTimesteps`);
+    const tPrev = this.plan.previous(t);
     const predOriginalSample = predictX0(this.schedule, eps, t, xt, this.options.clipSample);
     const alphaBar = alphaBarAt(this.schedule, t);
     const alphaBarPrev = alphaBarAt(this.schedule, tPrev);

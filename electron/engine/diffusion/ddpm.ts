@@ -1,5 +1,5 @@
 import { checkLengths, predictX0 } from './forward';
-import { alphaBarAt, checkTimestep, previousTimesteps, spacedTimesteps, type NoiseSchedule } from './schedule';
+import { alphaBarAt, checkTimestep, type NoiseSchedule, TimestepPlan } from './schedule';
 
 export interface DdpmOptions {
   /** 'posterior': σ_t² = β̃_t, the variance of q(x_{t−1} | x_t, x_0); 'beta': σ_t² = β_t (Ho et al. 2020, §3.2). */
@@ -22,25 +22,21 @@ export interface SamplerStep {
 export class DdpmScheduler {
   private readonly schedule: NoiseSchedule;
   private readonly options: DdpmOptions;
-  private chosen: number[];
-  private prev: Map<number, number>;
+  private readonly plan: TimestepPlan;
 
   constructor(schedule: NoiseSchedule, options: DdpmOptions) {
     this.schedule = schedule;
     this.options = options;
-    this.chosen = spacedTimesteps(schedule.timesteps, schedule.timesteps);
-    this.prev = previousTimesteps(this.chosen);
+    this.plan = new TimestepPlan(schedule.timesteps);
   }
 
   /** Choose `steps` (1..T) timesteps, descending from T−1; the full schedule until called. */
   setTimesteps(steps: number): number[] {
-    this.chosen = spacedTimesteps(this.schedule.timesteps, steps);
-    this.prev = previousTimesteps(this.chosen);
-    return [...this.chosen];
+    return this.plan.set(steps);
   }
 
   get timesteps(): number[] {
-    return [...this.chosen];
+    return this.plan.timesteps;
   }
 
   /** x̂_0 = (x_t − √(1 − ᾱ_t) ε) / √ᾱ_t (eq. 15 rearranged), clipped to clipSample when given. */
@@ -74,8 +70,7 @@ export class DdpmScheduler {
    * there ᾱ_{prev} = 1, so μ̃ is x̂_0 itself.
    */
   step(eps: Float32Array, t: number, xt: Float32Array, noise: Float32Array): SamplerStep {
-    const tPrev = this.prev.get(t);
-    if (tPrev === undefined) throw new RangeError(`timestep ${t} is not one of the ${this.chosen.length} chosen by setTimesteps`);
+    const tPrev = this.plan.previous(t);
     const predOriginalSample = this.predictOriginal(eps, t, xt);
     const prevSample = this.posteriorMean(predOriginalSample, xt, t, tPrev);
     if (tPrev >= 0) {

@@ -68,3 +68,35 @@ export function previousTimesteps(timesteps: readonly number[]): Map<number, num
   timesteps.forEach((t, i) => prev.set(t, timesteps[i + 1] ?? -1));
   return prev;
 }
+
+/**
+ * The timesteps a sampler visits and, for each, the one it steps to (−1 after
+ * the last): the bookkeeping DDPM and DDIM share. All T until `set` is called.
+ */
+export class TimestepPlan {
+  private chosen: number[];
+  private prev: Map<number, number>;
+
+  constructor(private readonly total: number) {
+    this.chosen = spacedTimesteps(total, total);
+    this.prev = previousTimesteps(this.chosen);
+  }
+
+  /** Choose `steps` (1..T) timesteps, descending from T−1. */
+  set(steps: number): number[] {
+    this.chosen = spacedTimesteps(this.total, steps);
+    this.prev = previousTimesteps(this.chosen);
+    return [...this.chosen];
+  }
+
+  get timesteps(): number[] {
+    return [...this.chosen];
+  }
+
+  /** The timestep after t, or −1 after the last; t must be one of the chosen. */
+  previous(t: number): number {
+    const tPrev = this.prev.get(t);
+    if (tPrev === undefined) throw new RangeError(`timestep ${t} is not one of the ${this.chosen.length} chosen by setTimesteps`);
+    return tPrev;
+  }
+}

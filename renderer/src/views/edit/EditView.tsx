@@ -57,12 +57,21 @@ function Typicality({ model, code }: { model: ModelSummary; code: Float32Array }
     };
   }, [client, model.id, code]);
   if (!reading) return null;
+  // The warning uses the dataset's own codes: a VAE's encoded images sit well away from N(0, I) already.
   const unusual = reading.percentile > 99.5;
+  const length = Math.hypot(...code);
   return (
-    <p className={`max-w-72 text-xs ${unusual ? 'text-danger' : 'text-muted'}`} data-testid="typicality" title="Mahalanobis distance under the covariance of the dataset's codes">
-      Distance from the data: {reading.distance.toFixed(1)} (dataset median {reading.median.toFixed(1)}; further than {reading.percentile.toFixed(1)}% of dataset images)
-      {unusual ? ' · off-manifold: results may stop looking like the data' : ''}
-    </p>
+    <div className="max-w-72 text-xs">
+      {model.latent?.prior === 'standard-normal' && (
+        <p className="text-muted" data-testid="prior-distance" title="A d-dimensional N(0, I) code has length about √d ± 0.71">
+          From the prior: ‖z‖ = {length.toFixed(2)} (a prior sample is about {Math.sqrt(code.length).toFixed(2)} ± 0.71)
+        </p>
+      )}
+      <p className={unusual ? 'text-danger' : 'text-muted'} data-testid="typicality" title="Mahalanobis distance under the covariance of the dataset's codes">
+        From the data: {reading.distance.toFixed(1)} (dataset median {reading.median.toFixed(1)}; further than {reading.percentile.toFixed(1)}% of dataset images)
+        {unusual ? ' · off-manifold: results may stop looking like the data' : ''}
+      </p>
+    </div>
   );
 }
 

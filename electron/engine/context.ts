@@ -23,8 +23,8 @@ export interface EngineContext {
   dataset(): Promise<DatasetSample>;
   /** Dataset codes and projections per model. */
   codes: DatasetCodes;
-  /** The dataset's codes under a model, encoding them first if needed. */
-  ensureCodes(model: string, signal?: AbortSignal): Promise<Float32Tensor>;
+  /** The dataset's codes under a model, encoding them first (as a job, when given one) if needed. */
+  ensureCodes(model: string, job?: { signal: AbortSignal; progress(p: { done: number; total: number }): void; batchSize?: number }): Promise<Float32Tensor>;
   /** A native folder dialog, where the desktop shell provides one. */
   pickFolder?: () => Promise<string | null>;
   /** Native open/save dialogs for project files, where the desktop shell provides them. */

@@ -85,10 +85,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         throw new ApiError('not-found', `the dataset sample could not be read: ${error.message}`);
       })),
     codes: new DatasetCodes(),
-    ensureCodes: async (model, signal = new AbortController().signal) => {
+    ensureCodes: async (model, job = { signal: new AbortController().signal, progress: () => {} }) => {
       const cached = ctx.codes.get(model);
       if (cached) return cached;
-      const codes = await encodeDataset(host, await ctx.dataset(), model, 500, { signal, progress: () => {} });
+      const codes = await encodeDataset(host, await ctx.dataset(), model, job.batchSize ?? 500, job);
       ctx.codes.set(model, codes);
       return codes;
     },

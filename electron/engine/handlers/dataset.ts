@@ -1,6 +1,5 @@
 import { ApiError } from '../../api/errors';
 import { float32Tensor } from '../../api/tensor';
-import { encodeDataset } from '../ops/datasetEncode';
 import { timed, type EngineContext } from '../context';
 import type { Handlers } from '../dispatch';
 
@@ -26,14 +25,10 @@ export function datasetHandlers(ctx: EngineContext): Pick<Handlers, 'dataset.inf
     'dataset.encode': async ({ model, batchSize }, call) => {
       const d = await ctx.dataset();
       const labels = Array.from(d.labels);
-      const cached = ctx.codes.get(model);
-      if (cached) {
-        call.progress({ done: d.count, total: d.count });
-        return { codes: float32Tensor(cached.shape, cached.data.slice()), labels, ms: 0 };
-      }
-      const { value, ms } = await timed(() => encodeDataset(ctx.host, d, model, batchSize, call));
-      ctx.codes.set(model, value);
-      return { codes: float32Tensor(value.shape, value.data.slice()), labels, ms };
+      const fresh = !ctx.codes.get(model);
+      const { value, ms } = await timed(() => ctx.ensureCodes(model, { signal: call.signal, progress: call.progress, batchSize }));
+      if (!fresh) call.progress({ done: d.count, total: d.count });
+      return { codes: float32Tensor(value.shape, value.data.slice()), labels, ms: fresh ? ms : 0 };
     },
     'dataset.project': async ({ model }) => {
       const p = ctx.codes.projection(model);

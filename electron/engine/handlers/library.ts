@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import { ApiError } from '../../api/errors';
-import { summarize } from '../models/registry';
 import type { EngineContext } from '../context';
 import type { Handlers } from '../dispatch';
 
@@ -43,5 +42,3 @@ export function libraryHandlers(ctx: EngineContext): Pick<
     },
   };
 }
-
-export { summarize };

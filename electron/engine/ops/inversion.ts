@@ -6,7 +6,7 @@ import type { RegisteredModel } from '../models/registry';
 import { runGraph } from '../runtime/sessions';
 import { fromUnitRange } from './imageRange';
 import { checkImageShape, decodeLatents, encodeImages } from './latentCodec';
-import { psnr, ssim } from './imageMetrics';
+import { psnr, ssim } from '../../common/imageMetrics';
 
 export interface InversionSettings {
   steps: number;

@@ -6,13 +6,13 @@ import { EmptyState } from '../../components/EmptyState';
 import { ImageTile } from '../../components/ImageTile';
 import { downloadBytes } from '../../lib/download';
 import { useDecoded } from '../../lib/useDecoded';
+import { decodesCodes } from '../../lib/modelKinds';
 import { useAppStore } from '../../state/appStore';
 import { useEditStore } from '../../state/editStore';
 import { BasePicker } from './BasePicker';
 import { DirectionSliders } from './DirectionSliders';
 import { NewDirection } from './NewDirection';
 
-const decodes = (m: ModelSummary) => (m.kind === 'vae' || m.kind === 'autoencoder' || m.kind === 'gan') && !!m.latent;
 
 /** The attribute classifier's reading of an image, for seeing what an edit does. */
 function ClassifierReadout({ image }: { image?: Float32Tensor }) {
@@ -106,7 +106,7 @@ function EditStrip({ model, base, stack, direction, range, vectors }: { model: s
 
 export function EditView() {
   const client = useAppStore((s) => s.client);
-  const models = useAppStore((s) => s.models).filter(decodes);
+  const models = useAppStore((s) => s.models).filter(decodesCodes);
   const base = useEditStore((s) => s.base);
   const history = useEditStore((s) => s.history);
   const commit = useEditStore((s) => s.commit);

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { ModelSummary } from '../../../../electron/api/contract';
 import { EmptyState } from '../../components/EmptyState';
 import { JobProgress } from '../../components/JobProgress';
+import { encodesImages } from '../../lib/modelKinds';
 import { useAppStore } from '../../state/appStore';
 import { useEditStore } from '../../state/editStore';
 import { useLatentStore, type Encoding } from '../../state/latentStore';
@@ -11,7 +12,6 @@ import { LatentScene } from './LatentScene';
 import { benchOptions, expandEncoding } from './benchOptions';
 import { useEncoding } from './useEncoding';
 
-export const encodesDataset = (m: ModelSummary) => (m.kind === 'vae' || m.kind === 'autoencoder' || (m.kind === 'gan' && 'encoder' in m.graphs)) && !!m.latent;
 
 function EncodingStatus({ model }: { model: string }) {
   const job = useEncoding(model);
@@ -150,7 +150,7 @@ function CompareSpaces({ models, labels }: { models: ModelSummary[]; labels: str
 
 export function ExploreView() {
   const models = useAppStore((s) => s.models);
-  const candidates = models.filter(encodesDataset);
+  const candidates = models.filter(encodesImages);
   const chosen = useLatentStore((s) => s.model);
   const setModel = useLatentStore((s) => s.setModel);
   const model = chosen && candidates.some((m) => m.id === chosen) ? chosen : (candidates.find((m) => m.kind === 'vae') ?? candidates[0])?.id;

@@ -8,7 +8,7 @@ import { downloadBytes } from '../../lib/download';
 import { useDatasetImage, useDecoded } from '../../lib/useDecoded';
 import { useAppStore } from '../../state/appStore';
 import { useLatentStore, type Keyframe } from '../../state/latentStore';
-import { encodesDataset } from '../explore/ExploreView';
+import { encodesImages } from '../../lib/modelKinds';
 import { AnimationPlayer } from './AnimationPlayer';
 import { Message } from '../../components/Message';
 
@@ -30,7 +30,7 @@ export function InterpolateView() {
   const client = useAppStore((s) => s.client);
   const models = useAppStore((s) => s.models);
   const storedModel = useLatentStore((s) => s.model);
-  const model = storedModel ?? (models.filter(encodesDataset).find((m) => m.kind === 'vae') ?? models.filter(encodesDataset)[0])?.id;
+  const model = storedModel ?? (models.filter(encodesImages).find((m) => m.kind === 'vae') ?? models.filter(encodesImages)[0])?.id;
   const keyframes = useLatentStore((s) => s.keyframes);
   const setKeyframes = useLatentStore((s) => s.setKeyframes);
   const imported = useLatentStore((s) => s.imported);

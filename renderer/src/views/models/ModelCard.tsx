@@ -1,7 +1,7 @@
 import type { ModelSummary } from '../../../../electron/api/contract';
+import { decodesCodes } from '../../lib/modelKinds';
 import { SampleGrid } from './SampleGrid';
 
-const canSample = (m: ModelSummary) => (m.kind === 'vae' || m.kind === 'autoencoder' || m.kind === 'gan') && !!m.latent;
 
 function formatMetric(value: number): string {
   if (Number.isInteger(value)) return value.toLocaleString('en');
@@ -58,7 +58,7 @@ export function ModelCard({ model }: { model: ModelSummary }) {
           </div>
         ))}
       </dl>
-      {canSample(model) && <SampleGrid model={model} />}
+      {decodesCodes(model) && <SampleGrid model={model} />}
     </article>
   );
 }

@@ -1,9 +1,11 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { CallResult, ModelSummary } from '../../../../electron/api/contract';
+import type { CallResult } from '../../../../electron/api/contract';
 import type { Float32Tensor } from '../../../../electron/api/tensor';
 import { ImageDropZone } from '../../components/ImageDropZone';
 import { ImageTile } from '../../components/ImageTile';
+import { psnr } from '../../../../electron/common/imageMetrics';
 import { downloadBytes } from '../../lib/download';
+import { encodesImages } from '../../lib/modelKinds';
 import { useAppStore } from '../../state/appStore';
 import { Message } from '../../components/Message';
 
@@ -16,19 +18,12 @@ interface Result {
   label?: string;
 }
 
-function psnr(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += (a[i]! - b[i]!) ** 2;
-  return 10 * Math.log10(1 / Math.max(sum / a.length, 1e-12));
-}
-
-const encodes = (m: ModelSummary) => (m.kind === 'vae' || m.kind === 'autoencoder' || (m.kind === 'gan' && 'encoder' in m.graphs)) && !!m.latent;
 
 /** Import your own image: see what the model sees, its reconstruction, and export it as a PNG that remembers its code. */
 export function TryImagePanel() {
   const client = useAppStore((s) => s.client);
   const models = useAppStore((s) => s.models);
-  const encoders = models.filter(encodes);
+  const encoders = models.filter(encodesImages);
   const classifier = models.find((m) => m.kind === 'classifier');
   const [modelId, setModelId] = useState<string>();
   const [fit, setFit] = useState<'crop' | 'letterbox'>('crop');

@@ -6,8 +6,8 @@ import tailwindcss from '@tailwindcss/vite';
 export default defineConfig({
   main: {
     build: {
-      // Pure-JS helpers are bundled (their CommonJS exports confuse Node's ESM loader); native ones stay external.
-      externalizeDeps: { exclude: ['gifenc', 'ml-matrix'] },
+      // package.json `dependencies` (native ONNX Runtime and sharp, ws, zod) stay external and are what
+      // electron-builder packs; everything in devDependencies is bundled into out/.
       // index: the Electron main process; server: browser mode under plain Node.
       rollupOptions: { input: { index: resolve('electron/main/index.ts'), server: resolve('electron/server/cli.ts') } },
     },

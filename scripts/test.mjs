@@ -1,4 +1,4 @@
-// `npm test`: typecheck, vitest, build, Playwright in browser mode (Debian
+// `npm test`: typecheck, build, vitest, the electronegativity scan, Playwright in browser mode (Debian
 // chromium), and the Electron suite where the binary exists. Ends with one
 // plain line "N passed, N failed[, N skipped]" and exits non-zero on failure.
 import { spawnSync } from 'node:child_process';
@@ -50,10 +50,13 @@ function countPlaywright(file, ok) {
 step('typecheck (node)', bin('tsc'), ['-p', 'tsconfig.node.json', '--noEmit']);
 step('typecheck (web)', bin('tsc'), ['-p', 'tsconfig.web.json', '--noEmit']);
 
+// Built before vitest: the packaging test packs this build with electron-builder.
+const built = step('build', bin('electron-vite'), ['build', '--logLevel', 'warn']);
+
 const vitestJson = `${results}/vitest.json`;
 countVitest(vitestJson, run('vitest', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`]));
 
-const built = step('build', bin('electron-vite'), ['build', '--logLevel', 'warn']);
+if (built) step('security scan: electronegativity on source and built output', process.execPath, ['scripts/security-scan.mjs']);
 
 if (built) {
   const browserJson = `${results}/e2e-browser.json`;

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 
 test('invert a dataset image: a falling loss curve, PSNR at least the encoder’s, then edit the code', async ({ page }) => {
   await page.goto(`${process.env.STUDIO_URL}#invert`);

@@ -22,12 +22,22 @@ export interface AppPaths {
   renderer: string;
 }
 
+/**
+ * A packaged app runs from resources/app.asar. ONNX Runtime opens model files with its own
+ * file I/O, which cannot see inside the archive, so electron-builder.yml unpacks the models
+ * and the dataset beside it, into app.asar.unpacked/.
+ */
+export function unpackedRoot(root: string): string {
+  return root.endsWith('.asar') ? `${root}.unpacked` : root;
+}
+
 export function appPaths(root: string = findAppRoot()): AppPaths {
+  const data = unpackedRoot(root);
   return {
     root,
-    models: join(root, 'models'),
-    datasetBinary: join(root, 'resources', 'dataset', 'fashion-mnist-t10k.lsds.gz'),
-    datasetSidecar: join(root, 'resources', 'dataset', 'fashion-mnist.json'),
+    models: join(data, 'models'),
+    datasetBinary: join(data, 'resources', 'dataset', 'fashion-mnist-t10k.lsds.gz'),
+    datasetSidecar: join(data, 'resources', 'dataset', 'fashion-mnist.json'),
     renderer: join(root, 'out', 'renderer'),
   };
 }

@@ -26,7 +26,7 @@ vi.mock('electron', () => {
   return { BrowserWindow, shell: { openExternal } };
 });
 
-const { createMainWindow, mainWindowOptions, APP_ORIGIN } = await import('../../electron/main/window');
+const { createMainWindow, APP_ORIGIN } = await import('../../electron/main/window');
 
 describe('the main window', () => {
   beforeEach(() => {
@@ -35,7 +35,8 @@ describe('the main window', () => {
   });
 
   it('is hardened per Electron’s security checklist', () => {
-    const prefs = mainWindowOptions('/app/preload.cjs').webPreferences!;
+    createMainWindow('/app/preload.cjs');
+    const prefs = created[0]!.options.webPreferences;
     expect(prefs).toMatchObject({
       preload: '/app/preload.cjs',
       contextIsolation: true,
@@ -47,6 +48,7 @@ describe('the main window', () => {
       allowRunningInsecureContent: false,
       experimentalFeatures: false,
       webviewTag: false,
+      disableBlinkFeatures: 'Auxclick',
     });
   });
 

@@ -44,4 +44,28 @@ test('a project saves, starts over, and opens again with its directions and edit
   await page.getByRole('dialog', { name: 'Open project' }).getByRole('button', { name: 'Open' }).click();
   await expect(page.getByRole('alert')).toContainText('damaged.lsproj cannot be opened: it is not valid JSON');
   await expect(page.getByTestId('edit-stack')).toHaveText('Stack: Sneaker → Ankle boot +0.50');
+
+  // A project from before model fingerprints opens upgraded; one whose model changed since opens with a warning.
+  const old = join(dir, 'old.lsproj');
+  writeFileSync(old, readFileSync('tests/fixtures/projects/format-1.lsproj'));
+  page.once('dialog', (d) => void d.accept());
+  await page.keyboard.press('Control+o');
+  await page.getByLabel('Project file path').fill(old);
+  await page.getByRole('dialog', { name: 'Open project' }).getByRole('button', { name: 'Open' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'upgraded from project format 1' })).toBeVisible();
+  await expect(page.getByTestId('project-name')).toHaveText('Boots (format 1)');
+
+  const changed = join(dir, 'changed.lsproj');
+  const stored = JSON.parse(readFileSync(path, 'utf8'));
+  stored.project.models['fmnist-vae'].sha256 = '0'.repeat(64);
+  writeFileSync(changed, JSON.stringify(stored));
+  await page.keyboard.press('Control+o');
+  await page.getByLabel('Project file path').fill(changed);
+  await page.getByRole('dialog', { name: 'Open project' }).getByRole('button', { name: 'Open' }).click();
+  const warning = page.getByRole('alert', { name: 'Project warnings' });
+  await expect(warning).toContainText('Model "fmnist-vae" has changed since this project was saved');
+  await page.screenshot({ path: 'test-results/screenshots/project-warning.png' });
+  await warning.getByRole('button', { name: 'OK' }).click();
+  await expect(warning).toHaveCount(0);
+  await expect(page.getByTestId('edit-stack')).toHaveText('Stack: Sneaker → Ankle boot +0.50');
 });

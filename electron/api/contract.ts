@@ -332,7 +332,8 @@ export const calls = {
   },
   'project.open': {
     args: z.object({ path: z.string().min(1).max(4096) }).strict(),
-    result: z.object({ path: z.string(), project: ProjectSchema, savedAt: z.string().optional(), migratedFrom: z.int().optional() }),
+    /** warnings: models the project uses that are missing or have changed since it was saved. */
+    result: z.object({ path: z.string(), project: ProjectSchema, savedAt: z.string().optional(), migratedFrom: z.int().optional(), warnings: z.array(z.string()) }),
   },
   'project.recent': { args: empty, result: z.object({ projects: z.array(z.object({ path: z.string(), exists: z.boolean() })) }) },
   'project.autosave': { args: z.object({ project: ProjectSchema }).strict(), result: z.object({ savedAt: z.string() }) },

@@ -5,17 +5,25 @@ import { Float32TensorSchema } from './tensor';
  * A project as it crosses the API: what the user made (imported images and
  * their codes, directions, the edit and its stack, inversions, diffusion
  * branches, the explorer's state). The engine writes it to disk as
- * project-file format 1 (see electron/engine/project/projectFile.ts).
+ * project-file format 2 (see electron/engine/project/projectFile.ts).
+ *
+ * Format 2 added `models`: a fingerprint of each model's graphs when the
+ * project was saved. A latent code means something only to the weights that
+ * made it, so opening a project warns when a model has since changed.
  */
-export const PROJECT_FORMAT = 1;
+export const PROJECT_FORMAT = 2;
 
 const name = z.string().min(1).max(200);
 const modelId = z.string().min(1).max(64);
+
+/** SHA-256 over a model's manifest and graph files, as saved with the project. */
+export const ModelStampSchema = z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in hex') }).strict();
 
 export const ProjectSchema = z
   .object({
     format: z.literal(PROJECT_FORMAT),
     name: name,
+    models: z.record(modelId, ModelStampSchema).refine((m) => Object.keys(m).length <= 1000, 'at most 1000 models'),
     explorer: z
       .object({
         model: modelId.optional(),
@@ -61,6 +69,7 @@ export type Project = z.infer<typeof ProjectSchema>;
 export const emptyProject = (projectName = 'Untitled'): Project => ({
   format: PROJECT_FORMAT,
   name: projectName,
+  models: {},
   explorer: { axes: [0, 1, 2], selection: [], hiddenClasses: [] },
   imported: [],
   keyframes: [],

@@ -70,7 +70,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const ctx: EngineContext = {
     paths,
     version,
-    projects: new ProjectStore(options.configDir, settings, version),
+    projects: new ProjectStore(options.configDir, settings, version, (id) => host.fingerprint(id)),
     documentsDir: options.documentsDir ?? homedir(),
     pickProjectPath: options.pickProjectPath,
     host,

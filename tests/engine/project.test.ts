@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
@@ -9,6 +9,8 @@ import { emptyProject, type Project } from '../../electron/api/project';
 import { float32Tensor } from '../../electron/api/tensor';
 import { dispatchCall } from '../../electron/engine/dispatch';
 import type { Engine } from '../../electron/engine/engine';
+import { modelFingerprint } from '../../electron/engine/models/fingerprint';
+import { readManifest } from '../../electron/engine/models/registry';
 import { parseProject, serializeProject } from '../../electron/engine/project/projectFile';
 import { callOptions, freshConfigDir, ok, realEngine, repoRoot } from '../helpers/engine';
 
@@ -41,8 +43,12 @@ describe('project files', () => {
     const project = sampleProject();
     const saved = ok<{ path: string }>(await call('project.save', { path: join(dir, 'boots'), project }));
     expect(saved.path).toBe(join(dir, 'boots.lsproj'));
-    const opened = ok<{ project: Project }>(await call('project.open', { path: saved.path }));
-    expect(opened.project).toEqual(project);
+    const opened = ok<{ project: Project; warnings: string[] }>(await call('project.open', { path: saved.path }));
+    expect({ ...opened.project, models: {} }).toEqual(project);
+    // Each model the project's codes belong to is stamped with its fingerprint.
+    expect(Object.keys(opened.project.models)).toEqual(['fmnist-dcgan', 'fmnist-ddpm-latent', 'fmnist-vae']);
+    for (const stamp of Object.values(opened.project.models)) expect(stamp.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(opened.warnings).toEqual([]);
     const { projects } = ok<{ projects: { path: string; exists: boolean }[] }>(await call('project.recent', {}));
     expect(projects[0]).toEqual({ path: saved.path, exists: true });
   });
@@ -53,7 +59,9 @@ describe('project files', () => {
       ['garbage.lsproj', 'PK\u0003\u0004 this is a zip, not a project', /not valid JSON.*truncated or damaged/],
       ['truncated.lsproj', good.slice(0, Math.floor(good.length / 2)), /not valid JSON/],
       ['empty.lsproj', '', /the file is empty/],
-      ['future.lsproj', good.replace('"format": 1', '"format": 7'), /saved by a newer Latent Studio \(project format 7\); this version reads up to format 1/],
+      ['future.lsproj', good.replace('"format": 2', '"format": 7'), /saved by a newer Latent Studio \(project format 7\); this version reads up to format 2/],
+      ['unmigratable.lsproj', good.replace('"format": 2', '"format": 0'), /uses project format 0, which this version cannot migrate/],
+      ['bad-stamp.lsproj', good.replace('"models": {}', '"models": {"fmnist-vae": {"sha256": "abc"}}'), /problem at project\.models\.fmnist-vae\.sha256: a SHA-256 in hex/],
       ['edited.lsproj', good.replace('"amount": 2.5', '"amount": "lots"'), /problem at project\.edit\.stack\.0\.amount/],
       ['foreign.lsproj', JSON.stringify({ hello: 'world' }), /not a Latent Studio project/],
       ['nan.lsproj', good.replace(/"f32": "[^"]+"/, `"f32": "${Buffer.from(new Float32Array(16).fill(NaN).buffer).toString('base64')}"`), /problem at project\.imported\.0\.code\.data: values must be finite numbers \(no NaN or Infinity\)/],
@@ -81,6 +89,64 @@ describe('project files', () => {
     ok(await dispatchCall(second.handlers, 'project.save', { path: join(dir, 'clean.lsproj'), project: sampleProject() }, callOptions()));
     expect(ok<{ project?: Project }>(await dispatchCall(second.handlers, 'project.recovery', {}, callOptions())).project).toBeUndefined();
     await second.dispose();
+  });
+
+  it('a format 1 file (from before model fingerprints) is migrated on open, untouched on disk until saved as format 2', async () => {
+    const path = join(dir, 'old.lsproj');
+    copyFileSync(join(repoRoot, 'tests/fixtures/projects/format-1.lsproj'), path);
+    const before = digest(path);
+    const opened = ok<{ project: Project; migratedFrom?: number; warnings: string[] }>(await call('project.open', { path }));
+    expect(opened.migratedFrom).toBe(1);
+    expect(opened.warnings).toEqual([]);
+    expect(opened.project).toEqual({ ...sampleProject(), name: 'Boots (format 1)', models: {} });
+    expect(digest(path)).toBe(before);
+
+    ok(await call('project.save', { path, project: opened.project }));
+    expect(JSON.parse(readFileSync(path, 'utf8')).project.format).toBe(2);
+    const reopened = ok<{ project: Project; migratedFrom?: number }>(await call('project.open', { path }));
+    expect(reopened.migratedFrom).toBeUndefined();
+    expect(Object.keys(reopened.project.models)).toEqual(['fmnist-dcgan', 'fmnist-ddpm-latent', 'fmnist-vae']);
+  });
+
+  it('warns when a model has changed since the save or is not installed, and keeps the missing model’s stamp on save', async () => {
+    const project: Project = {
+      ...sampleProject(),
+      directions: [...sampleProject().directions, { name: 'Elsewhere', model: 'fmnist-elsewhere', kind: 'imported', note: '', vector: float32Tensor([4], new Float32Array(4)) }],
+    };
+    const path = join(dir, 'stamped.lsproj');
+    ok(await call('project.save', { path, project }));
+    const stored = JSON.parse(readFileSync(path, 'utf8'));
+    expect(Object.keys(stored.project.models)).toEqual(['fmnist-dcgan', 'fmnist-ddpm-latent', 'fmnist-vae']);
+    stored.project.models['fmnist-vae'].sha256 = '0'.repeat(64);
+    stored.project.models['fmnist-elsewhere'] = { sha256: 'e'.repeat(64) };
+    writeFileSync(path, JSON.stringify(stored));
+    const opened = ok<{ project: Project; warnings: string[] }>(await call('project.open', { path }));
+    expect(opened.warnings).toEqual([
+      'Model "fmnist-elsewhere" is not installed: its parts of the project are kept but cannot be shown until it is added.',
+      'Model "fmnist-vae" has changed since this project was saved: its codes may decode to different images.',
+    ]);
+    ok(await call('project.save', { path, project: opened.project }));
+    const resaved = JSON.parse(readFileSync(path, 'utf8')).project.models;
+    expect(resaved['fmnist-elsewhere']).toEqual({ sha256: 'e'.repeat(64) });
+    expect(resaved['fmnist-vae'].sha256).not.toBe('0'.repeat(64));
+  });
+
+  it('a model’s fingerprint follows its graph bytes, not its name or metrics', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'fingerprint-'));
+    cpSync(join(repoRoot, 'models/fmnist-ae'), folder, { recursive: true });
+    const load = async () => {
+      const result = await readManifest(folder);
+      if (!('manifest' in result)) throw new Error('manifest');
+      return modelFingerprint({ manifest: result.manifest, folder, source: 'user' });
+    };
+    const first = await load();
+    const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8'));
+    writeFileSync(join(folder, 'manifest.json'), JSON.stringify({ ...manifest, name: 'Renamed', metrics: { note: 1 } }));
+    expect(await load()).toBe(first);
+    const graph = readFileSync(join(folder, 'decoder.onnx'));
+    graph[graph.length - 1] ^= 1;
+    writeFileSync(join(folder, 'decoder.onnx'), graph);
+    expect(await load()).not.toBe(first);
   });
 
   it('parses what it serializes', () => {

@@ -1,6 +1,7 @@
 import { ApiError } from '../../api/errors';
 import type { ModelLibrary, ModelProblem } from '../../api/contract';
 import { SessionCache, type LoadedGraph, type SessionCacheOptions } from '../runtime/sessions';
+import { modelFingerprint } from './fingerprint';
 import { loadModelFolders, summarize, type RegisteredModel, type SessionFacts } from './registry';
 
 /**
@@ -74,6 +75,12 @@ export class ModelHost {
     const model = this.models.find((m) => m.manifest.id === id);
     if (!model) throw new ApiError('not-found', `no model "${id}" in the library`, 'args.model');
     return model;
+  }
+
+  /** The model's fingerprint for project files, or undefined when no such model is installed. */
+  async fingerprint(id: string): Promise<string | undefined> {
+    const model = this.models.find((m) => m.manifest.id === id);
+    return model && modelFingerprint(model);
   }
 
   async graph(model: RegisteredModel, role: string): Promise<LoadedGraph> {

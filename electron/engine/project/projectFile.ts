@@ -33,8 +33,11 @@ export function serializeProject(project: Project, appVersion: string): string {
 
 const EnvelopeSchema = z.object({ app: z.literal(MAGIC), appVersion: z.string().optional(), savedAt: z.string().optional(), project: z.record(z.string(), z.unknown()) });
 
-/** Older formats, each upgraded to the next; none exist yet, so format 1 files pass through. */
-const MIGRATIONS: Record<number, (old: Record<string, unknown>) => Record<string, unknown>> = {};
+/** Older formats, each upgraded to the next (format N's step makes format N + 1). */
+const MIGRATIONS: Record<number, (old: Record<string, unknown>) => Record<string, unknown>> = {
+  // Format 2 added the models' fingerprints; a format 1 project has none, so nothing can be compared.
+  1: (old) => ({ ...old, format: 2, models: {} }),
+};
 
 export function parseProject(text: string, fileName: string): { project: Project; savedAt?: string; migratedFrom?: number } {
   let raw: unknown;

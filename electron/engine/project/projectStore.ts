@@ -4,6 +4,7 @@ import { basename, extname, join, resolve } from 'node:path';
 import { ApiError } from '../../api/errors';
 import type { Project } from '../../api/project';
 import { writeFileAtomic } from '../atomicWrite';
+import { modelWarnings, stampModels, type Fingerprint } from './modelStamps';
 import type { SettingsStore } from '../settings';
 import { parseProject, serializeProject } from './projectFile';
 
@@ -18,6 +19,7 @@ export class ProjectStore {
     configDir: string,
     private readonly settings: SettingsStore,
     private readonly appVersion: string,
+    private readonly fingerprint: Fingerprint,
   ) {
     this.autosavePath = join(configDir, `autosave${PROJECT_EXTENSION}`);
   }
@@ -25,7 +27,7 @@ export class ProjectStore {
   async save(path: string, project: Project): Promise<{ path: string; savedAt: string }> {
     const target = resolve(extname(path) ? path : `${path}${PROJECT_EXTENSION}`);
     try {
-      await writeFileAtomic(target, serializeProject(project, this.appVersion));
+      await writeFileAtomic(target, serializeProject(await stampModels(project, this.fingerprint), this.appVersion));
     } catch (error) {
       throw new ApiError('bad-input', `could not save ${target}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'the folder does not exist' : (error as Error).message}`, 'args.path');
     }
@@ -45,7 +47,7 @@ export class ProjectStore {
     }
     const opened = parseProject(text, basename(target));
     await this.remember(target);
-    return { ...opened, path: target };
+    return { ...opened, path: target, warnings: await modelWarnings(opened.project, this.fingerprint) };
   }
 
   recent(): { path: string; exists: boolean }[] {
@@ -53,7 +55,7 @@ export class ProjectStore {
   }
 
   async autosave(project: Project): Promise<{ savedAt: string }> {
-    await writeFileAtomic(this.autosavePath, serializeProject(project, this.appVersion));
+    await writeFileAtomic(this.autosavePath, serializeProject(await stampModels(project, this.fingerprint), this.appVersion));
     return { savedAt: new Date().toISOString() };
   }
 

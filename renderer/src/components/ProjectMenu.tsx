@@ -39,6 +39,7 @@ export function ProjectMenu() {
   const [recent, setRecent] = useState<{ path: string; exists: boolean }[]>([]);
   const [recovery, setRecovery] = useState<{ project: Project; savedAt?: string }>();
   const [message, setMessage] = useState<{ text: string; error?: boolean }>();
+  const [warnings, setWarnings] = useState<string[]>([]);
   const [menuOpen, setMenuOpen] = useState(false);
   const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
   const suppress = useRef(false);
@@ -102,7 +103,8 @@ export function ProjectMenu() {
       try {
         const result = await client.invoke('project.open', { path });
         load(result.project, result.path);
-        setMessage({ text: `Opened ${result.path}${result.migratedFrom ? ` (upgraded from format ${result.migratedFrom})` : ''}` });
+        setMessage({ text: `Opened ${result.path}${result.migratedFrom ? ` (upgraded from project format ${result.migratedFrom}; the file changes only when you save)` : ''}` });
+        setWarnings(result.warnings);
         refreshRecent();
       } catch (e) {
         setMessage({ text: (e as Error).message, error: true });
@@ -187,6 +189,20 @@ export function ProjectMenu() {
         <span role={message.error ? 'alert' : 'status'} className={`max-w-xl truncate text-xs ${message.error ? 'text-danger' : 'text-muted'}`} title={message.text}>
           {message.text}
         </span>
+      )}
+      {warnings.length > 0 && (
+        <div role="alert" aria-label="Project warnings" className="fixed bottom-10 right-4 z-50 w-96 rounded-lg border border-warning bg-panel p-4 text-sm shadow-lg">
+          <ul className="mb-3 list-disc space-y-1 pl-4">
+            {warnings.map((w) => (
+              <li key={w}>{w}</li>
+            ))}
+          </ul>
+          <div className="flex justify-end">
+            <button type="button" className="rounded border border-line px-3 py-1" onClick={() => setWarnings([])}>
+              OK
+            </button>
+          </div>
+        </div>
       )}
       {recovery && (
         <div role="alertdialog" aria-label="Recover unsaved work" className="fixed bottom-10 right-4 z-50 w-96 rounded-lg border border-accent bg-panel p-4 text-sm shadow-lg">

@@ -16,6 +16,8 @@ export function snapshotProject(name: string): Project {
   return {
     format: PROJECT_FORMAT,
     name,
+    // Stamps carried from the opened file; the engine refreshes those of installed models on save.
+    models: useProjectStore.getState().models,
     explorer: { model: latent.model, axes: latent.axes, selection: latent.selection, hiddenClasses: latent.hiddenClasses },
     imported: latent.imported.map((i) => ({ id: i.id, name: i.name, model: i.model, code: vector(i.code), image: i.image })),
     keyframes: latent.keyframes,
@@ -47,6 +49,7 @@ export function applyProject(project: Project): void {
     history: emptyHistory(project.edit?.stack ?? []),
   });
   useResultsStore.getState().replace(project.inversions, project.diffusionBranches);
+  useProjectStore.getState().set({ models: project.models });
 }
 
 interface ProjectState {
@@ -55,12 +58,15 @@ interface ProjectState {
   dirty: boolean;
   savedAt?: string;
   autosavedAt?: string;
+  /** The opened project's model fingerprints. */
+  models: Project['models'];
   set(patch: Partial<Omit<ProjectState, 'set'>>): void;
 }
 
 export const useProjectStore = create<ProjectState>((set) => ({
   name: 'Untitled',
   dirty: false,
+  models: {},
   set: (patch) => set(patch),
 }));
 

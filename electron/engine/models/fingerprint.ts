@@ -1,0 +1,35 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RegisteredModel } from './registry';
+
+/** File digests by path, size and modification time: graphs are hashed once per change, not once per save. */
+const fileDigests = new Map<string, string>();
+
+async function fileDigest(path: string): Promise<string> {
+  const info = await stat(path);
+  const key = `${path}\0${info.size}\0${info.mtimeMs}`;
+  const known = fileDigests.get(key);
+  if (known) return known;
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  const digest = hash.digest('hex');
+  fileDigests.set(key, digest);
+  return digest;
+}
+
+/**
+ * What a latent code depends on: the graphs' bytes and how the manifest says
+ * to feed them (image range, latent shape, diffusion schedule). Names,
+ * descriptions and metrics may change without changing what a code means.
+ */
+export async function modelFingerprint(model: RegisteredModel): Promise<string> {
+  const { graphs, image, latent, diffusion } = model.manifest;
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify({ image, latent, diffusion }));
+  for (const role of Object.keys(graphs).sort()) {
+    hash.update(`\0${role}\0${await fileDigest(join(model.folder, graphs[role]!.file))}`);
+  }
+  return hash.digest('hex');
+}

@@ -144,7 +144,7 @@ describe('project files', () => {
     writeFileSync(join(folder, 'manifest.json'), JSON.stringify({ ...manifest, name: 'Renamed', metrics: { note: 1 } }));
     expect(await load()).toBe(first);
     const graph = readFileSync(join(folder, 'decoder.onnx'));
-    graph[graph.length - 1] ^= 1;
+    graph.writeUInt8(graph.readUInt8(graph.length - 1) ^ 1, graph.length - 1);
     writeFileSync(join(folder, 'decoder.onnx'), graph);
     expect(await load()).not.toBe(first);
   });

@@ -292,9 +292,11 @@ def build_modules(torch, mid, man):
             return {"encoder": (enc, w + " [enc]"), "decoder": (dec, w + " [dec]")}
         if mid == "fmnist-ddpm-latent":
             need("ddpm_latent_final.pt")
-            from train_ddpm_latent import load_latent_denoiser
+            from train_ddpm_latent import load_latent_denoiser, TabledLatentDenoiser
             net, _ = load_latent_denoiser()
-            return {"denoiser": (net, "models/train/checkpoints/ddpm_latent_final.pt [ema]")}
+            # The module the ONNX graph was exported from (time projections gathered from tables),
+            # so both sides run the same computation.
+            return {"denoiser": (TabledLatentDenoiser(net).eval(), "models/train/checkpoints/ddpm_latent_final.pt [ema], tabled as exported")}
         if mid == "fmnist-dcgan":
             need("dcgan_final.pt")
             from train_dcgan import load_gan, GeneratorInversion

@@ -95,9 +95,10 @@ function EditStrip({ model, base, stack, direction, range, vectors }: { model: s
   return (
     <section aria-label="Sweep" className="mt-4">
       <h3 className="mb-1 text-xs font-medium uppercase tracking-wide text-muted">“{direction}” from −{range} to +{range}</h3>
-      <div className="flex flex-wrap gap-1" data-testid="edit-strip">
+      {/* One row: at 2× the nine frames fit from about 1100 px wide; narrower windows scroll the row. */}
+      <div className="flex gap-1 overflow-x-auto" data-testid="edit-strip">
         {strip.amounts.map((a, i) => (
-          <ImageTile key={i} data={strip.images.data} shape={strip.images.shape} index={i} zoom={3} label={`${a >= 0 ? '+' : ''}${a.toFixed(1)}`} />
+          <ImageTile key={i} data={strip.images.data} shape={strip.images.shape} index={i} zoom={2} label={`${a >= 0 ? '+' : ''}${a.toFixed(1)}`} />
         ))}
       </div>
     </section>

@@ -16,7 +16,7 @@ export const PROJECT_FORMAT = 2;
 const name = z.string().min(1).max(200);
 const modelId = z.string().min(1).max(64);
 
-/** SHA-256 over a model's manifest and graph files, as saved with the project. */
+/** A model's fingerprint as saved with the project: SHA-256 over its graph bytes and its image, latent and diffusion specs (engine/models/fingerprint.ts). */
 export const ModelStampSchema = z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in hex') }).strict();
 
 export const ProjectSchema = z

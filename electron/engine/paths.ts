@@ -27,7 +27,7 @@ export interface AppPaths {
  * file I/O, which cannot see inside the archive, so electron-builder.yml unpacks the models
  * and the dataset beside it, into app.asar.unpacked/.
  */
-export function unpackedRoot(root: string): string {
+function unpackedRoot(root: string): string {
   return root.endsWith('.asar') ? `${root}.unpacked` : root;
 }
 

@@ -38,7 +38,7 @@ export function formatReport(r) {
   if (e.cursorDecode) push(`Decode while dragging the latent cursor (one lane, WebSocket): p50 ${ms(e.cursorDecode.p50)} ms, p95 ${ms(e.cursorDecode.p95)} ms over ${e.cursorDecode.runs} moves.`, '');
 
   const b = r.browser ?? {};
-  if (b.editToPaint) push('## In Chromium (browser mode, SwiftShader)', '', `Edit-to-paint, slider input to new image on screen: p50 ${ms(b.editToPaint.median)} ms, p95 ${ms(b.editToPaint.p95)} ms over ${b.editToPaint.runs} drags (target p95 ≤ 16 ms: ${verdict(b.editToPaint.p95 <= 16)}).`, '');
+  if (b.editToPaint) push('## In Chromium (browser mode, SwiftShader)', '', `Edit-to-paint, mouse drags on a direction slider, from the DOM input event to the end of the frame that paints the new image: p50 ${ms(b.editToPaint.median)} ms, p95 ${ms(b.editToPaint.p95)} ms over ${b.editToPaint.runs} drags (target p95 ≤ 16 ms: ${verdict(b.editToPaint.p95 <= 16)}).`, '');
   if (b.explorer) {
     for (const [count, x] of Object.entries(b.explorer)) {
       push(`Explorer at ${Number(count).toLocaleString('en')} points while orbiting: ${x.fps.toFixed(1)} fps${count === '100000' ? ` (target ≥ 30: ${verdict(x.fps >= 30)})` : ''}; hover pick p50 ${ms(x.pick.median)} ms, p95 ${ms(x.pick.p95)} ms${count === '100000' ? ` (target ≤ 5 ms: ${verdict(x.pick.p95 <= 5)})` : ''}.`, '');

@@ -46,6 +46,27 @@ test('edit a sneaker towards ankle boot, undo it, and restore the edit from an e
   await expect(page.getByTestId('edit-strip').locator('canvas')).toHaveCount(9);
   await page.screenshot({ path: 'test-results/screenshots/edit.png' });
 
+  // The slider's whole grid is decoded ahead, so the end of the range paints the strip's last frame.
+  await slider.focus();
+  await page.keyboard.press('End');
+  await expect(amount).toHaveText('+4.00');
+  await expect.poll(() => pixels(after)).toEqual(await pixels(page.getByRole('img', { name: '+4.0' })));
+  // And a dragged value paints before any reply could arrive: within the input event's own microtasks.
+  const paintedAtOnce = await slider.evaluate(async (input: HTMLInputElement) => {
+    const canvas = document.querySelector('canvas[aria-label="After"]') as HTMLCanvasElement;
+    const read = () => Array.from(canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data).join();
+    const before = read();
+    Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!.call(input, '-2');
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    return read() !== before;
+  });
+  expect(paintedAtOnce).toBe(true);
+  await expect(amount).toHaveText('-2.00');
+  expect(await pixels(after)).toEqual(await pixels(page.getByRole('img', { name: '-2.0' })));
+  await page.keyboard.press('Control+z');
+  await expect(page.getByTestId('edit-stack')).toHaveText(stack!);
+
   await page.keyboard.press('Control+z');
   await expect(page.getByTestId('edit-stack')).toHaveText('Stack: no edits');
   await expect.poll(() => pixels(after)).toEqual(originalPixels);

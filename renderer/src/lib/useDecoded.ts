@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { ApiError } from '../../../electron/api/errors';
 import type { Float32Tensor } from '../../../electron/api/tensor';
 import { useAppStore } from '../state/appStore';
@@ -6,12 +6,21 @@ import { useAppStore } from '../state/appStore';
 /**
  * Decodes one code on a lane, so rapid changes (hover, a dragged cursor) keep
  * only the newest request; the previous image stays until the new one arrives.
+ * `known` is the image when the caller already has it (a precomputed sweep frame):
+ * no request is made, and it counts as the previous image for the next request.
  */
-export function useDecoded(model: string | undefined, code: Float32Array | undefined, lane: string): Float32Tensor | undefined {
+export function useDecoded(model: string | undefined, code: Float32Array | undefined, lane: string, known?: Float32Tensor): Float32Tensor | undefined {
   const client = useAppStore((s) => s.client);
   const [image, setImage] = useState<Float32Tensor>();
+  const lastKnown = useRef<Float32Tensor>(undefined);
+  useLayoutEffect(() => {
+    if (known) lastKnown.current = known;
+  }, [known]);
   useEffect(() => {
-    if (!client || !model || !code) return;
+    if (!client || !model || !code || known) return;
+    // Leaving known images: keep showing the newest of them, not an older decode, until this one answers.
+    if (lastKnown.current) setImage(lastKnown.current);
+    lastKnown.current = undefined;
     let current = true;
     client
       .invoke('model.decode', { model, z: { dtype: 'float32', shape: [1, code.length], data: code }, lane })
@@ -22,8 +31,8 @@ export function useDecoded(model: string | undefined, code: Float32Array | undef
     return () => {
       current = false;
     };
-  }, [client, model, code, lane]);
-  return code ? image : undefined;
+  }, [client, model, code, lane, known]);
+  return code ? (known ?? image) : undefined;
 }
 
 /** Dataset images by index, fetched once and kept. */

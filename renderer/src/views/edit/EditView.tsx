@@ -12,6 +12,8 @@ import { useEditStore } from '../../state/editStore';
 import { BasePicker } from './BasePicker';
 import { DirectionSliders } from './DirectionSliders';
 import { NewDirection } from './NewDirection';
+import { evenlySpaced, frameOf, sweepIndex } from './sweep';
+import { useSweep, type Sweep } from './useSweep';
 
 
 /** The attribute classifier's reading of an image, for seeing what an edit does. */
@@ -75,30 +77,16 @@ function Typicality({ model, code }: { model: ModelSummary; code: Float32Array }
   );
 }
 
-function EditStrip({ model, base, stack, direction, range, vectors }: { model: string; base: Float32Array; stack: Edit[]; direction: string; range: number; vectors: Map<string, Float32Array> }) {
-  const client = useAppStore((s) => s.client);
-  const [strip, setStrip] = useState<{ images: Float32Tensor; amounts: number[] }>();
-  const key = JSON.stringify(stack.filter((e) => e.direction !== direction));
-  useEffect(() => {
-    if (!client) return;
-    const amounts = Array.from({ length: 9 }, (_, i) => -range + (i * 2 * range) / 8);
-    const others = JSON.parse(key) as Edit[];
-    const codes = new Float32Array(9 * base.length);
-    amounts.forEach((amount, i) => codes.set(applyEdits(base, [...others, { direction, amount }], vectors), i * base.length));
-    let current = true;
-    client.invoke('model.decode', { model, z: float32Tensor([9, base.length], codes), lane: 'strip' }).then((r) => current && setStrip({ images: r.images, amounts }), () => {});
-    return () => {
-      current = false;
-    };
-  }, [client, model, base, key, direction, range, vectors]);
-  if (!strip) return null;
+/** Nine evenly spaced frames of the focused direction's sweep; an older sweep stays up while a new one decodes. */
+function EditStrip({ sweep }: { sweep: Sweep }) {
+  const { direction, range } = sweep;
   return (
     <section aria-label="Sweep" className="mt-4">
       <h3 className="mb-1 text-xs font-medium uppercase tracking-wide text-muted">“{direction}” from −{range} to +{range}</h3>
       {/* One row: at 2× the nine frames fit from about 1100 px wide; narrower windows scroll the row. */}
       <div className="flex gap-1 overflow-x-auto" data-testid="edit-strip">
-        {strip.amounts.map((a, i) => (
-          <ImageTile key={i} data={strip.images.data} shape={strip.images.shape} index={i} zoom={2} label={`${a >= 0 ? '+' : ''}${a.toFixed(1)}`} />
+        {evenlySpaced(sweep.amounts.length, 9).map((k) => (
+          <ImageTile key={k} data={sweep.images.data} shape={sweep.images.shape} index={k} zoom={2} label={`${sweep.amounts[k]! >= 0 ? '+' : ''}${sweep.amounts[k]!.toFixed(1)}`} />
         ))}
       </div>
     </section>
@@ -127,9 +115,16 @@ export function EditView() {
   useEffect(() => setLive(history.present), [history.present]);
   const vectors = useMemo(() => new Map(allDirections.filter((d) => d.model === modelId).map((d) => [d.name, d.vector])), [allDirections, modelId]);
   const code = useMemo(() => (base ? applyEdits(base.code, live, vectors) : undefined), [base, live, vectors]);
-  const edited = useDecoded(modelId, code, 'edit');
-  const original = useDecoded(modelId, base?.code, 'edit-base');
   const focusedDirection = focused && vectors.has(focused) ? focused : [...vectors.keys()][0];
+  const { sweep, current: sweepCurrent } = useSweep(modelId, base?.code, live, focusedDirection, range, vectors);
+  const focusedAmount = live.find((e) => e.direction === focusedDirection)?.amount ?? 0;
+  // Dragging the focused slider paints a frame of its sweep at once; other changes wait for a decode.
+  const sweepFrame = useMemo(() => {
+    const k = sweep && sweepCurrent ? sweepIndex(focusedAmount, range) : undefined;
+    return k === undefined ? undefined : frameOf(sweep!.images, k);
+  }, [sweep, sweepCurrent, focusedAmount, range]);
+  const edited = useDecoded(modelId, code, 'edit', sweepFrame);
+  const original = useDecoded(modelId, base?.code, 'edit-base');
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -236,7 +231,7 @@ export function EditView() {
                 </p>
               </div>
             </div>
-            {focusedDirection && <EditStrip model={model.id} base={base.code} stack={live} direction={focusedDirection} range={range} vectors={vectors} />}
+            {focusedDirection && sweep && <EditStrip sweep={sweep} />}
             <section aria-label="Apply to many" className="mt-6 flex items-center gap-2 text-sm">
               <input value={batch} onChange={(e) => setBatch(e.target.value)} placeholder="e.g. 12, 40, 77" aria-label="Dataset images to edit" className="w-48 rounded border border-line bg-panel-raised px-2 py-1" />
               <button type="button" onClick={() => void applyToBatch()} className="rounded border border-line px-2 py-1 hover:bg-panel-raised" title="Apply this edit stack to each listed dataset image and export them as PNGs">

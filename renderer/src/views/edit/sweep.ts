@@ -1,0 +1,30 @@
+import { float32Tensor, type Float32Tensor } from '../../../../electron/api/tensor';
+
+/** A direction slider moves in these steps, so every amount it can show is on one grid. */
+export const SLIDER_STEP = 0.05;
+
+/** Every amount a slider from −range to +range can take, as the slider itself rounds them. */
+export function sweepAmounts(range: number): number[] {
+  const steps = Math.round((2 * range) / SLIDER_STEP);
+  return Array.from({ length: steps + 1 }, (_, k) => Number((-range + k * SLIDER_STEP).toFixed(6)));
+}
+
+/** Where an amount sits on that grid, or undefined for an amount a slider cannot produce (typed or imported). */
+export function sweepIndex(amount: number, range: number): number | undefined {
+  const k = (amount + range) / SLIDER_STEP;
+  const nearest = Math.round(k);
+  const last = Math.round((2 * range) / SLIDER_STEP);
+  return Math.abs(k - nearest) < 1e-6 && nearest >= 0 && nearest <= last ? nearest : undefined;
+}
+
+/** Image k of a decoded batch as a one-image tensor; a view, not a copy. */
+export function frameOf(images: Float32Tensor, k: number): Float32Tensor {
+  const [, ...image] = images.shape;
+  const size = image.reduce((a, b) => a * b, 1);
+  return float32Tensor([1, ...image], images.data.subarray(k * size, (k + 1) * size));
+}
+
+/** The indices of `count` evenly spaced frames of a sweep of `length` images, ends included. */
+export function evenlySpaced(length: number, count: number): number[] {
+  return Array.from({ length: count }, (_, i) => Math.round((i * (length - 1)) / (count - 1)));
+}

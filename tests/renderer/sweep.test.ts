@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { float32Tensor } from '../../electron/api/tensor';
+import { evenlySpaced, frameOf, sweepAmounts, sweepIndex } from '../../renderer/src/views/edit/sweep';
+
+describe('a direction slider’s sweep', () => {
+  it('holds every amount the slider can take, as the slider rounds them', () => {
+    const amounts = sweepAmounts(4);
+    expect(amounts).toHaveLength(161);
+    expect([amounts[0], amounts[80], amounts[160], amounts[87]]).toEqual([-4, 0, 4, 0.35]);
+    expect(sweepAmounts(1)).toHaveLength(41);
+  });
+
+  it('finds a slider value on the grid and refuses one no slider produces', () => {
+    for (const range of [1, 4, 7, 20]) {
+      sweepAmounts(range).forEach((amount, k) => expect(sweepIndex(Number(amount.toFixed(2)), range)).toBe(k));
+    }
+    expect(sweepIndex(0.37, 4)).toBeUndefined();
+    expect(sweepIndex(4.05, 4)).toBeUndefined();
+    expect(sweepIndex(-4.05, 4)).toBeUndefined();
+  });
+
+  it('gives one image of a batch as a view of the same memory', () => {
+    const images = float32Tensor([3, 1, 2, 2], Float32Array.from({ length: 12 }, (_, i) => i));
+    const frame = frameOf(images, 1);
+    expect(frame.shape).toEqual([1, 1, 2, 2]);
+    expect(Array.from(frame.data)).toEqual([4, 5, 6, 7]);
+    expect(frame.data.buffer).toBe(images.data.buffer);
+  });
+
+  it('picks the strip’s evenly spaced frames with both ends', () => {
+    expect(evenlySpaced(161, 9)).toEqual([0, 20, 40, 60, 80, 100, 120, 140, 160]);
+    expect(evenlySpaced(41, 9)).toEqual([0, 5, 10, 15, 20, 25, 30, 35, 40]);
+  });
+});

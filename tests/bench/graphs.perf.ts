@@ -21,26 +21,33 @@ function feeds<T>(inputs: TensorSpecT[], batch: number, make: (data: Float32Arra
   );
 }
 
+/**
+ * All onnxruntime-node timings come first, then all WASM ones: V8 compiles hot WASM functions
+ * again in the background (tier-up) for seconds after they first run, and on 2 cores that
+ * compile took the CPU from the native runtime (the inversion graph at batch 64 measured
+ * 24 ms right after its WASM runs, 11 ms before them or with tier-up disabled).
+ */
 it('each bundled graph at batch 1 and 64: onnxruntime-node (CPU, 2 threads) against onnxruntime-web (WASM) in Node', async () => {
   ortWeb.env.wasm.numThreads = 1;
   const { models } = await loadModelFolders(paths.models, 'bundled');
+  const graphs = models.flatMap((model) => Object.entries(model.manifest.graphs).map(([role, spec]) => ({ key: `${model.manifest.id}/${role}`, file: join(model.folder, spec.file), spec })));
   const results: Record<string, { node: Record<string, Stats>; web: Record<string, Stats> }> = {};
-  for (const model of models) {
-    for (const [role, spec] of Object.entries(model.manifest.graphs)) {
-      const file = join(model.folder, spec.file);
-      const node = await ort.InferenceSession.create(file, { executionProviders: ['cpu'], intraOpNumThreads: 2, graphOptimizationLevel: 'all' });
-      const web = await ortWeb.InferenceSession.create(readFileSync(file), { executionProviders: ['wasm'] });
-      const entry = { node: {} as Record<string, Stats>, web: {} as Record<string, Stats> };
-      for (const batch of BATCHES) {
-        const nodeFeeds = feeds(spec.inputs, batch, (d, s) => new ort.Tensor('float32', d, s));
-        const webFeeds = feeds(spec.inputs, batch, (d, s) => new ortWeb.Tensor('float32', d, s));
-        entry.node[batch] = await measure(() => node.run(nodeFeeds), { minMs: 800, maxRuns: 200 });
-        entry.web[batch] = await measure(() => web.run(webFeeds), { warmup: 2, minMs: 500, maxRuns: 60, minRuns: 3 });
-      }
-      results[`${model.manifest.id}/${role}`] = entry;
-      await node.release();
-      await web.release();
+  for (const { key, file, spec } of graphs) {
+    const node = await ort.InferenceSession.create(file, { executionProviders: ['cpu'], intraOpNumThreads: 2, graphOptimizationLevel: 'all' });
+    results[key] = { node: {}, web: {} };
+    for (const batch of BATCHES) {
+      const nodeFeeds = feeds(spec.inputs, batch, (d, s) => new ort.Tensor('float32', d, s));
+      results[key].node[batch] = await measure(() => node.run(nodeFeeds), { minMs: 800, maxRuns: 200 });
     }
+    await node.release();
+  }
+  for (const { key, file, spec } of graphs) {
+    const web = await ortWeb.InferenceSession.create(readFileSync(file), { executionProviders: ['wasm'] });
+    for (const batch of BATCHES) {
+      const webFeeds = feeds(spec.inputs, batch, (d, s) => new ortWeb.Tensor('float32', d, s));
+      results[key]!.web[batch] = await measure(() => web.run(webFeeds), { warmup: 2, minMs: 500, maxRuns: 60, minRuns: 3 });
+    }
+    await web.release();
   }
   writePart('graphs', results);
 });

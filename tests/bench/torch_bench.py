@@ -299,10 +299,11 @@ def build_modules(torch, mid, man):
             return {"denoiser": (TabledLatentDenoiser(net).eval(), "models/train/checkpoints/ddpm_latent_final.pt [ema], tabled as exported")}
         if mid == "fmnist-dcgan":
             need("dcgan_final.pt")
-            from train_dcgan import load_gan, GeneratorInversion
+            from train_dcgan import load_gan, GeneratorInversion, FoldedGenerator
             G, E = load_gan()
             w = "models/train/checkpoints/dcgan_final.pt"
-            return {"generator": (G, w + " [G]"), "inversion": (GeneratorInversion(G).eval(), w + " [G] via GeneratorInversion"),
+            # The generator as exported (BatchNorms folded into the layers before them), as for the latent denoiser.
+            return {"generator": (FoldedGenerator(G).eval(), w + " [G], BatchNorms folded as exported"), "inversion": (GeneratorInversion(G).eval(), w + " [G] via GeneratorInversion"),
                     "encoder": (E, w + " [E]")}
         if mid == "fmnist-ddpm-pixel":
             need("ddpm_pixel.pt")

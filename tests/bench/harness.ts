@@ -16,10 +16,11 @@ export function stats(samples: number[]): Stats {
   return { median: at(0.5), p10: at(0.1), p90: at(0.9), p95: at(0.95), runs: sorted.length };
 }
 
-/** Runs `work` after a warm-up until `minMs` have passed or `maxRuns` are done. */
-export async function measure(work: () => Promise<unknown> | unknown, options: { warmup?: number; minMs?: number; maxRuns?: number; minRuns?: number } = {}): Promise<Stats> {
-  const { warmup = 5, minMs = 1000, maxRuns = 200, minRuns = 5 } = options;
-  for (let i = 0; i < warmup; i++) await work();
+/** Runs `work` after a warm-up (`warmup` runs, and more until `warmupMs` have passed) until `minMs` have passed or `maxRuns` are done. */
+export async function measure(work: () => Promise<unknown> | unknown, options: { warmup?: number; warmupMs?: number; minMs?: number; maxRuns?: number; minRuns?: number } = {}): Promise<Stats> {
+  const { warmup = 5, warmupMs = 0, minMs = 1000, maxRuns = 200, minRuns = 5 } = options;
+  const warmStart = performance.now();
+  for (let i = 0; i < warmup || performance.now() - warmStart < warmupMs; i++) await work();
   const samples: number[] = [];
   const start = performance.now();
   while (samples.length < maxRuns && (samples.length < minRuns || performance.now() - start < minMs)) {

@@ -243,13 +243,16 @@ DEADLINE = [None]        # perf_counter value after which every remaining config
 HARD_CAP_S = 12.0        # a configuration stops after this many seconds once it has one timed run
 
 
-def time_fn(fn, warmup, budget_s, max_runs, min_runs):
+def time_fn(fn, warmup, budget_s, max_runs, min_runs, warmup_s=0.0):
+    """warmup runs, then more until warmup_s have passed; then timed runs (graphs.perf.ts's measure() does the same)"""
     late = DEADLINE[0] is not None and time.perf_counter() > DEADLINE[0]
     if late:                                   # over the whole-script budget (e.g. a contended machine)
-        warmup, max_runs, min_runs = min(warmup, 1), 1, 1
+        warmup, max_runs, min_runs, warmup_s = min(warmup, 1), 1, 1, 0.0
     t_first = time.perf_counter()
-    for i in range(warmup):
+    i = 0
+    while i < warmup or time.perf_counter() - t_first < warmup_s:
         fn()
+        i += 1
         if time.perf_counter() - t_first > HARD_CAP_S / 2:
             break
     times, t_start = [], time.perf_counter()
@@ -509,10 +512,11 @@ def bench_graphs(torch, onnx, manifests, quick, res, loaded):
                     big = b >= 64
                     with torch.inference_mode():
                         fn = lambda: module(*args)
+                        # Same warm-up and run counts as tests/bench/graphs.perf.ts gives onnxruntime-node.
                         tres[str(b)] = time_fn(fn, warmup=(2 if quick else (5 if big else 10)),
                                                budget_s=(0.15 if quick else (0.8 if big else 1.0)),
-                                               max_runs=(15 if quick else (100 if big else 200)),
-                                               min_runs=3)
+                                               max_runs=(15 if quick else (100 if big else 2000)),
+                                               min_runs=3, warmup_s=(0.0 if quick else 0.3))
                 entry["torch"] = tres
             except Exception as e:
                 traceback.print_exc()

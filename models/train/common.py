@@ -155,6 +155,66 @@ def export_onnx(module, args, input_names, output_names, path):
     return os.path.getsize(path)
 
 
+def convtranspose_as_col2im(path):
+    """Rewrites each ConvTranspose of an exported graph (group 1, no dilation or output padding, fixed spatial size)
+    as Reshape -> MatMul -> Col2Im (opset 18) -> Add bias, in place; returns the new file size.
+
+    It is the same arithmetic in the same order (outputs are bit-identical): the GEMM of the weights with every
+    input pixel, then the sum of overlapping kernel windows into the image. onnxruntime's ConvTranspose kernel
+    does the GEMM one image at a time; a MatMul over [batch, C_in, H*W] runs the batch at once, which made each
+    layer 20-40% faster at batch 64 on 2 cores (docs/PERFORMANCE.md).
+    """
+    import onnx
+    from onnx import helper, numpy_helper, shape_inference
+    m = onnx.load(path)
+    g = m.graph
+    inferred = shape_inference.infer_shapes(m).graph
+    shapes = {vi.name: [d.dim_value if d.HasField("dim_value") else None for d in vi.type.tensor_type.shape.dim]
+              for vi in list(inferred.value_info) + list(inferred.input)}
+    inits = {i.name: i for i in g.initializer}
+    nodes, dropped, added = [], set(), []
+    for node in g.node:
+        if node.op_type != "ConvTranspose":
+            nodes.append(node)
+            continue
+        a = {x.name: helper.get_attribute_value(x) for x in node.attribute}
+        assert a.get("group", 1) == 1 and set(a.get("dilations", [1, 1])) == {1}, node.name
+        assert not any(a.get("output_padding", [0, 0])) and "output_shape" not in a, node.name
+        w = numpy_helper.to_array(inits[node.input[1]])                       # [C_in, C_out, kh, kw]
+        cin, cout, kh, kw = w.shape
+        _, _, h, wd = shapes[node.input[0]]
+        assert h and wd, f"{node.name}: spatial size must be fixed"
+        s, p = a.get("strides", [1, 1]), a.get("pads", [0, 0, 0, 0])
+        hout, wout = (h - 1) * s[0] - p[0] - p[2] + kh, (wd - 1) * s[1] - p[1] - p[3] + kw
+        n = (node.name or node.output[0]).strip("/").replace("/", "_")
+        added += [numpy_helper.from_array(np.array([0, cin, h * wd], np.int64), f"{n}_flat"),
+                  numpy_helper.from_array(np.ascontiguousarray(w.reshape(cin, cout * kh * kw).T), f"{n}_columns"),
+                  numpy_helper.from_array(np.array([hout, wout], np.int64), f"{n}_image"),
+                  numpy_helper.from_array(np.array([kh, kw], np.int64), f"{n}_block")]
+        out = node.output[0] if len(node.input) < 3 else f"{n}_nobias"
+        nodes += [helper.make_node("Reshape", [node.input[0], f"{n}_flat"], [f"{n}_x"]),
+                  helper.make_node("MatMul", [f"{n}_columns", f"{n}_x"], [f"{n}_cols"]),
+                  helper.make_node("Col2Im", [f"{n}_cols", f"{n}_image", f"{n}_block"], [out], strides=s, pads=p)]
+        if len(node.input) >= 3:
+            added.append(numpy_helper.from_array(numpy_helper.to_array(inits[node.input[2]]).reshape(1, cout, 1, 1), f"{n}_bias"))
+            nodes.append(helper.make_node("Add", [out, f"{n}_bias"], [node.output[0]]))
+        dropped.update(node.input[1:])
+    still_used = {i for x in nodes for i in x.input}
+    kept = [i for i in g.initializer if i.name not in dropped or i.name in still_used]
+    del g.node[:]
+    g.node.extend(nodes)
+    del g.initializer[:]
+    g.initializer.extend(kept + added)
+    del g.value_info[:]
+    # Opset 18 moved the other Reduce* ops' axes from an attribute to an input (ReduceSum did so in 13).
+    assert not any(x.op_type.startswith("Reduce") and x.op_type != "ReduceSum" for x in nodes), "Reduce* changed in opset 18"
+    for o in m.opset_import:
+        if o.domain in ("", "ai.onnx"):
+            o.version = max(o.version, 18)                                    # Col2Im; the other ops are unchanged in 18
+    onnx.save(m, path)
+    return os.path.getsize(path)
+
+
 def _b64(t):
     return base64.b64encode(np.ascontiguousarray(t.detach().cpu().numpy(), dtype="<f4").tobytes()).decode("ascii")
 

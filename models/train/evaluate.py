@@ -256,7 +256,8 @@ def write_readme():
     text = f"""# Bundled models
 
 All models are trained on Fashion-MNIST (train split, 60,000 images; Debian package `dataset-fashion-mnist`,
-MIT licence, © 2017 Zalando SE) on CPU (2 cores, torch 1.13) and exported to ONNX (opset 17, dynamic batch axis).
+MIT licence, © 2017 Zalando SE) on CPU (2 cores, torch 1.13) and exported to ONNX (opset 17, dynamic batch axis;
+the graphs with transposed convolutions are opset 18, written as MatMul + Col2Im: see `models/train/common.py`).
 Each folder holds `manifest.json` (format: `docs/MANIFEST-DRAFT.md`), the `.onnx` graphs and `parity.json`
 (PyTorch-eager reference outputs at batch 1 and 8).
 
@@ -283,10 +284,10 @@ Run from the repository root with Debian's Python (the `python3` on PATH cannot 
 export OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1
 /usr/bin/python3 models/train/make_dataset_sample.py        # resources/dataset/fashion-mnist-t10k.lsds.gz + .json
 /usr/bin/python3 models/train/train_classifier.py           # fmnist-classifier
-/usr/bin/python3 models/train/train_vae.py                  # fmnist-vae
+/usr/bin/python3 models/train/train_vae.py                  # fmnist-vae (--export-only re-exports the decoder)
 /usr/bin/python3 models/train/train_ae.py                   # fmnist-ae
 /usr/bin/python3 models/train/train_ddpm_latent.py          # fmnist-ddpm-latent (needs the VAE checkpoint)
-/usr/bin/python3 models/train/train_dcgan.py                # fmnist-dcgan (generator, inversion, encoder)
+/usr/bin/python3 models/train/train_dcgan.py                # fmnist-dcgan (generator, inversion, encoder; --export-only re-exports the first two)
 /usr/bin/python3 models/train/train_ddpm_pixel.py --minutes 40           # fmnist-ddpm-pixel, fresh
 /usr/bin/python3 models/train/train_ddpm_pixel.py --resume --minutes 60  # continue pixel DDPM training
 /usr/bin/python3 models/train/evaluate.py                   # metrics -> manifests, grids, this README

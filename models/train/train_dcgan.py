@@ -1,7 +1,7 @@
 """DCGAN (z=64) + explicit-backward inversion graph + warm-start encoder. Exports models/fmnist-dcgan.
 
 Run: OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/train/train_dcgan.py [--epochs 8] [--enc-steps 2500]
-Re-export generator.onnx alone from the final checkpoint: the same command with --export-only.
+Re-export generator.onnx and inversion.onnx from the final checkpoint: the same command with --export-only.
 Stages (each resumable from models/train/checkpoints/): GAN training, encoder training, export.
 The `inversion` graph computes loss = sum (G(z)-x)^2 and dloss/dz with forward operations only
 (GeneratorInversion below writes the generator's backward pass by hand); it is checked against torch.autograd.
@@ -72,8 +72,10 @@ class FoldedGenerator(nn.Module):
 
 
 def export_generator(G, path):
-    """generator.onnx from the folded generator; parity.json keeps the trained Generator's own outputs."""
-    return export_onnx(FoldedGenerator(G).eval(), (torch.randn(2, ZD),), ["z"], ["x"], path)
+    """generator.onnx from the folded generator, its ConvTransposes as MatMul + Col2Im (common.py);
+    parity.json keeps the trained Generator's own outputs."""
+    export_onnx(FoldedGenerator(G).eval(), (torch.randn(2, ZD),), ["z"], ["x"], path)
+    return convtranspose_as_col2im(path)
 
 
 class GeneratorInversion(nn.Module):
@@ -115,6 +117,12 @@ class GeneratorInversion(nn.Module):
         return loss, grad
 
 
+def export_inversion(G, x, path):
+    """inversion.onnx, its forward pass's ConvTransposes as MatMul + Col2Im (common.py)."""
+    export_onnx(GeneratorInversion(G).eval(), (torch.randn(2, ZD), x), ["z", "x"], ["loss", "grad"], path)
+    return convtranspose_as_col2im(path)
+
+
 class GanEncoder(nn.Module):
     def __init__(self, zd=ZD):
         super().__init__()
@@ -150,12 +158,14 @@ def main():
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--enc-steps", type=int, default=2500)
     ap.add_argument("--bs", type=int, default=128)
-    ap.add_argument("--export-only", action="store_true", help="re-export generator.onnx from the saved checkpoint")
+    ap.add_argument("--export-only", action="store_true", help="re-export generator.onnx and inversion.onnx from the saved checkpoint")
     args = ap.parse_args()
     if args.export_only:
         G, _ = load_gan()
         path = os.path.join(model_dir("fmnist-dcgan"), "generator.onnx")
         log(f"re-exported {path}: {export_generator(G, path)} bytes")
+        path = os.path.join(model_dir("fmnist-dcgan"), "inversion.onnx")
+        log(f"re-exported {path}: {export_inversion(G, torch.zeros(2, 1, 28, 28), path)} bytes")
         return
     setup(SEED)
     xtr, _ = load_tensors("train", (-1, 1))
@@ -228,7 +238,7 @@ def main():
 
     d = model_dir("fmnist-dcgan")
     s1 = export_generator(G, os.path.join(d, "generator.onnx"))
-    s2 = export_onnx(inv, (torch.randn(2, ZD), xte[:2]), ["z", "x"], ["loss", "grad"], os.path.join(d, "inversion.onnx"))
+    s2 = export_inversion(G, xte[:2], os.path.join(d, "inversion.onnx"))
     s3 = export_onnx(E, (xte[:2],), ["x"], ["z"], os.path.join(d, "encoder.onnx"))
     g = torch.Generator().manual_seed(2468)
     parity = {

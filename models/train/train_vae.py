@@ -2,6 +2,7 @@
 
 Run: OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/train/train_vae.py [--epochs 10]
      OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/train/train_ae.py  [--epochs 8]
+     (either with --export-only: re-export decoder.onnx alone from the final checkpoint)
 VAE loss: negative ELBO with a Gaussian decoder of fixed sigma=0.1 (i.e. SSE/(2*0.01)) + KL(q(z|x) || N(0,I)),
 reparametrisation trick. AE loss: SSE.
 """
@@ -41,6 +42,12 @@ class Decoder(nn.Module):
         return torch.sigmoid(self.net(self.fc(z).view(-1, 64, 7, 7)))
 
 
+def export_decoder(dec, path):
+    """decoder.onnx, with its ConvTransposes written as MatMul + Col2Im (same outputs; see common.py)."""
+    export_onnx(dec, (torch.randn(2, D),), ["z"], ["x"], path)
+    return convtranspose_as_col2im(path)
+
+
 def load_vae(ae=False):
     tag = "ae" if ae else "vae"
     sd = torch.load(os.path.join(CKPT, f"{tag}_final.pt"))
@@ -64,9 +71,14 @@ def main(ae=False):
     ap = argparse.ArgumentParser()
     ap.add_argument("--epochs", type=int, default=8 if ae else 10)
     ap.add_argument("--bs", type=int, default=128)
+    ap.add_argument("--export-only", action="store_true", help="re-export decoder.onnx from the final checkpoint")
     args = ap.parse_args()
     vae = not ae
     tag = "ae" if ae else "vae"
+    if args.export_only:
+        path = os.path.join(model_dir("fmnist-ae" if ae else "fmnist-vae"), "decoder.onnx")
+        log(f"re-exported {path}: {export_decoder(load_vae(ae)[1], path)} bytes")
+        return
     seed = SEED + (1 if ae else 0)
     setup(seed)
     xtr, _ = load_tensors("train")
@@ -111,7 +123,7 @@ def main(ae=False):
     d = model_dir(mid)
     enc_out = ["mean", "logvar"] if vae else ["z"]
     s1 = export_onnx(enc, (xte[:2],), ["x"], enc_out, os.path.join(d, "encoder.onnx"))
-    s2 = export_onnx(dec, (torch.randn(2, D),), ["z"], ["x"], os.path.join(d, "decoder.onnx"))
+    s2 = export_decoder(dec, os.path.join(d, "decoder.onnx"))
     g = torch.Generator().manual_seed(1234)
     parity = {
         "encoder": [parity_case(enc, {"x": xte[:1]}, enc_out), parity_case(enc, {"x": xte[1:9]}, enc_out)],

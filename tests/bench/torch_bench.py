@@ -154,6 +154,23 @@ def _prod(xs):
     return p
 
 
+def _declare_col2im_shapes(onnx, g, batch):
+    """Col2Im (opset 18; bundled decoders write ConvTranspose as MatMul + Col2Im) outputs [batch, C, *image] with
+    C = rows of the MatMul's weight / prod(block); declared so shape inference can go on past it."""
+    from onnx import numpy_helper
+    inits = {i.name: numpy_helper.to_array(i) for i in g.initializer}
+    producer = {o: n for n in g.node for o in n.output}
+    for node in g.node:
+        if node.op_type != "Col2Im":
+            continue
+        mm = producer.get(node.input[0])
+        if mm is None or mm.op_type != "MatMul" or mm.input[0] not in inits:
+            continue
+        image, block = inits[node.input[1]].tolist(), inits[node.input[2]].tolist()
+        channels = inits[mm.input[0]].shape[0] // _prod(block)
+        g.value_info.append(onnx.helper.make_tensor_value_info(node.output[0], onnx.TensorProto.FLOAT, [batch, channels] + image))
+
+
 def count_flops(onnx, path, batch):
     """2*MACs of Conv/ConvTranspose/Gemm/MatMul at the given batch. Returns (flops, list of nodes it could not size)."""
     from onnx import shape_inference
@@ -166,6 +183,10 @@ def count_flops(onnx, path, batch):
             if d.HasField("dim_param") and d.dim_param == "batch":
                 d.dim_value = batch                        # oneof: clears dim_param
     del g.value_info[:]                                   # drop any symbolic intermediate shapes
+    _declare_col2im_shapes(onnx, g, batch)
+    for o in m.opset_import:                              # an older onnx still sizes everything but Col2Im (declared above)
+        if o.domain in ("", "ai.onnx"):
+            o.version = min(o.version, onnx.defs.onnx_opset_version())
     try:
         m = shape_inference.infer_shapes(m, strict_mode=True, data_prop=True)
     except TypeError:                                     # older onnx without data_prop

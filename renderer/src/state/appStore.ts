@@ -27,7 +27,7 @@ interface AppState {
   refreshInfo(): Promise<void>;
 }
 
-const initialView = (): ViewId => {
+const viewFromHash = (): ViewId => {
   const fromHash = window.location.hash.replace('#', '');
   return VIEWS.some((v) => v.id === fromHash) ? (fromHash as ViewId) : 'explore';
 };
@@ -35,7 +35,7 @@ const initialView = (): ViewId => {
 export const useAppStore = create<AppState>((set, get) => ({
   models: [],
   problems: [],
-  view: initialView(),
+  view: viewFromHash(),
   setView: (view) => {
     window.history.replaceState(null, '', `${window.location.pathname}${window.location.search}#${view}`);
     set({ view });
@@ -55,3 +55,9 @@ export function providerInUse(state: Pick<AppState, 'models' | 'info'>): { name:
   if (loaded?.provider) return { name: loaded.provider, confirmed: true };
   return state.info ? { name: state.info.preferredProvider, confirmed: false } : undefined;
 }
+
+// In browser mode a view typed into the address bar, or reached with Back and Forward, switches the view.
+window.addEventListener('hashchange', () => {
+  const view = viewFromHash();
+  if (view !== useAppStore.getState().view) useAppStore.setState({ view });
+});

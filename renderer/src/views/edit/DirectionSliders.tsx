@@ -5,6 +5,7 @@ import { useEditStore, type Direction } from '../../state/editStore';
 import { DirectionsFileSchema } from '../../../../electron/api/directionsFile';
 import { useState } from 'react';
 import { Message } from '../../components/Message';
+import { SLIDER_STEP } from './sweep';
 
 interface DirectionSlidersProps {
   model: string;
@@ -34,7 +35,7 @@ function DirectionSlider({ direction, amount, range, onChange, onRelease, onFocu
         type="range"
         min={-range}
         max={range}
-        step={0.05}
+        step={SLIDER_STEP}
         value={amount}
         aria-label={direction.name}
         title="Drag, or use the arrow keys; double-click resets to 0"

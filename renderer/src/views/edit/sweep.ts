@@ -1,26 +1,27 @@
-import { float32Tensor, type Float32Tensor } from '../../../../electron/api/tensor';
+import { elementCount, float32Tensor, type Float32Tensor } from '../../../../electron/api/tensor';
 
 /** A direction slider moves in these steps, so every amount it can show is on one grid. */
 export const SLIDER_STEP = 0.05;
 
+/** How many steps a slider from −range to +range has. */
+const gridSteps = (range: number) => Math.round((2 * range) / SLIDER_STEP);
+
 /** Every amount a slider from −range to +range can take, as the slider itself rounds them. */
 export function sweepAmounts(range: number): number[] {
-  const steps = Math.round((2 * range) / SLIDER_STEP);
-  return Array.from({ length: steps + 1 }, (_, k) => Number((-range + k * SLIDER_STEP).toFixed(6)));
+  return Array.from({ length: gridSteps(range) + 1 }, (_, k) => Number((-range + k * SLIDER_STEP).toFixed(6)));
 }
 
 /** Where an amount sits on that grid, or undefined for an amount a slider cannot produce (typed or imported). */
 export function sweepIndex(amount: number, range: number): number | undefined {
   const k = (amount + range) / SLIDER_STEP;
   const nearest = Math.round(k);
-  const last = Math.round((2 * range) / SLIDER_STEP);
-  return Math.abs(k - nearest) < 1e-6 && nearest >= 0 && nearest <= last ? nearest : undefined;
+  return Math.abs(k - nearest) < 1e-6 && nearest >= 0 && nearest <= gridSteps(range) ? nearest : undefined;
 }
 
 /** Image k of a decoded batch as a one-image tensor; a view, not a copy. */
 export function frameOf(images: Float32Tensor, k: number): Float32Tensor {
   const [, ...image] = images.shape;
-  const size = image.reduce((a, b) => a * b, 1);
+  const size = elementCount(image);
   return float32Tensor([1, ...image], images.data.subarray(k * size, (k + 1) * size));
 }
 

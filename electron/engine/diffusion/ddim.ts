@@ -1,6 +1,6 @@
 import { checkLengths, predictX0 } from './forward';
 import type { SamplerStep } from './ddpm';
-import { alphaBarAt, type NoiseSchedule, TimestepPlan } from './schedule';
+import { alphaBarAt, type NoiseSchedule, PlannedScheduler } from './schedule';
 
 export interface DdimOptions {
   /** η of Song et al. 2021, eq. 16: 0 is the deterministic DDIM, 1 has DDPM's posterior variance. */
@@ -14,25 +14,10 @@ export interface DdimOptions {
  * Past the last step ᾱ_prev = 1 (diffusers' set_alpha_to_one), so the final
  * sample is the predicted x_0.
  */
-export class DdimScheduler {
-  private readonly schedule: NoiseSchedule;
-  private readonly options: DdimOptions;
-  private readonly plan: TimestepPlan;
-
+export class DdimScheduler extends PlannedScheduler<DdimOptions> {
   constructor(schedule: NoiseSchedule, options: DdimOptions) {
     if (!(options.eta >= 0)) throw new RangeError(`eta must be non-negative; got ${options.eta}`);
-    this.schedule = schedule;
-    this.options = options;
-    this.plan = new TimestepPlan(schedule.timesteps);
-  }
-
-  /** Choose `steps` (1..T) timesteps, descending from T−1; the full schedule until called. */
-  setTimesteps(steps: number): number[] {
-    return this.plan.set(steps);
-  }
-
-  get timesteps(): number[] {
-    return this.plan.timesteps;
+    super(schedule, options);
   }
 
   /**

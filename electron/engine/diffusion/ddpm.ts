@@ -1,5 +1,5 @@
 import { checkLengths, predictX0 } from './forward';
-import { alphaBarAt, checkTimestep, type NoiseSchedule, TimestepPlan } from './schedule';
+import { alphaBarAt, checkTimestep, PlannedScheduler } from './schedule';
 
 export interface DdpmOptions {
   /** 'posterior': σ_t² = β̃_t, the variance of q(x_{t−1} | x_t, x_0); 'beta': σ_t² = β_t (Ho et al. 2020, §3.2). */
@@ -19,25 +19,7 @@ export interface SamplerStep {
  * consecutive chosen timesteps t > t' the effective step has
  * α = ᾱ_t / ᾱ_{t'} and β = 1 − α, so ᾱ is unchanged at every chosen timestep.
  */
-export class DdpmScheduler {
-  private readonly schedule: NoiseSchedule;
-  private readonly options: DdpmOptions;
-  private readonly plan: TimestepPlan;
-
-  constructor(schedule: NoiseSchedule, options: DdpmOptions) {
-    this.schedule = schedule;
-    this.options = options;
-    this.plan = new TimestepPlan(schedule.timesteps);
-  }
-
-  /** Choose `steps` (1..T) timesteps, descending from T−1; the full schedule until called. */
-  setTimesteps(steps: number): number[] {
-    return this.plan.set(steps);
-  }
-
-  get timesteps(): number[] {
-    return this.plan.timesteps;
-  }
+export class DdpmScheduler extends PlannedScheduler<DdpmOptions> {
 
   /** x̂_0 = (x_t − √(1 − ᾱ_t) ε) / √ᾱ_t (eq. 15 rearranged), clipped to clipSample when given. */
   predictOriginal(eps: Float32Array, t: number, xt: Float32Array): Float32Array {

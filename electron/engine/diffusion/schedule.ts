@@ -100,3 +100,24 @@ export class TimestepPlan {
     return tPrev;
   }
 }
+
+/** What the DDPM and DDIM samplers share: their schedule, their options and the timesteps they visit. */
+export abstract class PlannedScheduler<Options> {
+  protected readonly plan: TimestepPlan;
+
+  constructor(
+    protected readonly schedule: NoiseSchedule,
+    protected readonly options: Options,
+  ) {
+    this.plan = new TimestepPlan(schedule.timesteps);
+  }
+
+  /** Choose `steps` (1..T) timesteps, descending from T−1; the full schedule until called. */
+  setTimesteps(steps: number): number[] {
+    return this.plan.set(steps);
+  }
+
+  get timesteps(): number[] {
+    return this.plan.timesteps;
+  }
+}

@@ -3,13 +3,8 @@ import { cpSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/**
- * Starts the built browser-mode server on a free port, exactly as `npm start -- --browser`
- * would, and hands its printed URL (with the per-launch token) to the tests.
- */
-export default async function startServer(): Promise<() => Promise<void>> {
-  // Settings, recent projects and autosaves go to a fresh folder, never the user's own.
-  const configDir = mkdtempSync(join(tmpdir(), 'latent-studio-e2e-'));
+/** Starts the built browser-mode server on a free port with its settings in configDir; resolves to its printed URL. */
+export async function launchServer(configDir: string): Promise<{ url: string; stop(): void }> {
   const server = spawn(process.execPath, ['out/main/server.js', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LATENT_STUDIO_CONFIG_DIR: configDir } });
   const url = await new Promise<string>((resolve, reject) => {
     let output = '';
@@ -26,9 +21,19 @@ export default async function startServer(): Promise<() => Promise<void>> {
     server.stderr.on('data', onData);
     server.on('exit', (code) => reject(new Error(`browser-mode server exited with ${code}:\n${output}`)));
   });
+  return { url, stop: () => void server.kill('SIGTERM') };
+}
+
+/**
+ * Starts the server exactly as `npm start -- --browser` would, and hands its printed URL
+ * (with the per-launch token) to the tests.
+ */
+export default async function startServer(): Promise<() => Promise<void>> {
+  // Settings, recent projects and autosaves go to a fresh folder, never the user's own.
+  const { url, stop } = await launchServer(mkdtempSync(join(tmpdir(), 'latent-studio-e2e-')));
   process.env.STUDIO_URL = url;
   return async () => {
-    server.kill('SIGTERM');
+    stop();
     // `UPDATE_SCREENSHOTS=1 npm test` refreshes the README's screenshots from this run.
     if (process.env.UPDATE_SCREENSHOTS && existsSync('test-results/screenshots')) cpSync('test-results/screenshots', 'docs/screenshots', { recursive: true });
   };

@@ -13,6 +13,8 @@ test('a project saves, starts over, and opens again with its directions and edit
   await page.getByLabel('From class').selectOption({ label: 'Sneaker' });
   await page.getByLabel('To class').selectOption({ label: 'Ankle boot' });
   await page.getByRole('button', { name: 'Add direction' }).click();
+  const added = page.getByRole('status').filter({ hasText: 'Added “Sneaker → Ankle boot”' });
+  await expect(added).toBeVisible();
   const slider = page.getByRole('slider', { name: 'Sneaker → Ankle boot' });
   await slider.focus();
   for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowRight');
@@ -31,6 +33,7 @@ test('a project saves, starts over, and opens again with its directions and edit
   await page.getByRole('menuitem', { name: 'New project' }).click();
   await expect(page.getByText('Pick an image to edit')).toBeVisible();
   await expect(page.getByRole('slider', { name: 'Sneaker → Ankle boot' })).toHaveCount(0);
+  await expect(added, 'what the Edit view said belongs to the previous project').toHaveCount(0);
 
   await page.getByRole('button', { name: 'File', exact: true }).click();
   await page.getByRole('menuitem', { name: 'boots.lsproj', description: path }).click();

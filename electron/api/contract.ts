@@ -340,7 +340,8 @@ export const calls = {
   'project.recovery': {
     /** An autosave left by a session that ended without saving. */
     args: empty,
-    result: z.object({ project: ProjectSchema.optional(), savedAt: z.string().optional(), problem: z.string().optional() }),
+    /** warnings: as for project.open, models changed or missing since the autosave. */
+    result: z.object({ project: ProjectSchema.optional(), savedAt: z.string().optional(), problem: z.string().optional(), warnings: z.array(z.string()).optional() }),
   },
   'project.discardRecovery': { args: empty, result: z.object({}) },
   'project.pickPath': {

@@ -84,10 +84,27 @@ describe('project files', () => {
     ok(await dispatchCall(first.handlers, 'project.autosave', { project: sampleProject() }, callOptions()));
     await first.dispose();
     const second = await realEngine(configDir);
-    const recovery = ok<{ project?: Project }>(await dispatchCall(second.handlers, 'project.recovery', {}, callOptions()));
+    const recovery = ok<{ project?: Project; warnings?: string[] }>(await dispatchCall(second.handlers, 'project.recovery', {}, callOptions()));
     expect(recovery.project?.name).toBe('Boots');
+    expect(recovery.warnings).toEqual([]);
     ok(await dispatchCall(second.handlers, 'project.save', { path: join(dir, 'clean.lsproj'), project: sampleProject() }, callOptions()));
     expect(ok<{ project?: Project }>(await dispatchCall(second.handlers, 'project.recovery', {}, callOptions())).project).toBeUndefined();
+    await second.dispose();
+  });
+
+  it('a recovered autosave warns, as an opened file does, about a model that changed since it was written', async () => {
+    const configDir = freshConfigDir();
+    const first = await realEngine(configDir);
+    ok(await dispatchCall(first.handlers, 'project.autosave', { project: sampleProject() }, callOptions()));
+    await first.dispose();
+    const autosave = join(configDir, 'autosave.lsproj');
+    const stored = JSON.parse(readFileSync(autosave, 'utf8'));
+    stored.project.models['fmnist-vae'].sha256 = '0'.repeat(64);
+    writeFileSync(autosave, JSON.stringify(stored));
+    const second = await realEngine(configDir);
+    const recovery = ok<{ project?: Project; warnings?: string[] }>(await dispatchCall(second.handlers, 'project.recovery', {}, callOptions()));
+    expect(recovery.project?.name).toBe('Boots');
+    expect(recovery.warnings).toEqual(['Model "fmnist-vae" has changed since this project was saved: its codes may decode to different images.']);
     await second.dispose();
   });
 

@@ -60,11 +60,11 @@ export class ProjectStore {
   }
 
   /** The autosave left by a session that did not end with a save, if it can be read. */
-  async recovery(): Promise<{ project?: Project; savedAt?: string; problem?: string }> {
+  async recovery(): Promise<{ project?: Project; savedAt?: string; problem?: string; warnings?: string[] }> {
     if (!existsSync(this.autosavePath)) return {};
     try {
       const { project, savedAt } = parseProject(await readFile(this.autosavePath, 'utf8'), 'the autosave');
-      return { project, savedAt };
+      return { project, savedAt, warnings: await modelWarnings(project, this.fingerprint) };
     } catch (error) {
       return { problem: (error as Error).message };
     }

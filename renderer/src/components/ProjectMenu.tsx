@@ -37,7 +37,7 @@ export function ProjectMenu() {
   const project = useProjectStore();
   const [dialog, setDialog] = useState<'open' | 'save'>();
   const [recent, setRecent] = useState<{ path: string; exists: boolean }[]>([]);
-  const [recovery, setRecovery] = useState<{ project: Project; savedAt?: string }>();
+  const [recovery, setRecovery] = useState<{ project: Project; savedAt?: string; warnings?: string[] }>();
   const [message, setMessage] = useState<{ text: string; error?: boolean }>();
   const [warnings, setWarnings] = useState<string[]>([]);
   const [menuOpen, setMenuOpen] = useState(false);
@@ -52,7 +52,7 @@ export function ProjectMenu() {
     if (!client) return;
     refreshRecent();
     client.invoke('project.recovery', {}).then((r) => {
-      if (r.project) setRecovery({ project: r.project, savedAt: r.savedAt });
+      if (r.project) setRecovery({ project: r.project, savedAt: r.savedAt, warnings: r.warnings });
       else if (r.problem) setMessage({ text: `The autosave could not be read: ${r.problem}`, error: true });
     }, () => {});
   }, [client, refreshRecent]);
@@ -205,7 +205,7 @@ export function ProjectMenu() {
         </div>
       )}
       {recovery && (
-        <div role="alertdialog" aria-label="Recover unsaved work" className="fixed bottom-10 right-4 z-50 w-96 rounded-lg border border-accent bg-panel p-4 text-sm shadow-lg">
+        <div role="alertdialog" aria-label="Recover unsaved work" className="fixed bottom-10 left-1/2 z-50 -translate-x-1/2 w-96 rounded-lg border border-accent bg-panel p-4 text-sm shadow-lg">
           <p className="mb-3">Latent Studio did not close cleanly. Recover the work autosaved {recovery.savedAt ? new Date(recovery.savedAt).toLocaleString() : 'last time'} (“{recovery.project.name}”)?</p>
           <div className="flex justify-end gap-2">
             <button type="button" className="rounded border border-line px-3 py-1" onClick={() => void client?.invoke('project.discardRecovery', {}).then(() => setRecovery(undefined))}>
@@ -217,6 +217,7 @@ export function ProjectMenu() {
               onClick={() => {
                 load(recovery.project);
                 useProjectStore.getState().set({ dirty: true });
+                setWarnings(recovery.warnings ?? []);
                 setRecovery(undefined);
               }}
             >

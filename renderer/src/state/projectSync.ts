@@ -49,7 +49,7 @@ export function applyProject(project: Project): void {
     history: emptyHistory(project.edit?.stack ?? []),
   });
   useResultsStore.getState().replace(project.inversions, project.diffusionBranches);
-  useProjectStore.getState().set({ models: project.models });
+  useProjectStore.getState().set({ models: project.models, opened: useProjectStore.getState().opened + 1 });
 }
 
 interface ProjectState {
@@ -60,6 +60,8 @@ interface ProjectState {
   autosavedAt?: string;
   /** The opened project's model fingerprints. */
   models: Project['models'];
+  /** Counts projects put into the stores, so views can drop what they said about the previous one. */
+  opened: number;
   set(patch: Partial<Omit<ProjectState, 'set'>>): void;
 }
 
@@ -67,6 +69,7 @@ export const useProjectStore = create<ProjectState>((set) => ({
   name: 'Untitled',
   dirty: false,
   models: {},
+  opened: 0,
   set: (patch) => set(patch),
 }));
 

@@ -9,6 +9,7 @@ import { useDecoded } from '../../lib/useDecoded';
 import { decodesCodes } from '../../lib/modelKinds';
 import { useAppStore } from '../../state/appStore';
 import { useEditStore } from '../../state/editStore';
+import { useProjectStore } from '../../state/projectSync';
 import { BasePicker } from './BasePicker';
 import { DirectionSliders } from './DirectionSliders';
 import { NewDirection } from './NewDirection';
@@ -103,6 +104,7 @@ export function EditView() {
   const redo = useEditStore((s) => s.redo);
   const range = useEditStore((s) => s.range);
   const allDirections = useEditStore((s) => s.directions);
+  const opened = useProjectStore((s) => s.opened);
   const [chosenModel, setChosenModel] = useState<string>();
   const modelId = base?.model ?? chosenModel ?? (models.find((m) => m.kind === 'vae') ?? models[0])?.id;
   const model = models.find((m) => m.id === modelId);
@@ -110,6 +112,7 @@ export function EditView() {
   const [focused, setFocused] = useState<string>();
   const [showBefore, setShowBefore] = useState(false);
   const [message, setMessage] = useState<{ text: string; error?: boolean }>();
+  useEffect(() => setMessage(undefined), [opened]);
   const [batch, setBatch] = useState('');
 
   useEffect(() => setLive(history.present), [history.present]);
@@ -249,7 +252,7 @@ export function EditView() {
       <aside className="flex min-h-0 flex-col gap-4 overflow-auto border-l border-line bg-panel p-3">
         <BasePicker model={model} />
         <DirectionSliders model={model.id} live={live} onLive={setLive} onCommit={commit} focused={focusedDirection} onFocus={setFocused} />
-        <NewDirection model={model} />
+        <NewDirection key={opened} model={model} />
       </aside>
     </div>
   );

@@ -537,7 +537,7 @@ def bench_graphs(torch, onnx, manifests, quick, res, loaded):
                         tres[str(b)] = time_fn(fn, warmup=(2 if quick else (5 if big else 10)),
                                                budget_s=(0.15 if quick else (0.8 if big else 1.0)),
                                                max_runs=(15 if quick else (100 if big else 2000)),
-                                               min_runs=3, warmup_s=(0.0 if quick else 0.3))
+                                               min_runs=(3 if quick else (30 if big else 5)), warmup_s=(0.0 if quick else 0.3))
                 entry["torch"] = tres
             except Exception as e:
                 traceback.print_exc()

@@ -155,6 +155,16 @@ def export_onnx(module, args, input_names, output_names, path):
     return os.path.getsize(path)
 
 
+def _put_nodes(g, nodes, dropped, added):
+    """Gives graph g the rewritten node list and the added initializers, and drops the dropped ones nothing uses now."""
+    still_used = {i for x in nodes for i in x.input}
+    kept = [i for i in g.initializer if i.name not in dropped or i.name in still_used]
+    del g.node[:]
+    g.node.extend(nodes)
+    del g.initializer[:]
+    g.initializer.extend(kept + added)
+
+
 def convtranspose_as_col2im(path):
     """Rewrites each ConvTranspose of an exported graph (group 1, no dilation or output padding, fixed spatial size)
     as Reshape -> MatMul -> Col2Im (opset 18) -> Add bias, in place; returns the new file size.
@@ -199,12 +209,7 @@ def convtranspose_as_col2im(path):
             added.append(numpy_helper.from_array(numpy_helper.to_array(inits[node.input[2]]).reshape(1, cout, 1, 1), f"{n}_bias"))
             nodes.append(helper.make_node("Add", [out, f"{n}_bias"], [node.output[0]]))
         dropped.update(node.input[1:])
-    still_used = {i for x in nodes for i in x.input}
-    kept = [i for i in g.initializer if i.name not in dropped or i.name in still_used]
-    del g.node[:]
-    g.node.extend(nodes)
-    del g.initializer[:]
-    g.initializer.extend(kept + added)
+    _put_nodes(g, nodes, dropped, added)
     del g.value_info[:]
     # Opset 18 moved the other Reduce* ops' axes from an attribute to an input (ReduceSum did so in 13).
     assert not any(x.op_type.startswith("Reduce") and x.op_type != "ReduceSum" for x in nodes), "Reduce* changed in opset 18"
@@ -324,12 +329,7 @@ def single_output_conv_as_depthwise(path):
             added.append(numpy_helper.from_array(numpy_helper.to_array(inits[node.input[2]]).reshape(1, 1, 1, 1), f"{n}_bias"))
             nodes.append(helper.make_node("Add", [out, f"{n}_bias"], [node.output[0]]))
         dropped.update(node.input[1:])
-    still_used = {i for x in nodes for i in x.input}
-    kept = [i for i in g.initializer if i.name not in dropped or i.name in still_used]
-    del g.node[:]
-    g.node.extend(nodes)
-    del g.initializer[:]
-    g.initializer.extend(kept + added)
+    _put_nodes(g, nodes, dropped, added)
     onnx.checker.check_model(m)
     onnx.save(m, path)
     return os.path.getsize(path)

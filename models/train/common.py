@@ -225,7 +225,7 @@ def groupnorm_as_layernorm(path):
 
     torch.onnx exports GroupNorm as Reshape [N, G, -1] -> InstanceNormalization (unit scale, zero bias) -> Reshape
     back to the input's computed shape -> Mul gamma -> Add beta. The same statistics over the same [N, G, C/G*H*W]
-    rows are LayerNormalization over the last axis, which onnxruntime runs in one pass parallel over the rows, where
+    rows are LayerNormalization over the last axis, which onnxruntime runs in parallel over the rows, where
     its InstanceNormalization kernel was 13% of the pixel denoiser's time at batch 64 (docs/PERFORMANCE.md). The
     reshape targets become constants, which drops the Shape node each GroupNorm computed them with. The per-channel
     gamma and beta become one BatchNormalization with mean 0, variance 1 and epsilon 0: x * gamma + beta exactly,

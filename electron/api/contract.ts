@@ -322,6 +322,7 @@ export const calls = {
       winner: z.int(),
       finalLosses: z.array(z.number()),
       encoderOnly: z.object({ psnr: z.number(), ssim: z.number(), image: Float32TensorSchema }).optional(),
+      gradientSource: z.enum(['inversion graph', 'differentiated generator']),
       ms: z.number(),
     }),
   },

@@ -57,7 +57,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     const first = order()[0];
     return providers.filter((p) => !p.available && providers.indexOf(p) < providers.findIndex((q) => q.name === first)).map((p) => p.reason!);
   };
-  const host = new ModelHost(sessionOptions(), unavailable());
+  const host = new ModelHost(sessionOptions(), unavailable(), join(options.configDir, 'cache'));
   await host.loadFolders([
     { path: paths.models, source: 'bundled' },
     ...settings.get().userModelFolders.map((path) => ({ path, source: 'user' as const })),

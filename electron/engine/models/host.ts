@@ -1,7 +1,10 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ApiError } from '../../api/errors';
 import type { ModelLibrary, ModelProblem } from '../../api/contract';
 import { SessionCache, type LoadedGraph, type SessionCacheOptions } from '../runtime/sessions';
 import { modelFingerprint } from './fingerprint';
+import type { GraphSpecT } from './manifest';
 import { loadModelFolders, summarize, type RegisteredModel, type SessionFacts } from './registry';
 
 /**
@@ -18,10 +21,14 @@ export class ModelHost {
   private readonly counted = new Set<string>();
   private readonly listeners = new Set<() => void>();
 
-  /** unavailable: why each faster provider cannot be used on this machine at all. */
+  /**
+   * unavailable: why each faster provider cannot be used on this machine at all.
+   * cacheDir: where graphs derived from a model go when its own folder cannot be written.
+   */
   constructor(
     options: SessionCacheOptions,
     private readonly unavailable: string[] = [],
+    readonly cacheDir: string = join(tmpdir(), 'latent-studio-cache'),
   ) {
     this.sessions = new SessionCache(options);
   }
@@ -86,7 +93,12 @@ export class ModelHost {
   async graph(model: RegisteredModel, role: string): Promise<LoadedGraph> {
     const spec = model.manifest.graphs[role];
     if (!spec) throw new ApiError('bad-input', `model "${model.manifest.id}" has no ${role} graph`, 'args.model');
-    const graph = await this.sessions.get(model.manifest.id, model.folder, role, spec);
+    return this.graphAt(model, role, model.folder, spec);
+  }
+
+  /** A graph of the model's that lives in another folder (one derived from its graphs and cached). */
+  async graphAt(model: RegisteredModel, role: string, folder: string, spec: GraphSpecT): Promise<LoadedGraph> {
+    const graph = await this.sessions.get(model.manifest.id, folder, role, spec);
     const key = `${model.manifest.id}/${role}`;
     if (!this.counted.has(key)) {
       // The model's load time is the sum over its graphs; its provider is the first graph's.

@@ -4,6 +4,7 @@ import { NormalStream } from '../diffusion/noise';
 import type { ModelHost } from '../models/host';
 import type { RegisteredModel } from '../models/registry';
 import { runGraph } from '../runtime/sessions';
+import { inversionGraph, type InversionGraph } from './gradientGraphs';
 import { fromUnitRange } from './imageRange';
 import { checkImageShape, decodeLatents, encodeImages } from './latentCodec';
 import { psnr, ssim } from '../../common/imageMetrics';
@@ -82,6 +83,8 @@ export interface InversionResult {
   winner: number;
   finalLosses: number[];
   encoderOnly?: { psnr: number; ssim: number; image: Float32Tensor };
+  /** Where dL/dz came from: the model's own inversion graph, or its generator differentiated by the app. */
+  gradientSource: InversionGraph['source'];
 }
 
 interface Context {
@@ -91,20 +94,18 @@ interface Context {
 
 /**
  * Optimization-based GAN inversion: find z* minimising ‖G(z) − x‖² (+ λ‖z‖²)
- * with Adam, K starts optimised together in one batched run of the model's
- * inversion graph, which returns the loss and dL/dz from forward operations
- * (ONNX Runtime has no autograd). Cancelling returns the best code so far.
+ * with Adam, K starts optimised together in one batched run of a graph that
+ * returns the loss and dL/dz from forward operations (ONNX Runtime has no
+ * autograd): the model's own inversion graph, or its generator differentiated
+ * by autodiff/. Cancelling returns the best code so far.
  */
 export async function invertImage(host: ModelHost, model: RegisteredModel, target: Float32Tensor, settings: InversionSettings, ctx: Context): Promise<InversionResult> {
-  if (model.manifest.kind !== 'gan' || !model.manifest.graphs['inversion']) {
-    throw new ApiError('bad-input', `model "${model.manifest.id}" has no inversion graph`, 'args.model');
-  }
+  if (model.manifest.kind !== 'gan') throw new ApiError('bad-input', `model "${model.manifest.id}" is a ${model.manifest.kind}, not a GAN`, 'args.model');
   checkImageShape(model, target);
   if (target.shape[0] !== 1) throw new ApiError('bad-input', 'invert one image at a time: [1, c, h, w]', 'args.image.shape');
   const id = model.manifest.id;
   const dim = model.manifest.latent!.shape.reduce((a, b) => a * b, 1);
-  const graph = await host.graph(model, 'inversion');
-  const [zName, xName] = graph.spec.inputs.map((i) => i.name) as [string, string];
+  const { graph, code: zName, target: xName, loss: lossName, gradient: gradName, source } = await inversionGraph(host, model);
   const x1 = fromUnitRange(target.data, model.manifest.image.range);
   const pixels = x1.length;
 
@@ -152,8 +153,8 @@ export async function invertImage(host: ModelHost, model: RegisteredModel, targe
     const probe = z.slice();
     if (noiseScale > 0) for (let k = 0; k < K; k++) noise[k]!.next(dim).forEach((n, j) => (probe[k * dim + j]! += noiseScale * n));
     const out = await runGraph(graph, { [zName]: float32Tensor([K, dim], probe), [xName]: xTensor });
-    const loss = out['loss']!.data;
-    const grad = out['grad']!.data;
+    const loss = out[lossName]!.data;
+    const grad = out[gradName]!.data;
     const lr = learningRate(settings, step);
     finalLosses = [];
     for (let k = 0; k < K; k++) {
@@ -208,5 +209,6 @@ export async function invertImage(host: ModelHost, model: RegisteredModel, targe
     winner: best.restart,
     finalLosses,
     encoderOnly,
+    gradientSource: source,
   };
 }

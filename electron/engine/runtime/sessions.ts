@@ -115,8 +115,24 @@ export function checkGraphMatchesSpec(session: InferenceSession, spec: GraphSpec
   compare('outputs', session.outputMetadata);
 }
 
-/** Runs a graph on float32 tensors and returns the named outputs as contract tensors. */
+/**
+ * Runs a graph on float32 tensors and returns the named outputs as contract tensors. A graph
+ * exported with a fixed batch (StyleGAN2's fused modulated convolution folds the batch into Conv
+ * groups) runs a larger batch in chunks of its own, and the outputs are joined.
+ */
 export async function runGraph(graph: LoadedGraph, inputs: Record<string, Float32Tensor>): Promise<Record<string, Float32Tensor>> {
+  const fixed = graph.spec.inputs[0]?.shape[0];
+  const batch = Object.values(inputs)[0]?.shape[0];
+  if (typeof fixed === 'number' && batch !== undefined && batch !== fixed) {
+    if (batch % fixed !== 0) throw new ApiError('bad-input', `this graph was exported for batches of ${fixed}; got ${batch}`, 'args.shape');
+    const chunks: Record<string, Float32Tensor>[] = [];
+    for (let start = 0; start < batch; start += fixed) chunks.push(await runOnce(graph, sliceBatch(inputs, start, fixed)));
+    return joinBatches(chunks);
+  }
+  return runOnce(graph, inputs);
+}
+
+async function runOnce(graph: LoadedGraph, inputs: Record<string, Float32Tensor>): Promise<Record<string, Float32Tensor>> {
   const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
   for (const [name, t] of Object.entries(inputs)) feeds[name] = new ort.Tensor('float32', t.data, t.shape);
   const results = await graph.session.run(feeds);
@@ -125,4 +141,29 @@ export async function runGraph(graph: LoadedGraph, inputs: Record<string, Float3
     out[name] = float32Tensor([...value.dims], value.data as Float32Array);
   }
   return out;
+}
+
+function sliceBatch(inputs: Record<string, Float32Tensor>, start: number, count: number): Record<string, Float32Tensor> {
+  return Object.fromEntries(
+    Object.entries(inputs).map(([name, t]) => {
+      const per = t.data.length / t.shape[0]!;
+      return [name, float32Tensor([count, ...t.shape.slice(1)], t.data.subarray(start * per, (start + count) * per))];
+    }),
+  );
+}
+
+function joinBatches(chunks: Record<string, Float32Tensor>[]): Record<string, Float32Tensor> {
+  return Object.fromEntries(
+    Object.keys(chunks[0]!).map((name) => {
+      const parts = chunks.map((c) => c[name]!);
+      const data = new Float32Array(parts.reduce((n, p) => n + p.data.length, 0));
+      let offset = 0;
+      for (const p of parts) {
+        data.set(p.data, offset);
+        offset += p.data.length;
+      }
+      const first = parts[0]!;
+      return [name, float32Tensor([parts.reduce((n, p) => n + p.shape[0]!, 0), ...first.shape.slice(1)], data)];
+    }),
+  );
 }

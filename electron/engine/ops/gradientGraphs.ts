@@ -1,0 +1,117 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ApiError } from '../../api/errors';
+import { buildGradientGraph, GradientError } from '../autodiff/differentiate';
+import { writeFileAtomic } from '../atomicWrite';
+import type { ModelHost } from '../models/host';
+import type { GraphSpecT } from '../models/manifest';
+import type { RegisteredModel } from '../models/registry';
+import type { LoadedGraph } from '../runtime/sessions';
+
+/** Bumped whenever a gradient rule changes, so that graphs cached by an older version are rebuilt. */
+const DIFFERENTIATOR_VERSION = 'autodiff-1';
+
+/** A graph that returns the per-sample loss Σ (G(code) − target)² and dloss/dcode. */
+export interface InversionGraph {
+  graph: LoadedGraph;
+  code: string;
+  target: string;
+  loss: string;
+  gradient: string;
+  /** Where the gradient comes from: the model's own inversion graph, or its generator differentiated here. */
+  source: 'inversion graph' | 'differentiated generator';
+}
+
+const building = new Map<string, Promise<void>>();
+
+/**
+ * The model's hand-written inversion graph where its manifest has one; otherwise its generator
+ * differentiated into one, cached beside the model (keyed by the generator's bytes) so that it is
+ * built once. A generator that cannot be differentiated raises an error naming the operator.
+ */
+export async function inversionGraph(host: ModelHost, model: RegisteredModel): Promise<InversionGraph> {
+  const { graphs, id } = model.manifest;
+  if (graphs['inversion']) {
+    const graph = await host.graph(model, 'inversion');
+    const [code, target] = graph.spec.inputs.map((i) => i.name) as [string, string];
+    const [loss, gradient] = graph.spec.outputs.map((o) => o.name) as [string, string];
+    return { graph, code, target, loss, gradient, source: 'inversion graph' };
+  }
+  const generator = graphs['generator'];
+  if (!generator) throw new ApiError('bad-input', `model "${id}" has no generator graph to invert`, 'args.model');
+  if (generator.inputs.length !== 1) {
+    throw new ApiError('bad-input', `model "${id}": its generator takes ${generator.inputs.length} inputs; inversion differentiates generators with one input (the code)`, 'args.model');
+  }
+  const bytes = await readFile(join(model.folder, generator.file));
+  if (bytes.length === 0) throw new ApiError('model-error', `model "${id}": ${generator.file} is empty (0 bytes)`, 'graphs.generator.file');
+  const key = createHash('sha256').update(DIFFERENTIATOR_VERSION).update(bytes).digest('hex').slice(0, 16);
+  const spec = differentiatedSpec(generator, `inversion-${key}.onnx`);
+  const folder = await cacheFolder(model.folder, host.cacheDir);
+  const path = join(folder, spec.file);
+  const sidecar = `${path}.json`;
+  const cached = await readFile(sidecar, 'utf8').then((text) => JSON.parse(text) as GraphSpecT, () => undefined);
+  if (!cached) {
+    let pending = building.get(path);
+    if (!pending) {
+      pending = buildAndStore(bytes, generator, path, sidecar, spec, id);
+      building.set(path, pending);
+      pending.finally(() => building.delete(path)).catch(() => {});
+    }
+    await pending;
+  }
+  const stored = cached ?? (JSON.parse(await readFile(sidecar, 'utf8')) as GraphSpecT);
+  const graph = await host.graphAt(model, 'inversion', folder, stored);
+  const [code, target] = stored.inputs.map((i) => i.name) as [string, string];
+  const [loss, gradient] = stored.outputs.map((o) => o.name) as [string, string];
+  return { graph, code, target, loss, gradient, source: 'differentiated generator' };
+}
+
+async function buildAndStore(bytes: Uint8Array, generator: GraphSpecT, path: string, sidecar: string, spec: GraphSpecT, id: string): Promise<void> {
+  let built;
+  try {
+    built = await buildGradientGraph(bytes, { wrt: generator.inputs[0]!.name, output: generator.outputs[0]!.name });
+  } catch (error) {
+    const reason = error instanceof GradientError ? error.message : `the generator could not be read (${(error as Error).message.split('\n')[0]})`;
+    throw new ApiError('model-error', `model "${id}" cannot be inverted by gradients: ${reason}`, 'graphs.generator');
+  }
+  const named: GraphSpecT = {
+    ...spec,
+    inputs: [spec.inputs[0]!, { ...spec.inputs[1]!, name: built.target }],
+    outputs: [
+      { ...spec.outputs[0]!, name: built.loss },
+      { ...spec.outputs[1]!, name: built.gradient },
+    ],
+  };
+  await writeFileAtomic(path, built.bytes);
+  // The sidecar goes last: its presence says the graph beside it is whole.
+  await writeFileAtomic(sidecar, JSON.stringify(named, null, 2));
+}
+
+/** The derived graph's inputs and outputs, from the generator's: (code, target) → (loss, dloss/dcode). */
+function differentiatedSpec(generator: GraphSpecT, file: string): GraphSpecT {
+  const code = generator.inputs[0]!;
+  const image = generator.outputs[0]!;
+  return {
+    file,
+    inputs: [code, { ...image, name: 'target' }],
+    outputs: [
+      { name: 'loss', shape: [image.shape[0]!], dtype: 'float32' },
+      { name: 'grad', shape: code.shape, dtype: 'float32' },
+    ],
+  };
+}
+
+/** `.latent-studio/` inside the model's folder, or the app's cache folder where that cannot be written. */
+async function cacheFolder(modelFolder: string, fallback: string): Promise<string> {
+  const beside = join(modelFolder, '.latent-studio');
+  try {
+    await mkdir(beside, { recursive: true });
+    await writeFileAtomic(join(beside, '.writable'), '');
+    return beside;
+  } catch {
+    const folder = join(fallback, 'gradient-graphs');
+    await mkdir(folder, { recursive: true });
+    return folder;
+  }
+}

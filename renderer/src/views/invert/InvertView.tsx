@@ -11,6 +11,8 @@ import { useAppStore } from '../../state/appStore';
 import { useEditStore } from '../../state/editStore';
 import { useResultsStore } from '../../state/inversionStore';
 import { Message } from '../../components/Message';
+import { fitZoom } from '../../lib/images';
+import { decodesCodes } from '../../lib/modelKinds';
 
 type Result = CallResult<'gan.invert'>;
 interface Settings {
@@ -33,13 +35,15 @@ function NumberField({ label, value, onChange, min, max, step, title }: { label:
 
 export function InvertView() {
   const client = useAppStore((s) => s.client);
-  const gans = useAppStore((s) => s.models).filter((m) => m.kind === 'gan' && 'inversion' in m.graphs);
+  const gans = useAppStore((s) => s.models).filter(decodesCodes).filter((m) => m.kind === 'gan');
   const setView = useAppStore((s) => s.setView);
   const setBase = useEditStore((s) => s.setBase);
   const addInversion = useResultsStore((s) => s.addInversion);
   const [saved, setSaved] = useState(false);
   const [model, setModel] = useState<string>();
   const modelId = model ?? gans[0]?.id;
+  const summary = gans.find((m) => m.id === modelId);
+  const hasEncoder = !!summary && 'encoder' in summary.graphs;
   const [target, setTarget] = useState<{ tensor: Float32Tensor; label: string }>();
   const [settings, setSettings] = useState<Settings>({ steps: 300, restarts: 3, lr: 0.05, prior: 0, noise: 0.05, warmStart: true });
   const [job, setJob] = useState<{ step: number; total: number; cancel(): void }>();
@@ -54,7 +58,7 @@ export function InvertView() {
     const controller = new AbortController();
     setError(undefined);
     setCurve([]);
-    const run = { ...settings, ...overrides };
+    const run = { ...settings, warmStart: settings.warmStart && hasEncoder, ...overrides };
     setJob({ step: 0, total: run.steps, cancel: () => controller.abort() });
     try {
       return await client.invoke(
@@ -105,7 +109,8 @@ export function InvertView() {
     setView('edit');
   }
 
-  if (!modelId) return <EmptyState title="No GAN with an inversion graph">Inversion needs a GAN whose manifest has an “inversion” graph (loss and dL/dz); the bundled DCGAN has one.</EmptyState>;
+  const shown = job ? live : (result?.image ?? live);
+  if (!modelId) return <EmptyState title="No GAN in the library">Inversion needs a GAN generator. Add a model folder in Models; its generator is differentiated when it has no inversion graph of its own.</EmptyState>;
   return (
     <div className="grid h-full grid-cols-[20rem_1fr]">
       <aside className="flex min-h-0 flex-col gap-4 overflow-auto border-r border-line bg-panel p-4">
@@ -126,15 +131,21 @@ export function InvertView() {
           <NumberField label="Learning rate" value={settings.lr} min={0.001} max={1} step={0.01} onChange={(lr) => setSettings({ ...settings, lr })} title="Peak rate: short warm-up, cosine ramp-down" />
           <NumberField label="Prior λ" value={settings.prior} min={0} max={1} step={0.001} onChange={(prior) => setSettings({ ...settings, prior })} title="Adds λ‖z‖² to keep z plausible" />
           <NumberField label="Early noise" value={settings.noise} min={0} max={1} step={0.01} onChange={(noise) => setSettings({ ...settings, noise })} title="Latent noise early on, decaying to 0" />
-          <label className="flex items-center gap-2 text-sm" title="Start one run from the encoder's guess">
-            <input type="checkbox" checked={settings.warmStart} onChange={(e) => setSettings({ ...settings, warmStart: e.target.checked })} /> Encoder warm start
+          <label className="flex items-center gap-2 text-sm" title={hasEncoder ? "Start one run from the encoder's guess" : 'This model has no encoder: every run starts from a random code'}>
+            <input type="checkbox" checked={settings.warmStart && hasEncoder} disabled={!hasEncoder} onChange={(e) => setSettings({ ...settings, warmStart: e.target.checked })} /> Encoder warm start
           </label>
         </section>
         <div className="flex flex-wrap gap-2">
           <button type="button" onClick={() => void run()} disabled={!target || !!job} className="rounded bg-accent px-3 py-1 text-sm font-medium text-canvas disabled:opacity-40">
             Invert
           </button>
-          <button type="button" onClick={() => void compare()} disabled={!target || !!job} className="rounded border border-line px-3 py-1 text-sm hover:bg-panel-raised disabled:opacity-40" title="Encoder only, optimization only, and both">
+          <button
+            type="button"
+            onClick={() => void compare()}
+            disabled={!target || !!job || !hasEncoder}
+            className="rounded border border-line px-3 py-1 text-sm hover:bg-panel-raised disabled:opacity-40"
+            title={hasEncoder ? 'Encoder only, optimization only, and both' : 'Needs an encoder to compare starts'}
+          >
             Compare starts
           </button>
         </div>
@@ -147,8 +158,8 @@ export function InvertView() {
             {job && <JobProgress label="Inverting" done={job.step} total={job.total} onCancel={job.cancel} />}
             <Message text={error} className="text-sm" />
             <div className="flex flex-wrap items-end gap-6">
-              <ImageTile data={target.tensor.data} shape={target.tensor.shape} zoom={6} label={`Target · ${target.label}`} />
-              {(live ?? result?.image) && <ImageTile data={(job ? live : result?.image ?? live)!.data} shape={[1, 1, 28, 28]} zoom={6} label={job ? 'Best so far' : 'G(z*)'} />}
+              <ImageTile data={target.tensor.data} shape={target.tensor.shape} zoom={fitZoom(target.tensor.shape)} label={`Target · ${target.label}`} />
+              {shown && <ImageTile data={shown.data} shape={shown.shape} zoom={fitZoom(shown.shape)} label={job ? 'Best so far' : 'G(z*)'} />}
               <LossCurve values={curve} />
             </div>
             {result && !job && (
@@ -159,6 +170,9 @@ export function InvertView() {
                 <span className="text-muted">
                   {result.steps} steps{result.stoppedOnPlateau ? ' (stopped on a plateau)' : ''}
                   {result.cancelled ? ' (cancelled: best so far)' : ''} · {(result.ms / 1000).toFixed(1)} s · winner: {result.winner === 0 && result.encoderOnly ? 'encoder start' : `restart ${result.winner}`}
+                </span>
+                <span className="text-muted" data-testid="gradient-source" title="dL/dz from the model's own inversion graph, or from its generator differentiated by Latent Studio">
+                  gradients: {result.gradientSource}
                 </span>
                 <button type="button" onClick={edit} className="rounded bg-accent px-3 py-1 font-medium text-canvas" title="Edit this code along directions">
                   Edit

@@ -1,0 +1,64 @@
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { launchServer } from '../browserServer';
+import { expect, test } from './fixtures';
+
+test('a user’s StyleGAN-style generator with no inversion graph: added, differentiated, inverted in colour', async ({ page }) => {
+  test.setTimeout(120_000);
+  const scratch = mkdtempSync(join(tmpdir(), 'e2e-invert-any-'));
+  const folder = join(scratch, 'stylegan-tiny');
+  cpSync('tests/fixtures/models/stylegan-tiny', folder, { recursive: true });
+  // A colour photo-like target: a smooth gradient with a bright disc.
+  const size = 96;
+  const pixels = Buffer.alloc(size * size * 3);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const disc = (x - 60) ** 2 + (y - 40) ** 2 < 400 ? 120 : 0;
+      pixels.set([Math.min(255, 40 + 2 * x + disc), Math.min(255, 30 + y + disc), 200 - x], (y * size + x) * 3);
+    }
+  }
+  const photo = join(scratch, 'sunset.png');
+  await sharp(pixels, { raw: { width: size, height: size, channels: 3 } }).png().toFile(photo);
+
+  const server = await launchServer(mkdtempSync(join(tmpdir(), 'e2e-invert-any-config-')));
+  try {
+    await page.goto(`${server.url}#models`);
+    await page.getByLabel('Model folder path').fill(folder);
+    await page.getByRole('button', { name: 'Add folder' }).click();
+    await expect(page.getByText('StyleGAN-style fixture (untrained)').first()).toBeVisible();
+
+    await page.goto(`${server.url}#invert`);
+    await page.getByRole('combobox', { name: 'Model' }).selectOption({ label: 'StyleGAN-style fixture (untrained)' });
+    await expect(page.getByLabel('Encoder warm start')).toBeDisabled();
+    await page.locator('input[type=file]').setInputFiles(photo);
+    await expect(page.getByRole('img', { name: 'Target · sunset.png' })).toBeVisible();
+    await page.getByLabel('Steps').fill('80');
+    await page.getByRole('button', { name: 'Invert', exact: true }).click();
+    const result = page.getByTestId('inversion-result');
+    await expect(result).toBeVisible({ timeout: 90_000 });
+    await expect(page.getByTestId('gradient-source')).toHaveText('gradients: differentiated generator');
+
+    // G(z*) is drawn at the model's own size and in colour.
+    const output = page.getByRole('img', { name: 'G(z*)' });
+    expect(await output.evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([64, 64]);
+    const colourful = await output.evaluate((c: HTMLCanvasElement) => {
+      const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let spread = 0;
+      for (let i = 0; i < data.length; i += 4) spread = Math.max(spread, Math.abs(data[i]! - data[i + 1]!), Math.abs(data[i + 1]! - data[i + 2]!));
+      return spread;
+    });
+    expect(colourful).toBeGreaterThan(20);
+
+    // PSNR rises above where the random starts began (the best loss after the first step, Σ over 3·64·64 values in [-1, 1]).
+    const curve = page.getByLabel('Loss curve').locator('xpath=self::*[name()="svg"]');
+    const firstLoss = Number(await curve.getAttribute('data-first'));
+    const startPsnr = 10 * Math.log10(1 / (firstLoss / (3 * 64 * 64) / 4));
+    const psnr = Number((await page.getByTestId('psnr').textContent())!.match(/[\d.]+/)![0]);
+    expect(psnr).toBeGreaterThan(startPsnr + 1);
+    await page.screenshot({ path: 'test-results/screenshots/invert-any-generator.png' });
+  } finally {
+    server.stop();
+  }
+});

@@ -30,6 +30,18 @@ export function formatReport(r) {
   }
   push('');
 
+  const a = r.autodiff;
+  if (a) {
+    push('## Gradients differentiated from the graph', '', `fmnist-dcgan: the generator differentiated by Latent Studio against its hand-written inversion graph (loss and dL/dz), median ms, best of three alternating rounds. Target: differentiated ≤ 1.3× hand-written. Graph built in ${ms(a.build['fmnist-dcgan'])} ms (stylegan-tiny: ${ms(a.build['stylegan-tiny'])} ms).`, '');
+    push('| batch | hand-written (ms) | differentiated (ms) | ratio | target |', '|---|---|---|---|---|');
+    for (const [batch, d] of Object.entries(a.dcgan)) {
+      const ratio = d.differentiated.median / d.handWritten.median;
+      push(`| ${batch} | ${ms(d.handWritten.median)} | ${ms(d.differentiated.median)} | ${ratio.toFixed(2)}× | ${verdict(ratio <= 1.3)} |`);
+    }
+    const s = a.styleganTiny;
+    push('', `stylegan-tiny (3×64×64, batch 1): one inversion step (forward + backward) ${ms(s.step.median)} ms, ${(1000 / s.step.median).toFixed(0)} steps/s; the forward pass alone ${ms(s.forward.median)} ms (step ÷ forward ${(s.step.median / s.forward.median).toFixed(2)}).`, '');
+  }
+
   const e = r.engine ?? {};
   if (e.transport) {
     const t = e.transport;

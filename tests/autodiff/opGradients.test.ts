@@ -9,6 +9,8 @@ interface OpCase extends GraphCase {
   wrt: string[];
   /** Input values; the default is uniform in [-1, 1] kept 0.1 away from 0 (ReLU-like kinks). */
   values?: Record<string, Feed>;
+  /** 0 makes weight gradients take the large-kernel Conv instead of im2col columns. */
+  columnsBudget?: number;
 }
 
 const BATCH = 2;
@@ -72,6 +74,20 @@ const cases: Record<string, OpCase> = {
     nodes: [['Conv', ['x', 'W', 'B'], ['y'], { strides: [2, 1], pads: [1, 0, 1, 2], group: 2, dilations: [1, 2] }]],
     output: 'y',
     wrt: ['x', 'W'],
+  },
+  'Conv (weight gradient without im2col columns)': {
+    inputs: { x: ['N', 4, 7, 6], W: [6, 2, 3, 3] },
+    nodes: [['Conv', ['x', 'W'], ['y'], { strides: [2, 1], pads: [1, 0, 1, 2], group: 2, dilations: [1, 2] }]],
+    output: 'y',
+    wrt: ['W'],
+    columnsBudget: 0,
+  },
+  'ConvTranspose (weight gradient without im2col columns)': {
+    inputs: { x: ['N', 4, 4, 5], W: [4, 3, 3, 3] },
+    nodes: [['ConvTranspose', ['x', 'W'], ['y'], { strides: [2, 2], pads: [1, 1, 0, 1], output_padding: [1, 0], group: 2 }]],
+    output: 'y',
+    wrt: ['W'],
+    columnsBudget: 0,
   },
   'Conv (SAME_UPPER, stride 2)': { inputs: { x: ['N', 2, 7, 7] }, floats: { W: w([3, 2, 3, 3], 5) }, nodes: [['Conv', ['x', 'W'], ['y'], { strides: [2, 2], auto_pad: 'SAME_UPPER' }]], output: 'y', wrt: ['x'] },
   ConvTranspose: {
@@ -232,7 +248,7 @@ describe('gradient rules match central finite differences', () => {
   for (const [title, c] of Object.entries(cases)) {
     for (const wrt of c.wrt) {
       it(`${title}: d/d${wrt}`, async () => {
-        const check = await checkGradient(buildModel(c), wrt, feedsFor(c));
+        const check = await checkGradient(buildModel(c), wrt, feedsFor(c), { columnsBudget: c.columnsBudget });
         expect(check.lossError).toBeLessThan(1e-5);
         expect(check.relativeError).toBeLessThan(1e-3);
       });

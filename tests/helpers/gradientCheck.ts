@@ -30,10 +30,10 @@ export async function checkGradient(
   model: Uint8Array,
   wrt: string,
   feeds: Record<string, Feed>,
-  options: { h?: number; coordinates?: number; directions?: number; output?: string } = {},
+  options: { h?: number; coordinates?: number; directions?: number; output?: string; columnsBudget?: number } = {},
 ): Promise<GradientCheck> {
   const h = options.h ?? 1e-2;
-  const graph = await buildGradientGraph(model, { wrt, output: options.output });
+  const graph = await buildGradientGraph(model, { wrt, output: options.output, columnsBudget: options.columnsBudget });
   const forward = await ort.InferenceSession.create(model);
   const differentiated = await ort.InferenceSession.create(graph.bytes);
   try {

@@ -25,6 +25,8 @@ export interface GradientGraphRequest {
   wrt: string;
   /** The graph output the loss compares with a target; the first output when omitted. */
   output?: string;
+  /** Bytes per sample a convolution's weight gradient may spend on im2col columns (faster) before it uses a large-kernel Conv (no extra memory). */
+  columnsBudget?: number;
 }
 
 export interface GradientGraph {
@@ -77,7 +79,7 @@ export async function buildGradientGraph(modelBytes: Uint8Array, request: Gradie
   const path = differentiablePath(nodes, wrt, output, isFloat);
 
   const names = new Set<string>([...(graph.input ?? []).map((i) => i.name!), ...(graph.initializer ?? []).map((t) => t.name!), ...nodes.flatMap((n) => n.output ?? [])]);
-  const b = new GraphBuilder(opset, names, facts, constants);
+  const b = new GraphBuilder(opset, names, facts, constants, request.columnsBudget);
 
   // Loss Σ (y − target)² per sample; its gradient with respect to y seeds the backward pass.
   const target = freeName(names, 'target');

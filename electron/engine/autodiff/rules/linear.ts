@@ -83,9 +83,12 @@ function convWindow(c: GradientContext, weight: string, image: string, output: s
 }
 
 /**
- * dW of a convolution: for each kernel tap, the correlation of the input with the output gradient.
- * Computed as one grouped Conv with input and gradient's batch and channel axes swapped, strides and
- * dilations exchanged; it covers grouped convolutions (StyleGAN's modulated convolution) as well.
+ * dW of a convolution: for each kernel tap, the correlation of the input with the output gradient,
+ * grouped convolutions (StyleGAN's modulated convolution) included. Where the input's im2col columns
+ * fit the builder's columns budget, they are gathered by a Conv with one-hot kernels and multiplied with the gradient
+ * in one batched MatMul; otherwise one grouped Conv
+ * correlates them directly, with input and gradient's batch and channel axes swapped and strides and
+ * dilations exchanged, which needs no extra memory but runs a kernel the size of the output.
  */
 function convWeightGradient(b: GraphBuilder, input: string, outGrad: string, w: Window, weightShape: number[]): string {
   const { group } = w;
@@ -95,16 +98,29 @@ function convWeightGradient(b: GraphBuilder, input: string, outGrad: string, w: 
   const gSpatial = gShape.slice(2);
   const perChannelIn = inShape[1]! / group;
   const perChannelOut = gShape[1]! / group;
+  const taps = w.kernel.reduce((p, k) => p * k, 1);
+  const positions = gSpatial.reduce((p, d) => p * d, 1);
+  if (inShape[1]! * taps * positions * 4 <= b.columnsBudget) {
+    const picks = new Float32Array(taps * taps);
+    for (let k = 0; k < taps; k++) picks[k * taps + k] = 1;
+    const single = b.op('Reshape', [input, b.ints([-1, 1, ...inSpatial])]);
+    const columns = b.op('Conv', [single, b.floats([taps, 1, ...w.kernel], picks)], { strides: w.strides, dilations: w.dilations, pads: w.pads, kernel_shape: w.kernel });
+    // [N·G·Cg, taps, O] → [N, G, L, Cg·taps]
+    const grouped = b.op('Transpose', [b.op('Reshape', [columns, b.ints([-1, group, perChannelIn * taps, positions])])], { perm: [0, 1, 3, 2] });
+    const gradient = b.op('Reshape', [outGrad, b.ints([-1, group, perChannelOut, positions])]);
+    const perSample = b.op('MatMul', [gradient, grouped]);
+    return b.op('Reshape', [b.reduceSum(perSample, [0], false), b.ints(weightShape)]);
+  }
   const spatialAxes = inSpatial.map((_, i) => i + 3);
   // input [N, G·Cg, S] → [Cg, G·N, S]
-  const grouped = b.op('Reshape', [input, b.ints([-1, group, perChannelIn, ...inSpatial])]);
-  const inputT = b.op('Reshape', [b.op('Transpose', [grouped], { perm: [2, 1, 0, ...spatialAxes] }), b.ints([perChannelIn, -1, ...inSpatial])]);
+  const groupedInput = b.op('Reshape', [input, b.ints([-1, group, perChannelIn, ...inSpatial])]);
+  const inputT = b.op('Reshape', [b.op('Transpose', [groupedInput], { perm: [2, 1, 0, ...spatialAxes] }), b.ints([perChannelIn, -1, ...inSpatial])]);
   // gradient [N, G·Mg, O] → [G·Mg, N, O]
   const gGrouped = b.op('Reshape', [outGrad, b.ints([-1, group, perChannelOut, ...gSpatial])]);
   const gT = b.op('Reshape', [b.op('Transpose', [gGrouped], { perm: [1, 2, 0, ...spatialAxes] }), b.ints([group * perChannelOut, -1, ...gSpatial])]);
-  const taps = b.op('Conv', [inputT, gT], { strides: w.dilations, dilations: w.strides, pads: w.pads, group, kernel_shape: gSpatial });
+  const correlations = b.op('Conv', [inputT, gT], { strides: w.dilations, dilations: w.strides, pads: w.pads, group, kernel_shape: gSpatial });
   // [Cg, G·Mg, K'] → [G·Mg, Cg, K'], cut to the kernel's size.
-  const weight = b.op('Transpose', [taps], { perm: [1, 0, ...inSpatial.map((_, i) => i + 2)] });
+  const weight = b.op('Transpose', [correlations], { perm: [1, 0, ...inSpatial.map((_, i) => i + 2)] });
   const axes = w.kernel.map((_, i) => i + 2);
   return b.op('Slice', [weight, b.ints(axes.map(() => 0)), b.ints(weightShape.slice(2)), b.ints(axes)]);
 }

@@ -38,6 +38,10 @@ const cases: Record<string, OpCase> = {
   'Gelu (exact)': unaryCase('Gelu', [6], {}, { opset: 20 }),
   'Gelu (tanh)': unaryCase('Gelu', [6], { approximate: 'tanh' }, { opset: 20 }),
   Exp: unaryCase('Exp', [6]),
+  Log: unaryCase('Log', [6], {}, { values: { x: feed([BATCH, 6], 6, 0.3, 2) } }),
+  Neg: unaryCase('Neg', [6]),
+  Abs: unaryCase('Abs', [6]),
+  Reciprocal: unaryCase('Reciprocal', [6], {}, { values: { x: feed([BATCH, 6], 7, 0.5, 2) } }),
   Sqrt: unaryCase('Sqrt', [6], {}, { values: { x: feed([BATCH, 6], 3, 0.3, 2) } }),
   'Pow (constant exponent 3)': { inputs: { x: ['N', 6] }, floats: { e: { dims: [], values: [3] } }, nodes: [['Pow', ['x', 'e'], ['y']]], output: 'y', wrt: ['x'] },
   'Pow (constant exponent 0.5)': {
@@ -106,6 +110,7 @@ const cases: Record<string, OpCase> = {
   },
   'ReduceMean (keepdims)': { inputs: { x: ['N', 3, 4] }, ints: { axes: [2] }, nodes: [['ReduceMean', ['x', 'axes'], ['y']]], output: 'y', wrt: ['x'] },
   'ReduceSum (dropped axes)': { inputs: { x: ['N', 3, 4, 2] }, ints: { axes: [1, -1] }, nodes: [['ReduceSum', ['x', 'axes'], ['y'], { keepdims: 0 }]], output: 'y', wrt: ['x'] },
+  ReduceSumSquare: { inputs: { x: ['N', 3, 4] }, ints: { axes: [1] }, nodes: [['ReduceSumSquare', ['x', 'axes'], ['y']]], output: 'y', wrt: ['x'] },
   BatchNormalization: {
     inputs: { x: ['N', 3, 4, 4] },
     floats: { s: w([3], 7), b: w([3], 8), m: w([3], 9), v: { dims: [3], values: [0.5, 1.5, 2] } },

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ import { ort } from '../../electron/engine/runtime/ort';
 import { SessionCache, runGraph } from '../../electron/engine/runtime/sessions';
 import { paths, repoRoot } from '../helpers/engine';
 import { checkGradient } from '../helpers/gradientCheck';
-import { seeded } from '../helpers/onnxGraphs';
+import { buildModel, seeded } from '../helpers/onnxGraphs';
 import { readParity, relativeMaxError } from '../helpers/parity';
 
 const fixture = join(repoRoot, 'tests', 'fixtures', 'models', 'stylegan-tiny');
@@ -128,6 +128,58 @@ describe('inverting a generator that ships no inversion graph', () => {
     const psnrOfLoss = (loss: number) => 10 * Math.log10(1 / (loss / (3 * 64 * 64) / 4));
     console.log(`stylegan-tiny inversion: PSNR ${psnrOfLoss(result.curve[0]!).toFixed(2)} dB after the first step, ${result.psnr.toFixed(2)} dB after ${result.steps}`);
     expect(result.psnr).toBeGreaterThan(psnrOfLoss(result.curve[0]!) + 3);
+  });
+
+  it('falls back to a CMA-ES search for a generator with an op that has no gradient rule, and says why', async () => {
+    const folder = join(library, 'sine-gan');
+    mkdirSync(folder);
+    writeFileSync(
+      join(folder, 'generator.onnx'),
+      buildModel({
+        inputs: { z: ['N', 8] },
+        floats: { W: { dims: [192, 8], values: seeded(1536, 21, -0.6, 0.6) } },
+        ints: { shape: [-1, 3, 8, 8] },
+        nodes: [
+          ['Gemm', ['z', 'W'], ['h'], { transB: 1 }],
+          ['Sin', ['h'], ['s']],
+          ['Reshape', ['s', 'shape'], ['x']],
+        ],
+        output: 'x',
+        outputShape: ['N', 3, 8, 8],
+      }),
+    );
+    const spec = (name: string, shape: (number | 'batch')[]) => ({ name, shape, dtype: 'float32' });
+    writeFileSync(
+      join(folder, 'manifest.json'),
+      JSON.stringify({
+        format: 1,
+        id: 'sine-gan',
+        name: 'Sine GAN',
+        kind: 'gan',
+        image: { channels: 3, height: 8, width: 8, range: [-1, 1] },
+        latent: { shape: [8], prior: 'standard-normal' },
+        graphs: { generator: { file: 'generator.onnx', inputs: [spec('z', ['batch', 8])], outputs: [spec('x', ['batch', 3, 8, 8])] } },
+      }),
+    );
+    await host.loadFolders([{ path: library, source: 'user' }]);
+    expect(host.list().problems).toEqual([]);
+    const model = host.model('sine-gan');
+    const truth = await runGraph(await host.graph(model, 'generator'), { z: float32Tensor([1, 8], seeded(8, 22, -1, 1)) });
+    const image = float32Tensor(truth['x']!.shape, toUnitRange(truth['x']!.data, [-1, 1]));
+    const result = await invertImage(host, model, image, { ...DEFAULT_INVERSION, steps: 150, warmStart: false }, never);
+    expect(result.gradientSource).toBe('none (CMA-ES search)');
+    expect(result.gradientNote).toBe('model "sine-gan" cannot be inverted by gradients: Sin node "Sin_1" has no gradient rule: the operator Sin is not supported');
+    const psnrOfLoss = (loss: number) => 10 * Math.log10(1 / (loss / 192 / 4));
+    console.log(`CMA-ES: PSNR ${psnrOfLoss(result.curve[0]!).toFixed(2)} dB after the first generation, ${result.psnr.toFixed(2)} dB after ${result.steps}`);
+    expect(result.psnr).toBeGreaterThan(psnrOfLoss(result.curve[0]!) + 10);
+
+    const controller = new AbortController();
+    const stopped = await invertImage(host, model, image, { ...DEFAULT_INVERSION, steps: 150, warmStart: false }, {
+      signal: controller.signal,
+      progress: (p) => p.step === 5 && controller.abort(),
+    });
+    expect(stopped).toMatchObject({ cancelled: true, steps: 5 });
+    expect(stopped.loss).toBe(Math.min(...stopped.curve));
   });
 
   it('caches the differentiated graph beside the model and reuses it', async () => {

@@ -11,6 +11,8 @@ export interface GraphCase {
   ints?: Record<string, number[]>;
   nodes: [op: string, inputs: string[], outputs: string[], attrs?: Record<string, AttrValue>][];
   output: string;
+  /** The output's declared shape; left undeclared when omitted. */
+  outputShape?: Dim[];
   opset?: number;
 }
 
@@ -34,7 +36,7 @@ export function buildModel(c: GraphCase): Uint8Array {
     graph: {
       name: 'case',
       input: Object.entries(c.inputs).map(([name, dims]) => ({ name, type: typeOf(dims) })),
-      output: [{ name: c.output, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } } }],
+      output: [{ name: c.output, type: c.outputShape ? typeOf(c.outputShape) : { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } } }],
       initializer,
       node: c.nodes.map(([op, inputs, outputs, attrs], i) => ({
         opType: op,

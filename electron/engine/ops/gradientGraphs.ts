@@ -23,6 +23,9 @@ export interface InversionGraph {
   source: 'inversion graph' | 'differentiated generator';
 }
 
+/** The generator has an op without a gradient rule (or another reason it cannot be differentiated). */
+export class NotDifferentiable extends ApiError {}
+
 const building = new Map<string, Promise<void>>();
 
 /**
@@ -73,7 +76,7 @@ async function buildAndStore(bytes: Uint8Array, generator: GraphSpecT, path: str
     built = await buildGradientGraph(bytes, { wrt: generator.inputs[0]!.name, output: generator.outputs[0]!.name });
   } catch (error) {
     const reason = error instanceof GradientError ? error.message : `the generator could not be read (${(error as Error).message.split('\n')[0]})`;
-    throw new ApiError('model-error', `model "${id}" cannot be inverted by gradients: ${reason}`, 'graphs.generator');
+    throw new NotDifferentiable('model-error', `model "${id}" cannot be inverted by gradients: ${reason}`, 'graphs.generator');
   }
   const named: GraphSpecT = {
     ...spec,

@@ -4,7 +4,8 @@ import { NormalStream } from '../diffusion/noise';
 import type { ModelHost } from '../models/host';
 import type { RegisteredModel } from '../models/registry';
 import { runGraph } from '../runtime/sessions';
-import { inversionGraph, type InversionGraph } from './gradientGraphs';
+import { SeparableCmaEs } from './cmaes';
+import { inversionGraph, NotDifferentiable, type InversionGraph } from './gradientGraphs';
 import { fromUnitRange } from './imageRange';
 import { checkImageShape, decodeLatents, encodeImages } from './latentCodec';
 import { psnr, ssim } from '../../common/imageMetrics';
@@ -83,8 +84,10 @@ export interface InversionResult {
   winner: number;
   finalLosses: number[];
   encoderOnly?: { psnr: number; ssim: number; image: Float32Tensor };
-  /** Where dL/dz came from: the model's own inversion graph, or its generator differentiated by the app. */
-  gradientSource: InversionGraph['source'];
+  /** Where dL/dz came from: the model's own inversion graph, its generator differentiated by the app, or none (a CMA-ES search). */
+  gradientSource: InversionGraph['source'] | 'none (CMA-ES search)';
+  /** Why there were no gradients, where there were none. */
+  gradientNote?: string;
 }
 
 interface Context {
@@ -105,7 +108,14 @@ export async function invertImage(host: ModelHost, model: RegisteredModel, targe
   if (target.shape[0] !== 1) throw new ApiError('bad-input', 'invert one image at a time: [1, c, h, w]', 'args.image.shape');
   const id = model.manifest.id;
   const dim = model.manifest.latent!.shape.reduce((a, b) => a * b, 1);
-  const { graph, code: zName, target: xName, loss: lossName, gradient: gradName, source } = await inversionGraph(host, model);
+  let gradients: InversionGraph;
+  try {
+    gradients = await inversionGraph(host, model);
+  } catch (error) {
+    if (error instanceof NotDifferentiable) return invertWithoutGradients(host, model, target, settings, ctx, error.message);
+    throw error;
+  }
+  const { graph, code: zName, target: xName, loss: lossName, gradient: gradName, source } = gradients;
   const x1 = fromUnitRange(target.data, model.manifest.image.range);
   const pixels = x1.length;
 
@@ -210,5 +220,83 @@ export async function invertImage(host: ModelHost, model: RegisteredModel, targe
     finalLosses,
     encoderOnly,
     gradientSource: source,
+  };
+}
+
+/**
+ * Inversion for a generator that cannot be differentiated: separable CMA-ES over the code, each
+ * generation's candidates rendered by the generator in one batch. Same progress, cancel and
+ * best-so-far as the gradient path; a step is a generation.
+ */
+async function invertWithoutGradients(host: ModelHost, model: RegisteredModel, target: Float32Tensor, settings: InversionSettings, ctx: Context, why: string): Promise<InversionResult> {
+  const id = model.manifest.id;
+  const shape = model.manifest.latent!.shape;
+  const dim = shape.reduce((a, b) => a * b, 1);
+  const generator = await host.graph(model, 'generator');
+  const codeName = generator.spec.inputs[0]!.name;
+  const imageName = generator.spec.outputs[0]!.name;
+  const x1 = fromUnitRange(target.data, model.manifest.image.range);
+  let start = new Float32Array(dim);
+  let encoderOnly: InversionResult['encoderOnly'];
+  if (settings.warmStart && model.manifest.graphs['encoder']) {
+    const { mean } = await encodeImages(host, id, target);
+    start = mean.data.slice();
+    const image = await decodeLatents(host, id, float32Tensor([1, dim], start));
+    encoderOnly = { psnr: psnr(image.data, target.data), ssim: ssim(image.data, target.data, target.shape[3]!, target.shape[2]!), image };
+  }
+  // From the prior's centre the search spans the prior (σ = 1); from the encoder's guess, nearer.
+  const search = new SeparableCmaEs(start, encoderOnly ? 0.5 : 1, 2 * settings.seed + 29);
+  const best = { loss: Infinity, z: start.slice() };
+  const curve: number[] = [];
+  let losses: number[] = [];
+  let step = 0;
+  let cancelled = false;
+  for (; step < settings.steps; step++) {
+    if (ctx.signal.aborted) {
+      cancelled = true;
+      break;
+    }
+    const points = search.ask();
+    const images = (await runGraph(generator, { [codeName]: float32Tensor([search.lambda, ...shape], points) }))[imageName]!.data;
+    losses = [];
+    for (let k = 0; k < search.lambda; k++) {
+      let loss = 0;
+      for (let i = 0; i < x1.length; i++) loss += (images[k * x1.length + i]! - x1[i]!) ** 2;
+      let sq = 0;
+      for (let j = 0; j < dim; j++) sq += points[k * dim + j]! ** 2;
+      loss += settings.prior * sq;
+      losses.push(loss);
+      if (loss < best.loss) {
+        best.loss = loss;
+        best.z = points.slice(k * dim, (k + 1) * dim);
+      }
+    }
+    search.tell(losses);
+    curve.push(best.loss);
+    const report = step % 10 === 0 || step === settings.steps - 1;
+    ctx.progress({
+      step: step + 1,
+      total: settings.steps,
+      losses: [Math.min(...losses)],
+      bestLoss: best.loss,
+      best: report ? await decodeLatents(host, id, float32Tensor([1, dim], best.z)) : undefined,
+    });
+  }
+  const image = await decodeLatents(host, id, float32Tensor([1, dim], best.z));
+  return {
+    z: float32Tensor([1, dim], best.z),
+    loss: best.loss,
+    image,
+    psnr: psnr(image.data, target.data),
+    ssim: ssim(image.data, target.data, target.shape[3]!, target.shape[2]!),
+    steps: step,
+    cancelled,
+    stoppedOnPlateau: false,
+    curve,
+    winner: 0,
+    finalLosses: losses.length ? [Math.min(...losses)] : [],
+    encoderOnly,
+    gradientSource: 'none (CMA-ES search)',
+    gradientNote: why,
   };
 }

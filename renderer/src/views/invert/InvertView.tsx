@@ -171,7 +171,7 @@ export function InvertView() {
                   {result.steps} steps{result.stoppedOnPlateau ? ' (stopped on a plateau)' : ''}
                   {result.cancelled ? ' (cancelled: best so far)' : ''} · {(result.ms / 1000).toFixed(1)} s · winner: {result.winner === 0 && result.encoderOnly ? 'encoder start' : `restart ${result.winner}`}
                 </span>
-                <span className="text-muted" data-testid="gradient-source" title="dL/dz from the model's own inversion graph, or from its generator differentiated by Latent Studio">
+                <span className="text-muted" data-testid="gradient-source" title={result.gradientNote ?? "dL/dz from the model's own inversion graph, or from its generator differentiated by Latent Studio"}>
                   gradients: {result.gradientSource}
                 </span>
                 <button type="button" onClick={edit} className="rounded bg-accent px-3 py-1 font-medium text-canvas" title="Edit this code along directions">

@@ -1,4 +1,4 @@
-import { float, floatTensor, int64Tensor, makeAttribute, type AttrValue, type NodeProto, type TensorProto } from './onnxModel';
+import { floatTensor, int64Tensor, makeAttribute, type AttrValue, type NodeProto, type TensorProto } from './onnxModel';
 import type { ValueFacts } from './probe';
 
 /** A gradient graph cannot be built; the message names the node and what is missing. */
@@ -193,4 +193,3 @@ export class GraphBuilder {
   }
 }
 
-export { float };

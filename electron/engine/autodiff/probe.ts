@@ -34,9 +34,9 @@ export async function probeGraph(model: ModelProto): Promise<Map<string, ValueFa
     // Free dims take 2, then 3: no batch-sized dim is then mistaken for a broadcast 1.
     const initializers = new Set((graph.initializer ?? []).map((t) => t.name));
     const batchFree = (graph.input ?? []).some((i) => !initializers.has(i.name) && (i.type?.tensorType?.shape?.dim ?? []).some((d) => !(d.dimValue != null && toNumber(d.dimValue as number) > 0)));
-    const first = await runAt(session, graph, batchFree ? 2 : undefined);
+    const first = await runAt(session, graph, initializers, batchFree ? 2 : undefined);
     if (!batchFree) return new Map([...first].map(([name, r]) => [name, { ...r, batchDims: r.shape.map(() => false) }]));
-    const second = await runAt(session, graph, 3);
+    const second = await runAt(session, graph, initializers, 3);
     const facts = new Map<string, ValueFacts>();
     for (const [name, a] of first) {
       const b = second.get(name)!;
@@ -53,8 +53,7 @@ export async function probeGraph(model: ModelProto): Promise<Map<string, ValueFa
 type GraphProto = NonNullable<ModelProto['graph']>;
 
 /** Feeds: normal noise for float inputs (so that no ReLU sits at a kink), zeros for the rest; free dims take `batch`. */
-async function runAt(session: InferenceSession, graph: GraphProto, batch: number | undefined): Promise<Map<string, Omit<ValueFacts, 'batchDims'>>> {
-  const initializers = new Set((graph.initializer ?? []).map((t) => t.name));
+async function runAt(session: InferenceSession, graph: GraphProto, initializers: Set<string | null | undefined>, batch: number | undefined): Promise<Map<string, Omit<ValueFacts, 'batchDims'>>> {
   const feeds: Record<string, Tensor> = {};
   const noise = new NormalStream(91);
   for (const input of graph.input ?? []) {

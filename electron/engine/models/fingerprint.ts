@@ -7,7 +7,7 @@ import type { RegisteredModel } from './registry';
 /** File digests by path, size and modification time: graphs are hashed once per change, not once per save. */
 const fileDigests = new Map<string, string>();
 
-async function fileDigest(path: string): Promise<string> {
+export async function fileDigest(path: string): Promise<string> {
   const info = await stat(path);
   const key = `${path}\0${info.size}\0${info.mtimeMs}`;
   const known = fileDigests.get(key);

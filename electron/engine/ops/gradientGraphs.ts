@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ApiError } from '../../api/errors';
 import { buildGradientGraph, GradientError } from '../autodiff/differentiate';
 import { writeFileAtomic } from '../atomicWrite';
+import { fileDigest } from '../models/fingerprint';
 import type { ModelHost } from '../models/host';
 import type { GraphSpecT } from '../models/manifest';
 import type { RegisteredModel } from '../models/registry';
@@ -26,7 +27,15 @@ export interface InversionGraph {
 /** The generator has an op without a gradient rule (or another reason it cannot be differentiated). */
 export class NotDifferentiable extends ApiError {}
 
-const building = new Map<string, Promise<void>>();
+const building = new Map<string, Promise<GraphSpecT>>();
+const cacheFolders = new Map<string, Promise<string>>();
+
+/** The names a loss-and-gradient graph's spec gives its (code, target) inputs and (loss, gradient) outputs. */
+function namesOf(spec: GraphSpecT): Pick<InversionGraph, 'code' | 'target' | 'loss' | 'gradient'> {
+  const [code, target] = spec.inputs.map((i) => i.name) as [string, string];
+  const [loss, gradient] = spec.outputs.map((o) => o.name) as [string, string];
+  return { code, target, loss, gradient };
+}
 
 /**
  * The model's hand-written inversion graph where its manifest has one; otherwise its generator
@@ -37,40 +46,39 @@ export async function inversionGraph(host: ModelHost, model: RegisteredModel): P
   const { graphs, id } = model.manifest;
   if (graphs['inversion']) {
     const graph = await host.graph(model, 'inversion');
-    const [code, target] = graph.spec.inputs.map((i) => i.name) as [string, string];
-    const [loss, gradient] = graph.spec.outputs.map((o) => o.name) as [string, string];
-    return { graph, code, target, loss, gradient, source: 'inversion graph' };
+    return { graph, ...namesOf(graph.spec), source: 'inversion graph' };
   }
   const generator = graphs['generator'];
   if (!generator) throw new ApiError('bad-input', `model "${id}" has no generator graph to invert`, 'args.model');
   if (generator.inputs.length !== 1) {
     throw new ApiError('bad-input', `model "${id}": its generator takes ${generator.inputs.length} inputs; inversion differentiates generators with one input (the code)`, 'args.model');
   }
-  const bytes = await readFile(join(model.folder, generator.file));
-  if (bytes.length === 0) throw new ApiError('model-error', `model "${id}": ${generator.file} is empty (0 bytes)`, 'graphs.generator.file');
-  const key = createHash('sha256').update(DIFFERENTIATOR_VERSION).update(bytes).digest('hex').slice(0, 16);
+  const generatorPath = join(model.folder, generator.file);
+  // fileDigest caches by path, size and modification time: the generator is hashed once per change.
+  const key = createHash('sha256').update(DIFFERENTIATOR_VERSION).update(await fileDigest(generatorPath)).digest('hex').slice(0, 16);
   const spec = differentiatedSpec(generator, `inversion-${key}.onnx`);
-  const folder = await cacheFolder(model.folder, host.cacheDir);
-  const path = join(folder, spec.file);
+  let folder = cacheFolders.get(model.folder);
+  if (!folder) cacheFolders.set(model.folder, (folder = cacheFolder(model.folder, host.cacheDir)));
+  const path = join(await folder, spec.file);
   const sidecar = `${path}.json`;
-  const cached = await readFile(sidecar, 'utf8').then((text) => JSON.parse(text) as GraphSpecT, () => undefined);
-  if (!cached) {
+  let stored = await readFile(sidecar, 'utf8').then((text) => JSON.parse(text) as GraphSpecT, () => undefined);
+  if (!stored) {
     let pending = building.get(path);
     if (!pending) {
-      pending = buildAndStore(bytes, generator, path, sidecar, spec, id);
+      pending = buildAndStore(generatorPath, generator, path, sidecar, spec, id);
       building.set(path, pending);
       pending.finally(() => building.delete(path)).catch(() => {});
     }
-    await pending;
+    stored = await pending;
   }
-  const stored = cached ?? (JSON.parse(await readFile(sidecar, 'utf8')) as GraphSpecT);
-  const graph = await host.graphAt(model, 'inversion', folder, stored);
-  const [code, target] = stored.inputs.map((i) => i.name) as [string, string];
-  const [loss, gradient] = stored.outputs.map((o) => o.name) as [string, string];
-  return { graph, code, target, loss, gradient, source: 'differentiated generator' };
+  const graph = await host.graphAt(model, 'inversion', await folder, stored);
+  return { graph, ...namesOf(stored), source: 'differentiated generator' };
 }
 
-async function buildAndStore(bytes: Uint8Array, generator: GraphSpecT, path: string, sidecar: string, spec: GraphSpecT, id: string): Promise<void> {
+/** Differentiates the generator, writes the graph and then its sidecar spec, and returns that spec. */
+async function buildAndStore(generatorPath: string, generator: GraphSpecT, path: string, sidecar: string, spec: GraphSpecT, id: string): Promise<GraphSpecT> {
+  const bytes = await readFile(generatorPath);
+  if (bytes.length === 0) throw new ApiError('model-error', `model "${id}": ${generator.file} is empty (0 bytes)`, 'graphs.generator.file');
   let built;
   try {
     built = await buildGradientGraph(bytes, { wrt: generator.inputs[0]!.name, output: generator.outputs[0]!.name });
@@ -89,6 +97,7 @@ async function buildAndStore(bytes: Uint8Array, generator: GraphSpecT, path: str
   await writeFileAtomic(path, built.bytes);
   // The sidecar goes last: its presence says the graph beside it is whole.
   await writeFileAtomic(sidecar, JSON.stringify(named, null, 2));
+  return named;
 }
 
 /** The derived graph's inputs and outputs, from the generator's: (code, target) → (loss, dloss/dcode). */

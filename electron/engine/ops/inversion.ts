@@ -95,6 +95,20 @@ interface Context {
   progress(update: InversionProgress): void;
 }
 
+/** G(code) for one code, and how close it is to the target ([0, 1] images). */
+async function reconstruction(host: ModelHost, id: string, code: Float32Array, target: Float32Tensor): Promise<{ image: Float32Tensor; psnr: number; ssim: number }> {
+  const image = await decodeLatents(host, id, float32Tensor([1, code.length], code));
+  return { image, psnr: psnr(image.data, target.data), ssim: ssim(image.data, target.data, target.shape[3]!, target.shape[2]!) };
+}
+
+/** The encoder's code for the target and its reconstruction, where the settings and the model allow a warm start. */
+async function encoderStart(host: ModelHost, model: RegisteredModel, target: Float32Tensor, settings: InversionSettings): Promise<{ code: Float32Array; encoderOnly: NonNullable<InversionResult['encoderOnly']> } | undefined> {
+  if (!settings.warmStart || !model.manifest.graphs['encoder']) return undefined;
+  const { mean } = await encodeImages(host, model.manifest.id, target);
+  const code = mean.data.slice();
+  return { code, encoderOnly: await reconstruction(host, model.manifest.id, code, target) };
+}
+
 /**
  * Optimization-based GAN inversion: find z* minimising ‖G(z) − x‖² (+ λ‖z‖²)
  * with Adam, K starts optimised together in one batched run of a graph that
@@ -120,14 +134,9 @@ export async function invertImage(host: ModelHost, model: RegisteredModel, targe
   const pixels = x1.length;
 
   // Starts: the encoder's guess first (where the model has an encoder), then seeded random codes.
-  const starts: Float32Array[] = [];
-  let encoderOnly: InversionResult['encoderOnly'];
-  if (settings.warmStart && model.manifest.graphs['encoder']) {
-    const { mean } = await encodeImages(host, id, target);
-    starts.push(mean.data.slice());
-    const image = await decodeLatents(host, id, float32Tensor([1, dim], mean.data));
-    encoderOnly = { psnr: psnr(image.data, target.data), ssim: ssim(image.data, target.data, target.shape[3]!, target.shape[2]!), image };
-  }
+  const warm = await encoderStart(host, model, target, settings);
+  const starts: Float32Array[] = warm ? [warm.code] : [];
+  const encoderOnly = warm?.encoderOnly;
   // Random start r is named by seed + r alone, so a batch of restarts equals the same restarts run one by one.
   const streams = starts.map(() => new NormalStream(WARM_START_NOISE + settings.seed));
   for (let r = 0; r < settings.restarts; r++) {
@@ -205,13 +214,10 @@ export async function invertImage(host: ModelHost, model: RegisteredModel, targe
     }
   }
 
-  const image = await decodeLatents(host, id, float32Tensor([1, dim], best.z));
   return {
     z: float32Tensor([1, dim], best.z),
     loss: best.loss,
-    image,
-    psnr: psnr(image.data, target.data),
-    ssim: ssim(image.data, target.data, target.shape[3]!, target.shape[2]!),
+    ...(await reconstruction(host, id, best.z, target)),
     steps: step,
     cancelled,
     stoppedOnPlateau,
@@ -236,14 +242,9 @@ async function invertWithoutGradients(host: ModelHost, model: RegisteredModel, t
   const codeName = generator.spec.inputs[0]!.name;
   const imageName = generator.spec.outputs[0]!.name;
   const x1 = fromUnitRange(target.data, model.manifest.image.range);
-  let start = new Float32Array(dim);
-  let encoderOnly: InversionResult['encoderOnly'];
-  if (settings.warmStart && model.manifest.graphs['encoder']) {
-    const { mean } = await encodeImages(host, id, target);
-    start = mean.data.slice();
-    const image = await decodeLatents(host, id, float32Tensor([1, dim], start));
-    encoderOnly = { psnr: psnr(image.data, target.data), ssim: ssim(image.data, target.data, target.shape[3]!, target.shape[2]!), image };
-  }
+  const warm = await encoderStart(host, model, target, settings);
+  const start = warm?.code ?? new Float32Array(dim);
+  const encoderOnly = warm?.encoderOnly;
   // From the prior's centre the search spans the prior (σ = 1); from the encoder's guess, nearer.
   const search = new SeparableCmaEs(start, encoderOnly ? 0.5 : 1, 2 * settings.seed + 29);
   const best = { loss: Infinity, z: start.slice() };
@@ -282,13 +283,10 @@ async function invertWithoutGradients(host: ModelHost, model: RegisteredModel, t
       best: report ? await decodeLatents(host, id, float32Tensor([1, dim], best.z)) : undefined,
     });
   }
-  const image = await decodeLatents(host, id, float32Tensor([1, dim], best.z));
   return {
     z: float32Tensor([1, dim], best.z),
     loss: best.loss,
-    image,
-    psnr: psnr(image.data, target.data),
-    ssim: ssim(image.data, target.data, target.shape[3]!, target.shape[2]!),
+    ...(await reconstruction(host, id, best.z, target)),
     steps: step,
     cancelled,
     stoppedOnPlateau: false,

@@ -6,6 +6,12 @@ import { each, type GradientContext, type GradientRule } from './rule';
 
 const fail = (c: GradientContext, why: string) => new GradientError(`${c.node.opType} "${c.node.name}": ${why}`, c.node.opType ?? '', c.node.name ?? '');
 
+function inversePermutation(perm: number[]): number[] {
+  const inverse = Array<number>(perm.length);
+  perm.forEach((p, i) => (inverse[p] = i));
+  return inverse;
+}
+
 /** Ops that only rearrange elements into another shape: the gradient takes the input's shape back. */
 const reshapeBack: GradientRule = (c) => each(c, (g) => c.b.reshapeLike(g, c.inputs[0]!));
 
@@ -95,9 +101,7 @@ const transpose: GradientRule = (c) =>
   each(c, (g) => {
     const rank = c.b.rank(c.inputs[0]!);
     const perm = intsAttr(c.node, 'perm') ?? Array.from({ length: rank }, (_, i) => rank - 1 - i);
-    const inverse = Array<number>(rank);
-    perm.forEach((p, i) => (inverse[p] = i));
-    return c.b.op('Transpose', [g], { perm: inverse });
+    return c.b.op('Transpose', [g], { perm: inversePermutation(perm) });
   });
 
 const concat: GradientRule = (c) => {
@@ -166,9 +170,7 @@ const gather: GradientRule = (c) =>
 function applyAlongAxis(b: GraphBuilder, x: string, rank: number, axis: number, matrix: string): string {
   if (axis === rank - 1) return b.op('MatMul', [x, matrix]);
   const perm = [...Array.from({ length: rank }, (_, i) => i).filter((i) => i !== axis), axis];
-  const inverse = Array<number>(rank);
-  perm.forEach((p, i) => (inverse[p] = i));
-  return b.op('Transpose', [b.op('MatMul', [b.op('Transpose', [x], { perm }), matrix])], { perm: inverse });
+  return b.op('Transpose', [b.op('MatMul', [b.op('Transpose', [x], { perm }), matrix])], { perm: inversePermutation(perm) });
 }
 
 /**

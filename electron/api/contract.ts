@@ -11,6 +11,8 @@ import { Float32TensorSchema, Uint8TensorSchema } from './tensor';
  */
 
 const modelId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'a model id is lowercase letters, digits, ".", "_" or "-"');
+/** A window's or tab's autosave session: it names a file, so only letters, digits and dashes. */
+const sessionId = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a session id is 1 to 64 letters, digits or dashes');
 
 export const ProviderSchema = z.object({
   name: z.enum(['cuda', 'dml', 'cpu']),
@@ -328,8 +330,8 @@ export const calls = {
     }),
   },
   'project.save': {
-    /** Atomic: a crash at any moment leaves the old file or the new one, whole. */
-    args: z.object({ path: z.string().min(1).max(4096), project: ProjectSchema }).strict(),
+    /** Atomic: a crash at any moment leaves the old file or the new one, whole. session: the saving window's, whose autosave the save supersedes. */
+    args: z.object({ path: z.string().min(1).max(4096), project: ProjectSchema, session: sessionId.optional() }).strict(),
     result: z.object({ path: z.string(), savedAt: z.string() }),
   },
   'project.open': {
@@ -338,14 +340,18 @@ export const calls = {
     result: z.object({ path: z.string(), project: ProjectSchema, savedAt: z.string().optional(), migratedFrom: z.int().optional(), warnings: z.array(z.string()) }),
   },
   'project.recent': { args: empty, result: z.object({ projects: z.array(z.object({ path: z.string(), exists: z.boolean() })) }) },
-  'project.autosave': { args: z.object({ project: ProjectSchema }).strict(), result: z.object({ savedAt: z.string() }) },
+  /** Each window or tab autosaves into its own session's file; the call claims the session for the calling connection. */
+  'project.autosave': { args: z.object({ session: sessionId, project: ProjectSchema }).strict(), result: z.object({ savedAt: z.string() }) },
   'project.recovery': {
-    /** An autosave left by a session that ended without saving. */
-    args: empty,
-    /** warnings: as for project.open, models changed or missing since the autosave. */
-    result: z.object({ project: ProjectSchema.optional(), savedAt: z.string().optional(), problem: z.string().optional(), warnings: z.array(z.string()).optional() }),
+    /** Claims the caller's session, then lists the autosaves of sessions whose window is gone (never a live one's). */
+    args: z.object({ session: sessionId }).strict(),
+    /** warnings: as for project.open, models changed or missing since the autosave; problem: the autosave could not be read. */
+    result: z.object({
+      sessions: z.array(z.object({ session: sessionId, project: ProjectSchema.optional(), savedAt: z.string().optional(), problem: z.string().optional(), warnings: z.array(z.string()).optional() })),
+    }),
   },
-  'project.discardRecovery': { args: empty, result: z.object({}) },
+  /** Deletes an orphaned session's autosave (after it was recovered or declined); refused for a live session. */
+  'project.discardRecovery': { args: z.object({ session: sessionId }).strict(), result: z.object({}) },
   'project.pickPath': {
     /** A native open or save dialog (desktop only; browser mode types paths). */
     args: z.object({ mode: z.enum(['open', 'save']), suggestedName: z.string().max(200).optional() }).strict(),

@@ -63,6 +63,7 @@ export class Connection {
     for (const controller of this.inflight.values()) controller.abort();
     this.inflight.clear();
     this.unsubscribe();
+    this.engine.disconnected(this.id);
   }
 }
 

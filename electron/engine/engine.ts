@@ -42,6 +42,8 @@ export interface Engine {
   /** Coalescing statistics, for tests and benchmarks. */
   lanes: LatestWins;
   on<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void): () => void;
+  /** A connection closed: what it held (its autosave session) is released. */
+  disconnected(client: number): void;
   dispose(): Promise<void>;
 }
 
@@ -114,6 +116,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       if (name !== 'models.changed') return () => {};
       return host.onChange(() => listener(host.list() as EventPayload<typeof name>));
     },
-    dispose: () => host.dispose(),
+    disconnected: (client) => ctx.projects.sessions.release(client),
+    dispose: () => {
+      ctx.projects.sessions.dispose();
+      return host.dispose();
+    },
   };
 }

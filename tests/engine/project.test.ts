@@ -78,33 +78,90 @@ describe('project files', () => {
     expect(await call('project.open', { path: join(dir, 'missing.lsproj') })).toMatchObject({ ok: false, error: { code: 'not-found' } });
   });
 
-  it('autosave is offered for recovery until a clean save', async () => {
+  type Recovered = { sessions: { session: string; project?: Project; warnings?: string[]; problem?: string }[] };
+  const recoveryOf = (engine: Engine, session: string, client: number) => dispatchCall(engine.handlers, 'project.recovery', { session }, callOptions([], undefined, client)).then((o) => ok<Recovered>(o).sessions);
+  const autosave = (engine: Engine, session: string, client: number, project = sampleProject()) => dispatchCall(engine.handlers, 'project.autosave', { session, project }, callOptions([], undefined, client)).then(ok);
+
+  it('autosave is offered for recovery, after the engine stops, until a clean save', async () => {
     const configDir = freshConfigDir();
     const first = await realEngine(configDir);
-    ok(await dispatchCall(first.handlers, 'project.autosave', { project: sampleProject() }, callOptions()));
+    await autosave(first, 'tab-a', 1);
     await first.dispose();
     const second = await realEngine(configDir);
-    const recovery = ok<{ project?: Project; warnings?: string[] }>(await dispatchCall(second.handlers, 'project.recovery', {}, callOptions()));
-    expect(recovery.project?.name).toBe('Boots');
-    expect(recovery.warnings).toEqual([]);
-    ok(await dispatchCall(second.handlers, 'project.save', { path: join(dir, 'clean.lsproj'), project: sampleProject() }, callOptions()));
-    expect(ok<{ project?: Project }>(await dispatchCall(second.handlers, 'project.recovery', {}, callOptions())).project).toBeUndefined();
+    const [recovery, ...more] = await recoveryOf(second, 'tab-b', 1);
+    expect(more).toEqual([]);
+    expect(recovery).toMatchObject({ session: 'tab-a', warnings: [] });
+    expect(recovery!.project?.name).toBe('Boots');
+    // The recovering window saves into its own session, then the orphan is discarded.
+    ok(await dispatchCall(second.handlers, 'project.discardRecovery', { session: 'tab-a' }, callOptions()));
+    expect(await recoveryOf(second, 'tab-b', 1)).toEqual([]);
     await second.dispose();
+  });
+
+  it('two windows on one engine autosave apart: neither is offered the other live one, a save clears only its own, a closed one becomes recoverable', async () => {
+    const configDir = freshConfigDir();
+    const engine = await realEngine(configDir);
+    await autosave(engine, 'tab-a', 1, { ...sampleProject(), name: 'A work' });
+    expect(await recoveryOf(engine, 'tab-b', 2)).toEqual([]);
+    await autosave(engine, 'tab-b', 2, { ...sampleProject(), name: 'B work' });
+    expect(await recoveryOf(engine, 'tab-a', 1)).toEqual([]);
+    // B cannot delete A's live autosave.
+    expect(await dispatchCall(engine.handlers, 'project.discardRecovery', { session: 'tab-a' }, callOptions([], undefined, 2))).toMatchObject({
+      ok: false,
+      error: { code: 'bad-request', message: 'that autosave belongs to a window that is still open' },
+    });
+    // B saves: B's autosave goes, A's stays.
+    ok(await dispatchCall(engine.handlers, 'project.save', { path: join(dir, 'b.lsproj'), project: sampleProject(), session: 'tab-b' }, callOptions([], undefined, 2)));
+    expect(existsSync(join(configDir, 'autosaves', 'tab-b.lsproj'))).toBe(false);
+    expect(existsSync(join(configDir, 'autosaves', 'tab-a.lsproj'))).toBe(true);
+    // A's connection closes without a save: a third window is offered A's work, and only A's.
+    engine.disconnected(1);
+    const offered = await recoveryOf(engine, 'tab-c', 3);
+    expect(offered.map((r) => [r.session, r.project?.name])).toEqual([['tab-a', 'A work']]);
+    await engine.dispose();
+  });
+
+  it("another process's live session is not offered while its lock is fresh and its process runs; a dead process's is", async () => {
+    const configDir = freshConfigDir();
+    const engine = await realEngine(configDir);
+    await autosave(engine, 'other', 1);
+    engine.disconnected(1);
+    // Pretend another running process (the test runner's parent) holds the session.
+    writeFileSync(join(configDir, 'autosaves', 'other.lock'), JSON.stringify({ pid: process.ppid }));
+    expect(await recoveryOf(engine, 'me', 2)).toEqual([]);
+    // A pid that is not running: its owner crashed.
+    writeFileSync(join(configDir, 'autosaves', 'other.lock'), JSON.stringify({ pid: 2 ** 22 + 12345 }));
+    expect((await recoveryOf(engine, 'me', 2)).map((r) => r.session)).toEqual(['other']);
+    await engine.dispose();
+  });
+
+  it('the single autosave of an earlier version is offered once as a session of its own; an unreadable one says why', async () => {
+    const configDir = freshConfigDir();
+    writeFileSync(join(configDir, 'autosave.lsproj'), serializeProject(sampleProject(), '0.1.0'));
+    const engine = await realEngine(configDir);
+    writeFileSync(join(configDir, 'autosaves', 'broken.lsproj'), '{"magic": "latent');
+    const offered = await recoveryOf(engine, 'me', 1);
+    expect(offered.find((r) => r.session === 'previous-version')?.project?.name).toBe('Boots');
+    expect(offered.find((r) => r.session === 'broken')?.problem).toMatch(/not valid JSON/);
+    expect(existsSync(join(configDir, 'autosave.lsproj'))).toBe(false);
+    // Session ids name files: anything but letters, digits and dashes is refused at the boundary.
+    expect(await dispatchCall(engine.handlers, 'project.autosave', { session: '../evil', project: sampleProject() }, callOptions())).toMatchObject({ ok: false, error: { field: 'args.session' } });
+    await engine.dispose();
   });
 
   it('a recovered autosave warns, as an opened file does, about a model that changed since it was written', async () => {
     const configDir = freshConfigDir();
     const first = await realEngine(configDir);
-    ok(await dispatchCall(first.handlers, 'project.autosave', { project: sampleProject() }, callOptions()));
+    await autosave(first, 'tab-a', 1);
     await first.dispose();
-    const autosave = join(configDir, 'autosave.lsproj');
-    const stored = JSON.parse(readFileSync(autosave, 'utf8'));
+    const file = join(configDir, 'autosaves', 'tab-a.lsproj');
+    const stored = JSON.parse(readFileSync(file, 'utf8'));
     stored.project.models['fmnist-vae'].sha256 = '0'.repeat(64);
-    writeFileSync(autosave, JSON.stringify(stored));
+    writeFileSync(file, JSON.stringify(stored));
     const second = await realEngine(configDir);
-    const recovery = ok<{ project?: Project; warnings?: string[] }>(await dispatchCall(second.handlers, 'project.recovery', {}, callOptions()));
-    expect(recovery.project?.name).toBe('Boots');
-    expect(recovery.warnings).toEqual(['Model "fmnist-vae" has changed since this project was saved: its codes may decode to different images.']);
+    const [recovery] = await recoveryOf(second, 'tab-b', 1);
+    expect(recovery!.project?.name).toBe('Boots');
+    expect(recovery!.warnings).toEqual(['Model "fmnist-vae" has changed since this project was saved: its codes may decode to different images.']);
     await second.dispose();
   });
 

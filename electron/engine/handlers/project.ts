@@ -7,13 +7,13 @@ export function projectHandlers(
 ): Pick<Handlers, 'project.save' | 'project.open' | 'project.recent' | 'project.autosave' | 'project.recovery' | 'project.discardRecovery' | 'project.pickPath'> {
   const store = ctx.projects;
   return {
-    'project.save': ({ path, project }) => store.save(path, project),
+    'project.save': ({ path, project, session }) => store.save(path, project, session),
     'project.open': ({ path }) => store.open(path),
     'project.recent': async () => ({ projects: store.recent() }),
-    'project.autosave': ({ project }) => store.autosave(project),
-    'project.recovery': () => store.recovery(),
-    'project.discardRecovery': async () => {
-      await store.discardRecovery();
+    'project.autosave': ({ session, project }, { client }) => store.autosave(session, client, project),
+    'project.recovery': async ({ session }, { client }) => ({ sessions: await store.recovery(session, client) }),
+    'project.discardRecovery': async ({ session }) => {
+      store.discardRecovery(session);
       return {};
     },
     'project.pickPath': async ({ mode, suggestedName }) => {

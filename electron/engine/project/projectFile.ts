@@ -9,6 +9,7 @@ import { float32Tensor, type Float32Tensor } from '../../api/tensor';
  * everything and names what is wrong; older formats are migrated.
  */
 const MAGIC = 'latent-studio-project';
+export const PROJECT_EXTENSION = '.lsproj';
 
 const StoredTensorSchema = z.object({ shape: z.array(z.int().nonnegative()), f32: z.string() }).strict();
 

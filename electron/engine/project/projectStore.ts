@@ -1,19 +1,28 @@
 import { existsSync } from 'node:fs';
-import { readFile, unlink } from 'node:fs/promises';
-import { basename, extname, join, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename, extname, resolve } from 'node:path';
 import { ApiError } from '../../api/errors';
 import type { Project } from '../../api/project';
 import { writeFileAtomic } from '../atomicWrite';
 import { modelWarnings, stampModels, type Fingerprint } from './modelStamps';
 import type { SettingsStore } from '../settings';
-import { parseProject, serializeProject } from './projectFile';
+import { AutosaveSessions } from './autosaveSessions';
+import { parseProject, PROJECT_EXTENSION, serializeProject } from './projectFile';
 
-export const PROJECT_EXTENSION = '.lsproj';
+export { PROJECT_EXTENSION };
+
+export interface Recovery {
+  session: string;
+  project?: Project;
+  savedAt?: string;
+  problem?: string;
+  warnings?: string[];
+}
 const RECENT_LIMIT = 10;
 
-/** Saving, opening, recent projects, and the autosave that survives a crash. */
+/** Saving, opening, recent projects, and each window's autosave that survives a crash. */
 export class ProjectStore {
-  private readonly autosavePath: string;
+  readonly sessions: AutosaveSessions;
 
   constructor(
     configDir: string,
@@ -21,10 +30,10 @@ export class ProjectStore {
     private readonly appVersion: string,
     private readonly fingerprint: Fingerprint,
   ) {
-    this.autosavePath = join(configDir, `autosave${PROJECT_EXTENSION}`);
+    this.sessions = new AutosaveSessions(configDir);
   }
 
-  async save(path: string, project: Project): Promise<{ path: string; savedAt: string }> {
+  async save(path: string, project: Project, session?: string): Promise<{ path: string; savedAt: string }> {
     const target = resolve(extname(path) ? path : `${path}${PROJECT_EXTENSION}`);
     try {
       await writeFileAtomic(target, serializeProject(await stampModels(project, this.fingerprint), this.appVersion));
@@ -32,8 +41,8 @@ export class ProjectStore {
       throw new ApiError('bad-input', `could not save ${target}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'the folder does not exist' : (error as Error).message}`, 'args.path');
     }
     await this.remember(target);
-    // A clean save supersedes the autosave.
-    await unlink(this.autosavePath).catch(() => {});
+    // A clean save supersedes this window's autosave, and only this window's.
+    if (session) this.sessions.remove(session);
     return { path: target, savedAt: new Date().toISOString() };
   }
 
@@ -54,24 +63,31 @@ export class ProjectStore {
     return this.settings.get().recentProjects.map((path) => ({ path, exists: existsSync(path) }));
   }
 
-  async autosave(project: Project): Promise<{ savedAt: string }> {
-    await writeFileAtomic(this.autosavePath, serializeProject(await stampModels(project, this.fingerprint), this.appVersion));
+  async autosave(session: string, client: number, project: Project): Promise<{ savedAt: string }> {
+    this.sessions.claim(session, client);
+    await writeFileAtomic(this.sessions.fileOf(session), serializeProject(await stampModels(project, this.fingerprint), this.appVersion));
     return { savedAt: new Date().toISOString() };
   }
 
-  /** The autosave left by a session that did not end with a save, if it can be read. */
-  async recovery(): Promise<{ project?: Project; savedAt?: string; problem?: string; warnings?: string[] }> {
-    if (!existsSync(this.autosavePath)) return {};
-    try {
-      const { project, savedAt } = parseProject(await readFile(this.autosavePath, 'utf8'), 'the autosave');
-      return { project, savedAt, warnings: await modelWarnings(project, this.fingerprint) };
-    } catch (error) {
-      return { problem: (error as Error).message };
+  /** Claims the caller's session and lists the autosaves of sessions that ended without a save. */
+  async recovery(session: string, client: number): Promise<Recovery[]> {
+    this.sessions.claim(session, client);
+    const found: Recovery[] = [];
+    for (const orphan of this.sessions.orphans()) {
+      try {
+        const { project, savedAt } = parseProject(await readFile(this.sessions.fileOf(orphan), 'utf8'), 'the autosave');
+        found.push({ session: orphan, project, savedAt, warnings: await modelWarnings(project, this.fingerprint) });
+      } catch (error) {
+        found.push({ session: orphan, problem: (error as Error).message });
+      }
     }
+    return found;
   }
 
-  async discardRecovery(): Promise<void> {
-    await unlink(this.autosavePath).catch(() => {});
+  /** Deletes an orphaned session's autosave; a live session's is never touched. */
+  discardRecovery(session: string): void {
+    if (this.sessions.isLive(session)) throw new ApiError('bad-request', 'that autosave belongs to a window that is still open', 'args.session');
+    this.sessions.remove(session);
   }
 
   private async remember(path: string): Promise<void> {

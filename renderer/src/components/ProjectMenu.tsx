@@ -1,7 +1,9 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import type { Project } from '../../../electron/api/project';
 import { useAppStore } from '../state/appStore';
-import { applyProject, emptyProject, snapshotProject, trackChanges, useProjectStore } from '../state/projectSync';
+import { applyProject, emptyProject, SESSION_ID, snapshotProject, trackChanges, useProjectStore } from '../state/projectSync';
+import { RecoveryDialog, type Orphan } from './RecoveryDialog';
+import { FileMenu } from './FileMenu';
 
 const AUTOSAVE_IDLE_MS = 3000;
 
@@ -30,6 +32,12 @@ function PathDialog({ title, initial, onSubmit, onCancel }: { title: string; ini
   );
 }
 
+/** Writes this window's autosave now. */
+async function autosaveNow(client: NonNullable<ReturnType<typeof useAppStore.getState>['client']>): Promise<void> {
+  const r = await client.invoke('project.autosave', { session: SESSION_ID, project: snapshotProject(useProjectStore.getState().name) });
+  useProjectStore.getState().set({ autosavedAt: r.savedAt });
+}
+
 /** New, Open, Save, Save As and recent projects; autosave after a few idle seconds; recovery after a crash. */
 export function ProjectMenu() {
   const client = useAppStore((s) => s.client);
@@ -37,10 +45,10 @@ export function ProjectMenu() {
   const project = useProjectStore();
   const [dialog, setDialog] = useState<'open' | 'save'>();
   const [recent, setRecent] = useState<{ path: string; exists: boolean }[]>([]);
-  const [recovery, setRecovery] = useState<{ project: Project; savedAt?: string; warnings?: string[] }>();
+  const [orphans, setOrphans] = useState<Orphan[]>([]);
+  const [recoveryChecked, setRecoveryChecked] = useState(false);
   const [message, setMessage] = useState<{ text: string; error?: boolean }>();
   const [warnings, setWarnings] = useState<string[]>([]);
-  const [menuOpen, setMenuOpen] = useState(false);
   const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
   const suppress = useRef(false);
 
@@ -51,10 +59,13 @@ export function ProjectMenu() {
   useEffect(() => {
     if (!client) return;
     refreshRecent();
-    client.invoke('project.recovery', {}).then((r) => {
-      if (r.project) setRecovery({ project: r.project, savedAt: r.savedAt, warnings: r.warnings });
-      else if (r.problem) setMessage({ text: `The autosave could not be read: ${r.problem}`, error: true });
-    }, () => {});
+    client.invoke('project.recovery', { session: SESSION_ID }).then(
+      (r) => {
+        setOrphans(r.sessions);
+        setRecoveryChecked(true);
+      },
+      (e: Error) => setMessage({ text: `Unsaved work of other windows could not be looked for: ${e.message}`, error: true }),
+    );
   }, [client, refreshRecent]);
 
   // Any change marks the project dirty and schedules an autosave once the user pauses.
@@ -64,11 +75,7 @@ export function ProjectMenu() {
       if (suppress.current) return;
       useProjectStore.getState().set({ dirty: true });
       clearTimeout(timer.current);
-      timer.current = setTimeout(() => {
-        client
-          .invoke('project.autosave', { project: snapshotProject(useProjectStore.getState().name) })
-          .then((r) => useProjectStore.getState().set({ autosavedAt: r.savedAt }), (e: Error) => setMessage({ text: `Autosave failed: ${e.message}`, error: true }));
-      }, AUTOSAVE_IDLE_MS);
+      timer.current = setTimeout(() => void autosaveNow(client).catch((e: Error) => setMessage({ text: `Autosave failed: ${e.message}`, error: true })), AUTOSAVE_IDLE_MS);
     });
   }, [client]);
 
@@ -84,7 +91,7 @@ export function ProjectMenu() {
       if (!client) return;
       try {
         const name = path.split(/[\\/]/).pop()!.replace(/\.lsproj$/, '') || 'Untitled';
-        const result = await client.invoke('project.save', { path, project: snapshotProject(name) });
+        const result = await client.invoke('project.save', { path, project: snapshotProject(name), session: SESSION_ID });
         clearTimeout(timer.current);
         useProjectStore.getState().set({ name, path: result.path, dirty: false, savedAt: result.savedAt });
         setMessage({ text: `Saved ${result.path}` });
@@ -150,36 +157,23 @@ export function ProjectMenu() {
     load(emptyProject());
   };
 
-  const item = 'block w-full px-3 py-1.5 text-left text-sm hover:bg-panel-raised';
   return (
-    <div className="flex items-center gap-3">
-      <div className="relative">
-        <button type="button" onClick={() => setMenuOpen(!menuOpen)} aria-expanded={menuOpen} aria-haspopup="menu" className="rounded px-2 py-1 text-sm hover:bg-panel-raised">
-          File
-        </button>
-        {menuOpen && (
-          <div role="menu" className="absolute left-0 top-8 z-40 w-72 rounded border border-line bg-panel py-1 shadow-lg" onClick={() => setMenuOpen(false)}>
-            <button role="menuitem" className={item} onClick={newProject}>
-              New project
-            </button>
-            <button role="menuitem" className={item} onClick={() => void ask('open')} title="Ctrl+O">
-              Open…
-            </button>
-            <button role="menuitem" className={item} onClick={() => void save()} title="Ctrl+S">
-              Save
-            </button>
-            <button role="menuitem" className={item} onClick={() => void ask('save')} title="Ctrl+Shift+S">
-              Save as…
-            </button>
-            {recent.length > 0 && <div className="mt-1 border-t border-line px-3 pt-1 text-xs text-muted">Recent</div>}
-            {recent.map((r) => (
-              <button key={r.path} role="menuitem" className={`${item} truncate ${r.exists ? '' : 'opacity-40'}`} disabled={!r.exists} onClick={() => void openFrom(r.path)} title={r.exists ? r.path : `${r.path} (missing)`}>
-                {r.path.split(/[\\/]/).pop()}
-              </button>
-            ))}
-          </div>
-        )}
-      </div>
+    <div className="flex items-center gap-3" data-recovery={recoveryChecked ? 'checked' : 'pending'}>
+      <FileMenu
+        items={[
+          { label: 'New project', onSelect: newProject },
+          { label: 'Open…', shortcut: 'Ctrl+O', onSelect: () => void ask('open') },
+          { label: 'Save', shortcut: 'Ctrl+S', onSelect: () => void save() },
+          { label: 'Save as…', shortcut: 'Ctrl+Shift+S', onSelect: () => void ask('save') },
+          ...recent.map((r, i) => ({
+            label: r.path.split(/[\\/]/).pop()!,
+            title: r.exists ? r.path : `${r.path} (missing)`,
+            disabled: !r.exists,
+            group: i === 0 ? 'Recent' : undefined,
+            onSelect: () => void openFrom(r.path),
+          })),
+        ]}
+      />
       <span className="text-sm text-muted" data-testid="project-name">
         {project.name}
         {project.dirty ? ' •' : ''}
@@ -204,27 +198,24 @@ export function ProjectMenu() {
           </div>
         </div>
       )}
-      {recovery && (
-        <div role="alertdialog" aria-label="Recover unsaved work" className="fixed bottom-10 left-1/2 z-50 -translate-x-1/2 w-96 rounded-lg border border-accent bg-panel p-4 text-sm shadow-lg">
-          <p className="mb-3">Latent Studio did not close cleanly. Recover the work autosaved {recovery.savedAt ? new Date(recovery.savedAt).toLocaleString() : 'last time'} (“{recovery.project.name}”)?</p>
-          <div className="flex justify-end gap-2">
-            <button type="button" className="rounded border border-line px-3 py-1" onClick={() => void client?.invoke('project.discardRecovery', {}).then(() => setRecovery(undefined))}>
-              Discard
-            </button>
-            <button
-              type="button"
-              className="rounded bg-accent px-3 py-1 font-medium text-canvas"
-              onClick={() => {
-                load(recovery.project);
-                useProjectStore.getState().set({ dirty: true });
-                setWarnings(recovery.warnings ?? []);
-                setRecovery(undefined);
-              }}
-            >
-              Recover
-            </button>
-          </div>
-        </div>
+      {orphans.length > 0 && client && (
+        <RecoveryDialog
+          orphans={orphans}
+          onRecover={async (orphan) => {
+            load(orphan.project!);
+            useProjectStore.getState().set({ dirty: true });
+            setWarnings(orphan.warnings ?? []);
+            // The work lives on in this window's autosave before the orphan's file goes.
+            await autosaveNow(client);
+            await client.invoke('project.discardRecovery', { session: orphan.session });
+            setOrphans((all) => all.filter((o) => o.session !== orphan.session));
+          }}
+          onDiscard={async (orphan) => {
+            await client.invoke('project.discardRecovery', { session: orphan.session });
+            setOrphans((all) => all.filter((o) => o.session !== orphan.session));
+          }}
+          onLater={() => setOrphans([])}
+        />
       )}
       {dialog && (
         <PathDialog

@@ -8,6 +8,16 @@ import { useLatentStore } from './latentStore';
 
 const vector = (data: Float32Array) => float32Tensor([data.length], data);
 
+/**
+ * This window's (or tab's) autosave session, new on every load: each window
+ * autosaves into its own file, and the engine offers a session's work for
+ * recovery only once its window is gone.
+ */
+export const SESSION_ID: string = (() => {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return `w-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+})();
+
 /** The user's work, gathered from the stores into one project. */
 export function snapshotProject(name: string): Project {
   const latent = useLatentStore.getState();

@@ -1,7 +1,14 @@
 import type { CallArgs, CallName, CallProgress, CallResult, EventName, EventPayload } from './contract';
 
 export interface InvokeOptions<N extends CallName> {
+  /** Cancels: the call rejects at once with `cancelled`. */
   signal?: AbortSignal;
+  /**
+   * Stops a job early but keeps its answer: the engine is told to cancel, and
+   * the call still resolves with what the job returns when stopped (a job that
+   * keeps a best-so-far, such as inversion), or rejects with `cancelled`.
+   */
+  stop?: AbortSignal;
   onProgress?: (progress: CallProgress<N>) => void;
 }
 

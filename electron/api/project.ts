@@ -19,6 +19,9 @@ const modelId = z.string().min(1).max(64);
 /** A model's fingerprint as saved with the project: SHA-256 over its graph bytes and its image, latent and diffusion specs (engine/models/fingerprint.ts). */
 export const ModelStampSchema = z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in hex') }).strict();
 
+const editStack = z.array(z.object({ direction: z.string(), amount: z.number().refine(Number.isFinite, 'amounts are finite numbers') }).strict()).max(1000);
+const samplerSchema = z.union([z.object({ kind: z.literal('ddpm'), variance: z.enum(['posterior', 'beta']) }).strict(), z.object({ kind: z.literal('ddim'), eta: z.number() }).strict()]);
+
 export const ProjectSchema = z
   .object({
     format: z.literal(PROJECT_FORMAT),
@@ -40,12 +43,31 @@ export const ProjectSchema = z
     edit: z
       .object({
         base: z.object({ model: modelId, code: Float32TensorSchema, label: z.string().max(500), image: Float32TensorSchema.optional() }).strict(),
-        stack: z.array(z.object({ direction: z.string(), amount: z.number().refine(Number.isFinite, 'amounts are finite numbers') }).strict()).max(1000),
+        stack: editStack,
+        /** The undo and redo history (optional since it was added; bounded like the app's own). */
+        past: z.array(editStack).max(1000).optional(),
+        future: z.array(editStack).max(1000).optional(),
       })
       .strict()
       .optional(),
     inversions: z
-      .array(z.object({ id: z.string(), model: modelId, label: z.string().max(500), z: Float32TensorSchema, psnr: z.number(), ssim: z.number(), target: Float32TensorSchema }).strict())
+      .array(
+        z
+          .object({
+            id: z.string(),
+            model: modelId,
+            label: z.string().max(500),
+            z: Float32TensorSchema,
+            psnr: z.number(),
+            ssim: z.number(),
+            target: Float32TensorSchema,
+            /** Optional since they were added: the loss curve, steps run, and whether the user stopped it early (best so far). */
+            curve: z.array(z.number()).max(10_000).optional(),
+            steps: z.int().nonnegative().optional(),
+            stopped: z.boolean().optional(),
+          })
+          .strict(),
+      )
       .max(10_000),
     diffusionBranches: z
       .array(
@@ -53,11 +75,13 @@ export const ProjectSchema = z
           .object({
             label: z.string().max(500),
             model: modelId,
-            sampler: z.union([z.object({ kind: z.literal('ddpm'), variance: z.enum(['posterior', 'beta']) }).strict(), z.object({ kind: z.literal('ddim'), eta: z.number() }).strict()]),
+            sampler: samplerSchema,
             steps: z.int().positive(),
             seed: z.int().nonnegative(),
             batch: z.int().positive(),
             branchedAtStep: z.int().nonnegative().optional(),
+            /** For a branch: the run it branched from (optional since it was added). */
+            parent: z.object({ seed: z.int().nonnegative(), sampler: samplerSchema }).strict().optional(),
           })
           .strict(),
       )

@@ -10,11 +10,21 @@ export interface EditHistory {
   future: Edit[][];
 }
 
+/** Undo keeps this many steps; older ones are dropped, in memory and in the project file. */
+export const HISTORY_LIMIT = 100;
+
 export const emptyHistory = (present: Edit[] = []): EditHistory => ({ past: [], present, future: [] });
+
+/** A history read back from a project, trimmed to the limit (older undo steps and farther redo steps go first). */
+export const restoredHistory = (present: Edit[], past: Edit[][] = [], future: Edit[][] = []): EditHistory => ({
+  past: past.slice(-HISTORY_LIMIT),
+  present,
+  future: future.slice(0, HISTORY_LIMIT),
+});
 
 export function commit(history: EditHistory, next: Edit[]): EditHistory {
   if (sameStack(history.present, next)) return history;
-  return { past: [...history.past, history.present], present: next, future: [] };
+  return { past: [...history.past, history.present].slice(-HISTORY_LIMIT), present: next, future: [] };
 }
 
 export function undo(history: EditHistory): EditHistory {

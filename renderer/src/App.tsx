@@ -4,6 +4,7 @@ import { ProjectMenu } from './components/ProjectMenu';
 import { StatusBar } from './components/StatusBar';
 import { ViewTabs } from './components/ViewTabs';
 import { VIEWS, useAppStore, type ViewId } from './state/appStore';
+import { stopViewJob } from './state/jobsStore';
 import { ModelsView } from './views/models/ModelsView';
 import { ExploreView } from './views/explore/ExploreView';
 import { InterpolateView } from './views/interpolate/InterpolateView';
@@ -40,6 +41,11 @@ function useViewShortcuts() {
   const setView = useAppStore((s) => s.setView);
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
+      // Esc stops the focused view's running job, unless a menu or dialog took it first.
+      if (event.key === 'Escape' && !event.defaultPrevented && !(event.target as Element | null)?.closest?.('[role="dialog"], [role="alertdialog"], [role="menu"]')) {
+        if (stopViewJob(useAppStore.getState().view)) event.preventDefault();
+        return;
+      }
       if (!(event.ctrlKey || event.metaKey) || event.altKey || event.shiftKey) return;
       const index = Number(event.key) - 1;
       if (index >= 0 && index < VIEWS.length) {

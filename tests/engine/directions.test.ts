@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commit, emptyHistory, redo, setAmount, undo } from '../../electron/common/editHistory';
+import { commit, emptyHistory, HISTORY_LIMIT, redo, restoredHistory, setAmount, undo } from '../../electron/common/editHistory';
 import { randomNormal } from '../../electron/common/random';
 import { applyEdits, dot, orthogonalize } from '../../electron/common/vectors';
 import { dispatchCall } from '../../electron/engine/dispatch';
@@ -100,5 +100,19 @@ describe('editing', () => {
     history = redo(redo(history));
     expect(applyEdits(base, history.present, vectors)).toEqual(twice);
     expect(undo(emptyHistory())).toEqual(emptyHistory());
+  });
+
+  it(`undo keeps the last ${HISTORY_LIMIT} steps, and a history read back from a project is trimmed the same way`, () => {
+    let history = emptyHistory();
+    for (let i = 1; i <= HISTORY_LIMIT + 20; i++) history = commit(history, setAmount(history.present, 'boot', i));
+    expect(history.past).toHaveLength(HISTORY_LIMIT);
+    expect(history.past[0]).toEqual([{ direction: 'boot', amount: 20 }]);
+    const stacks = Array.from({ length: 300 }, (_, i) => [{ direction: 'boot', amount: i }]);
+    const restored = restoredHistory([{ direction: 'boot', amount: -1 }], stacks, stacks);
+    expect(restored.past).toHaveLength(HISTORY_LIMIT);
+    expect(restored.past.at(-1)).toEqual([{ direction: 'boot', amount: 299 }]);
+    expect(restored.future).toHaveLength(HISTORY_LIMIT);
+    expect(restored.future[0]).toEqual([{ direction: 'boot', amount: 0 }]);
+    expect(undo(restored).present).toEqual([{ direction: 'boot', amount: 299 }]);
   });
 });

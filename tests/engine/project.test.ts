@@ -53,6 +53,19 @@ describe('project files', () => {
     expect(projects[0]).toEqual({ path: saved.path, exists: true });
   });
 
+  it("the edit's undo history, a stopped inversion's curve and a branch's parent run round-trip", async () => {
+    const base = sampleProject();
+    const project: Project = {
+      ...base,
+      edit: { ...base.edit!, past: [[], [{ direction: 'Sneaker → Ankle boot', amount: 1 }]], future: [[{ direction: 'Sneaker → Ankle boot', amount: 3.5 }]] },
+      inversions: [{ ...base.inversions[0]!, curve: [4, 2.5, 1.25], steps: 3, stopped: true }],
+      diffusionBranches: [{ ...base.diffusionBranches[0]!, parent: { seed: 0, sampler: { kind: 'ddpm', variance: 'posterior' } } }],
+    };
+    const saved = ok<{ path: string }>(await call('project.save', { path: join(dir, 'history'), project }));
+    const opened = ok<{ project: Project }>(await call('project.open', { path: saved.path }));
+    expect({ ...opened.project, models: {} }).toEqual(project);
+  });
+
   it('a corrupt, truncated, empty, future-version or hand-edited file gets a clear message and stays untouched', async () => {
     const good = serializeProject(sampleProject(), '0.1.0');
     const cases: [string, string, RegExp][] = [

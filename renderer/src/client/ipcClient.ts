@@ -20,6 +20,7 @@ export function ipcClient(bridge: PreloadBridge): StudioClient {
           bridge.cancel(id);
           calls.fail(id, new ApiError('cancelled', `${name} was cancelled`));
         }, { once: true });
+        options?.stop?.addEventListener('abort', () => bridge.cancel(id), { once: true });
         call(id, args).then(
           (reply) => calls.receive(reply),
           (error: Error) => calls.fail(id, new ApiError('internal', error.message)),

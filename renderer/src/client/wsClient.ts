@@ -32,6 +32,7 @@ export async function connectWebSocket(url: string): Promise<StudioClient> {
           socket.send(encodeFrame({ type: 'cancel', id }));
           calls.fail(id, new ApiError('cancelled', `${name} was cancelled`));
         }, { once: true });
+        options?.stop?.addEventListener('abort', () => socket.send(encodeFrame({ type: 'cancel', id })), { once: true });
         socket.send(encodeFrame({ type: 'call', id, name, args }));
       }
       return done as never;

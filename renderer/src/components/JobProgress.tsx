@@ -1,5 +1,19 @@
 /** Long work shows how far it is and can be cancelled. */
-export function JobProgress({ label, done, total, onCancel }: { label: string; done: number; total: number; onCancel?: () => void }) {
+export function JobProgress({
+  label,
+  done,
+  total,
+  onCancel,
+  cancelLabel = 'Cancel',
+  cancelTitle = 'Stop (Esc)',
+}: {
+  label: string;
+  done: number;
+  total: number;
+  onCancel?: () => void;
+  cancelLabel?: string;
+  cancelTitle?: string;
+}) {
   const share = total > 0 ? done / total : 0;
   return (
     <div className="flex items-center gap-3 text-sm" role="status" aria-label={label}>
@@ -11,8 +25,8 @@ export function JobProgress({ label, done, total, onCancel }: { label: string; d
         {done.toLocaleString('en')} / {total.toLocaleString('en')}
       </span>
       {onCancel && (
-        <button type="button" onClick={onCancel} className="rounded border border-line px-2 py-0.5 text-xs hover:bg-panel-raised" title="Stop (Esc)">
-          Cancel
+        <button type="button" onClick={onCancel} className="rounded border border-line px-2 py-0.5 text-xs hover:bg-panel-raised" title={cancelTitle}>
+          {cancelLabel}
         </button>
       )}
     </div>

@@ -9,6 +9,10 @@ export interface SavedInversion {
   psnr: number;
   ssim: number;
   target: Float32Tensor;
+  curve?: number[];
+  steps?: number;
+  /** Stopped by the user: the code is the best found until then. */
+  stopped?: boolean;
 }
 
 export interface DiffusionRecord {
@@ -19,6 +23,8 @@ export interface DiffusionRecord {
   seed: number;
   batch: number;
   branchedAtStep?: number;
+  /** For a branch: the seed and sampler of the run it branched from, so it can be sampled again. */
+  parent?: { seed: number; sampler: DiffusionRecord['sampler'] };
 }
 
 /** Results worth keeping in the project: inverted codes and the diffusion runs and branches made. */

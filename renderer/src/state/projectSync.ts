@@ -1,7 +1,9 @@
 import { create } from 'zustand';
 import { emptyProject, PROJECT_FORMAT, type Project } from '../../../electron/api/project';
 import { float32Tensor } from '../../../electron/api/tensor';
-import { emptyHistory } from '../../../electron/common/editHistory';
+import { restoredHistory } from '../../../electron/common/editHistory';
+import { useDiffuseStore } from './diffuseStore';
+import { useInvertStore } from './invertStore';
 import { useEditStore } from './editStore';
 import { useResultsStore } from './inversionStore';
 import { useLatentStore } from './latentStore';
@@ -35,6 +37,8 @@ export function snapshotProject(name: string): Project {
     edit: edit.base && {
       base: { model: edit.base.model, code: vector(edit.base.code), label: edit.base.label, image: edit.base.image },
       stack: edit.history.present,
+      past: edit.history.past,
+      future: edit.history.future,
     },
     inversions: results.inversions,
     diffusionBranches: results.diffusion,
@@ -56,8 +60,11 @@ export function applyProject(project: Project): void {
   useEditStore.setState({
     directions: project.directions.map((d) => ({ name: d.name, model: d.model, kind: d.kind, note: d.note, vector: d.vector.data })),
     base: project.edit && { model: project.edit.base.model, code: project.edit.base.code.data, label: project.edit.base.label, image: project.edit.base.image },
-    history: emptyHistory(project.edit?.stack ?? []),
+    history: restoredHistory(project.edit?.stack ?? [], project.edit?.past, project.edit?.future),
   });
+  // What Invert and Diffuse show belongs to the previous project; the new one's saved pieces are listed there.
+  useInvertStore.getState().reset();
+  useDiffuseStore.getState().reset();
   useResultsStore.getState().replace(project.inversions, project.diffusionBranches);
   useProjectStore.getState().set({ models: project.models, opened: useProjectStore.getState().opened + 1 });
 }

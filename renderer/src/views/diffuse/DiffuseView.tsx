@@ -10,8 +10,9 @@ import { ImageSource } from '../../components/ImageSource';
 import { ReversePanel } from './ReversePanel';
 import { ScheduleChart } from './ScheduleChart';
 import { Message } from '../../components/Message';
+import { useDiffuseStore, type DiffuseTab } from '../../state/diffuseStore';
 
-type Tab = 'forward' | 'reverse' | 'img2img';
+type Tab = DiffuseTab;
 
 function ModelPicker({ models, value, onChange }: { models: ModelSummary[]; value: string; onChange(id: string): void }) {
   return (
@@ -148,7 +149,8 @@ const TABS: { id: Tab; label: string }[] = [
 
 export function DiffuseView() {
   const models = useAppStore((s) => s.models).filter((m) => m.kind === 'diffusion');
-  const [tab, setTab] = useState<Tab>('reverse');
+  const tab = useDiffuseStore((s) => s.tab);
+  const setTab = useDiffuseStore((s) => s.setTab);
   if (models.length === 0) return <EmptyState title="No diffusion model">Add a diffusion model (a denoiser with its noise schedule) in the Models view.</EmptyState>;
   return (
     <div className="h-full overflow-auto p-6">

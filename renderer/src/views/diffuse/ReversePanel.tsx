@@ -1,27 +1,13 @@
 import { useEffect, useState } from 'react';
-import { create } from 'zustand';
-import type { CallArgs, CallResult, ModelSummary } from '../../../../electron/api/contract';
-import { ApiError } from '../../../../electron/api/errors';
+import type { ModelSummary } from '../../../../electron/api/contract';
 import { float32Tensor, type Float32Tensor } from '../../../../electron/api/tensor';
 import { ImageTile } from '../../components/ImageTile';
 import { JobProgress } from '../../components/JobProgress';
 import { downloadBytes } from '../../lib/download';
 import { useAppStore } from '../../state/appStore';
+import { useDiffuseStore } from '../../state/diffuseStore';
 import { useResultsStore } from '../../state/inversionStore';
 import { Message } from '../../components/Message';
-
-type Run = CallResult<'diffusion.sample'> & { args: CallArgs<'diffusion.sample'> };
-interface Branch {
-  label: string;
-  run: Run;
-}
-
-/** The last run and its branches survive switching views. */
-const useRunStore = create<{ run?: Run; branches: Branch[]; set(run: Run): void; addBranch(b: Branch): void }>((set) => ({
-  branches: [],
-  set: (run) => set({ run, branches: [] }),
-  addBranch: (branch) => set((s) => ({ branches: [...s.branches, branch] })),
-}));
 
 /** One image of a [positions, batch, c, h, w] tensor, as its own [1, c, h, w] tensor. */
 function frame(tensor: Float32Tensor, position: number, sample: number): Float32Tensor {
@@ -42,73 +28,42 @@ function Field({ label, children, title }: { label: string; children: React.Reac
 
 const input = 'w-20 rounded border border-line bg-panel-raised px-2 py-1';
 
+/** The project's diffusion runs and branches: each can be sampled again (same seed, same images). */
+function SavedRuns({ models }: { models: ModelSummary[] }) {
+  const client = useAppStore((s) => s.client);
+  const records = useResultsStore((s) => s.diffusion).filter((r) => models.some((m) => m.id === r.model));
+  const busy = useDiffuseStore((s) => !!s.job);
+  if (records.length === 0 || !client) return null;
+  return (
+    <section aria-label="Saved runs" className="flex flex-wrap items-center gap-2 text-sm">
+      <span className="text-muted">In this project:</span>
+      {records.map((r, i) => (
+        <button key={`${r.label}-${i}`} type="button" disabled={busy} onClick={() => void useDiffuseStore.getState().replay(client, r)} className="rounded border border-line px-2 py-0.5 text-xs hover:bg-panel-raised disabled:opacity-40" title="Sample this run again">
+          {models.find((m) => m.id === r.model)?.name ?? r.model} · {r.label}
+        </button>
+      ))}
+    </section>
+  );
+}
+
 export function ReversePanel({ models }: { models: ModelSummary[] }) {
   const client = useAppStore((s) => s.client);
-  const { run, branches, set: setRun, addBranch } = useRunStore();
-  const record = useResultsStore((s) => s.addDiffusion);
-  const [model, setModel] = useState(models[0]!.id);
-  const [sampler, setSampler] = useState<'ddim' | 'ddpm'>('ddim');
-  const [steps, setSteps] = useState(50);
-  const [eta, setEta] = useState(0);
-  const [seed, setSeed] = useState(0);
-  const [batch, setBatch] = useState(4);
-  const [job, setJob] = useState<{ step: number; total: number; cancel(): void; preview?: Float32Tensor }>();
-  const [error, setError] = useState<string>();
-  const [position, setPosition] = useState(0);
+  const { run, branches, settings, position, branchSeed, branchEta, job, error } = useDiffuseStore();
+  const store = useDiffuseStore.getState();
+  const model = settings.model && models.some((m) => m.id === settings.model) ? settings.model : models[0]!.id;
+  const { sampler, steps, eta, seed, batch } = settings;
+  const setPosition = (p: number) => store.set({ position: p });
   const [playing, setPlaying] = useState(false);
   const [fps, setFps] = useState(12);
-  const [branchSeed, setBranchSeed] = useState(1);
-  const [branchEta, setBranchEta] = useState(1);
   const [gifSample, setGifSample] = useState(0);
+  const [exportError, setExportError] = useState<string>();
   const positions = run ? run.xt.shape[0]! : 0;
 
   useEffect(() => {
     if (!playing || !run) return;
-    const timer = setInterval(() => setPosition((p) => (p + 1) % positions), 1000 / fps);
+    const timer = setInterval(() => useDiffuseStore.getState().set({ position: (useDiffuseStore.getState().position + 1) % positions }), 1000 / fps);
     return () => clearInterval(timer);
   }, [playing, fps, run, positions]);
-
-  async function sample(args: CallArgs<'diffusion.sample'>): Promise<Run | undefined> {
-    if (!client) return;
-    setError(undefined);
-    const controller = new AbortController();
-    setJob({ step: 0, total: args.resume ? 0 : args.steps, cancel: () => controller.abort() });
-    try {
-      const result = await client.invoke('diffusion.sample', args, {
-        signal: controller.signal,
-        onProgress: (p) => setJob({ step: p.step, total: p.total, cancel: () => controller.abort(), preview: p.xt }),
-      });
-      return { ...result, args };
-    } catch (e) {
-      if (!(e instanceof ApiError && e.code === 'cancelled')) setError((e as Error).message);
-      else setError('Sampling was cancelled.');
-    } finally {
-      setJob(undefined);
-    }
-  }
-
-  async function generate() {
-    const args: CallArgs<'diffusion.sample'> = { model, sampler: sampler === 'ddim' ? { kind: 'ddim', eta } : { kind: 'ddpm', variance: 'posterior' }, steps, seed, batch };
-    const result = await sample(args);
-    if (result) {
-      record({ label: `${args.sampler.kind.toUpperCase()} ${args.steps} steps · seed ${args.seed}`, model: args.model, sampler: args.sampler.kind === 'ddim' ? { kind: 'ddim', eta: args.sampler.eta ?? 0 } : { kind: 'ddpm', variance: args.sampler.variance ?? 'posterior' }, steps: args.steps, seed: args.seed, batch: args.batch });
-      setRun(result);
-      setPosition(result.xt.shape[0]! - 1);
-    }
-  }
-
-  async function branch() {
-    if (!run || position >= run.timesteps.length) return;
-    const b = run.args.batch;
-    const size = run.raw.data.length / run.raw.shape[0]! / b;
-    const x = float32Tensor([b, ...run.raw.shape.slice(2)], run.raw.data.slice(position * b * size, (position + 1) * b * size));
-    const result = await sample({ ...run.args, seed: branchSeed, sampler: { kind: 'ddim', eta: branchEta }, resume: { x, t: run.timesteps[position]! } });
-    if (result) {
-      const label = `from step ${position} · seed ${branchSeed} · η ${branchEta}`;
-      addBranch({ label, run: result });
-      record({ label: `branch ${label}`, model: run.args.model, sampler: { kind: 'ddim', eta: branchEta }, steps: run.args.steps, seed: branchSeed, batch: run.args.batch, branchedAtStep: position });
-    }
-  }
 
   async function exportGif() {
     if (!client || !run) return;
@@ -120,7 +75,7 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
       const { gif } = await client.invoke('image.exportGif', { frames: float32Tensor([frames.length, ...frames[0]!.shape.slice(1)], data), scale: 4, frameMs: new Array(frames.length).fill(1000 / fps) });
       downloadBytes(gif, `diffusion-${run.args.model}-seed${run.args.seed}-sample${gifSample}.gif`, 'image/gif');
     } catch (e) {
-      setError((e as Error).message);
+      setExportError((e as Error).message);
     }
   }
 
@@ -135,7 +90,7 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
       const { png } = await client.invoke('image.exportPng', { image: float32Tensor([tiles.length, ...tiles[0]!.shape.slice(1)], data), scale: 4, smooth: false });
       downloadBytes(png, `diffusion-${run.args.model}-steps.png`, 'image/png');
     } catch (e) {
-      setError((e as Error).message);
+      setExportError((e as Error).message);
     }
   }
 
@@ -143,7 +98,7 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
     <div className="flex flex-col gap-4">
       <div className="flex flex-wrap items-center gap-4">
         <Field label="Model">
-          <select value={model} onChange={(e) => setModel(e.target.value)} className="rounded border border-line bg-panel-raised px-2 py-1">
+          <select value={model} onChange={(e) => store.setSettings({ model: e.target.value })} aria-label="Diffusion model" className="rounded border border-line bg-panel-raised px-2 py-1">
             {models.map((m) => (
               <option key={m.id} value={m.id}>
                 {m.name}
@@ -152,36 +107,37 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
           </select>
         </Field>
         <Field label="Sampler">
-          <select value={sampler} onChange={(e) => setSampler(e.target.value as 'ddim' | 'ddpm')} aria-label="Sampler" className="rounded border border-line bg-panel-raised px-2 py-1">
+          <select value={sampler} onChange={(e) => store.setSettings({ sampler: e.target.value as 'ddim' | 'ddpm' })} aria-label="Sampler" className="rounded border border-line bg-panel-raised px-2 py-1">
             <option value="ddim">DDIM</option>
             <option value="ddpm">DDPM (ancestral)</option>
           </select>
         </Field>
         <Field label="Steps" title="1 to 1000">
-          <input type="number" min={1} max={1000} value={steps} onChange={(e) => setSteps(Math.min(1000, Math.max(1, Number(e.target.value) || 50)))} aria-label="Steps" className={input} />
+          <input type="number" min={1} max={1000} value={steps} onChange={(e) => store.setSettings({ steps: Math.min(1000, Math.max(1, Number(e.target.value) || 50)) })} aria-label="Steps" className={input} />
         </Field>
         {sampler === 'ddim' && (
           <Field label="η" title="0 is deterministic; 1 has DDPM's variance">
-            <input type="number" min={0} max={1} step={0.1} value={eta} onChange={(e) => setEta(Math.min(1, Math.max(0, Number(e.target.value) || 0)))} aria-label="Eta" className={input} />
+            <input type="number" min={0} max={1} step={0.1} value={eta} onChange={(e) => store.setSettings({ eta: Math.min(1, Math.max(0, Number(e.target.value) || 0)) })} aria-label="Eta" className={input} />
           </Field>
         )}
         <Field label="Seed">
-          <input type="number" min={0} value={seed} onChange={(e) => setSeed(Math.max(0, Math.floor(Number(e.target.value) || 0)))} aria-label="Seed" className={input} />
+          <input type="number" min={0} value={seed} onChange={(e) => store.setSettings({ seed: Math.max(0, Math.floor(Number(e.target.value) || 0)) })} aria-label="Seed" className={input} />
         </Field>
         <Field label="Batch" title="1 to 16 samples">
-          <input type="number" min={1} max={16} value={batch} onChange={(e) => setBatch(Math.min(16, Math.max(1, Number(e.target.value) || 1)))} aria-label="Batch" className={input} />
+          <input type="number" min={1} max={16} value={batch} onChange={(e) => store.setSettings({ batch: Math.min(16, Math.max(1, Number(e.target.value) || 1)) })} aria-label="Batch" className={input} />
         </Field>
-        <button type="button" onClick={() => void generate()} disabled={!!job} className="rounded bg-accent px-3 py-1 text-sm font-medium text-canvas disabled:opacity-40" title="Sample from pure noise">
+        <button type="button" onClick={() => client && void store.generate(client, model)} disabled={!!job || !client} className="rounded bg-accent px-3 py-1 text-sm font-medium text-canvas disabled:opacity-40" title="Sample from pure noise">
           Generate
         </button>
       </div>
       {job && (
         <div className="flex items-center gap-4">
-          <JobProgress label="Denoising" done={job.step} total={job.total} onCancel={job.cancel} />
+          <JobProgress label="Denoising" done={job.step} total={job.total} onCancel={job.stop} />
           {job.preview && <ImageTile data={job.preview.data} shape={job.preview.shape} zoom={2} label="current x_t" />}
         </div>
       )}
-      <Message text={error} className="text-sm" />
+      <Message text={error ?? exportError} className="text-sm" />
+      <SavedRuns models={models} />
       {run && (
         <section aria-label="Playback" className="flex flex-col gap-3">
           <div className="flex flex-wrap items-center gap-3">
@@ -218,12 +174,12 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
           <div className="flex flex-wrap items-center gap-3 text-sm">
             <span className="text-muted">Branch at step {position}:</span>
             <Field label="seed">
-              <input type="number" min={0} value={branchSeed} onChange={(e) => setBranchSeed(Math.max(0, Math.floor(Number(e.target.value) || 0)))} aria-label="Branch seed" className={input} />
+              <input type="number" min={0} value={branchSeed} onChange={(e) => store.set({ branchSeed: Math.max(0, Math.floor(Number(e.target.value) || 0)) })} aria-label="Branch seed" className={input} />
             </Field>
             <Field label="η">
-              <input type="number" min={0} max={1} step={0.1} value={branchEta} onChange={(e) => setBranchEta(Math.min(1, Math.max(0, Number(e.target.value) || 0)))} aria-label="Branch eta" className={input} />
+              <input type="number" min={0} max={1} step={0.1} value={branchEta} onChange={(e) => store.set({ branchEta: Math.min(1, Math.max(0, Number(e.target.value) || 0)) })} aria-label="Branch eta" className={input} />
             </Field>
-            <button type="button" onClick={() => void branch()} disabled={!!job || position >= run.timesteps.length} className="rounded border border-line px-3 py-1 hover:bg-panel-raised disabled:opacity-40" title="Continue from this step with another seed or η (DDIM)">
+            <button type="button" onClick={() => client && void store.branch(client)} disabled={!!job || position >= run.timesteps.length} className="rounded border border-line px-3 py-1 hover:bg-panel-raised disabled:opacity-40" title="Continue from this step with another seed or η (DDIM)">
               Branch from here
             </button>
           </div>

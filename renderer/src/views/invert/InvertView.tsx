@@ -1,7 +1,5 @@
-import { useState } from 'react';
-import type { CallResult } from '../../../../electron/api/contract';
-import { ApiError } from '../../../../electron/api/errors';
-import type { Float32Tensor } from '../../../../electron/api/tensor';
+import { useEffect, useState } from 'react';
+import { float32Tensor } from '../../../../electron/api/tensor';
 import { EmptyState } from '../../components/EmptyState';
 import { ImageSource } from '../../components/ImageSource';
 import { ImageTile } from '../../components/ImageTile';
@@ -9,21 +7,11 @@ import { JobProgress } from '../../components/JobProgress';
 import { LossCurve } from '../../components/LossCurve';
 import { useAppStore } from '../../state/appStore';
 import { useEditStore } from '../../state/editStore';
-import { useResultsStore } from '../../state/inversionStore';
+import { useResultsStore, type SavedInversion } from '../../state/inversionStore';
+import { useInvertStore } from '../../state/invertStore';
 import { Message } from '../../components/Message';
 import { fitZoom } from '../../lib/images';
 import { decodesCodes } from '../../lib/modelKinds';
-
-type Result = CallResult<'gan.invert'>;
-interface Settings {
-  steps: number;
-  restarts: number;
-  lr: number;
-  prior: number;
-  noise: number;
-  warmStart: boolean;
-}
-
 function NumberField({ label, value, onChange, min, max, step, title }: { label: string; value: number; onChange(v: number): void; min: number; max: number; step?: number; title: string }) {
   return (
     <label className="flex items-center justify-between gap-2 text-sm" title={title}>
@@ -33,80 +21,79 @@ function NumberField({ label, value, onChange, min, max, step, title }: { label:
   );
 }
 
+/** The project's saved inversions, each shown again as Invert's result on click. */
+function SavedInversions({ model }: { model: string }) {
+  const client = useAppStore((s) => s.client);
+  const saved = useResultsStore((s) => s.inversions).filter((i) => i.model === model);
+  const savedAs = useInvertStore((s) => s.savedAs);
+  const show = useInvertStore((s) => s.show);
+  const [error, setError] = useState<string>();
+  const hasTarget = useInvertStore((s) => !!s.target);
+  const newest = saved.at(-1);
+  // A reopened project shows its newest inversion at once, rather than an empty view.
+  useEffect(() => {
+    if (!hasTarget && newest) void open(newest);
+  }, [hasTarget, newest?.id]);
+  if (saved.length === 0) return null;
+  async function open(item: SavedInversion) {
+    if (!client) return;
+    setError(undefined);
+    try {
+      const { images } = await client.invoke('model.decode', { model: item.model, z: float32Tensor([1, item.z.data.length], item.z.data) });
+      show({
+        model: item.model,
+        target: { tensor: item.target, label: item.label },
+        result: { z: item.z, image: images, psnr: item.psnr, ssim: item.ssim, curve: item.curve ?? [], steps: item.steps, cancelled: item.stopped },
+        savedAs: item.id,
+      });
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  }
+  return (
+    <section aria-label="Saved inversions" className="flex flex-col gap-1">
+      <h3 className="text-sm text-muted">Saved in this project</h3>
+      <ul className="flex flex-col gap-1">
+        {saved.map((item) => (
+          <li key={item.id}>
+            <button type="button" onClick={() => void open(item)} aria-current={item.id === savedAs} className="w-full truncate rounded px-2 py-1 text-left text-sm hover:bg-panel-raised aria-[current=true]:bg-panel-raised">
+              {item.label} · {item.psnr.toFixed(1)} dB{item.stopped ? ` · stopped at step ${item.steps}` : ''}
+            </button>
+          </li>
+        ))}
+      </ul>
+      <Message text={error} className="text-xs" />
+    </section>
+  );
+}
+
 export function InvertView() {
   const client = useAppStore((s) => s.client);
   const gans = useAppStore((s) => s.models).filter(decodesCodes).filter((m) => m.kind === 'gan');
   const setView = useAppStore((s) => s.setView);
   const setBase = useEditStore((s) => s.setBase);
   const addInversion = useResultsStore((s) => s.addInversion);
-  const [saved, setSaved] = useState(false);
-  const [model, setModel] = useState<string>();
-  const modelId = model ?? gans[0]?.id;
+  const { model, target, settings, job, curve, live, result, resultModel, comparison, error, savedAs } = useInvertStore();
+  const store = useInvertStore.getState();
+  const modelId = model && gans.some((m) => m.id === model) ? model : gans[0]?.id;
   const summary = gans.find((m) => m.id === modelId);
   const hasEncoder = !!summary && 'encoder' in summary.graphs;
-  const [target, setTarget] = useState<{ tensor: Float32Tensor; label: string }>();
-  const [settings, setSettings] = useState<Settings>({ steps: 300, restarts: 3, lr: 0.05, prior: 0, noise: 0.05, warmStart: true });
-  const [job, setJob] = useState<{ step: number; total: number; cancel(): void }>();
-  const [curve, setCurve] = useState<number[]>([]);
-  const [live, setLive] = useState<Float32Tensor>();
-  const [result, setResult] = useState<Result>();
-  const [comparison, setComparison] = useState<{ label: string; psnr: number; ssim: number; image: Float32Tensor }[]>();
-  const [error, setError] = useState<string>();
-
-  async function invert(overrides: Partial<Settings> = {}): Promise<Result | undefined> {
-    if (!client || !modelId || !target) return;
-    const controller = new AbortController();
-    setError(undefined);
-    setCurve([]);
-    const run = { ...settings, warmStart: settings.warmStart && hasEncoder, ...overrides };
-    setJob({ step: 0, total: run.steps, cancel: () => controller.abort() });
-    try {
-      return await client.invoke(
-        'gan.invert',
-        { model: modelId, image: target.tensor, settings: run },
-        {
-          signal: controller.signal,
-          onProgress: (p) => {
-            setJob({ step: p.step, total: p.total, cancel: () => controller.abort() });
-            setCurve((c) => [...c, p.bestLoss]);
-            if (p.best) setLive(p.best);
-          },
-        },
-      );
-    } catch (e) {
-      setError(e instanceof ApiError && e.code === 'cancelled' ? 'Cancelled.' : (e as Error).message);
-    } finally {
-      setJob(undefined);
-    }
-  }
-
-  async function run() {
-    setComparison(undefined);
-    setSaved(false);
-    const r = await invert();
-    if (r) {
-      setResult(r);
-      setCurve(r.curve);
-    }
-  }
-
-  async function compare() {
-    const warm = await invert({ warmStart: true });
-    const cold = warm && (await invert({ warmStart: false }));
-    if (!warm || !cold) return;
-    setResult(warm);
-    setCurve(warm.curve);
-    setComparison([
-      ...(warm.encoderOnly ? [{ label: 'Encoder only', ...warm.encoderOnly }] : []),
-      { label: 'Optimization only', psnr: cold.psnr, ssim: cold.ssim, image: cold.image },
-      { label: 'Encoder + optimization', psnr: warm.psnr, ssim: warm.ssim, image: warm.image },
-    ]);
-  }
+  const setSettings = store.setSettings;
+  useEffect(() => {
+    if (modelId && modelId !== model) useInvertStore.getState().setModel(modelId);
+  }, [modelId, model]);
 
   function edit() {
-    if (!result || !modelId || !target) return;
-    setBase({ model: modelId, code: result.z.data, label: `inverted ${target.label} · ${result.psnr.toFixed(1)} dB`, image: target.tensor });
+    if (!result || !resultModel || !target) return;
+    setBase({ model: resultModel, code: result.z.data, label: `inverted ${target.label} · ${result.psnr.toFixed(1)} dB${result.cancelled ? ` (stopped at step ${result.steps})` : ''}`, image: target.tensor });
     setView('edit');
+  }
+
+  function save() {
+    if (!result || !resultModel || !target) return;
+    const id = `inv-${Date.now()}`;
+    addInversion({ id, model: resultModel, label: target.label, z: result.z, psnr: result.psnr, ssim: result.ssim, target: target.tensor, curve: result.curve, steps: result.steps, stopped: result.cancelled });
+    store.markSaved(id);
   }
 
   const shown = job ? live : (result?.image ?? live);
@@ -116,7 +103,7 @@ export function InvertView() {
       <aside className="flex min-h-0 flex-col gap-4 overflow-auto border-r border-line bg-panel p-4">
         <h2 className="text-lg font-medium">Invert</h2>
         {gans.length > 1 && (
-          <select value={modelId} onChange={(e) => setModel(e.target.value)} aria-label="Model" className="rounded border border-line bg-panel-raised px-2 py-1 text-sm">
+          <select value={modelId} onChange={(e) => store.setModel(e.target.value)} aria-label="Model" className="rounded border border-line bg-panel-raised px-2 py-1 text-sm">
             {gans.map((m) => (
               <option key={m.id} value={m.id}>
                 {m.name}
@@ -124,24 +111,24 @@ export function InvertView() {
             ))}
           </select>
         )}
-        <ImageSource model={modelId} onImage={(tensor, label) => { setTarget({ tensor, label }); setResult(undefined); setLive(undefined); setComparison(undefined); setCurve([]); }} />
+        <ImageSource model={modelId} onImage={(tensor, label) => store.setTarget({ tensor, label })} />
         <section aria-label="Settings" className="flex flex-col gap-2">
-          <NumberField label="Steps" value={settings.steps} min={1} max={5000} onChange={(steps) => setSettings({ ...settings, steps })} title="Adam steps" />
-          <NumberField label="Random restarts" value={settings.restarts} min={0} max={32} onChange={(restarts) => setSettings({ ...settings, restarts })} title="Random starting codes optimised together; the best wins" />
-          <NumberField label="Learning rate" value={settings.lr} min={0.001} max={1} step={0.01} onChange={(lr) => setSettings({ ...settings, lr })} title="Peak rate: short warm-up, cosine ramp-down" />
-          <NumberField label="Prior λ" value={settings.prior} min={0} max={1} step={0.001} onChange={(prior) => setSettings({ ...settings, prior })} title="Adds λ‖z‖² to keep z plausible" />
-          <NumberField label="Early noise" value={settings.noise} min={0} max={1} step={0.01} onChange={(noise) => setSettings({ ...settings, noise })} title="Latent noise early on, decaying to 0" />
+          <NumberField label="Steps" value={settings.steps} min={1} max={5000} onChange={(steps) => setSettings({ steps })} title="Adam steps" />
+          <NumberField label="Random restarts" value={settings.restarts} min={0} max={32} onChange={(restarts) => setSettings({ restarts })} title="Random starting codes optimised together; the best wins" />
+          <NumberField label="Learning rate" value={settings.lr} min={0.001} max={1} step={0.01} onChange={(lr) => setSettings({ lr })} title="Peak rate: short warm-up, cosine ramp-down" />
+          <NumberField label="Prior λ" value={settings.prior} min={0} max={1} step={0.001} onChange={(prior) => setSettings({ prior })} title="Adds λ‖z‖² to keep z plausible" />
+          <NumberField label="Early noise" value={settings.noise} min={0} max={1} step={0.01} onChange={(noise) => setSettings({ noise })} title="Latent noise early on, decaying to 0" />
           <label className="flex items-center gap-2 text-sm" title={hasEncoder ? "Start one run from the encoder's guess" : 'This model has no encoder: every run starts from a random code'}>
-            <input type="checkbox" checked={settings.warmStart && hasEncoder} disabled={!hasEncoder} onChange={(e) => setSettings({ ...settings, warmStart: e.target.checked })} /> Encoder warm start
+            <input type="checkbox" checked={settings.warmStart && hasEncoder} disabled={!hasEncoder} onChange={(e) => setSettings({ warmStart: e.target.checked })} /> Encoder warm start
           </label>
         </section>
         <div className="flex flex-wrap gap-2">
-          <button type="button" onClick={() => void run()} disabled={!target || !!job} className="rounded bg-accent px-3 py-1 text-sm font-medium text-canvas disabled:opacity-40">
+          <button type="button" onClick={() => client && void store.run(client, hasEncoder)} disabled={!target || !!job || !client} className="rounded bg-accent px-3 py-1 text-sm font-medium text-canvas disabled:opacity-40">
             Invert
           </button>
           <button
             type="button"
-            onClick={() => void compare()}
+            onClick={() => client && void store.compare(client)}
             disabled={!target || !!job || !hasEncoder}
             className="rounded border border-line px-3 py-1 text-sm hover:bg-panel-raised disabled:opacity-40"
             title={hasEncoder ? 'Encoder only, optimization only, and both' : 'Needs an encoder to compare starts'}
@@ -149,17 +136,18 @@ export function InvertView() {
             Compare starts
           </button>
         </div>
+        {modelId && <SavedInversions model={modelId} />}
       </aside>
       <main className="min-h-0 overflow-auto p-6">
         {!target ? (
           <EmptyState title="Pick an image to invert">Choose a dataset image or drop your own on the left; the GAN's code for it is found by optimization.</EmptyState>
         ) : (
           <div className="flex flex-col gap-4">
-            {job && <JobProgress label="Inverting" done={job.step} total={job.total} onCancel={job.cancel} />}
+            {job && <JobProgress label="Inverting" done={job.step} total={job.total} onCancel={job.stop} cancelLabel="Stop" cancelTitle="Stop now and keep the best code so far (Esc)" />}
             <Message text={error} className="text-sm" />
             <div className="flex flex-wrap items-end gap-6">
               <ImageTile data={target.tensor.data} shape={target.tensor.shape} zoom={fitZoom(target.tensor.shape)} label={`Target · ${target.label}`} />
-              {shown && <ImageTile data={shown.data} shape={shown.shape} zoom={fitZoom(shown.shape)} label={job ? 'Best so far' : 'G(z*)'} />}
+              {shown && <ImageTile data={shown.data} shape={shown.shape} zoom={fitZoom(shown.shape)} label={job ? 'Best so far' : result?.cancelled ? `G(z*) · stopped at step ${result.steps}` : 'G(z*)'} />}
               <LossCurve values={curve} />
             </div>
             {result && !job && (
@@ -167,27 +155,29 @@ export function InvertView() {
                 <span data-testid="psnr">PSNR {result.psnr.toFixed(2)} dB</span>
                 <span>SSIM {result.ssim.toFixed(3)}</span>
                 {result.encoderOnly && <span className="text-muted" data-testid="encoder-psnr">encoder alone: {result.encoderOnly.psnr.toFixed(2)} dB</span>}
-                <span className="text-muted">
-                  {result.steps} steps{result.stoppedOnPlateau ? ' (stopped on a plateau)' : ''}
-                  {result.cancelled ? ' (cancelled: best so far)' : ''} · {(result.ms / 1000).toFixed(1)} s · winner: {result.winner === 0 && result.encoderOnly ? 'encoder start' : `restart ${result.winner}`}
-                </span>
-                <span className="text-muted" data-testid="gradient-source" title={result.gradientNote ?? "dL/dz from the model's own inversion graph, or from its generator differentiated by Latent Studio"}>
-                  gradients: {result.gradientSource}
-                </span>
+                {result.cancelled ? (
+                  <span className="font-medium text-warning" data-testid="stopped-at">
+                    stopped at step {result.steps}: best so far
+                  </span>
+                ) : (
+                  result.steps !== undefined && (
+                    <span className="text-muted">
+                      {result.steps} steps{result.stoppedOnPlateau ? ' (stopped on a plateau)' : ''}
+                      {result.ms !== undefined && ` · ${(result.ms / 1000).toFixed(1)} s`}
+                      {result.winner !== undefined && ` · winner: ${result.winner === 0 && result.encoderOnly ? 'encoder start' : `restart ${result.winner}`}`}
+                    </span>
+                  )
+                )}
+                {result.gradientSource && (
+                  <span className="text-muted" data-testid="gradient-source" title={result.gradientNote ?? "dL/dz from the model's own inversion graph, or from its generator differentiated by Latent Studio"}>
+                    gradients: {result.gradientSource}
+                  </span>
+                )}
                 <button type="button" onClick={edit} className="rounded bg-accent px-3 py-1 font-medium text-canvas" title="Edit this code along directions">
                   Edit
                 </button>
-                <button
-                  type="button"
-                  disabled={saved}
-                  onClick={() => {
-                    addInversion({ id: `inv-${Date.now()}`, model: modelId, label: target.label, z: result.z, psnr: result.psnr, ssim: result.ssim, target: target.tensor });
-                    setSaved(true);
-                  }}
-                  className="rounded border border-line px-3 py-1 hover:bg-panel-raised disabled:opacity-40"
-                  title="Keep this code in the project"
-                >
-                  {saved ? 'Saved in project' : 'Save to project'}
+                <button type="button" disabled={!!savedAs} onClick={save} className="rounded border border-line px-3 py-1 hover:bg-panel-raised disabled:opacity-40" title="Keep this code in the project">
+                  {savedAs ? 'Saved in project' : 'Save to project'}
                 </button>
               </div>
             )}

@@ -1,0 +1,145 @@
+import { create } from 'zustand';
+import type { CallArgs, CallResult } from '../../../electron/api/contract';
+import type { StudioClient } from '../../../electron/api/client';
+import { ApiError } from '../../../electron/api/errors';
+import { float32Tensor, type Float32Tensor } from '../../../electron/api/tensor';
+import { useResultsStore, type DiffusionRecord } from './inversionStore';
+import { useJobsStore } from './jobsStore';
+
+export type Run = CallResult<'diffusion.sample'> & { args: CallArgs<'diffusion.sample'> };
+export interface Branch {
+  label: string;
+  run: Run;
+}
+export interface SamplingSettings {
+  model?: string;
+  sampler: 'ddim' | 'ddpm';
+  steps: number;
+  eta: number;
+  seed: number;
+  batch: number;
+}
+export type DiffuseTab = 'forward' | 'reverse' | 'img2img';
+
+interface DiffuseState {
+  tab: DiffuseTab;
+  settings: SamplingSettings;
+  run?: Run;
+  branches: Branch[];
+  /** The scrubber's position in the run on screen. */
+  position: number;
+  branchSeed: number;
+  branchEta: number;
+  job?: { step: number; total: number; stop(): void; preview?: Float32Tensor };
+  error?: string;
+  setTab(tab: DiffuseTab): void;
+  setSettings(patch: Partial<SamplingSettings>): void;
+  set(patch: Partial<Pick<DiffuseState, 'position' | 'branchSeed' | 'branchEta'>>): void;
+  generate(client: StudioClient, model: string): Promise<void>;
+  branch(client: StudioClient): Promise<void>;
+  /** Samples a run saved in the project again (the same seed gives the same images), branch included. */
+  replay(client: StudioClient, record: DiffusionRecord): Promise<void>;
+  reset(): void;
+}
+
+const DEFAULT_SETTINGS: SamplingSettings = { sampler: 'ddim', steps: 50, eta: 0, seed: 0, batch: 4 };
+
+const samplerOf = (args: CallArgs<'diffusion.sample'>): DiffusionRecord['sampler'] =>
+  args.sampler.kind === 'ddim' ? { kind: 'ddim', eta: args.sampler.eta ?? 0 } : { kind: 'ddpm', variance: args.sampler.variance ?? 'posterior' };
+
+/** The [batch, c, h, w] state of a run at a scrub position, from which a branch continues. */
+function stateAt(run: Run, position: number): Float32Tensor {
+  const b = run.args.batch;
+  const size = run.raw.data.length / run.raw.shape[0]! / b;
+  return float32Tensor([b, ...run.raw.shape.slice(2)], run.raw.data.slice(position * b * size, (position + 1) * b * size));
+}
+
+/**
+ * Diffuse's settings, the run on screen with its branches and scrub position,
+ * and the sampling job itself: none of it is lost when the user switches views.
+ */
+export const useDiffuseStore = create<DiffuseState>((set, get) => {
+  async function sample(client: StudioClient, args: CallArgs<'diffusion.sample'>): Promise<Run | undefined> {
+    const stop = new AbortController();
+    const total = args.resume ? 0 : args.steps;
+    const jobs = useJobsStore.getState();
+    const jobId = jobs.start({ view: 'diffuse', label: 'Denoising', done: 0, total, stop: () => stop.abort() });
+    set({ error: undefined, job: { step: 0, total, stop: () => stop.abort() } });
+    try {
+      const result = await client.invoke('diffusion.sample', args, {
+        signal: stop.signal,
+        onProgress: (p) => {
+          jobs.update(jobId, p.step, p.total);
+          set((s) => ({ job: s.job && { ...s.job, step: p.step, total: p.total, preview: p.xt } }));
+        },
+      });
+      return { ...result, args };
+    } catch (e) {
+      set({ error: e instanceof ApiError && e.code === 'cancelled' ? 'Sampling was cancelled.' : (e as Error).message });
+    } finally {
+      useJobsStore.getState().finish(jobId);
+      set({ job: undefined });
+    }
+  }
+
+  async function branchFrom(client: StudioClient, run: Run, position: number, seed: number, eta: number, record: boolean): Promise<void> {
+    const result = await sample(client, { ...run.args, seed, sampler: { kind: 'ddim', eta }, resume: { x: stateAt(run, position), t: run.timesteps[position]! } });
+    if (!result) return;
+    const label = `from step ${position} · seed ${seed} · η ${eta}`;
+    set((s) => ({ branches: [...s.branches, { label, run: result }] }));
+    if (record)
+      useResultsStore.getState().addDiffusion({
+        label: `branch ${label}`,
+        model: run.args.model,
+        sampler: { kind: 'ddim', eta },
+        steps: run.args.steps,
+        seed,
+        batch: run.args.batch,
+        branchedAtStep: position,
+        parent: { seed: run.args.seed, sampler: samplerOf(run.args) },
+      });
+  }
+
+  return {
+    tab: 'reverse',
+    settings: DEFAULT_SETTINGS,
+    branches: [],
+    position: 0,
+    branchSeed: 1,
+    branchEta: 1,
+    setTab: (tab) => set({ tab }),
+    setSettings: (patch) => set((s) => ({ settings: { ...s.settings, ...patch } })),
+    set: (patch) => set(patch),
+    generate: async (client, model) => {
+      const { sampler, steps, eta, seed, batch } = get().settings;
+      const args: CallArgs<'diffusion.sample'> = { model, sampler: sampler === 'ddim' ? { kind: 'ddim', eta } : { kind: 'ddpm', variance: 'posterior' }, steps, seed, batch };
+      const result = await sample(client, args);
+      if (!result) return;
+      useResultsStore.getState().addDiffusion({ label: `${args.sampler.kind.toUpperCase()} ${args.steps} steps · seed ${args.seed}`, model, sampler: samplerOf(args), steps, seed, batch });
+      set({ run: result, branches: [], position: result.xt.shape[0]! - 1 });
+    },
+    branch: async (client) => {
+      const { run, position, branchSeed, branchEta } = get();
+      if (!run || position >= run.timesteps.length) return;
+      await branchFrom(client, run, position, branchSeed, branchEta, true);
+    },
+    replay: async (client, record) => {
+      const root = record.branchedAtStep === undefined ? record : record.parent && { ...record, ...record.parent };
+      if (!root) {
+        set({ error: 'This branch was saved without the run it came from, so it cannot be sampled again.' });
+        return;
+      }
+      const sampler = root.sampler.kind === 'ddim' ? ({ kind: 'ddim', eta: root.sampler.eta } as const) : ({ kind: 'ddpm', variance: root.sampler.variance } as const);
+      const args: CallArgs<'diffusion.sample'> = { model: record.model, sampler, steps: record.steps, seed: root.seed, batch: record.batch };
+      set((s) => ({ settings: { ...s.settings, model: record.model, sampler: sampler.kind, steps: record.steps, seed: root.seed, batch: record.batch, eta: sampler.kind === 'ddim' ? sampler.eta : s.settings.eta } }));
+      const result = await sample(client, args);
+      if (!result) return;
+      set({ run: result, branches: [], position: record.branchedAtStep ?? result.xt.shape[0]! - 1 });
+      if (record.branchedAtStep !== undefined && record.sampler.kind === 'ddim') {
+        await branchFrom(client, result, record.branchedAtStep, record.seed, record.sampler.eta, false);
+        set({ branchSeed: record.seed, branchEta: record.sampler.eta });
+      }
+    },
+    reset: () => set({ tab: 'reverse', settings: DEFAULT_SETTINGS, run: undefined, branches: [], position: 0, branchSeed: 1, branchEta: 1, error: undefined }),
+  };
+});

@@ -1,0 +1,126 @@
+import { create } from 'zustand';
+import type { CallArgs, CallResult } from '../../../electron/api/contract';
+import type { StudioClient } from '../../../electron/api/client';
+import { ApiError } from '../../../electron/api/errors';
+import type { Float32Tensor } from '../../../electron/api/tensor';
+import { useJobsStore } from './jobsStore';
+
+export type InversionResult = CallResult<'gan.invert'>;
+/** What Invert shows as its result: a fresh inversion, or one saved in the project (fewer details). */
+export type ShownInversion = Pick<InversionResult, 'z' | 'image' | 'psnr' | 'ssim' | 'curve'> & Partial<Omit<InversionResult, 'z' | 'image' | 'psnr' | 'ssim' | 'curve'>>;
+export interface InversionSettings {
+  steps: number;
+  restarts: number;
+  lr: number;
+  prior: number;
+  noise: number;
+  warmStart: boolean;
+}
+export interface InversionTarget {
+  tensor: Float32Tensor;
+  label: string;
+}
+export interface Comparison {
+  label: string;
+  psnr: number;
+  ssim: number;
+  image: Float32Tensor;
+}
+
+export const DEFAULT_INVERSION_SETTINGS: InversionSettings = { steps: 300, restarts: 3, lr: 0.05, prior: 0, noise: 0.05, warmStart: true };
+
+interface InvertState {
+  model?: string;
+  target?: InversionTarget;
+  settings: InversionSettings;
+  job?: { step: number; total: number; stop(): void };
+  curve: number[];
+  /** The best reconstruction so far while a job runs. */
+  live?: Float32Tensor;
+  result?: ShownInversion;
+  /** The model the result belongs to. */
+  resultModel?: string;
+  comparison?: Comparison[];
+  error?: string;
+  /** The id under which the result was saved to the project, once it was. */
+  savedAs?: string;
+  setModel(model: string): void;
+  setTarget(target: InversionTarget): void;
+  setSettings(patch: Partial<InversionSettings>): void;
+  run(client: StudioClient, hasEncoder: boolean): Promise<void>;
+  compare(client: StudioClient): Promise<void>;
+  /** Shows a saved inversion (from the project) as the current result. */
+  show(shown: { model: string; target: InversionTarget; result: ShownInversion; savedAs: string }): void;
+  markSaved(id: string): void;
+  reset(): void;
+}
+
+/**
+ * Invert's whole state, and the job itself, live here rather than in the view:
+ * switching views neither resets the target, settings and loss curve nor stops
+ * a running inversion.
+ */
+export const useInvertStore = create<InvertState>((set, get) => {
+  /** One gan.invert job; Stop ends it early and keeps its best code as the result. */
+  async function invert(client: StudioClient, run: InversionSettings): Promise<InversionResult | undefined> {
+    const { model, target } = get();
+    if (!model || !target) return;
+    const stop = new AbortController();
+    const jobs = useJobsStore.getState();
+    const jobId = jobs.start({ view: 'invert', label: 'Inverting', done: 0, total: run.steps, stop: () => stop.abort() });
+    set({ error: undefined, curve: [], job: { step: 0, total: run.steps, stop: () => stop.abort() } });
+    try {
+      const args: CallArgs<'gan.invert'> = { model, image: target.tensor, settings: run };
+      return await client.invoke('gan.invert', args, {
+        stop: stop.signal,
+        onProgress: (p) => {
+          jobs.update(jobId, p.step, p.total);
+          set((s) => ({ job: s.job && { ...s.job, step: p.step, total: p.total }, curve: [...s.curve, p.bestLoss], live: p.best ?? s.live }));
+        },
+      });
+    } catch (e) {
+      set({ error: e instanceof ApiError && e.code === 'cancelled' ? 'Cancelled.' : (e as Error).message });
+    } finally {
+      useJobsStore.getState().finish(jobId);
+      set({ job: undefined });
+    }
+  }
+
+  return {
+    settings: DEFAULT_INVERSION_SETTINGS,
+    curve: [],
+    setModel: (model) => set((s) => (s.model === model ? s : { model, result: undefined, live: undefined, comparison: undefined, curve: [], error: undefined, savedAs: undefined })),
+    setTarget: (target) => set({ target, result: undefined, live: undefined, comparison: undefined, curve: [], error: undefined, savedAs: undefined }),
+    setSettings: (patch) => set((s) => ({ settings: { ...s.settings, ...patch } })),
+    run: async (client, hasEncoder) => {
+      set({ comparison: undefined, savedAs: undefined });
+      const settings = get().settings;
+      const r = await invert(client, { ...settings, warmStart: settings.warmStart && hasEncoder });
+      if (r) set({ result: r, resultModel: get().model, curve: r.curve });
+    },
+    compare: async (client) => {
+      set({ savedAs: undefined });
+      const settings = get().settings;
+      const warm = await invert(client, { ...settings, warmStart: true });
+      if (!warm || warm.cancelled) {
+        if (warm) set({ result: warm, resultModel: get().model, curve: warm.curve });
+        return;
+      }
+      const cold = await invert(client, { ...settings, warmStart: false });
+      if (!cold) return;
+      set({
+        result: warm,
+        resultModel: get().model,
+        curve: warm.curve,
+        comparison: [
+          ...(warm.encoderOnly ? [{ label: 'Encoder only', ...warm.encoderOnly }] : []),
+          { label: cold.cancelled ? `Optimization only (stopped at step ${cold.steps})` : 'Optimization only', psnr: cold.psnr, ssim: cold.ssim, image: cold.image },
+          { label: 'Encoder + optimization', psnr: warm.psnr, ssim: warm.ssim, image: warm.image },
+        ],
+      });
+    },
+    show: (shown) => set({ ...shown, resultModel: shown.model, live: undefined, comparison: undefined, curve: shown.result.curve, error: undefined }),
+    markSaved: (id) => set({ savedAs: id }),
+    reset: () => set({ model: undefined, target: undefined, settings: DEFAULT_INVERSION_SETTINGS, result: undefined, resultModel: undefined, live: undefined, comparison: undefined, curve: [], error: undefined, savedAs: undefined }),
+  };
+});

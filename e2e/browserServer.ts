@@ -30,8 +30,10 @@ export async function launchServer(configDir: string): Promise<{ url: string; st
  */
 export default async function startServer(): Promise<() => Promise<void>> {
   // Settings, recent projects and autosaves go to a fresh folder, never the user's own.
-  const { url, stop } = await launchServer(mkdtempSync(join(tmpdir(), 'latent-studio-e2e-')));
+  const configDir = mkdtempSync(join(tmpdir(), 'latent-studio-e2e-'));
+  const { url, stop } = await launchServer(configDir);
   process.env.STUDIO_URL = url;
+  process.env.STUDIO_CONFIG_DIR = configDir;
   return async () => {
     stop();
     // `UPDATE_SCREENSHOTS=1 npm test` refreshes the README's screenshots from this run.

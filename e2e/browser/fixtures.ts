@@ -1,10 +1,21 @@
 import { expect, test as base } from '@playwright/test';
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 
 /**
  * Every browser-mode test also fails on a Content-Security-Policy violation,
  * so a view that needs more than the strict policy allows cannot slip in.
  */
-export const test = base.extend<{ cspViolations: string[] }>({
+export const test = base.extend<{ cspViolations: string[]; noOrphans: void }>({
+  // Tests share one server; each starts as after a clean exit, not greeted by the autosaves of earlier tests' closed pages.
+  noOrphans: [
+    async ({}, use) => {
+      const folder = process.env.STUDIO_CONFIG_DIR && join(process.env.STUDIO_CONFIG_DIR, 'autosaves');
+      if (folder) for (const file of readdirSync(folder, { withFileTypes: true })) if (file.isFile()) rmSync(join(folder, file.name));
+      await use();
+    },
+    { auto: true },
+  ],
   cspViolations: [
     async ({ page }, use) => {
       const violations: string[] = [];

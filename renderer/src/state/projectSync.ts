@@ -4,6 +4,7 @@ import { float32Tensor } from '../../../electron/api/tensor';
 import { restoredHistory } from '../../../electron/common/editHistory';
 import { useDiffuseStore } from './diffuseStore';
 import { useInvertStore } from './invertStore';
+import { resetViewState } from './viewState';
 import { useEditStore } from './editStore';
 import { useResultsStore } from './inversionStore';
 import { useLatentStore } from './latentStore';
@@ -65,6 +66,7 @@ export function applyProject(project: Project): void {
   // What Invert and Diffuse show belongs to the previous project; the new one's saved pieces are listed there.
   useInvertStore.getState().reset();
   useDiffuseStore.getState().reset();
+  resetViewState();
   useResultsStore.getState().replace(project.inversions, project.diffusionBranches);
   useProjectStore.getState().set({ models: project.models, opened: useProjectStore.getState().opened + 1 });
 }

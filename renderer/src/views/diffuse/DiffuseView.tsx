@@ -11,6 +11,8 @@ import { ReversePanel } from './ReversePanel';
 import { ScheduleChart } from './ScheduleChart';
 import { Message } from '../../components/Message';
 import { useDiffuseStore, type DiffuseTab } from '../../state/diffuseStore';
+import { useJobsStore } from '../../state/jobsStore';
+import { useViewState } from '../../state/viewState';
 
 type Tab = DiffuseTab;
 
@@ -29,9 +31,10 @@ function ModelPicker({ models, value, onChange }: { models: ModelSummary[]; valu
 /** q(x_t | x_0): slide t and watch the image drown in noise, with the schedule plotted beside it. */
 function ForwardPanel({ models }: { models: ModelSummary[] }) {
   const client = useAppStore((s) => s.client);
-  const [model, setModel] = useState(models[0]!.id);
-  const [image, setImage] = useState<{ tensor: Float32Tensor; label: string }>();
-  const [t, setT] = useState(250);
+  const [chosen, setModel] = useViewState<string | undefined>('diffuse.forward.model', undefined);
+  const model = chosen && models.some((m) => m.id === chosen) ? chosen : models[0]!.id;
+  const [image, setImage] = useViewState<{ tensor: Float32Tensor; label: string } | undefined>('diffuse.forward.image', undefined);
+  const [t, setT] = useViewState('diffuse.forward.t', 250);
   const [schedule, setSchedule] = useState<CallResult<'diffusion.schedule'>>();
   const [noised, setNoised] = useState<Float32Tensor>();
   const [error, setError] = useState<string>();
@@ -84,21 +87,25 @@ const T0S = [100, 250, 400, 550, 700, 850];
 /** SDEdit: noise the user's image to t0 and denoise it; small t0 stays faithful, large t0 is free. */
 function ImageToImagePanel({ models }: { models: ModelSummary[] }) {
   const client = useAppStore((s) => s.client);
-  const [model, setModel] = useState(models[0]!.id);
-  const [image, setImage] = useState<{ tensor: Float32Tensor; label: string }>();
-  const [results, setResults] = useState<{ t0: number; image: Float32Tensor }[]>([]);
-  const [job, setJob] = useState<{ done: number; cancel(): void }>();
-  const [error, setError] = useState<string>();
-  const [seed, setSeed] = useState(0);
+  const [chosen, setModel] = useViewState<string | undefined>('diffuse.img2img.model', undefined);
+  const model = chosen && models.some((m) => m.id === chosen) ? chosen : models[0]!.id;
+  const [image, setImage] = useViewState<{ tensor: Float32Tensor; label: string } | undefined>('diffuse.img2img.image', undefined);
+  const [results, setResults] = useViewState<{ t0: number; image: Float32Tensor }[]>('diffuse.img2img.results', []);
+  const [job, setJob] = useViewState<{ done: number; cancel(): void } | undefined>('diffuse.img2img.job', undefined);
+  const [error, setError] = useViewState<string | undefined>('diffuse.img2img.error', undefined);
+  const [seed, setSeed] = useViewState('diffuse.img2img.seed', 0);
 
   async function run() {
     if (!client || !image) return;
     const controller = new AbortController();
     setResults([]);
     setError(undefined);
+    const jobs = useJobsStore.getState();
+    const jobId = jobs.start({ view: 'diffuse', label: 'Image-to-image', done: 0, total: T0S.length, stop: () => controller.abort() });
     try {
       for (const [i, t0] of T0S.entries()) {
         setJob({ done: i, cancel: () => controller.abort() });
+        jobs.update(jobId, i, T0S.length);
         const r = await client.invoke('diffusion.sample', { model, sampler: { kind: 'ddim', eta: 0 }, steps: 50, seed, batch: 1, init: { images: image.tensor, t0 } }, { signal: controller.signal });
         const size = r.xt.data.length / r.xt.shape[0]!;
         const final = { dtype: 'float32' as const, shape: [1, ...r.xt.shape.slice(2)], data: r.xt.data.slice(-size) };
@@ -107,6 +114,7 @@ function ImageToImagePanel({ models }: { models: ModelSummary[] }) {
     } catch (e) {
       setError(e instanceof ApiError && e.code === 'cancelled' ? 'Cancelled.' : (e as Error).message);
     } finally {
+      jobs.finish(jobId);
       setJob(undefined);
     }
   }

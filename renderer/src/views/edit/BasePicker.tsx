@@ -7,6 +7,7 @@ import { useAppStore } from '../../state/appStore';
 import { useEditStore } from '../../state/editStore';
 import { useLatentStore } from '../../state/latentStore';
 import { Message } from '../../components/Message';
+import { useViewState } from '../../state/viewState';
 
 /** Where an edit starts: a dataset image, the explorer's selection, a random sample, or the user's own image. */
 export function BasePicker({ model }: { model: ModelSummary }) {
@@ -14,9 +15,9 @@ export function BasePicker({ model }: { model: ModelSummary }) {
   const setBase = useEditStore((s) => s.setBase);
   const addDirection = useEditStore((s) => s.addDirection);
   const selection = useLatentStore((s) => s.selection);
-  const [index, setIndex] = useState('');
+  const [index, setIndex] = useViewState('edit.basePicker.index', '');
   const [error, setError] = useState<string>();
-  const [seed, setSeed] = useState(1);
+  const [seed, setSeed] = useViewState('edit.basePicker.seed', 1);
   const labels = model.labels ?? useAppStore.getState().models.find((m) => m.labels)?.labels ?? [];
 
   async function run(work: () => Promise<void>) {

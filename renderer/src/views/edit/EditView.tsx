@@ -15,6 +15,7 @@ import { DirectionSliders } from './DirectionSliders';
 import { NewDirection } from './NewDirection';
 import { evenlySpaced, frameOf, sweepIndex } from './sweep';
 import { useSweep, type Sweep } from './useSweep';
+import { useViewState } from '../../state/viewState';
 
 
 /** The attribute classifier's reading of an image, for seeing what an edit does. */
@@ -105,7 +106,7 @@ export function EditView() {
   const range = useEditStore((s) => s.range);
   const allDirections = useEditStore((s) => s.directions);
   const opened = useProjectStore((s) => s.opened);
-  const [chosenModel, setChosenModel] = useState<string>();
+  const [chosenModel, setChosenModel] = useViewState<string | undefined>('edit.chosenModel', undefined);
   const modelId = base?.model ?? chosenModel ?? (models.find((m) => m.kind === 'vae') ?? models[0])?.id;
   const model = models.find((m) => m.id === modelId);
   const [live, setLive] = useState<Edit[]>(history.present);
@@ -113,7 +114,7 @@ export function EditView() {
   const [showBefore, setShowBefore] = useState(false);
   const [message, setMessage] = useState<{ text: string; error?: boolean }>();
   useEffect(() => setMessage(undefined), [opened]);
-  const [batch, setBatch] = useState('');
+  const [batch, setBatch] = useViewState('edit.batch', '');
 
   useEffect(() => setLive(history.present), [history.present]);
   const vectors = useMemo(() => new Map(allDirections.filter((d) => d.model === modelId).map((d) => [d.name, d.vector])), [allDirections, modelId]);

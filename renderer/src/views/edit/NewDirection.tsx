@@ -5,6 +5,8 @@ import { JobProgress } from '../../components/JobProgress';
 import { useAppStore } from '../../state/appStore';
 import { useEditStore } from '../../state/editStore';
 import { useLatentStore } from '../../state/latentStore';
+import { useJobsStore } from '../../state/jobsStore';
+import { useViewState } from '../../state/viewState';
 
 type Mode = 'classes' | 'selection' | 'boundary' | 'principal' | 'orthogonal';
 const MODES: { id: Mode; label: string; hint: string }[] = [
@@ -35,15 +37,15 @@ export function NewDirection({ model }: { model: ModelSummary }) {
   const addDirection = useEditStore((s) => s.addDirection);
   const directions = useEditStore((s) => s.directions).filter((d) => d.model === model.id);
   const selection = useLatentStore((s) => s.selection);
-  const [mode, setMode] = useState<Mode>('classes');
-  const [from, setFrom] = useState(7);
-  const [to, setTo] = useState(9);
-  const [plus, setPlus] = useState<number[]>([]);
-  const [minus, setMinus] = useState<number[]>([]);
-  const [target, setTarget] = useState(9);
-  const [base, setBase] = useState<string>('');
-  const [against, setAgainst] = useState<string[]>([]);
-  const [progress, setProgress] = useState<{ done: number; total: number; cancel(): void }>();
+  const [mode, setMode] = useViewState<Mode>('edit.newDirection.mode', 'classes');
+  const [from, setFrom] = useViewState('edit.newDirection.from', 7);
+  const [to, setTo] = useViewState('edit.newDirection.to', 9);
+  const [plus, setPlus] = useViewState<number[]>('edit.newDirection.plus', []);
+  const [minus, setMinus] = useViewState<number[]>('edit.newDirection.minus', []);
+  const [target, setTarget] = useViewState('edit.newDirection.target', 9);
+  const [base, setBase] = useViewState<string>('edit.newDirection.base', '');
+  const [against, setAgainst] = useViewState<string[]>('edit.newDirection.against', []);
+  const [progress, setProgress] = useViewState<{ done: number; total: number; cancel(): void } | undefined>('edit.newDirection.progress', undefined);
   const [message, setMessage] = useState<{ text: string; error?: boolean }>();
 
   async function run(work: () => Promise<string>) {
@@ -76,11 +78,21 @@ export function NewDirection({ model }: { model: ModelSummary }) {
   const fromBoundary = () =>
     run(async () => {
       const controller = new AbortController();
-      const r = await client!.invoke(
-        'direction.boundary',
-        { model: model.id, classifier: classifier!.id, target: [target], samples: 4000, share: 0.1, seed: 0 },
-        { signal: controller.signal, onProgress: (p) => setProgress({ ...p, cancel: () => controller.abort() }) },
-      );
+      const jobs = useJobsStore.getState();
+      const jobId = jobs.start({ view: 'edit', label: 'Scoring samples', done: 0, total: 0, stop: () => controller.abort() });
+      const r = await client!
+        .invoke(
+          'direction.boundary',
+          { model: model.id, classifier: classifier!.id, target: [target], samples: 4000, share: 0.1, seed: 0 },
+          {
+            signal: controller.signal,
+            onProgress: (p) => {
+              jobs.update(jobId, p.done, p.total);
+              setProgress({ ...p, cancel: () => controller.abort() });
+            },
+          },
+        )
+        .finally(() => jobs.finish(jobId));
       const name = addDirection({ name: `more ${labels[target]} (boundary)`, model: model.id, kind: 'boundary', note: `separates the ${r.positives} most and least ${labels[target]}-like of 4,000 samples with ${(r.accuracy * 100).toFixed(1)}% accuracy`, vector: r.vector.data });
       return `Added “${name}”: the boundary separates the scored sets with ${(r.accuracy * 100).toFixed(1)}% accuracy.`;
     });

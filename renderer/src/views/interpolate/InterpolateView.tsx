@@ -11,6 +11,7 @@ import { useLatentStore, type Keyframe } from '../../state/latentStore';
 import { encodesImages } from '../../lib/modelKinds';
 import { AnimationPlayer } from './AnimationPlayer';
 import { Message } from '../../components/Message';
+import { useViewState } from '../../state/viewState';
 
 type Strip = CallResult<'latent.interpolate'>;
 
@@ -36,14 +37,14 @@ export function InterpolateView() {
   const imported = useLatentStore((s) => s.imported);
   const addImported = useLatentStore((s) => s.addImported);
   const setPath = useLatentStore((s) => s.setPath);
-  const [method, setMethod] = useState<'lerp' | 'slerp'>('slerp');
-  const [frames, setFrames] = useState(10);
-  const [durations, setDurations] = useState<number[]>([]);
-  const [strip, setStrip] = useState<Strip>();
+  const [method, setMethod] = useViewState<'lerp' | 'slerp'>('interpolate.method', 'slerp');
+  const [frames, setFrames] = useViewState('interpolate.frames', 10);
+  const [durations, setDurations] = useViewState<number[]>('interpolate.durations', []);
+  const [strip, setStrip] = useViewState<Strip | undefined>('interpolate.strip', undefined);
   const [error, setError] = useState<string>();
   const [indexInput, setIndexInput] = useState('');
-  const [fps, setFps] = useState(8);
-  const [keyCodes, setKeyCodes] = useState<Float32Array[]>([]);
+  const [fps, setFps] = useViewState('interpolate.fps', 8);
+  const [keyCodes, setKeyCodes] = useViewState<Float32Array[]>('interpolate.keyCodes', []);
 
   const segments = Math.max(0, keyframes.length - 1);
   const segmentDurations = Array.from({ length: segments }, (_, i) => durations[i] ?? 1);

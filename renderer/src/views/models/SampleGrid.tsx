@@ -5,14 +5,16 @@ import { randomNormal } from '../../../../electron/common/random';
 import { ImageTile } from '../../components/ImageTile';
 import { useAppStore } from '../../state/appStore';
 import { Message } from '../../components/Message';
+import { useViewState } from '../../state/viewState';
 
 const GRID = 16;
 
 /** Decodes 16 codes drawn from the prior; a click draws a new seed. The old grid stays until the new one is ready. */
 export function SampleGrid({ model }: { model: ModelSummary }) {
   const client = useAppStore((s) => s.client);
-  const [seed, setSeed] = useState(1);
-  const [samples, setSamples] = useState<{ images: Float32Tensor; ms: number; seed: number }>();
+  // Kept per model across view switches, so a grid is decoded once, not on every visit.
+  const [seed, setSeed] = useViewState(`models.samples.${model.id}.seed`, 1);
+  const [samples, setSamples] = useViewState<{ images: Float32Tensor; ms: number; seed: number } | undefined>(`models.samples.${model.id}`, undefined);
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
 
@@ -35,9 +37,10 @@ export function SampleGrid({ model }: { model: ModelSummary }) {
     [client, model],
   );
 
+  const hasSamples = !!samples;
   useEffect(() => {
-    void sample(1);
-  }, [sample]);
+    if (!hasSamples) void sample(seed);
+  }, [sample, hasSamples, seed]);
 
   return (
     <div>

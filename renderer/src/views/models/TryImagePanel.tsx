@@ -8,6 +8,7 @@ import { downloadBytes } from '../../lib/download';
 import { encodesImages } from '../../lib/modelKinds';
 import { useAppStore } from '../../state/appStore';
 import { Message } from '../../components/Message';
+import { useViewState } from '../../state/viewState';
 
 interface Result {
   name: string;
@@ -25,15 +26,15 @@ export function TryImagePanel() {
   const models = useAppStore((s) => s.models);
   const encoders = models.filter(encodesImages);
   const classifier = models.find((m) => m.kind === 'classifier');
-  const [modelId, setModelId] = useState<string>();
-  const [fit, setFit] = useState<'crop' | 'letterbox'>('crop');
-  const [invert, setInvert] = useState(false);
-  const [file, setFile] = useState<File>();
-  const [result, setResult] = useState<Result>();
+  const [modelId, setModelId] = useViewState<string | undefined>('models.try.modelId', undefined);
+  const [fit, setFit] = useViewState<'crop' | 'letterbox'>('models.try.fit', 'crop');
+  const [invert, setInvert] = useViewState('models.try.invert', false);
+  const [file, setFile] = useViewState<File | undefined>('models.try.file', undefined);
+  const [result, setResult] = useViewState<Result | undefined>('models.try.result', undefined);
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
-  const [scale, setScale] = useState<1 | 4 | 8>(4);
-  const [smooth, setSmooth] = useState(false);
+  const [scale, setScale] = useViewState<1 | 4 | 8>('models.try.scale', 4);
+  const [smooth, setSmooth] = useViewState('models.try.smooth', false);
   const model = modelId ?? encoders.find((m) => m.kind === 'vae')?.id ?? encoders[0]?.id;
 
   const run = useCallback(async () => {

@@ -1,6 +1,7 @@
 import type { Locator } from '@playwright/test';
 import { expect, test } from './fixtures';
 import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
 import { parseDatasetSample } from '../../electron/engine/dataset/sample';
 
 const SNEAKER = 7;
@@ -73,9 +74,13 @@ test('edit a sneaker towards ankle boot, undo it, and restore the edit from an e
   await page.getByRole('button', { name: 'Redo' }).click();
   await expect(page.getByTestId('edit-stack')).toHaveText(stack!);
 
+  const originalInput = await pixels(page.getByRole('img', { name: 'Original input' }));
+  // Exports come at the chosen scale: 2× of 28×28 is 56×56.
+  await page.getByLabel('Export scale').selectOption({ label: '2× · 56×56 px' });
   const download = page.waitForEvent('download');
   await page.getByRole('button', { name: 'Export PNG' }).click();
   const png = readFileSync(await (await download).path());
+  expect(await sharp(png).metadata()).toMatchObject({ width: 56, height: 56 });
 
   // Start over from another image, then drop the exported PNG back in: the stack comes back.
   await page.getByRole('button', { name: 'Random sample' }).click();
@@ -83,6 +88,8 @@ test('edit a sneaker towards ankle boot, undo it, and restore the edit from an e
   await page.getByTestId('image-file').setInputFiles({ name: 'edited.png', mimeType: 'image/png', buffer: png });
   await expect(page.getByTestId('edit-base')).toHaveText('edited.png (restored edit)');
   await expect(page.getByTestId('edit-stack')).toHaveText(stack!);
+  // …and so does the image the edit started from.
+  expect(await pixels(page.getByRole('img', { name: 'Original input' }))).toEqual(originalInput);
 
   // The direction is drawn as a labelled arrow in the explorer.
   await page.getByRole('tab', { name: 'Explore' }).click();

@@ -51,5 +51,5 @@ test('importing an image shows what the model sees, and a broken file gets a cle
   await page.screenshot({ path: 'test-results/screenshots/models-import.png' });
 
   await page.getByTestId('image-file').setInputFiles({ name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('these are not pixels') });
-  await expect(page.getByRole('alert')).toContainText('this file is not an image Latent Studio can read; use PNG, JPEG or WebP');
+  await expect(page.getByRole('alert')).toHaveText('notes.png could not be read: it is not a PNG, JPEG or WebP image.');
 });

@@ -82,6 +82,8 @@ export const EditMetadataSchema = z.object({
   latent: z.object({ shape: z.array(z.int().positive()), data: z.array(z.number()) }),
   /** Each edit carries its direction's vector, so a re-imported PNG restores the stack on its own. */
   edits: z.array(z.object({ direction: z.string(), amount: z.number(), vector: z.array(z.number()).optional() })).default([]),
+  /** The image the edit started from, at the model's size, as base64 PNG: a restored edit shows its original again. */
+  original: z.string().max(20_000_000).optional(),
 });
 export type EditMetadata = z.infer<typeof EditMetadataSchema>;
 
@@ -151,7 +153,8 @@ export const calls = {
         bytes: z
           .custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected the file as a Uint8Array')
           .refine((b) => b.length <= MAX_IMPORT_BYTES, 'files above 200 MB are refused'),
-        name: z.string().max(512).default('image'),
+        /** The file's name, used in messages. */
+        name: z.string().min(1).max(512).default('The image'),
         model: modelId,
         fit: z.enum(['crop', 'letterbox']).default('crop'),
         /** For dark objects on light backgrounds, since the bundled models saw light garments on black. */
@@ -165,6 +168,10 @@ export const calls = {
       /** What the model sees: [1, channels, height, width] in [0, 1]. */
       modelInput: Float32TensorSchema,
       restored: EditMetadataSchema.optional(),
+      /** The original image embedded in `restored`, decoded: [1, c, h, w] in [0, 1]. */
+      restoredOriginal: Float32TensorSchema.optional(),
+      /** Said to the user though the import worked ("tiny.png is 1×1 px … upscaled"). */
+      warnings: z.array(z.string()),
     }),
   },
   'image.exportPng': {
@@ -172,9 +179,11 @@ export const calls = {
     args: z
       .object({
         image: Float32TensorSchema,
-        scale: z.union([z.literal(1), z.literal(4), z.literal(8)]).default(4),
+        scale: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]).default(4),
         smooth: z.boolean().default(false),
         metadata: EditMetadataSchema.optional(),
+        /** The edit's original image [1, c, h, w], embedded with the metadata (ignored without metadata). */
+        original: Float32TensorSchema.optional(),
       })
       .strict(),
     result: z.object({ png: z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected PNG bytes') }),

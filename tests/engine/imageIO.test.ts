@@ -48,14 +48,16 @@ describe('image import', () => {
     expect(rows(16, 27)).toBeLessThan(0.05);
   });
 
-  it('takes a 1×1 image and an 8000×6000 one', async () => {
+  it('takes a 1×1 image, with a warning that it was upscaled, and an 8000×6000 one without', async () => {
     const tiny = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#808080' } }).png().toBuffer();
-    const one = await importImage(tiny, target, 'crop');
+    const one = await importImage(tiny, target, 'crop', false, 'dot.png');
     expect(mean(one.modelInput.data)).toBeCloseTo(128 / 255, 2);
+    expect(one.warnings).toEqual(["dot.png is 1×1 px, smaller than the model's 28×28: it was upscaled, so results will look flat."]);
     const large = await sharp({ create: { width: 8000, height: 6000, channels: 3, background: '#ffffff' } }).jpeg({ quality: 50 }).toBuffer();
     const big = await importImage(large, target, 'crop');
     expect([big.width, big.height]).toEqual([8000, 6000]);
     expect(mean(big.modelInput.data)).toBeGreaterThan(0.95);
+    expect(big.warnings).toEqual([]);
   });
 
   it('refuses a decompression bomb above 50 megapixels from its header, before decoding', async () => {
@@ -63,18 +65,24 @@ describe('image import', () => {
     png.writeUInt32BE(20000, 16); // IHDR width
     png.writeUInt32BE(20000, 20); // IHDR height
     png.writeUInt32BE(crc32(png.subarray(12, 29)), 29);
-    const error = await bad(importImage(png, target, 'crop'));
+    const error = await bad(importImage(png, target, 'crop', false, 'bomb.png'));
     expect(error).toBeInstanceOf(ApiError);
-    expect(error!.message).toBe('the image is 20000×20000 (400.0 megapixels); images above 50 megapixels are refused');
+    expect(error!.message).toBe('bomb.png is 20000×20000 (400.0 megapixels); images above 50 megapixels are refused: scale it down first.');
   });
 
-  it('refuses empty, corrupt, truncated and non-image files with a clear message', async () => {
-    expect((await bad(importImage(new Uint8Array(0), target, 'crop')))!.message).toBe('the file is empty');
-    expect((await bad(importImage(Buffer.from('hello, not an image'), target, 'crop')))!.message).toMatch(/not an image Latent Studio can read/);
-    const jpeg = await testImage('jpeg');
-    expect((await bad(importImage(jpeg.subarray(0, 200), target, 'crop')))!.message).toMatch(/could not be decoded|not an image/);
+  it('refuses empty, corrupt, truncated and non-image files with a sentence that names the file and says what to do', async () => {
+    const message = async (bytes: Uint8Array, name: string) => (await bad(importImage(bytes, target, 'crop', false, name)))!.message;
+    expect(await message(new Uint8Array(0), 'empty.png')).toBe('empty.png is empty (0 bytes): choose another file.');
+    expect(await message(Buffer.from('hello, not an image'), 'notes.txt')).toBe('notes.txt could not be read: it is not a PNG, JPEG or WebP image.');
+    // A JPEG cut off half way: libvips says "premature end of JPEG image"; the user is told what that means.
+    const photo = await sharp({ create: { width: 256, height: 256, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg().toBuffer();
+    const truncated = await message(photo.subarray(0, Math.floor(photo.length / 2)), 'shirt.jpg');
+    expect(truncated).toBe('shirt.jpg could not be read: the JPEG data ends early — the file may be truncated; export or download it again.');
+    expect(truncated).not.toMatch(/Vips|premature/);
     const gif = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#fff' } }).gif().toBuffer();
-    expect((await bad(importImage(gif, target, 'crop')))!.message).toBe('this is a gif image; Latent Studio imports PNG, JPEG and WebP');
+    expect(await message(gif, 'cat.gif')).toBe('cat.gif is a GIF image; Latent Studio imports PNG, JPEG and WebP: save it as PNG first.');
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8"/></svg>');
+    expect(await message(svg, 'logo.svg')).toBe('logo.svg is an SVG image; Latent Studio imports PNG, JPEG and WebP: save it as PNG first.');
   });
 });
 
@@ -82,8 +90,8 @@ describe('PNG export', () => {
   const image = float32Tensor([1, 1, 28, 28], new Float32Array(784).map((_, i) => (i % 28) / 27));
   const metadata = { model: 'fmnist-vae', latent: { shape: [1, 16], data: Array.from({ length: 16 }, (_, i) => i / 7 - 1) }, edits: [{ direction: 'boot-ness', amount: 2.5 }] };
 
-  it('upscales by 1, 4 and 8, nearest-neighbour or smooth', async () => {
-    for (const scale of [1, 4, 8] as const) {
+  it('upscales by 1, 2, 4 and 8, nearest-neighbour or smooth', async () => {
+    for (const scale of [1, 2, 4, 8] as const) {
       const png = await exportPng(image, { scale, smooth: false });
       const { width, height } = await sharp(png).metadata();
       expect([width, height]).toEqual([28 * scale, 28 * scale]);
@@ -100,6 +108,15 @@ describe('PNG export', () => {
     // The pixels survive the round trip at 1×.
     const again = await importImage(await exportPng(image, { scale: 1, smooth: false }), target, 'crop');
     for (let i = 0; i < 784; i += 97) expect(again.modelInput.data[i]).toBeCloseTo(image.data[i]!, 2);
+  });
+
+  it('embeds the original image with the edit, exactly to 8 bits, and re-import gives it back in colour', async () => {
+    const original = float32Tensor([1, 3, 20, 30], Float32Array.from({ length: 1800 }, (_, i) => ((i * 37) % 256) / 255));
+    const png = await exportPng(image, { scale: 2, smooth: false, metadata, original });
+    const restored = await importImage(png, target, 'crop');
+    expect({ ...restored.restored, original: undefined }).toEqual({ ...metadata, original: undefined });
+    expect(restored.restoredOriginal!.shape).toEqual([1, 3, 20, 30]);
+    expect(Math.max(...restored.restoredOriginal!.data.map((v, i) => Math.abs(v - original.data[i]!)))).toBeLessThan(0.5 / 255 + 1e-6);
   });
 
   it('ignores a damaged or foreign metadata note but still imports the pixels', async () => {

@@ -27,28 +27,62 @@ export interface ImportedImage {
   modelInput: Float32Tensor;
   /** The edit embedded by an earlier export, if any. */
   restored?: EditMetadata;
+  /** The original image that export embedded, if any. */
+  restoredOriginal?: Float32Tensor;
+  /** Worth telling the user, though the import worked (a tiny image upscaled). */
+  warnings: string[];
 }
+
+/** Format names as a person reads them, with their article. */
+const FORMAT_NAMES: Record<string, string> = {
+  svg: 'an SVG',
+  gif: 'a GIF',
+  tiff: 'a TIFF',
+  heif: 'a HEIF or AVIF',
+  jp2k: 'a JPEG 2000',
+  jxl: 'a JPEG XL',
+  pdf: 'a PDF',
+  magick: 'an ImageMagick',
+  openslide: 'a slide',
+  fits: 'a FITS',
+  ppm: 'a PPM',
+  raw: 'a raw',
+  vips: 'a VIPS',
+  exr: 'an OpenEXR',
+};
+const formatName = (format: string | undefined) => (format ? (FORMAT_NAMES[format] ?? `a ${format.toUpperCase()}`) : 'an unknown');
+
+/** libvips' decoder messages, said in words that help ("VipsJpeg: premature end of JPEG image" → ends early). */
+function decodeProblem(message: string, format: string): string {
+  const kind = format.toUpperCase();
+  if (/premature end|unexpected end|truncat|end of (file|stream)|read error|not enough data|incomplete/i.test(message)) return `the ${kind} data ends early — the file may be truncated; export or download it again`;
+  if (/corrupt|invalid|bad |crc|checksum|huffman|marker/i.test(message)) return `the ${kind} data is damaged; export or download it again`;
+  return `its ${kind} data could not be decoded; try saving it again as PNG`;
+}
+
+const fail = (message: string) => new ApiError('bad-input', message, 'args.bytes');
 
 /**
  * Reads a PNG, JPEG or WebP of any size and makes the image the model will
  * see: oriented by EXIF, transparent areas on black, converted to the model's
- * channels, fitted by centre-crop or letterbox, resized with Lanczos.
+ * channels, fitted by centre-crop or letterbox, resized with Lanczos. Every
+ * refusal is a sentence that names the file and says what to do.
  */
-export async function importImage(bytes: Uint8Array, target: ImageTarget, fit: Fit, invert = false): Promise<ImportedImage> {
-  if (bytes.length === 0) throw new ApiError('bad-input', 'the file is empty', 'args.bytes');
+export async function importImage(bytes: Uint8Array, target: ImageTarget, fit: Fit, invert = false, name = 'The image'): Promise<ImportedImage> {
+  if (bytes.length === 0) throw fail(`${name} is empty (0 bytes): choose another file.`);
   let metadata: Metadata;
   try {
     metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch {
-    throw new ApiError('bad-input', 'this file is not an image Latent Studio can read; use PNG, JPEG or WebP', 'args.bytes');
+    throw fail(`${name} could not be read: it is not a PNG, JPEG or WebP image.`);
   }
   const format = FORMATS.find((f) => f === metadata.format);
-  if (!format) throw new ApiError('bad-input', `this is a ${metadata.format ?? 'unknown'} image; Latent Studio imports PNG, JPEG and WebP`, 'args.bytes');
+  if (!format) throw fail(`${name} is ${formatName(metadata.format)} image; Latent Studio imports PNG, JPEG and WebP: save it as PNG first.`);
   const { width, height } = metadata.autoOrient ?? metadata;
-  if (!width || !height) throw new ApiError('bad-input', 'the image has no size', 'args.bytes');
+  if (!width || !height) throw fail(`${name} could not be read: its header gives no width or height; the file is damaged.`);
   if (width * height > MAX_IMAGE_PIXELS) {
     const megapixels = ((width * height) / 1e6).toFixed(1);
-    throw new ApiError('bad-input', `the image is ${width}×${height} (${megapixels} megapixels); images above ${MAX_IMAGE_PIXELS / 1e6} megapixels are refused`, 'args.bytes');
+    throw fail(`${name} is ${width}×${height} (${megapixels} megapixels); images above ${MAX_IMAGE_PIXELS / 1e6} megapixels are refused: scale it down first.`);
   }
 
   let pixels: Buffer;
@@ -61,7 +95,7 @@ export async function importImage(bytes: Uint8Array, target: ImageTarget, fit: F
     if (invert) pipeline = pipeline.negate({ alpha: false });
     pixels = await pipeline.raw().toBuffer();
   } catch (error) {
-    throw new ApiError('bad-input', `the image could not be decoded (the file may be damaged or truncated): ${(error as Error).message}`, 'args.bytes');
+    throw fail(`${name} could not be read: ${decodeProblem((error as Error).message, format)}.`);
   }
   const plane = target.width * target.height;
   const channelsOut = pixels.length / plane;
@@ -69,7 +103,28 @@ export async function importImage(bytes: Uint8Array, target: ImageTarget, fit: F
   for (let c = 0; c < target.channels; c++) {
     for (let p = 0; p < plane; p++) input[c * plane + p] = pixels[p * channelsOut + Math.min(c, channelsOut - 1)]! / 255;
   }
-  return { format, width, height, modelInput: float32Tensor([1, target.channels, target.height, target.width], input), restored: isPng(bytes) ? readEditMetadata(bytes) : undefined };
+  const warnings: string[] = [];
+  // Under half the model's size, upscaling invents little but blur.
+  if (width < target.width / 2 || height < target.height / 2)
+    warnings.push(`${name} is ${width}×${height} px, smaller than the model's ${target.width}×${target.height}: it was upscaled, so results will look flat.`);
+  const restored = isPng(bytes) ? readEditMetadata(bytes) : undefined;
+  const restoredOriginal = restored?.original ? await decodeOriginal(restored.original) : undefined;
+  return { format, width, height, modelInput: float32Tensor([1, target.channels, target.height, target.width], input), restored, restoredOriginal, warnings };
+}
+
+/** The original embedded by exportPng, back as a [1, c, h, w] tensor; undefined when it cannot be read. */
+async function decodeOriginal(base64: string): Promise<Float32Tensor | undefined> {
+  try {
+    const { data, info } = await sharp(Buffer.from(base64, 'base64'), { limitInputPixels: MAX_IMAGE_PIXELS }).raw().toBuffer({ resolveWithObject: true });
+    const { width, height, channels } = info;
+    const out = channels === 1 || channels === 2 ? 1 : 3;
+    const plane = width * height;
+    const tensor = new Float32Array(out * plane);
+    for (let c = 0; c < out; c++) for (let p = 0; p < plane; p++) tensor[c * plane + p] = data[p * channels + c]! / 255;
+    return float32Tensor([1, out, height, width], tensor);
+  } catch {
+    return undefined; // the edit still restores without its original
+  }
 }
 
 function readEditMetadata(png: Uint8Array): EditMetadata | undefined {
@@ -85,9 +140,11 @@ function readEditMetadata(png: Uint8Array): EditMetadata | undefined {
 }
 
 export interface PngExportOptions {
-  scale: 1 | 4 | 8;
+  scale: 1 | 2 | 4 | 8;
   smooth: boolean;
   metadata?: EditMetadata;
+  /** Embedded with the metadata, so a re-import shows where the edit started. */
+  original?: Float32Tensor;
 }
 
 /** Lays out [n, c, h, w] images in [0, 1] side by side as interleaved 8-bit pixels (one row: a strip). */
@@ -119,6 +176,11 @@ export async function exportPng(images: Float32Tensor, options: PngExportOptions
     .resize(width * options.scale, height * options.scale, { kernel: options.smooth ? 'lanczos3' : 'nearest' })
     .png({ compressionLevel: 9 })
     .toBuffer();
-  const bytes = options.metadata ? addTextChunk(png, METADATA_KEY, JSON.stringify(options.metadata)) : png;
+  let metadata = options.metadata;
+  if (metadata && options.original) {
+    const { raw, width: w, height: h, channels: c } = tileImages(options.original);
+    metadata = { ...metadata, original: (await sharp(raw, { raw: { width: w, height: h, channels: c } }).png({ compressionLevel: 9 }).toBuffer()).toString('base64') };
+  }
+  const bytes = metadata ? addTextChunk(png, METADATA_KEY, JSON.stringify(metadata)) : png;
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

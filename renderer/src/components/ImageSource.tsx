@@ -28,6 +28,7 @@ export function ImageSource({ model, onImage }: { model: string; onImage(image: 
     try {
       const result = await client!.invoke('image.import', { bytes: new Uint8Array(await file.arrayBuffer()), name: file.name, model, fit: 'crop' });
       onImage(result.modelInput, file.name);
+      return result;
     } catch (e) {
       setError((e as Error).message);
     }
@@ -41,7 +42,7 @@ export function ImageSource({ model, onImage }: { model: string; onImage(image: 
           Use dataset image
         </button>
       </form>
-      <ImageDropZone onFile={(f) => void fromFile(f)} />
+      <ImageDropZone onFile={fromFile} />
       <Message text={error} className="text-xs" />
     </div>
   );

@@ -28,6 +28,11 @@ export function useViewState<T>(key: string, initial: T): [T, (update: Update<T>
   return [value, set];
 }
 
+/** The value stored under `key` now, outside React (undefined before the first set). */
+export function viewStateValue<T>(key: string): T | undefined {
+  return useViewStateStore.getState().values[key] as T | undefined;
+}
+
 /** Forgets every view's state (a new or opened project starts its views afresh). */
 export function resetViewState(): void {
   useViewStateStore.setState({ values: {} });

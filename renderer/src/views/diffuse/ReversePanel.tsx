@@ -8,6 +8,7 @@ import { useAppStore } from '../../state/appStore';
 import { useDiffuseStore } from '../../state/diffuseStore';
 import { useResultsStore } from '../../state/inversionStore';
 import { Message } from '../../components/Message';
+import { ExportScale, useExportScale } from '../../components/ExportScale';
 
 /** One image of a [positions, batch, c, h, w] tensor, as its own [1, c, h, w] tensor. */
 function frame(tensor: Float32Tensor, position: number, sample: number): Float32Tensor {
@@ -57,6 +58,7 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
   const [fps, setFps] = useState(12);
   const [gifSample, setGifSample] = useState(0);
   const [exportError, setExportError] = useState<string>();
+  const { scale, smooth } = useExportScale();
   const positions = run ? run.xt.shape[0]! : 0;
 
   useEffect(() => {
@@ -72,7 +74,7 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
     const data = new Float32Array(frames.length * size);
     frames.forEach((f, i) => data.set(f.data, i * size));
     try {
-      const { gif } = await client.invoke('image.exportGif', { frames: float32Tensor([frames.length, ...frames[0]!.shape.slice(1)], data), scale: 4, frameMs: new Array(frames.length).fill(1000 / fps) });
+      const { gif } = await client.invoke('image.exportGif', { frames: float32Tensor([frames.length, ...frames[0]!.shape.slice(1)], data), scale, frameMs: new Array(frames.length).fill(1000 / fps) });
       downloadBytes(gif, `diffusion-${run.args.model}-seed${run.args.seed}-sample${gifSample}.gif`, 'image/gif');
     } catch (e) {
       setExportError((e as Error).message);
@@ -87,7 +89,7 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
     const data = new Float32Array(tiles.length * size);
     tiles.forEach((f, i) => data.set(f.data, i * size));
     try {
-      const { png } = await client.invoke('image.exportPng', { image: float32Tensor([tiles.length, ...tiles[0]!.shape.slice(1)], data), scale: 4, smooth: false });
+      const { png } = await client.invoke('image.exportPng', { image: float32Tensor([tiles.length, ...tiles[0]!.shape.slice(1)], data), scale, smooth });
       downloadBytes(png, `diffusion-${run.args.model}-steps.png`, 'image/png');
     } catch (e) {
       setExportError((e as Error).message);
@@ -206,6 +208,7 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
                 ))}
               </select>
             </Field>
+            <ExportScale size={run.xt.shape.slice(3)} />
             <button type="button" onClick={() => void exportGif()} className="rounded border border-line px-3 py-1 hover:bg-panel-raised" title="One frame per step">
               Export GIF
             </button>

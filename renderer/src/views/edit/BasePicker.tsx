@@ -1,3 +1,4 @@
+import type { CallResult } from '../../../../electron/api/contract';
 import { useState, type FormEvent } from 'react';
 import type { ModelSummary } from '../../../../electron/api/contract';
 import { float32Tensor } from '../../../../electron/api/tensor';
@@ -50,22 +51,25 @@ export function BasePicker({ model }: { model: ModelSummary }) {
     setSeed(seed + 1);
   };
 
-  const fromFile = (file: File) =>
-    run(async () => {
-      const imported = await client!.invoke('image.import', { bytes: new Uint8Array(await file.arrayBuffer()), name: file.name, model: model.id, fit: 'crop' });
+  const fromFile = async (file: File) => {
+    let imported: CallResult<'image.import'> | undefined;
+    await run(async () => {
+      imported = await client!.invoke('image.import', { bytes: new Uint8Array(await file.arrayBuffer()), name: file.name, model: model.id, fit: 'crop' });
       const restored = imported.restored;
       if (restored && restored.model === model.id) {
-        // A PNG exported by Latent Studio: restore its base code and its edit stack, directions included.
+        // A PNG exported by Latent Studio: restore its base code, its edit stack (directions included) and its original image.
         const stack = restored.edits.map((e) => {
           const name = e.vector ? addDirectionIfNew(e.direction, e.vector) : e.direction;
           return { direction: name, amount: e.amount };
         });
-        setBase({ model: model.id, code: Float32Array.from(restored.latent.data), label: `${file.name} (restored edit)` }, stack);
+        setBase({ model: model.id, code: Float32Array.from(restored.latent.data), label: `${file.name} (restored edit)`, image: imported.restoredOriginal }, stack);
         return;
       }
       const { mean } = await client!.invoke('model.encode', { model: model.id, images: imported.modelInput });
       setBase({ model: model.id, code: mean.data, label: file.name, image: imported.modelInput });
     });
+    return imported;
+  };
 
   function addDirectionIfNew(name: string, vector: number[]): string {
     const existing = useEditStore.getState().directions.find((d) => d.model === model.id && d.name === name);
@@ -90,7 +94,7 @@ export function BasePicker({ model }: { model: ModelSummary }) {
           Random sample
         </button>
       </div>
-      <ImageDropZone onFile={(f) => void fromFile(f)} />
+      <ImageDropZone onFile={fromFile} />
       <Message text={error} className="text-xs" />
     </section>
   );

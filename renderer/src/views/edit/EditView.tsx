@@ -16,6 +16,7 @@ import { NewDirection } from './NewDirection';
 import { evenlySpaced, frameOf, sweepIndex } from './sweep';
 import { useSweep, type Sweep } from './useSweep';
 import { useViewState } from '../../state/viewState';
+import { ExportScale, useExportScale } from '../../components/ExportScale';
 
 
 /** The attribute classifier's reading of an image, for seeing what an edit does. */
@@ -115,6 +116,7 @@ export function EditView() {
   const [message, setMessage] = useState<{ text: string; error?: boolean }>();
   useEffect(() => setMessage(undefined), [opened]);
   const [batch, setBatch] = useViewState('edit.batch', '');
+  const { scale, smooth } = useExportScale();
 
   useEffect(() => setLive(history.present), [history.present]);
   const vectors = useMemo(() => new Map(allDirections.filter((d) => d.model === modelId).map((d) => [d.name, d.vector])), [allDirections, modelId]);
@@ -161,7 +163,7 @@ export function EditView() {
   async function exportPng() {
     if (!client || !edited || !base) return;
     try {
-      const { png } = await client.invoke('image.exportPng', { image: edited, scale: 4, smooth: false, metadata: metadataFor(base.code, live) });
+      const { png } = await client.invoke('image.exportPng', { image: edited, scale, smooth, metadata: metadataFor(base.code, live), original: base.image });
       downloadBytes(png, `edit-${modelId}.png`, 'image/png');
     } catch (e) {
       setMessage({ text: (e as Error).message, error: true });
@@ -176,10 +178,11 @@ export function EditView() {
       const { images } = await client.invoke('dataset.images', { indices });
       const { mean } = await client.invoke('model.encode', { model: modelId, images: float32Tensor(images.shape, Float32Array.from(images.data, (v) => v / 255)) });
       const d = mean.data.length / indices.length;
+      const size = images.data.length / indices.length;
       for (const [i, index] of indices.entries()) {
         const baseCode = mean.data.slice(i * d, (i + 1) * d);
         const { images: out } = await client.invoke('model.decode', { model: modelId, z: float32Tensor([1, d], applyEdits(baseCode, live, vectors)) });
-        const { png } = await client.invoke('image.exportPng', { image: out, scale: 4, smooth: false, metadata: metadataFor(baseCode, live) });
+        const { png } = await client.invoke('image.exportPng', { image: out, scale, smooth, metadata: metadataFor(baseCode, live), original: float32Tensor([1, ...images.shape.slice(1)], Float32Array.from(images.data.slice(i * size, (i + 1) * size), (v) => v / 255)) });
         downloadBytes(png, `edit-${modelId}-dataset-${index}.png`, 'image/png');
       }
       setMessage({ text: `Exported ${indices.length} edited images.` });
@@ -221,7 +224,8 @@ export function EditView() {
                   <button type="button" onClick={redo} disabled={history.future.length === 0} className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised disabled:opacity-40" title="Redo (Ctrl+Shift+Z)">
                     Redo
                   </button>
-                  <button type="button" onClick={() => void exportPng()} className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised" title="PNG at 4×, with the model, base code and edit stack embedded">
+                  <ExportScale size={edited?.shape.slice(2)} />
+                  <button type="button" onClick={() => void exportPng()} className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised" title="PNG at the chosen scale, with the model, base code, edit stack and original image embedded">
                     Export PNG
                   </button>
                 </div>

@@ -179,6 +179,7 @@ export function ImportPanel({ model }: { model: string }) {
       const result = await client.invoke('image.import', { bytes: new Uint8Array(await file.arrayBuffer()), name: file.name, model, fit: 'crop' });
       const { mean } = await client.invoke('model.encode', { model, images: result.modelInput });
       add({ id: `${file.name}-${Date.now()}`, name: file.name, model, code: mean.data, image: result.modelInput });
+      return result;
     } catch (e) {
       setError((e as Error).message);
     } finally {
@@ -189,7 +190,7 @@ export function ImportPanel({ model }: { model: string }) {
   return (
     <section aria-label="Your images">
       <h3 className="mb-1 text-xs font-medium uppercase tracking-wide text-muted">Your images</h3>
-      <ImageDropZone onFile={(f) => void importFile(f)} busy={busy} />
+      <ImageDropZone onFile={importFile} busy={busy} />
       <Message text={error} className="mt-1 text-xs" />
       {imported.length > 0 && (
         <div className="mt-2 flex flex-wrap gap-2">

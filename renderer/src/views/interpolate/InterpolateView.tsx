@@ -12,6 +12,7 @@ import { encodesImages } from '../../lib/modelKinds';
 import { AnimationPlayer } from './AnimationPlayer';
 import { Message } from '../../components/Message';
 import { useViewState } from '../../state/viewState';
+import { ExportScale, useExportScale } from '../../components/ExportScale';
 
 type Strip = CallResult<'latent.interpolate'>;
 
@@ -45,6 +46,7 @@ export function InterpolateView() {
   const [indexInput, setIndexInput] = useState('');
   const [fps, setFps] = useViewState('interpolate.fps', 8);
   const [keyCodes, setKeyCodes] = useViewState<Float32Array[]>('interpolate.keyCodes', []);
+  const { scale, smooth } = useExportScale();
 
   const segments = Math.max(0, keyframes.length - 1);
   const segmentDurations = Array.from({ length: segments }, (_, i) => durations[i] ?? 1);
@@ -107,6 +109,7 @@ export function InterpolateView() {
       const id = `${file.name}-${Date.now()}`;
       addImported({ id, name: file.name, model, code: mean.data, image: result.modelInput });
       setKeyframes([...keyframes, { kind: 'imported', id }]);
+      return result;
     } catch (e) {
       setError((e as Error).message);
     }
@@ -116,10 +119,10 @@ export function InterpolateView() {
     if (!client || !strip) return;
     try {
       if (kind === 'png') {
-        const { png } = await client.invoke('image.exportPng', { image: strip.images, scale: 4, smooth: false });
+        const { png } = await client.invoke('image.exportPng', { image: strip.images, scale, smooth });
         downloadBytes(png, `interpolation-${model}-${frames}.png`, 'image/png');
       } else {
-        const { gif } = await client.invoke('image.exportGif', { frames: strip.images, scale: 4, frameMs: new Array(frames).fill(1000 / fps) });
+        const { gif } = await client.invoke('image.exportGif', { frames: strip.images, scale, frameMs: new Array(frames).fill(1000 / fps) });
         downloadBytes(gif, `interpolation-${model}-${frames}.gif`, 'image/gif');
       }
     } catch (e) {
@@ -154,7 +157,7 @@ export function InterpolateView() {
             </button>
           </form>
           <div className="min-w-72 flex-1">
-            <ImageDropZone onFile={(f) => void addImage(f)} />
+            <ImageDropZone onFile={addImage} />
           </div>
         </div>
       </section>
@@ -204,7 +207,8 @@ export function InterpolateView() {
                 <span className="tabular-nums">{fps} fps</span>
               </label>
               <div className="flex gap-2">
-                <button type="button" onClick={() => void exportStrip('png')} className="rounded border border-line px-3 py-1 hover:bg-panel-raised" title="The strip as one PNG, 4× nearest-neighbour">
+                <ExportScale size={strip.images.shape.slice(2)} />
+                <button type="button" onClick={() => void exportStrip('png')} className="rounded border border-line px-3 py-1 hover:bg-panel-raised" title="The strip as one PNG at the chosen scale">
                   Export PNG strip
                 </button>
                 <button type="button" onClick={() => void exportStrip('gif')} className="rounded border border-line px-3 py-1 hover:bg-panel-raised" title="The animation as a looping GIF">

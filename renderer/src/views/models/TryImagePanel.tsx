@@ -8,9 +8,13 @@ import { downloadBytes } from '../../lib/download';
 import { encodesImages } from '../../lib/modelKinds';
 import { useAppStore } from '../../state/appStore';
 import { Message } from '../../components/Message';
-import { useViewState } from '../../state/viewState';
+import { useViewState, viewStateValue } from '../../state/viewState';
+import { ExportScale, useExportScale } from '../../components/ExportScale';
 
 interface Result {
+  /** What it was computed from, so coming back to the view does not import it again. */
+  file: File;
+  settings: string;
   name: string;
   originalUrl: string;
   imported: CallResult<'image.import'>;
@@ -33,12 +37,13 @@ export function TryImagePanel() {
   const [result, setResult] = useViewState<Result | undefined>('models.try.result', undefined);
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
-  const [scale, setScale] = useViewState<1 | 4 | 8>('models.try.scale', 4);
-  const [smooth, setSmooth] = useViewState('models.try.smooth', false);
+  const { scale, smooth } = useExportScale();
   const model = modelId ?? encoders.find((m) => m.kind === 'vae')?.id ?? encoders[0]?.id;
 
   const run = useCallback(async () => {
     if (!client || !model || !file) return;
+    const current = viewStateValue<Result>('models.try.result');
+    if (current?.file === file && current.settings === `${model}|${fit}|${invert}`) return;
     setBusy(true);
     setError(undefined);
     try {
@@ -56,7 +61,7 @@ export function TryImagePanel() {
       }
       setResult((old) => {
         if (old) URL.revokeObjectURL(old.originalUrl);
-        return { name: file.name, originalUrl: URL.createObjectURL(file), imported, code, reconstruction: images, label };
+        return { file, settings: `${model}|${fit}|${invert}`, name: file.name, originalUrl: URL.createObjectURL(file), imported, code, reconstruction: images, label };
       });
     } catch (e) {
       setError((e as Error).message);
@@ -113,6 +118,11 @@ export function TryImagePanel() {
       </div>
       <ImageDropZone onFile={setFile} busy={busy} />
       <Message text={error} className="mt-2 text-sm" />
+      {result?.imported.warnings.map((w) => (
+        <p key={w} role="status" className="mt-2 text-sm text-warning" data-testid="import-warning">
+          {w}
+        </p>
+      ))}
       {result && (
         <div className="mt-4 flex flex-wrap items-end gap-6" data-testid="import-result">
           <figure className="m-0 flex flex-col items-center gap-1">
@@ -131,14 +141,7 @@ export function TryImagePanel() {
           <div className="flex flex-col gap-2 text-sm">
             {result.label && <p data-testid="classifier-label">Classifier: {result.label}</p>}
             <div className="flex items-center gap-2">
-              <select value={scale} onChange={(e) => setScale(Number(e.target.value) as 1 | 4 | 8)} aria-label="Export scale" className="rounded border border-line bg-panel-raised px-2 py-1 text-ink">
-                <option value={1}>1×</option>
-                <option value={4}>4×</option>
-                <option value={8}>8×</option>
-              </select>
-              <label className="flex items-center gap-1 text-xs text-muted" title="Smooth (Lanczos) instead of sharp pixels">
-                <input type="checkbox" checked={smooth} onChange={(e) => setSmooth(e.target.checked)} /> Smooth
-              </label>
+              <ExportScale size={result.reconstruction.shape.slice(2)} />
               <button type="button" onClick={() => void exportPng()} className="rounded border border-line px-3 py-1 hover:bg-panel-raised" title="Save the reconstruction as PNG, with its latent code embedded">
                 Export PNG
               </button>

@@ -75,7 +75,7 @@ export function FileMenu({ items, label = 'File' }: { items: MenuItem[]; label?:
     }
   };
 
-  const item = 'flex w-full items-center justify-between gap-4 px-3 py-1.5 text-left text-sm hover:bg-panel-raised focus:bg-panel-raised focus:outline-none disabled:opacity-40';
+  const item = 'flex w-full items-center justify-between gap-4 px-3 py-1.5 text-left text-sm hover:bg-panel-raised disabled:opacity-40';
   return (
     <div className="relative">
       <button

@@ -18,7 +18,7 @@ export function JobProgress({
   return (
     <div className="flex items-center gap-3 text-sm" role="status" aria-label={label}>
       <span className="text-muted">{label}</span>
-      <div className="h-2 w-48 overflow-hidden rounded bg-panel-raised" role="progressbar" aria-valuemin={0} aria-valuemax={total} aria-valuenow={done}>
+      <div className="h-2 w-48 overflow-hidden rounded bg-panel-raised" role="progressbar" aria-label={`${label} progress`} aria-valuemin={0} aria-valuemax={total} aria-valuenow={done}>
         <div className="h-full bg-accent transition-[width]" style={{ width: `${Math.round(share * 100)}%` }} />
       </div>
       <span className="tabular-nums text-muted">

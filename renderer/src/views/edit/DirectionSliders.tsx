@@ -3,7 +3,7 @@ import type { Edit } from '../../../../electron/common/vectors';
 import { downloadBytes } from '../../lib/download';
 import { useEditStore, type Direction } from '../../state/editStore';
 import { DirectionsFileSchema } from '../../../../electron/api/directionsFile';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { Message } from '../../components/Message';
 import { SLIDER_STEP } from './sweep';
 
@@ -61,6 +61,7 @@ export function DirectionSliders({ model, live, onLive, onCommit, focused, onFoc
   const remove = useEditStore((s) => s.removeDirection);
   const addDirection = useEditStore((s) => s.addDirection);
   const [error, setError] = useState<string>();
+  const fileInput = useRef<HTMLInputElement>(null);
   const directions = all.filter((d) => d.model === model);
   const amountOf = (name: string) => live.find((e) => e.direction === name)?.amount ?? 0;
 
@@ -118,10 +119,11 @@ export function DirectionSliders({ model, live, onLive, onCommit, focused, onFoc
         <button type="button" onClick={exportJson} disabled={directions.length === 0} className="rounded border border-line px-2 py-0.5 hover:bg-panel-raised disabled:opacity-40" title="Save these directions as a small JSON file">
           Export directions
         </button>
-        <label className="cursor-pointer rounded border border-line px-2 py-0.5 hover:bg-panel-raised" title="Load directions from a JSON file">
+        {/* A real button, so Tab reaches it; the file input stays hidden behind it. */}
+        <button type="button" onClick={() => fileInput.current?.click()} className="rounded border border-line px-2 py-0.5 hover:bg-panel-raised" title="Load directions from a JSON file">
           Import directions
-          <input type="file" accept="application/json,.json" className="hidden" onChange={(e) => e.target.files?.[0] && void importJson(e.target.files[0])} data-testid="directions-file" />
-        </label>
+        </button>
+        <input ref={fileInput} type="file" accept="application/json,.json" className="hidden" tabIndex={-1} aria-hidden onChange={(e) => e.target.files?.[0] && void importJson(e.target.files[0])} data-testid="directions-file" />
       </div>
       <Message text={error} className="text-xs" />
     </section>

@@ -260,7 +260,7 @@ export function LatentScene(props: LatentSceneProps) {
   }, [encoding, axes, markers.path, scale]);
 
   return (
-    <Canvas camera={{ position: [0, 0, 4.2], fov: 50, near: 0.01, far: 100 }} raycaster={{ params: { Points: { threshold: 0.025 } } as THREE.RaycasterParameters }} dpr={[1, 2]} gl={{ antialias: false, powerPreference: 'high-performance' }} aria-label={props.label ?? 'Latent space'}>
+    <Canvas camera={{ position: [0, 0, 4.2], fov: 50, near: 0.01, far: 100 }} raycaster={{ params: { Points: { threshold: 0.025 } } as THREE.RaycasterParameters }} dpr={[1, 2]} gl={{ antialias: false, powerPreference: 'high-performance' }} role="group" aria-label={props.label ?? 'Latent space'}>
       <color attach="background" args={['#0b0d11']} />
       <PointCloud encoding={encoding} axes={axes} hiddenClasses={props.hiddenClasses} scale={scale} onHover={props.onHover} onPick={props.onPick} />
       <Highlight positions={neighbors} color="#7c9cff" size={0.07} />

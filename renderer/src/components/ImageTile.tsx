@@ -7,13 +7,16 @@ interface ImageTileProps {
   index?: number;
   /** Integer zoom keeps pixels exact. */
   zoom?: number;
+  /** Instead of a zoom: the CSS size of the longer side, for tiles that fill the space they have. */
+  size?: number;
   label?: string;
 }
 
-/** One image from a tensor, drawn pixel-exact at an integer zoom. */
-export function ImageTile({ data, shape, index = 0, zoom = 4, label }: ImageTileProps) {
+/** One image from a tensor, drawn pixel-exact at an integer zoom or fitted to a size (pixelated when enlarged 2× or more, smooth otherwise). */
+export function ImageTile({ data, shape, index = 0, zoom = 4, size, label }: ImageTileProps) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const [, channels = 1, height = 28, width = 28] = shape;
+  const scale = size ? size / Math.max(width, height) : zoom;
   // Drawn before the browser paints, so a new image shows in the same frame as its commit.
   useLayoutEffect(() => {
     const context = canvas.current?.getContext('2d');
@@ -26,8 +29,8 @@ export function ImageTile({ data, shape, index = 0, zoom = 4, label }: ImageTile
         ref={canvas}
         width={width}
         height={height}
-        className="pixelated rounded-sm bg-black"
-        style={{ width: width * zoom, height: height * zoom }}
+        className={`${scale >= 2 ? 'pixelated' : ''} rounded-sm bg-black`}
+        style={{ width: width * scale, height: height * scale }}
         role="img"
         aria-label={label ?? 'image'}
       />

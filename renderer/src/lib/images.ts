@@ -16,9 +16,3 @@ export function imageToRgba(
   }
   return rgba;
 }
-
-/** The integer zoom that shows an image at about `box` CSS pixels on its longer side (never below 1). */
-export function fitZoom(shape: readonly number[], box = 168): number {
-  const [, , height = 1, width = 1] = shape;
-  return Math.max(1, Math.round(box / Math.max(height, width)));
-}

@@ -9,6 +9,7 @@ import { useDiffuseStore } from '../../state/diffuseStore';
 import { useResultsStore } from '../../state/inversionStore';
 import { Message } from '../../components/Message';
 import { ExportScale, useExportScale } from '../../components/ExportScale';
+import { useBoxSize } from '../../lib/useBoxSize';
 
 /** One image of a [positions, batch, c, h, w] tensor, as its own [1, c, h, w] tensor. */
 function frame(tensor: Float32Tensor, position: number, sample: number): Float32Tensor {
@@ -59,6 +60,10 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
   const [gifSample, setGifSample] = useState(0);
   const [exportError, setExportError] = useState<string>();
   const { scale, smooth } = useExportScale();
+  const [grid, { width: gridWidth }] = useBoxSize<HTMLDivElement>();
+  // Up to four samples a row, each an x_t and x̂₀ pair, sized to the row (cards: 16 px apart, 12 px of border and gap).
+  const columns = Math.min(run?.args.batch ?? 1, 4);
+  const tile = Math.max(56, Math.min(256, Math.floor((gridWidth - (columns - 1) * 16 - columns * 12) / (columns * 2))));
   const positions = run ? run.xt.shape[0]! : 0;
 
   useEffect(() => {
@@ -158,14 +163,14 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
               <span className="text-xs tabular-nums">{fps} fps</span>
             </Field>
           </div>
-          <div className="flex flex-wrap gap-4" data-testid="samples-grid">
+          <div ref={grid} className="flex flex-wrap gap-4" data-testid="samples-grid">
             {Array.from({ length: run.args.batch }, (_, s) => {
               const xt = frame(run.xt, position, s);
               const x0 = position > 0 ? frame(run.x0, position - 1, s) : undefined;
               return (
                 <div key={s} className="flex gap-1 rounded border border-line p-1">
-                  <ImageTile data={xt.data} shape={xt.shape} zoom={3} label={`x_t #${s + 1}`} />
-                  {x0 && <ImageTile data={x0.data} shape={x0.shape} zoom={3} label="predicted x₀" />}
+                  <ImageTile data={xt.data} shape={xt.shape} size={tile} label={`x_t #${s + 1}`} />
+                  {x0 && <ImageTile data={x0.data} shape={x0.shape} size={tile} label="predicted x₀" />}
                 </div>
               );
             })}

@@ -16,6 +16,7 @@ import { NewDirection } from './NewDirection';
 import { evenlySpaced, frameOf, sweepIndex } from './sweep';
 import { useSweep, type Sweep } from './useSweep';
 import { useViewState } from '../../state/viewState';
+import { useBoxSize } from '../../lib/useBoxSize';
 import { ExportScale, useExportScale } from '../../components/ExportScale';
 
 
@@ -35,14 +36,14 @@ function ClassifierReadout({ image }: { image?: Float32Tensor }) {
   if (!probabilities) return null;
   const order = Array.from(probabilities.values.keys()).sort((a, b) => probabilities.values[b]! - probabilities.values[a]!);
   return (
-    <ul className="w-56 text-xs" data-testid="class-probabilities" aria-label="Classifier probabilities">
+    <ul className="w-full text-xs" data-testid="class-probabilities" aria-label="Classifier probabilities">
       {order.map((k) => (
         <li key={k} className="flex items-center gap-2" data-class={probabilities.labels[k]} data-probability={probabilities.values[k]!.toFixed(4)}>
-          <span className="w-20 truncate text-muted">{probabilities.labels[k]}</span>
+          <span className="w-20 shrink-0 truncate text-muted">{probabilities.labels[k]}</span>
           <span className="h-1.5 flex-1 rounded bg-panel-raised">
             <span className="block h-full rounded bg-accent" style={{ width: `${probabilities.values[k]! * 100}%` }} />
           </span>
-          <span className="w-9 text-right tabular-nums">{Math.round(probabilities.values[k]! * 100)}%</span>
+          <span className="w-9 shrink-0 text-right tabular-nums">{Math.round(probabilities.values[k]! * 100)}%</span>
         </li>
       ))}
     </ul>
@@ -83,14 +84,17 @@ function Typicality({ model, code }: { model: ModelSummary; code: Float32Array }
 /** Nine evenly spaced frames of the focused direction's sweep; an older sweep stays up while a new one decodes. */
 function EditStrip({ sweep }: { sweep: Sweep }) {
   const { direction, range } = sweep;
+  const [row, { width }] = useBoxSize<HTMLDivElement>();
+  // Nine frames share the row's width (4 px gaps), between 24 and 96 px each.
+  const frame = Math.max(24, Math.min(96, Math.floor((width - 8 * 4) / 9)));
   return (
-    <section aria-label="Sweep" className="mt-4">
+    <section aria-label="Sweep">
       <h3 className="mb-1 text-xs font-medium uppercase tracking-wide text-muted">“{direction}” from −{range} to +{range}</h3>
-      {/* One row: at 2× the nine frames fit from about 1100 px wide; narrower windows scroll the row. */}
-      <div className="flex gap-1 overflow-x-auto" data-testid="edit-strip">
-        {evenlySpaced(sweep.amounts.length, 9).map((k) => (
-          <ImageTile key={k} data={sweep.images.data} shape={sweep.images.shape} index={k} zoom={2} label={`${sweep.amounts[k]! >= 0 ? '+' : ''}${sweep.amounts[k]!.toFixed(1)}`} />
-        ))}
+      <div ref={row} className="flex gap-1 overflow-x-auto" data-testid="edit-strip">
+        {width > 0 &&
+          evenlySpaced(sweep.amounts.length, 9).map((k) => (
+            <ImageTile key={k} data={sweep.images.data} shape={sweep.images.shape} index={k} size={frame} label={`${sweep.amounts[k]! >= 0 ? '+' : ''}${sweep.amounts[k]!.toFixed(1)}`} />
+          ))}
       </div>
     </section>
   );
@@ -116,6 +120,9 @@ export function EditView() {
   const [message, setMessage] = useState<{ text: string; error?: boolean }>();
   useEffect(() => setMessage(undefined), [opened]);
   const [batch, setBatch] = useViewState('edit.batch', '');
+  const [imageBox, box] = useBoxSize<HTMLDivElement>();
+  // The longest side that fits the box with its caption; never wider than the view.
+  const side = Math.max(0, Math.min(box.width, box.height - 20));
   const { scale, smooth } = useExportScale();
 
   useEffect(() => setLive(history.present), [history.present]);
@@ -194,9 +201,10 @@ export function EditView() {
   if (!model) return <EmptyState title="No model can decode codes">Add a VAE, an autoencoder or a GAN in the Models view.</EmptyState>;
   const shown = showBefore ? original : edited;
   return (
-    <div className="grid h-full grid-cols-[1fr_22rem]">
-      <div className="min-h-0 overflow-auto p-6">
-        <div className="mb-4 flex items-center gap-4">
+    <div className="grid h-full grid-cols-[1fr_18rem] xl:grid-cols-[1fr_22rem]">
+      {/* The picture takes the space left by the header, toolbar and sweep, so every part stays on screen from 1024×640 up. */}
+      <div className="flex min-h-0 min-w-0 flex-col gap-3 overflow-auto p-4 xl:p-6">
+        <div className="flex flex-wrap items-center gap-x-4 gap-y-1">
           <h2 className="text-lg font-medium">Edit</h2>
           <select value={modelId} onChange={(e) => setChosenModel(e.target.value)} disabled={!!base} aria-label="Model" className="rounded border border-line bg-panel-raised px-2 py-1 text-sm" title={base ? 'Start from a new image to change the model' : 'The model to edit in'}>
             {models.map((m) => (
@@ -211,11 +219,13 @@ export function EditView() {
           <EmptyState title="Pick an image to edit">Choose a dataset image, the explorer's selection, a random sample, or drop your own image on the right.</EmptyState>
         ) : (
           <>
-            <div className="flex flex-wrap items-start gap-6">
-              <div className="flex flex-col items-center gap-2">
-                {shown && <ImageTile data={shown.data} shape={shown.shape} zoom={10} label={showBefore ? 'Before' : 'After'} />}
-                <div className="flex gap-2">
-                  <button type="button" onPointerDown={() => setShowBefore(true)} onPointerUp={() => setShowBefore(false)} onPointerLeave={() => setShowBefore(false)} className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised" title="Hold to see the image before the edits (B)">
+            <div className="flex min-h-0 flex-1 gap-4">
+              <div className="flex min-w-0 flex-1 flex-col gap-3">
+                <div ref={imageBox} className="flex min-h-40 flex-1 items-center justify-center" data-testid="edit-image">
+                  {shown && side > 0 && <ImageTile data={shown.data} shape={shown.shape} size={side} label={showBefore ? 'Before' : 'After'} />}
+                </div>
+                <div className="flex flex-wrap items-center gap-2" role="toolbar" aria-label="Edit actions">
+                  <button type="button" onPointerDown={() => setShowBefore(true)} onPointerUp={() => setShowBefore(false)} onPointerLeave={() => setShowBefore(false)} className="whitespace-nowrap rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised" title="Hold to see the image before the edits (B)">
                     Hold for before
                   </button>
                   <button type="button" onClick={undo} disabled={history.past.length === 0} className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised disabled:opacity-40" title="Undo (Ctrl+Z)">
@@ -224,14 +234,28 @@ export function EditView() {
                   <button type="button" onClick={redo} disabled={history.future.length === 0} className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised disabled:opacity-40" title="Redo (Ctrl+Shift+Z)">
                     Redo
                   </button>
-                  <ExportScale size={edited?.shape.slice(2)} />
-                  <button type="button" onClick={() => void exportPng()} className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised" title="PNG at the chosen scale, with the model, base code, edit stack and original image embedded">
-                    Export PNG
-                  </button>
+                  <span className="ml-auto flex min-w-0 flex-wrap items-center gap-2">
+                    <ExportScale size={edited?.shape.slice(2)} />
+                    <button type="button" onClick={() => void exportPng()} className="whitespace-nowrap rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised" title="PNG at the chosen scale, with the model, base code, edit stack and original image embedded">
+                      Export PNG
+                    </button>
+                  </span>
                 </div>
+                {focusedDirection && sweep && <EditStrip sweep={sweep} />}
+                <section aria-label="Apply to many" className="flex flex-wrap items-center gap-2 text-sm">
+                  <input value={batch} onChange={(e) => setBatch(e.target.value)} placeholder="e.g. 12, 40, 77" aria-label="Dataset images to edit" className="w-40 rounded border border-line bg-panel-raised px-2 py-1" />
+                  <button type="button" onClick={() => void applyToBatch()} className="rounded border border-line px-2 py-1 hover:bg-panel-raised" title="Apply this edit stack to each listed dataset image and export them as PNGs">
+                    Apply stack and export
+                  </button>
+                  {message && (
+                    <p role={message.error ? 'alert' : 'status'} className={`text-sm ${message.error ? 'text-danger' : 'text-muted'}`}>
+                      {message.text}
+                    </p>
+                  )}
+                </section>
               </div>
-              <div className="flex flex-col gap-3">
-                {base.image && <ImageTile data={base.image.data} shape={base.image.shape} zoom={3} label="Original input" />}
+              <div className="flex w-52 shrink-0 flex-col gap-3 overflow-y-auto xl:w-60" data-testid="edit-readouts">
+                {base.image && <ImageTile data={base.image.data} shape={base.image.shape} size={64} label="Original input" />}
                 <ClassifierReadout image={shown} />
                 {code && <Typicality model={model} code={code} />}
                 <p className="text-xs text-muted" data-testid="edit-stack">
@@ -239,18 +263,6 @@ export function EditView() {
                 </p>
               </div>
             </div>
-            {focusedDirection && sweep && <EditStrip sweep={sweep} />}
-            <section aria-label="Apply to many" className="mt-6 flex items-center gap-2 text-sm">
-              <input value={batch} onChange={(e) => setBatch(e.target.value)} placeholder="e.g. 12, 40, 77" aria-label="Dataset images to edit" className="w-48 rounded border border-line bg-panel-raised px-2 py-1" />
-              <button type="button" onClick={() => void applyToBatch()} className="rounded border border-line px-2 py-1 hover:bg-panel-raised" title="Apply this edit stack to each listed dataset image and export them as PNGs">
-                Apply stack and export
-              </button>
-            </section>
-            {message && (
-              <p role={message.error ? 'alert' : 'status'} className={`mt-2 text-sm ${message.error ? 'text-danger' : 'text-muted'}`}>
-                {message.text}
-              </p>
-            )}
           </>
         )}
       </div>

@@ -1,5 +1,5 @@
 import { Line, OrbitControls, TransformControls } from '@react-three/drei';
-import { Canvas, useThree, type ThreeEvent } from '@react-three/fiber';
+import { Canvas, useFrame, useThree, type ThreeEvent } from '@react-three/fiber';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import * as THREE from 'three';
 import type { OrbitControls as OrbitControlsImpl } from 'three-stdlib';
@@ -196,37 +196,49 @@ function PickTimer() {
   return null;
 }
 
-/** A text label drawn into a canvas texture on a sprite, so it lives in the scene and faces the camera. */
-function TextLabel({ text, position }: { text: string; position: THREE.Vector3 }) {
-  const texture = useMemo(() => {
-    const canvas = document.createElement('canvas');
-    canvas.width = 512;
-    canvas.height = 64;
-    const context = canvas.getContext('2d')!;
-    context.font = '28px ui-sans-serif, system-ui, sans-serif';
-    const width = Math.min(512, context.measureText(text).width + 16);
-    context.fillStyle = 'rgba(0, 0, 0, 0.7)';
-    context.fillRect(0, 8, width, 44);
-    context.fillStyle = '#ffe066';
-    context.fillText(text, 8, 40);
-    const t = new THREE.CanvasTexture(canvas);
-    t.colorSpace = THREE.SRGBColorSpace;
-    return t;
-  }, [text]);
-  useEffect(() => () => texture.dispose(), [texture]);
-  return (
-    <sprite position={position} scale={[1.6, 0.2, 1]} center={new THREE.Vector2(0, 0)} raycast={() => null}>
-      <spriteMaterial map={texture} depthTest={false} transparent />
-    </sprite>
-  );
+/** Where a direction's arrow ends: the mean code plus the direction, projected on the shown components. */
+function directionTip(encoding: Encoding, axes: readonly number[], scale: number, vector: Float32Array): THREE.Vector3 {
+  const p = projectCodes(encoding, encoding.mean.map((m, j) => m + vector[j]!), axes);
+  return new THREE.Vector3(p[0]! * scale, p[1]! * scale, p[2]! * scale);
+}
+
+/**
+ * Places the arrows' labels, HTML elements over the canvas, at their tips on
+ * screen every frame; a label that would overlap one already placed moves down
+ * below it, so names stay readable however the arrows bunch up.
+ */
+function DirectionLabelLayout({ tips, labels }: { tips: THREE.Vector3[]; labels: React.RefObject<(HTMLElement | null)[]> }) {
+  const screen = useMemo(() => new THREE.Vector3(), []);
+  useFrame(({ camera, size }) => {
+    const items = tips.flatMap((tip, i) => {
+      const element = labels.current[i];
+      if (!element) return [];
+      screen.copy(tip).project(camera);
+      return [{ element, x: ((screen.x + 1) / 2) * size.width + 6, y: ((1 - screen.y) / 2) * size.height - element.offsetHeight / 2, width: element.offsetWidth, height: element.offsetHeight, hidden: screen.z > 1 }];
+    });
+    const placed: { x: number; y: number; width: number; height: number }[] = [];
+    for (const item of items.sort((a, b) => a.y - b.y)) {
+      let moved = true;
+      while (moved) {
+        moved = false;
+        for (const other of placed) {
+          if (item.x < other.x + other.width && other.x < item.x + item.width && item.y < other.y + other.height && other.y < item.y + item.height) {
+            item.y = other.y + other.height + 2;
+            moved = true;
+          }
+        }
+      }
+      placed.push(item);
+      item.element.style.transform = `translate(${Math.round(item.x)}px, ${Math.round(item.y)}px)`;
+      item.element.style.visibility = item.hidden ? 'hidden' : 'visible';
+    }
+  });
+  return null;
 }
 
 /** An arrow from the mean code along a direction (its projection on the shown components), labelled. */
-function DirectionArrow({ encoding, axes, scale, name, vector }: { encoding: Encoding; axes: readonly number[]; scale: number; name: string; vector: Float32Array }) {
-  const tip = useMemo(() => {
-    const p = projectCodes(encoding, encoding.mean.map((m, j) => m + vector[j]!), axes);
-    return new THREE.Vector3(p[0]! * scale, p[1]! * scale, p[2]! * scale);
-  }, [encoding, axes, scale, vector]);
+function DirectionArrow({ encoding, axes, scale, vector }: { encoding: Encoding; axes: readonly number[]; scale: number; vector: Float32Array }) {
+  const tip = useMemo(() => directionTip(encoding, axes, scale, vector), [encoding, axes, scale, vector]);
   const origin = useMemo(() => new THREE.Vector3(0, 0, 0), []);
   const rotation = useMemo(() => new THREE.Euler().setFromQuaternion(new THREE.Quaternion().setFromUnitVectors(new THREE.Vector3(0, 1, 0), tip.clone().normalize())), [tip]);
   return (
@@ -236,7 +248,6 @@ function DirectionArrow({ encoding, axes, scale, name, vector }: { encoding: Enc
         <coneGeometry args={[0.03, 0.09, 12]} />
         <meshBasicMaterial color="#ffe066" />
       </mesh>
-      <TextLabel text={name} position={tip} />
     </group>
   );
 }
@@ -259,25 +270,47 @@ export function LatentScene(props: LatentSceneProps) {
     return Array.from({ length: p.length / 3 }, (_, i) => new THREE.Vector3(p[i * 3]! * scale, p[i * 3 + 1]! * scale, p[i * 3 + 2]! * scale));
   }, [encoding, axes, markers.path, scale]);
 
+  const directions = useMemo(() => markers.directions ?? [], [markers.directions]);
+  const tips = useMemo(() => directions.map((d) => directionTip(encoding, axes, scale, d.vector)), [directions, encoding, axes, scale]);
+  const labels = useRef<(HTMLElement | null)[]>([]);
+
   return (
-    <Canvas camera={{ position: [0, 0, 4.2], fov: 50, near: 0.01, far: 100 }} raycaster={{ params: { Points: { threshold: 0.025 } } as THREE.RaycasterParameters }} dpr={[1, 2]} gl={{ antialias: false, powerPreference: 'high-performance' }} role="group" aria-label={props.label ?? 'Latent space'}>
-      <color attach="background" args={['#0b0d11']} />
-      <PointCloud encoding={encoding} axes={axes} hiddenClasses={props.hiddenClasses} scale={scale} onHover={props.onHover} onPick={props.onPick} />
-      <Highlight positions={neighbors} color="#7c9cff" size={0.07} />
-      <Highlight positions={selection} color="#ffffff" size={0.1} />
-      <Highlight positions={hovered} color="#ffffff" size={0.08} />
-      {imported.map((m) => (
-        <mesh key={m.id} position={[m.at[0]!, m.at[1]!, m.at[2]!]} raycast={() => null}>
-          <octahedronGeometry args={[0.07]} />
-          <meshBasicMaterial color="#ffe066" wireframe />
-        </mesh>
-      ))}
-      {path && path.length > 1 && <Line points={path} color="#7c9cff" lineWidth={2} />}
-      {markers.directions?.map((d) => <DirectionArrow key={d.name} encoding={encoding} axes={axes} scale={scale} name={d.name} vector={d.vector} />)}
-      {props.cursorBase && props.onCursor && <LatentCursor encoding={encoding} axes={axes} scale={scale} base={props.cursorBase} onCursor={props.onCursor} />}
-      <axesHelper args={[0.4]} />
-      <OrbitControls ref={controls} makeDefault enableDamping dampingFactor={0.1} />
-      {benchOptions.bench && <PickTimer />}
-    </Canvas>
+    <div className="relative h-full w-full">
+      <Canvas camera={{ position: [0, 0, 4.2], fov: 50, near: 0.01, far: 100 }} raycaster={{ params: { Points: { threshold: 0.025 } } as THREE.RaycasterParameters }} dpr={[1, 2]} gl={{ antialias: false, powerPreference: 'high-performance' }} role="group" aria-label={props.label ?? 'Latent space'}>
+        <color attach="background" args={['#0b0d11']} />
+        <PointCloud encoding={encoding} axes={axes} hiddenClasses={props.hiddenClasses} scale={scale} onHover={props.onHover} onPick={props.onPick} />
+        <Highlight positions={neighbors} color="#7c9cff" size={0.07} />
+        <Highlight positions={selection} color="#ffffff" size={0.1} />
+        <Highlight positions={hovered} color="#ffffff" size={0.08} />
+        {imported.map((m) => (
+          <mesh key={m.id} position={[m.at[0]!, m.at[1]!, m.at[2]!]} raycast={() => null}>
+            <octahedronGeometry args={[0.07]} />
+            <meshBasicMaterial color="#ffe066" wireframe />
+          </mesh>
+        ))}
+        {path && path.length > 1 && <Line points={path} color="#7c9cff" lineWidth={2} />}
+        {directions.map((d) => <DirectionArrow key={d.name} encoding={encoding} axes={axes} scale={scale} vector={d.vector} />)}
+        {directions.length > 0 && <DirectionLabelLayout tips={tips} labels={labels} />}
+        {props.cursorBase && props.onCursor && <LatentCursor encoding={encoding} axes={axes} scale={scale} base={props.cursorBase} onCursor={props.onCursor} />}
+        <axesHelper args={[0.4]} />
+        <OrbitControls ref={controls} makeDefault enableDamping dampingFactor={0.1} />
+        {benchOptions.bench && <PickTimer />}
+      </Canvas>
+      <div className="pointer-events-none absolute inset-0 overflow-hidden" aria-hidden>
+        {directions.map((d, i) => (
+          <span
+            key={d.name}
+            ref={(element) => {
+              labels.current[i] = element;
+            }}
+            className="absolute left-0 top-0 whitespace-nowrap rounded bg-black/70 px-1.5 py-0.5 text-xs text-[#ffe066]"
+            style={{ visibility: 'hidden' }}
+            data-testid="direction-label"
+          >
+            {d.name}
+          </span>
+        ))}
+      </div>
+    </div>
   );
 }

@@ -10,7 +10,7 @@ import { useEditStore } from '../../state/editStore';
 import { useResultsStore, type SavedInversion } from '../../state/inversionStore';
 import { useInvertStore } from '../../state/invertStore';
 import { Message } from '../../components/Message';
-import { fitZoom } from '../../lib/images';
+import { useBoxSize } from '../../lib/useBoxSize';
 import { decodesCodes } from '../../lib/modelKinds';
 function NumberField({ label, value, onChange, min, max, step, title }: { label: string; value: number; onChange(v: number): void; min: number; max: number; step?: number; title: string }) {
   return (
@@ -79,6 +79,9 @@ export function InvertView() {
   const summary = gans.find((m) => m.id === modelId);
   const hasEncoder = !!summary && 'encoder' in summary.graphs;
   const setSettings = store.setSettings;
+  const [panel, box] = useBoxSize<HTMLElement>();
+  // Target and result share the panel's width with the loss curve (320 px) and take at most half its height.
+  const side = Math.round(Math.max(112, Math.min(512, (box.width - 48 - 320) / 2, box.height / 2)));
   useEffect(() => {
     if (modelId && modelId !== model) useInvertStore.getState().setModel(modelId);
   }, [modelId, model]);
@@ -138,7 +141,7 @@ export function InvertView() {
         </div>
         {modelId && <SavedInversions model={modelId} />}
       </aside>
-      <main className="min-h-0 overflow-auto p-6">
+      <main ref={panel} className="min-h-0 overflow-auto p-6">
         {!target ? (
           <EmptyState title="Pick an image to invert">Choose a dataset image or drop your own on the left; the GAN's code for it is found by optimization.</EmptyState>
         ) : (
@@ -146,8 +149,8 @@ export function InvertView() {
             {job && <JobProgress label="Inverting" done={job.step} total={job.total} onCancel={job.stop} cancelLabel="Stop" cancelTitle="Stop now and keep the best code so far (Esc)" />}
             <Message text={error} className="text-sm" />
             <div className="flex flex-wrap items-end gap-6">
-              <ImageTile data={target.tensor.data} shape={target.tensor.shape} zoom={fitZoom(target.tensor.shape)} label={`Target · ${target.label}`} />
-              {shown && <ImageTile data={shown.data} shape={shown.shape} zoom={fitZoom(shown.shape)} label={job ? 'Best so far' : result?.cancelled ? `G(z*) · stopped at step ${result.steps}` : 'G(z*)'} />}
+              <ImageTile data={target.tensor.data} shape={target.tensor.shape} size={side} label={`Target · ${target.label}`} />
+              {shown && <ImageTile data={shown.data} shape={shown.shape} size={side} label={job ? 'Best so far' : result?.cancelled ? `G(z*) · stopped at step ${result.steps}` : 'G(z*)'} />}
               <LossCurve values={curve} />
             </div>
             {result && !job && (

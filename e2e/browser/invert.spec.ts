@@ -1,4 +1,6 @@
 import { expect, test } from './fixtures';
+import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
 
 test('invert a dataset image: a falling loss curve, PSNR at least the encoder’s, then edit the code', async ({ page }) => {
   await page.goto(`${process.env.STUDIO_URL}#invert`);
@@ -18,8 +20,18 @@ test('invert a dataset image: a falling loss curve, PSNR at least the encoder’
   expect(psnr).toBeGreaterThanOrEqual(encoder);
   await page.screenshot({ path: 'test-results/screenshots/invert.png' });
 
+  // G(z*) exports at the chosen scale with its code embedded; Edit restores it with the target as its original.
+  await page.getByLabel('Export scale').selectOption({ label: '1× · 28×28 px' });
+  const download = page.waitForEvent('download');
+  await result.getByRole('button', { name: 'Export PNG' }).click();
+  const png = readFileSync(await (await download).path());
+  expect(await sharp(png).metadata()).toMatchObject({ width: 28, height: 28 });
+
   await result.getByRole('button', { name: 'Edit' }).click();
   await expect(page.getByRole('tab', { name: 'Edit' })).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByTestId('edit-base')).toContainText('inverted dataset #12');
   await expect(page.getByRole('img', { name: 'After' })).toBeVisible();
+  await page.getByTestId('image-file').setInputFiles({ name: 'inverted.png', mimeType: 'image/png', buffer: png });
+  await expect(page.getByTestId('edit-base')).toHaveText('inverted.png (restored edit)');
+  await expect(page.getByRole('img', { name: 'Original input' })).toBeVisible();
 });

@@ -39,6 +39,13 @@ test('a project saves, starts over, and opens again with its directions and edit
   await page.getByRole('menuitem', { name: 'boots.lsproj', description: path }).click();
   await expect(page.getByTestId('edit-stack')).toHaveText('Stack: Sneaker → Ankle boot +0.50');
   await expect(page.getByTestId('edit-base')).toContainText('dataset #9');
+  // The undo history came back with the project: undo steps back through the saved edits.
+  const undoButton = page.getByRole('button', { name: 'Undo' });
+  await expect(undoButton).toBeEnabled();
+  await undoButton.click();
+  await expect(page.getByTestId('edit-stack')).not.toHaveText('Stack: Sneaker → Ankle boot +0.50');
+  await page.getByRole('button', { name: 'Redo' }).click();
+  await expect(page.getByTestId('edit-stack')).toHaveText('Stack: Sneaker → Ankle boot +0.50');
 
   const damaged = join(dir, 'damaged.lsproj');
   writeFileSync(damaged, readFileSync(path, 'utf8').slice(0, 300));

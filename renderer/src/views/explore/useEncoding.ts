@@ -1,6 +1,9 @@
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
+import { create } from 'zustand';
+import type { StudioClient } from '../../../../electron/api/client';
 import { ApiError } from '../../../../electron/api/errors';
 import { useAppStore } from '../../state/appStore';
+import { useJobsStore } from '../../state/jobsStore';
 import { useLatentStore } from '../../state/latentStore';
 
 export interface EncodingJob {
@@ -10,40 +13,53 @@ export interface EncodingJob {
   restart(): void;
 }
 
+/** Each model's encoding job, outside any component: it runs on while the user looks at another view. */
+const useEncodingJobs = create<Record<string, Omit<EncodingJob, 'restart'>>>(() => ({}));
+const setJob = (model: string, job: Omit<EncodingJob, 'restart'>) => useEncodingJobs.setState({ [model]: job });
+
+async function encode(client: StudioClient, model: string): Promise<void> {
+  const controller = new AbortController();
+  const jobs = useJobsStore.getState();
+  const jobId = jobs.start({ view: 'explore', label: 'Encoding the dataset', done: 0, total: 0, stop: () => controller.abort() });
+  setJob(model, { progress: { done: 0, total: 1 }, cancel: () => controller.abort() });
+  try {
+    const encoded = await client.invoke('dataset.encode', { model }, {
+      signal: controller.signal,
+      onProgress: (progress) => {
+        jobs.update(jobId, progress.done, progress.total);
+        setJob(model, { progress, cancel: () => controller.abort() });
+      },
+    });
+    const projection = await client.invoke('dataset.project', { model });
+    useLatentStore.getState().setEncoding(model, {
+      dim: projection.dim,
+      codes: encoded.codes.data,
+      labels: encoded.labels,
+      mean: projection.mean.data,
+      components: projection.components.data,
+      explained: projection.explained,
+      coords: projection.coords.data,
+    });
+    setJob(model, {});
+  } catch (e) {
+    setJob(model, { error: e instanceof ApiError && e.code === 'cancelled' ? 'Encoding was cancelled.' : (e as Error).message });
+  } finally {
+    useJobsStore.getState().finish(jobId);
+  }
+}
+
 /** Encodes the dataset with a model (a cancellable job with progress), then fetches its PCA; cached per model. */
 export function useEncoding(model: string | undefined): EncodingJob {
   const client = useAppStore((s) => s.client);
   const encoding = useLatentStore((s) => (model ? s.encodings[model] : undefined));
-  const setEncoding = useLatentStore((s) => s.setEncoding);
-  const [state, setState] = useState<Omit<EncodingJob, 'restart'>>({});
-  const [attempt, setAttempt] = useState(0);
+  const state = useEncodingJobs((s) => (model ? s[model] : undefined));
+  const idle = !state || (!state.progress && !state.error);
 
   useEffect(() => {
-    if (!client || !model || encoding) return;
-    const controller = new AbortController();
-    setState({ progress: { done: 0, total: 1 }, cancel: () => controller.abort() });
-    (async () => {
-      try {
-        const encoded = await client.invoke('dataset.encode', { model }, { signal: controller.signal, onProgress: (progress) => setState((s) => ({ ...s, progress })) });
-        const projection = await client.invoke('dataset.project', { model });
-        setEncoding(model, {
-          dim: projection.dim,
-          codes: encoded.codes.data,
-          labels: encoded.labels,
-          mean: projection.mean.data,
-          components: projection.components.data,
-          explained: projection.explained,
-          coords: projection.coords.data,
-        });
-        setState({});
-      } catch (e) {
-        setState({ error: e instanceof ApiError && e.code === 'cancelled' ? 'Encoding was cancelled.' : (e as Error).message });
-      }
-    })();
-    return () => controller.abort();
-  }, [client, model, encoding, setEncoding, attempt]);
+    if (client && model && !encoding && idle) void encode(client, model);
+  }, [client, model, encoding, idle]);
 
-  return { ...state, restart: () => setAttempt((a) => a + 1) };
+  return { ...state, restart: () => model && setJob(model, {}) };
 }
 
 /** Coordinates of codes on the encoding's principal components (code − mean) · PCᵢ, for the three shown axes. */

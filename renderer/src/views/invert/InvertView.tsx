@@ -11,6 +11,8 @@ import { useResultsStore, type SavedInversion } from '../../state/inversionStore
 import { useInvertStore } from '../../state/invertStore';
 import { Message } from '../../components/Message';
 import { useBoxSize } from '../../lib/useBoxSize';
+import { downloadBytes } from '../../lib/download';
+import { ExportScale, useExportScale } from '../../components/ExportScale';
 import { decodesCodes } from '../../lib/modelKinds';
 function NumberField({ label, value, onChange, min, max, step, title }: { label: string; value: number; onChange(v: number): void; min: number; max: number; step?: number; title: string }) {
   return (
@@ -80,6 +82,8 @@ export function InvertView() {
   const hasEncoder = !!summary && 'encoder' in summary.graphs;
   const setSettings = store.setSettings;
   const [panel, box] = useBoxSize<HTMLElement>();
+  const { scale, smooth } = useExportScale();
+  const [exportError, setExportError] = useState<string>();
   // Target and result share the panel's width with the loss curve (320 px) and take at most half its height.
   const side = Math.round(Math.max(112, Math.min(512, (box.width - 48 - 320) / 2, box.height / 2)));
   useEffect(() => {
@@ -90,6 +94,22 @@ export function InvertView() {
     if (!result || !resultModel || !target) return;
     setBase({ model: resultModel, code: result.z.data, label: `inverted ${target.label} · ${result.psnr.toFixed(1)} dB${result.cancelled ? ` (stopped at step ${result.steps})` : ''}`, image: target.tensor });
     setView('edit');
+  }
+
+  async function exportPng() {
+    if (!client || !result || !resultModel || !target) return;
+    try {
+      const { png } = await client.invoke('image.exportPng', {
+        image: result.image,
+        scale,
+        smooth,
+        metadata: { model: resultModel, latent: { shape: result.z.shape, data: Array.from(result.z.data) }, edits: [] },
+        original: target.tensor,
+      });
+      downloadBytes(png, `inverted-${target.label.replace(/[^\w.-]+/g, '-')}-${resultModel}-${scale}x.png`, 'image/png');
+    } catch (e) {
+      setExportError((e as Error).message);
+    }
   }
 
   function save() {
@@ -182,6 +202,11 @@ export function InvertView() {
                 <button type="button" disabled={!!savedAs} onClick={save} className="rounded border border-line px-3 py-1 hover:bg-panel-raised disabled:opacity-40" title="Keep this code in the project">
                   {savedAs ? 'Saved in project' : 'Save to project'}
                 </button>
+                <ExportScale size={result.image.shape.slice(2)} />
+                <button type="button" onClick={() => void exportPng()} className="rounded border border-line px-3 py-1 hover:bg-panel-raised" title="G(z*) as PNG, with its code and the target embedded: drop it into Edit to go on from here">
+                  Export PNG
+                </button>
+                <Message text={exportError} className="text-sm" />
               </div>
             )}
             {comparison && (

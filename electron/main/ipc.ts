@@ -32,10 +32,23 @@ export function wireIpc(engine: Engine): void {
         if (!contents.isDestroyed()) contents.send(IPC_MESSAGE, message);
       });
       connections.set(contents.id, connection);
-      contents.once('destroyed', () => {
-        connection?.close();
-        connections.delete(contents.id);
-      });
+      // The connection lives as long as the page: a reload or a crashed renderer starts a new page in the same
+      // window, and the old page's jobs and autosave session must end with it (so its work is offered back).
+      const id = contents.id;
+      const current = connection;
+      const drop = () => {
+        current.close();
+        if (connections.get(id) === current) connections.delete(id);
+        contents.off('did-start-navigation', onNavigate);
+        contents.off('render-process-gone', drop);
+        contents.off('destroyed', drop);
+      };
+      const onNavigate = (details: { isMainFrame: boolean; isSameDocument: boolean }) => {
+        if (details.isMainFrame && !details.isSameDocument) drop();
+      };
+      contents.on('did-start-navigation', onNavigate);
+      contents.on('render-process-gone', drop);
+      contents.on('destroyed', drop);
     }
     return connection;
   };

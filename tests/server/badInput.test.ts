@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import WebSocket from 'ws';
 import { decodeFrame, encodeFrame } from '../../electron/api/wire';
 import type { Engine } from '../../electron/engine/engine';
 import { startBrowserServer, type BrowserServer } from '../../electron/server/server';
+import { emptyProject } from '../../electron/api/project';
 import { realEngine } from '../helpers/engine';
 import { malformedMessages } from '../helpers/malformed';
 
@@ -67,7 +69,7 @@ describe('10,000 malformed messages', () => {
   it('to the IPC handlers (Electron mocked): every one answered with an error, and untrusted frames are refused', async () => {
     wireIpc(engine);
     const call = handlers.get('studio:call')!;
-    const contents = { id: 1, isDestroyed: () => false, send: vi.fn(), once: vi.fn() };
+    const contents = Object.assign(new EventEmitter(), { id: 1, isDestroyed: () => false, send: vi.fn() });
     const trusted = { sender: contents, senderFrame: { url: 'app://studio/index.html', parent: null } };
     const next = malformedMessages(7);
     let errors = 0;
@@ -84,4 +86,24 @@ describe('10,000 malformed messages', () => {
     expect(refused.error.code).toBe('unauthorized');
     console.log(`${COUNT} malformed IPC messages: ${errors} errors, the rest valid app.info calls`);
   }, 120_000);
+
+  it("over IPC a page's connection ends with the page: after a reload its autosave is offered to the new page, after an in-page navigation it is not", async () => {
+    wireIpc(engine);
+    const call = handlers.get('studio:call')!;
+    const contents = Object.assign(new EventEmitter(), { id: 2, isDestroyed: () => false, send: vi.fn() });
+    const event = { sender: contents, senderFrame: { url: 'app://studio/index.html', parent: null } };
+    const recovery = async (session: string) => ((await call(event, { id: 9, name: 'project.recovery', args: { session } })) as { result: { sessions: { session: string }[] } }).result.sessions.map((s) => s.session);
+    expect(await call(event, { id: 1, name: 'project.autosave', args: { session: 'page-one', project: emptyProject('Before reload') } })).toMatchObject({ type: 'result' });
+    contents.emit('did-start-navigation', { isMainFrame: true, isSameDocument: true });
+    expect(await recovery('page-two')).not.toContain('page-one');
+    contents.emit('did-start-navigation', { isMainFrame: false, isSameDocument: false });
+    expect(await recovery('page-two')).not.toContain('page-one');
+    // A reload: the page that autosaved is gone, so the page after it is offered its work.
+    contents.emit('did-start-navigation', { isMainFrame: true, isSameDocument: false });
+    expect(await recovery('page-three')).toContain('page-one');
+    // The listeners went with the old connection; the window's close ends the new one.
+    expect(contents.listenerCount('did-start-navigation')).toBe(1);
+    contents.emit('destroyed');
+    expect(contents.listenerCount('did-start-navigation')).toBe(0);
+  });
 });

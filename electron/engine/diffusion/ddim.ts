@@ -25,9 +25,10 @@ export class DdimScheduler extends PlannedScheduler<DdimOptions> {
    * σ_t(η) = η √((1 − ᾱ_prev)/(1 − ᾱ_t)) √(1 − ᾱ_t/ᾱ_prev) (eq. 16). Noise is
    * needed only where σ_t > 0, so η = 0 may omit it.
    */
-  step(eps: Float32Array, t: number, xt: Float32Array, noise?: Float32Array): SamplerStep {
+  step(eps: Float32Array, t: number, xt: Float32Array, noise?: Float32Array, x0?: Float32Array): SamplerStep {
     const tPrev = this.plan.previous(t);
-    const predOriginalSample = predictX0(this.schedule, eps, t, xt, this.options.clipSample);
+    // x̂_0 comes with ε̂ when the model predicts v or x_0 (see prediction.ts).
+    const predOriginalSample = x0 ?? predictX0(this.schedule, eps, t, xt, this.options.clipSample);
     const alphaBar = alphaBarAt(this.schedule, t);
     const alphaBarPrev = alphaBarAt(this.schedule, tPrev);
     const sigma = this.options.eta * Math.sqrt((1 - alphaBarPrev) / (1 - alphaBar)) * Math.sqrt(1 - alphaBar / alphaBarPrev);

@@ -51,9 +51,10 @@ export class DdpmScheduler extends PlannedScheduler<DdpmOptions> {
    * with tPrev taken from setTimesteps. The last step returns the mean alone:
    * there ᾱ_{prev} = 1, so μ̃ is x̂_0 itself.
    */
-  step(eps: Float32Array, t: number, xt: Float32Array, noise: Float32Array): SamplerStep {
+  step(eps: Float32Array, t: number, xt: Float32Array, noise: Float32Array, x0?: Float32Array): SamplerStep {
     const tPrev = this.plan.previous(t);
-    const predOriginalSample = this.predictOriginal(eps, t, xt);
+    // x̂_0 comes with ε̂ when the model predicts v or x_0 (see prediction.ts).
+    const predOriginalSample = x0 ?? this.predictOriginal(eps, t, xt);
     const prevSample = this.posteriorMean(predOriginalSample, xt, t, tPrev);
     if (tPrev >= 0) {
       checkLengths(xt, noise);

@@ -6,7 +6,8 @@ export { DdimScheduler, type DdimOptions } from './ddim';
 export { DdpmScheduler, type DdpmOptions, type SamplerStep } from './ddpm';
 export { predictX0, qSample, qStep } from './forward';
 export { NormalStream } from './noise';
-export { linearSchedule, signalToNoise, spacedTimesteps, type NoiseSchedule } from './schedule';
+export { interpretOutput, type Prediction } from './prediction';
+export { cosineSchedule, linearSchedule, scaledLinearSchedule, scheduleFromBetas, signalToNoise, spacedTimesteps, type NoiseSchedule, type TimestepSpacing } from './schedule';
 
 export type Sampler = DdpmScheduler | DdimScheduler;
 

@@ -42,6 +42,14 @@ export const ModelSummarySchema = z.object({
   latent: z.object({ shape: z.array(z.int().positive()), prior: z.enum(['standard-normal', 'none']) }).optional(),
   graphs: z.record(z.string(), z.object({ file: z.string(), inputs: z.array(TensorSpecSchema), outputs: z.array(TensorSpecSchema) })),
   labels: z.array(z.string()).optional(),
+  /** A diffusion model's parameterization and, when class-conditional, its classes and guidance. */
+  diffusion: z
+    .object({
+      prediction: z.enum(['epsilon', 'v', 'sample']),
+      schedule: z.string(),
+      conditioning: z.object({ labels: z.array(z.string()), unconditional: z.boolean(), guidance: z.number() }).optional(),
+    })
+    .optional(),
   metrics: z.record(z.string(), z.unknown()),
   /** Parameter count, where the manifest states it. */
   params: z.int().optional(),
@@ -139,8 +147,8 @@ export const calls = {
     result: z.object({ mean: Float32TensorSchema, logvar: Float32TensorSchema.optional(), sample: Float32TensorSchema.optional(), ms: z.number() }),
   },
   'model.denoise': {
-    /** One ε-prediction ε_θ(x_t, t); t holds one timestep index per batch item. */
-    args: z.object({ model: modelId, x: Float32TensorSchema, t: z.array(z.number().nonnegative()).min(1) }).strict(),
+    /** One denoiser prediction (ε, v or x_0, as the model's manifest says) at (x_t, t); t holds one timestep index per batch item, label one class (or null, the null class) per item for a conditional model. */
+    args: z.object({ model: modelId, x: Float32TensorSchema, t: z.array(z.number().nonnegative()).min(1), label: z.array(z.int().nonnegative().nullable()).optional() }).strict(),
     result: z.object({ eps: Float32TensorSchema, ms: z.number() }),
   },
   'model.classify': {
@@ -276,6 +284,10 @@ export const calls = {
         resume: z.object({ x: Float32TensorSchema, t: z.int().nonnegative() }).strict().optional(),
         /** Image-to-image: noise these images ([batch, c, h, w] in [0, 1]) to t0, then denoise. */
         init: z.object({ images: Float32TensorSchema, t0: z.int().nonnegative() }).strict().optional(),
+        /** A class-conditional model's class for every sample; absent: its null class (unconditional). */
+        label: z.int().nonnegative().optional(),
+        /** Classifier-free guidance scale w: u + w (c − u); 1 is the conditional prediction alone. Default: the model's. */
+        guidance: z.number().min(0).max(50).optional(),
       })
       .strict()
       .refine((a) => !(a.resume && a.init), { message: 'resume and init exclude each other', path: ['init'] }),

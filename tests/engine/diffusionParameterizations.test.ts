@@ -92,8 +92,8 @@ describe('prediction types: ε, v and x_0 give the same ε̂ and x̂_0', () => {
       const b = createSampler(schedule, spec);
       const steps = a.setTimesteps(20);
       b.setTimesteps(20);
-      let xa = randomNormal(n, 3);
-      let xb = xa.slice();
+      let xa: Float32Array = randomNormal(n, 3);
+      let xb: Float32Array = xa.slice();
       for (const [i, t] of steps.entries()) {
         const abar = schedule.alphasCumprod[t]!;
         // A stand-in model whose ε̂ is a fixed function of x_t; its v-form says the same thing.

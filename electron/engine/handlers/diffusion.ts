@@ -33,12 +33,12 @@ export function diffusionHandlers(ctx: EngineContext): Pick<Handlers, 'diffusion
       };
       return lane ? ctx.lanes.run(`${call.client}:${lane}`, work) : work();
     },
-    'diffusion.sample': async ({ model, sampler, steps, seed, batch, resume, init }, call) => {
+    'diffusion.sample': async ({ model, sampler, steps, seed, batch, resume, init, label, guidance }, call) => {
       const space = spaceOf(model);
       if (steps > space.schedule.timesteps) throw new ApiError('bad-input', `at most ${space.schedule.timesteps} steps`, 'args.steps');
       if (init) checkT(space, init.t0, 'args.init.t0');
       const { value, ms } = await timed(() =>
-        sampleTrajectory(ctx.host, space, { sampler, steps, seed, batch, resume: resume && { x: resume.x.data, t: resume.t }, init }, call),
+        sampleTrajectory(ctx.host, space, { sampler, steps, seed, batch, resume: resume && { x: resume.x.data, t: resume.t }, init, label, guidance }, call),
       );
       return { ...value, ms };
     },

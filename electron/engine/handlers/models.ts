@@ -1,6 +1,6 @@
 import { classifyImages } from '../ops/classify';
 import { DEFAULT_INVERSION, invertImage } from '../ops/inversion';
-import { predictNoise } from '../ops/denoise';
+import { predictOutput } from '../ops/denoise';
 import { decodeLatents, encodeImages } from '../ops/latentCodec';
 import { timed, type EngineContext } from '../context';
 import type { Handlers } from '../dispatch';
@@ -18,8 +18,8 @@ export function modelHandlers(ctx: EngineContext): Pick<Handlers, 'model.decode'
       const { value, ms } = await onLane(call.client, lane, () => timed(() => encodeImages(ctx.host, model, images, seed)));
       return { ...value, ms };
     },
-    'model.denoise': async ({ model, x, t }) => {
-      const { value, ms } = await timed(() => predictNoise(ctx.host, model, x, t));
+    'model.denoise': async ({ model, x, t, label }) => {
+      const { value, ms } = await timed(() => predictOutput(ctx.host, model, x, t, label));
       return { eps: value, ms };
     },
     'gan.invert': async ({ model, image, settings }, call) => {

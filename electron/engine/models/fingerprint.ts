@@ -24,10 +24,16 @@ export async function fileDigest(path: string): Promise<string> {
  * to feed them (image range, latent shape, diffusion schedule). Names,
  * descriptions and metrics may change without changing what a code means.
  */
+/** Fields added later with defaults count only when set otherwise, so older models keep their fingerprints. */
+function withoutDefaults(diffusion: NonNullable<RegisteredModel['manifest']['diffusion']>): Record<string, unknown> {
+  const { spacing, offset, ...rest } = diffusion;
+  return { ...rest, ...(spacing !== 'linspace' ? { spacing } : {}), ...(offset !== 0 ? { offset } : {}) };
+}
+
 export async function modelFingerprint(model: RegisteredModel): Promise<string> {
   const { graphs, image, latent, diffusion } = model.manifest;
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({ image, latent, diffusion }));
+  hash.update(JSON.stringify({ image, latent, diffusion: diffusion && withoutDefaults(diffusion) }));
   for (const role of Object.keys(graphs).sort()) {
     hash.update(`\0${role}\0${await fileDigest(join(model.folder, graphs[role]!.file))}`);
   }

@@ -6,8 +6,9 @@ import { z } from 'zod';
  */
 const dim = z.union([z.int().positive(), z.literal('batch')]);
 
+/** Integer inputs (class labels, timesteps of diffusers UNets) are fed as int64 or int32; everything else is float32. */
 export const TensorSpec = z
-  .object({ name: z.string().min(1), shape: z.array(dim).min(1), dtype: z.literal('float32') })
+  .object({ name: z.string().min(1), shape: z.array(dim).min(1), dtype: z.enum(['float32', 'int64', 'int32']) })
   .strict();
 
 export const GraphSpec = z
@@ -30,22 +31,49 @@ const ImageSpec = z
 // A plain autoencoder's codes have no prior: 'none'.
 const LatentSpec = z.object({ shape: z.array(z.int().positive()).min(1), prior: z.enum(['standard-normal', 'none']) }).strict();
 
+const timesteps = z.int().min(2).max(10000);
+const beta = z.number().positive().lt(1);
+const ScheduleSpec = z.discriminatedUnion('type', [
+  /** linear: β from betaStart to betaEnd (DDPM); scaled_linear: √β linear (Stable Diffusion). */
+  z.object({ type: z.enum(['linear', 'scaled_linear']), timesteps, betaStart: beta, betaEnd: beta }).strict(),
+  /** Nichol & Dhariwal's cosine schedule (diffusers' squaredcos_cap_v2). */
+  z.object({ type: z.literal('cosine'), timesteps }).strict(),
+  /** Any other schedule, as its T betas. */
+  z.object({ type: z.literal('betas'), betas: z.array(beta).min(2).max(10000) }).strict(),
+]);
+
+/**
+ * A class-conditional denoiser's label input: `input` names the graph input,
+ * fed as an index (int64, int32 or float, per the graph spec) or a one-hot
+ * float vector; `labels` names the classes and `nullLabel` is the index the
+ * model was trained with for "no class" (classifier-free guidance), if any.
+ */
+const ConditioningSpec = z
+  .object({
+    input: z.string().min(1),
+    encoding: z.enum(['index', 'one-hot']).default('index'),
+    labels: z.array(z.string().min(1)).min(1).max(10000),
+    nullLabel: z.int().nonnegative().optional(),
+    /** The guidance scale offered first (1 = conditional prediction alone). */
+    guidance: z.number().min(0).max(50).default(1),
+  })
+  .strict();
+
 const DiffusionSpec = z
   .object({
     space: z.enum(['pixel', 'latent']),
-    prediction: z.literal('epsilon'),
-    schedule: z
-      .object({
-        type: z.literal('linear'),
-        timesteps: z.int().min(2).max(10000),
-        betaStart: z.number().positive().lt(1),
-        betaEnd: z.number().positive().lt(1),
-      })
-      .strict(),
+    /** What the denoiser outputs: the noise ε, the velocity v, or x_0 itself. */
+    prediction: z.enum(['epsilon', 'v', 'sample']),
+    schedule: ScheduleSpec,
+    /** How fewer sampling steps than T are spaced, and leading spacing's offset (diffusers' steps_offset). */
+    spacing: z.enum(['linspace', 'leading', 'trailing']).default('linspace'),
+    offset: z.int().min(0).max(1000).default(0),
     decoder: z.string().optional(),
     latentScale: z.number().positive().optional(),
+    conditioning: ConditioningSpec.optional(),
   })
   .strict();
+export type DiffusionSpecT = z.infer<typeof DiffusionSpec>;
 
 /** Graph roles each kind must provide; other roles are optional extras. */
 export const requiredRoles = {
@@ -80,6 +108,13 @@ export const ManifestSchema = z
     }
     if (m.kind === 'diffusion' && !m.diffusion) {
       ctx.addIssue({ code: 'custom', path: ['diffusion'], message: 'a diffusion model needs its schedule under "diffusion"' });
+    }
+    const conditioning = m.diffusion?.conditioning;
+    if (conditioning && m.graphs.denoiser && !m.graphs.denoiser.inputs.some((i) => i.name === conditioning.input)) {
+      ctx.addIssue({ code: 'custom', path: ['diffusion', 'conditioning', 'input'], message: `the denoiser has no input "${conditioning.input}"` });
+    }
+    if (conditioning?.nullLabel !== undefined && conditioning.encoding === 'index' && conditioning.nullLabel > conditioning.labels.length) {
+      ctx.addIssue({ code: 'custom', path: ['diffusion', 'conditioning', 'nullLabel'], message: `the null label is the index after the ${conditioning.labels.length} classes or one of them; got ${conditioning.nullLabel}` });
     }
     if (m.diffusion?.space === 'latent' && !m.diffusion.decoder) {
       ctx.addIssue({ code: 'custom', path: ['diffusion', 'decoder'], message: 'latent diffusion names the VAE that decodes its samples' });

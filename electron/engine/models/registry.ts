@@ -94,6 +94,11 @@ export function summarize(model: RegisteredModel, session?: SessionFacts): Model
     latent: m.latent ? { shape: m.latent.shape, prior: m.latent.prior } : undefined,
     graphs: m.graphs,
     labels: m.labels,
+    diffusion: m.diffusion && {
+      prediction: m.diffusion.prediction,
+      schedule: m.diffusion.schedule.type,
+      conditioning: m.diffusion.conditioning && { labels: m.diffusion.conditioning.labels, unconditional: m.diffusion.conditioning.nullLabel !== undefined, guidance: m.diffusion.conditioning.guidance },
+    },
     metrics: m.metrics,
     params: typeof params === 'number' && Number.isInteger(params) ? params : undefined,
     folder: model.folder,

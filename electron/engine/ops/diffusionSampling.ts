@@ -1,9 +1,9 @@
 import { ApiError } from '../../api/errors';
 import { float32Tensor, type Float32Tensor } from '../../api/tensor';
-import { createSampler, linearSchedule, NormalStream, qSample, type NoiseSchedule, type SamplerSpec } from '../diffusion';
+import { createSampler, interpretOutput, NormalStream, qSample, type NoiseSchedule, type SamplerSpec } from '../diffusion';
 import type { ModelHost } from '../models/host';
 import type { RegisteredModel } from '../models/registry';
-import { predictNoise } from './denoise';
+import { noiseScheduleOf, predictGuided } from './denoise';
 import type { JobContext } from './datasetEncode';
 import { fromUnitRange, toUnitRange } from './imageRange';
 import { decodeLatents, encodeImages } from './latentCodec';
@@ -23,8 +23,7 @@ export class DiffusionSpace {
   ) {
     const diffusion = model.manifest.diffusion;
     if (model.manifest.kind !== 'diffusion' || !diffusion) throw new ApiError('bad-input', `model "${model.manifest.id}" is not a diffusion model`, 'args.model');
-    const { timesteps, betaStart, betaEnd } = diffusion.schedule;
-    this.schedule = linearSchedule(timesteps, betaStart, betaEnd);
+    this.schedule = noiseScheduleOf(diffusion);
     const { channels, height, width } = model.manifest.image;
     this.sampleShape = diffusion.space === 'latent' ? model.manifest.latent!.shape : [channels, height, width];
     this.sampleSize = this.sampleShape.reduce((a, b) => a * b, 1);
@@ -65,6 +64,9 @@ export interface SampleRequest {
   resume?: { x: Float32Array; t: number };
   /** Image-to-image (SDEdit, Meng et al. 2022): noise these images to t0 with q(x_t0|x_0), then denoise. */
   init?: { images: Float32Tensor; t0: number };
+  /** A conditional model's class (absent: its null class) and the guidance scale. */
+  label?: number;
+  guidance?: number;
 }
 
 export interface StepProgress {
@@ -118,11 +120,15 @@ export async function sampleTrajectory(host: ModelHost, space: DiffusionSpace, r
   raw.set(x, 0);
   xt.set((await space.toImages(x, batch)).data, 0);
   const abar = space.schedule.alphasCumprod;
+  const { prediction, conditioning } = space.model.manifest.diffusion!;
+  const guidance = request.guidance ?? conditioning?.guidance ?? 1;
 
   for (const [i, t] of timesteps.entries()) {
     if (ctx.signal.aborted) throw new ApiError('cancelled', 'sampling was cancelled');
-    const eps = await predictNoise(host, space.model.manifest.id, float32Tensor([batch, ...space.sampleShape], x), new Array(batch).fill(t));
-    const { prevSample, predOriginalSample } = sampler.step(eps.data, t, x, noise.next(size));
+    const output = await predictGuided(host, space.model.manifest.id, float32Tensor([batch, ...space.sampleShape], x), new Array(batch).fill(t), request.label ?? null, guidance);
+    // x̂_0 comes from the model's own parameterization: the guided prediction's, so x̂_0 shown is the guided one.
+    const { eps, x0: predicted } = interpretOutput(space.schedule, prediction, output.data, t, x, space.clip);
+    const { prevSample, predOriginalSample } = sampler.step(eps, t, x, noise.next(size), prediction === 'epsilon' ? undefined : predicted);
     x = prevSample;
     raw.set(x, (i + 1) * size);
     const [xtImages, x0Images] = await Promise.all([space.toImages(x, batch), space.toImages(predOriginalSample, batch)]);

@@ -83,9 +83,16 @@ async function warmUp(session: InferenceSession, spec: GraphSpecT): Promise<void
   const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
   for (const input of spec.inputs) {
     const shape = input.shape.map((d) => (typeof d === 'number' ? d : 1));
-    feeds[input.name] = new ort.Tensor('float32', new Float32Array(shape.reduce((a, b) => a * b, 1)), shape);
+    feeds[input.name] = toOrtTensor(input.dtype, new Float32Array(shape.reduce((a, b) => a * b, 1)), shape);
   }
   await session.run(feeds);
+}
+
+/** The contract carries every tensor as float32; integer inputs (labels, timesteps) are converted where the graph declares them. */
+function toOrtTensor(dtype: GraphSpecT['inputs'][number]['dtype'], data: Float32Array, shape: readonly number[]): InstanceType<typeof ort.Tensor> {
+  if (dtype === 'int64') return new ort.Tensor('int64', BigInt64Array.from(data, (v) => BigInt(Math.round(v))), shape);
+  if (dtype === 'int32') return new ort.Tensor('int32', Int32Array.from(data, (v) => Math.round(v)), shape);
+  return new ort.Tensor('float32', data, shape);
 }
 
 /** The manifest's declared inputs and outputs must be the graph's, name by name, with compatible shapes. */
@@ -98,6 +105,9 @@ export function checkGraphMatchesSpec(session: InferenceSession, spec: GraphSpec
         throw new ApiError('model-error', `${label}: manifest declares ${side.slice(0, -1)} "${declared.name}" but the graph has ${names}`, `graphs.${side}.${declared.name}`);
       }
       if (!actual.isTensor) continue;
+      if (actual.type !== declared.dtype) {
+        throw new ApiError('model-error', `${label}: "${declared.name}" is ${actual.type} in the graph but ${declared.dtype} in the manifest`, `graphs.${side}.${declared.name}.dtype`);
+      }
       const shape = actual.shape;
       const fits =
         shape.length === declared.shape.length &&
@@ -134,7 +144,7 @@ export async function runGraph(graph: LoadedGraph, inputs: Record<string, Float3
 
 async function runOnce(graph: LoadedGraph, inputs: Record<string, Float32Tensor>): Promise<Record<string, Float32Tensor>> {
   const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
-  for (const [name, t] of Object.entries(inputs)) feeds[name] = new ort.Tensor('float32', t.data, t.shape);
+  for (const [name, t] of Object.entries(inputs)) feeds[name] = toOrtTensor(graph.spec.inputs.find((i) => i.name === name)?.dtype ?? 'float32', t.data, t.shape);
   const results = await graph.session.run(feeds);
   const out: Record<string, Float32Tensor> = {};
   for (const [name, value] of Object.entries(results)) {

@@ -65,4 +65,19 @@ describe('manifests', () => {
     expect(error.field).toBe('graphs.outputs.logits.shape');
     expect(error.message).toMatch(/"logits" is \[batch, 10\] in the graph but \[batch, 11\] in the manifest/);
   });
+
+  it('a conditional denoiser naming a class input its graph lacks, or a dtype its graph disagrees with, is refused with the field named', async () => {
+    const folder = join(paths.root, 'tests', 'fixtures', 'models', 'cond-denoiser-tiny');
+    const base = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8'));
+    const wrongInput = ManifestSchema.safeParse({ ...base, diffusion: { ...base.diffusion, conditioning: { ...base.diffusion.conditioning, input: 'class' } } });
+    expect(wrongInput.success).toBe(false);
+    expect(wrongInput.error!.issues[0]).toMatchObject({ path: ['diffusion', 'conditioning', 'input'], message: 'the denoiser has no input "class"' });
+    const badNull = ManifestSchema.safeParse({ ...base, diffusion: { ...base.diffusion, conditioning: { ...base.diffusion.conditioning, nullLabel: 9 } } });
+    expect(badNull.error!.issues[0]!.path).toEqual(['diffusion', 'conditioning', 'nullLabel']);
+    const asFloat = ManifestSchema.parse({ ...base, graphs: { denoiser: { ...base.graphs.denoiser, inputs: base.graphs.denoiser.inputs.map((i: { name: string }) => ({ ...i, dtype: 'float32' })) } } });
+    const error = await sessions.get(asFloat.id, folder, 'denoiser', asFloat.graphs.denoiser!).catch((e) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error.message).toBe('cond-denoiser-tiny denoiser: "t" is int64 in the graph but float32 in the manifest');
+    expect(error.field).toBe('graphs.inputs.t.dtype');
+  });
 });

@@ -82,6 +82,9 @@ export const ProjectSchema = z
             branchedAtStep: z.int().nonnegative().optional(),
             /** For a branch: the run it branched from (optional since it was added). */
             parent: z.object({ seed: z.int().nonnegative(), sampler: samplerSchema }).strict().optional(),
+            /** A class-conditional model's class and guidance scale. */
+            classLabel: z.int().nonnegative().optional(),
+            guidance: z.number().min(0).max(50).optional(),
           })
           .strict(),
       )

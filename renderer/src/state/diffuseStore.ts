@@ -18,6 +18,9 @@ export interface SamplingSettings {
   eta: number;
   seed: number;
   batch: number;
+  /** A conditional model's class (undefined: unconditional) and guidance scale (undefined: the model's default). */
+  label?: number;
+  guidance?: number;
 }
 export type DiffuseTab = 'forward' | 'reverse' | 'img2img';
 
@@ -35,7 +38,8 @@ interface DiffuseState {
   setTab(tab: DiffuseTab): void;
   setSettings(patch: Partial<SamplingSettings>): void;
   set(patch: Partial<Pick<DiffuseState, 'position' | 'branchSeed' | 'branchEta'>>): void;
-  generate(client: StudioClient, model: string): Promise<void>;
+  /** classNames: the model's class names, for the run's label in the project. */
+  generate(client: StudioClient, model: string, classNames?: string[]): Promise<void>;
   branch(client: StudioClient): Promise<void>;
   /** Samples a run saved in the project again (the same seed gives the same images), branch included. */
   replay(client: StudioClient, record: DiffusionRecord): Promise<void>;
@@ -97,6 +101,8 @@ export const useDiffuseStore = create<DiffuseState>((set, get) => {
         batch: run.args.batch,
         branchedAtStep: position,
         parent: { seed: run.args.seed, sampler: samplerOf(run.args) },
+        classLabel: run.args.label,
+        guidance: run.args.guidance,
       });
   }
 
@@ -110,12 +116,13 @@ export const useDiffuseStore = create<DiffuseState>((set, get) => {
     setTab: (tab) => set({ tab }),
     setSettings: (patch) => set((s) => ({ settings: { ...s.settings, ...patch } })),
     set: (patch) => set(patch),
-    generate: async (client, model) => {
-      const { sampler, steps, eta, seed, batch } = get().settings;
-      const args: CallArgs<'diffusion.sample'> = { model, sampler: sampler === 'ddim' ? { kind: 'ddim', eta } : { kind: 'ddpm', variance: 'posterior' }, steps, seed, batch };
+    generate: async (client, model, classNames) => {
+      const { sampler, steps, eta, seed, batch, label, guidance } = get().settings;
+      const args: CallArgs<'diffusion.sample'> = { model, sampler: sampler === 'ddim' ? { kind: 'ddim', eta } : { kind: 'ddpm', variance: 'posterior' }, steps, seed, batch, label, guidance: label === undefined ? undefined : guidance };
       const result = await sample(client, args);
       if (!result) return;
-      useResultsStore.getState().addDiffusion({ label: `${args.sampler.kind.toUpperCase()} ${args.steps} steps · seed ${args.seed}`, model, sampler: samplerOf(args), steps, seed, batch });
+      const conditioned = label === undefined ? '' : ` · ${classNames?.[label] ?? `class ${label}`}${args.guidance === undefined ? '' : ` · guidance ${args.guidance}`}`;
+      useResultsStore.getState().addDiffusion({ label: `${args.sampler.kind.toUpperCase()} ${args.steps} steps · seed ${args.seed}${conditioned}`, model, sampler: samplerOf(args), steps, seed, batch, classLabel: label, guidance: args.guidance });
       set({ run: result, branches: [], position: result.xt.shape[0]! - 1 });
     },
     branch: async (client) => {
@@ -130,7 +137,7 @@ export const useDiffuseStore = create<DiffuseState>((set, get) => {
         return;
       }
       const sampler = root.sampler.kind === 'ddim' ? ({ kind: 'ddim', eta: root.sampler.eta } as const) : ({ kind: 'ddpm', variance: root.sampler.variance } as const);
-      const args: CallArgs<'diffusion.sample'> = { model: record.model, sampler, steps: record.steps, seed: root.seed, batch: record.batch };
+      const args: CallArgs<'diffusion.sample'> = { model: record.model, sampler, steps: record.steps, seed: root.seed, batch: record.batch, label: record.classLabel, guidance: record.guidance };
       set((s) => ({ settings: { ...s.settings, model: record.model, sampler: sampler.kind, steps: record.steps, seed: root.seed, batch: record.batch, eta: sampler.kind === 'ddim' ? sampler.eta : s.settings.eta } }));
       const result = await sample(client, args);
       if (!result) return;

@@ -25,6 +25,9 @@ export interface DiffusionRecord {
   branchedAtStep?: number;
   /** For a branch: the seed and sampler of the run it branched from, so it can be sampled again. */
   parent?: { seed: number; sampler: DiffusionRecord['sampler'] };
+  /** A conditional model's class and guidance scale. */
+  classLabel?: number;
+  guidance?: number;
 }
 
 /** Results worth keeping in the project: inverted codes and the diffusion runs and branches made. */

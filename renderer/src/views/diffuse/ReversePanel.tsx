@@ -54,6 +54,10 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
   const store = useDiffuseStore.getState();
   const model = settings.model && models.some((m) => m.id === settings.model) ? settings.model : models[0]!.id;
   const { sampler, steps, eta, seed, batch } = settings;
+  // A class-conditional model: its classes, and a class chosen by default where it has no unconditional mode.
+  const conditioning = models.find((m) => m.id === model)?.diffusion?.conditioning;
+  const label = conditioning ? (settings.label ?? (conditioning.unconditional ? undefined : 0)) : undefined;
+  const guidance = settings.guidance ?? conditioning?.guidance ?? 1;
   const setPosition = (p: number) => store.set({ position: p });
   const [playing, setPlaying] = useState(false);
   const [fps, setFps] = useState(12);
@@ -105,7 +109,7 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
     <div className="flex flex-col gap-4">
       <div className="flex flex-wrap items-center gap-4">
         <Field label="Model">
-          <select value={model} onChange={(e) => store.setSettings({ model: e.target.value })} aria-label="Diffusion model" className="rounded border border-line bg-panel-raised px-2 py-1">
+          <select value={model} onChange={(e) => store.setSettings({ model: e.target.value, label: undefined, guidance: undefined })} aria-label="Diffusion model" className="rounded border border-line bg-panel-raised px-2 py-1">
             {models.map((m) => (
               <option key={m.id} value={m.id}>
                 {m.name}
@@ -133,7 +137,34 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
         <Field label="Batch" title="1 to 16 samples">
           <input type="number" min={1} max={16} value={batch} onChange={(e) => store.setSettings({ batch: Math.min(16, Math.max(1, Number(e.target.value) || 1)) })} aria-label="Batch" className={input} />
         </Field>
-        <button type="button" onClick={() => client && void store.generate(client, model)} disabled={!!job || !client} className="rounded bg-accent px-3 py-1 text-sm font-medium text-canvas disabled:opacity-40" title="Sample from pure noise">
+        {conditioning && (
+          <>
+            <Field label="Class" title="The class the model is asked for">
+              <select value={label ?? ''} onChange={(e) => store.setSettings({ label: e.target.value === '' ? undefined : Number(e.target.value) })} aria-label="Class" className="rounded border border-line bg-panel-raised px-2 py-1">
+                {conditioning.unconditional && <option value="">none (unconditional)</option>}
+                {conditioning.labels.map((name, i) => (
+                  <option key={name} value={i}>
+                    {name}
+                  </option>
+                ))}
+              </select>
+            </Field>
+            <Field label="Guidance" title="Classifier-free guidance: 1 asks for the class alone, higher follows it more closely, 0 ignores it">
+              <input type="number" min={0} max={20} step={0.5} value={guidance} disabled={label === undefined} onChange={(e) => store.setSettings({ guidance: Math.min(20, Math.max(0, Number(e.target.value) || 0)) })} aria-label="Guidance" className={`${input} disabled:opacity-40`} />
+            </Field>
+          </>
+        )}
+        <button
+          type="button"
+          onClick={() => {
+            if (!client) return;
+            store.setSettings({ label, guidance });
+            void store.generate(client, model, conditioning?.labels);
+          }}
+          disabled={!!job || !client}
+          className="rounded bg-accent px-3 py-1 text-sm font-medium text-canvas disabled:opacity-40"
+          title="Sample from pure noise"
+        >
           Generate
         </button>
       </div>

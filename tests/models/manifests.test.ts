@@ -6,6 +6,7 @@ import { ApiError } from '../../electron/api/errors';
 import { ManifestSchema } from '../../electron/engine/models/manifest';
 import { loadModelFolders, readManifest } from '../../electron/engine/models/registry';
 import { SessionCache } from '../../electron/engine/runtime/sessions';
+import { ModelHost } from '../../electron/engine/models/host';
 import { paths } from '../helpers/engine';
 
 const classifierDir = join(paths.models, 'fmnist-classifier');
@@ -44,7 +45,10 @@ describe('manifests', () => {
       'missing-file': (m) => ({ ...m, graphs: { classifier: { ...m.graphs.classifier, file: 'gone.onnx' } } }),
       'not-json': () => '{ "format": 1, ',
       'typo-key': (m) => ({ ...m, lables: m.labels }),
+      'typo-keys': (m) => ({ ...m, lables: m.labels, image: { ...m.image, chanels: 1 }, descripton: 'x' }),
+      'empty-graph': (m) => ({ ...m, graphs: { classifier: { ...m.graphs.classifier, file: 'empty.onnx' } } }),
     });
+    writeFileSync(join(root, 'empty-graph', 'empty.onnx'), '');
     const library = await loadModelFolders(root, 'user');
     expect(library.models.map((m) => m.manifest.id)).toEqual(['fixture-good']);
     const fieldOf = (name: string) => library.problems.find((p) => p.folder.endsWith(name))?.field;
@@ -54,6 +58,45 @@ describe('manifests', () => {
     expect(fieldOf('missing-file')).toBe('graphs.classifier.file');
     expect(fieldOf('not-json')).toBe('manifest.json');
     expect(fieldOf('typo-key')).toBe('lables');
+    const messageOf = (name: string) => library.problems.find((p) => p.folder.endsWith(name))?.message;
+    // Every unknown field is named, at any depth, not only the first.
+    expect(messageOf('typo-keys')).toBe('unknown fields "image.chanels", "lables", "descripton": check the spelling against docs/MODELS.md');
+    expect(messageOf('empty-graph')).toBe('graph file empty.onnx is empty (0 bytes): export the model again');
+  });
+
+  it('a truncated or foreign .onnx file is named in words, not in ONNX Runtime’s', async () => {
+    const root = libraryWith({ truncated: (m) => m });
+    const folder = join(root, 'truncated');
+    writeFileSync(join(folder, 'classifier.onnx'), readFileSync(join(classifierDir, 'classifier.onnx')).subarray(0, 4096));
+    const { manifest } = (await readManifest(folder)) as { manifest: { id: string; graphs: Record<string, any> } };
+    const error = await sessions.get(manifest.id, folder, 'classifier', manifest.graphs.classifier).catch((e) => e);
+    expect(error.message).toBe('fixture-truncated classifier: classifier.onnx is not a complete ONNX model (it may be truncated, or another kind of file): export it again');
+    expect(error.field).toBe('graphs.classifier.file');
+  });
+
+  it('a latent diffusion naming a missing decoder, or one of another latent shape, is reported on its card when the library loads', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'models-'));
+    const source = join(paths.models, 'fmnist-ddpm-latent');
+    const variant = (name: string, edit: (m: Record<string, any>) => Record<string, any>) => {
+      const dir = join(root, name);
+      mkdirSync(dir);
+      for (const file of ['manifest.json', ...Object.values(JSON.parse(readFileSync(join(source, 'manifest.json'), 'utf8')).graphs).map((g: any) => g.file)]) copyFileSync(join(source, file), join(dir, file));
+      const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+      writeFileSync(join(dir, 'manifest.json'), JSON.stringify(edit({ ...m, id: `ldm-${name}` })));
+    };
+    variant('no-decoder', (m) => ({ ...m, diffusion: { ...m.diffusion, decoder: 'my-vae' } }));
+    variant('classifier-decoder', (m) => ({ ...m, diffusion: { ...m.diffusion, decoder: 'fmnist-classifier' } }));
+    variant('other-shape', (m) => ({ ...m, latent: { ...m.latent, shape: [4, 8, 8] } }));
+    const host = new ModelHost({ providers: ['cpu'] });
+    await host.loadFolders([{ path: paths.models, source: 'bundled' }, { path: root, source: 'user' }]);
+    const { models, problems } = host.list();
+    expect(models.map((m) => m.id)).toContain('fmnist-ddpm-latent');
+    expect(models.map((m) => m.id).filter((id) => id.startsWith('ldm-'))).toEqual([]);
+    const messageOf = (name: string) => problems.find((p) => p.folder.endsWith(name));
+    expect(messageOf('no-decoder')).toMatchObject({ field: 'diffusion.decoder', message: 'diffusion.decoder: this latent diffusion model decodes with "my-vae", which is not in the library; add that model\'s folder too' });
+    expect(messageOf('classifier-decoder')?.message).toBe('diffusion.decoder: "fmnist-classifier" is a classifier model and cannot decode latent codes');
+    expect(messageOf('other-shape')?.message).toBe('diffusion.decoder: this model\'s latents are [4, 8, 8] but "fmnist-vae" decodes [16]');
+    await host.dispose();
   });
 
   it('a manifest whose shapes disagree with its ONNX graph is refused when the graph loads, naming the tensor', async () => {

@@ -46,6 +46,14 @@ export class ModelHost {
       }
       problems.push(...library.problems);
     }
+    // A model that leans on another (a latent diffusion on its VAE) is checked against it now, not when sampling fails.
+    for (const model of [...models]) {
+      const problem = crossReferenceProblem(model, models);
+      if (problem) {
+        models.splice(models.indexOf(model), 1);
+        problems.push(problem);
+      }
+    }
     // Sessions of models that are gone or changed folder are released.
     for (const old of this.models) {
       if (!models.some((m) => m.manifest.id === old.manifest.id && m.folder === old.folder)) await this.unload(old.manifest.id);
@@ -155,4 +163,18 @@ export class ModelHost {
   private changed(): void {
     for (const listener of this.listeners) listener();
   }
+}
+
+/** A latent diffusion's decoder must be in the library, decode codes, and take the diffusion's latent shape. */
+function crossReferenceProblem(model: RegisteredModel, models: RegisteredModel[]): ModelProblem | undefined {
+  const diffusion = model.manifest.diffusion;
+  if (diffusion?.space !== 'latent' || !diffusion.decoder) return undefined;
+  const at = { folder: model.folder, field: 'diffusion.decoder' };
+  const decoder = models.find((m) => m.manifest.id === diffusion.decoder);
+  if (!decoder) return { ...at, message: `diffusion.decoder: this latent diffusion model decodes with "${diffusion.decoder}", which is not in the library; add that model's folder too` };
+  if (!decoder.manifest.graphs.decoder && !decoder.manifest.graphs.generator) return { ...at, message: `diffusion.decoder: "${diffusion.decoder}" is a ${decoder.manifest.kind} model and cannot decode latent codes` };
+  const ours = model.manifest.latent?.shape ?? [];
+  const theirs = decoder.manifest.latent?.shape ?? [];
+  if (ours.join() !== theirs.join()) return { ...at, message: `diffusion.decoder: this model's latents are [${ours.join(', ')}] but "${diffusion.decoder}" decodes [${theirs.join(', ')}]` };
+  return undefined;
 }

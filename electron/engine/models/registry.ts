@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
@@ -59,19 +59,21 @@ export async function readManifest(folder: string): Promise<{ manifest: Manifest
   const parsed = ManifestSchema.safeParse(raw);
   if (!parsed.success) return { problem: manifestProblem(folder, parsed.error) };
   for (const [role, graph] of Object.entries(parsed.data.graphs)) {
-    if (!existsSync(join(folder, graph.file))) {
-      return { problem: { folder, field: `graphs.${role}.file`, message: `graph file ${graph.file} is missing` } };
-    }
+    const file = join(folder, graph.file);
+    if (!existsSync(file)) return { problem: { folder, field: `graphs.${role}.file`, message: `graph file ${graph.file} is missing` } };
+    if (statSync(file).size === 0) return { problem: { folder, field: `graphs.${role}.file`, message: `graph file ${graph.file} is empty (0 bytes): export the model again` } };
   }
   return { manifest: parsed.data };
 }
 
 function manifestProblem(folder: string, error: z.ZodError): ModelProblem {
+  // Unknown keys, wherever they are, are all named in one message (a typo rarely comes alone); the field is the first.
+  const unknown = error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys.map((k) => [...i.path.map(String), k].join('.')) : []));
+  if (unknown.length > 0) {
+    return { folder, field: unknown[0], message: `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}: check the spelling against docs/MODELS.md` };
+  }
   const issue = error.issues[0];
-  const path = issue?.path.map(String) ?? [];
-  // An unknown key is reported at the key itself, not at its parent.
-  if (issue?.code === 'unrecognized_keys') path.push(issue.keys[0]!);
-  const field = path.join('.') || undefined;
+  const field = issue?.path.map(String).join('.') || undefined;
   return { folder, field, message: `${field ?? 'manifest'}: ${issue?.message ?? 'invalid'}` };
 }
 

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
 import { ApiError } from '../../api/errors';
 import { float32Tensor, type Float32Tensor } from '../../api/tensor';
@@ -71,6 +71,10 @@ export class SessionCache {
         return { session, spec, provider, loadMs: performance.now() - started, fallbacks };
       } catch (error) {
         if (error instanceof ApiError) throw error;
+        // No provider can read a file that is not a whole ONNX model: say so in words, once.
+        if (/Protobuf parsing failed/i.test((error as Error).message)) {
+          throw new ApiError('model-error', `${modelId} ${role}: ${basename(path)} is not a complete ONNX model (it may be truncated, or another kind of file): export it again`, `graphs.${role}.file`);
+        }
         fallbacks.push(`${provider}: ${(error as Error).message.split('\n')[0]}`);
       }
     }

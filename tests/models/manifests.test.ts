@@ -123,4 +123,29 @@ describe('manifests', () => {
     expect(error.message).toBe('cond-denoiser-tiny denoiser: "t" is int64 in the graph but float32 in the manifest');
     expect(error.field).toBe('graphs.inputs.t.dtype');
   });
+
+  it("a diffusers scheduler_config.json beside the graph fills the schedule, prediction and spacing; a disagreement with the manifest is named", async () => {
+    const root = mkdtempSync(join(tmpdir(), 'models-'));
+    const source = join(paths.root, 'tests', 'fixtures', 'models', 'cond-denoiser-tiny');
+    const original = JSON.parse(readFileSync(join(source, 'manifest.json'), 'utf8'));
+    const config = { _class_name: 'DDIMScheduler', beta_schedule: 'squaredcos_cap_v2', num_train_timesteps: 1000, prediction_type: 'v_prediction', timestep_spacing: 'trailing', clip_sample: false };
+    const variant = (name: string, diffusion: Record<string, unknown>, schedulerConfig: Record<string, unknown>) => {
+      const dir = join(root, name);
+      mkdirSync(dir);
+      copyFileSync(join(source, 'denoiser.onnx'), join(dir, 'denoiser.onnx'));
+      writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...original, id: name, diffusion }));
+      writeFileSync(join(dir, 'scheduler_config.json'), JSON.stringify(schedulerConfig));
+      return dir;
+    };
+    const { prediction: _p, schedule: _s, spacing: _sp, ...rest } = original.diffusion;
+    const filled = (await readManifest(variant('from-config', rest, config))) as { manifest: { diffusion: Record<string, unknown> } };
+    const expected = ManifestSchema.parse(original).diffusion!;
+    expect(filled.manifest.diffusion).toEqual(expected);
+    const conflict = await readManifest(variant('conflict', { ...original.diffusion, prediction: 'epsilon' }, config));
+    expect(conflict).toEqual({ problem: { folder: join(root, 'conflict'), field: 'diffusion.prediction', message: 'diffusion.prediction: the manifest says "epsilon" but scheduler_config.json says "v"; keep one' } });
+    const same = await readManifest(variant('same', original.diffusion, config));
+    expect('manifest' in same).toBe(true);
+    const unknown = await readManifest(variant('unknown', rest, { ...config, beta_schedule: 'sigmoid' }));
+    expect((unknown as { problem: { message: string } }).problem.message).toMatch(/beta_schedule "sigmoid" is not one Latent Studio knows/);
+  });
 });

@@ -56,7 +56,9 @@ export async function readManifest(folder: string): Promise<{ manifest: Manifest
   } catch (error) {
     return { problem: { folder, field: 'manifest.json', message: `manifest.json is not valid JSON: ${(error as Error).message}` } };
   }
-  const parsed = ManifestSchema.safeParse(raw);
+  const merged = await withSchedulerConfig(folder, raw);
+  if ('problem' in merged) return merged;
+  const parsed = ManifestSchema.safeParse(merged.raw);
   if (!parsed.success) return { problem: manifestProblem(folder, parsed.error) };
   for (const [role, graph] of Object.entries(parsed.data.graphs)) {
     const file = join(folder, graph.file);
@@ -65,6 +67,48 @@ export async function readManifest(folder: string): Promise<{ manifest: Manifest
   }
   return { manifest: parsed.data };
 }
+
+/**
+ * A diffusers `scheduler_config.json` beside a diffusion model's graphs says
+ * how it was trained to be sampled: its schedule, prediction type, timestep
+ * spacing and offset fill what the manifest leaves out, and a disagreement
+ * with what the manifest states is a problem on the model's card.
+ */
+async function withSchedulerConfig(folder: string, raw: unknown): Promise<{ raw: unknown } | { problem: ModelProblem }> {
+  const path = join(folder, 'scheduler_config.json');
+  const manifest = raw as { kind?: unknown; diffusion?: Record<string, unknown> } | null;
+  if (!manifest || manifest.kind !== 'diffusion' || typeof manifest.diffusion !== 'object' || !existsSync(path)) return { raw };
+  let config: Record<string, unknown>;
+  try {
+    config = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    return { problem: { folder, field: 'scheduler_config.json', message: `scheduler_config.json is not valid JSON: ${(error as Error).message}` } };
+  }
+  const fromConfig: Record<string, unknown> = {};
+  const timesteps = Number(config['num_train_timesteps'] ?? 1000);
+  const betaSchedule = config['beta_schedule'] ?? 'linear';
+  if (Array.isArray(config['trained_betas'])) fromConfig['schedule'] = { type: 'betas', betas: config['trained_betas'] };
+  else if (betaSchedule === 'squaredcos_cap_v2') fromConfig['schedule'] = { type: 'cosine', timesteps };
+  else if (betaSchedule === 'linear' || betaSchedule === 'scaled_linear') fromConfig['schedule'] = { type: betaSchedule, timesteps, betaStart: config['beta_start'] ?? 0.0001, betaEnd: config['beta_end'] ?? 0.02 };
+  else return { problem: { folder, field: 'scheduler_config.json', message: `scheduler_config.json: beta_schedule "${String(betaSchedule)}" is not one Latent Studio knows (linear, scaled_linear, squaredcos_cap_v2, or trained_betas)` } };
+  const prediction = { epsilon: 'epsilon', v_prediction: 'v', sample: 'sample' }[String(config['prediction_type'] ?? 'epsilon')];
+  if (!prediction) return { problem: { folder, field: 'scheduler_config.json', message: `scheduler_config.json: prediction_type "${String(config['prediction_type'])}" is not epsilon, v_prediction or sample` } };
+  fromConfig['prediction'] = prediction;
+  if (config['timestep_spacing'] !== undefined) fromConfig['spacing'] = config['timestep_spacing'];
+  if (config['steps_offset'] !== undefined) fromConfig['offset'] = config['steps_offset'];
+  const diffusion = { ...manifest.diffusion };
+  for (const [key, value] of Object.entries(fromConfig)) {
+    if (diffusion[key] === undefined) diffusion[key] = value;
+    else if (canonical(diffusion[key]) !== canonical(value)) {
+      return { problem: { folder, field: `diffusion.${key}`, message: `diffusion.${key}: the manifest says ${JSON.stringify(diffusion[key])} but scheduler_config.json says ${JSON.stringify(value)}; keep one` } };
+    }
+  }
+  return { raw: { ...manifest, diffusion } };
+}
+
+/** JSON with object keys sorted, so two spellings of one value compare equal. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v));
 
 function manifestProblem(folder: string, error: z.ZodError): ModelProblem {
   // Unknown keys, wherever they are, are all named in one message (a typo rarely comes alone); the field is the first.

@@ -42,6 +42,8 @@ export const ModelSummarySchema = z.object({
   latent: z.object({ shape: z.array(z.int().positive()), prior: z.enum(['standard-normal', 'none']) }).optional(),
   graphs: z.record(z.string(), z.object({ file: z.string(), inputs: z.array(TensorSpecSchema), outputs: z.array(TensorSpecSchema) })),
   labels: z.array(z.string()).optional(),
+  /** A StyleGAN-style model's style space: codes can also be w [wDim] or w+ [numWs, wDim]. */
+  style: z.object({ numWs: z.int(), wDim: z.int() }).optional(),
   /** A diffusion model's parameterization and, when class-conditional, its classes and guidance. */
   diffusion: z
     .object({
@@ -137,7 +139,8 @@ export const calls = {
   'model.load': { args: z.object({ model: modelId }).strict(), result: ModelSummarySchema },
   'model.unload': { args: z.object({ model: modelId }).strict(), result: z.object({ released: z.boolean() }) },
   'model.decode': {
-    args: z.object({ model: modelId, z: Float32TensorSchema, lane }).strict(),
+    /** space: the codes' space for a StyleGAN-style model: z (default), w [batch, wDim] or w+ [batch, numWs, wDim]. */
+    args: z.object({ model: modelId, z: Float32TensorSchema, space: z.enum(['z', 'w', 'w+']).optional(), lane }).strict(),
     /** Images in [0, 1], shape [batch, channels, height, width], whatever range the model produces. */
     result: z.object({ images: Float32TensorSchema, ms: z.number() }),
   },
@@ -325,6 +328,8 @@ export const calls = {
             seed: z.int().nonnegative(),
             plateau: z.number().min(0).max(1),
             patience: z.int().min(1).max(5000),
+            /** Search z, or a StyleGAN-style model's w or w+ (through its synthesis graph, starting at w_avg). */
+            space: z.enum(['z', 'w', 'w+']),
           })
           .partial()
           .strict()
@@ -333,7 +338,9 @@ export const calls = {
       .strict(),
     progress: z.object({ step: z.int(), total: z.int(), losses: z.array(z.number()), bestLoss: z.number(), best: Float32TensorSchema.optional() }),
     result: z.object({
+      /** [1, dim] in z or w; [1, numWs, wDim] in w+. */
       z: Float32TensorSchema,
+      space: z.enum(['z', 'w', 'w+']),
       loss: z.number(),
       image: Float32TensorSchema,
       psnr: z.number(),

@@ -91,7 +91,7 @@ describe('inverting a generator that ships no inversion graph', () => {
   beforeAll(async () => {
     // Copies, so the graphs cached beside the models land in a scratch folder, not the repository.
     library = mkdtempSync(join(tmpdir(), 'latent-studio-invert-'));
-    cpSync(fixture, join(library, 'stylegan-tiny'), { recursive: true });
+    cpSync(fixture, join(library, 'stylegan-tiny'), { recursive: true, filter: (path) => !path.includes('.latent-studio') });
     const dcgan = join(library, 'dcgan-no-inversion');
     cpSync(join(paths.models, 'fmnist-dcgan'), dcgan, { recursive: true });
     const manifest = JSON.parse(readFileSync(join(dcgan, 'manifest.json'), 'utf8'));

@@ -2,6 +2,7 @@ import { classifyImages } from '../ops/classify';
 import { DEFAULT_INVERSION, invertImage } from '../ops/inversion';
 import { predictOutput } from '../ops/denoise';
 import { decodeLatents, encodeImages } from '../ops/latentCodec';
+import { decodeInSpace } from '../ops/styleSpace';
 import { timed, type EngineContext } from '../context';
 import type { Handlers } from '../dispatch';
 
@@ -10,8 +11,9 @@ export function modelHandlers(ctx: EngineContext): Pick<Handlers, 'model.decode'
   const onLane = <T>(client: number, lane: string | undefined, work: () => Promise<T>) =>
     lane ? ctx.lanes.run(`${client}:${lane}`, work) : work();
   return {
-    'model.decode': async ({ model, z, lane }, call) => {
-      const { value, ms } = await onLane(call.client, lane, () => timed(() => decodeLatents(ctx.host, model, z)));
+    'model.decode': async ({ model, z, space, lane }, call) => {
+      const decode = () => (space && space !== 'z' ? decodeInSpace(ctx.host, ctx.host.model(model), space, z) : decodeLatents(ctx.host, model, z));
+      const { value, ms } = await onLane(call.client, lane, () => timed(decode));
       return { images: value, ms };
     },
     'model.encode': async ({ model, images, seed, lane }, call) => {

@@ -96,6 +96,14 @@ export const ManifestSchema = z
     graphs: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), GraphSpec),
     labels: z.array(z.string()).optional(),
     diffusion: DiffusionSpec.optional(),
+    /**
+     * A StyleGAN-style generator's style space: its `mapping` graph takes z to w [wDim], its `synthesis`
+     * graph takes w+ [numWs, wDim] to the image; wAvg is the mean w (computed from mapped samples when absent).
+     */
+    style: z
+      .object({ numWs: z.int().min(1).max(64), wDim: z.int().min(1).max(4096), wAvg: z.array(z.number()).optional() })
+      .strict()
+      .optional(),
     training: z.record(z.string(), z.unknown()).optional(),
     metrics: z.record(z.string(), z.unknown()).default({}),
     /** What each metric means and how it was computed. */
@@ -118,6 +126,10 @@ export const ManifestSchema = z
     }
     if (m.diffusion?.space === 'latent' && !m.diffusion.decoder) {
       ctx.addIssue({ code: 'custom', path: ['diffusion', 'decoder'], message: 'latent diffusion names the VAE that decodes its samples' });
+    }
+    if (m.style) {
+      for (const role of ['mapping', 'synthesis']) if (!m.graphs[role]) ctx.addIssue({ code: 'custom', path: ['graphs', role], message: `a style space needs a "${role}" graph` });
+      if (m.style.wAvg && m.style.wAvg.length !== m.style.wDim) ctx.addIssue({ code: 'custom', path: ['style', 'wAvg'], message: `wAvg has ${m.style.wAvg.length} values; wDim is ${m.style.wDim}` });
     }
     const needsLatent = m.kind === 'vae' || m.kind === 'autoencoder' || m.kind === 'gan' || m.diffusion?.space === 'latent';
     if (needsLatent && !m.latent) ctx.addIssue({ code: 'custom', path: ['latent'], message: `a ${m.kind} model states its latent shape` });

@@ -140,6 +140,7 @@ export function summarize(model: RegisteredModel, session?: SessionFacts): Model
     latent: m.latent ? { shape: m.latent.shape, prior: m.latent.prior } : undefined,
     graphs: m.graphs,
     labels: m.labels,
+    style: m.style && { numWs: m.style.numWs, wDim: m.style.wDim },
     diffusion: m.diffusion && {
       prediction: m.diffusion.prediction,
       schedule: m.diffusion.schedule.type,

@@ -42,21 +42,23 @@ function namesOf(spec: GraphSpecT): Pick<InversionGraph, 'code' | 'target' | 'lo
  * differentiated into one, cached beside the model (keyed by the generator's bytes) so that it is
  * built once. A generator that cannot be differentiated raises an error naming the operator.
  */
-export async function inversionGraph(host: ModelHost, model: RegisteredModel): Promise<InversionGraph> {
+export async function inversionGraph(host: ModelHost, model: RegisteredModel, space: 'z' | 'w' | 'w+' = 'z'): Promise<InversionGraph> {
   const { graphs, id } = model.manifest;
-  if (graphs['inversion']) {
+  if (graphs['inversion'] && space === 'z') {
     const graph = await host.graph(model, 'inversion');
     return { graph, ...namesOf(graph.spec), source: 'inversion graph' };
   }
-  const generator = graphs['generator'];
-  if (!generator) throw new ApiError('bad-input', `model "${id}" has no generator graph to invert`, 'args.model');
+  // z codes go through the whole generator; w and w+ codes through the synthesis graph alone.
+  const role = space === 'z' ? 'generator' : 'synthesis';
+  const generator = graphs[role];
+  if (!generator) throw new ApiError('bad-input', `model "${id}" has no ${role} graph to invert`, 'args.model');
   if (generator.inputs.length !== 1) {
-    throw new ApiError('bad-input', `model "${id}": its generator takes ${generator.inputs.length} inputs; inversion differentiates generators with one input (the code)`, 'args.model');
+    throw new ApiError('bad-input', `model "${id}": its ${role} takes ${generator.inputs.length} inputs; inversion differentiates graphs with one input (the code)`, 'args.model');
   }
   const generatorPath = join(model.folder, generator.file);
   // fileDigest caches by path, size and modification time: the generator is hashed once per change.
   const key = createHash('sha256').update(DIFFERENTIATOR_VERSION).update(await fileDigest(generatorPath)).digest('hex').slice(0, 16);
-  const spec = differentiatedSpec(generator, `inversion-${key}.onnx`);
+  const spec = differentiatedSpec(generator, `inversion-${role === 'generator' ? '' : `${role}-`}${key}.onnx`);
   let folder = cacheFolders.get(model.folder);
   if (!folder) cacheFolders.set(model.folder, (folder = cacheFolder(model.folder, host.cacheDir)));
   const path = join(await folder, spec.file);
@@ -65,26 +67,26 @@ export async function inversionGraph(host: ModelHost, model: RegisteredModel): P
   if (!stored) {
     let pending = building.get(path);
     if (!pending) {
-      pending = buildAndStore(generatorPath, generator, path, sidecar, spec, id);
+      pending = buildAndStore(generatorPath, generator, path, sidecar, spec, id, role);
       building.set(path, pending);
       pending.finally(() => building.delete(path)).catch(() => {});
     }
     stored = await pending;
   }
-  const graph = await host.graphAt(model, 'inversion', await folder, stored);
+  const graph = await host.graphAt(model, role === 'generator' ? 'inversion' : `inversion-${role}`, await folder, stored);
   return { graph, ...namesOf(stored), source: 'differentiated generator' };
 }
 
 /** Differentiates the generator, writes the graph and then its sidecar spec, and returns that spec. */
-async function buildAndStore(generatorPath: string, generator: GraphSpecT, path: string, sidecar: string, spec: GraphSpecT, id: string): Promise<GraphSpecT> {
+async function buildAndStore(generatorPath: string, generator: GraphSpecT, path: string, sidecar: string, spec: GraphSpecT, id: string, role: string): Promise<GraphSpecT> {
   const bytes = await readFile(generatorPath);
-  if (bytes.length === 0) throw new ApiError('model-error', `model "${id}": ${generator.file} is empty (0 bytes)`, 'graphs.generator.file');
+  if (bytes.length === 0) throw new ApiError('model-error', `model "${id}": ${generator.file} is empty (0 bytes)`, `graphs.${role}.file`);
   let built;
   try {
     built = await buildGradientGraph(bytes, { wrt: generator.inputs[0]!.name, output: generator.outputs[0]!.name });
   } catch (error) {
-    const reason = error instanceof GradientError ? error.message : `the generator could not be read (${(error as Error).message.split('\n')[0]})`;
-    throw new NotDifferentiable('model-error', `model "${id}" cannot be inverted by gradients: ${reason}`, 'graphs.generator');
+    const reason = error instanceof GradientError ? error.message : `the ${role} could not be read (${(error as Error).message.split('\n')[0]})`;
+    throw new NotDifferentiable('model-error', `model "${id}" cannot be inverted by gradients: ${reason}`, `graphs.${role}`);
   }
   const named: GraphSpecT = {
     ...spec,

@@ -9,6 +9,7 @@ import { inversionGraph, NotDifferentiable, type InversionGraph } from './gradie
 import { fromUnitRange } from './imageRange';
 import { checkImageShape, decodeLatents, encodeImages } from './latentCodec';
 import { psnr, ssim } from '../../common/imageMetrics';
+import { broadcastW, decodeInSpace, mapCodes, styleSpaceOf, type CodeSpace, type StyleSpace } from './styleSpace';
 
 export interface InversionSettings {
   steps: number;
@@ -21,7 +22,7 @@ export interface InversionSettings {
   /** Latent noise σ₀ added early (decays quadratically to 0 by noiseRamp of the steps), as in StyleGAN2-ADA's projector. */
   noise: number;
   noiseRamp: number;
-  /** λ of the prior term λ‖z‖². */
+  /** λ of the prior term λ‖z‖² (in w and w+: λ‖w − w_avg‖², the pull towards the average style). */
   prior: number;
   /** Random starts besides the encoder's warm start. */
   restarts: number;
@@ -30,6 +31,8 @@ export interface InversionSettings {
   /** Stop when the best loss improved by less than this share over `patience` steps. */
   plateau: number;
   patience: number;
+  /** The code space searched: z, or a StyleGAN-style model's w (one style) or w+ (one style per layer). */
+  space: CodeSpace;
 }
 
 const WARM_START_NOISE = 1_000_003;
@@ -48,6 +51,7 @@ export const DEFAULT_INVERSION: InversionSettings = {
   seed: 0,
   plateau: 1e-4,
   patience: 50,
+  space: 'z',
 };
 
 /** StyleGAN2-ADA projector's schedule: linear warm-up, cosine ramp-down. */
@@ -70,7 +74,9 @@ export interface InversionProgress {
 }
 
 export interface InversionResult {
+  /** The code found: [1, dim] in z or w, [1, numWs, wDim] in w+. */
   z: Float32Tensor;
+  space: CodeSpace;
   loss: number;
   image: Float32Tensor;
   psnr: number;
@@ -95,18 +101,37 @@ interface Context {
   progress(update: InversionProgress): void;
 }
 
+/** dL/dw from dL/dw+ [K × numWs × wDim]: the sum over layers. */
+function sumLayers(grad: Float32Array, K: number, style: StyleSpace): Float32Array {
+  const out = new Float32Array(K * style.wDim);
+  for (let k = 0; k < K; k++) for (let l = 0; l < style.numWs; l++) for (let j = 0; j < style.wDim; j++) out[k * style.wDim + j]! += grad[(k * style.numWs + l) * style.wDim + j]!;
+  return out;
+}
+
+/** Decodes one code of a space to its image ([1, c, h, w] in [0, 1]). */
+type Decode = (code: Float32Array) => Promise<Float32Tensor>;
+
+function decoderFor(host: ModelHost, model: RegisteredModel, space: CodeSpace, style?: StyleSpace): Decode {
+  if (space === 'z') return (code) => decodeLatents(host, model.manifest.id, float32Tensor([1, code.length], code));
+  return (code) => decodeInSpace(host, model, space, float32Tensor(space === 'w' ? [1, style!.wDim] : [1, style!.numWs, style!.wDim], code));
+}
+
 /** G(code) for one code, and how close it is to the target ([0, 1] images). */
-async function reconstruction(host: ModelHost, id: string, code: Float32Array, target: Float32Tensor): Promise<{ image: Float32Tensor; psnr: number; ssim: number }> {
-  const image = await decodeLatents(host, id, float32Tensor([1, code.length], code));
+async function reconstruction(decode: Decode, code: Float32Array, target: Float32Tensor): Promise<{ image: Float32Tensor; psnr: number; ssim: number }> {
+  const image = await decode(code);
   return { image, psnr: psnr(image.data, target.data), ssim: ssim(image.data, target.data, target.shape[3]!, target.shape[2]!) };
 }
 
-/** The encoder's code for the target and its reconstruction, where the settings and the model allow a warm start. */
-async function encoderStart(host: ModelHost, model: RegisteredModel, target: Float32Tensor, settings: InversionSettings): Promise<{ code: Float32Array; encoderOnly: NonNullable<InversionResult['encoderOnly']> } | undefined> {
+/** The encoder's code for the target (mapped to w, and repeated for w+, in style spaces) and its reconstruction, where the settings and the model allow a warm start. */
+async function encoderStart(host: ModelHost, model: RegisteredModel, target: Float32Tensor, settings: InversionSettings, decode: Decode, style?: StyleSpace): Promise<{ code: Float32Array; encoderOnly: NonNullable<InversionResult['encoderOnly']> } | undefined> {
   if (!settings.warmStart || !model.manifest.graphs['encoder']) return undefined;
   const { mean } = await encodeImages(host, model.manifest.id, target);
-  const code = mean.data.slice();
-  return { code, encoderOnly: await reconstruction(host, model.manifest.id, code, target) };
+  let code: Float32Array = mean.data.slice();
+  if (settings.space !== 'z') {
+    const w = await mapCodes(host, model, code, 1);
+    code = settings.space === 'w' ? w : broadcastW(w, 1, style!);
+  }
+  return { code, encoderOnly: await reconstruction(decode, code, target) };
 }
 
 /**
@@ -120,13 +145,17 @@ export async function invertImage(host: ModelHost, model: RegisteredModel, targe
   if (model.manifest.kind !== 'gan') throw new ApiError('bad-input', `model "${model.manifest.id}" is a ${model.manifest.kind}, not a GAN`, 'args.model');
   checkImageShape(model, target);
   if (target.shape[0] !== 1) throw new ApiError('bad-input', 'invert one image at a time: [1, c, h, w]', 'args.image.shape');
-  const id = model.manifest.id;
-  const dim = model.manifest.latent!.shape.reduce((a, b) => a * b, 1);
+  const { space } = settings;
+  const style = space === 'z' ? undefined : await styleSpaceOf(host, model);
+  const zDim = model.manifest.latent!.shape.reduce((a, b) => a * b, 1);
+  // The optimised variable: z, one w, or w+ (a w per layer).
+  const dim = space === 'z' ? zDim : space === 'w' ? style!.wDim : style!.numWs * style!.wDim;
+  const decode = decoderFor(host, model, space, style);
   let gradients: InversionGraph;
   try {
-    gradients = await inversionGraph(host, model);
+    gradients = await inversionGraph(host, model, space);
   } catch (error) {
-    if (error instanceof NotDifferentiable) return invertWithoutGradients(host, model, target, settings, ctx, error.message);
+    if (error instanceof NotDifferentiable && space === 'z') return invertWithoutGradients(host, model, target, settings, ctx, error.message);
     throw error;
   }
   const { graph, code: zName, target: xName, loss: lossName, gradient: gradName, source } = gradients;
@@ -134,15 +163,23 @@ export async function invertImage(host: ModelHost, model: RegisteredModel, targe
   const pixels = x1.length;
 
   // Starts: the encoder's guess first (where the model has an encoder), then seeded random codes.
-  const warm = await encoderStart(host, model, target, settings);
+  const warm = await encoderStart(host, model, target, settings, decode, style);
   const starts: Float32Array[] = warm ? [warm.code] : [];
   const encoderOnly = warm?.encoderOnly;
   // Random start r is named by seed + r alone, so a batch of restarts equals the same restarts run one by one.
   const streams = starts.map(() => new NormalStream(WARM_START_NOISE + settings.seed));
   for (let r = 0; r < settings.restarts; r++) {
-    starts.push(new NormalStream(2 * (settings.seed + r) + 11).next(dim));
+    const z0 = new NormalStream(2 * (settings.seed + r) + 11).next(zDim);
+    // In style spaces the first random start is w_avg, as StyleGAN's projector starts; the others are mapped random z.
+    const w0 = style && (r === 0 ? style.wAvg.slice() : await mapCodes(host, model, z0, 1));
+    starts.push(space === 'z' ? z0 : space === 'w' ? w0! : broadcastW(w0!, 1, style!));
     streams.push(new NormalStream(2 * (settings.seed + r) + 12));
   }
+  // The prior pulls towards 0 in z and towards w_avg in w and w+; noise is scaled to the space's spread.
+  const center = space === 'z' ? new Float32Array(dim) : space === 'w' ? style!.wAvg : broadcastW(style!.wAvg, 1, style!);
+  const spread = style ? style.wStd : 1;
+  const codeShape = space === 'w+' ? [style!.numWs, style!.wDim] : [dim];
+  const graphCode = (codes: Float32Array) => float32Tensor(space === 'z' ? [K, dim] : [K, style!.numWs, style!.wDim], space === 'w' ? broadcastW(codes, K, style!) : codes);
   const K = starts.length;
   if (K === 0) throw new ApiError('bad-input', 'no starting point: allow the warm start or at least one restart', 'args.settings.restarts');
 
@@ -170,16 +207,17 @@ export async function invertImage(host: ModelHost, model: RegisteredModel, targe
     }
     const noiseScale = settings.noise * Math.max(0, 1 - step / (settings.noiseRamp * settings.steps)) ** 2;
     const probe = z.slice();
-    if (noiseScale > 0) for (let k = 0; k < K; k++) noise[k]!.next(dim).forEach((n, j) => (probe[k * dim + j]! += noiseScale * n));
-    const out = await runGraph(graph, { [zName]: float32Tensor([K, dim], probe), [xName]: xTensor });
+    if (noiseScale > 0) for (let k = 0; k < K; k++) noise[k]!.next(dim).forEach((n, j) => (probe[k * dim + j]! += noiseScale * spread * n));
+    const out = await runGraph(graph, { [zName]: graphCode(probe), [xName]: xTensor });
     const loss = out[lossName]!.data;
-    const grad = out[gradName]!.data;
+    // One w feeds every layer, so its gradient is the sum of the layers' (the chain rule through the broadcast).
+    const grad = space === 'w' ? sumLayers(out[gradName]!.data, K, style!) : out[gradName]!.data;
     const lr = learningRate(settings, step);
     finalLosses = [];
     for (let k = 0; k < K; k++) {
       let objective = loss[k]!;
       let sq = 0;
-      for (let j = 0; j < dim; j++) sq += z[k * dim + j]! ** 2;
+      for (let j = 0; j < dim; j++) sq += (z[k * dim + j]! - center[j]!) ** 2;
       objective += settings.prior * sq;
       finalLosses.push(objective);
       if (objective < best.loss) {
@@ -189,7 +227,7 @@ export async function invertImage(host: ModelHost, model: RegisteredModel, targe
       }
       for (let j = 0; j < dim; j++) {
         const i = k * dim + j;
-        const g = grad[i]! + 2 * settings.prior * z[i]!;
+        const g = grad[i]! + 2 * settings.prior * (z[i]! - center[j]!);
         m[i] = b1 * m[i]! + (1 - b1) * g;
         v[i] = b2 * v[i]! + (1 - b2) * g * g;
         const mHat = m[i]! / (1 - b1 ** (step + 1));
@@ -204,7 +242,7 @@ export async function invertImage(host: ModelHost, model: RegisteredModel, targe
       total: settings.steps,
       losses: finalLosses,
       bestLoss: best.loss,
-      best: report ? await decodeLatents(host, id, float32Tensor([1, dim], best.z)) : undefined,
+      best: report ? await decode(best.z) : undefined,
     });
     const back = curve[curve.length - 1 - settings.patience];
     if (back !== undefined && back - best.loss < settings.plateau * back) {
@@ -215,9 +253,10 @@ export async function invertImage(host: ModelHost, model: RegisteredModel, targe
   }
 
   return {
-    z: float32Tensor([1, dim], best.z),
+    z: float32Tensor([1, ...codeShape], best.z),
+    space,
     loss: best.loss,
-    ...(await reconstruction(host, id, best.z, target)),
+    ...(await reconstruction(decode, best.z, target)),
     steps: step,
     cancelled,
     stoppedOnPlateau,
@@ -242,7 +281,10 @@ async function invertWithoutGradients(host: ModelHost, model: RegisteredModel, t
   const codeName = generator.spec.inputs[0]!.name;
   const imageName = generator.spec.outputs[0]!.name;
   const x1 = fromUnitRange(target.data, model.manifest.image.range);
-  const warm = await encoderStart(host, model, target, settings);
+  const space = 'z' as const;
+  const codeShape = [dim];
+  const decode = decoderFor(host, model, space);
+  const warm = await encoderStart(host, model, target, { ...settings, space }, decode);
   const start = warm?.code ?? new Float32Array(dim);
   const encoderOnly = warm?.encoderOnly;
   // From the prior's centre the search spans the prior (σ = 1); from the encoder's guess, nearer.
@@ -280,13 +322,14 @@ async function invertWithoutGradients(host: ModelHost, model: RegisteredModel, t
       total: settings.steps,
       losses: [Math.min(...losses)],
       bestLoss: best.loss,
-      best: report ? await decodeLatents(host, id, float32Tensor([1, dim], best.z)) : undefined,
+      best: report ? await decode(best.z) : undefined,
     });
   }
   return {
-    z: float32Tensor([1, dim], best.z),
+    z: float32Tensor([1, ...codeShape], best.z),
+    space,
     loss: best.loss,
-    ...(await reconstruction(host, id, best.z, target)),
+    ...(await reconstruction(decode, best.z, target)),
     steps: step,
     cancelled,
     stoppedOnPlateau: false,

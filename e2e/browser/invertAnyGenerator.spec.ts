@@ -58,6 +58,17 @@ test('a user’s StyleGAN-style generator with no inversion graph: added, differ
     const psnr = Number((await page.getByTestId('psnr').textContent())!.match(/[\d.]+/)![0]);
     expect(psnr).toBeGreaterThan(startPsnr + 1);
     await page.screenshot({ path: 'test-results/screenshots/invert-any-generator.png' });
+
+    // The same model in W+: the synthesis graph is differentiated, the search starts at w_avg, and it fits closer than z.
+    await page.getByLabel('Space').selectOption('w+');
+    await page.getByRole('button', { name: 'Invert', exact: true }).click();
+    await expect(page.getByTestId('code-space')).toHaveText('code in w+ [10 × 64]', { timeout: 90_000 });
+    const psnrWPlus = Number((await page.getByTestId('psnr').textContent())!.match(/[\d.]+/)![0]);
+    expect(psnrWPlus).toBeGreaterThan(psnr);
+    await expect(result.getByRole('button', { name: 'Edit' })).toBeDisabled();
+    await result.getByRole('button', { name: 'Save to project' }).click();
+    await expect(page.getByRole('region', { name: 'Saved inversions' })).toContainText('sunset.png');
+    await page.screenshot({ path: 'test-results/screenshots/invert-w-plus.png' });
   } finally {
     server.stop();
   }

@@ -63,6 +63,7 @@ export const ProjectSchema = z
             target: Float32TensorSchema,
             /** Optional since they were added: the loss curve, steps run, and whether the user stopped it early (best so far). */
             curve: z.array(z.number()).max(10_000).optional(),
+            space: z.enum(['z', 'w', 'w+']).optional(),
             steps: z.int().nonnegative().optional(),
             stopped: z.boolean().optional(),
           })

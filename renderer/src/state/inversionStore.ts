@@ -9,6 +9,8 @@ export interface SavedInversion {
   psnr: number;
   ssim: number;
   target: Float32Tensor;
+  /** The code's space (z when absent). */
+  space?: 'z' | 'w' | 'w+';
   curve?: number[];
   steps?: number;
   /** Stopped by the user: the code is the best found until then. */

@@ -15,6 +15,8 @@ export interface InversionSettings {
   prior: number;
   noise: number;
   warmStart: boolean;
+  /** z, or a StyleGAN-style model's w or w+. */
+  space: 'z' | 'w' | 'w+';
 }
 export interface InversionTarget {
   tensor: Float32Tensor;
@@ -27,7 +29,7 @@ export interface Comparison {
   image: Float32Tensor;
 }
 
-export const DEFAULT_INVERSION_SETTINGS: InversionSettings = { steps: 300, restarts: 3, lr: 0.05, prior: 0, noise: 0.05, warmStart: true };
+export const DEFAULT_INVERSION_SETTINGS: InversionSettings = { steps: 300, restarts: 3, lr: 0.05, prior: 0, noise: 0.05, warmStart: true, space: 'z' };
 
 interface InvertState {
   model?: string;
@@ -47,8 +49,9 @@ interface InvertState {
   setModel(model: string): void;
   setTarget(target: InversionTarget): void;
   setSettings(patch: Partial<InversionSettings>): void;
-  run(client: StudioClient, hasEncoder: boolean): Promise<void>;
-  compare(client: StudioClient): Promise<void>;
+  /** hasStyle: the model has w and w+ (else the search is in z whatever the settings say). */
+  run(client: StudioClient, hasEncoder: boolean, hasStyle: boolean): Promise<void>;
+  compare(client: StudioClient, hasStyle: boolean): Promise<void>;
   /** Shows a saved inversion (from the project) as the current result. */
   show(shown: { model: string; target: InversionTarget; result: ShownInversion; savedAs: string }): void;
   markSaved(id: string): void;
@@ -92,15 +95,16 @@ export const useInvertStore = create<InvertState>((set, get) => {
     setModel: (model) => set((s) => (s.model === model ? s : { model, result: undefined, live: undefined, comparison: undefined, curve: [], error: undefined, savedAs: undefined })),
     setTarget: (target) => set({ target, result: undefined, live: undefined, comparison: undefined, curve: [], error: undefined, savedAs: undefined }),
     setSettings: (patch) => set((s) => ({ settings: { ...s.settings, ...patch } })),
-    run: async (client, hasEncoder) => {
+    run: async (client, hasEncoder, hasStyle) => {
       set({ comparison: undefined, savedAs: undefined });
       const settings = get().settings;
-      const r = await invert(client, { ...settings, warmStart: settings.warmStart && hasEncoder });
+      const r = await invert(client, { ...settings, warmStart: settings.warmStart && hasEncoder, space: hasStyle ? settings.space : 'z' });
       if (r) set({ result: r, resultModel: get().model, curve: r.curve });
     },
-    compare: async (client) => {
+    compare: async (client, hasStyle) => {
       set({ savedAs: undefined });
-      const settings = get().settings;
+      const stored = get().settings;
+      const settings = { ...stored, space: hasStyle ? stored.space : ('z' as const) };
       const warm = await invert(client, { ...settings, warmStart: true });
       if (!warm || warm.cancelled) {
         if (warm) set({ result: warm, resultModel: get().model, curve: warm.curve });

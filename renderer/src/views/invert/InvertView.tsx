@@ -41,11 +41,12 @@ function SavedInversions({ model }: { model: string }) {
     if (!client) return;
     setError(undefined);
     try {
-      const { images } = await client.invoke('model.decode', { model: item.model, z: float32Tensor([1, item.z.data.length], item.z.data) });
+      const space = item.space ?? 'z';
+      const { images } = await client.invoke('model.decode', { model: item.model, z: space === 'z' ? float32Tensor([1, item.z.data.length], item.z.data) : item.z, space });
       show({
         model: item.model,
         target: { tensor: item.target, label: item.label },
-        result: { z: item.z, image: images, psnr: item.psnr, ssim: item.ssim, curve: item.curve ?? [], steps: item.steps, cancelled: item.stopped },
+        result: { z: item.z, space, image: images, psnr: item.psnr, ssim: item.ssim, curve: item.curve ?? [], steps: item.steps, cancelled: item.stopped },
         savedAs: item.id,
       });
     } catch (e) {
@@ -103,8 +104,8 @@ export function InvertView() {
         image: result.image,
         scale,
         smooth,
-        metadata: { model: resultModel, latent: { shape: result.z.shape, data: Array.from(result.z.data) }, edits: [] },
-        original: target.tensor,
+        // Only z codes are restored by Edit from a PNG; a w or w+ result exports its picture alone.
+        ...(result.space && result.space !== 'z' ? {} : { metadata: { model: resultModel, latent: { shape: result.z.shape, data: Array.from(result.z.data) }, edits: [] }, original: target.tensor }),
       });
       downloadBytes(png, `inverted-${target.label.replace(/[^\w.-]+/g, '-')}-${resultModel}-${scale}x.png`, 'image/png');
     } catch (e) {
@@ -115,7 +116,7 @@ export function InvertView() {
   function save() {
     if (!result || !resultModel || !target) return;
     const id = `inv-${Date.now()}`;
-    addInversion({ id, model: resultModel, label: target.label, z: result.z, psnr: result.psnr, ssim: result.ssim, target: target.tensor, curve: result.curve, steps: result.steps, stopped: result.cancelled });
+    addInversion({ id, model: resultModel, label: target.label, z: result.z, space: result.space, psnr: result.psnr, ssim: result.ssim, target: target.tensor, curve: result.curve, steps: result.steps, stopped: result.cancelled });
     store.markSaved(id);
   }
 
@@ -144,14 +145,24 @@ export function InvertView() {
           <label className="flex items-center gap-2 text-sm" title={hasEncoder ? "Start one run from the encoder's guess" : 'This model has no encoder: every run starts from a random code'}>
             <input type="checkbox" checked={settings.warmStart && hasEncoder} disabled={!hasEncoder} onChange={(e) => setSettings({ warmStart: e.target.checked })} /> Encoder warm start
           </label>
+          {summary?.style && (
+            <label className="flex items-center justify-between gap-2 text-sm" title="z: the prior's code; w: one style for every layer, starting at the average style; w+: a style per layer, the most faithful and the least editable">
+              <span className="text-muted">Space</span>
+              <select value={settings.space} onChange={(e) => setSettings({ space: e.target.value as 'z' | 'w' | 'w+' })} aria-label="Space" className="w-32 rounded border border-line bg-panel-raised px-2 py-1">
+                <option value="z">z</option>
+                <option value="w">w</option>
+                <option value="w+">w+ ({summary.style.numWs} × {summary.style.wDim})</option>
+              </select>
+            </label>
+          )}
         </section>
         <div className="flex flex-wrap gap-2">
-          <button type="button" onClick={() => client && void store.run(client, hasEncoder)} disabled={!target || !!job || !client} className="rounded bg-accent px-3 py-1 text-sm font-medium text-canvas disabled:opacity-40">
+          <button type="button" onClick={() => client && void store.run(client, hasEncoder, !!summary?.style)} disabled={!target || !!job || !client} className="rounded bg-accent px-3 py-1 text-sm font-medium text-canvas disabled:opacity-40">
             Invert
           </button>
           <button
             type="button"
-            onClick={() => client && void store.compare(client)}
+            onClick={() => client && void store.compare(client, !!summary?.style)}
             disabled={!target || !!job || !hasEncoder}
             className="rounded border border-line px-3 py-1 text-sm hover:bg-panel-raised disabled:opacity-40"
             title={hasEncoder ? 'Encoder only, optimization only, and both' : 'Needs an encoder to compare starts'}
@@ -191,12 +202,23 @@ export function InvertView() {
                     </span>
                   )
                 )}
+                {result.space && result.space !== 'z' && (
+                  <span className="text-muted" data-testid="code-space">
+                    code in {result.space} [{result.z.shape.slice(1).join(' × ')}]
+                  </span>
+                )}
                 {result.gradientSource && (
                   <span className="text-muted" data-testid="gradient-source" title={result.gradientNote ?? "dL/dz from the model's own inversion graph, or from its generator differentiated by Latent Studio"}>
                     gradients: {result.gradientSource}
                   </span>
                 )}
-                <button type="button" onClick={edit} className="rounded bg-accent px-3 py-1 font-medium text-canvas" title="Edit this code along directions">
+                <button
+                  type="button"
+                  onClick={edit}
+                  disabled={!!result.space && result.space !== 'z'}
+                  className="rounded bg-accent px-3 py-1 font-medium text-canvas disabled:opacity-40"
+                  title={result.space && result.space !== 'z' ? `Edit moves z codes along directions; this code is in ${result.space} (invert in z to edit it)` : 'Edit this code along directions'}
+                >
                   Edit
                 </button>
                 <button type="button" disabled={!!savedAs} onClick={save} className="rounded border border-line px-3 py-1 hover:bg-panel-raised disabled:opacity-40" title="Keep this code in the project">

@@ -10,6 +10,7 @@ export const CALL_NAMES = [
   'library.addFolder',
   'library.removeFolder',
   'library.pickFolder',
+  'library.makePca',
   'model.load',
   'model.unload',
   'model.decode',

@@ -136,6 +136,12 @@ export const calls = {
   'library.addFolder': { args: z.object({ path: z.string().min(1).max(4096) }).strict(), result: ModelLibrarySchema },
   'library.removeFolder': { args: z.object({ path: z.string().min(1).max(4096) }).strict(), result: ModelLibrarySchema },
   'library.pickFolder': { args: empty, result: z.object({ path: z.string().nullable() }) },
+  'library.makePca': {
+    /** PCA of the dataset sample as a linear autoencoder with `latent` whitened components, added to the library as a model. */
+    args: z.object({ latent: z.int().min(2).max(64) }).strict(),
+    progress: z.object({ done: z.int(), total: z.int() }),
+    result: z.object({ library: ModelLibrarySchema, model: modelId, explained: z.number(), psnr: z.number() }),
+  },
   'model.load': { args: z.object({ model: modelId }).strict(), result: ModelSummarySchema },
   'model.unload': { args: z.object({ model: modelId }).strict(), result: z.object({ released: z.boolean() }) },
   'model.decode': {

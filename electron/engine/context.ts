@@ -31,6 +31,8 @@ export interface EngineContext {
   pickProjectPath?: (mode: 'open' | 'save', suggestedName?: string) => Promise<string | null>;
   projects: ProjectStore;
   documentsDir: string;
+  /** Where the app keeps its own files (settings, autosaves, caches, models it makes). */
+  configDir: string;
 }
 
 export const timed = async <T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> => {

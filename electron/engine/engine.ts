@@ -74,6 +74,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     version,
     projects: new ProjectStore(options.configDir, settings, version, (id) => host.fingerprint(id)),
     documentsDir: options.documentsDir ?? homedir(),
+    configDir: options.configDir,
     pickProjectPath: options.pickProjectPath,
     host,
     settings,

@@ -170,7 +170,7 @@ export function ExploreView() {
       <div className="flex flex-wrap items-center gap-4 border-b border-line bg-panel px-4 py-2">
         <label className="flex items-center gap-2 text-sm text-muted">
           Model
-          <select value={model} onChange={(e) => setModel(e.target.value)} disabled={compare} className="rounded border border-line bg-panel-raised px-2 py-1 text-ink">
+          <select value={model} onChange={(e) => setModel(e.target.value)} disabled={compare} aria-label="Model" className="rounded border border-line bg-panel-raised px-2 py-1 text-ink">
             {candidates.map((m) => (
               <option key={m.id} value={m.id}>
                 {m.name}

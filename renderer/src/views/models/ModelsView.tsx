@@ -5,6 +5,7 @@ import { LibraryFolders } from './LibraryFolders';
 import { ModelCard } from './ModelCard';
 import { RuntimePanel } from './RuntimePanel';
 import { TryImagePanel } from './TryImagePanel';
+import { PcaPanel } from './PcaPanel';
 
 /** Opening the library loads every model, so each shows the provider it really runs on. */
 function useLoadAll(): string | undefined {
@@ -43,6 +44,7 @@ export function ModelsView() {
         </p>
       )}
       <TryImagePanel />
+      <PcaPanel />
       {models.length === 0 ? (
         <EmptyState title="No models yet">The bundled models live in the app's models/ folder; add your own folder below.</EmptyState>
       ) : (

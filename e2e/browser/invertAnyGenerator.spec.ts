@@ -28,6 +28,17 @@ test('a user’s StyleGAN-style generator with no inversion graph: added, differ
     await page.getByLabel('Model folder path').fill(folder);
     await page.getByRole('button', { name: 'Add folder' }).click();
     await expect(page.getByText('StyleGAN-style fixture (untrained)').first()).toBeVisible();
+    // Its samples have a truncation control: ψ = 0 draws every sample as the average style.
+    const card = page.getByTestId('model-stylegan-tiny');
+    const tiles = card.getByTestId('samples').locator('canvas');
+    await expect(tiles).toHaveCount(16);
+    const tilePixels = (i: number) => tiles.nth(i).evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data).join());
+    expect(await tilePixels(0)).not.toBe(await tilePixels(1));
+    const truncation = card.getByLabel('Truncation');
+    await truncation.focus();
+    await page.keyboard.press('Home');
+    await expect(card).toContainText('ψ 0.00');
+    expect(await tilePixels(0)).toBe(await tilePixels(1));
 
     await page.goto(`${server.url}#invert`);
     await page.getByRole('combobox', { name: 'Model' }).selectOption({ label: 'StyleGAN-style fixture (untrained)' });

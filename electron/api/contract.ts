@@ -146,7 +146,8 @@ export const calls = {
   'model.unload': { args: z.object({ model: modelId }).strict(), result: z.object({ released: z.boolean() }) },
   'model.decode': {
     /** space: the codes' space for a StyleGAN-style model: z (default), w [batch, wDim] or w+ [batch, numWs, wDim]. */
-    args: z.object({ model: modelId, z: Float32TensorSchema, space: z.enum(['z', 'w', 'w+']).optional(), lane }).strict(),
+    /** truncation ψ (z codes of a StyleGAN-style model): w = w_avg + ψ (w − w_avg); 1 is the generator itself. */
+    args: z.object({ model: modelId, z: Float32TensorSchema, space: z.enum(['z', 'w', 'w+']).optional(), truncation: z.number().min(0).max(2).optional(), lane }).strict(),
     /** Images in [0, 1], shape [batch, channels, height, width], whatever range the model produces. */
     result: z.object({ images: Float32TensorSchema, ms: z.number() }),
   },

@@ -63,6 +63,21 @@ describe('a StyleGAN-style model’s W and W+ spaces', () => {
     expect(await call('model.decode', { model: 'fmnist-dcgan', z: float32Tensor([1, 64], new Float32Array(64)), space: 'w' })).toMatchObject({ ok: false, error: { code: 'bad-input' } });
   });
 
+  it('truncation ψ pulls samples towards the average style: ψ = 1 is the generator, ψ = 0 the average image for every z', async () => {
+    const z = float32Tensor([3, 64], new NormalStream(9).next(3 * 64));
+    const truncated = (psi: number) => call('model.decode', { model: 'stylegan-tiny', z, truncation: psi }).then((o) => ok<{ images: Tensor }>(o).images);
+    expect(maxDiff((await truncated(1)).data, (await decode(z)).data)).toBeLessThan(1e-5);
+    const average = await decode(float32Tensor([1, wDim], Float32Array.from(manifest.style.wAvg)), 'w');
+    const zero = await truncated(0);
+    const size = average.data.length;
+    for (let n = 0; n < 3; n++) expect(maxDiff(zero.data.subarray(n * size, (n + 1) * size), average.data)).toBeLessThan(1e-5);
+    // Halfway: each sample's distance from the average image shrinks.
+    const full = await decode(z);
+    const half = await truncated(0.5);
+    const distance = (images: Tensor, n: number) => maxDiff(images.data.subarray(n * size, (n + 1) * size), average.data);
+    for (let n = 0; n < 3; n++) expect(distance(half, n)).toBeLessThan(distance(full, n));
+  });
+
   for (const space of ['w', 'w+'] as const) {
     it(`inverts in ${space}: starts at w_avg, differentiates the synthesis graph, and gains well over the start’s PSNR`, async () => {
       const target = await decode(float32Tensor([1, 64], new NormalStream(42).next(64)));

@@ -2,7 +2,7 @@ import { classifyImages } from '../ops/classify';
 import { DEFAULT_INVERSION, invertImage } from '../ops/inversion';
 import { predictOutput } from '../ops/denoise';
 import { decodeLatents, encodeImages } from '../ops/latentCodec';
-import { decodeInSpace } from '../ops/styleSpace';
+import { decodeInSpace, decodeTruncated } from '../ops/styleSpace';
 import { timed, type EngineContext } from '../context';
 import type { Handlers } from '../dispatch';
 
@@ -11,8 +11,13 @@ export function modelHandlers(ctx: EngineContext): Pick<Handlers, 'model.decode'
   const onLane = <T>(client: number, lane: string | undefined, work: () => Promise<T>) =>
     lane ? ctx.lanes.run(`${client}:${lane}`, work) : work();
   return {
-    'model.decode': async ({ model, z, space, lane }, call) => {
-      const decode = () => (space && space !== 'z' ? decodeInSpace(ctx.host, ctx.host.model(model), space, z) : decodeLatents(ctx.host, model, z));
+    'model.decode': async ({ model, z, space, truncation, lane }, call) => {
+      const decode = () => {
+        if (space && space !== 'z') return decodeInSpace(ctx.host, ctx.host.model(model), space, z);
+        // ψ = 1 is the generator itself: only a real truncation goes through mapping and synthesis.
+        if (truncation !== undefined && truncation !== 1) return decodeTruncated(ctx.host, ctx.host.model(model), z, truncation);
+        return decodeLatents(ctx.host, model, z);
+      };
       const { value, ms } = await onLane(call.client, lane, () => timed(decode));
       return { images: value, ms };
     },

@@ -70,6 +70,23 @@ export async function synthesize(host: ModelHost, model: RegisteredModel, ws: Fl
   return float32Tensor(image.shape, toUnitRange(image.data, model.manifest.image.range));
 }
 
+/**
+ * z codes through mapping, truncated towards the average style, then synthesis:
+ * w' = w_avg + ψ (w − w_avg) (Karras et al. 2019, §5). ψ = 1 is the generator
+ * itself; smaller ψ trades variety for typical, cleaner images.
+ */
+export async function decodeTruncated(host: ModelHost, model: RegisteredModel, z: Float32Tensor, psi: number): Promise<Float32Tensor> {
+  const style = await styleSpaceOf(host, model);
+  const count = z.shape[0] ?? 0;
+  const zShape = model.manifest.latent!.shape;
+  if (count === 0 || z.shape.length !== zShape.length + 1 || zShape.some((d, i) => z.shape[i + 1] !== d)) {
+    throw new ApiError('bad-input', `model "${model.manifest.id}" expects latent codes of shape [batch, ${zShape.join(', ')}]; got [${z.shape.join(', ')}]`, 'args.z.shape');
+  }
+  const w = await mapCodes(host, model, z.data, count);
+  for (let n = 0; n < count; n++) for (let j = 0; j < style.wDim; j++) w[n * style.wDim + j] = style.wAvg[j]! + psi * (w[n * style.wDim + j]! - style.wAvg[j]!);
+  return synthesize(host, model, broadcastW(w, count, style), count);
+}
+
 /** Images for codes in any space: z through the generator, w broadcast to w+, w+ through synthesis. */
 export async function decodeInSpace(host: ModelHost, model: RegisteredModel, space: Exclude<CodeSpace, 'z'>, codes: Float32Tensor): Promise<Float32Tensor> {
   const style = await styleSpaceOf(host, model);

@@ -14,20 +14,22 @@ export function SampleGrid({ model }: { model: ModelSummary }) {
   const client = useAppStore((s) => s.client);
   // Kept per model across view switches, so a grid is decoded once, not on every visit.
   const [seed, setSeed] = useViewState(`models.samples.${model.id}.seed`, 1);
-  const [samples, setSamples] = useViewState<{ images: Float32Tensor; ms: number; seed: number } | undefined>(`models.samples.${model.id}`, undefined);
+  const [samples, setSamples] = useViewState<{ images: Float32Tensor; ms: number; seed: number; psi: number } | undefined>(`models.samples.${model.id}`, undefined);
+  // Truncation ψ for a StyleGAN-style model: 1 is the generator itself, lower pulls towards the average style.
+  const [psi, setPsi] = useViewState(`models.samples.${model.id}.psi`, 1);
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
 
   const sample = useCallback(
-    async (nextSeed: number) => {
+    async (nextSeed: number, nextPsi: number) => {
       if (!client || !model.latent) return;
       setBusy(true);
       setError(undefined);
       try {
         const size = model.latent.shape.reduce((a, b) => a * b, 1);
         const z = { dtype: 'float32' as const, shape: [GRID, ...model.latent.shape], data: randomNormal(GRID * size, nextSeed) };
-        const result = await client.invoke('model.decode', { model: model.id, z });
-        setSamples({ ...result, seed: nextSeed });
+        const result = await client.invoke('model.decode', { model: model.id, z, ...(model.style ? { truncation: nextPsi } : {}) });
+        setSamples({ ...result, seed: nextSeed, psi: nextPsi });
       } catch (e) {
         setError((e as Error).message);
       } finally {
@@ -39,8 +41,8 @@ export function SampleGrid({ model }: { model: ModelSummary }) {
 
   const hasSamples = !!samples;
   useEffect(() => {
-    if (!hasSamples) void sample(seed);
-  }, [sample, hasSamples, seed]);
+    if (!hasSamples) void sample(seed, psi);
+  }, [sample, hasSamples, seed, psi]);
 
   return (
     <div>
@@ -55,7 +57,7 @@ export function SampleGrid({ model }: { model: ModelSummary }) {
           type="button"
           onClick={() => {
             setSeed(seed + 1);
-            void sample(seed + 1);
+            void sample(seed + 1, psi);
           }}
           disabled={busy}
           title="Decode 16 new codes drawn from N(0, I)"
@@ -63,7 +65,14 @@ export function SampleGrid({ model }: { model: ModelSummary }) {
         >
           New samples
         </button>
-        <span className="text-xs text-muted">{samples ? `seed ${samples.seed} · ${samples.images.shape[0]} decoded in ${samples.ms.toFixed(1)} ms` : busy ? 'Decoding…' : ''}</span>
+        {model.style && (
+          <label className="flex items-center gap-2 text-xs text-muted" title="Truncation: 1 is the generator itself; lower pulls every sample towards the average style (less variety, fewer artifacts)">
+            ψ
+            <input type="range" min={0} max={1} step={0.05} value={psi} onChange={(e) => setPsi(Number(e.target.value))} onPointerUp={() => void sample(seed, psi)} onKeyUp={() => void sample(seed, psi)} aria-label="Truncation" className="w-28" />
+            <span className="w-8 tabular-nums">{psi.toFixed(2)}</span>
+          </label>
+        )}
+        <span className="text-xs text-muted">{samples ? `seed ${samples.seed}${model.style ? ` · ψ ${samples.psi.toFixed(2)}` : ''} · ${samples.images.shape[0]} decoded in ${samples.ms.toFixed(1)} ms` : busy ? 'Decoding…' : ''}</span>
       </div>
       <Message text={error} className="mt-2 text-sm" />
     </div>

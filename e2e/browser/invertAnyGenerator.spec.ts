@@ -43,6 +43,8 @@ test('a user’s StyleGAN-style generator with no inversion graph: added, differ
     await page.goto(`${server.url}#invert`);
     await page.getByRole('combobox', { name: 'Model' }).selectOption({ label: 'StyleGAN-style fixture (untrained)' });
     await expect(page.getByLabel('Encoder warm start')).toBeDisabled();
+    // The bundled dataset is 28×28×1: for this 64×64×3 model the view says so instead of offering it.
+    await expect(page.getByTestId('dataset-mismatch')).toHaveText('The dataset holds 28×28×1 images; this model takes 64×64×3: drop or choose your own image.');
     await page.locator('input[type=file]').setInputFiles(photo);
     await expect(page.getByRole('img', { name: 'Target · sunset.png' })).toBeVisible();
     await page.getByLabel('Steps').fill('80');
@@ -80,6 +82,19 @@ test('a user’s StyleGAN-style generator with no inversion graph: added, differ
     await result.getByRole('button', { name: 'Save to project' }).click();
     await expect(page.getByRole('region', { name: 'Saved inversions' })).toContainText('sunset.png');
     await page.screenshot({ path: 'test-results/screenshots/invert-w-plus.png' });
+
+    // In Edit a random sample of this colour model fills the view, and the 28×28×1 classifier is not run on it.
+    await page.getByRole('tab', { name: 'Edit' }).click();
+    await page.getByRole('combobox', { name: 'Model' }).selectOption({ label: 'StyleGAN-style fixture (untrained)' });
+    await expect(page.getByTestId('dataset-mismatch')).toBeVisible();
+    await page.getByRole('button', { name: 'Random sample' }).click();
+    const after = page.getByRole('img', { name: 'After' });
+    await expect(after).toBeVisible();
+    expect(await after.evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([64, 64]);
+    const shown = (await after.boundingBox())!;
+    expect(shown.width).toBeGreaterThan(150);
+    expect(shown.x + shown.width).toBeLessThanOrEqual(page.viewportSize()!.width);
+    await expect(page.getByTestId('no-classifier').first()).toHaveText('No classifier in the library takes 64×64×3 images: add one in Models to read class probabilities here.');
   } finally {
     server.stop();
   }

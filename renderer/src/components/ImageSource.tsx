@@ -3,10 +3,12 @@ import { float32Tensor, type Float32Tensor } from '../../../electron/api/tensor'
 import { ImageDropZone } from './ImageDropZone';
 import { useAppStore } from '../state/appStore';
 import { Message } from './Message';
+import { useDatasetMismatch } from '../lib/useDecoded';
 
 /** Picks an input image: a dataset image by number, or the user's own (imported at the model's size). */
 export function ImageSource({ model, onImage }: { model: string; onImage(image: Float32Tensor, label: string): void }) {
   const client = useAppStore((s) => s.client);
+  const mismatch = useDatasetMismatch(model);
   const [index, setIndex] = useState('0');
   const [error, setError] = useState<string>();
 
@@ -36,12 +38,18 @@ export function ImageSource({ model, onImage }: { model: string; onImage(image: 
 
   return (
     <div className="flex flex-col gap-2">
-      <form onSubmit={(e) => void submit(e)} className="flex items-center gap-2">
-        <input value={index} onChange={(e) => setIndex(e.target.value)} aria-label="Dataset image number" className="w-20 rounded border border-line bg-panel-raised px-2 py-1 text-sm" />
-        <button type="submit" className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised">
-          Use dataset image
-        </button>
-      </form>
+      {mismatch ? (
+        <p className="text-xs text-muted" data-testid="dataset-mismatch">
+          {mismatch}
+        </p>
+      ) : (
+        <form onSubmit={(e) => void submit(e)} className="flex items-center gap-2">
+          <input value={index} onChange={(e) => setIndex(e.target.value)} aria-label="Dataset image number" className="w-20 rounded border border-line bg-panel-raised px-2 py-1 text-sm" />
+          <button type="submit" className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised">
+            Use dataset image
+          </button>
+        </form>
+      )}
       <ImageDropZone onFile={fromFile} />
       <Message text={error} className="text-xs" />
     </div>

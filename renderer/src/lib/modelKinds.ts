@@ -5,3 +5,17 @@ export const decodesCodes = (m: ModelSummary) => (m.kind === 'vae' || m.kind ===
 
 /** Models that can also encode images to codes (a GAN only with its encoder graph). */
 export const encodesImages = (m: ModelSummary) => decodesCodes(m) && (m.kind !== 'gan' || 'encoder' in m.graphs);
+
+type ImageSpec = Pick<ModelSummary['image'], 'channels' | 'height' | 'width'>;
+
+/** The image size a model takes, as a person reads it: 64×64×3. */
+export const imageSize = (image: ImageSpec) => `${image.width}×${image.height}×${image.channels}`;
+
+/** Whether two models (or a model and a dataset) share an image size and channel count. */
+export const sameImages = (a: ImageSpec, b: ImageSpec) => a.channels === b.channels && a.height === b.height && a.width === b.width;
+
+/** A classifier that takes this model's images, if the library has one (the bundled one reads 28×28×1 only). */
+export const classifierFor = (models: readonly ModelSummary[], model: ModelSummary | undefined) => (model ? models.find((m) => m.kind === 'classifier' && sameImages(m.image, model.image)) : undefined);
+
+/** One line saying which classifier is missing, for views that read class probabilities. */
+export const noClassifierNote = (model: ModelSummary) => `No classifier in the library takes ${imageSize(model.image)} images: add one in Models to read class probabilities here.`;

@@ -1,7 +1,9 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { ApiError } from '../../../electron/api/errors';
 import type { Float32Tensor } from '../../../electron/api/tensor';
+import type { CallResult } from '../../../electron/api/contract';
 import { useAppStore } from '../state/appStore';
+import { imageSize, sameImages } from './modelKinds';
 
 /**
  * Decodes one code on a lane, so rapid changes (hover, a dragged cursor) keep
@@ -54,4 +56,34 @@ export function useDatasetImage(index: number | null | undefined): Uint8Array | 
     };
   }, [client, index]);
   return index == null ? undefined : image;
+}
+
+/** The dataset sample's name and image size, asked once. */
+let datasetInfo: Promise<CallResult<'dataset.info'>> | undefined;
+export function useDatasetInfo(): CallResult<'dataset.info'> | undefined {
+  const client = useAppStore((s) => s.client);
+  const [info, setInfo] = useState<CallResult<'dataset.info'>>();
+  useEffect(() => {
+    if (!client) return;
+    let current = true;
+    (datasetInfo ??= client.invoke('dataset.info', {})).then(
+      (r) => current && setInfo(r),
+      () => (datasetInfo = undefined),
+    );
+    return () => {
+      current = false;
+    };
+  }, [client]);
+  return info;
+}
+
+/**
+ * Why the dataset cannot feed this model, in one line, or undefined when it can: the bundled
+ * sample is 28×28×1, and a colour or larger model takes the user's own images instead.
+ */
+export function useDatasetMismatch(modelId: string | undefined): string | undefined {
+  const info = useDatasetInfo();
+  const model = useAppStore((s) => s.models.find((m) => m.id === modelId));
+  if (!info || !model || sameImages(info, model.image)) return undefined;
+  return `The dataset holds ${imageSize(info)} images; this model takes ${imageSize(model.image)}: drop or choose your own image.`;
 }

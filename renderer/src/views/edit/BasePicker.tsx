@@ -9,6 +9,7 @@ import { useEditStore } from '../../state/editStore';
 import { useLatentStore } from '../../state/latentStore';
 import { Message } from '../../components/Message';
 import { useViewState } from '../../state/viewState';
+import { useDatasetMismatch } from '../../lib/useDecoded';
 
 /** Where an edit starts: a dataset image, the explorer's selection, a random sample, or the user's own image. */
 export function BasePicker({ model }: { model: ModelSummary }) {
@@ -19,6 +20,7 @@ export function BasePicker({ model }: { model: ModelSummary }) {
   const [index, setIndex] = useViewState('edit.basePicker.index', '');
   const [error, setError] = useState<string>();
   const [seed, setSeed] = useViewState('edit.basePicker.seed', 1);
+  const mismatch = useDatasetMismatch(model.id);
   const labels = model.labels ?? useAppStore.getState().models.find((m) => m.labels)?.labels ?? [];
 
   async function run(work: () => Promise<void>) {
@@ -80,14 +82,20 @@ export function BasePicker({ model }: { model: ModelSummary }) {
   return (
     <section aria-label="Start from" className="flex flex-col gap-2">
       <h3 className="text-xs font-medium uppercase tracking-wide text-muted">Start from</h3>
-      <form onSubmit={submit} className="flex items-center gap-2">
-        <input value={index} onChange={(e) => setIndex(e.target.value)} placeholder="0–9999" aria-label="Dataset image number" className="w-20 rounded border border-line bg-panel-raised px-2 py-1 text-sm" />
-        <button type="submit" className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised">
-          Dataset image
-        </button>
-      </form>
+      {mismatch ? (
+        <p className="text-xs text-muted" data-testid="dataset-mismatch">
+          {mismatch}
+        </p>
+      ) : (
+        <form onSubmit={submit} className="flex items-center gap-2">
+          <input value={index} onChange={(e) => setIndex(e.target.value)} placeholder="0–9999" aria-label="Dataset image number" className="w-20 rounded border border-line bg-panel-raised px-2 py-1 text-sm" />
+          <button type="submit" className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised">
+            Dataset image
+          </button>
+        </form>
+      )}
       <div className="flex flex-wrap gap-2">
-        <button type="button" disabled={selection.length === 0} onClick={() => void fromDataset(selection[0]!)} className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised disabled:opacity-40" title="The first image selected in the explorer">
+        <button type="button" disabled={selection.length === 0 || !!mismatch} onClick={() => void fromDataset(selection[0]!)} className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised disabled:opacity-40" title="The first image selected in the explorer">
           Explorer selection
         </button>
         <button type="button" onClick={fromSample} className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised" title="A code drawn from N(0, I)">

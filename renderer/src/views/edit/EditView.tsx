@@ -6,7 +6,7 @@ import { EmptyState } from '../../components/EmptyState';
 import { ImageTile } from '../../components/ImageTile';
 import { downloadBytes } from '../../lib/download';
 import { useDecoded } from '../../lib/useDecoded';
-import { decodesCodes } from '../../lib/modelKinds';
+import { classifierFor, decodesCodes, noClassifierNote } from '../../lib/modelKinds';
 import { useAppStore } from '../../state/appStore';
 import { useEditStore } from '../../state/editStore';
 import { useProjectStore } from '../../state/projectSync';
@@ -21,9 +21,10 @@ import { ExportScale, useExportScale } from '../../components/ExportScale';
 
 
 /** The attribute classifier's reading of an image, for seeing what an edit does. */
-function ClassifierReadout({ image }: { image?: Float32Tensor }) {
+function ClassifierReadout({ image, model }: { image?: Float32Tensor; model: ModelSummary }) {
   const client = useAppStore((s) => s.client);
-  const classifier = useAppStore((s) => s.models.find((m) => m.kind === 'classifier'));
+  const models = useAppStore((s) => s.models);
+  const classifier = classifierFor(models, model);
   const [probabilities, setProbabilities] = useState<{ labels: string[]; values: Float32Array }>();
   useEffect(() => {
     if (!client || !classifier || !image) return;
@@ -33,6 +34,12 @@ function ClassifierReadout({ image }: { image?: Float32Tensor }) {
       current = false;
     };
   }, [client, classifier, image]);
+  if (!classifier)
+    return (
+      <p className="text-xs text-muted" data-testid="no-classifier">
+        {noClassifierNote(model)}
+      </p>
+    );
   if (!probabilities) return null;
   const order = Array.from(probabilities.values.keys()).sort((a, b) => probabilities.values[b]! - probabilities.values[a]!);
   return (
@@ -256,7 +263,7 @@ export function EditView() {
               </div>
               <div className="flex w-52 shrink-0 flex-col gap-3 overflow-y-auto xl:w-60" data-testid="edit-readouts">
                 {base.image && <ImageTile data={base.image.data} shape={base.image.shape} size={64} label="Original input" />}
-                <ClassifierReadout image={shown} />
+                <ClassifierReadout image={shown} model={model} />
                 {code && <Typicality model={model} code={code} />}
                 <p className="text-xs text-muted" data-testid="edit-stack">
                   Stack: {history.present.filter((e) => e.amount !== 0).map((e) => `${e.direction} ${e.amount >= 0 ? '+' : ''}${e.amount.toFixed(2)}`).join(' · ') || 'no edits'}

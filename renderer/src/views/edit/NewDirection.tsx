@@ -7,6 +7,7 @@ import { useEditStore } from '../../state/editStore';
 import { useLatentStore } from '../../state/latentStore';
 import { useJobsStore } from '../../state/jobsStore';
 import { useViewState } from '../../state/viewState';
+import { classifierFor, noClassifierNote } from '../../lib/modelKinds';
 
 type Mode = 'classes' | 'selection' | 'boundary' | 'principal' | 'orthogonal';
 const MODES: { id: Mode; label: string; hint: string }[] = [
@@ -32,7 +33,7 @@ function ClassSelect({ labels, value, onChange, label }: { labels: string[]; val
 /** Makes a named direction for the model by one of the methods above. */
 export function NewDirection({ model }: { model: ModelSummary }) {
   const client = useAppStore((s) => s.client);
-  const classifier = useAppStore((s) => s.models.find((m) => m.kind === 'classifier'));
+  const classifier = classifierFor(useAppStore((s) => s.models), model);
   const labels = model.labels ?? classifier?.labels ?? [];
   const addDirection = useEditStore((s) => s.addDirection);
   const directions = useEditStore((s) => s.directions).filter((d) => d.model === model.id);
@@ -161,7 +162,9 @@ export function NewDirection({ model }: { model: ModelSummary }) {
               </button>
             </>
           ) : (
-            <p className="text-xs text-muted">A classifier model is needed to score samples.</p>
+            <p className="text-xs text-muted" data-testid="no-classifier">
+              The boundary is fitted to a classifier's scores. {noClassifierNote(model)}
+            </p>
           )}
         </div>
       )}

@@ -5,7 +5,7 @@ import { ImageDropZone } from '../../components/ImageDropZone';
 import { ImageTile } from '../../components/ImageTile';
 import { psnr } from '../../../../electron/common/imageMetrics';
 import { downloadBytes } from '../../lib/download';
-import { encodesImages } from '../../lib/modelKinds';
+import { classifierFor, encodesImages } from '../../lib/modelKinds';
 import { useAppStore } from '../../state/appStore';
 import { Message } from '../../components/Message';
 import { useViewState, viewStateValue } from '../../state/viewState';
@@ -29,7 +29,6 @@ export function TryImagePanel() {
   const client = useAppStore((s) => s.client);
   const models = useAppStore((s) => s.models);
   const encoders = models.filter(encodesImages);
-  const classifier = models.find((m) => m.kind === 'classifier');
   const [modelId, setModelId] = useViewState<string | undefined>('models.try.modelId', undefined);
   const [fit, setFit] = useViewState<'crop' | 'letterbox'>('models.try.fit', 'crop');
   const [invert, setInvert] = useViewState('models.try.invert', false);
@@ -39,6 +38,8 @@ export function TryImagePanel() {
   const [busy, setBusy] = useState(false);
   const { scale, smooth } = useExportScale();
   const model = modelId ?? encoders.find((m) => m.kind === 'vae')?.id ?? encoders[0]?.id;
+  // Only a classifier that takes this model's images reads the result (the bundled one is 28×28×1).
+  const classifier = classifierFor(models, models.find((m) => m.id === model));
 
   const run = useCallback(async () => {
     if (!client || !model || !file) return;

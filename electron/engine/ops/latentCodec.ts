@@ -24,11 +24,15 @@ export async function decodeLatents(host: ModelHost, modelId: string, z: Float32
   const model = host.model(modelId);
   const role = roleFor(model, DECODER_ROLE, 'decode latent codes');
   const latent = model.manifest.latent!.shape;
-  if (z.shape.length !== latent.length + 1 || latent.some((d, i) => z.shape[i + 1] !== d) || z.shape[0] === 0) {
+  const size = latent.reduce((a, b) => a * b, 1);
+  const exact = z.shape.length === latent.length + 1 && latent.every((d, i) => z.shape[i + 1] === d);
+  // A spatial latent ([4, 32, 32]) may also come flat, one row per code ([batch, 4096]): the same values, reshaped here.
+  const flat = z.shape.length === 2 && z.shape[1] === size;
+  if ((!exact && !flat) || z.shape[0] === 0) {
     throw new ApiError('bad-input', `model "${modelId}" expects latent codes of shape ${shapeText(['batch', ...latent])}; got ${shapeText(z.shape)}`, 'args.z.shape');
   }
   const graph = await host.graph(model, role);
-  const out = await runGraph(graph, { [graph.spec.inputs[0]!.name]: z });
+  const out = await runGraph(graph, { [graph.spec.inputs[0]!.name]: exact ? z : float32Tensor([z.shape[0]!, ...latent], z.data) });
   const image = out[graph.spec.outputs[0]!.name]!;
   return float32Tensor(image.shape, toUnitRange(image.data, model.manifest.image.range));
 }

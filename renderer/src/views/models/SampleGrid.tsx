@@ -6,6 +6,7 @@ import { ImageTile } from '../../components/ImageTile';
 import { useAppStore } from '../../state/appStore';
 import { Message } from '../../components/Message';
 import { useViewState } from '../../state/viewState';
+import { useBoxSize } from '../../lib/useBoxSize';
 
 const GRID = 16;
 
@@ -40,16 +41,21 @@ export function SampleGrid({ model }: { model: ModelSummary }) {
   );
 
   const hasSamples = !!samples;
+  // Eight tiles a row share the card's width (4 px gaps), at most 2× a small model's pixels: a 256 px model never spills out.
+  const [grid, { width }] = useBoxSize<HTMLDivElement>();
+  const imageSide = Math.max(model.image.height, model.image.width);
+  const tile = Math.max(16, Math.min(imageSide * 2, Math.floor((width - 7 * 4) / 8)));
   useEffect(() => {
     if (!hasSamples) void sample(seed, psi);
   }, [sample, hasSamples, seed, psi]);
 
   return (
     <div>
-      <div className="grid w-fit grid-cols-8 gap-1" data-testid="samples" aria-busy={busy}>
+      <div ref={grid} className="grid w-full grid-cols-8 gap-1" data-testid="samples" aria-busy={busy}>
         {samples &&
+          width > 0 &&
           Array.from({ length: samples.images.shape[0]! }, (_, i) => (
-            <ImageTile key={i} data={samples.images.data} shape={samples.images.shape} index={i} zoom={2} />
+            <ImageTile key={i} data={samples.images.data} shape={samples.images.shape} index={i} size={tile} />
           ))}
       </div>
       <div className="mt-2 flex items-center gap-3">

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { Page } from '@playwright/test';
 import { cpSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,21 @@ export async function launchServer(configDir: string): Promise<{ url: string; st
     server.on('exit', (code) => reject(new Error(`browser-mode server exited with ${code}:\n${output}`)));
   });
   return { url, stop: () => void server.kill('SIGTERM') };
+}
+
+/**
+ * A server of its own with a copy of a fixture model folder (tests/fixtures/models/<name>) added in
+ * Models, as a user adds theirs; the copy keeps caches written beside the model out of the repository.
+ */
+export async function serveWithUserModel(page: Page, name: string): Promise<{ url: string; stop(): void; folder: string }> {
+  const folder = join(mkdtempSync(join(tmpdir(), `e2e-${name}-`)), name);
+  cpSync(join('tests', 'fixtures', 'models', name), folder, { recursive: true, filter: (path) => !path.includes('.latent-studio') });
+  const server = await launchServer(mkdtempSync(join(tmpdir(), `e2e-${name}-config-`)));
+  await page.goto(`${server.url}#models`);
+  await page.getByLabel('Model folder path').fill(folder);
+  await page.getByRole('button', { name: 'Add folder' }).click();
+  await page.getByTestId(`model-${name}`).waitFor();
+  return { ...server, folder };
 }
 
 /**

@@ -1,21 +1,12 @@
 import type { Locator } from '@playwright/test';
-import { cpSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { launchServer } from '../browserServer';
+import { serveWithUserModel } from '../browserServer';
 import { expect, test } from './fixtures';
 
 const pixels = (tile: Locator) => tile.evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data));
 
 test('a user’s class-conditional v-prediction denoiser: choose a class, and guidance changes the colour sample', async ({ page }) => {
-  const scratch = mkdtempSync(join(tmpdir(), 'e2e-cond-'));
-  const folder = join(scratch, 'cond-denoiser-tiny');
-  cpSync('tests/fixtures/models/cond-denoiser-tiny', folder, { recursive: true });
-  const server = await launchServer(mkdtempSync(join(tmpdir(), 'e2e-cond-config-')));
+  const server = await serveWithUserModel(page, 'cond-denoiser-tiny');
   try {
-    await page.goto(`${server.url}#models`);
-    await page.getByLabel('Model folder path').fill(folder);
-    await page.getByRole('button', { name: 'Add folder' }).click();
     await expect(page.getByText('Class-conditional v-prediction fixture (untrained)').first()).toBeVisible();
 
     await page.getByRole('tab', { name: 'Diffuse' }).click();

@@ -1,15 +1,13 @@
-import { cpSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { launchServer } from '../browserServer';
+import { serveWithUserModel } from '../browserServer';
 import { expect, test } from './fixtures';
 
 test('a user’s StyleGAN-style generator with no inversion graph: added, differentiated, inverted in colour', async ({ page }) => {
   test.setTimeout(120_000);
   const scratch = mkdtempSync(join(tmpdir(), 'e2e-invert-any-'));
-  const folder = join(scratch, 'stylegan-tiny');
-  cpSync('tests/fixtures/models/stylegan-tiny', folder, { recursive: true });
   // A colour photo-like target: a smooth gradient with a bright disc.
   const size = 96;
   const pixels = Buffer.alloc(size * size * 3);
@@ -22,11 +20,8 @@ test('a user’s StyleGAN-style generator with no inversion graph: added, differ
   const photo = join(scratch, 'sunset.png');
   await sharp(pixels, { raw: { width: size, height: size, channels: 3 } }).png().toFile(photo);
 
-  const server = await launchServer(mkdtempSync(join(tmpdir(), 'e2e-invert-any-config-')));
+  const server = await serveWithUserModel(page, 'stylegan-tiny');
   try {
-    await page.goto(`${server.url}#models`);
-    await page.getByLabel('Model folder path').fill(folder);
-    await page.getByRole('button', { name: 'Add folder' }).click();
     await expect(page.getByText('StyleGAN-style fixture (untrained)').first()).toBeVisible();
     // Its samples have a truncation control: ψ = 0 draws every sample as the average style.
     const card = page.getByTestId('model-stylegan-tiny');

@@ -1,17 +1,9 @@
-import { cpSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { launchServer } from '../browserServer';
+import { serveWithUserModel } from '../browserServer';
 import { expect, test } from './fixtures';
 
 test('a colour VAE with a spatial latent [4, 8, 8]: its samples stay in their card and Edit shows the picture at full size', async ({ page }) => {
-  const folder = join(mkdtempSync(join(tmpdir(), 'e2e-spatial-')), 'vae-spatial-tiny');
-  cpSync('tests/fixtures/models/vae-spatial-tiny', folder, { recursive: true });
-  const server = await launchServer(mkdtempSync(join(tmpdir(), 'e2e-spatial-config-')));
+  const server = await serveWithUserModel(page, 'vae-spatial-tiny');
   try {
-    await page.goto(`${server.url}#models`);
-    await page.getByLabel('Model folder path').fill(folder);
-    await page.getByRole('button', { name: 'Add folder' }).click();
     const card = page.getByTestId('model-vae-spatial-tiny');
     await expect(card).toContainText('[4, 8, 8]');
     const tiles = card.getByTestId('samples').locator('canvas');

@@ -26,17 +26,18 @@ export async function launchServer(configDir: string): Promise<{ url: string; st
 }
 
 /**
- * A server of its own with a copy of a fixture model folder (tests/fixtures/models/<name>) added in
- * Models, as a user adds theirs; the copy keeps caches written beside the model out of the repository.
+ * A server of its own with copies of fixture model folders (tests/fixtures/models/<name>) added in
+ * Models, as a user adds a folder of their models; the copies keep caches written beside the models
+ * out of the repository.
  */
-export async function serveWithUserModel(page: Page, name: string): Promise<{ url: string; stop(): void; folder: string }> {
-  const folder = join(mkdtempSync(join(tmpdir(), `e2e-${name}-`)), name);
-  cpSync(join('tests', 'fixtures', 'models', name), folder, { recursive: true, filter: (path) => !path.includes('.latent-studio') });
-  const server = await launchServer(mkdtempSync(join(tmpdir(), `e2e-${name}-config-`)));
+export async function serveWithUserModel(page: Page, ...names: string[]): Promise<{ url: string; stop(): void; folder: string }> {
+  const folder = mkdtempSync(join(tmpdir(), 'e2e-user-models-'));
+  for (const name of names) cpSync(join('tests', 'fixtures', 'models', name), join(folder, name), { recursive: true, filter: (path) => !path.includes('.latent-studio') });
+  const server = await launchServer(mkdtempSync(join(tmpdir(), 'e2e-user-models-config-')));
   await page.goto(`${server.url}#models`);
   await page.getByLabel('Model folder path').fill(folder);
   await page.getByRole('button', { name: 'Add folder' }).click();
-  await page.getByTestId(`model-${name}`).waitFor();
+  for (const name of names) await page.getByTestId(`model-${name}`).waitFor();
   return { ...server, folder };
 }
 

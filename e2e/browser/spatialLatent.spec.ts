@@ -2,7 +2,7 @@ import { serveWithUserModel } from '../browserServer';
 import { expect, test } from './fixtures';
 
 test('a colour VAE with a spatial latent [4, 8, 8]: its samples stay in their card and Edit shows the picture at full size', async ({ page }) => {
-  const server = await serveWithUserModel(page, 'vae-spatial-tiny');
+  const server = await serveWithUserModel(page, 'vae-spatial-tiny', 'ldm-spatial-tiny');
   try {
     const card = page.getByTestId('model-vae-spatial-tiny');
     await expect(card).toContainText('[4, 8, 8]');
@@ -19,6 +19,19 @@ test('a colour VAE with a spatial latent [4, 8, 8]: its samples stay in their ca
     expect(await after.evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([64, 64]);
     await expect(page.getByRole('alert')).toHaveCount(0);
     await page.screenshot({ path: 'test-results/screenshots/edit-spatial-latent.png' });
+
+    // Latent diffusion over it, set up as Stable Diffusion 1.x: colour samples at 64×64 through the VAE.
+    await page.getByRole('tab', { name: 'Diffuse' }).click();
+    await page.getByLabel('Diffusion model').selectOption({ label: 'Latent diffusion fixture over the spatial VAE (untrained)' });
+    await page.getByLabel('Steps').fill('10');
+    await page.getByLabel('Batch').fill('2');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await expect(page.getByTestId('position')).toHaveText('step 10 / 10', { timeout: 60_000 });
+    await expect(page.getByTestId('noise-level')).toContainText('noise level');
+    const sample = page.getByRole('img', { name: 'x_t #2' });
+    expect(await sample.evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([64, 64]);
+    await page.getByRole('slider', { name: 'Step' }).fill('0');
+    await expect(page.getByTestId('noise-level')).toContainText('next t = 901');
   } finally {
     server.stop();
   }

@@ -1,3 +1,5 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { float32Tensor } from '../../electron/api/tensor';
@@ -57,5 +59,53 @@ describe('a Stable-Diffusion-style VAE with a spatial latent [4, 8, 8] at 3×64�
       expect(r.images.shape).toEqual([5, 3, 64, 64]);
       expect(Array.from(r.codes.data.subarray(0, 256))).toEqual(Array.from(keyframes.data.subarray(0, 256)));
     });
+  });
+});
+
+describe('latent diffusion over the spatial VAE, as Stable Diffusion 1.x is set up', () => {
+  const fixtures = join(repoRoot, 'tests', 'fixtures', 'models');
+  let engine: Engine;
+  const call = (name: string, args: unknown) => dispatchCall(engine.handlers, name, args, callOptions());
+  beforeAll(async () => {
+    engine = await realEngine();
+    ok(await call('library.addFolder', { path: fixtures }));
+  });
+  afterAll(() => engine.dispose());
+
+  it('runs in ONNX Runtime as in PyTorch (parity ≤ 1e-4)', async () => {
+    const sessions = new SessionCache({ providers: ['cpu'] });
+    const ldm = join(fixtures, 'ldm-spatial-tiny');
+    const { manifest } = (await readManifest(ldm)) as { manifest: Manifest };
+    const graph = await sessions.get(manifest.id, ldm, 'denoiser', manifest.graphs.denoiser!);
+    for (const c of readParity(join(ldm, 'parity.json')).denoiser!) expect(relativeMaxError((await runGraph(graph, c.inputs)).eps!.data, c.outputs.eps!.data)).toBeLessThan(1e-4);
+    sessions.releaseAll();
+  });
+
+  it('samples with leading spacing and offset 1, and decodes x / 0.18215 through the VAE', async () => {
+    const run = ok<{ timesteps: number[]; xt: Tensor; raw: Tensor }>(await call('diffusion.sample', { model: 'ldm-spatial-tiny', sampler: { kind: 'ddim', eta: 0 }, steps: 5, seed: 4, batch: 1 }));
+    expect(run.timesteps).toEqual([801, 601, 401, 201, 1]);
+    expect(run.xt.shape).toEqual([6, 1, 3, 64, 64]);
+    expect(run.raw.shape).toEqual([6, 1, 4, 8, 8]);
+    const last = run.raw.data.subarray(5 * 256);
+    const { images } = ok<{ images: Tensor }>(await call('model.decode', { model: 'vae-spatial-tiny', z: float32Tensor([1, 4, 8, 8], last.map((v) => v / 0.18215)) }));
+    expect(Math.max(...images.data.map((v, i) => Math.abs(v - run.xt.data[5 * images.data.length + i]!)))).toBeLessThan(1e-5);
+  });
+
+  it('an SD3-style shift moves latents before the scale: the VAE decodes x / scale + shift', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'ldm-shift-'));
+    for (const name of ['vae-spatial-tiny', 'ldm-spatial-tiny']) cpSync(join(fixtures, name), join(root, name), { recursive: true });
+    const manifestPath = join(root, 'ldm-spatial-tiny', 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    writeFileSync(manifestPath, JSON.stringify({ ...manifest, diffusion: { ...manifest.diffusion, latentShift: 0.5 } }));
+    const other = await realEngine();
+    try {
+      ok(await dispatchCall(other.handlers, 'library.addFolder', { path: root }, callOptions()));
+      const run = ok<{ xt: Tensor; raw: Tensor }>(await dispatchCall(other.handlers, 'diffusion.sample', { model: 'ldm-spatial-tiny', sampler: { kind: 'ddim', eta: 0 }, steps: 3, seed: 4, batch: 1 }, callOptions()));
+      const last = run.raw.data.subarray(3 * 256);
+      const { images } = ok<{ images: Tensor }>(await dispatchCall(other.handlers, 'model.decode', { model: 'vae-spatial-tiny', z: float32Tensor([1, 4, 8, 8], last.map((v) => v / 0.18215 + 0.5)) }, callOptions()));
+      expect(Math.max(...images.data.map((v, i) => Math.abs(v - run.xt.data[3 * images.data.length + i]!)))).toBeLessThan(1e-5);
+    } finally {
+      await other.dispose();
+    }
   });
 });

@@ -69,7 +69,9 @@ const DiffusionSpec = z
     spacing: z.enum(['linspace', 'leading', 'trailing']).default('linspace'),
     offset: z.int().min(0).max(1000).default(0),
     decoder: z.string().optional(),
+    /** Latent diffusion: the VAE's codes enter diffusion as (z − latentShift) × latentScale (SD 1.x: scale 0.18215; SD3: shift 0.0609 too). */
     latentScale: z.number().positive().optional(),
+    latentShift: z.number().optional(),
     conditioning: ConditioningSpec.optional(),
   })
   .strict();

@@ -31,14 +31,14 @@ export class DiffusionSpace {
 
   private get latent() {
     const d = this.model.manifest.diffusion!;
-    return d.space === 'latent' ? { decoder: d.decoder!, scale: d.latentScale ?? 1 } : undefined;
+    return d.space === 'latent' ? { decoder: d.decoder!, scale: d.latentScale ?? 1, shift: d.latentShift ?? 0 } : undefined;
   }
 
   /** Samples x (batch × sampleSize, in model space) as images in [0, 1]. */
   async toImages(x: Float32Array, batch: number): Promise<Float32Tensor> {
     const latent = this.latent;
     if (!latent) return float32Tensor([batch, ...this.sampleShape], toUnitRange(x, this.model.manifest.image.range));
-    return decodeLatents(this.host, latent.decoder, float32Tensor([batch, ...this.sampleShape], x.map((v) => v / latent.scale)));
+    return decodeLatents(this.host, latent.decoder, float32Tensor([batch, ...this.sampleShape], x.map((v) => v / latent.scale + latent.shift)));
   }
 
   /** Images in [0, 1] into model space (latent models encode them to their VAE's posterior mean). */
@@ -46,7 +46,7 @@ export class DiffusionSpace {
     const latent = this.latent;
     if (!latent) return fromUnitRange(images.data, this.model.manifest.image.range);
     const { mean } = await encodeImages(this.host, latent.decoder, images);
-    return mean.data.map((v) => v * latent.scale);
+    return mean.data.map((v) => (v - latent.shift) * latent.scale);
   }
 
   /** Clamp x_0 predictions to the data range in pixel space (diffusers' clip_sample); latent codes are unbounded. */

@@ -5,10 +5,12 @@ import { EmptyState } from '../../components/EmptyState';
 import { ImageDropZone } from '../../components/ImageDropZone';
 import { ImageTile } from '../../components/ImageTile';
 import { downloadBytes } from '../../lib/download';
-import { useDatasetImage, useDecoded } from '../../lib/useDecoded';
+import { useDatasetImage, useDatasetMismatch, useDecoded } from '../../lib/useDecoded';
+import { randomNormal } from '../../../../electron/common/random';
+import { useResultsStore } from '../../state/inversionStore';
 import { useAppStore } from '../../state/appStore';
 import { useLatentStore, type Keyframe } from '../../state/latentStore';
-import { encodesImages } from '../../lib/modelKinds';
+import { decodesCodes, encodesImages } from '../../lib/modelKinds';
 import { AnimationPlayer } from './AnimationPlayer';
 import { Message } from '../../components/Message';
 import { useViewState } from '../../state/viewState';
@@ -32,7 +34,15 @@ export function InterpolateView() {
   const client = useAppStore((s) => s.client);
   const models = useAppStore((s) => s.models);
   const storedModel = useLatentStore((s) => s.model);
-  const model = storedModel ?? (models.filter(encodesImages).find((m) => m.kind === 'vae') ?? models.filter(encodesImages)[0])?.id;
+  // Any model that decodes codes interpolates: Explore's model by default, or one chosen here (a GAN needs no encoder).
+  const [chosenModel, setChosenModel] = useViewState<string | undefined>('interpolate.model', undefined);
+  const candidates = models.filter(decodesCodes);
+  const model = [chosenModel, storedModel].find((id) => id && candidates.some((m) => m.id === id)) ?? (models.filter(encodesImages).find((m) => m.kind === 'vae') ?? candidates[0])?.id;
+  const summary = models.find((m) => m.id === model);
+  const canEncode = !!summary && encodesImages(summary);
+  const mismatch = useDatasetMismatch(model);
+  const [sampleSeed, setSampleSeed] = useViewState('interpolate.sampleSeed', 1);
+  const savedInversions = useResultsStore((s) => s.inversions).filter((i) => i.model === model && (i.space ?? 'z') === 'z');
   const keyframes = useLatentStore((s) => s.keyframes);
   const setKeyframes = useLatentStore((s) => s.setKeyframes);
   const imported = useLatentStore((s) => s.imported);
@@ -115,6 +125,31 @@ export function InterpolateView() {
     }
   }
 
+  /** A code from the model's prior (seeded), as a keyframe: GANs without an encoder interpolate between samples. */
+  async function addSample() {
+    if (!client || !summary?.latent) return;
+    try {
+      const size = summary.latent.shape.reduce((a, b) => a * b, 1);
+      const code = randomNormal(size, sampleSeed);
+      const { images } = await client.invoke('model.decode', { model: summary.id, z: float32Tensor([1, ...summary.latent.shape], code) });
+      const id = `sample-${sampleSeed}-${Date.now()}`;
+      addImported({ id, name: `sample · seed ${sampleSeed}`, model: summary.id, code, image: images });
+      setKeyframes([...keyframes, { kind: 'imported', id }]);
+      setSampleSeed(sampleSeed + 1);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  }
+
+  /** An inverted code saved in the project, as a keyframe. */
+  function addInversion(id: string) {
+    const item = savedInversions.find((i) => i.id === id);
+    if (!item || !model) return;
+    const keyId = `${item.id}-${Date.now()}`;
+    addImported({ id: keyId, name: `inverted ${item.label}`, model, code: item.z.data, image: item.target });
+    setKeyframes([...keyframes, { kind: 'imported', id: keyId }]);
+  }
+
   async function exportStrip(kind: 'png' | 'gif') {
     if (!client || !strip) return;
     try {
@@ -130,11 +165,23 @@ export function InterpolateView() {
     }
   }
 
-  if (!model) return <EmptyState title="No model can encode images">Add a VAE, an autoencoder or a GAN with an encoder in the Models view.</EmptyState>;
+  if (!model) return <EmptyState title="No model can decode codes">Add a VAE, an autoencoder or a GAN in the Models view.</EmptyState>;
   return (
     <div className="h-full overflow-auto p-6">
       <h2 className="mb-1 text-lg font-medium">Interpolate</h2>
-      <p className="mb-4 text-sm text-muted">Model: {models.find((m) => m.id === model)?.name} (change it in Explore). Pick images in the explorer and press Interpolate, or add them here.</p>
+      <div className="mb-4 flex flex-wrap items-center gap-3 text-sm text-muted">
+        <label className="flex items-center gap-2">
+          Model
+          <select value={model} onChange={(e) => setChosenModel(e.target.value)} aria-label="Model" className="rounded border border-line bg-panel-raised px-2 py-1 text-ink">
+            {candidates.map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <span>Pick images in the explorer and press Interpolate, or add keyframes here: dataset images, your own images, samples from the prior or saved inversions.</span>
+      </div>
 
       <section className="mb-4 rounded-lg border border-line bg-panel p-4" aria-label="Keyframes">
         <div className="mb-3 flex flex-wrap items-end gap-3">
@@ -150,15 +197,40 @@ export function InterpolateView() {
           {keyframes.length === 0 && <p className="text-sm text-muted">No keyframes yet: select two or more points in Explore and press Interpolate, or add dataset images by number.</p>}
         </div>
         <div className="flex flex-wrap items-start gap-4">
-          <form onSubmit={addIndex} className="flex items-center gap-2">
-            <input value={indexInput} onChange={(e) => setIndexInput(e.target.value)} placeholder="0–9999" aria-label="Dataset image number" className="w-24 rounded border border-line bg-panel-raised px-2 py-1 text-sm" />
-            <button type="submit" className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised">
-              Add dataset image
-            </button>
-          </form>
-          <div className="min-w-72 flex-1">
-            <ImageDropZone onFile={addImage} />
+          <div className="flex flex-col gap-2">
+            {!canEncode || mismatch ? (
+              <p className="max-w-72 text-xs text-muted" data-testid="keyframe-sources">
+                {!canEncode ? 'This model has no encoder, so images cannot become keyframes: add samples from its prior or saved inversions.' : mismatch}
+              </p>
+            ) : (
+              <form onSubmit={addIndex} className="flex items-center gap-2">
+                <input value={indexInput} onChange={(e) => setIndexInput(e.target.value)} placeholder="0–9999" aria-label="Dataset image number" className="w-24 rounded border border-line bg-panel-raised px-2 py-1 text-sm" />
+                <button type="submit" className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised">
+                  Add dataset image
+                </button>
+              </form>
+            )}
+            {summary?.latent && (
+              <button type="button" onClick={() => void addSample()} className="w-fit rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised" title={`A code drawn from N(0, I), seed ${sampleSeed}`}>
+                Add random sample
+              </button>
+            )}
+            {savedInversions.length > 0 && (
+              <select value="" onChange={(e) => addInversion(e.target.value)} aria-label="Add a saved inversion" className="w-fit rounded border border-line bg-panel-raised px-2 py-1 text-sm">
+                <option value="">Add a saved inversion…</option>
+                {savedInversions.map((i) => (
+                  <option key={i.id} value={i.id}>
+                    {i.label} · {i.psnr.toFixed(1)} dB
+                  </option>
+                ))}
+              </select>
+            )}
           </div>
+          {canEncode && (
+            <div className="min-w-72 flex-1">
+              <ImageDropZone onFile={addImage} />
+            </div>
+          )}
         </div>
       </section>
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { float32Tensor } from '../../electron/api/tensor';
-import { evenlySpaced, frameOf, sweepAmounts, sweepIndex } from '../../renderer/src/views/edit/sweep';
+import { evenlySpaced, frameOf, sweepAmounts, sweepIndex, sweepPlan } from '../../renderer/src/views/edit/sweep';
 
 describe('a direction slider’s sweep', () => {
   it('holds every amount the slider can take, as the slider rounds them', () => {
@@ -30,5 +30,17 @@ describe('a direction slider’s sweep', () => {
   it('picks the strip’s evenly spaced frames with both ends', () => {
     expect(evenlySpaced(161, 9)).toEqual([0, 20, 40, 60, 80, 100, 120, 140, 160]);
     expect(evenlySpaced(41, 9)).toEqual([0, 5, 10, 15, 20, 25, 30, 35, 40]);
+  });
+
+  it('decodes the whole grid ahead only where the measured strip says it is cheap in time and memory', () => {
+    const grid = sweepAmounts(4).length;
+    // The bundled 28×28 VAE: 9 frames in about 3 ms, 3 KB a frame.
+    expect(sweepPlan(3, 9, grid, 28 * 28 * 4)).toBe('grid');
+    // A 256×256 RGB VAE on this CPU: 65 ms a frame, so 161 frames would take 10 s.
+    expect(sweepPlan(9 * 65, 9, grid, 256 * 256 * 3 * 4)).toBe('strip');
+    // The same on a fast GPU: quick to decode, but 161 frames would hold 127 MB.
+    expect(sweepPlan(9 * 2, 9, grid, 256 * 256 * 3 * 4)).toBe('strip');
+    // A 64×64 RGB model at 5 ms a frame: 0.8 s and 8 MB, decoded ahead.
+    expect(sweepPlan(9 * 5, 9, grid, 64 * 64 * 3 * 4)).toBe('grid');
   });
 });

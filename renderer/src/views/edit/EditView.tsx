@@ -140,7 +140,8 @@ export function EditView() {
   const focusedAmount = live.find((e) => e.direction === focusedDirection)?.amount ?? 0;
   // Dragging the focused slider paints a frame of its sweep at once; other changes wait for a decode.
   const sweepFrame = useMemo(() => {
-    const k = sweep && sweepCurrent ? sweepIndex(focusedAmount, range) : undefined;
+    // Only a whole decoded grid has every amount a drag can reach; a strip leaves drags to on-demand decodes.
+    const k = sweep && sweepCurrent && sweep.complete ? sweepIndex(focusedAmount, range) : undefined;
     return k === undefined ? undefined : frameOf(sweep!.images, k);
   }, [sweep, sweepCurrent, focusedAmount, range]);
   const edited = useDecoded(modelId, code, 'edit', sweepFrame);

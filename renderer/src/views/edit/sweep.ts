@@ -29,3 +29,17 @@ export function frameOf(images: Float32Tensor, k: number): Float32Tensor {
 export function evenlySpaced(length: number, count: number): number[] {
   return Array.from({ length: count }, (_, i) => Math.round((i * (length - 1)) / (count - 1)));
 }
+
+/** A whole slider grid is decoded ahead only when it is cheap: about this long to decode, and this much to hold. */
+export const SWEEP_BUDGET_MS = 1500;
+export const SWEEP_BUDGET_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Whether to decode a slider's whole grid ahead ('grid', so drags paint at once) or only a strip of a
+ * few frames ('strip', with drags decoded on demand, newest first), from the decode time measured on
+ * the strip itself: cheap at 28×28, not at 256×256, and the machine (CPU or GPU) decides, not a size.
+ */
+export function sweepPlan(stripMs: number, stripFrames: number, gridFrames: number, bytesPerFrame: number): 'grid' | 'strip' {
+  const gridMs = (stripMs / stripFrames) * gridFrames;
+  return gridMs <= SWEEP_BUDGET_MS && gridFrames * bytesPerFrame <= SWEEP_BUDGET_BYTES ? 'grid' : 'strip';
+}

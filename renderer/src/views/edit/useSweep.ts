@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { float32Tensor, type Float32Tensor } from '../../../../electron/api/tensor';
 import { applyEdits, type Edit } from '../../../../electron/common/vectors';
 import { useAppStore } from '../../state/appStore';
-import { sweepAmounts } from './sweep';
+import { evenlySpaced, sweepAmounts, sweepPlan } from './sweep';
 
 export interface Sweep {
   /** The other directions' amounts it was decoded with, and everything else it depends on. */
@@ -11,16 +11,23 @@ export interface Sweep {
   range: number;
   base: Float32Array;
   vectors: ReadonlyMap<string, Float32Array>;
+  /** The amounts decoded: the slider's whole grid, or a strip of a few where the grid costs too much. */
   amounts: number[];
   /** One image per amount, in order. */
   images: Float32Tensor;
+  complete: boolean;
 }
 
+/** Frames in the strip shown under the picture, and decoded first to measure what the grid would cost. */
+export const STRIP_FRAMES = 9;
+
 /**
- * Decodes one direction's whole slider grid in a single batched call (161 images at ±4),
- * so dragging that slider paints a ready image in the same frame as the input event
- * instead of waiting a round trip and a frame. The other directions stay as they are;
- * when they change, the sweep is decoded again and `current` is false meanwhile.
+ * Decodes a strip of nine frames of the focused direction, timing it; then, where the
+ * measured cost allows (sweepPlan), its whole slider grid in one batched call (161
+ * images at ±4), so dragging that slider paints a ready image in the same frame as the
+ * input event. Where it does not (large models, slow machines), drags decode on demand.
+ * The other directions stay as they are; when they change, the sweep is decoded again
+ * and `current` is false meanwhile.
  */
 export function useSweep(model: string | undefined, base: Float32Array | undefined, stack: readonly Edit[], direction: string | undefined, range: number, vectors: ReadonlyMap<string, Float32Array>): { sweep?: Sweep; current: boolean } {
   const client = useAppStore((s) => s.client);
@@ -30,13 +37,23 @@ export function useSweep(model: string | undefined, base: Float32Array | undefin
   useEffect(() => {
     if (!client || !model || !base || !direction || !vectors.has(direction)) return;
     const [, , , edits] = JSON.parse(key) as [string, string, number, Edit[]];
-    const amounts = sweepAmounts(range);
-    const codes = new Float32Array(amounts.length * base.length);
-    amounts.forEach((amount, i) => codes.set(applyEdits(base, [...edits, { direction, amount }], vectors), i * base.length));
+    const grid = sweepAmounts(range);
+    const decode = (amounts: number[]) => {
+      const codes = new Float32Array(amounts.length * base.length);
+      amounts.forEach((amount, i) => codes.set(applyEdits(base, [...edits, { direction, amount }], vectors), i * base.length));
+      return client.invoke('model.decode', { model, z: float32Tensor([amounts.length, base.length], codes), lane: 'edit-sweep' });
+    };
     let live = true;
-    client
-      .invoke('model.decode', { model, z: float32Tensor([amounts.length, base.length], codes), lane: 'edit-sweep' })
-      .then((r) => live && setSweep({ key, direction, range, base, vectors, amounts, images: r.images }), () => {});
+    (async () => {
+      const stripAmounts = evenlySpaced(grid.length, STRIP_FRAMES).map((k) => grid[k]!);
+      const strip = await decode(stripAmounts);
+      if (!live) return;
+      setSweep({ key, direction, range, base, vectors, amounts: stripAmounts, images: strip.images, complete: false });
+      const bytesPerFrame = (strip.images.data.length / STRIP_FRAMES) * 4;
+      if (sweepPlan(strip.ms, STRIP_FRAMES, grid.length, bytesPerFrame) === 'strip') return;
+      const full = await decode(grid);
+      if (live) setSweep({ key, direction, range, base, vectors, amounts: grid, images: full.images, complete: true });
+    })().catch(() => {});
     return () => {
       live = false;
     };

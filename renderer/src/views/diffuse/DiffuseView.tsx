@@ -13,19 +13,12 @@ import { Message } from '../../components/Message';
 import { useDiffuseStore, type DiffuseTab } from '../../state/diffuseStore';
 import { useJobsStore } from '../../state/jobsStore';
 import { useViewState } from '../../state/viewState';
+import { ModelSelect } from '../../components/ModelSelect';
 
 type Tab = DiffuseTab;
 
 function ModelPicker({ models, value, onChange }: { models: ModelSummary[]; value: string; onChange(id: string): void }) {
-  return (
-    <select value={value} onChange={(e) => onChange(e.target.value)} aria-label="Diffusion model" className="rounded border border-line bg-panel-raised px-2 py-1 text-sm">
-      {models.map((m) => (
-        <option key={m.id} value={m.id}>
-          {m.name}
-        </option>
-      ))}
-    </select>
-  );
+  return <ModelSelect models={models} value={value} onChange={onChange} label="Diffusion model" className="rounded border border-line bg-panel-raised px-2 py-1 text-sm" />;
 }
 
 /** q(x_t | x_0): slide t and watch the image drown in noise, with the schedule plotted beside it. */

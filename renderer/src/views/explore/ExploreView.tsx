@@ -11,6 +11,7 @@ import { AxesPicker, CursorPanel, HoverPreview, ImportPanel, Legend, SelectionPa
 import { LatentScene } from './LatentScene';
 import { benchOptions, expandEncoding } from './benchOptions';
 import { useEncoding } from './useEncoding';
+import { ModelSelect } from '../../components/ModelSelect';
 
 
 function EncodingStatus({ model }: { model: string }) {
@@ -170,13 +171,7 @@ export function ExploreView() {
       <div className="flex flex-wrap items-center gap-4 border-b border-line bg-panel px-4 py-2">
         <label className="flex items-center gap-2 text-sm text-muted">
           Model
-          <select value={model} onChange={(e) => setModel(e.target.value)} disabled={compare} aria-label="Model" className="rounded border border-line bg-panel-raised px-2 py-1 text-ink">
-            {candidates.map((m) => (
-              <option key={m.id} value={m.id}>
-                {m.name}
-              </option>
-            ))}
-          </select>
+          <ModelSelect models={candidates} value={model} onChange={setModel} disabled={compare} />
         </label>
         {pair.length === 2 && (
           <label className="flex items-center gap-2 text-sm text-muted" title="The same dataset in the autoencoder's and the VAE's latent spaces">

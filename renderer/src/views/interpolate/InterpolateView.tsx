@@ -15,6 +15,7 @@ import { AnimationPlayer } from './AnimationPlayer';
 import { Message } from '../../components/Message';
 import { useViewState } from '../../state/viewState';
 import { ExportScale, useExportScale } from '../../components/ExportScale';
+import { ModelSelect } from '../../components/ModelSelect';
 
 type Strip = CallResult<'latent.interpolate'>;
 
@@ -172,13 +173,7 @@ export function InterpolateView() {
       <div className="mb-4 flex flex-wrap items-center gap-3 text-sm text-muted">
         <label className="flex items-center gap-2">
           Model
-          <select value={model} onChange={(e) => setChosenModel(e.target.value)} aria-label="Model" className="rounded border border-line bg-panel-raised px-2 py-1 text-ink">
-            {candidates.map((m) => (
-              <option key={m.id} value={m.id}>
-                {m.name}
-              </option>
-            ))}
-          </select>
+          <ModelSelect models={candidates} value={model} onChange={setChosenModel} />
         </label>
         <span>Pick images in the explorer and press Interpolate, or add keyframes here: dataset images, your own images, samples from the prior or saved inversions.</span>
       </div>

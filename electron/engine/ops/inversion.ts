@@ -274,7 +274,6 @@ export async function invertImage(host: ModelHost, model: RegisteredModel, targe
  * best-so-far as the gradient path; a step is a generation.
  */
 async function invertWithoutGradients(host: ModelHost, model: RegisteredModel, target: Float32Tensor, settings: InversionSettings, ctx: Context, why: string): Promise<InversionResult> {
-  const id = model.manifest.id;
   const shape = model.manifest.latent!.shape;
   const dim = shape.reduce((a, b) => a * b, 1);
   const generator = await host.graph(model, 'generator');

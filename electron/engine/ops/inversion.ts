@@ -280,10 +280,9 @@ async function invertWithoutGradients(host: ModelHost, model: RegisteredModel, t
   const codeName = generator.spec.inputs[0]!.name;
   const imageName = generator.spec.outputs[0]!.name;
   const x1 = fromUnitRange(target.data, model.manifest.image.range);
-  const space = 'z' as const;
-  const codeShape = [dim];
-  const decode = decoderFor(host, model, space);
-  const warm = await encoderStart(host, model, target, { ...settings, space }, decode);
+  // Without gradients the search is in z only: the synthesis graph would need them just as much.
+  const decode = decoderFor(host, model, 'z');
+  const warm = await encoderStart(host, model, target, { ...settings, space: 'z' }, decode);
   const start = warm?.code ?? new Float32Array(dim);
   const encoderOnly = warm?.encoderOnly;
   // From the prior's centre the search spans the prior (σ = 1); from the encoder's guess, nearer.
@@ -325,8 +324,8 @@ async function invertWithoutGradients(host: ModelHost, model: RegisteredModel, t
     });
   }
   return {
-    z: float32Tensor([1, ...codeShape], best.z),
-    space,
+    z: float32Tensor([1, dim], best.z),
+    space: 'z',
     loss: best.loss,
     ...(await reconstruction(decode, best.z, target)),
     steps: step,

@@ -1,4 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Manifest } from '../../electron/engine/models/manifest';
+import { readManifest } from '../../electron/engine/models/registry';
+import { runGraph, SessionCache } from '../../electron/engine/runtime/sessions';
 import { float32Tensor, type Float32Tensor } from '../../electron/api/tensor';
 
 interface EncodedTensor {
@@ -37,4 +41,26 @@ export function relativeMaxError(actual: Float32Array, expected: Float32Array): 
     scale = Math.max(scale, Math.abs(expected[i]!));
   }
   return diff / (scale || 1);
+}
+
+/**
+ * Runs every case of a model folder's parity.json through ONNX Runtime and returns, per graph
+ * role and output, the largest relative error against PyTorch's outputs.
+ */
+export async function parityErrors(folder: string): Promise<Record<string, number>> {
+  const { manifest } = (await readManifest(folder)) as { manifest: Manifest };
+  const sessions = new SessionCache({ providers: ['cpu'], intraOpNumThreads: 2 });
+  const errors: Record<string, number> = {};
+  try {
+    for (const [role, cases] of Object.entries(readParity(join(folder, 'parity.json')))) {
+      const graph = await sessions.get(manifest.id, folder, role, manifest.graphs[role]!);
+      for (const c of cases) {
+        const out = await runGraph(graph, c.inputs);
+        for (const [name, expected] of Object.entries(c.outputs)) errors[`${role} ${name}`] = Math.max(errors[`${role} ${name}`] ?? 0, relativeMaxError(out[name]!.data, expected.data));
+      }
+    }
+  } finally {
+    sessions.releaseAll();
+  }
+  return errors;
 }

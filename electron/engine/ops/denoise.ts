@@ -60,7 +60,8 @@ export async function predictOutput(host: ModelHost, modelId: string, x: Float32
     throw new ApiError('bad-input', `model "${modelId}" denoises [batch, ${sampleShape.join(', ')}]; got [${x.shape.join(', ')}]`, 'args.x.shape');
   }
   if (t.length !== x.shape[0]) throw new ApiError('bad-input', `one timestep per batch item: ${x.shape[0]} items, ${t.length} timesteps`, 'args.t');
-  const last = noiseScheduleOf(diffusion).timesteps - 1;
+  // Every sampling step passes here: the schedule's length is read from the manifest, not rebuilt.
+  const last = (diffusion.schedule.type === 'betas' ? diffusion.schedule.betas.length : diffusion.schedule.timesteps) - 1;
   const bad = t.findIndex((step) => step > last);
   if (bad >= 0) throw new ApiError('bad-input', `timestep ${t[bad]} is past the schedule's last step ${last}`, `args.t.${bad}`);
   const graph = await host.graph(model, 'denoiser');

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import type { Project } from '../../../electron/api/project';
+import type { StudioClient } from '../../../electron/api/client';
 import { useAppStore } from '../state/appStore';
 import { applyProject, emptyProject, SESSION_ID, snapshotProject, trackChanges, useProjectStore } from '../state/projectSync';
 import { RecoveryDialog, type Orphan } from './RecoveryDialog';
@@ -33,7 +34,7 @@ function PathDialog({ title, initial, onSubmit, onCancel }: { title: string; ini
 }
 
 /** Writes this window's autosave now. */
-async function autosaveNow(client: NonNullable<ReturnType<typeof useAppStore.getState>['client']>): Promise<void> {
+async function autosaveNow(client: StudioClient): Promise<void> {
   const r = await client.invoke('project.autosave', { session: SESSION_ID, project: snapshotProject(useProjectStore.getState().name) });
   useProjectStore.getState().set({ autosavedAt: r.savedAt });
 }

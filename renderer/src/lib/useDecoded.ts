@@ -77,6 +77,12 @@ export function useDatasetInfo(): CallResult<'dataset.info'> | undefined {
   return info;
 }
 
+/** [1, channels, height, width] of one dataset image, once dataset.info has answered. */
+export function useDatasetImageShape(): number[] | undefined {
+  const info = useDatasetInfo();
+  return info && [1, info.channels, info.height, info.width];
+}
+
 /**
  * Why the dataset cannot feed this model, in one line, or undefined when it can: the bundled
  * sample is 28×28×1, and a colour or larger model takes the user's own images instead.

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { float32Tensor } from '../../../../electron/api/tensor';
 import { ImageDropZone } from '../../components/ImageDropZone';
 import { ImageTile } from '../../components/ImageTile';
-import { useDatasetImage, useDecoded } from '../../lib/useDecoded';
+import { useDatasetImage, useDatasetImageShape, useDecoded } from '../../lib/useDecoded';
 import { useAppStore } from '../../state/appStore';
 import { CLASS_COLORS, useLatentStore, type Encoding } from '../../state/latentStore';
 import { Message } from '../../components/Message';
@@ -73,6 +73,7 @@ export function Legend({ labels }: { labels: string[] }) {
 
 export function HoverPreview({ model, encoding, index, labels }: { model: string; encoding: Encoding; index: number | null; labels: string[] }) {
   const original = useDatasetImage(index);
+  const shape = useDatasetImageShape();
   const code = index === null ? undefined : codeOf(encoding, index);
   const reconstruction = useDecoded(model, code, 'hover');
   if (index === null) return <p className="text-sm text-muted">Hover a point to see its image; click to select it, shift-click to add to the selection.</p>;
@@ -82,7 +83,7 @@ export function HoverPreview({ model, encoding, index, labels }: { model: string
         #{index} · {labels[encoding.labels[index]!]}
       </p>
       <div className="flex gap-3">
-        {original && <ImageTile data={original} shape={[1, 1, 28, 28]} zoom={3} label="Original" />}
+        {original && shape && <ImageTile data={original} shape={shape} zoom={3} label="Original" />}
         {reconstruction && <ImageTile data={reconstruction.data} shape={reconstruction.shape} zoom={3} label="Decoded" />}
       </div>
     </section>
@@ -91,7 +92,8 @@ export function HoverPreview({ model, encoding, index, labels }: { model: string
 
 function Thumbnail({ index, labels, encoding }: { index: number; labels: string[]; encoding: Encoding }) {
   const image = useDatasetImage(index);
-  return image ? <ImageTile data={image} shape={[1, 1, 28, 28]} zoom={2} label={`#${index} ${labels[encoding.labels[index]!]}`} /> : null;
+  const shape = useDatasetImageShape();
+  return image && shape ? <ImageTile data={image} shape={shape} zoom={2} label={`#${index} ${labels[encoding.labels[index]!]}`} /> : null;
 }
 
 export function SelectionPanel({ model, encoding, labels, onInterpolate }: { model: string; encoding: Encoding; labels: string[]; onInterpolate(): void }) {

@@ -5,7 +5,7 @@ import { EmptyState } from '../../components/EmptyState';
 import { ImageDropZone } from '../../components/ImageDropZone';
 import { ImageTile } from '../../components/ImageTile';
 import { downloadBytes } from '../../lib/download';
-import { useDatasetImage, useDatasetMismatch, useDecoded } from '../../lib/useDecoded';
+import { useDatasetImage, useDatasetImageShape, useDatasetMismatch, useDecoded } from '../../lib/useDecoded';
 import { randomNormal } from '../../../../electron/common/random';
 import { useResultsStore } from '../../state/inversionStore';
 import { useAppStore } from '../../state/appStore';
@@ -28,7 +28,8 @@ function KeyframeThumb({ keyframe }: { keyframe: Keyframe }) {
   const imported = useLatentStore((s) => (keyframe.kind === 'imported' ? s.imported.find((i) => i.id === keyframe.id) : undefined));
   const dataset = useDatasetImage(keyframe.kind === 'dataset' ? keyframe.index : null);
   if (imported) return <ImageTile data={imported.image.data} shape={imported.image.shape} zoom={2} label={imported.name} />;
-  return dataset ? <ImageTile data={dataset} shape={[1, 1, 28, 28]} zoom={2} label={keyframe.kind === 'dataset' ? `#${keyframe.index}` : ''} /> : null;
+  const shape = useDatasetImageShape();
+  return dataset && shape ? <ImageTile data={dataset} shape={shape} zoom={2} label={keyframe.kind === 'dataset' ? `#${keyframe.index}` : ''} /> : null;
 }
 
 export function InterpolateView() {

@@ -25,6 +25,15 @@ const unaryCase = (op: string, shape: number[], attrs: GraphCase['nodes'][number
   ...extra,
 });
 
+/** Values of [N, …shape] that are a shuffle of evenly spaced levels far more than 2h apart, so no finite difference crosses a max-pool tie. */
+const distinct = (shape: number[], seed: number): Feed => {
+  const count = shape.reduce((a, b) => a * b, 1);
+  const order = Array.from(seeded(count, seed), (v, i) => [v, i] as const).sort((p, q) => p[0] - q[0]);
+  const data = new Float32Array(count);
+  order.forEach(([, i], rank) => (data[i] = -3 + (6 * rank) / (count - 1)));
+  return { shape, data };
+};
+
 const cases: Record<string, OpCase> = {
   Identity: unaryCase('Identity', [5]),
   Relu: unaryCase('Relu', [3, 4]),
@@ -212,6 +221,9 @@ const cases: Record<string, OpCase> = {
     values: { b: { shape: [4], data: Float32Array.from([0.5, -0.5, 0.05, -0.05]) } },
   },
   Softmax: unaryCase('Softmax', [3, 5], { axis: -1 }),
+  'MaxPool (3×3, stride 2, pads 1: overlapping windows)': unaryCase('MaxPool', [2, 6, 6], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }, { values: { x: distinct([BATCH, 2, 6, 6], 31) } }),
+  'MaxPool (2×2)': unaryCase('MaxPool', [3, 4, 4], { kernel_shape: [2, 2], strides: [2, 2] }, { values: { x: distinct([BATCH, 3, 4, 4], 32) } }),
+  GlobalAveragePool: unaryCase('GlobalAveragePool', [3, 4, 5]),
   Clip: {
     inputs: { x: ['N', 8] },
     floats: { lo: { dims: [], values: [-0.5] }, hi: { dims: [], values: [0.6] } },

@@ -37,6 +37,7 @@ export const CALL_NAMES = [
   'project.pickPath',
   'direction.meanDifference',
   'direction.boundary',
+  'direction.gradient',
   'direction.principal',
   'dataset.info',
   'dataset.images',

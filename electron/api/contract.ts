@@ -260,6 +260,11 @@ export const calls = {
     progress: z.object({ done: z.int(), total: z.int() }),
     result: z.object({ vector: Float32TensorSchema, accuracy: z.number(), positives: z.int(), negatives: z.int(), scoreRange: z.tuple([z.number(), z.number()]) }),
   },
+  'direction.gradient': {
+    /** More of the target classes at one code: ∇ log P(target) through the decoder and the classifier, one prior σ per step. */
+    args: z.object({ model: modelId, classifier: modelId, target: z.array(z.int().nonnegative()).min(1).max(1000), code: Float32TensorSchema }).strict(),
+    result: z.object({ vector: Float32TensorSchema, probability: z.number(), slope: z.number(), ms: z.number() }),
+  },
   'direction.principal': {
     /** Principal directions of the dataset's codes, each scaled to one standard deviation (GANSpace-style). */
     args: z.object({ model: modelId, count: z.int().min(1).max(64).default(8) }).strict(),
@@ -337,6 +342,8 @@ export const calls = {
             patience: z.int().min(1).max(5000),
             /** Search z, or a StyleGAN-style model's w or w+ (through its synthesis graph, starting at w_avg). */
             space: z.enum(['z', 'w', 'w+']),
+            /** A perceptual term on a classifier's features of the image, weighted by λ (0: pixels alone). */
+            perceptual: z.object({ classifier: modelId, weight: z.number().min(0).max(100) }).strict(),
           })
           .partial()
           .strict()

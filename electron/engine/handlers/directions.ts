@@ -4,12 +4,13 @@ import { randomNormal } from '../../common/random';
 import { classifyImages } from '../ops/classify';
 import { fitBoundary, meanDifference } from '../ops/directions';
 import { decodeLatents } from '../ops/latentCodec';
-import type { EngineContext } from '../context';
+import { gradientDirection } from '../ops/gradientDirection';
+import { timed, type EngineContext } from '../context';
 import type { Handlers } from '../dispatch';
 
 const BATCH = 250;
 
-export function directionHandlers(ctx: EngineContext): Pick<Handlers, 'direction.meanDifference' | 'direction.boundary' | 'direction.principal'> {
+export function directionHandlers(ctx: EngineContext): Pick<Handlers, 'direction.meanDifference' | 'direction.boundary' | 'direction.gradient' | 'direction.principal'> {
   const latentOf = (model: string) => {
     const latent = ctx.host.model(model).manifest.latent;
     if (!latent) throw new ApiError('bad-input', `model "${model}" has no latent space`, 'args.model');
@@ -62,6 +63,10 @@ export function directionHandlers(ctx: EngineContext): Pick<Handlers, 'direction
         negatives: negatives.length,
         scoreRange: [scores[negatives.at(-1)!]!, scores[positives[0]!]!],
       };
+    },
+    'direction.gradient': async ({ model, classifier, target, code }) => {
+      const { value, ms } = await timed(() => gradientDirection(ctx.host, ctx.host.model(model), ctx.host.model(classifier), target, code));
+      return { ...value, ms };
     },
     'direction.principal': async ({ model, count }) => {
       const shape = latentOf(model);

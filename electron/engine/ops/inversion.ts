@@ -33,6 +33,11 @@ export interface InversionSettings {
   patience: number;
   /** The code space searched: z, or a StyleGAN-style model's w (one style) or w+ (one style per layer). */
   space: CodeSpace;
+  /**
+   * A perceptual term λ·s·‖F(G(code)) − F(x)‖² on a classifier's features F, where s = ‖x‖² / ‖F(x)‖²
+   * weighs a feature error as large as the target's features like a pixel error as large as its pixels.
+   */
+  perceptual?: { classifier: string; weight: number };
 }
 
 const WARM_START_NOISE = 1_000_003;
@@ -134,6 +139,18 @@ async function encoderStart(host: ModelHost, model: RegisteredModel, target: Flo
   return { code, encoderOnly: await reconstruction(decode, code, target) };
 }
 
+/** The perceptual term's inputs: the target's features (repeated for the K starts) and the term's weight λ·‖x‖²/‖F(x)‖². */
+async function perceptualFeeds(host: ModelHost, classifier: RegisteredModel, target: Float32Tensor, x1: Float32Array, lambda: number, K: number, names: { target: string; weight: string }): Promise<Record<string, Float32Tensor>> {
+  const graph = await host.graph(classifier, 'classifier');
+  const features = (await runGraph(graph, { [graph.spec.inputs[0]!.name]: float32Tensor(target.shape, fromUnitRange(target.data, classifier.manifest.image.range)) }))['features']!;
+  const dim = features.data.length;
+  const repeated = new Float32Array(K * dim);
+  for (let k = 0; k < K; k++) repeated.set(features.data, k * dim);
+  const energy = (values: Float32Array) => values.reduce((sum, v) => sum + v * v, 0);
+  const scale = energy(x1) / Math.max(energy(features.data), 1e-12);
+  return { [names.target]: float32Tensor([K, dim], repeated), [names.weight]: float32Tensor([1], Float32Array.of(lambda * scale)) };
+}
+
 /**
  * Optimization-based GAN inversion: find z* minimising ‖G(z) − x‖² (+ λ‖z‖²)
  * with Adam, K starts optimised together in one batched run of a graph that
@@ -151,9 +168,10 @@ export async function invertImage(host: ModelHost, model: RegisteredModel, targe
   // The optimised variable: z, one w, or w+ (a w per layer).
   const dim = space === 'z' ? zDim : space === 'w' ? style!.wDim : style!.numWs * style!.wDim;
   const decode = decoderFor(host, model, space, style);
+  const perceptual = settings.perceptual && settings.perceptual.weight > 0 ? host.model(settings.perceptual.classifier) : undefined;
   let gradients: InversionGraph;
   try {
-    gradients = await inversionGraph(host, model, space);
+    gradients = await inversionGraph(host, model, space, perceptual);
   } catch (error) {
     if (error instanceof NotDifferentiable && space === 'z') return invertWithoutGradients(host, model, target, settings, ctx, error.message);
     throw error;
@@ -191,6 +209,7 @@ export async function invertImage(host: ModelHost, model: RegisteredModel, targe
   const targets = new Float32Array(K * pixels);
   for (let k = 0; k < K; k++) targets.set(x1, k * pixels);
   const xTensor = float32Tensor([K, ...target.shape.slice(1)], targets);
+  const featureFeeds = gradients.features && perceptual ? await perceptualFeeds(host, perceptual, target, x1, settings.perceptual!.weight, K, gradients.features) : {};
 
   const best = { loss: Infinity, z: z.slice(0, dim), restart: 0 };
   const curve: number[] = [];
@@ -208,7 +227,7 @@ export async function invertImage(host: ModelHost, model: RegisteredModel, targe
     const noiseScale = settings.noise * Math.max(0, 1 - step / (settings.noiseRamp * settings.steps)) ** 2;
     const probe = z.slice();
     if (noiseScale > 0) for (let k = 0; k < K; k++) noise[k]!.next(dim).forEach((n, j) => (probe[k * dim + j]! += noiseScale * spread * n));
-    const out = await runGraph(graph, { [zName]: graphCode(probe), [xName]: xTensor });
+    const out = await runGraph(graph, { [zName]: graphCode(probe), [xName]: xTensor, ...featureFeeds });
     const loss = out[lossName]!.data;
     // One w feeds every layer, so its gradient is the sum of the layers' (the chain rule through the broadcast).
     const grad = space === 'w' ? sumLayers(out[gradName]!.data, K, style!) : out[gradName]!.data;

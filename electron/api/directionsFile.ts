@@ -9,7 +9,7 @@ export const DirectionsFileSchema = z.object({
       z.object({
         name: z.string().min(1).max(120),
         model: z.string().min(1),
-        kind: z.enum(['mean-difference', 'boundary', 'principal', 'orthogonal', 'imported']),
+        kind: z.enum(['mean-difference', 'boundary', 'gradient', 'principal', 'orthogonal', 'imported']),
         note: z.string().max(500).default(''),
         vector: z.array(z.number().refine(Number.isFinite, 'direction values must be finite numbers')).min(1).max(65_536),
       }),

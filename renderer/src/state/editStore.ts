@@ -3,7 +3,7 @@ import type { Float32Tensor } from '../../../electron/api/tensor';
 import { commit, emptyHistory, redo, undo, type EditHistory } from '../../../electron/common/editHistory';
 import type { Edit } from '../../../electron/common/vectors';
 
-export type DirectionKind = 'mean-difference' | 'boundary' | 'principal' | 'orthogonal' | 'imported';
+export type DirectionKind = 'mean-difference' | 'boundary' | 'gradient' | 'principal' | 'orthogonal' | 'imported';
 
 export interface Direction {
   /** Unique per model; edits refer to directions by name. */

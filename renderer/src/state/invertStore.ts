@@ -17,6 +17,8 @@ export interface InversionSettings {
   warmStart: boolean;
   /** z, or a StyleGAN-style model's w or w+. */
   space: 'z' | 'w' | 'w+';
+  /** λ of the perceptual term on a classifier's features (0: pixels alone). */
+  perceptual: number;
 }
 export interface InversionTarget {
   tensor: Float32Tensor;
@@ -29,7 +31,7 @@ export interface Comparison {
   image: Float32Tensor;
 }
 
-export const DEFAULT_INVERSION_SETTINGS: InversionSettings = { steps: 300, restarts: 3, lr: 0.05, prior: 0, noise: 0.05, warmStart: true, space: 'z' };
+export const DEFAULT_INVERSION_SETTINGS: InversionSettings = { steps: 300, restarts: 3, lr: 0.05, prior: 0, noise: 0.05, warmStart: true, space: 'z', perceptual: 0 };
 
 interface InvertState {
   model?: string;
@@ -49,9 +51,12 @@ interface InvertState {
   setModel(model: string): void;
   setTarget(target: InversionTarget): void;
   setSettings(patch: Partial<InversionSettings>): void;
-  /** hasStyle: the model has w and w+ (else the search is in z whatever the settings say). */
-  run(client: StudioClient, hasEncoder: boolean, hasStyle: boolean): Promise<void>;
-  compare(client: StudioClient, hasStyle: boolean): Promise<void>;
+  /**
+   * hasStyle: the model has w and w+ (else the search is in z whatever the settings say);
+   * classifier: the one whose features the perceptual term compares (none: pixels alone).
+   */
+  run(client: StudioClient, hasEncoder: boolean, hasStyle: boolean, classifier?: string): Promise<void>;
+  compare(client: StudioClient, hasStyle: boolean, classifier?: string): Promise<void>;
   /** Shows a saved inversion (from the project) as the current result. */
   show(shown: { model: string; target: InversionTarget; result: ShownInversion; savedAs: string }): void;
   markSaved(id: string): void;
@@ -65,7 +70,7 @@ interface InvertState {
  */
 export const useInvertStore = create<InvertState>((set, get) => {
   /** One gan.invert job; Stop ends it early and keeps its best code as the result. */
-  async function invert(client: StudioClient, run: InversionSettings): Promise<InversionResult | undefined> {
+  async function invert(client: StudioClient, run: InversionSettings, classifier: string | undefined): Promise<InversionResult | undefined> {
     const { model, target } = get();
     if (!model || !target) return;
     const stop = new AbortController();
@@ -73,7 +78,9 @@ export const useInvertStore = create<InvertState>((set, get) => {
     const jobId = jobs.start({ view: 'invert', label: 'Inverting', done: 0, total: run.steps, stop: () => stop.abort() });
     set({ error: undefined, curve: [], job: { step: 0, total: run.steps, stop: () => stop.abort() } });
     try {
-      const args: CallArgs<'gan.invert'> = { model, image: target.tensor, settings: run };
+      const { perceptual, ...rest } = run;
+      const settings = { ...rest, ...(perceptual > 0 && classifier ? { perceptual: { classifier, weight: perceptual } } : {}) };
+      const args: CallArgs<'gan.invert'> = { model, image: target.tensor, settings };
       return await client.invoke('gan.invert', args, {
         stop: stop.signal,
         onProgress: (p) => {
@@ -95,22 +102,22 @@ export const useInvertStore = create<InvertState>((set, get) => {
     setModel: (model) => set((s) => (s.model === model ? s : { model, result: undefined, live: undefined, comparison: undefined, curve: [], error: undefined, savedAs: undefined })),
     setTarget: (target) => set({ target, result: undefined, live: undefined, comparison: undefined, curve: [], error: undefined, savedAs: undefined }),
     setSettings: (patch) => set((s) => ({ settings: { ...s.settings, ...patch } })),
-    run: async (client, hasEncoder, hasStyle) => {
+    run: async (client, hasEncoder, hasStyle, classifier) => {
       set({ comparison: undefined, savedAs: undefined });
       const settings = get().settings;
-      const r = await invert(client, { ...settings, warmStart: settings.warmStart && hasEncoder, space: hasStyle ? settings.space : 'z' });
+      const r = await invert(client, { ...settings, warmStart: settings.warmStart && hasEncoder, space: hasStyle ? settings.space : 'z' }, classifier);
       if (r) set({ result: r, resultModel: get().model, curve: r.curve });
     },
-    compare: async (client, hasStyle) => {
+    compare: async (client, hasStyle, classifier) => {
       set({ savedAs: undefined });
       const stored = get().settings;
       const settings = { ...stored, space: hasStyle ? stored.space : ('z' as const) };
-      const warm = await invert(client, { ...settings, warmStart: true });
+      const warm = await invert(client, { ...settings, warmStart: true }, classifier);
       if (!warm || warm.cancelled) {
         if (warm) set({ result: warm, resultModel: get().model, curve: warm.curve });
         return;
       }
-      const cold = await invert(client, { ...settings, warmStart: false });
+      const cold = await invert(client, { ...settings, warmStart: false }, classifier);
       if (!cold) return;
       set({
         result: warm,

@@ -277,7 +277,7 @@ export function EditView() {
       <aside className="flex min-h-0 flex-col gap-4 overflow-auto border-l border-line bg-panel p-3">
         <BasePicker model={model} />
         <DirectionSliders model={model.id} live={live} onLive={setLive} onCommit={commit} focused={focusedDirection} onFocus={setFocused} />
-        <NewDirection key={opened} model={model} />
+        <NewDirection key={opened} model={model} code={code} at={base?.label} />
       </aside>
     </div>
   );

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { ModelSummary } from '../../../../electron/api/contract';
+import { float32Tensor } from '../../../../electron/api/tensor';
 import { orthogonalize } from '../../../../electron/common/vectors';
 import { JobProgress } from '../../components/JobProgress';
 import { useAppStore } from '../../state/appStore';
@@ -9,11 +10,12 @@ import { useJobsStore } from '../../state/jobsStore';
 import { useViewState } from '../../state/viewState';
 import { classifierFor, noClassifierNote } from '../../lib/modelKinds';
 
-type Mode = 'classes' | 'selection' | 'boundary' | 'principal' | 'orthogonal';
+type Mode = 'classes' | 'selection' | 'boundary' | 'gradient' | 'principal' | 'orthogonal';
 const MODES: { id: Mode; label: string; hint: string }[] = [
   { id: 'classes', label: 'Classes', hint: 'Mean code of one set of classes minus another' },
   { id: 'selection', label: 'Picked', hint: 'Mean code of images you mark + minus those you mark −' },
   { id: 'boundary', label: 'Boundary', hint: 'A linear boundary fitted to classifier scores (InterFaceGAN)' },
+  { id: 'gradient', label: 'Gradient', hint: "More of a class at this image: the classifier's gradient through the decoder, local to the current code" },
   { id: 'principal', label: 'Principal', hint: 'Directions of largest variance in the dataset’s codes (GANSpace)' },
   { id: 'orthogonal', label: 'Orthogonal', hint: 'A direction with its components along others removed' },
 ];
@@ -30,11 +32,13 @@ function ClassSelect({ labels, value, onChange, label }: { labels: string[]; val
   );
 }
 
-/** Makes a named direction for the model by one of the methods above. */
-export function NewDirection({ model }: { model: ModelSummary }) {
+/** Makes a named direction for the model by one of the methods above; `code` (the edited image's, described by `at`) is where gradient directions are taken. */
+export function NewDirection({ model, code, at }: { model: ModelSummary; code?: Float32Array; at?: string }) {
   const client = useAppStore((s) => s.client);
   const classifier = classifierFor(useAppStore((s) => s.models), model);
   const labels = model.labels ?? classifier?.labels ?? [];
+  // Boundary and gradient targets index the classifier's classes, whatever the model calls its own.
+  const classes = classifier?.labels ?? labels;
   const addDirection = useEditStore((s) => s.addDirection);
   const directions = useEditStore((s) => s.directions).filter((d) => d.model === model.id);
   const selection = useLatentStore((s) => s.selection);
@@ -94,8 +98,16 @@ export function NewDirection({ model }: { model: ModelSummary }) {
           },
         )
         .finally(() => jobs.finish(jobId));
-      const name = addDirection({ name: `more ${labels[target]} (boundary)`, model: model.id, kind: 'boundary', note: `separates the ${r.positives} most and least ${labels[target]}-like of 4,000 samples with ${(r.accuracy * 100).toFixed(1)}% accuracy`, vector: r.vector.data });
+      const name = addDirection({ name: `more ${classes[target]} (boundary)`, model: model.id, kind: 'boundary', note: `separates the ${r.positives} most and least ${classes[target]}-like of 4,000 samples with ${(r.accuracy * 100).toFixed(1)}% accuracy`, vector: r.vector.data });
       return `Added “${name}”: the boundary separates the scored sets with ${(r.accuracy * 100).toFixed(1)}% accuracy.`;
+    });
+
+  const fromGradient = () =>
+    run(async () => {
+      const r = await client!.invoke('direction.gradient', { model: model.id, classifier: classifier!.id, target: [target], code: float32Tensor([1, code!.length], code!) });
+      const percent = (r.probability * 100).toPrecision(3);
+      const name = addDirection({ name: `more ${classes[target]} (gradient)`, model: model.id, kind: 'gradient', note: `∇ log P(${classes[target]}) at ${at ?? 'the edited image'}, where P was ${percent}%; local to that image`, vector: r.vector.data });
+      return `Added “${name}”: P(${classes[target]}) is ${percent}% here and its log rises ${r.slope.toFixed(2)} per step, at first.`;
     });
 
   const fromPrincipal = () =>
@@ -156,7 +168,7 @@ export function NewDirection({ model }: { model: ModelSummary }) {
         <div className="flex flex-wrap items-center gap-2 text-sm">
           {classifier ? (
             <>
-              More <ClassSelect labels={labels} value={target} onChange={setTarget} label="Attribute class" />
+              More <ClassSelect labels={classes} value={target} onChange={setTarget} label="Attribute class" />
               <button type="button" className={button} onClick={() => void fromBoundary()} disabled={!!progress}>
                 Fit boundary
               </button>
@@ -165,6 +177,24 @@ export function NewDirection({ model }: { model: ModelSummary }) {
             <p className="text-xs text-muted" data-testid="no-classifier">
               The boundary is fitted to a classifier's scores. {noClassifierNote(model)}
             </p>
+          )}
+        </div>
+      )}
+      {mode === 'gradient' && (
+        <div className="flex flex-wrap items-center gap-2 text-sm">
+          {!classifier ? (
+            <p className="text-xs text-muted" data-testid="no-classifier">
+              The gradient is a classifier's, through the decoder. {noClassifierNote(model)}
+            </p>
+          ) : !code ? (
+            <p className="text-xs text-muted">Pick an image to edit first: the direction is taken at its code.</p>
+          ) : (
+            <>
+              More <ClassSelect labels={classes} value={target} onChange={setTarget} label="Gradient class" />
+              <button type="button" className={button} onClick={() => void fromGradient()} title="The direction in which this image becomes more like the class, fastest, for the classifier">
+                Add direction here
+              </button>
+            </>
           )}
         </div>
       )}

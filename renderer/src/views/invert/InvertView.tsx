@@ -13,12 +13,12 @@ import { Message } from '../../components/Message';
 import { useBoxSize } from '../../lib/useBoxSize';
 import { downloadBytes } from '../../lib/download';
 import { ExportScale, useExportScale } from '../../components/ExportScale';
-import { decodesCodes } from '../../lib/modelKinds';
-function NumberField({ label, value, onChange, min, max, step, title }: { label: string; value: number; onChange(v: number): void; min: number; max: number; step?: number; title: string }) {
+import { classifierFor, decodesCodes, noClassifierNote } from '../../lib/modelKinds';
+function NumberField({ label, value, onChange, min, max, step, title, disabled }: { label: string; value: number; onChange(v: number): void; min: number; max: number; step?: number; title: string; disabled?: boolean }) {
   return (
     <label className="flex items-center justify-between gap-2 text-sm" title={title}>
       <span className="text-muted">{label}</span>
-      <input type="number" value={value} min={min} max={max} step={step} aria-label={label} onChange={(e) => onChange(Math.min(max, Math.max(min, Number(e.target.value) || 0)))} className="w-24 rounded border border-line bg-panel-raised px-2 py-1" />
+      <input type="number" value={value} min={min} max={max} step={step} aria-label={label} disabled={disabled} onChange={(e) => onChange(Math.min(max, Math.max(min, Number(e.target.value) || 0)))} className="w-24 rounded border border-line bg-panel-raised px-2 py-1 disabled:opacity-40" />
     </label>
   );
 }
@@ -72,7 +72,8 @@ function SavedInversions({ model }: { model: string }) {
 
 export function InvertView() {
   const client = useAppStore((s) => s.client);
-  const gans = useAppStore((s) => s.models).filter(decodesCodes).filter((m) => m.kind === 'gan');
+  const models = useAppStore((s) => s.models);
+  const gans = models.filter(decodesCodes).filter((m) => m.kind === 'gan');
   const setView = useAppStore((s) => s.setView);
   const setBase = useEditStore((s) => s.setBase);
   const addInversion = useResultsStore((s) => s.addInversion);
@@ -81,6 +82,8 @@ export function InvertView() {
   const modelId = model && gans.some((m) => m.id === model) ? model : gans[0]?.id;
   const summary = gans.find((m) => m.id === modelId);
   const hasEncoder = !!summary && 'encoder' in summary.graphs;
+  // The perceptual term compares a classifier's features of the images: one that reads this model's images.
+  const features = classifierFor(models, summary);
   const setSettings = store.setSettings;
   const [panel, box] = useBoxSize<HTMLElement>();
   const { scale, smooth } = useExportScale();
@@ -145,6 +148,16 @@ export function InvertView() {
           <label className="flex items-center gap-2 text-sm" title={hasEncoder ? "Start one run from the encoder's guess" : 'This model has no encoder: every run starts from a random code'}>
             <input type="checkbox" checked={settings.warmStart && hasEncoder} disabled={!hasEncoder} onChange={(e) => setSettings({ warmStart: e.target.checked })} /> Encoder warm start
           </label>
+          <NumberField
+            label="Perceptual λ"
+            value={features ? settings.perceptual : 0}
+            min={0}
+            max={10}
+            step={0.1}
+            disabled={!features}
+            onChange={(perceptual) => setSettings({ perceptual })}
+            title={features ? `Adds λ × the distance between ${features.name}'s features of G(z) and of the target (1 weighs them like the pixels); the generator is then differentiated with the classifier` : `The perceptual term compares a classifier's features. ${summary ? noClassifierNote(summary) : ''}`}
+          />
           {summary?.style && (
             <label className="flex items-center justify-between gap-2 text-sm" title="z: the prior's code; w: one style for every layer, starting at the average style; w+: a style per layer, the most faithful and the least editable">
               <span className="text-muted">Space</span>
@@ -157,12 +170,12 @@ export function InvertView() {
           )}
         </section>
         <div className="flex flex-wrap gap-2">
-          <button type="button" onClick={() => client && void store.run(client, hasEncoder, !!summary?.style)} disabled={!target || !!job || !client} className="rounded bg-accent px-3 py-1 text-sm font-medium text-canvas disabled:opacity-40">
+          <button type="button" onClick={() => client && void store.run(client, hasEncoder, !!summary?.style, features?.id)} disabled={!target || !!job || !client} className="rounded bg-accent px-3 py-1 text-sm font-medium text-canvas disabled:opacity-40">
             Invert
           </button>
           <button
             type="button"
-            onClick={() => client && void store.compare(client, !!summary?.style)}
+            onClick={() => client && void store.compare(client, !!summary?.style, features?.id)}
             disabled={!target || !!job || !hasEncoder}
             className="rounded border border-line px-3 py-1 text-sm hover:bg-panel-raised disabled:opacity-40"
             title={hasEncoder ? 'Encoder only, optimization only, and both' : 'Needs an encoder to compare starts'}

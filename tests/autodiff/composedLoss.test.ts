@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { composeGraphs } from '../../electron/engine/autodiff/compose';
 import { buildGradientGraph, type LossTerm } from '../../electron/engine/autodiff/differentiate';
+import type { Tensor } from 'onnxruntime-node';
 import { ort } from '../../electron/engine/runtime/ort';
 import { repoRoot } from '../helpers/engine';
 import { buildModel, seeded } from '../helpers/onnxGraphs';
@@ -31,7 +32,7 @@ async function checkTerms(model: Uint8Array, wrt: string, x: Float32Array, xShap
       }
       return sum;
     };
-    const feeds: Record<string, ort.Tensor> = { [wrt]: tensor(x, xShape) };
+    const feeds: Record<string, Tensor> = { [wrt]: tensor(x, xShape) };
     const outputs = await forward.run({ [wrt]: tensor(x, xShape) });
     terms.forEach((term, i) => {
       feeds[graph.targets[i]!] = tensor(term.target, outputs[term.output]!.dims as number[]);
@@ -120,7 +121,7 @@ describe('losses of several terms', () => {
     const z = seeded(64, 3, -1.5, 1.5);
     const pixelsTarget = seeded(784, 5, -1, 1);
     const weight = 0.25;
-    const run = async (bytes: Uint8Array, feeds: Record<string, ort.Tensor>) => {
+    const run = async (bytes: Uint8Array, feeds: Record<string, Tensor>) => {
       const session = await ort.InferenceSession.create(bytes);
       try {
         return await session.run(feeds);

@@ -38,8 +38,12 @@ export const CALL_NAMES = [
   'direction.meanDifference',
   'direction.boundary',
   'direction.gradient',
+  'direction.labelBoundary',
   'direction.principal',
   'dataset.info',
+  'dataset.list',
+  'dataset.openFolder',
+  'dataset.remove',
   'dataset.images',
   'dataset.encode',
 ] as const;

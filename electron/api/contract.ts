@@ -99,9 +99,33 @@ export type EditMetadata = z.infer<typeof EditMetadataSchema>;
 
 const MAX_IMPORT_BYTES = 200 * 1024 * 1024;
 
-/** Images of the dataset sample, by class label, by index, or both. */
+/** The bundled sample is "bundled"; a folder of the user's images is "folder-" and a hash of its path. Absent: the bundled one. */
+const datasetId = z.string().regex(/^(bundled|folder-[0-9a-f]{12})$/, 'a dataset id is "bundled" or "folder-" and 12 hex digits');
+
+export const DatasetSummarySchema = z.object({
+  id: datasetId,
+  name: z.string(),
+  source: z.enum(['bundled', 'folder']),
+  folder: z.string().optional(),
+  count: z.int(),
+  /** The size of the images dataset.images returns (a folder's thumbnails; models get theirs fitted). */
+  channels: z.int(),
+  height: z.int(),
+  width: z.int(),
+  labels: z.array(z.string()),
+  labelCounts: z.array(z.int()),
+  license: z.string(),
+  /** Files that could not be read, and why (the first 1,000). */
+  skipped: z.array(z.object({ path: z.string(), reason: z.string() })).max(1000),
+  skippedCount: z.int(),
+  /** Why it cannot be fully used now (its folder has gone). */
+  problem: z.string().optional(),
+});
+export type DatasetSummary = z.infer<typeof DatasetSummarySchema>;
+
+/** Images of a dataset, by label, by index, or both. */
 const DatasetSelectionSchema = z
-  .object({ classes: z.array(z.int().nonnegative()).default([]), indices: z.array(z.int().nonnegative()).max(10_000).default([]) })
+  .object({ classes: z.array(z.int().nonnegative()).default([]), indices: z.array(z.int().nonnegative()).max(1_000_000).default([]) })
   .strict()
   .refine((s) => s.classes.length + s.indices.length > 0, 'name at least one class or image');
 
@@ -233,14 +257,14 @@ export const calls = {
   },
   'latent.neighbors': {
     args: z
-      .object({ model: modelId, query: Float32TensorSchema, k: z.int().min(1).max(200).default(10), exclude: z.array(z.int().nonnegative()).max(10_000).default([]) })
+      .object({ model: modelId, dataset: datasetId.optional(), query: Float32TensorSchema, k: z.int().min(1).max(200).default(10), exclude: z.array(z.int().nonnegative()).max(1_000_000).default([]) })
       .strict(),
     result: z.object({ indices: z.array(z.int()), distances: z.array(z.number()) }),
   },
   'direction.meanDifference': {
     /** Δ = mean code of the positive images − mean code of the negative ones, over the dataset sample. */
     args: z
-      .object({ model: modelId, positive: DatasetSelectionSchema, negative: DatasetSelectionSchema })
+      .object({ model: modelId, dataset: datasetId.optional(), positive: DatasetSelectionSchema, negative: DatasetSelectionSchema })
       .strict(),
     result: z.object({ vector: Float32TensorSchema, positive: z.int(), negative: z.int() }),
   },
@@ -265,14 +289,21 @@ export const calls = {
     args: z.object({ model: modelId, classifier: modelId, target: z.array(z.int().nonnegative()).min(1).max(1000), code: Float32TensorSchema }).strict(),
     result: z.object({ vector: Float32TensorSchema, probability: z.number(), slope: z.number(), ms: z.number() }),
   },
+  'direction.labelBoundary': {
+    /** A linear boundary fitted on a dataset's codes between images of some labels and images of others: the user's labels, no classifier. */
+    args: z
+      .object({ model: modelId, dataset: datasetId.optional(), positive: z.array(z.int().nonnegative()).min(1), negative: z.array(z.int().nonnegative()).min(1) })
+      .strict(),
+    result: z.object({ vector: Float32TensorSchema, accuracy: z.number(), positives: z.int(), negatives: z.int() }),
+  },
   'direction.principal': {
     /** Principal directions of the dataset's codes, each scaled to one standard deviation (GANSpace-style). */
-    args: z.object({ model: modelId, count: z.int().min(1).max(64).default(8) }).strict(),
+    args: z.object({ model: modelId, dataset: datasetId.optional(), count: z.int().min(1).max(64).default(8) }).strict(),
     result: z.object({ vectors: Float32TensorSchema, explained: z.array(z.number()) }),
   },
   'latent.typicality': {
     /** How unusual a code is next to the dataset's codes: Mahalanobis distance under their covariance, and its percentile. */
-    args: z.object({ model: modelId, code: Float32TensorSchema, lane }).strict(),
+    args: z.object({ model: modelId, dataset: datasetId.optional(), code: Float32TensorSchema, lane }).strict(),
     result: z.object({ distance: z.number(), percentile: z.number(), median: z.number() }),
   },
   'diffusion.schedule': {
@@ -401,7 +432,7 @@ export const calls = {
   },
   'dataset.project': {
     /** PCA of the dataset's codes under a model (encode the dataset first). */
-    args: z.object({ model: modelId }).strict(),
+    args: z.object({ model: modelId, dataset: datasetId.optional() }).strict(),
     result: z.object({
       dim: z.int(),
       mean: Float32TensorSchema,
@@ -411,24 +442,22 @@ export const calls = {
       coords: Float32TensorSchema,
     }),
   },
-  'dataset.info': {
-    args: empty,
-    result: z.object({
-      name: z.string(),
-      count: z.int(),
-      channels: z.int(),
-      height: z.int(),
-      width: z.int(),
-      labels: z.array(z.string()),
-      license: z.string(),
-    }),
+  'dataset.info': { args: z.object({ dataset: datasetId.optional() }).strict(), result: DatasetSummarySchema },
+  'dataset.list': { args: empty, result: z.object({ datasets: z.array(DatasetSummarySchema) }) },
+  'dataset.openFolder': {
+    /** Reads a folder of PNG, JPEG and WebP images (subfolders or labels.csv give labels) as a dataset; again, to take in what changed. */
+    args: z.object({ path: z.string().min(1).max(4096) }).strict(),
+    progress: z.object({ done: z.int(), total: z.int(), skipped: z.int() }),
+    result: DatasetSummarySchema,
   },
+  'dataset.remove': { args: z.object({ dataset: datasetId }).strict(), result: z.object({ datasets: z.array(DatasetSummarySchema) }) },
   'dataset.images': {
-    args: z.object({ indices: z.array(z.int().nonnegative()).min(1).max(4096) }).strict(),
+    /** Images to show (a folder's thumbnails), or with `model` the images as that model takes them; uint8 [n, c, h, w]. */
+    args: z.object({ dataset: datasetId.optional(), indices: z.array(z.int().nonnegative()).min(1).max(4096), model: modelId.optional() }).strict(),
     result: z.object({ images: Uint8TensorSchema, labels: z.array(z.int()) }),
   },
   'dataset.encode': {
-    args: z.object({ model: modelId, batchSize: z.int().min(1).max(1024).default(256) }).strict(),
+    args: z.object({ model: modelId, dataset: datasetId.optional(), batchSize: z.int().min(1).max(1024).default(256) }).strict(),
     progress: z.object({ done: z.int(), total: z.int() }),
     result: z.object({ codes: Float32TensorSchema, labels: z.array(z.int()), ms: z.number() }),
   },

@@ -1,4 +1,5 @@
 import type { Float32Tensor } from '../api/tensor';
+import type { DatasetLibrary } from './dataset/datasetLibrary';
 import type { DatasetSample } from './dataset/sample';
 import type { DatasetCodes } from './datasetCodes';
 import type { ModelHost } from './models/host';
@@ -20,11 +21,14 @@ export interface EngineContext {
   /** Re-creates every session under the current settings. */
   applySettings(): Promise<void>;
   lanes: LatestWins;
+  /** The bundled dataset sample. */
   dataset(): Promise<DatasetSample>;
-  /** Dataset codes and projections per model. */
+  /** The bundled sample and the user's folders of images. */
+  datasets: DatasetLibrary;
+  /** Codes and projections per dataset and model. */
   codes: DatasetCodes;
-  /** The dataset's codes under a model, encoding them first (as a job, when given one) if needed. */
-  ensureCodes(model: string, job?: { signal: AbortSignal; progress(p: { done: number; total: number }): void; batchSize?: number }): Promise<Float32Tensor>;
+  /** A dataset's codes under a model, encoding them first (as a job, when given one) if needed. */
+  ensureCodes(dataset: string, model: string, job?: { signal: AbortSignal; progress(p: { done: number; total: number }): void; batchSize?: number }): Promise<Float32Tensor>;
   /** A native folder dialog, where the desktop shell provides one. */
   pickFolder?: () => Promise<string | null>;
   /** Native open/save dialogs for project files, where the desktop shell provides them. */

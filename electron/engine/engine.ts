@@ -6,7 +6,7 @@ import { ApiError } from '../api/errors';
 import type { EngineContext } from './context';
 import { readDatasetSample, type DatasetSample } from './dataset/sample';
 import { DatasetCodes } from './datasetCodes';
-import { encodeDataset } from './ops/datasetEncode';
+import { DatasetLibrary } from './dataset/datasetLibrary';
 import type { Handlers } from './dispatch';
 import { appHandlers } from './handlers/app';
 import { datasetHandlers } from './handlers/dataset';
@@ -68,6 +68,11 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   await host.verifyUserModels();
 
   let dataset: Promise<DatasetSample> | undefined;
+  const readSample = () =>
+    (dataset ??= readDatasetSample(paths.datasetBinary, paths.datasetSidecar).catch((error: Error) => {
+      dataset = undefined;
+      throw new ApiError('not-found', `the dataset sample could not be read: ${error.message}`);
+    }));
   const version: string = JSON.parse(readFileSync(join(paths.root, 'package.json'), 'utf8')).version;
   const ctx: EngineContext = {
     paths,
@@ -82,17 +87,16 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     providerOrder: order,
     applySettings: () => host.reconfigure(sessionOptions()),
     lanes: new LatestWins(),
-    dataset: () =>
-      (dataset ??= readDatasetSample(paths.datasetBinary, paths.datasetSidecar).catch((error: Error) => {
-        dataset = undefined;
-        throw new ApiError('not-found', `the dataset sample could not be read: ${error.message}`);
-      })),
+    dataset: readSample,
+    // Folder datasets keep their index, thumbnails and codes in the app's own folder.
+    datasets: new DatasetLibrary(readSample, join(options.configDir, 'datasets'), settings),
     codes: new DatasetCodes(),
-    ensureCodes: async (model, job = { signal: new AbortController().signal, progress: () => {} }) => {
-      const cached = ctx.codes.get(model);
+    ensureCodes: async (datasetId, model, job = { signal: new AbortController().signal, progress: () => {} }) => {
+      const cached = ctx.codes.get(datasetId, model);
       if (cached) return cached;
-      const codes = await encodeDataset(host, await ctx.dataset(), model, job.batchSize ?? 500, job);
-      ctx.codes.set(model, codes);
+      const dataset = await ctx.datasets.get(datasetId);
+      const codes = await dataset.encode(host, model, job.batchSize ?? (dataset.source === 'bundled' ? 500 : 32), job);
+      ctx.codes.set(datasetId, model, codes);
       return codes;
     },
     pickFolder: options.pickFolder,

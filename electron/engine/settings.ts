@@ -6,6 +6,8 @@ import { writeFileAtomic } from './atomicWrite';
 /** What the app remembers across launches. */
 export const SettingsSchema = z.object({
   userModelFolders: z.array(z.string()).default([]),
+  /** Folders of images opened as datasets. */
+  datasetFolders: z.array(z.string()).default([]),
   recentProjects: z.array(z.string()).default([]),
   provider: z.enum(['cuda', 'dml', 'cpu']).optional(),
   threads: z.int().min(1).max(64).optional(),

@@ -6,21 +6,22 @@ import { fitBoundary, meanDifference } from '../ops/directions';
 import { decodeLatents } from '../ops/latentCodec';
 import { gradientDirection } from '../ops/gradientDirection';
 import { timed, type EngineContext } from '../context';
+import { BUNDLED_DATASET } from '../dataset/dataset';
 import type { Handlers } from '../dispatch';
 
 const BATCH = 250;
 
-export function directionHandlers(ctx: EngineContext): Pick<Handlers, 'direction.meanDifference' | 'direction.boundary' | 'direction.gradient' | 'direction.principal'> {
+export function directionHandlers(ctx: EngineContext): Pick<Handlers, 'direction.meanDifference' | 'direction.boundary' | 'direction.gradient' | 'direction.labelBoundary' | 'direction.principal'> {
   const latentOf = (model: string) => {
     const latent = ctx.host.model(model).manifest.latent;
     if (!latent) throw new ApiError('bad-input', `model "${model}" has no latent space`, 'args.model');
     return latent.shape;
   };
   return {
-    'direction.meanDifference': async ({ model, positive, negative }) => {
+    'direction.meanDifference': async ({ model, dataset = BUNDLED_DATASET, positive, negative }) => {
       const shape = latentOf(model);
-      const codes = await ctx.ensureCodes(model);
-      const labels = (await ctx.dataset()).labels;
+      const codes = await ctx.ensureCodes(dataset, model);
+      const labels = (await ctx.datasets.get(dataset)).labels;
       const pick = (selection: { classes: number[]; indices: number[] }, field: string) => {
         const chosen = new Set(selection.indices);
         labels.forEach((label, index) => selection.classes.includes(label) && chosen.add(index));
@@ -68,10 +69,28 @@ export function directionHandlers(ctx: EngineContext): Pick<Handlers, 'direction
       const { value, ms } = await timed(() => gradientDirection(ctx.host, ctx.host.model(model), ctx.host.model(classifier), target, code));
       return { ...value, ms };
     },
-    'direction.principal': async ({ model, count }) => {
+    'direction.labelBoundary': async ({ model, dataset = BUNDLED_DATASET, positive, negative }) => {
       const shape = latentOf(model);
-      await ctx.ensureCodes(model);
-      const p = ctx.codes.projection(model);
+      const codes = await ctx.ensureCodes(dataset, model);
+      const d = await ctx.datasets.get(dataset);
+      const members = (classes: number[], field: string) => {
+        const bad = classes.find((c) => c >= d.labelNames.length);
+        if (bad !== undefined) throw new ApiError('bad-input', `label ${bad} is not among ${d.name}'s ${d.labelNames.length} labels`, `args.${field}`);
+        const chosen: number[] = [];
+        d.labels.forEach((label, index) => classes.includes(label) && chosen.push(index));
+        if (chosen.length < 2) throw new ApiError('bad-input', `the ${field} labels hold ${chosen.length} image${chosen.length === 1 ? '' : 's'} in ${d.name}; a boundary needs at least 2 on each side`, `args.${field}`);
+        return chosen;
+      };
+      const plus = members(positive, 'positive');
+      const minus = members(negative, 'negative');
+      const dim = codes.data.length / codes.shape[0]!;
+      const boundary = fitBoundary(codes.data, dim, plus, minus);
+      return { vector: float32Tensor(shape, boundary.normal), accuracy: boundary.accuracy, positives: plus.length, negatives: minus.length };
+    },
+    'direction.principal': async ({ model, dataset = BUNDLED_DATASET, count }) => {
+      const shape = latentOf(model);
+      await ctx.ensureCodes(dataset, model);
+      const p = ctx.codes.projection(dataset, model);
       const k = Math.min(count, p.dim);
       const vectors = new Float32Array(k * p.dim);
       for (let c = 0; c < k; c++) {

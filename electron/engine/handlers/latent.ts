@@ -5,6 +5,7 @@ import { decodeLatents } from '../ops/latentCodec';
 import { nearestNeighbors } from '../ops/neighbors';
 import { mahalanobis, project } from '../ops/projection';
 import { timed, type EngineContext } from '../context';
+import { BUNDLED_DATASET } from '../dataset/dataset';
 import type { Handlers } from '../dispatch';
 
 export function latentHandlers(ctx: EngineContext): Pick<Handlers, 'latent.interpolate' | 'latent.neighbors' | 'latent.typicality'> {
@@ -27,20 +28,20 @@ export function latentHandlers(ctx: EngineContext): Pick<Handlers, 'latent.inter
       });
       return { ...value, ms };
     },
-    'latent.neighbors': async ({ model, query, k, exclude }) => {
+    'latent.neighbors': async ({ model, dataset = BUNDLED_DATASET, query, k, exclude }) => {
       const { size } = latentSize(model);
       if (query.data.length !== size) throw new ApiError('bad-input', `the query is one code of ${size} values; got [${query.shape.join(', ')}]`, 'args.query.shape');
-      const codes = ctx.codes.require(model);
+      const codes = ctx.codes.require(dataset, model);
       return nearestNeighbors(codes.data, size, query.data, k, new Set(exclude));
     },
-    'latent.typicality': async ({ model, code, lane }, call) => {
+    'latent.typicality': async ({ model, dataset = BUNDLED_DATASET, code, lane }, call) => {
       const { size } = latentSize(model);
       if (code.data.length !== size) throw new ApiError('bad-input', `the code has ${size} values; got [${code.shape.join(', ')}]`, 'args.code.shape');
       const work = async () => {
-        await ctx.ensureCodes(model);
-        const projection = ctx.codes.projection(model);
+        await ctx.ensureCodes(dataset, model);
+        const projection = ctx.codes.projection(dataset, model);
         const [distance] = mahalanobis(projection, project(projection.mean, projection.components, projection.dim, code.data));
-        const sorted = ctx.codes.sortedDistances(model);
+        const sorted = ctx.codes.sortedDistances(dataset, model);
         let below = 0;
         while (below < sorted.length && sorted[below]! <= distance!) below++;
         return { distance: distance!, percentile: (100 * below) / sorted.length, median: sorted[Math.floor(sorted.length / 2)]! };

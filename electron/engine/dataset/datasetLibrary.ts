@@ -1,0 +1,62 @@
+import { resolve } from 'node:path';
+import { ApiError } from '../../api/errors';
+import type { SettingsStore } from '../settings';
+import { BUNDLED_DATASET, BundledDataset, type Dataset, type DatasetJob } from './dataset';
+import { FolderDataset, folderDatasetId } from './folderDataset';
+import type { DatasetSample } from './sample';
+
+/** The bundled sample and the folders the user opened as datasets (remembered across launches). */
+export class DatasetLibrary {
+  private bundled?: BundledDataset;
+  private readonly folders = new Map<string, FolderDataset>();
+  private loaded?: Promise<void>;
+
+  constructor(
+    private readonly sample: () => Promise<DatasetSample>,
+    private readonly cacheRoot: string,
+    private readonly settings: SettingsStore,
+  ) {}
+
+  /** Remembered folders come back from their cache, without reading the folders themselves. */
+  private ready(): Promise<void> {
+    return (this.loaded ??= (async () => {
+      for (const folder of this.settings.get().datasetFolders) {
+        const dataset = await FolderDataset.fromCache(folder, this.cacheRoot);
+        if (dataset) this.folders.set(dataset.id, dataset);
+      }
+    })());
+  }
+
+  async get(id: string = BUNDLED_DATASET): Promise<Dataset> {
+    if (id === BUNDLED_DATASET) return (this.bundled ??= new BundledDataset(await this.sample()));
+    await this.ready();
+    const dataset = this.folders.get(id);
+    if (!dataset) throw new ApiError('not-found', `no dataset "${id}": open its folder again`, 'args.dataset');
+    return dataset;
+  }
+
+  async list(): Promise<Dataset[]> {
+    await this.ready();
+    const bundled = await this.get(BUNDLED_DATASET).catch(() => undefined);
+    return [...(bundled ? [bundled] : []), ...this.folders.values()];
+  }
+
+  /** Reads (or reads again) a folder as a dataset and remembers it. */
+  async openFolder(path: string, job: DatasetJob): Promise<FolderDataset> {
+    await this.ready();
+    const dataset = await FolderDataset.open(path, this.cacheRoot, job);
+    this.folders.set(dataset.id, dataset);
+    const folders = this.settings.get().datasetFolders;
+    if (!folders.includes(dataset.folder)) await this.settings.update({ datasetFolders: [...folders, dataset.folder] });
+    return dataset;
+  }
+
+  /** Forgets a folder dataset (its cache stays, so opening it again is quick). */
+  async remove(id: string): Promise<void> {
+    await this.ready();
+    const dataset = this.folders.get(id);
+    if (!dataset) throw new ApiError('not-found', id === BUNDLED_DATASET ? 'the bundled dataset cannot be removed' : `no dataset "${id}"`, 'args.dataset');
+    this.folders.delete(id);
+    await this.settings.update({ datasetFolders: this.settings.get().datasetFolders.filter((f) => folderDatasetId(resolve(f)) !== id) });
+  }
+}

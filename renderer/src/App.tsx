@@ -4,6 +4,7 @@ import { ProjectMenu } from './components/ProjectMenu';
 import { StatusBar } from './components/StatusBar';
 import { ViewTabs } from './components/ViewTabs';
 import { VIEWS, useAppStore, type ViewId } from './state/appStore';
+import { useDatasetStore } from './state/datasetStore';
 import { stopViewJob } from './state/jobsStore';
 import { ModelsView } from './views/models/ModelsView';
 import { ExploreView } from './views/explore/ExploreView';
@@ -31,6 +32,7 @@ function useConnection() {
       .then(async (client) => {
         unsubscribe = client.subscribe('models.changed', libraryChanged);
         connected(client, await client.invoke('app.info', {}));
+        await useDatasetStore.getState().refresh(client);
       })
       .catch((error: Error) => failed(error.message));
     return () => unsubscribe();

@@ -1,14 +1,17 @@
 import { useState, type FormEvent } from 'react';
 import { float32Tensor, type Float32Tensor } from '../../../electron/api/tensor';
 import { ImageDropZone } from './ImageDropZone';
+import { DatasetSelect } from './DatasetSelect';
 import { useAppStore } from '../state/appStore';
+import { useViewDataset } from '../state/datasetStore';
 import { Message } from './Message';
-import { useDatasetMismatch } from '../lib/useDecoded';
+import { noDatasetNote } from '../lib/useDecoded';
 
-/** Picks an input image: a dataset image by number, or the user's own (imported at the model's size). */
-export function ImageSource({ model, onImage }: { model: string; onImage(image: Float32Tensor, label: string): void }) {
+/** Picks an input image: an image of the view's dataset by number (as the model takes it), or the user's own (imported at the model's size). */
+export function ImageSource({ model, view, onImage }: { model: string; view: string; onImage(image: Float32Tensor, label: string): void }) {
   const client = useAppStore((s) => s.client);
-  const mismatch = useDatasetMismatch(model);
+  const summary = useAppStore((s) => s.models.find((m) => m.id === model));
+  const { dataset, options } = useViewDataset(view, summary);
   const [index, setIndex] = useState('0');
   const [error, setError] = useState<string>();
 
@@ -16,10 +19,11 @@ export function ImageSource({ model, onImage }: { model: string; onImage(image: 
     event.preventDefault();
     setError(undefined);
     const i = Number(index);
-    if (!client || !Number.isInteger(i) || i < 0 || i > 9999) return setError('Dataset images are numbered 0 to 9999.');
+    if (!client || !dataset) return;
+    if (!Number.isInteger(i) || i < 0 || i >= dataset.count) return setError(`${dataset.name}'s images are numbered 0 to ${dataset.count - 1}.`);
     try {
-      const { images } = await client.invoke('dataset.images', { indices: [i] });
-      onImage(float32Tensor(images.shape, Float32Array.from(images.data, (v) => v / 255)), `dataset #${i}`);
+      const { images } = await client.invoke('dataset.images', { dataset: dataset.id, indices: [i], model });
+      onImage(float32Tensor(images.shape, Float32Array.from(images.data, (v) => v / 255)), dataset.source === 'bundled' ? `dataset #${i}` : `${dataset.name} #${i}`);
     } catch (e) {
       setError((e as Error).message);
     }
@@ -38,17 +42,22 @@ export function ImageSource({ model, onImage }: { model: string; onImage(image: 
 
   return (
     <div className="flex flex-col gap-2">
-      {mismatch ? (
-        <p className="text-xs text-muted" data-testid="dataset-mismatch">
-          {mismatch}
-        </p>
+      {!dataset ? (
+        summary && (
+          <p className="text-xs text-muted" data-testid="dataset-mismatch">
+            {noDatasetNote(summary)}
+          </p>
+        )
       ) : (
-        <form onSubmit={(e) => void submit(e)} className="flex items-center gap-2">
-          <input value={index} onChange={(e) => setIndex(e.target.value)} aria-label="Dataset image number" className="w-20 rounded border border-line bg-panel-raised px-2 py-1 text-sm" />
-          <button type="submit" className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised">
-            Use dataset image
-          </button>
-        </form>
+        <>
+          {options.length > 1 && <DatasetSelect view={view} dataset={dataset} options={options} />}
+          <form onSubmit={(e) => void submit(e)} className="flex items-center gap-2">
+            <input value={index} onChange={(e) => setIndex(e.target.value)} aria-label="Dataset image number" className="w-20 rounded border border-line bg-panel-raised px-2 py-1 text-sm" />
+            <button type="submit" className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised">
+              Use dataset image
+            </button>
+          </form>
+        </>
       )}
       <ImageDropZone onFile={fromFile} />
       <Message text={error} className="text-xs" />

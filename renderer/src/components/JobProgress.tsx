@@ -1,4 +1,9 @@
-/** Long work shows how far it is and can be cancelled. */
+import { useRef } from 'react';
+
+/** "12 s", "3 min", "1 h 5 min": a time left as a person reads it. */
+const duration = (seconds: number) => (seconds < 90 ? `${Math.max(1, Math.round(seconds))} s` : seconds < 5400 ? `${Math.round(seconds / 60)} min` : `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`);
+
+/** Long work shows how far it is and can be cancelled; with a `unit`, also its rate and the time left. */
 export function JobProgress({
   label,
   done,
@@ -6,6 +11,7 @@ export function JobProgress({
   onCancel,
   cancelLabel = 'Cancel',
   cancelTitle = 'Stop (Esc)',
+  unit,
 }: {
   label: string;
   done: number;
@@ -13,8 +19,15 @@ export function JobProgress({
   onCancel?: () => void;
   cancelLabel?: string;
   cancelTitle?: string;
+  /** What is counted ("images"): shows "42 images/s · 3 min left" once a second has passed. */
+  unit?: string;
 }) {
   const share = total > 0 ? done / total : 0;
+  // The rate is measured from the first report this component saw, so work done before (a cache) does not inflate it.
+  const start = useRef<{ at: number; done: number }>(undefined);
+  if (!start.current || done < start.current.done) start.current = { at: performance.now(), done };
+  const elapsed = (performance.now() - start.current.at) / 1000;
+  const rate = elapsed >= 1 ? (done - start.current.done) / elapsed : 0;
   return (
     <div className="flex items-center gap-3 text-sm" role="status" aria-label={label}>
       <span className="text-muted">{label}</span>
@@ -24,6 +37,11 @@ export function JobProgress({
       <span className="tabular-nums text-muted">
         {done.toLocaleString('en')} / {total.toLocaleString('en')}
       </span>
+      {unit && rate > 0 && (
+        <span className="tabular-nums text-muted" data-testid="job-rate">
+          {rate >= 10 ? Math.round(rate) : rate.toFixed(1)} {unit}/s · {duration((total - done) / rate)} left
+        </span>
+      )}
       {onCancel && (
         <button type="button" onClick={onCancel} className="rounded border border-line px-2 py-0.5 text-xs hover:bg-panel-raised" title={cancelTitle}>
           {cancelLabel}

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react'
 import type { Project } from '../../../electron/api/project';
 import type { StudioClient } from '../../../electron/api/client';
 import { useAppStore } from '../state/appStore';
+import { DATASET_PATH_INPUT, useDatasetStore } from '../state/datasetStore';
 import { applyProject, emptyProject, SESSION_ID, snapshotProject, trackChanges, useProjectStore } from '../state/projectSync';
 import { RecoveryDialog, type Orphan } from './RecoveryDialog';
 import { FileMenu } from './FileMenu';
@@ -153,6 +154,19 @@ export function ProjectMenu() {
     return () => window.removeEventListener('keydown', onKey);
   }, [ask, save]);
 
+  /** A folder dialog in the desktop app; in browser mode, the Models view's path field. */
+  const openImageFolder = async () => {
+    const { client, info, setView } = useAppStore.getState();
+    if (client && info?.folderDialog) {
+      const picked = await client.invoke('library.pickFolder', {});
+      if (picked.path) await useDatasetStore.getState().open(client, picked.path);
+      setView('models');
+      return;
+    }
+    setView('models');
+    requestAnimationFrame(() => document.getElementById(DATASET_PATH_INPUT)?.focus());
+  };
+
   const newProject = () => {
     if (project.dirty && !window.confirm('Start a new project? Unsaved changes will be lost.')) return;
     load(emptyProject());
@@ -166,6 +180,7 @@ export function ProjectMenu() {
           { label: 'Open…', shortcut: 'Ctrl+O', onSelect: () => void ask('open') },
           { label: 'Save', shortcut: 'Ctrl+S', onSelect: () => void save() },
           { label: 'Save as…', shortcut: 'Ctrl+Shift+S', onSelect: () => void ask('save') },
+          { label: 'Open image folder as dataset…', onSelect: () => void openImageFolder() },
           ...recent.map((r, i) => ({
             label: r.path.split(/[\\/]/).pop()!,
             title: r.exists ? r.path : `${r.path} (missing)`,

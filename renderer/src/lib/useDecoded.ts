@@ -1,9 +1,9 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { ApiError } from '../../../electron/api/errors';
 import type { Float32Tensor } from '../../../electron/api/tensor';
-import type { CallResult } from '../../../electron/api/contract';
+import type { DatasetSummary, ModelSummary } from '../../../electron/api/contract';
 import { useAppStore } from '../state/appStore';
-import { imageSize, sameImages } from './modelKinds';
+import { imageSize } from './modelKinds';
 
 /**
  * Decodes one code on a lane, so rapid changes (hover, a dragged cursor) keep
@@ -37,59 +37,34 @@ export function useDecoded(model: string | undefined, code: Float32Array | undef
   return code ? (known ?? image) : undefined;
 }
 
-/** Dataset images by index, fetched once and kept. */
-const datasetImages = new Map<number, Uint8Array>();
-export function useDatasetImage(index: number | null | undefined): Uint8Array | undefined {
+/** Dataset images (a folder's thumbnails) by dataset and index, fetched once and kept until the dataset is read again. */
+const datasetImages = new Map<string, Uint8Array>();
+export function forgetDatasetImages(dataset: string): void {
+  for (const key of [...datasetImages.keys()]) if (key.startsWith(`${dataset}:`)) datasetImages.delete(key);
+}
+export function useDatasetImage(dataset: string | undefined, index: number | null | undefined): Uint8Array | undefined {
   const client = useAppStore((s) => s.client);
-  const [image, setImage] = useState<Uint8Array | undefined>(index == null ? undefined : datasetImages.get(index));
+  const key = `${dataset}:${index}`;
+  const [image, setImage] = useState<Uint8Array | undefined>(index == null ? undefined : datasetImages.get(key));
   useEffect(() => {
-    if (!client || index == null) return;
-    const cached = datasetImages.get(index);
+    if (!client || index == null || !dataset) return;
+    const cached = datasetImages.get(key);
     if (cached) return setImage(cached);
     let current = true;
-    client.invoke('dataset.images', { indices: [index] }).then((r) => {
-      datasetImages.set(index, r.images.data);
+    client.invoke('dataset.images', { dataset, indices: [index] }).then((r) => {
+      datasetImages.set(key, r.images.data);
       if (current) setImage(r.images.data);
     }, console.error);
     return () => {
       current = false;
     };
-  }, [client, index]);
+  }, [client, dataset, index, key]);
   return index == null ? undefined : image;
 }
 
-/** The dataset sample's name and image size, asked once. */
-let datasetInfo: Promise<CallResult<'dataset.info'>> | undefined;
-export function useDatasetInfo(): CallResult<'dataset.info'> | undefined {
-  const client = useAppStore((s) => s.client);
-  const [info, setInfo] = useState<CallResult<'dataset.info'>>();
-  useEffect(() => {
-    if (!client) return;
-    let current = true;
-    (datasetInfo ??= client.invoke('dataset.info', {})).then(
-      (r) => current && setInfo(r),
-      () => (datasetInfo = undefined),
-    );
-    return () => {
-      current = false;
-    };
-  }, [client]);
-  return info;
-}
+/** [1, channels, height, width] of the images dataset.images returns for a dataset. */
+export const datasetImageShape = (d: Pick<DatasetSummary, 'channels' | 'height' | 'width'> | undefined): number[] | undefined => d && [1, d.channels, d.height, d.width];
 
-/** [1, channels, height, width] of one dataset image, once dataset.info has answered. */
-export function useDatasetImageShape(): number[] | undefined {
-  const info = useDatasetInfo();
-  return info && [1, info.channels, info.height, info.width];
-}
-
-/**
- * Why the dataset cannot feed this model, in one line, or undefined when it can: the bundled
- * sample is 28×28×1, and a colour or larger model takes the user's own images instead.
- */
-export function useDatasetMismatch(modelId: string | undefined): string | undefined {
-  const info = useDatasetInfo();
-  const model = useAppStore((s) => s.models.find((m) => m.id === modelId));
-  if (!info || !model || sameImages(info, model.image)) return undefined;
-  return `The dataset holds ${imageSize(info)} images; this model takes ${imageSize(model.image)}: drop or choose your own image.`;
-}
+/** One line for a view whose model no dataset fits. */
+export const noDatasetNote = (model: Pick<ModelSummary, 'image'>) =>
+  `No dataset holds ${imageSize(model.image)} images: open a folder of your own images (File ▸ Open image folder as dataset) to use one with this model.`;

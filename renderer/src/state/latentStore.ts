@@ -23,11 +23,17 @@ export interface ImportedCode {
   image: Float32Tensor;
 }
 
-/** A keyframe for interpolation: a dataset image or an imported one. */
-export type Keyframe = { kind: 'dataset'; index: number } | { kind: 'imported'; id: string };
+/** A keyframe for interpolation: a dataset image (of the bundled sample when `dataset` is absent) or an imported one. */
+export type Keyframe = { kind: 'dataset'; index: number; dataset?: string } | { kind: 'imported'; id: string };
+
+/** Encodings are kept per dataset and model. */
+export const encodingKey = (dataset: string, model: string) => `${dataset}|${model}`;
 
 interface LatentState {
   model?: string;
+  /** The dataset the explorer shows; selection, neighbours and hidden classes refer to it. */
+  dataset?: string;
+  /** By encodingKey(dataset, model). */
   encodings: Record<string, Encoding>;
   axes: [number, number, number];
   hiddenClasses: number[];
@@ -38,10 +44,12 @@ interface LatentState {
   /** The interpolation path's codes (frames × dim) and the model they belong to, drawn in the explorer. */
   path?: { model: string; codes: Float32Array };
   setModel(model: string): void;
-  setEncoding(model: string, encoding: Encoding): void;
+  setDataset(dataset: string): void;
+  setEncoding(key: string, encoding: Encoding): void;
   setAxis(slot: 0 | 1 | 2, component: number): void;
   toggleClass(label: number): void;
-  showOnly(label: number | null): void;
+  /** Hides every label of `count` but one (null: shows all). */
+  showOnly(label: number | null, count: number): void;
   select(index: number, add: boolean): void;
   clearSelection(): void;
   setNeighbors(indices: number[]): void;
@@ -59,7 +67,8 @@ export const useLatentStore = create<LatentState>((set) => ({
   imported: [],
   keyframes: [],
   setModel: (model) => set((s) => (s.model === model ? s : { model, selection: [], neighbors: [], axes: [0, 1, 2], path: undefined })),
-  setEncoding: (model, encoding) => set((s) => ({ encodings: { ...s.encodings, [model]: encoding } })),
+  setDataset: (dataset) => set((s) => (s.dataset === dataset ? s : { dataset, selection: [], neighbors: [], hiddenClasses: [], axes: [0, 1, 2], path: undefined })),
+  setEncoding: (key, encoding) => set((s) => ({ encodings: { ...s.encodings, [key]: encoding } })),
   setAxis: (slot, component) =>
     set((s) => {
       const axes = [...s.axes] as [number, number, number];
@@ -67,7 +76,7 @@ export const useLatentStore = create<LatentState>((set) => ({
       return { axes };
     }),
   toggleClass: (label) => set((s) => ({ hiddenClasses: s.hiddenClasses.includes(label) ? s.hiddenClasses.filter((l) => l !== label) : [...s.hiddenClasses, label] })),
-  showOnly: (label) => set(() => ({ hiddenClasses: label === null ? [] : Array.from({ length: 10 }, (_, i) => i).filter((i) => i !== label) })),
+  showOnly: (label, count) => set(() => ({ hiddenClasses: label === null ? [] : Array.from({ length: count }, (_, i) => i).filter((i) => i !== label) })),
   select: (index, add) =>
     set((s) => ({
       selection: add ? (s.selection.includes(index) ? s.selection.filter((i) => i !== index) : [...s.selection, index]) : [index],
@@ -81,4 +90,10 @@ export const useLatentStore = create<LatentState>((set) => ({
 }));
 
 /** Class colours: distinct on the dark canvas, readable in the legend. */
-export const CLASS_COLORS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+const CLASS_COLORS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+
+/** A label's colour: the ten above, then hues a golden angle apart for datasets with more labels. */
+export function classColor(label: number): string {
+  if (label < CLASS_COLORS.length) return CLASS_COLORS[label]!;
+  return `hsl(${Math.round((label * 137.508) % 360)}, 55%, ${label % 2 ? 62 : 52}%)`;
+}

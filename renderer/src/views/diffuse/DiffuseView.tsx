@@ -51,7 +51,7 @@ function ForwardPanel({ models }: { models: ModelSummary[] }) {
     <div className="flex flex-wrap gap-8">
       <div className="flex w-80 flex-col gap-3">
         <ModelPicker models={models} value={model} onChange={setModel} />
-        <ImageSource model={model} onImage={(tensor, label) => setImage({ tensor, label })} />
+        <ImageSource model={model} view="diffuse" onImage={(tensor, label) => setImage({ tensor, label })} />
         <Message text={error} className="text-xs" />
       </div>
       {image && schedule ? (
@@ -116,7 +116,7 @@ function ImageToImagePanel({ models }: { models: ModelSummary[] }) {
     <div className="flex flex-wrap gap-8">
       <div className="flex w-80 flex-col gap-3">
         <ModelPicker models={models} value={model} onChange={setModel} />
-        <ImageSource model={model} onImage={(tensor, label) => setImage({ tensor, label })} />
+        <ImageSource model={model} view="diffuse" onImage={(tensor, label) => setImage({ tensor, label })} />
         <label className="flex items-center gap-2 text-sm">
           Seed
           <input type="number" min={0} value={seed} onChange={(e) => setSeed(Math.max(0, Math.floor(Number(e.target.value) || 0)))} className="w-20 rounded border border-line bg-panel-raised px-2 py-1" />

@@ -7,21 +7,24 @@ import { ImageDropZone } from '../../components/ImageDropZone';
 import { useAppStore } from '../../state/appStore';
 import { useEditStore } from '../../state/editStore';
 import { useLatentStore } from '../../state/latentStore';
+import { datasetsFor, useDatasetStore } from '../../state/datasetStore';
 import { Message } from '../../components/Message';
 import { useViewState } from '../../state/viewState';
-import { useDatasetMismatch } from '../../lib/useDecoded';
+import { noDatasetNote } from '../../lib/useDecoded';
+import type { DatasetSummary } from '../../../../electron/api/contract';
 
-/** Where an edit starts: a dataset image, the explorer's selection, a random sample, or the user's own image. */
-export function BasePicker({ model }: { model: ModelSummary }) {
+/** Where an edit starts: an image of the view's dataset, the explorer's selection, a random sample, or the user's own image. */
+export function BasePicker({ model, dataset }: { model: ModelSummary; dataset?: DatasetSummary }) {
   const client = useAppStore((s) => s.client);
   const setBase = useEditStore((s) => s.setBase);
   const addDirection = useEditStore((s) => s.addDirection);
   const selection = useLatentStore((s) => s.selection);
+  // The explorer's selection indexes the explorer's dataset, which may not be this view's.
+  const explored = useLatentStore((s) => s.dataset);
   const [index, setIndex] = useViewState('edit.basePicker.index', '');
   const [error, setError] = useState<string>();
   const [seed, setSeed] = useViewState('edit.basePicker.seed', 1);
-  const mismatch = useDatasetMismatch(model.id);
-  const labels = model.labels ?? useAppStore.getState().models.find((m) => m.labels)?.labels ?? [];
+  const exploredFits = useDatasetStore((s) => datasetsFor(s.datasets, model).find((d) => d.id === explored));
 
   async function run(work: () => Promise<void>) {
     setError(undefined);
@@ -32,19 +35,21 @@ export function BasePicker({ model }: { model: ModelSummary }) {
     }
   }
 
-  const fromDataset = (i: number) =>
+  const fromDataset = (from: DatasetSummary, i: number) =>
     run(async () => {
-      const { images, labels: classes } = await client!.invoke('dataset.images', { indices: [i] });
+      const { images, labels: classes } = await client!.invoke('dataset.images', { dataset: from.id, indices: [i], model: model.id });
       const image = float32Tensor(images.shape, Float32Array.from(images.data, (v) => v / 255));
       const { mean } = await client!.invoke('model.encode', { model: model.id, images: image });
-      setBase({ model: model.id, code: mean.data, label: `dataset #${i} · ${labels[classes[0]!] ?? ''}`, image });
+      const where = from.source === 'bundled' ? 'dataset' : from.name;
+      setBase({ model: model.id, code: mean.data, label: `${where} #${i} · ${from.labels[classes[0]!] ?? ''}`, image });
     });
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
+    if (!dataset) return;
     const i = Number(index);
-    if (!Number.isInteger(i) || i < 0 || i > 9999) return setError('Dataset images are numbered 0 to 9999.');
-    void fromDataset(i);
+    if (!Number.isInteger(i) || i < 0 || i >= dataset.count) return setError(`${dataset.name}'s images are numbered 0 to ${dataset.count - 1}.`);
+    void fromDataset(dataset, i);
   };
 
   const fromSample = () => {
@@ -82,20 +87,20 @@ export function BasePicker({ model }: { model: ModelSummary }) {
   return (
     <section aria-label="Start from" className="flex flex-col gap-2">
       <h3 className="text-xs font-medium uppercase tracking-wide text-muted">Start from</h3>
-      {mismatch ? (
+      {!dataset ? (
         <p className="text-xs text-muted" data-testid="dataset-mismatch">
-          {mismatch}
+          {noDatasetNote(model)}
         </p>
       ) : (
         <form onSubmit={submit} className="flex items-center gap-2">
-          <input value={index} onChange={(e) => setIndex(e.target.value)} placeholder="0–9999" aria-label="Dataset image number" className="w-20 rounded border border-line bg-panel-raised px-2 py-1 text-sm" />
+          <input value={index} onChange={(e) => setIndex(e.target.value)} placeholder={`0–${dataset.count - 1}`} aria-label="Dataset image number" className="w-20 rounded border border-line bg-panel-raised px-2 py-1 text-sm" />
           <button type="submit" className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised">
             Dataset image
           </button>
         </form>
       )}
       <div className="flex flex-wrap gap-2">
-        <button type="button" disabled={selection.length === 0 || !!mismatch} onClick={() => void fromDataset(selection[0]!)} className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised disabled:opacity-40" title="The first image selected in the explorer">
+        <button type="button" disabled={selection.length === 0 || !exploredFits} onClick={() => exploredFits && void fromDataset(exploredFits, selection[0]!)} className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised disabled:opacity-40" title="The first image selected in the explorer">
           Explorer selection
         </button>
         <button type="button" onClick={fromSample} className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised" title="A code drawn from N(0, I)">

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { ModelSummary } from '../../../../electron/api/contract';
+import type { DatasetSummary, ModelSummary } from '../../../../electron/api/contract';
 import { float32Tensor, type Float32Tensor } from '../../../../electron/api/tensor';
 import { applyEdits, type Edit } from '../../../../electron/common/vectors';
 import { EmptyState } from '../../components/EmptyState';
@@ -13,6 +13,8 @@ import { useProjectStore } from '../../state/projectSync';
 import { BasePicker } from './BasePicker';
 import { DirectionSliders } from './DirectionSliders';
 import { NewDirection } from './NewDirection';
+import { useViewDataset } from '../../state/datasetStore';
+import { DatasetSelect } from '../../components/DatasetSelect';
 import { evenlySpaced, frameOf, sweepIndex } from './sweep';
 import { useSweep, type Sweep } from './useSweep';
 import { useViewState } from '../../state/viewState';
@@ -58,17 +60,17 @@ function ClassifierReadout({ image, model }: { image?: Float32Tensor; model: Mod
 }
 
 /** How unusual the edited code is next to the dataset's own codes; far out, decodes stop looking like the data. */
-function Typicality({ model, code }: { model: ModelSummary; code: Float32Array }) {
+function Typicality({ model, dataset, code }: { model: ModelSummary; dataset?: DatasetSummary; code: Float32Array }) {
   const client = useAppStore((s) => s.client);
   const [reading, setReading] = useState<{ distance: number; percentile: number; median: number }>();
   useEffect(() => {
-    if (!client) return;
+    if (!client || !dataset) return setReading(undefined);
     let current = true;
-    client.invoke('latent.typicality', { model: model.id, code: float32Tensor([1, code.length], code), lane: 'typicality' }).then((r) => current && setReading(r), () => {});
+    client.invoke('latent.typicality', { model: model.id, dataset: dataset.id, code: float32Tensor([1, code.length], code), lane: 'typicality' }).then((r) => current && setReading(r), () => {});
     return () => {
       current = false;
     };
-  }, [client, model.id, code]);
+  }, [client, model.id, dataset, code]);
   if (!reading) return null;
   // The warning uses the dataset's own codes: a VAE's encoded images sit well away from N(0, I) already.
   const unusual = reading.percentile > 99.5;
@@ -121,6 +123,7 @@ export function EditView() {
   const [chosenModel, setChosenModel] = useViewState<string | undefined>('edit.chosenModel', undefined);
   const modelId = base?.model ?? chosenModel ?? (models.find((m) => m.kind === 'vae') ?? models[0])?.id;
   const model = models.find((m) => m.id === modelId);
+  const { dataset, options: datasetOptions } = useViewDataset('edit', model);
   const [live, setLive] = useState<Edit[]>(history.present);
   const [focused, setFocused] = useState<string>();
   const [showBefore, setShowBefore] = useState(false);
@@ -186,11 +189,11 @@ export function EditView() {
   }
 
   async function applyToBatch() {
-    if (!client || !modelId) return;
+    if (!client || !modelId || !dataset) return;
     const indices = batch.split(/[\s,]+/).filter(Boolean).map(Number);
-    if (indices.length === 0 || indices.some((i) => !Number.isInteger(i) || i < 0 || i > 9999)) return setMessage({ text: 'List dataset image numbers (0–9999), separated by commas.', error: true });
+    if (indices.length === 0 || indices.some((i) => !Number.isInteger(i) || i < 0 || i >= dataset.count)) return setMessage({ text: `List ${dataset.name}'s image numbers (0–${dataset.count - 1}), separated by commas.`, error: true });
     try {
-      const { images } = await client.invoke('dataset.images', { indices });
+      const { images } = await client.invoke('dataset.images', { dataset: dataset.id, indices, model: modelId });
       const { mean } = await client.invoke('model.encode', { model: modelId, images: float32Tensor(images.shape, Float32Array.from(images.data, (v) => v / 255)) });
       const d = mean.data.length / indices.length;
       const size = images.data.length / indices.length;
@@ -198,7 +201,7 @@ export function EditView() {
         const baseCode = mean.data.slice(i * d, (i + 1) * d);
         const { images: out } = await client.invoke('model.decode', { model: modelId, z: float32Tensor([1, d], applyEdits(baseCode, live, vectors)) });
         const { png } = await client.invoke('image.exportPng', { image: out, scale, smooth, metadata: metadataFor(baseCode, live), original: float32Tensor([1, ...images.shape.slice(1)], Float32Array.from(images.data.slice(i * size, (i + 1) * size), (v) => v / 255)) });
-        downloadBytes(png, `edit-${modelId}-dataset-${index}.png`, 'image/png');
+        downloadBytes(png, `edit-${modelId}-${dataset.source === 'bundled' ? 'dataset' : dataset.name}-${index}.png`, 'image/png');
       }
       setMessage({ text: `Exported ${indices.length} edited images.` });
     } catch (e) {
@@ -221,6 +224,7 @@ export function EditView() {
               </option>
             ))}
           </select>
+          <DatasetSelect view="edit" dataset={dataset} options={datasetOptions} />
           {base && <span className="text-sm text-muted" data-testid="edit-base">{base.label}</span>}
         </div>
         {!base ? (
@@ -250,7 +254,7 @@ export function EditView() {
                   </span>
                 </div>
                 {focusedDirection && sweep && <EditStrip sweep={sweep} />}
-                <section aria-label="Apply to many" className="flex flex-wrap items-center gap-2 text-sm">
+                {dataset && <section aria-label="Apply to many" className="flex flex-wrap items-center gap-2 text-sm">
                   <input value={batch} onChange={(e) => setBatch(e.target.value)} placeholder="e.g. 12, 40, 77" aria-label="Dataset images to edit" className="w-40 rounded border border-line bg-panel-raised px-2 py-1" />
                   <button type="button" onClick={() => void applyToBatch()} className="rounded border border-line px-2 py-1 hover:bg-panel-raised" title="Apply this edit stack to each listed dataset image and export them as PNGs">
                     Apply stack and export
@@ -260,12 +264,12 @@ export function EditView() {
                       {message.text}
                     </p>
                   )}
-                </section>
+                </section>}
               </div>
               <div className="flex w-52 shrink-0 flex-col gap-3 overflow-y-auto xl:w-60" data-testid="edit-readouts">
                 {base.image && <ImageTile data={base.image.data} shape={base.image.shape} size={64} label="Original input" />}
                 <ClassifierReadout image={shown} model={model} />
-                {code && <Typicality model={model} code={code} />}
+                {code && <Typicality model={model} dataset={dataset} code={code} />}
                 <p className="text-xs text-muted" data-testid="edit-stack">
                   Stack: {history.present.filter((e) => e.amount !== 0).map((e) => `${e.direction} ${e.amount >= 0 ? '+' : ''}${e.amount.toFixed(2)}`).join(' · ') || 'no edits'}
                 </p>
@@ -275,9 +279,9 @@ export function EditView() {
         )}
       </div>
       <aside className="flex min-h-0 flex-col gap-4 overflow-auto border-l border-line bg-panel p-3">
-        <BasePicker model={model} />
+        <BasePicker model={model} dataset={dataset} />
         <DirectionSliders model={model.id} live={live} onLive={setLive} onCommit={commit} focused={focusedDirection} onFocus={setFocused} />
-        <NewDirection key={opened} model={model} code={code} at={base?.label} />
+        <NewDirection key={opened} model={model} dataset={dataset} code={code} at={base?.label} />
       </aside>
     </div>
   );

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { ModelSummary } from '../../../../electron/api/contract';
+import type { DatasetSummary, ModelSummary } from '../../../../electron/api/contract';
 import { float32Tensor } from '../../../../electron/api/tensor';
 import { orthogonalize } from '../../../../electron/common/vectors';
 import { JobProgress } from '../../components/JobProgress';
@@ -9,6 +9,7 @@ import { useLatentStore } from '../../state/latentStore';
 import { useJobsStore } from '../../state/jobsStore';
 import { useViewState } from '../../state/viewState';
 import { classifierFor, noClassifierNote } from '../../lib/modelKinds';
+import { noDatasetNote } from '../../lib/useDecoded';
 
 type Mode = 'classes' | 'selection' | 'boundary' | 'gradient' | 'principal' | 'orthogonal';
 const MODES: { id: Mode; label: string; hint: string }[] = [
@@ -33,18 +34,24 @@ function ClassSelect({ labels, value, onChange, label }: { labels: string[]; val
 }
 
 /** Makes a named direction for the model by one of the methods above; `code` (the edited image's, described by `at`) is where gradient directions are taken. */
-export function NewDirection({ model, code, at }: { model: ModelSummary; code?: Float32Array; at?: string }) {
+export function NewDirection({ model, dataset, code, at }: { model: ModelSummary; dataset?: DatasetSummary; code?: Float32Array; at?: string }) {
   const client = useAppStore((s) => s.client);
   const classifier = classifierFor(useAppStore((s) => s.models), model);
-  const labels = model.labels ?? classifier?.labels ?? [];
+  // Class and label directions come from the view's dataset and its labels.
+  const labels = dataset?.labels ?? [];
+  // Picks are made in the explorer, on the explorer's dataset.
+  const explored = useLatentStore((s) => s.dataset);
   // Boundary and gradient targets index the classifier's classes, whatever the model calls its own.
   const classes = classifier?.labels ?? labels;
   const addDirection = useEditStore((s) => s.addDirection);
   const directions = useEditStore((s) => s.directions).filter((d) => d.model === model.id);
   const selection = useLatentStore((s) => s.selection);
   const [mode, setMode] = useViewState<Mode>('edit.newDirection.mode', 'classes');
-  const [from, setFrom] = useViewState('edit.newDirection.from', 7);
-  const [to, setTo] = useViewState('edit.newDirection.to', 9);
+  const [fromChoice, setFrom] = useViewState('edit.newDirection.from', 7);
+  const [toChoice, setTo] = useViewState('edit.newDirection.to', 9);
+  // Fashion-MNIST's Sneaker → Ankle boot by default; datasets with fewer labels start at their first two.
+  const from = fromChoice < labels.length ? fromChoice : 0;
+  const to = toChoice < labels.length ? toChoice : Math.min(1, labels.length - 1);
   const [plus, setPlus] = useViewState<number[]>('edit.newDirection.plus', []);
   const [minus, setMinus] = useViewState<number[]>('edit.newDirection.minus', []);
   const [target, setTarget] = useViewState('edit.newDirection.target', 9);
@@ -66,14 +73,14 @@ export function NewDirection({ model, code, at }: { model: ModelSummary; code?: 
 
   const fromClasses = () =>
     run(async () => {
-      const r = await client!.invoke('direction.meanDifference', { model: model.id, positive: { classes: [to] }, negative: { classes: [from] } });
+      const r = await client!.invoke('direction.meanDifference', { model: model.id, dataset: dataset!.id, positive: { classes: [to] }, negative: { classes: [from] } });
       const name = addDirection({ name: `${labels[from]} → ${labels[to]}`, model: model.id, kind: 'mean-difference', note: `mean of ${r.positive} ${labels[to]} − mean of ${r.negative} ${labels[from]}`, vector: r.vector.data });
       return `Added “${name}”.`;
     });
 
   const fromPicked = () =>
     run(async () => {
-      const r = await client!.invoke('direction.meanDifference', { model: model.id, positive: { indices: plus }, negative: { indices: minus } });
+      const r = await client!.invoke('direction.meanDifference', { model: model.id, dataset: explored, positive: { indices: plus }, negative: { indices: minus } });
       const name = addDirection({ name: `picked (${plus.length}+ / ${minus.length}−)`, model: model.id, kind: 'mean-difference', note: 'mean of the + images − mean of the − images', vector: r.vector.data });
       setPlus([]);
       setMinus([]);
@@ -102,6 +109,13 @@ export function NewDirection({ model, code, at }: { model: ModelSummary; code?: 
       return `Added “${name}”: the boundary separates the scored sets with ${(r.accuracy * 100).toFixed(1)}% accuracy.`;
     });
 
+  const fromLabels = () =>
+    run(async () => {
+      const r = await client!.invoke('direction.labelBoundary', { model: model.id, dataset: dataset!.id, positive: [to], negative: [from] });
+      const name = addDirection({ name: `${labels[from]} → ${labels[to]} (boundary)`, model: model.id, kind: 'boundary', note: `a linear boundary between ${r.negatives} ${labels[from]} and ${r.positives} ${labels[to]} codes of ${dataset!.name}, ${(r.accuracy * 100).toFixed(1)}% of them on their side`, vector: r.vector.data });
+      return `Added “${name}”: ${(r.accuracy * 100).toFixed(1)}% of the two labels' codes fall on their own side.`;
+    });
+
   const fromGradient = () =>
     run(async () => {
       const r = await client!.invoke('direction.gradient', { model: model.id, classifier: classifier!.id, target: [target], code: float32Tensor([1, code!.length], code!) });
@@ -112,7 +126,7 @@ export function NewDirection({ model, code, at }: { model: ModelSummary; code?: 
 
   const fromPrincipal = () =>
     run(async () => {
-      const r = await client!.invoke('direction.principal', { model: model.id, count: 4 });
+      const r = await client!.invoke('direction.principal', { model: model.id, dataset: dataset!.id, count: 4 });
       const size = r.vectors.data.length / r.vectors.shape[0]!;
       r.explained.forEach((share, c) =>
         addDirection({ name: `PC${c + 1}`, model: model.id, kind: 'principal', note: `${(share * 100).toFixed(1)}% of the codes' variance; rename it for what it changes`, vector: r.vectors.data.slice(c * size, (c + 1) * size) }),
@@ -140,7 +154,12 @@ export function NewDirection({ model, code, at }: { model: ModelSummary; code?: 
           </button>
         ))}
       </div>
-      {mode === 'classes' && (
+      {(mode === 'classes' || mode === 'principal') && !dataset && (
+        <p className="text-xs text-muted" data-testid="no-dataset">
+          {noDatasetNote(model)}
+        </p>
+      )}
+      {mode === 'classes' && dataset && (
         <div className="flex flex-wrap items-center gap-2 text-sm">
           <ClassSelect labels={labels} value={from} onChange={setFrom} label="From class" />→<ClassSelect labels={labels} value={to} onChange={setTo} label="To class" />
           <button type="button" className={button} onClick={() => void fromClasses()} disabled={from === to}>
@@ -152,7 +171,7 @@ export function NewDirection({ model, code, at }: { model: ModelSummary; code?: 
         <div className="flex flex-col gap-2 text-sm">
           <p className="text-xs text-muted">Select images in Explore, then mark them here as having (+) or lacking (−) the attribute.</p>
           <div className="flex gap-2">
-            <button type="button" disabled={selection.length === 0} onClick={() => setPlus([...new Set([...plus, ...selection])])} className="rounded border border-line px-2 py-1 disabled:opacity-40">
+            <button type="button" disabled={selection.length === 0 || !explored} onClick={() => setPlus([...new Set([...plus, ...selection])])} className="rounded border border-line px-2 py-1 disabled:opacity-40">
               + selection ({plus.length})
             </button>
             <button type="button" disabled={selection.length === 0} onClick={() => setMinus([...new Set([...minus, ...selection])])} className="rounded border border-line px-2 py-1 disabled:opacity-40">
@@ -165,17 +184,27 @@ export function NewDirection({ model, code, at }: { model: ModelSummary; code?: 
         </div>
       )}
       {mode === 'boundary' && (
-        <div className="flex flex-wrap items-center gap-2 text-sm">
+        <div className="flex flex-col gap-3 text-sm">
+          {dataset && labels.length >= 2 && (
+            <div className="flex flex-wrap items-center gap-2" data-testid="label-boundary">
+              <span className="w-full text-xs text-muted">Between two of {dataset.name}'s labels, on their codes:</span>
+              <ClassSelect labels={labels} value={from} onChange={setFrom} label="Boundary from label" />→<ClassSelect labels={labels} value={to} onChange={setTo} label="Boundary to label" />
+              <button type="button" className={button} onClick={() => void fromLabels()} disabled={from === to}>
+                Fit between labels
+              </button>
+            </div>
+          )}
           {classifier ? (
-            <>
+            <div className="flex flex-wrap items-center gap-2">
+              <span className="w-full text-xs text-muted">From {classifier.name}'s scores of random samples:</span>
               More <ClassSelect labels={classes} value={target} onChange={setTarget} label="Attribute class" />
               <button type="button" className={button} onClick={() => void fromBoundary()} disabled={!!progress}>
                 Fit boundary
               </button>
-            </>
+            </div>
           ) : (
             <p className="text-xs text-muted" data-testid="no-classifier">
-              The boundary is fitted to a classifier's scores. {noClassifierNote(model)}
+              A boundary can also be fitted to a classifier's scores. {noClassifierNote(model)}
             </p>
           )}
         </div>
@@ -198,7 +227,7 @@ export function NewDirection({ model, code, at }: { model: ModelSummary; code?: 
           )}
         </div>
       )}
-      {mode === 'principal' && (
+      {mode === 'principal' && dataset && (
         <button type="button" className={button} onClick={() => void fromPrincipal()}>
           Add PC1–PC4
         </button>

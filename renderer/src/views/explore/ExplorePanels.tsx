@@ -2,9 +2,10 @@ import { useState } from 'react';
 import { float32Tensor } from '../../../../electron/api/tensor';
 import { ImageDropZone } from '../../components/ImageDropZone';
 import { ImageTile } from '../../components/ImageTile';
-import { useDatasetImage, useDatasetImageShape, useDecoded } from '../../lib/useDecoded';
+import { datasetImageShape, useDatasetImage, useDecoded } from '../../lib/useDecoded';
+import type { DatasetSummary } from '../../../../electron/api/contract';
 import { useAppStore } from '../../state/appStore';
-import { CLASS_COLORS, useLatentStore, type Encoding } from '../../state/latentStore';
+import { classColor, useLatentStore, type Encoding } from '../../state/latentStore';
 import { Message } from '../../components/Message';
 
 const codeOf = (encoding: Encoding, index: number) => encoding.codes.subarray(index * encoding.dim, (index + 1) * encoding.dim);
@@ -45,7 +46,7 @@ export function Legend({ labels }: { labels: string[] }) {
     <section aria-label="Classes">
       <div className="mb-1 flex items-center justify-between">
         <h3 className="text-xs font-medium uppercase tracking-wide text-muted">Classes</h3>
-        <select className="rounded border border-line bg-panel-raised px-1 py-0.5 text-xs" aria-label="Filter by class" value="" onChange={(e) => showOnly(e.target.value === 'all' ? null : Number(e.target.value))}>
+        <select className="rounded border border-line bg-panel-raised px-1 py-0.5 text-xs" aria-label="Filter by class" value="" onChange={(e) => showOnly(e.target.value === 'all' ? null : Number(e.target.value), labels.length)}>
           <option value="" disabled>
             Filter…
           </option>
@@ -61,7 +62,7 @@ export function Legend({ labels }: { labels: string[] }) {
         {labels.map((label, i) => (
           <li key={label}>
             <button type="button" onClick={() => toggle(i)} className={`flex w-full items-center gap-2 rounded px-1 py-0.5 text-left hover:bg-panel-raised ${hidden.includes(i) ? 'opacity-40' : ''}`} aria-pressed={!hidden.includes(i)} title={`Show or hide ${label}`}>
-              <span className="inline-block h-2.5 w-2.5 rounded-full" style={{ background: CLASS_COLORS[i] }} />
+              <span className="inline-block h-2.5 w-2.5 rounded-full" style={{ background: classColor(i) }} />
               {label}
             </button>
           </li>
@@ -71,9 +72,9 @@ export function Legend({ labels }: { labels: string[] }) {
   );
 }
 
-export function HoverPreview({ model, encoding, index, labels }: { model: string; encoding: Encoding; index: number | null; labels: string[] }) {
-  const original = useDatasetImage(index);
-  const shape = useDatasetImageShape();
+export function HoverPreview({ model, dataset, encoding, index, labels }: { model: string; dataset: DatasetSummary; encoding: Encoding; index: number | null; labels: string[] }) {
+  const original = useDatasetImage(dataset.id, index);
+  const shape = datasetImageShape(dataset);
   const code = index === null ? undefined : codeOf(encoding, index);
   const reconstruction = useDecoded(model, code, 'hover');
   if (index === null) return <p className="text-sm text-muted">Hover a point to see its image; click to select it, shift-click to add to the selection.</p>;
@@ -90,13 +91,13 @@ export function HoverPreview({ model, encoding, index, labels }: { model: string
   );
 }
 
-function Thumbnail({ index, labels, encoding }: { index: number; labels: string[]; encoding: Encoding }) {
-  const image = useDatasetImage(index);
-  const shape = useDatasetImageShape();
+function Thumbnail({ dataset, index, labels, encoding }: { dataset: DatasetSummary; index: number; labels: string[]; encoding: Encoding }) {
+  const image = useDatasetImage(dataset.id, index);
+  const shape = datasetImageShape(dataset);
   return image && shape ? <ImageTile data={image} shape={shape} zoom={2} label={`#${index} ${labels[encoding.labels[index]!]}`} /> : null;
 }
 
-export function SelectionPanel({ model, encoding, labels, onInterpolate }: { model: string; encoding: Encoding; labels: string[]; onInterpolate(): void }) {
+export function SelectionPanel({ model, dataset, encoding, labels, onInterpolate }: { model: string; dataset: DatasetSummary; encoding: Encoding; labels: string[]; onInterpolate(): void }) {
   const client = useAppStore((s) => s.client);
   const selection = useLatentStore((s) => s.selection);
   const neighbors = useLatentStore((s) => s.neighbors);
@@ -111,7 +112,7 @@ export function SelectionPanel({ model, encoding, labels, onInterpolate }: { mod
     const query = new Float32Array(encoding.dim);
     for (const index of selection) codeOf(encoding, index).forEach((v, j) => (query[j]! += v / selection.length));
     try {
-      const result = await client.invoke('latent.neighbors', { model, query: float32Tensor([1, encoding.dim], query), k: 10, exclude: selection });
+      const result = await client.invoke('latent.neighbors', { model, dataset: dataset.id, query: float32Tensor([1, encoding.dim], query), k: 10, exclude: selection });
       setNeighbors(result.indices);
     } catch (e) {
       setError((e as Error).message);
@@ -128,7 +129,7 @@ export function SelectionPanel({ model, encoding, labels, onInterpolate }: { mod
       </div>
       <div className="flex flex-wrap gap-2">
         {selection.slice(0, 8).map((i) => (
-          <Thumbnail key={i} index={i} labels={labels} encoding={encoding} />
+          <Thumbnail key={i} dataset={dataset} index={i} labels={labels} encoding={encoding} />
         ))}
       </div>
       <div className="mt-2 flex flex-wrap gap-2">
@@ -144,7 +145,7 @@ export function SelectionPanel({ model, encoding, labels, onInterpolate }: { mod
           <p className="mb-1 text-xs text-muted">Nearest in latent space</p>
           <div className="flex flex-wrap gap-1">
             {neighbors.map((i) => (
-              <Thumbnail key={i} index={i} labels={labels} encoding={encoding} />
+              <Thumbnail key={i} dataset={dataset} index={i} labels={labels} encoding={encoding} />
             ))}
           </div>
         </div>

@@ -1,11 +1,14 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { ModelSummary } from '../../../../electron/api/contract';
+import type { DatasetSummary, ModelSummary } from '../../../../electron/api/contract';
 import { EmptyState } from '../../components/EmptyState';
 import { JobProgress } from '../../components/JobProgress';
 import { encodesImages } from '../../lib/modelKinds';
 import { useAppStore } from '../../state/appStore';
 import { useEditStore } from '../../state/editStore';
-import { useLatentStore, type Encoding } from '../../state/latentStore';
+import { encodingKey, useLatentStore, type Encoding } from '../../state/latentStore';
+import { datasetsFor, useViewDataset } from '../../state/datasetStore';
+import { DatasetSelect } from '../../components/DatasetSelect';
+import { noDatasetNote } from '../../lib/useDecoded';
 import { SampleGrid } from '../models/SampleGrid';
 import { AxesPicker, CursorPanel, HoverPreview, ImportPanel, Legend, SelectionPanel } from './ExplorePanels';
 import { LatentScene } from './LatentScene';
@@ -14,8 +17,8 @@ import { useEncoding } from './useEncoding';
 import { ModelSelect } from '../../components/ModelSelect';
 
 
-function EncodingStatus({ model }: { model: string }) {
-  const job = useEncoding(model);
+function EncodingStatus({ model, dataset }: { model: string; dataset: string }) {
+  const job = useEncoding(model, dataset);
   if (job.error)
     return (
       <div role="alert" className="flex items-center gap-3 text-sm text-danger">
@@ -29,7 +32,8 @@ function EncodingStatus({ model }: { model: string }) {
   return null;
 }
 
-function SingleSpace({ model, encoding, labels }: { model: string; encoding: Encoding; labels: string[] }) {
+function SingleSpace({ model, dataset, encoding }: { model: string; dataset: DatasetSummary; encoding: Encoding }) {
+  const labels = dataset.labels;
   const axes = useLatentStore((s) => s.axes);
   const hidden = useLatentStore((s) => s.hiddenClasses);
   const selection = useLatentStore((s) => s.selection);
@@ -67,7 +71,7 @@ function SingleSpace({ model, encoding, labels }: { model: string; encoding: Enc
   }, [clear]);
 
   const interpolate = () => {
-    setKeyframes(selection.map((index) => ({ kind: 'dataset' as const, index })));
+    setKeyframes(selection.map((index) => ({ kind: 'dataset' as const, index, dataset: dataset.id })));
     setView('interpolate');
   };
 
@@ -108,8 +112,8 @@ function SingleSpace({ model, encoding, labels }: { model: string; encoding: Enc
         )}
       </div>
       <aside className="flex min-h-0 flex-col gap-4 overflow-auto border-l border-line bg-panel p-3">
-        <HoverPreview model={model} encoding={encoding} index={hovered} labels={labels} />
-        <SelectionPanel model={model} encoding={encoding} labels={labels} onInterpolate={interpolate} />
+        <HoverPreview model={model} dataset={dataset} encoding={encoding} index={hovered} labels={labels} />
+        <SelectionPanel model={model} dataset={dataset} encoding={encoding} labels={labels} onInterpolate={interpolate} />
         {cursorOn && <CursorPanel model={model} code={cursorCode} />}
         <AxesPicker encoding={encoding} />
         <Legend labels={labels} />
@@ -120,19 +124,19 @@ function SingleSpace({ model, encoding, labels }: { model: string; encoding: Enc
 }
 
 /** AE and VAE side by side: the same dataset in both spaces, and what random N(0, I) codes decode to in each. */
-function CompareSpaces({ models, labels }: { models: ModelSummary[]; labels: string[] }) {
+function CompareSpaces({ models, dataset }: { models: ModelSummary[]; dataset: DatasetSummary }) {
   const axes = useLatentStore((s) => s.axes);
   const hidden = useLatentStore((s) => s.hiddenClasses);
   const encodings = useLatentStore((s) => s.encodings);
   return (
     <div className="grid min-h-0 flex-1 grid-cols-2 gap-px bg-line">
       {models.map((m) => {
-        const encoding = encodings[m.id];
+        const encoding = encodings[encodingKey(dataset.id, m.id)];
         return (
           <section key={m.id} className="flex min-h-0 flex-col bg-canvas" aria-label={m.name}>
             <header className="flex items-center justify-between px-3 py-2 text-sm">
               <span>{m.name}</span>
-              <EncodingStatus model={m.id} />
+              <EncodingStatus model={m.id} dataset={dataset.id} />
             </header>
             <div className="min-h-0 flex-1">{encoding && <LatentScene encoding={encoding} axes={axes} hiddenClasses={hidden} markers={{ selection: [], neighbors: [], hovered: null, imported: [] }} label={`${m.name} latent space`} />}</div>
             <div className="border-t border-line p-3">
@@ -144,26 +148,33 @@ function CompareSpaces({ models, labels }: { models: ModelSummary[]; labels: str
           </section>
         );
       })}
-      <p className="sr-only">{labels.join(', ')}</p>
+      <p className="sr-only">{dataset.labels.join(', ')}</p>
     </div>
   );
 }
 
 export function ExploreView() {
   const models = useAppStore((s) => s.models);
+  const setView = useAppStore((s) => s.setView);
   const candidates = models.filter(encodesImages);
   const chosen = useLatentStore((s) => s.model);
   const setModel = useLatentStore((s) => s.setModel);
+  const setDataset = useLatentStore((s) => s.setDataset);
   const model = chosen && candidates.some((m) => m.id === chosen) ? chosen : (candidates.find((m) => m.kind === 'vae') ?? candidates[0])?.id;
-  const encoding = useLatentStore((s) => (model ? s.encodings[model] : undefined));
+  const summary = candidates.find((m) => m.id === model);
+  const { dataset, options } = useViewDataset('explore', summary);
+  const encoding = useLatentStore((s) => (model && dataset ? s.encodings[encodingKey(dataset.id, model)] : undefined));
   const [compare, setCompare] = useState(false);
   const shown = useMemo(() => (encoding && benchOptions.synthetic ? expandEncoding(encoding, benchOptions.synthetic) : encoding), [encoding]);
-  const pair = [candidates.find((m) => m.kind === 'autoencoder'), candidates.find((m) => m.kind === 'vae')].filter((m): m is ModelSummary => !!m);
-  const labels = candidates.find((m) => m.id === model)?.labels ?? models.find((m) => m.labels)?.labels ?? [];
+  // The comparison shows the same images in both spaces: only where the dataset fits both models.
+  const pair = [candidates.find((m) => m.kind === 'autoencoder'), candidates.find((m) => m.kind === 'vae')].filter((m): m is ModelSummary => !!m && !!dataset && datasetsFor([dataset], m).length > 0);
 
   useEffect(() => {
     if (model && model !== chosen) setModel(model);
   }, [model, chosen, setModel]);
+  useEffect(() => {
+    if (dataset) setDataset(dataset.id);
+  }, [dataset, setDataset]);
 
   if (!model) return <EmptyState title="No model can encode images">Add a VAE, an autoencoder or a GAN with an encoder in the Models view.</EmptyState>;
   return (
@@ -173,20 +184,30 @@ export function ExploreView() {
           Model
           <ModelSelect models={candidates} value={model} onChange={setModel} disabled={compare} />
         </label>
+        <DatasetSelect view="explore" dataset={dataset} options={options} />
         {pair.length === 2 && (
           <label className="flex items-center gap-2 text-sm text-muted" title="The same dataset in the autoencoder's and the VAE's latent spaces">
             <input type="checkbox" checked={compare} onChange={(e) => setCompare(e.target.checked)} />
             Compare AE and VAE
           </label>
         )}
-        {!compare && <EncodingStatus model={model} />}
+        {!compare && dataset && <EncodingStatus model={model} dataset={dataset.id} />}
       </div>
-      {compare ? (
-        <CompareSpaces models={pair} labels={labels} />
-      ) : encoding ? (
-        <SingleSpace model={model} encoding={shown!} labels={labels} />
+      {!dataset ? (
+        <EmptyState title="No dataset for this model">
+          {noDatasetNote(summary!)}{' '}
+          <button type="button" onClick={() => setView('models')} className="text-accent underline">
+            Open a folder in Models
+          </button>
+        </EmptyState>
+      ) : compare && pair.length === 2 ? (
+        <CompareSpaces models={pair} dataset={dataset} />
+      ) : shown ? (
+        <SingleSpace model={model} dataset={dataset} encoding={shown} />
       ) : (
-        <EmptyState title="Encoding the dataset">Each of the 10,000 test images is encoded once per model; the codes are kept for this session.</EmptyState>
+        <EmptyState title="Encoding the dataset">
+          Each of the {dataset.count.toLocaleString('en')} images of {dataset.name} is encoded once per model; {dataset.source === 'folder' ? 'the codes are kept on disk, so the next time is instant.' : 'the codes are kept for this session.'}
+        </EmptyState>
       )}
     </div>
   );

@@ -4,7 +4,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import * as THREE from 'three';
 import type { OrbitControls as OrbitControlsImpl } from 'three-stdlib';
 import { mulberry32 } from '../../../../electron/common/random';
-import { CLASS_COLORS, type Encoding } from '../../state/latentStore';
+import { classColor, type Encoding } from '../../state/latentStore';
 import { benchOptions } from './benchOptions';
 import { projectCodes } from './useEncoding';
 
@@ -71,7 +71,9 @@ function useThinWhileMoving(geometry: THREE.BufferGeometry, count: number): void
     };
   }, [controls, geometry, count]);
 }
-const classColors = CLASS_COLORS.map((c) => new THREE.Color(c));
+/** THREE colours per label, made once each. */
+const classColors: THREE.Color[] = [];
+const colorOf = (label: number) => (classColors[label] ??= new THREE.Color(classColor(label)));
 
 /** Scale that fits the shown components in view while keeping their true proportions. */
 function sceneScale(encoding: Encoding, axes: readonly number[]): number {
@@ -101,7 +103,7 @@ function PointCloud({ encoding, axes, hiddenClasses, scale, onHover, onPick }: P
     const geometry = new THREE.BufferGeometry();
     geometry.setAttribute('position', new THREE.BufferAttribute(positionsOf(encoding, axes, visible, scale), 3));
     const colors = new Float32Array(visible.length * 3);
-    visible.forEach((index, i) => classColors[encoding.labels[index]!]!.toArray(colors, i * 3));
+    visible.forEach((index, i) => colorOf(encoding.labels[index]!).toArray(colors, i * 3));
     geometry.setAttribute('color', new THREE.BufferAttribute(colors, 3));
     geometry.computeBoundingSphere();
     return { geometry, visible };

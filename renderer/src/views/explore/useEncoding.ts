@@ -4,7 +4,7 @@ import type { StudioClient } from '../../../../electron/api/client';
 import { ApiError } from '../../../../electron/api/errors';
 import { useAppStore } from '../../state/appStore';
 import { useJobsStore } from '../../state/jobsStore';
-import { useLatentStore } from '../../state/latentStore';
+import { encodingKey, useLatentStore } from '../../state/latentStore';
 
 export interface EncodingJob {
   progress?: { done: number; total: number };
@@ -13,25 +13,26 @@ export interface EncodingJob {
   restart(): void;
 }
 
-/** Each model's encoding job, outside any component: it runs on while the user looks at another view. */
+/** Each dataset and model's encoding job (by encodingKey), outside any component: it runs on while the user looks at another view. */
 const useEncodingJobs = create<Record<string, Omit<EncodingJob, 'restart'>>>(() => ({}));
-const setJob = (model: string, job: Omit<EncodingJob, 'restart'>) => useEncodingJobs.setState({ [model]: job });
+const setJob = (key: string, job: Omit<EncodingJob, 'restart'>) => useEncodingJobs.setState({ [key]: job });
 
-async function encode(client: StudioClient, model: string): Promise<void> {
+async function encode(client: StudioClient, dataset: string, model: string): Promise<void> {
+  const key = encodingKey(dataset, model);
   const controller = new AbortController();
   const jobs = useJobsStore.getState();
   const jobId = jobs.start({ view: 'explore', label: 'Encoding the dataset', done: 0, total: 0, stop: () => controller.abort() });
-  setJob(model, { progress: { done: 0, total: 1 }, cancel: () => controller.abort() });
+  setJob(key, { progress: { done: 0, total: 1 }, cancel: () => controller.abort() });
   try {
-    const encoded = await client.invoke('dataset.encode', { model }, {
+    const encoded = await client.invoke('dataset.encode', { model, dataset }, {
       signal: controller.signal,
       onProgress: (progress) => {
         jobs.update(jobId, progress.done, progress.total);
-        setJob(model, { progress, cancel: () => controller.abort() });
+        setJob(key, { progress, cancel: () => controller.abort() });
       },
     });
-    const projection = await client.invoke('dataset.project', { model });
-    useLatentStore.getState().setEncoding(model, {
+    const projection = await client.invoke('dataset.project', { model, dataset });
+    useLatentStore.getState().setEncoding(key, {
       dim: projection.dim,
       codes: encoded.codes.data,
       labels: encoded.labels,
@@ -40,26 +41,27 @@ async function encode(client: StudioClient, model: string): Promise<void> {
       explained: projection.explained,
       coords: projection.coords.data,
     });
-    setJob(model, {});
+    setJob(key, {});
   } catch (e) {
-    setJob(model, { error: e instanceof ApiError && e.code === 'cancelled' ? 'Encoding was cancelled.' : (e as Error).message });
+    setJob(key, { error: e instanceof ApiError && e.code === 'cancelled' ? 'Encoding was cancelled.' : (e as Error).message });
   } finally {
     useJobsStore.getState().finish(jobId);
   }
 }
 
-/** Encodes the dataset with a model (a cancellable job with progress), then fetches its PCA; cached per model. */
-export function useEncoding(model: string | undefined): EncodingJob {
+/** Encodes a dataset with a model (a cancellable job with progress), then fetches its PCA; cached per dataset and model. */
+export function useEncoding(model: string | undefined, dataset: string | undefined): EncodingJob {
   const client = useAppStore((s) => s.client);
-  const encoding = useLatentStore((s) => (model ? s.encodings[model] : undefined));
-  const state = useEncodingJobs((s) => (model ? s[model] : undefined));
+  const key = model && dataset ? encodingKey(dataset, model) : undefined;
+  const encoding = useLatentStore((s) => (key ? s.encodings[key] : undefined));
+  const state = useEncodingJobs((s) => (key ? s[key] : undefined));
   const idle = !state || (!state.progress && !state.error);
 
   useEffect(() => {
-    if (client && model && !encoding && idle) void encode(client, model);
-  }, [client, model, encoding, idle]);
+    if (client && model && dataset && !encoding && idle) void encode(client, dataset, model);
+  }, [client, model, dataset, encoding, idle]);
 
-  return { ...state, restart: () => model && setJob(model, {}) };
+  return { ...state, restart: () => key && setJob(key, {}) };
 }
 
 /** Coordinates of codes on the encoding's principal components (code − mean) · PCᵢ, for the three shown axes. */

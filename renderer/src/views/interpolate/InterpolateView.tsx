@@ -5,7 +5,9 @@ import { EmptyState } from '../../components/EmptyState';
 import { ImageDropZone } from '../../components/ImageDropZone';
 import { ImageTile } from '../../components/ImageTile';
 import { downloadBytes } from '../../lib/download';
-import { useDatasetImage, useDatasetImageShape, useDatasetMismatch, useDecoded } from '../../lib/useDecoded';
+import { datasetImageShape, noDatasetNote, useDatasetImage, useDecoded } from '../../lib/useDecoded';
+import { BUNDLED_DATASET, useDatasetStore, useViewDataset } from '../../state/datasetStore';
+import { DatasetSelect } from '../../components/DatasetSelect';
 import { randomNormal } from '../../../../electron/common/random';
 import { useResultsStore } from '../../state/inversionStore';
 import { useAppStore } from '../../state/appStore';
@@ -26,10 +28,12 @@ function DecodedKeyframe({ model, code, index }: { model: string; code: Float32A
 
 function KeyframeThumb({ keyframe }: { keyframe: Keyframe }) {
   const imported = useLatentStore((s) => (keyframe.kind === 'imported' ? s.imported.find((i) => i.id === keyframe.id) : undefined));
-  const dataset = useDatasetImage(keyframe.kind === 'dataset' ? keyframe.index : null);
+  const datasetId = keyframe.kind === 'dataset' ? (keyframe.dataset ?? BUNDLED_DATASET) : undefined;
+  const from = useDatasetStore((s) => s.datasets.find((d) => d.id === datasetId));
+  const image = useDatasetImage(datasetId, keyframe.kind === 'dataset' ? keyframe.index : null);
   if (imported) return <ImageTile data={imported.image.data} shape={imported.image.shape} zoom={2} label={imported.name} />;
-  const shape = useDatasetImageShape();
-  return dataset && shape ? <ImageTile data={dataset} shape={shape} zoom={2} label={keyframe.kind === 'dataset' ? `#${keyframe.index}` : ''} /> : null;
+  const shape = datasetImageShape(from);
+  return image && shape ? <ImageTile data={image} shape={shape} zoom={2} label={keyframe.kind === 'dataset' ? `#${keyframe.index}` : ''} /> : null;
 }
 
 export function InterpolateView() {
@@ -42,7 +46,8 @@ export function InterpolateView() {
   const model = [chosenModel, storedModel].find((id) => id && candidates.some((m) => m.id === id)) ?? (models.filter(encodesImages).find((m) => m.kind === 'vae') ?? candidates[0])?.id;
   const summary = models.find((m) => m.id === model);
   const canEncode = !!summary && encodesImages(summary);
-  const mismatch = useDatasetMismatch(model);
+  const { dataset, options } = useViewDataset('interpolate', summary);
+  const mismatch = summary && !dataset ? noDatasetNote(summary) : undefined;
   const [sampleSeed, setSampleSeed] = useViewState('interpolate.sampleSeed', 1);
   const savedInversions = useResultsStore((s) => s.inversions).filter((i) => i.model === model && (i.space ?? 'z') === 'z');
   const keyframes = useLatentStore((s) => s.keyframes);
@@ -65,17 +70,19 @@ export function InterpolateView() {
 
   const codesOf = useCallback(async () => {
     if (!client || !model) throw new Error('no model');
-    const datasetIndices = keyframes.flatMap((k) => (k.kind === 'dataset' ? [k.index] : []));
-    const datasetCodes = new Map<number, Float32Array>();
-    if (datasetIndices.length) {
-      const { images } = await client.invoke('dataset.images', { indices: datasetIndices });
+    // Dataset keyframes are encoded in one call per dataset (the explorer's may differ from this view's).
+    const datasetCodes = new Map<string, Float32Array>();
+    const byDataset = new Map<string, number[]>();
+    for (const k of keyframes) if (k.kind === 'dataset') byDataset.set(k.dataset ?? BUNDLED_DATASET, [...(byDataset.get(k.dataset ?? BUNDLED_DATASET) ?? []), k.index]);
+    for (const [from, indices] of byDataset) {
+      const { images } = await client.invoke('dataset.images', { dataset: from, indices, model });
       const { mean } = await client.invoke('model.encode', { model, images: float32Tensor(images.shape, Float32Array.from(images.data, (v) => v / 255)) });
-      const dim = mean.data.length / datasetIndices.length;
-      datasetIndices.forEach((index, i) => datasetCodes.set(index, mean.data.slice(i * dim, (i + 1) * dim)));
+      const dim = mean.data.length / indices.length;
+      indices.forEach((index, i) => datasetCodes.set(`${from}:${index}`, mean.data.slice(i * dim, (i + 1) * dim)));
     }
     const codes: Float32Array[] = [];
     for (const k of keyframes) {
-      if (k.kind === 'dataset') codes.push(datasetCodes.get(k.index)!);
+      if (k.kind === 'dataset') codes.push(datasetCodes.get(`${k.dataset ?? BUNDLED_DATASET}:${k.index}`)!);
       else {
         const item = imported.find((i) => i.id === k.id)!;
         codes.push(item.model === model ? item.code : (await client.invoke('model.encode', { model, images: item.image })).mean.data);
@@ -108,8 +115,9 @@ export function InterpolateView() {
   const addIndex = (event: FormEvent) => {
     event.preventDefault();
     const index = Number(indexInput);
-    if (!Number.isInteger(index) || index < 0 || index > 9999) return setError('Dataset images are numbered 0 to 9999.');
-    setKeyframes([...keyframes, { kind: 'dataset', index }]);
+    if (!dataset) return;
+    if (!Number.isInteger(index) || index < 0 || index >= dataset.count) return setError(`${dataset.name}'s images are numbered 0 to ${dataset.count - 1}.`);
+    setKeyframes([...keyframes, { kind: 'dataset', index, dataset: dataset.id }]);
     setIndexInput('');
   };
 
@@ -176,13 +184,14 @@ export function InterpolateView() {
           Model
           <ModelSelect models={candidates} value={model} onChange={setChosenModel} />
         </label>
+        <DatasetSelect view="interpolate" dataset={dataset} options={options} />
         <span>Pick images in the explorer and press Interpolate, or add keyframes here: dataset images, your own images, samples from the prior or saved inversions.</span>
       </div>
 
       <section className="mb-4 rounded-lg border border-line bg-panel p-4" aria-label="Keyframes">
         <div className="mb-3 flex flex-wrap items-end gap-3">
           {keyframes.map((k, i) => (
-            <div key={`${i}-${k.kind === 'dataset' ? k.index : k.id}`} className="flex flex-col items-center gap-1" data-testid="keyframe">
+            <div key={`${i}-${k.kind === 'dataset' ? `${k.dataset}:${k.index}` : k.id}`} className="flex flex-col items-center gap-1" data-testid="keyframe">
               <KeyframeThumb keyframe={k} />
               {keyCodes[i] && keyCodes.length === keyframes.length && <DecodedKeyframe model={model!} code={keyCodes[i]} index={i} />}
               <button type="button" onClick={() => setKeyframes(keyframes.filter((_, j) => j !== i))} className="text-xs text-muted hover:text-danger" title="Remove this keyframe">
@@ -200,7 +209,7 @@ export function InterpolateView() {
               </p>
             ) : (
               <form onSubmit={addIndex} className="flex items-center gap-2">
-                <input value={indexInput} onChange={(e) => setIndexInput(e.target.value)} placeholder="0–9999" aria-label="Dataset image number" className="w-24 rounded border border-line bg-panel-raised px-2 py-1 text-sm" />
+                <input value={indexInput} onChange={(e) => setIndexInput(e.target.value)} placeholder={dataset ? `0–${dataset.count - 1}` : ""} aria-label="Dataset image number" className="w-24 rounded border border-line bg-panel-raised px-2 py-1 text-sm" />
                 <button type="submit" className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised">
                   Add dataset image
                 </button>

@@ -138,7 +138,7 @@ export function InvertView() {
             ))}
           </select>
         )}
-        <ImageSource model={modelId} onImage={(tensor, label) => store.setTarget({ tensor, label })} />
+        <ImageSource model={modelId} view="invert" onImage={(tensor, label) => store.setTarget({ tensor, label })} />
         <section aria-label="Settings" className="flex flex-col gap-2">
           <NumberField label="Steps" value={settings.steps} min={1} max={5000} onChange={(steps) => setSettings({ steps })} title="Adam steps" />
           <NumberField label="Random restarts" value={settings.restarts} min={0} max={32} onChange={(restarts) => setSettings({ restarts })} title="Random starting codes optimised together; the best wins" />

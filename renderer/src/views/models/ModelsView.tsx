@@ -6,6 +6,7 @@ import { ModelCard } from './ModelCard';
 import { RuntimePanel } from './RuntimePanel';
 import { TryImagePanel } from './TryImagePanel';
 import { PcaPanel } from './PcaPanel';
+import { DatasetsPanel } from './DatasetsPanel';
 
 /** Opening the library loads every model, so each shows the provider it really runs on. */
 function useLoadAll(): string | undefined {
@@ -43,6 +44,7 @@ export function ModelsView() {
           Could not load {loadError}
         </p>
       )}
+      <DatasetsPanel />
       <TryImagePanel />
       <PcaPanel />
       {models.length === 0 ? (

@@ -62,7 +62,7 @@ describe('a folder of images as a dataset', () => {
     first = ok<Summary>(await call('dataset.openFolder', { path: folder }, progress));
     expect(first).toMatchObject({ count: 300, labels: ['Bag', 'Sneaker', 'Trouser'], labelCounts: [100, 100, 100], skippedCount: 2, channels: 3, width: 48 });
     expect(first.skipped.map((s) => s.path).sort()).toEqual(['Bag/broken.png', 'Sneaker/cut.jpg']);
-    expect(first.skipped.find((s) => s.path === 'Bag/broken.png')!.reason).toMatch(/not a PNG, JPEG or WebP/);
+    expect(first.skipped.find((s) => s.path === 'Bag/broken.png')!.reason).toBe('could not be read: it is not a PNG, JPEG or WebP image.');
     expect(progress.at(-1)).toEqual({ done: 302, total: 302, skipped: 2 });
 
     const steps: { done: number; total: number }[] = [];

@@ -280,8 +280,13 @@ async function unchangedSince(path: string, when: string): Promise<boolean> {
 async function thumbnailOf(path: string, name: string, size: number): Promise<Uint8Array> {
   if (size > MAX_FILE_BYTES) throw new Error(`${(size / 2 ** 20).toFixed(0)} MB: files above ${MAX_FILE_BYTES / 2 ** 20} MB are skipped`);
   const bytes = await readFile(path);
-  const { modelInput } = await importImage(bytes, THUMB, 'crop', false, name);
-  return Uint8Array.from(modelInput.data, (v) => Math.round(v * 255));
+  try {
+    const { modelInput } = await importImage(bytes, THUMB, 'crop', false, name);
+    return Uint8Array.from(modelInput.data, (v) => Math.round(v * 255));
+  } catch (error) {
+    // The list names the file already: "could not be read: it is not a PNG, JPEG or WebP image."
+    throw new Error((error as Error).message.replace(`${name} `, ''));
+  }
 }
 
 /** Rewrites thumbs.bin without the rows of files that left the folder, once they are over half of it. */

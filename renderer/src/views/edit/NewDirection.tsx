@@ -187,7 +187,7 @@ export function NewDirection({ model, dataset, code, at }: { model: ModelSummary
         <div className="flex flex-col gap-3 text-sm">
           {dataset && labels.length >= 2 && (
             <div className="flex flex-wrap items-center gap-2" data-testid="label-boundary">
-              <span className="w-full text-xs text-muted">Between two of {dataset.name}'s labels, on their codes:</span>
+              <span className="w-full text-xs text-muted">Between two labels of {dataset.name}, on their codes:</span>
               <ClassSelect labels={labels} value={from} onChange={setFrom} label="Boundary from label" />→<ClassSelect labels={labels} value={to} onChange={setTo} label="Boundary to label" />
               <button type="button" className={button} onClick={() => void fromLabels()} disabled={from === to}>
                 Fit between labels

@@ -1,5 +1,5 @@
 import type { Locator } from '@playwright/test';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -83,8 +83,18 @@ test('a folder of your own images: read it with progress, stop and go on, explor
     await page.getByRole('button', { name: 'Fit between labels' }).click();
     await expect(page.getByRole('status').filter({ hasText: 'Added “Trouser → Sneaker (boundary)”' })).toContainText(/\d+\.\d% of the two labels' codes fall on their own side/);
     await page.screenshot({ path: 'test-results/screenshots/edit-folder.png' });
+
+    // The same stack applied to three of the folder's images, written as PNGs where the user says.
+    const output = join(folder, '..', 'edited');
+    await page.getByLabel('Images to edit').selectOption({ label: 'Images of My garments, by number' });
+    await page.getByLabel('Image numbers to edit').fill('0, 1, 899');
+    await page.getByLabel('Output folder').fill(output);
+    await page.getByRole('button', { name: 'Apply and write PNGs' }).click();
+    await expect(page.getByTestId('batch-message')).toHaveText(`Wrote 3 edited images to ${output}.`, { timeout: 30_000 });
+    expect(readdirSync(join(output, 'Trouser'))).toEqual(['trouser-299.png']);
+    expect(readdirSync(join(output, 'Bag')).sort()).toEqual(['bag-000.png', 'bag-001.png']);
   } finally {
     server.stop();
-    rmSync(folder, { recursive: true, force: true });
+    rmSync(join(folder, '..'), { recursive: true, force: true });
   }
 });

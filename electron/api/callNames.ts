@@ -35,6 +35,7 @@ export const CALL_NAMES = [
   'project.recovery',
   'project.discardRecovery',
   'project.pickPath',
+  'edit.applyBatch',
   'direction.meanDifference',
   'direction.boundary',
   'direction.gradient',

@@ -261,6 +261,24 @@ export const calls = {
       .strict(),
     result: z.object({ indices: z.array(z.int()), distances: z.array(z.number()) }),
   },
+  'edit.applyBatch': {
+    /** One edit stack applied to many images (a dataset's, all or by index, or a folder's files), each written as a PNG into `output`. */
+    args: z
+      .object({
+        model: modelId,
+        source: z.discriminatedUnion('kind', [
+          z.object({ kind: z.literal('dataset'), dataset: datasetId.optional(), indices: z.array(z.int().nonnegative()).min(1).max(1_000_000).optional() }).strict(),
+          z.object({ kind: z.literal('folder'), path: z.string().min(1).max(4096) }).strict(),
+        ]),
+        edits: z.array(z.object({ direction: z.string().min(1).max(200), amount: z.number(), vector: z.array(z.number()).max(1 << 20) }).strict()).min(1).max(64),
+        output: z.string().min(1).max(4096),
+        scale: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]).default(1),
+        smooth: z.boolean().default(false),
+      })
+      .strict(),
+    progress: z.object({ done: z.int(), total: z.int(), skipped: z.int() }),
+    result: z.object({ written: z.int(), output: z.string(), skipped: z.array(z.object({ path: z.string(), reason: z.string() })).max(1000), skippedCount: z.int() }),
+  },
   'direction.meanDifference': {
     /** Δ = mean code of the positive images − mean code of the negative ones, over the dataset sample. */
     args: z

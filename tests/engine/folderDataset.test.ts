@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -87,6 +87,27 @@ describe('a folder of images as a dataset', () => {
     const { percentile } = ok<{ percentile: number }>(await call('latent.typicality', { model: 'fmnist-vae', dataset: first.id, code: { dtype: 'float32', shape: [1, 16], data: codes.data.slice(0, 16) } }));
     expect(percentile).toBeGreaterThan(0);
     expect(await call('direction.labelBoundary', { model: 'fmnist-vae', dataset: first.id, positive: [7], negative: [1] })).toMatchObject({ ok: false, error: { field: 'args.positive' } });
+  });
+
+  it("applies an edit stack to many images, a dataset's or a folder's, writing PNGs that carry the edit", async () => {
+    const output = mkdtempSync(join(tmpdir(), 'latent-studio-batch-'));
+    const { vector } = ok<{ vector: Tensor }>(await call('direction.labelBoundary', { model: 'fmnist-vae', dataset: first.id, positive: [1], negative: [2] }));
+    const edits = [{ direction: 'Trouser → Sneaker', amount: 2, vector: Array.from(vector.data) }];
+    const progress: { done: number; total: number }[] = [];
+    const fromDataset = ok<{ written: number; output: string }>(await call('edit.applyBatch', { model: 'fmnist-vae', source: { kind: 'dataset', dataset: first.id, indices: [0, 1, 2, 250] }, edits, output, scale: 2 }, progress));
+    expect(fromDataset).toMatchObject({ written: 4, output });
+    expect(progress.at(-1)).toEqual({ done: 4, total: 4, skipped: 0 });
+    // Outputs keep the dataset's subfolders and names (its 250th image, in path order, is Trouser/img54.png); each is the edited image at 2×, with the edit embedded.
+    const written = readFileSync(join(output, 'Trouser', 'img54.png'));
+    expect(await sharp(written).metadata()).toMatchObject({ width: 56, height: 56 });
+    const restored = ok<{ restored: { model: string; edits: { direction: string; amount: number }[] } }>(await call('image.import', { bytes: new Uint8Array(written), name: 'img54.png', model: 'fmnist-vae' }));
+    expect(restored.restored).toMatchObject({ model: 'fmnist-vae', edits: [{ direction: 'Trouser → Sneaker', amount: 2 }] });
+
+    const fromFolder = ok<{ written: number; skipped: { path: string }[]; skippedCount: number }>(await call('edit.applyBatch', { model: 'fmnist-vae', source: { kind: 'folder', path: join(folder, 'Sneaker') }, edits, output: join(output, 'sneakers') }));
+    expect(fromFolder).toMatchObject({ written: 100, skippedCount: 1, skipped: [{ path: 'cut.jpg' }] });
+    expect(await call('edit.applyBatch', { model: 'fmnist-vae', source: { kind: 'folder', path: folder }, edits, output: join(folder, 'out') })).toMatchObject({ ok: false, error: { field: 'args.output' } });
+    expect(await call('edit.applyBatch', { model: 'fmnist-vae', source: { kind: 'dataset', dataset: first.id }, edits: [{ ...edits[0]!, vector: [1, 2] }], output })).toMatchObject({ ok: false, error: { field: 'args.edits.0.vector' } });
+    rmSync(output, { recursive: true, force: true });
   });
 
   it('opens again from its cache in a new session without running the model, and takes in added and removed files only', async () => {

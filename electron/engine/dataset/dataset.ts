@@ -37,6 +37,8 @@ export interface Dataset {
   thumbnails(indices: number[]): Promise<Uint8Array>;
   /** Images as a model takes them, [n, c, h, w] in [0, 1]. */
   modelImages(target: ImageTarget, indices: number[]): Promise<Float32Array>;
+  /** A file name for image `index`'s outputs, without extension ("fashion-mnist-12", "Bag/bag-004"). */
+  outputName(index: number): string;
   /** The codes of every image under a model, as a job. */
   encode(host: ModelHost, modelId: string, batchSize: number, job: DatasetJob): Promise<Float32Tensor>;
 }
@@ -82,6 +84,10 @@ export class BundledDataset implements Dataset {
       throw new ApiError('bad-input', `the model takes ${target.width}×${target.height}×${target.channels} images; ${this.name} holds ${width}×${height}×${channels}: open a folder of your own images as a dataset for it`, 'args.dataset');
     }
     return Float32Array.from(await this.thumbnails(indices), (v) => v / 255);
+  }
+
+  outputName(index: number): string {
+    return `dataset-${index}`;
   }
 
   encode(host: ModelHost, modelId: string, batchSize: number, job: DatasetJob): Promise<Float32Tensor> {

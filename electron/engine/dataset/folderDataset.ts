@@ -170,6 +170,10 @@ export class FolderDataset implements Dataset {
     return new FolderDataset(id, root, cacheDir, index);
   }
 
+  outputName(index: number): string {
+    return this.index.entries[index]!.path.replace(/\.[^./]+$/, '');
+  }
+
   async thumbnails(indices: number[]): Promise<Uint8Array> {
     const out = new Uint8Array(indices.length * THUMB_BYTES);
     const file = await open(join(this.cacheDir, 'thumbs.bin'), 'r');

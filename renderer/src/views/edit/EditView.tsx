@@ -13,6 +13,7 @@ import { useProjectStore } from '../../state/projectSync';
 import { BasePicker } from './BasePicker';
 import { DirectionSliders } from './DirectionSliders';
 import { NewDirection } from './NewDirection';
+import { BatchApply } from './BatchApply';
 import { useViewDataset } from '../../state/datasetStore';
 import { DatasetSelect } from '../../components/DatasetSelect';
 import { evenlySpaced, frameOf, sweepIndex } from './sweep';
@@ -129,7 +130,6 @@ export function EditView() {
   const [showBefore, setShowBefore] = useState(false);
   const [message, setMessage] = useState<{ text: string; error?: boolean }>();
   useEffect(() => setMessage(undefined), [opened]);
-  const [batch, setBatch] = useViewState('edit.batch', '');
   const [imageBox, box] = useBoxSize<HTMLDivElement>();
   // The longest side that fits the box with its caption; never wider than the view.
   const side = Math.max(0, Math.min(box.width, box.height - 20));
@@ -188,27 +188,6 @@ export function EditView() {
     }
   }
 
-  async function applyToBatch() {
-    if (!client || !modelId || !dataset) return;
-    const indices = batch.split(/[\s,]+/).filter(Boolean).map(Number);
-    if (indices.length === 0 || indices.some((i) => !Number.isInteger(i) || i < 0 || i >= dataset.count)) return setMessage({ text: `List ${dataset.name}'s image numbers (0–${dataset.count - 1}), separated by commas.`, error: true });
-    try {
-      const { images } = await client.invoke('dataset.images', { dataset: dataset.id, indices, model: modelId });
-      const { mean } = await client.invoke('model.encode', { model: modelId, images: float32Tensor(images.shape, Float32Array.from(images.data, (v) => v / 255)) });
-      const d = mean.data.length / indices.length;
-      const size = images.data.length / indices.length;
-      for (const [i, index] of indices.entries()) {
-        const baseCode = mean.data.slice(i * d, (i + 1) * d);
-        const { images: out } = await client.invoke('model.decode', { model: modelId, z: float32Tensor([1, d], applyEdits(baseCode, live, vectors)) });
-        const { png } = await client.invoke('image.exportPng', { image: out, scale, smooth, metadata: metadataFor(baseCode, live), original: float32Tensor([1, ...images.shape.slice(1)], Float32Array.from(images.data.slice(i * size, (i + 1) * size), (v) => v / 255)) });
-        downloadBytes(png, `edit-${modelId}-${dataset.source === 'bundled' ? 'dataset' : dataset.name}-${index}.png`, 'image/png');
-      }
-      setMessage({ text: `Exported ${indices.length} edited images.` });
-    } catch (e) {
-      setMessage({ text: (e as Error).message, error: true });
-    }
-  }
-
   if (!model) return <EmptyState title="No model can decode codes">Add a VAE, an autoencoder or a GAN in the Models view.</EmptyState>;
   const shown = showBefore ? original : edited;
   return (
@@ -254,17 +233,12 @@ export function EditView() {
                   </span>
                 </div>
                 {focusedDirection && sweep && <EditStrip sweep={sweep} />}
-                {dataset && <section aria-label="Apply to many" className="flex flex-wrap items-center gap-2 text-sm">
-                  <input value={batch} onChange={(e) => setBatch(e.target.value)} placeholder="e.g. 12, 40, 77" aria-label="Dataset images to edit" className="w-40 rounded border border-line bg-panel-raised px-2 py-1" />
-                  <button type="button" onClick={() => void applyToBatch()} className="rounded border border-line px-2 py-1 hover:bg-panel-raised" title="Apply this edit stack to each listed dataset image and export them as PNGs">
-                    Apply stack and export
-                  </button>
-                  {message && (
-                    <p role={message.error ? 'alert' : 'status'} className={`text-sm ${message.error ? 'text-danger' : 'text-muted'}`}>
-                      {message.text}
-                    </p>
-                  )}
-                </section>}
+                <BatchApply model={model.id} dataset={dataset} stack={live} vectors={vectors} scale={scale} smooth={smooth} />
+                {message && (
+                  <p role={message.error ? 'alert' : 'status'} className={`text-sm ${message.error ? 'text-danger' : 'text-muted'}`}>
+                    {message.text}
+                  </p>
+                )}
               </div>
               <div className="flex w-52 shrink-0 flex-col gap-3 overflow-y-auto xl:w-60" data-testid="edit-readouts">
                 {base.image && <ImageTile data={base.image.data} shape={base.image.shape} size={64} label="Original input" />}

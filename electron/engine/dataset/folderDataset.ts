@@ -232,6 +232,10 @@ export class FolderDataset implements Dataset {
     job.progress({ done: finished, total: this.count });
     let lastSave = performance.now();
     const { channels, height, width, range } = model.manifest.image;
+    // The next batch's files are read and fitted (sharp, on libuv's threads) while this one is encoded.
+    const read = (start: number) => (start < todo.length ? this.modelImages({ channels, height, width }, todo.slice(start, start + batchSize)) : undefined);
+    let next = read(0);
+    next?.catch(() => {});
     for (let start = 0; start < todo.length; start += batchSize) {
       if (job.signal.aborted) {
         await save();
@@ -240,11 +244,13 @@ export class FolderDataset implements Dataset {
       const batch = todo.slice(start, start + batchSize);
       let images: Float32Array;
       try {
-        images = await this.modelImages({ channels, height, width }, batch);
+        images = await next!;
       } catch (error) {
         await save();
         throw error;
       }
+      next = read(start + batchSize);
+      next?.catch(() => {});
       const { mean } = await encodeInRange(host, model, role, float32Tensor([batch.length, channels, height, width], fromUnitRange(images, range)));
       batch.forEach((index, i) => {
         codes.set(mean.data.subarray(i * dim, (i + 1) * dim), index * dim);

@@ -139,6 +139,24 @@ describe('a folder of images as a dataset', () => {
     expect(Array.from(fresh.codes.data.slice(row * 16, row * 16 + 16))).toEqual(Array.from(codes.data.slice(oldRow * 16, oldRow * 16 + 16)));
   });
 
+  it('keeps its cached thumbnails and codes when the folder is gone, and says so', async () => {
+    const moved = `${folder}-moved`;
+    const { renameSync } = await import('node:fs');
+    renameSync(folder, moved);
+    try {
+      await engine.dispose();
+      engine = await realEngine(configDir);
+      const gone = ok<{ datasets: (Summary & { problem?: string })[] }>(await call('dataset.list', {})).datasets.find((d) => d.id === first.id)!;
+      expect(gone.problem).toMatch(/is gone or was moved: its cached thumbnails and codes are still here/);
+      expect(ok<{ codes: Tensor }>(await call('dataset.encode', { model: 'fmnist-vae', dataset: first.id })).codes.shape).toEqual([308, 16]);
+      expect(ok<{ images: { shape: number[] } }>(await call('dataset.images', { dataset: first.id, indices: [3] })).images.shape).toEqual([1, 3, 48, 48]);
+      // A model that has not seen it yet needs the files: the error names one and what to do.
+      expect(await call('dataset.encode', { model: 'fmnist-ae', dataset: first.id })).toMatchObject({ ok: false, error: { code: 'not-found', message: expect.stringMatching(/Bag\/img10\.png was moved or deleted since .* was read: open the folder again/) } });
+    } finally {
+      renameSync(moved, folder);
+    }
+  });
+
   it('keeps what a cancelled read did, and a second open goes on from there', async () => {
     const other = await makeFolder(40);
     try {

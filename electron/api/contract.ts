@@ -42,6 +42,10 @@ export const ModelSummarySchema = z.object({
   latent: z.object({ shape: z.array(z.int().positive()), prior: z.enum(['standard-normal', 'none']) }).optional(),
   graphs: z.record(z.string(), z.object({ file: z.string(), inputs: z.array(TensorSpecSchema), outputs: z.array(TensorSpecSchema) })),
   labels: z.array(z.string()).optional(),
+  /** The folder of images the model ships with (absolute), offered as a dataset. */
+  dataset: z.string().optional(),
+  /** The classifier its manifest names for its images. */
+  classifier: z.string().optional(),
   /** A StyleGAN-style model's style space: codes can also be w [wDim] or w+ [numWs, wDim]. */
   style: z.object({ numWs: z.int(), wDim: z.int() }).optional(),
   /** A diffusion model's parameterization and, when class-conditional, its classes and guidance. */

@@ -43,6 +43,32 @@ describe('the model library', () => {
     await second.dispose();
   });
 
+  it('a manifest may name the dataset folder a model ships with and its classifier; a missing folder or a classifier of other images is a problem on its card', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'user-models-'));
+    const make = (id: string, extra: Record<string, unknown>, from = 'fmnist-vae') => {
+      const dir = join(root, id);
+      mkdirSync(dir);
+      const source = join(paths.models, from);
+      const manifest = JSON.parse(readFileSync(join(source, 'manifest.json'), 'utf8'));
+      for (const graph of Object.values(manifest.graphs) as { file: string }[]) copyFileSync(join(source, graph.file), join(dir, graph.file));
+      writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...manifest, id, name: id, ...extra }));
+      return dir;
+    };
+    const shipping = make('ships-images', { dataset: 'images', classifier: 'fmnist-classifier' });
+    mkdirSync(join(shipping, 'images'));
+    make('no-images', { dataset: 'images' });
+    make('escapes', { dataset: '../elsewhere' });
+    make('wrong-classifier', { classifier: 'fmnist-vae' });
+    const engine = await realEngine();
+    const library = ok<{ models: { id: string; dataset?: string; classifier?: string }[]; problems: { folder: string; field?: string; message: string }[] }>(await call(engine, 'library.addFolder', { path: root }));
+    expect(library.models.find((m) => m.id === 'ships-images')).toMatchObject({ dataset: join(shipping, 'images'), classifier: 'fmnist-classifier' });
+    const problem = (id: string) => library.problems.find((p) => p.folder === join(root, id));
+    expect(problem('no-images')).toMatchObject({ field: 'dataset', message: 'dataset: the folder images is not in the model folder' });
+    expect(problem('escapes')).toMatchObject({ field: 'dataset', message: expect.stringMatching(/a folder inside the model folder/) });
+    expect(problem('wrong-classifier')).toMatchObject({ field: 'classifier', message: 'classifier: "fmnist-vae" is a vae model, not a classifier' });
+    await engine.dispose();
+  });
+
   it('a user model whose graph disagrees with its manifest is reported with the shape at fault; the rest stay usable', async () => {
     const folder = userModelFolder();
     const manifestPath = join(folder, 'my-classifier', 'manifest.json');

@@ -165,8 +165,20 @@ export class ModelHost {
   }
 }
 
-/** A latent diffusion's decoder must be in the library, decode codes, and take the diffusion's latent shape. */
+/**
+ * A latent diffusion's decoder must be in the library, decode codes, and take the diffusion's latent
+ * shape; a named classifier must be in the library, be a classifier, and read the model's images.
+ */
 function crossReferenceProblem(model: RegisteredModel, models: RegisteredModel[]): ModelProblem | undefined {
+  const named = model.manifest.classifier;
+  if (named) {
+    const at = { folder: model.folder, field: 'classifier' };
+    const classifier = models.find((m) => m.manifest.id === named);
+    if (!classifier) return { ...at, message: `classifier: "${named}" is not in the library; add that model's folder too` };
+    if (classifier.manifest.kind !== 'classifier') return { ...at, message: `classifier: "${named}" is a ${classifier.manifest.kind} model, not a classifier` };
+    const [a, b] = [model.manifest.image, classifier.manifest.image];
+    if (a.channels !== b.channels || a.height !== b.height || a.width !== b.width) return { ...at, message: `classifier: "${named}" reads ${b.width}×${b.height}×${b.channels} images; this model's are ${a.width}×${a.height}×${a.channels}` };
+  }
   const diffusion = model.manifest.diffusion;
   if (diffusion?.space !== 'latent' || !diffusion.decoder) return undefined;
   const at = { folder: model.folder, field: 'diffusion.decoder' };

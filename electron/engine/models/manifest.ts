@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -97,6 +98,14 @@ export const ManifestSchema = z
     latent: LatentSpec.optional(),
     graphs: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), GraphSpec),
     labels: z.array(z.string()).optional(),
+    /** A folder of images inside the model's folder that it ships with (subfolder names or labels.csv give labels), offered as its dataset. */
+    dataset: z
+      .string()
+      .min(1)
+      .refine((p) => !isAbsolute(p) && !p.split(/[\\/]/).includes('..'), 'the dataset is a folder inside the model folder, as a relative path')
+      .optional(),
+    /** The id of the classifier that reads this model's images, preferred over any other that fits. */
+    classifier: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/).optional(),
     diffusion: DiffusionSpec.optional(),
     /**
      * A StyleGAN-style generator's style space: its `mapping` graph takes z to w [wDim], its `synthesis`

@@ -60,6 +60,9 @@ export async function readManifest(folder: string): Promise<{ manifest: Manifest
   if ('problem' in merged) return merged;
   const parsed = ManifestSchema.safeParse(merged.raw);
   if (!parsed.success) return { problem: manifestProblem(folder, parsed.error) };
+  if (parsed.data.dataset && !statSync(join(folder, parsed.data.dataset), { throwIfNoEntry: false })?.isDirectory()) {
+    return { problem: { folder, field: 'dataset', message: `dataset: the folder ${parsed.data.dataset} is not in the model folder` } };
+  }
   for (const [role, graph] of Object.entries(parsed.data.graphs)) {
     const file = join(folder, graph.file);
     if (!existsSync(file)) return { problem: { folder, field: `graphs.${role}.file`, message: `graph file ${graph.file} is missing` } };
@@ -140,6 +143,8 @@ export function summarize(model: RegisteredModel, session?: SessionFacts): Model
     latent: m.latent ? { shape: m.latent.shape, prior: m.latent.prior } : undefined,
     graphs: m.graphs,
     labels: m.labels,
+    dataset: m.dataset && join(model.folder, m.dataset),
+    classifier: m.classifier,
     style: m.style && { numWs: m.style.numWs, wDim: m.style.wDim },
     diffusion: m.diffusion && {
       prediction: m.diffusion.prediction,

@@ -14,8 +14,12 @@ export const imageSize = (image: ImageSpec) => `${image.width}×${image.height}�
 /** Whether two models (or a model and a dataset) share an image size and channel count. */
 export const sameImages = (a: ImageSpec, b: ImageSpec) => a.channels === b.channels && a.height === b.height && a.width === b.width;
 
-/** A classifier that takes this model's images, if the library has one (the bundled one reads 28×28×1 only). */
-export const classifierFor = (models: readonly ModelSummary[], model: ModelSummary | undefined) => (model ? models.find((m) => m.kind === 'classifier' && sameImages(m.image, model.image)) : undefined);
+/** The classifier the model's manifest names, else one that takes its images, if the library has one (the bundled one reads 28×28×1 only). */
+export const classifierFor = (models: readonly ModelSummary[], model: ModelSummary | undefined) => {
+  if (!model) return undefined;
+  const fits = (m: ModelSummary) => m.kind === 'classifier' && sameImages(m.image, model.image);
+  return models.find((m) => m.id === model.classifier && fits(m)) ?? models.find(fits);
+};
 
 /** One line saying which classifier is missing, for views that read class probabilities. */
 export const noClassifierNote = (model: ModelSummary) => `No classifier in the library takes ${imageSize(model.image)} images: add one in Models to read class probabilities here.`;

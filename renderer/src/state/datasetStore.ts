@@ -79,7 +79,9 @@ export const useDatasetStore = create<DatasetState>((set, get) => ({
  */
 export function datasetsFor(datasets: readonly DatasetSummary[], model: ModelSummary | undefined): DatasetSummary[] {
   if (!model) return [];
-  return datasets.filter((d) => d.source === 'folder' || sameImages(d, model.image));
+  const fitting = datasets.filter((d) => d.source === 'folder' || sameImages(d, model.image));
+  // The dataset a model ships with comes first, so views start on it.
+  return [...fitting.filter((d) => d.folder === model.dataset), ...fitting.filter((d) => d.folder !== model.dataset || !d.folder)];
 }
 
 /** The dataset a view uses with a model: the view's choice where it fits, else the first that fits. */

@@ -9,6 +9,8 @@ export function DatasetsPanel() {
   const client = useAppStore((s) => s.client);
   const info = useAppStore((s) => s.info);
   const { datasets, opening, message, open, remove } = useDatasetStore();
+  // Datasets the models ship with that are not open yet: offered, not read unasked (a large one takes a while).
+  const shipped = useAppStore((s) => s.models).filter((m) => m.dataset && !datasets.some((d) => d.folder === m.dataset));
   const [path, setPath] = useState('');
   const [error, setError] = useState<string>();
   if (!client || !info) return null;
@@ -66,6 +68,20 @@ export function DatasetsPanel() {
         </p>
       )}
       <Message text={error} className="mt-2 text-sm" />
+      {shipped.length > 0 && (
+        <ul className="mt-3 flex flex-col gap-1 text-sm" aria-label="Datasets your models ship with">
+          {shipped.map((m) => (
+            <li key={m.id} className="flex items-center justify-between gap-2">
+              <span>
+                {m.name} ships with <code className="text-xs">{m.dataset}</code>
+              </span>
+              <button type="button" disabled={!!opening} onClick={() => void open(client, m.dataset!)} className="rounded border border-line px-2 py-0.5 text-xs hover:bg-panel-raised disabled:opacity-40">
+                Open it
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
       <ul className="mt-3 flex flex-col gap-2 text-sm" aria-label="Open datasets">
         {datasets.map((d) => (
           <li key={d.id} className="rounded border border-line px-3 py-2" data-testid="dataset-card">

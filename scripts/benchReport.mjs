@@ -32,14 +32,25 @@ export function formatReport(r) {
 
   const a = r.autodiff;
   if (a) {
-    push('## Gradients differentiated from the graph', '', `fmnist-dcgan: the generator differentiated by Latent Studio against its hand-written inversion graph (loss and dL/dz), median ms, best of three alternating rounds. Target: differentiated ≤ 1.3× hand-written. Graph built in ${ms(a.build['fmnist-dcgan'])} ms (stylegan-tiny: ${ms(a.build['stylegan-tiny'])} ms).`, '');
+    push('## Gradients differentiated from the graph', '', `fmnist-dcgan: the generator differentiated by Latent Studio against its hand-written inversion graph (loss and dL/dz), median ms, best of three alternating rounds. Target: differentiated ≤ 1.3× hand-written. Graph built in ${ms(a.build['fmnist-dcgan'])} ms (stylegan-tiny: ${ms(a.build['stylegan-tiny'])} ms, stylegan-256: ${ms(a.build['stylegan-256'])} ms).`, '');
     push('| batch | hand-written (ms) | differentiated (ms) | ratio | target |', '|---|---|---|---|---|');
     for (const [batch, d] of Object.entries(a.dcgan)) {
       const ratio = d.differentiated.median / d.handWritten.median;
       push(`| ${batch} | ${ms(d.handWritten.median)} | ${ms(d.differentiated.median)} | ${ratio.toFixed(2)}× | ${verdict(ratio <= 1.3)} |`);
     }
-    const s = a.styleganTiny;
-    push('', `stylegan-tiny (3×64×64, batch 1): one inversion step (forward + backward) ${ms(s.step.median)} ms, ${(1000 / s.step.median).toFixed(0)} steps/s; the forward pass alone ${ms(s.forward.median)} ms (step ÷ forward ${(s.step.median / s.forward.median).toFixed(2)}).`, '');
+    push('', 'StyleGAN-style fixtures, batch 1: one inversion step (loss and dL/dcode, forward + backward) in z and in w+, best median of three alternating rounds, against PyTorch autograd (`loss.backward()`, no optimizer) on the same weights; speed-up = onnxruntime steps/s ÷ PyTorch steps/s.', '');
+    push('| fixture | forward, onnxruntime (ms) | forward, PyTorch (ms) | space | step, onnxruntime (ms) | steps/s | PyTorch autograd steps/s | speed-up |', '|---|---|---|---|---|---|---|---|');
+    for (const [id, s] of [['stylegan-tiny', a.styleganTiny], ['stylegan-256', a.stylegan256]]) {
+      if (!s) continue;
+      const t = torch.styleganInversion?.[id];
+      for (const [space, step, eager] of [['z', s.step, t?.z], ['w+', s.stepWPlus, t?.['w+']]]) {
+        if (!step) continue;
+        const rate = 1000 / step.median;
+        push(`| ${id} | ${ms(s.forward.median)} | ${t?.forward ? ms(t.forward.median) : '–'} | ${space} | ${ms(step.median)} | ${rate.toFixed(1)} | ${eager ? eager.stepsPerSecond.toFixed(1) : `skipped${t?.skipped ? `: ${t.skipped}` : ''}`} | ${eager ? `${(rate / eager.stepsPerSecond).toFixed(2)}×` : '–'} |`);
+      }
+    }
+    push('');
+    for (const [id, t] of Object.entries(torch.styleganInversion ?? {})) if (t.weights) push(`PyTorch weights of ${id}: ${t.weights} (parity ${t.parityMaxRelError.toExponential(1)}).`, '');
   }
 
   const e = r.engine ?? {};

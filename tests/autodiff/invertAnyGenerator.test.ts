@@ -32,6 +32,12 @@ describe('the StyleGAN-style fixture', () => {
     for (const [output, error] of Object.entries(errors)) expect(error, output).toBeLessThan(1e-4);
   });
 
+  it('and its 256×256 sibling, the speed fixture of the benchmarks, runs as in PyTorch too (parity within 1e-4)', async () => {
+    const errors = await parityErrors(join(repoRoot, 'tests', 'fixtures', 'models', 'stylegan-256'));
+    expect(Object.keys(errors)).toEqual(['generator x', 'mapping w', 'synthesis x']);
+    for (const [output, error] of Object.entries(errors)) expect(error, output).toBeLessThan(1e-4);
+  });
+
   // PyTorch autograd in float64 on the same weights (gradients.json, written by build_fixtures.py).
   const reference = JSON.parse(readFileSync(join(fixture, 'gradients.json'), 'utf8')) as Record<string, { input: Encoded; target: Encoded; loss: number; grad: Encoded }>;
   const graphs = { z: 'generator.onnx', 'w+': 'synthesis.onnx', w: 'synthesis.onnx' } as const;

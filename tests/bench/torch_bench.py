@@ -3,7 +3,7 @@
 
 Run from the repository root with Debian's interpreter (it has python3-torch 1.13, numpy, python3-onnx):
 
-    /usr/bin/python3 tests/bench/torch_bench.py --out bench-results/torch.json [--quick]
+    /usr/bin/python3 tests/bench/torch_bench.py --out bench-results/torch.json [--quick] [--only stylegan,...]
 
 Writes one JSON file (shape below) and prints a short summary. All times are milliseconds.
 
@@ -14,6 +14,8 @@ Writes one JSON file (shape below) and prints a short summary. All times are mil
                                  torch: {"1": stats, "64": stats} | {skipped: reason}}},
   ddim50: {"<modelId>": {"1": stats, "16": stats} | {skipped: reason}},
   inversion300: {"1": stats + stepsPerSecond, "8": ...} | {skipped: reason}
+  styleganInversion: {"<fixtureId>": {weights, parityMaxRelError, forward: stats, z: stats + stepsPerSecond,
+                                      "w+": stats + stepsPerSecond} | {skipped: reason}}
   stats = {median, p10, p90, runs}
 
 - FLOPs are counted from the .onnx files alone (onnx + shape inference at a fixed batch): 2*MACs of Conv,
@@ -24,6 +26,10 @@ Writes one JSON file (shape below) and prints a short summary. All times are mil
   (parityMaxRelError = max |torch - reference| / max |reference| over all cases and outputs). If the
   checkpoint has moved on since the export (pixel DDPM training in progress), the weights are read from the
   ONNX file's initializers instead (recorded in "weights").
+- styleganInversion: one inversion step (forward, squared error against a target, loss.backward() to the code; no
+  optimizer) at batch 1 in z and in w+ for the StyleGAN-style fixtures in tests/fixtures/models, which
+  tests/bench/autodiff.perf.ts times in onnxruntime through the differentiated graphs. The modules are
+  build_fixtures.py's classes with the weights of the fixture's generator.onnx, parity-checked as above.
 - Never fails on a missing model, checkpoint or package; exits 0.
 """
 import argparse, base64, json, math, os, platform, sys, time, traceback
@@ -43,6 +49,8 @@ os.environ["MKL_NUM_THREADS"] = str(THREADS)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 MODELS = os.path.join(ROOT, "models")
+FIXTURES = os.path.join(ROOT, "tests", "fixtures", "models")
+STYLEGAN_FIXTURES = ["stylegan-tiny", "stylegan-256"]
 TRAIN = os.path.join(MODELS, "train")
 CKPT = os.path.join(TRAIN, "checkpoints")
 MODEL_IDS = ["fmnist-classifier", "fmnist-vae", "fmnist-ae", "fmnist-ddpm-latent", "fmnist-dcgan", "fmnist-ddpm-pixel"]
@@ -387,18 +395,19 @@ def parity_error(torch, module, spec, cases):
     return worst
 
 
-def load_onnx_weights(torch, onnx, module, path):
+def load_onnx_weights(torch, onnx, module, path, unused=()):
     """copy float parameters/buffers from the ONNX initializers of the same name (the exported module's names).
     Entries the exporter renamed (e.g. GroupNorm affine -> onnx::Mul_N / onnx::Add_N, shape [C,1,1]) are matched
-    in order against the initializers left over, when their counts and element counts agree. Returns True when
-    every floating-point state_dict entry got a value; the caller must confirm with the parity check."""
+    in order against the initializers left over, when their counts and element counts agree. `unused`: entries
+    the forward pass never reads, so the export has none (left as they are). Returns True when every other
+    floating-point state_dict entry got a value; the caller must confirm with the parity check."""
     from onnx import numpy_helper
     inits = list(onnx.load(path).graph.initializer)
     by_name = {i.name: i for i in inits}
     sd = module.state_dict()
     new, missing, used = {}, [], set()
     for k, v in sd.items():
-        if not v.dtype.is_floating_point:
+        if not v.dtype.is_floating_point or k in unused:
             continue
         i = by_name.get(k)
         if i is None or list(i.dims) != list(v.shape):
@@ -630,6 +639,92 @@ def bench_inversion(torch, manifests, loaded, quick, res):
     res["inversion300"] = out
 
 
+def stylegan_fixture(torch, onnx, fid):
+    """(generator, weights, parity error) for a StyleGAN-style fixture: build_fixtures.py's classes, their own random
+    weights replaced by the initializers of the fixture's generator.onnx. stylegan-tiny's export folded its constants
+    (no initializer is named after a parameter), so it is rebuilt from the fixture's seed instead."""
+    folder = os.path.join(FIXTURES, fid)
+    if FIXTURES not in sys.path:
+        sys.path.insert(0, FIXTURES)
+    import build_fixtures as bf
+    with open(os.path.join(folder, "manifest.json")) as f:
+        man = json.load(f)
+    with open(os.path.join(folder, "parity.json")) as f:
+        parity = json.load(f)
+
+    def error(G):
+        return max(parity_error(torch, G, man["graphs"]["generator"], parity["generator"]),
+                   parity_error(torch, G.synthesis, man["graphs"]["synthesis"], parity["synthesis"]))
+
+    c = bf.STYLEGANS[fid]
+    path = os.path.join(folder, "generator.onnx")
+    G = bf.Generator(bf.Mapping(c["z_dim"], c["w_dim"]), bf.Synthesis(c["resolutions"], c["channels"], c["w_dim"])).eval()
+    # toRGB layers add no noise: the export has no noise buffer or strength for them.
+    unused = {f"{n}.{k}" for n, m in G.named_modules() if isinstance(m, bf.StyleLayer) and not m.activate for k in ("noise", "noise_strength")}
+    if onnx is None:
+        why = "python3-onnx not installed"
+    elif not load_onnx_weights(torch, onnx, G, path, unused):
+        why = "its initializers are not named after the parameters: a constant-folded export"
+    else:
+        err = error(G)
+        if err <= PARITY_TOL:
+            return G, f"{rel(path)} initializers", err
+        why = f"its initializers gave parity {err:.1e}"
+    G = bf.stylegan_modules(fid)[2]
+    return G, f"rebuilt by tests/fixtures/models/build_fixtures.py from seed {c['seed']} ({rel(path)}: {why})", error(G)
+
+
+def bench_stylegan_fixtures(torch, onnx, quick, res):
+    out = {}
+    for fid in STYLEGAN_FIXTURES:
+        try:
+            if not os.path.exists(os.path.join(FIXTURES, fid, "generator.onnx")):
+                out[fid] = {"skipped": f"{rel(os.path.join(FIXTURES, fid))} not present"}
+                continue
+            G, weights, err = stylegan_fixture(torch, onnx, fid)
+            if not err <= PARITY_TOL:
+                out[fid] = {"skipped": f"parity {err:.1e} over {PARITY_TOL} with weights {weights}"}
+                continue
+            entry = {"weights": weights, "parityMaxRelError": float(f"{err:.3e}")}
+            for p in G.parameters():
+                p.requires_grad_(False)
+            S = G.synthesis
+            gen = torch.Generator().manual_seed(7)
+            z0 = torch.randn(1, G.mapping.fc0.weight.shape[1], generator=gen)
+            ws0 = torch.randn(1, S.num_ws, S.conv4.affine.weight.shape[1], generator=gen)
+            with torch.no_grad():
+                target = torch.rand(G(z0).shape, generator=gen) * 2 - 1
+
+            def step(f, x0):
+                x = x0.clone().requires_grad_(True)
+                (f(x) - target).square().sum().backward()
+                return x.grad
+
+            def forward():
+                with torch.inference_mode():
+                    return G(z0)
+
+            big = target.shape[-1] >= 256
+            # The counts and the three alternating rounds (best median) that tests/bench/autodiff.perf.ts gives onnxruntime.
+            counts = dict(warmup=(1 if quick else (3 if big else 10)), budget_s=(0.2 if quick else 2.0), max_runs=(3 if quick else (200 if big else 1000)),
+                          min_runs=(1 if quick else (10 if big else 20)), warmup_s=(0.0 if quick else 0.3))
+            rounds = {"forward": [], "z": [], "w+": []}
+            for _ in range(1 if quick else 3):
+                rounds["forward"].append(time_fn(forward, **counts))
+                rounds["z"].append(time_fn(lambda: step(G, z0), **counts))
+                rounds["w+"].append(time_fn(lambda: step(S, ws0), **counts))
+            for k, r in rounds.items():
+                entry[k] = min(r, key=lambda st: st["median"])
+                if k != "forward":
+                    entry[k]["stepsPerSecond"] = round(1000.0 / entry[k]["median"], 1)
+            entry["measures"] = "batch 1: sum (G(code) - target)^2, loss.backward() to the code (weights frozen), no optimizer"
+            out[fid] = entry
+        except Exception as e:
+            traceback.print_exc()
+            out[fid] = {"skipped": f"error: {type(e).__name__}: {e}"}
+    res["styleganInversion"] = out
+
+
 # ------------------------------------------------------------------------------------------ summary
 def fmt_flops(f):
     if not isinstance(f, (int, float)):
@@ -684,6 +779,13 @@ def print_summary(res):
             parts = ", ".join(f"K={k}: {inv[k]['median']:.1f} ms ({inv[k]['stepsPerSecond']:.0f} steps/s, {inv[k]['runs']} runs)"
                               for k in map(str, INV_BATCHES))
             print(f"inversion 300 Adam steps (autograd): {parts}")
+    for fid, r in (res.get("styleganInversion") or {}).items():
+        if "skipped" in r:
+            print(f"{fid} inversion step: skipped: {r['skipped']}")
+        else:
+            print(f"{fid} inversion step (autograd, batch 1): z {r['z']['median']:.2f} ms ({r['z']['stepsPerSecond']:.1f} steps/s), "
+                  f"w+ {r['w+']['median']:.2f} ms ({r['w+']['stepsPerSecond']:.1f} steps/s), forward {r['forward']['median']:.2f} ms; "
+                  f"weights: {r['weights']}, parity {r['parityMaxRelError']:.1e}")
 
 
 def main():
@@ -691,7 +793,9 @@ def main():
     ap.add_argument("--out", default="bench-results/torch.json")
     ap.add_argument("--quick", action="store_true", help="few runs per configuration (smoke test)")
     ap.add_argument("--threads", type=int, default=THREADS, help="intra-op threads (OMP_NUM_THREADS), default 2")
+    ap.add_argument("--only", default="", help="comma-separated parts to run: graphs, ddim, inversion, stylegan (default: all)")
     args = ap.parse_args()
+    parts = set(filter(None, args.only.split(","))) or {"graphs", "ddim", "inversion", "stylegan"}
     t_start = time.perf_counter()
     DEADLINE[0] = t_start + (60.0 if args.quick else 180.0)
 
@@ -731,11 +835,16 @@ def main():
             res["threads"] = torch.get_num_threads()
             res["peakGflops"] = peak_gflops(torch, args.quick, res)
             res["peakMethod"] = "torch.mm 2048"
-        if manifests and (torch is not None or onnx is not None):
+        # ddim and inversion run the modules the graphs part loads.
+        if manifests and (torch is not None or onnx is not None) and parts & {"graphs", "ddim", "inversion"}:
             bench_graphs(torch, onnx, manifests, args.quick, res, loaded)
         if torch is not None:
-            bench_ddim(torch, manifests, loaded, args.quick, res)
-            bench_inversion(torch, manifests, loaded, args.quick, res)
+            if "ddim" in parts:
+                bench_ddim(torch, manifests, loaded, args.quick, res)
+            if "inversion" in parts:
+                bench_inversion(torch, manifests, loaded, args.quick, res)
+            if "stylegan" in parts:
+                bench_stylegan_fixtures(torch, onnx, args.quick, res)
     except Exception as e:                     # never fail the bench run: record what happened
         traceback.print_exc()
         res["error"] = f"{type(e).__name__}: {e}"

@@ -30,7 +30,7 @@ export class GraphBuilder {
     private readonly valueFacts: Map<string, ValueFacts>,
     private readonly constants: Map<string, { dims: number[]; values?: number[] }>,
     /** Bytes per sample a weight gradient may spend on im2col columns (rules/linear.ts). */
-    readonly columnsBudget = 32 * 2 ** 20,
+    readonly columnsBudget = 64 * 2 ** 20,
   ) {
     this.names = new Set(existingNames);
   }

@@ -12,7 +12,7 @@ import type { RegisteredModel } from '../models/registry';
 import type { LoadedGraph } from '../runtime/sessions';
 
 /** Bumped whenever a gradient rule changes, so that graphs cached by an older version are rebuilt. */
-const DIFFERENTIATOR_VERSION = 'autodiff-2';
+const DIFFERENTIATOR_VERSION = 'autodiff-3';
 
 /** A graph that returns the per-sample loss Σ (G(code) − target)² (+ a weighted feature term) and dloss/dcode. */
 export interface InversionGraph {

@@ -13,7 +13,8 @@ import { Message } from '../../components/Message';
 import { useBoxSize } from '../../lib/useBoxSize';
 import { downloadBytes } from '../../lib/download';
 import { ExportScale, useExportScale } from '../../components/ExportScale';
-import { classifierFor, decodesCodes, noClassifierNote } from '../../lib/modelKinds';
+import { classifierFor, decodesCodes, noClassifierNote, sameImages } from '../../lib/modelKinds';
+import { useViewState } from '../../state/viewState';
 function NumberField({ label, value, onChange, min, max, step, title, disabled }: { label: string; value: number; onChange(v: number): void; min: number; max: number; step?: number; title: string; disabled?: boolean }) {
   return (
     <label className="flex items-center justify-between gap-2 text-sm" title={title}>
@@ -83,7 +84,9 @@ export function InvertView() {
   const summary = gans.find((m) => m.id === modelId);
   const hasEncoder = !!summary && 'encoder' in summary.graphs;
   // The perceptual term compares a classifier's features of the images: one that reads this model's images.
-  const features = classifierFor(models, summary);
+  const featureOptions = summary ? models.filter((m) => m.kind === 'classifier' && sameImages(m.image, summary.image)) : [];
+  const [chosenFeatures, setChosenFeatures] = useViewState<string | undefined>('invert.perceptualClassifier', undefined);
+  const features = featureOptions.find((m) => m.id === chosenFeatures) ?? classifierFor(models, summary);
   const setSettings = store.setSettings;
   const [panel, box] = useBoxSize<HTMLElement>();
   const { scale, smooth } = useExportScale();
@@ -158,6 +161,18 @@ export function InvertView() {
             onChange={(perceptual) => setSettings({ perceptual })}
             title={features ? `Adds λ × the distance between ${features.name}'s features of G(z) and of the target (1 weighs them like the pixels); the generator is then differentiated with the classifier` : `The perceptual term compares a classifier's features. ${summary ? noClassifierNote(summary) : ''}`}
           />
+          {featureOptions.length > 1 && settings.perceptual > 0 && (
+            <label className="flex items-center justify-between gap-2 text-sm" title="The classifier whose features the perceptual term compares">
+              <span className="text-muted">Features of</span>
+              <select value={features?.id} onChange={(e) => setChosenFeatures(e.target.value)} aria-label="Perceptual classifier" className="w-32 rounded border border-line bg-panel-raised px-2 py-1">
+                {featureOptions.map((m) => (
+                  <option key={m.id} value={m.id}>
+                    {m.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
           {summary?.style && (
             <label className="flex items-center justify-between gap-2 text-sm" title="z: the prior's code; w: one style for every layer, starting at the average style; w+: a style per layer, the most faithful and the least editable">
               <span className="text-muted">Space</span>

@@ -14,6 +14,7 @@ export const CALL_NAMES = [
   'model.load',
   'model.unload',
   'model.decode',
+  'model.map',
   'model.encode',
   'model.denoise',
   'model.classify',

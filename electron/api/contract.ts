@@ -96,6 +96,8 @@ export const EditMetadataSchema = z.object({
   latent: z.object({ shape: z.array(z.int().positive()), data: z.array(z.number()) }),
   /** Each edit carries its direction's vector, so a re-imported PNG restores the stack on its own. */
   edits: z.array(z.object({ direction: z.string(), amount: z.number(), vector: z.array(z.number()).optional() })).default([]),
+  /** The code's space: z (default), or a StyleGAN-style model's w or w+. */
+  space: z.enum(['z', 'w', 'w+']).optional(),
   /** The image the edit started from, at the model's size, as base64 PNG: a restored edit shows its original again. */
   original: z.string().max(20_000_000).optional(),
 });
@@ -178,6 +180,11 @@ export const calls = {
     args: z.object({ model: modelId, z: Float32TensorSchema, space: z.enum(['z', 'w', 'w+']).optional(), truncation: z.number().min(0).max(2).optional(), lane }).strict(),
     /** Images in [0, 1], shape [batch, channels, height, width], whatever range the model produces. */
     result: z.object({ images: Float32TensorSchema, ms: z.number() }),
+  },
+  'model.map': {
+    /** A StyleGAN-style model's mapping network: z [batch, zDim] → w [batch, wDim]. */
+    args: z.object({ model: modelId, z: Float32TensorSchema }).strict(),
+    result: z.object({ w: Float32TensorSchema }),
   },
   'model.encode': {
     /** With a seed, also returns a reparametrized sample mean + exp(logvar / 2) · ε. */
@@ -301,6 +308,8 @@ export const calls = {
         samples: z.int().min(200).max(20_000).default(4000),
         share: z.number().min(0.01).max(0.5).default(0.1),
         seed: z.int().nonnegative().default(0),
+        /** Where the boundary is fitted: z, or a StyleGAN-style model's w (the w+ direction is w's, on every layer). */
+        space: z.enum(['z', 'w', 'w+']).default('z'),
       })
       .strict(),
     progress: z.object({ done: z.int(), total: z.int() }),
@@ -308,7 +317,7 @@ export const calls = {
   },
   'direction.gradient': {
     /** More of the target classes at one code: ∇ log P(target) through the decoder and the classifier, one prior σ per step. */
-    args: z.object({ model: modelId, classifier: modelId, target: z.array(z.int().nonnegative()).min(1).max(1000), code: Float32TensorSchema }).strict(),
+    args: z.object({ model: modelId, classifier: modelId, target: z.array(z.int().nonnegative()).min(1).max(1000), code: Float32TensorSchema, space: z.enum(['z', 'w', 'w+']).default('z') }).strict(),
     result: z.object({ vector: Float32TensorSchema, probability: z.number(), slope: z.number(), ms: z.number() }),
   },
   'direction.labelBoundary': {
@@ -320,7 +329,8 @@ export const calls = {
   },
   'direction.principal': {
     /** Principal directions of the dataset's codes, each scaled to one standard deviation (GANSpace-style). */
-    args: z.object({ model: modelId, dataset: datasetId.optional(), count: z.int().min(1).max(64).default(8) }).strict(),
+    /** In w and w+ (StyleGAN-style models), GANSpace proper: PCA of 10,000 mapped prior samples, no dataset needed. */
+    args: z.object({ model: modelId, dataset: datasetId.optional(), count: z.int().min(1).max(64).default(8), space: z.enum(['z', 'w', 'w+']).default('z') }).strict(),
     result: z.object({ vectors: Float32TensorSchema, explained: z.array(z.number()) }),
   },
   'latent.typicality': {

@@ -12,6 +12,8 @@ export const DirectionsFileSchema = z.object({
         kind: z.enum(['mean-difference', 'boundary', 'gradient', 'principal', 'orthogonal', 'imported']),
         note: z.string().max(500).default(''),
         vector: z.array(z.number().refine(Number.isFinite, 'direction values must be finite numbers')).min(1).max(65_536),
+        /** The space of the codes it moves: z (default), or a StyleGAN-style model's w or w+. */
+        space: z.enum(['z', 'w', 'w+']).optional(),
       }),
     )
     .max(1000),

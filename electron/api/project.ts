@@ -38,11 +38,11 @@ export const ProjectSchema = z
     imported: z.array(z.object({ id: z.string(), name, model: modelId, code: Float32TensorSchema, image: Float32TensorSchema }).strict()).max(10_000),
     keyframes: z.array(z.union([z.object({ kind: z.literal('dataset'), index: z.int().nonnegative(), dataset: z.string().regex(/^(bundled|folder-[0-9a-f]{12})$/).optional() }).strict(), z.object({ kind: z.literal('imported'), id: z.string() }).strict()])).max(1000),
     directions: z
-      .array(z.object({ name, model: modelId, kind: z.enum(['mean-difference', 'boundary', 'gradient', 'principal', 'orthogonal', 'imported']), note: z.string().max(1000), vector: Float32TensorSchema }).strict())
+      .array(z.object({ name, model: modelId, kind: z.enum(['mean-difference', 'boundary', 'gradient', 'principal', 'orthogonal', 'imported']), note: z.string().max(1000), vector: Float32TensorSchema, space: z.enum(['z', 'w', 'w+']).optional() }).strict())
       .max(10_000),
     edit: z
       .object({
-        base: z.object({ model: modelId, code: Float32TensorSchema, label: z.string().max(500), image: Float32TensorSchema.optional() }).strict(),
+        base: z.object({ model: modelId, code: Float32TensorSchema, label: z.string().max(500), image: Float32TensorSchema.optional(), space: z.enum(['z', 'w', 'w+']).optional() }).strict(),
         stack: editStack,
         /** The undo and redo history (optional since it was added; bounded like the app's own). */
         past: z.array(editStack).max(1000).optional(),

@@ -171,7 +171,8 @@ export async function buildGradientGraph(modelBytes: Uint8Array, request: Gradie
   b.nodes.push({ opType: 'Identity', name: 'grad/loss', input: [lossValue], output: [loss] }, { opType: 'Identity', name: 'grad/grad', input: [gradientValue], output: [gradient] });
 
   const inputInfo = graph.input!.find((i) => i.name === wrt)!;
-  const outputTypes = terms.map((term, i) => outputInfos[i]!.type ?? floatTypeOf(facts.get(term.output)!.shape));
+  // A target input takes its output's declared type; where the graph declares no shape, the probed one (batch dims symbolic).
+  const outputTypes = terms.map((term, i) => (outputInfos[i]!.type?.tensorType?.shape ? outputInfos[i]!.type! : probedType(facts.get(term.output)!)));
   const batchDim = outputTypes[0]!.tensorType?.shape?.dim?.[0];
   targets.forEach((target, i) => graph.input!.push({ name: target, type: outputTypes[i] }));
   for (const weight of weights) if (weight) graph.input!.push({ name: weight, type: floatTypeOf([1]) });
@@ -210,4 +211,8 @@ function freeName(names: Set<string>, wanted: string): string {
 
 function floatTypeOf(shape: number[]): TypeProto {
   return { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: shape.map((d) => ({ dimValue: d })) } } };
+}
+
+function probedType(facts: { shape: number[]; batchDims: boolean[] }): TypeProto {
+  return { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: facts.shape.map((d, i) => (facts.batchDims[i] ? { dimParam: 'batch' } : { dimValue: d })) } } };
 }

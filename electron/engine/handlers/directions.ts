@@ -4,12 +4,33 @@ import { randomNormal } from '../../common/random';
 import { classifyImages } from '../ops/classify';
 import { fitBoundary, meanDifference } from '../ops/directions';
 import { decodeLatents } from '../ops/latentCodec';
+import { principalComponents } from '../ops/projection';
+import { broadcastW, decodeInSpace, mapCodes, styleSpaceOf } from '../ops/styleSpace';
 import { gradientDirection } from '../ops/gradientDirection';
 import { timed, type EngineContext } from '../context';
 import { BUNDLED_DATASET } from '../dataset/dataset';
 import type { Handlers } from '../dispatch';
 
 const BATCH = 250;
+/** Mapped prior samples whose w are analysed for GANSpace's principal directions (Härkönen et al. use 10⁶ for StyleGAN2; 10⁴ resolve the leading ones). */
+const GANSPACE_SAMPLES = 10_000;
+
+/** Principal directions of w over mapped prior samples, each one standard deviation long; in w+ the same direction on every layer. */
+async function styleSpacePrincipal(ctx: EngineContext, model: string, count: number, space: 'w' | 'w+') {
+  const registered = ctx.host.model(model);
+  const style = await styleSpaceOf(ctx.host, registered);
+  const zDim = registered.manifest.latent!.shape.reduce((a, b) => a * b, 1);
+  const w = await mapCodes(ctx.host, registered, randomNormal(GANSPACE_SAMPLES * zDim, 1), GANSPACE_SAMPLES);
+  const p = principalComponents(w, GANSPACE_SAMPLES, style.wDim);
+  const k = Math.min(count, style.wDim);
+  const vectors = new Float32Array(k * style.wDim);
+  for (let c = 0; c < k; c++) {
+    const sd = Math.sqrt(p.variance[c]!);
+    for (let j = 0; j < style.wDim; j++) vectors[c * style.wDim + j] = p.components[c * style.wDim + j]! * sd;
+  }
+  const explained = Array.from(p.explained.subarray(0, k));
+  return space === 'w' ? { vectors: float32Tensor([k, style.wDim], vectors), explained } : { vectors: float32Tensor([k, style.numWs, style.wDim], broadcastW(vectors, k, style)), explained };
+}
 
 export function directionHandlers(ctx: EngineContext): Pick<Handlers, 'direction.meanDifference' | 'direction.boundary' | 'direction.gradient' | 'direction.labelBoundary' | 'direction.principal'> {
   const latentOf = (model: string) => {
@@ -35,18 +56,24 @@ export function directionHandlers(ctx: EngineContext): Pick<Handlers, 'direction
       const dim = codes.data.length / codes.shape[0]!;
       return { vector: float32Tensor(shape, meanDifference(codes.data, dim, plus, minus)), positive: plus.length, negative: minus.length };
     },
-    'direction.boundary': async ({ model, classifier, target, samples, share, seed }, call) => {
-      const shape = latentOf(model);
-      const dim = shape.reduce((a, b) => a * b, 1);
+    'direction.boundary': async ({ model, classifier, target, samples, share, seed, space }, call) => {
+      const zShape = latentOf(model);
+      const zDim = zShape.reduce((a, b) => a * b, 1);
       const labels = ctx.host.model(classifier).manifest.labels ?? [];
       const bad = target.find((t) => t >= labels.length);
       if (bad !== undefined) throw new ApiError('bad-input', `class ${bad} is not among the classifier's ${labels.length} classes`, 'args.target');
-      const codes = randomNormal(samples * dim, seed);
+      // In w and w+ the samples are mapped prior samples and the boundary is fitted on their w (InterFaceGAN's W-space variant).
+      const registered = ctx.host.model(model);
+      const style = space === 'z' ? undefined : await styleSpaceOf(ctx.host, registered);
+      const prior = randomNormal(samples * zDim, seed);
+      const dim = style ? style.wDim : zDim;
+      const codes = style ? await mapCodes(ctx.host, registered, prior, samples) : prior;
       const scores = new Float64Array(samples);
       for (let start = 0; start < samples; start += BATCH) {
         if (call.signal.aborted) throw new ApiError('cancelled', 'the boundary fit was cancelled');
         const n = Math.min(BATCH, samples - start);
-        const images = await decodeLatents(ctx.host, model, float32Tensor([n, ...shape], codes.subarray(start * dim, (start + n) * dim)));
+        const chunk = codes.subarray(start * dim, (start + n) * dim);
+        const images = style ? await decodeInSpace(ctx.host, registered, 'w', float32Tensor([n, dim], chunk)) : await decodeLatents(ctx.host, model, float32Tensor([n, ...zShape], chunk));
         const { probabilities } = await classifyImages(ctx.host, classifier, images);
         const classes = probabilities.shape[1]!;
         for (let i = 0; i < n; i++) scores[start + i] = target.reduce((sum, t) => sum + probabilities.data[i * classes + t]!, 0);
@@ -58,15 +85,15 @@ export function directionHandlers(ctx: EngineContext): Pick<Handlers, 'direction
       const negatives = order.slice(-take);
       const boundary = fitBoundary(codes, dim, positives, negatives);
       return {
-        vector: float32Tensor(shape, boundary.normal),
+        vector: !style ? float32Tensor(zShape, boundary.normal) : space === 'w' ? float32Tensor([dim], boundary.normal) : float32Tensor([style.numWs, dim], broadcastW(boundary.normal, 1, style)),
         accuracy: boundary.accuracy,
         positives: positives.length,
         negatives: negatives.length,
         scoreRange: [scores[negatives.at(-1)!]!, scores[positives[0]!]!],
       };
     },
-    'direction.gradient': async ({ model, classifier, target, code }) => {
-      const { value, ms } = await timed(() => gradientDirection(ctx.host, ctx.host.model(model), ctx.host.model(classifier), target, code));
+    'direction.gradient': async ({ model, classifier, target, code, space }) => {
+      const { value, ms } = await timed(() => gradientDirection(ctx.host, ctx.host.model(model), ctx.host.model(classifier), target, code, space));
       return { ...value, ms };
     },
     'direction.labelBoundary': async ({ model, dataset = BUNDLED_DATASET, positive, negative }) => {
@@ -87,7 +114,8 @@ export function directionHandlers(ctx: EngineContext): Pick<Handlers, 'direction
       const boundary = fitBoundary(codes.data, dim, plus, minus);
       return { vector: float32Tensor(shape, boundary.normal), accuracy: boundary.accuracy, positives: plus.length, negatives: minus.length };
     },
-    'direction.principal': async ({ model, dataset = BUNDLED_DATASET, count }) => {
+    'direction.principal': async ({ model, dataset = BUNDLED_DATASET, count, space }) => {
+      if (space !== 'z') return styleSpacePrincipal(ctx, model, count, space);
       const shape = latentOf(model);
       await ctx.ensureCodes(dataset, model);
       const p = ctx.codes.projection(dataset, model);

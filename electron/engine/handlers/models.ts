@@ -2,11 +2,13 @@ import { classifyImages } from '../ops/classify';
 import { DEFAULT_INVERSION, invertImage } from '../ops/inversion';
 import { predictOutput } from '../ops/denoise';
 import { decodeLatents, encodeImages } from '../ops/latentCodec';
-import { decodeInSpace, decodeTruncated } from '../ops/styleSpace';
+import { decodeInSpace, decodeTruncated, mapCodes, styleSpaceOf } from '../ops/styleSpace';
+import { ApiError } from '../../api/errors';
+import { float32Tensor } from '../../api/tensor';
 import { timed, type EngineContext } from '../context';
 import type { Handlers } from '../dispatch';
 
-export function modelHandlers(ctx: EngineContext): Pick<Handlers, 'model.decode' | 'model.encode' | 'model.denoise' | 'model.classify' | 'gan.invert'> {
+export function modelHandlers(ctx: EngineContext): Pick<Handlers, 'model.decode' | 'model.map' | 'model.encode' | 'model.denoise' | 'model.classify' | 'gan.invert'> {
   /** Runs now, or on a lane where the newest request wins (lanes are per client). */
   const onLane = <T>(client: number, lane: string | undefined, work: () => Promise<T>) =>
     lane ? ctx.lanes.run(`${client}:${lane}`, work) : work();
@@ -20,6 +22,14 @@ export function modelHandlers(ctx: EngineContext): Pick<Handlers, 'model.decode'
       };
       const { value, ms } = await onLane(call.client, lane, () => timed(decode));
       return { images: value, ms };
+    },
+    'model.map': async ({ model, z }) => {
+      const registered = ctx.host.model(model);
+      const style = await styleSpaceOf(ctx.host, registered);
+      const zDim = registered.manifest.latent!.shape.reduce((a, b) => a * b, 1);
+      const count = z.shape[0] ?? 0;
+      if (count === 0 || z.data.length !== count * zDim) throw new ApiError('bad-input', `model "${model}" maps z codes [batch, ${zDim}]; got [${z.shape.join(', ')}]`, 'args.z.shape');
+      return { w: float32Tensor([count, style.wDim], await mapCodes(ctx.host, registered, z.data, count)) };
     },
     'model.encode': async ({ model, images, seed, lane }, call) => {
       const { value, ms } = await onLane(call.client, lane, () => timed(() => encodeImages(ctx.host, model, images, seed)));

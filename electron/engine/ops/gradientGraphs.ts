@@ -129,13 +129,14 @@ export async function inversionGraph(host: ModelHost, model: RegisteredModel, sp
  * code for a seed on the logits: fed ∂f/∂logits, it returns ∇_code f for any f of the logits,
  * such as a class's log-probability.
  */
-export async function logitGradientGraph(host: ModelHost, model: RegisteredModel, classifier: RegisteredModel): Promise<LogitGradientGraph> {
-  const { role, spec: decoder } = imageGraphOf(model, 'z');
+export async function logitGradientGraph(host: ModelHost, model: RegisteredModel, classifier: RegisteredModel, space: 'z' | 'w+' = 'z'): Promise<LogitGradientGraph> {
+  // z codes through the decoder or generator; w and w+ through the synthesis graph (which takes w+).
+  const { role, spec: decoder } = imageGraphOf(model, space);
   const { spec: classifierSpec, output: logits } = classifierGraphOf(model, classifier, 'logits');
   const logitSpec = classifierSpec.outputs.find((o) => o.name === logits)!;
   const stored = await cachedGraph(host, model, {
-    role: `logit-gradient-${classifier.manifest.id}`,
-    file: `logit-gradient-${classifier.manifest.id}-`,
+    role: `logit-gradient-${role}-${classifier.manifest.id}`,
+    file: `logit-gradient-${role}-${classifier.manifest.id}-`,
     sources: [join(model.folder, decoder.file), join(classifier.folder, classifierSpec.file)],
     spec: {
       file: '',

@@ -9,7 +9,7 @@ import { inversionGraph, NotDifferentiable, type InversionGraph } from './gradie
 import { fromUnitRange } from './imageRange';
 import { checkImageShape, decodeLatents, encodeImages } from './latentCodec';
 import { psnr, ssim } from '../../common/imageMetrics';
-import { broadcastW, decodeInSpace, mapCodes, styleSpaceOf, type CodeSpace, type StyleSpace } from './styleSpace';
+import { broadcastW, decodeInSpace, mapCodes, styleSpaceOf, sumLayers, type CodeSpace, type StyleSpace } from './styleSpace';
 
 export interface InversionSettings {
   steps: number;
@@ -104,13 +104,6 @@ export interface InversionResult {
 interface Context {
   signal: AbortSignal;
   progress(update: InversionProgress): void;
-}
-
-/** dL/dw from dL/dw+ [K × numWs × wDim]: the sum over layers. */
-function sumLayers(grad: Float32Array, K: number, style: StyleSpace): Float32Array {
-  const out = new Float32Array(K * style.wDim);
-  for (let k = 0; k < K; k++) for (let l = 0; l < style.numWs; l++) for (let j = 0; j < style.wDim; j++) out[k * style.wDim + j]! += grad[(k * style.numWs + l) * style.wDim + j]!;
-  return out;
 }
 
 /** Decodes one code of a space to its image ([1, c, h, w] in [0, 1]). */

@@ -61,6 +61,13 @@ export function broadcastW(w: Float32Array, count: number, style: Pick<StyleSpac
   return ws;
 }
 
+/** The adjoint of broadcastW: dL/dw [count × wDim] from dL/dw+ [count × numWs × wDim], the sum over layers (one w feeds them all). */
+export function sumLayers(grad: Float32Array, count: number, style: Pick<StyleSpace, 'numWs' | 'wDim'>): Float32Array {
+  const out = new Float32Array(count * style.wDim);
+  for (let k = 0; k < count; k++) for (let l = 0; l < style.numWs; l++) for (let j = 0; j < style.wDim; j++) out[k * style.wDim + j]! += grad[(k * style.numWs + l) * style.wDim + j]!;
+  return out;
+}
+
 /** The synthesis graph's image for w+ codes [count × numWs × wDim], in [0, 1]. */
 export async function synthesize(host: ModelHost, model: RegisteredModel, ws: Float32Array, count: number): Promise<Float32Tensor> {
   const style = model.manifest.style!;

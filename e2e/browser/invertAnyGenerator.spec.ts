@@ -38,8 +38,8 @@ test('a user’s StyleGAN-style generator with no inversion graph: added, differ
     await page.goto(`${server.url}#invert`);
     await page.getByRole('combobox', { name: 'Model' }).selectOption({ label: 'StyleGAN-style fixture (untrained)' });
     await expect(page.getByLabel('Encoder warm start')).toBeDisabled();
-    // The bundled dataset is 28×28×1: for this 64×64×3 model the view says so instead of offering it.
-    await expect(page.getByTestId('dataset-mismatch')).toHaveText('The dataset holds 28×28×1 images; this model takes 64×64×3: drop or choose your own image.');
+    // The bundled dataset is 28×28×1: for this 64×64×3 model the view says what to do instead of offering it.
+    await expect(page.getByTestId('dataset-mismatch')).toHaveText('No dataset holds 64×64×3 images: open a folder of your own images (File ▸ Open image folder as dataset) to use one with this model.');
     await page.locator('input[type=file]').setInputFiles(photo);
     await expect(page.getByRole('img', { name: 'Target · sunset.png' })).toBeVisible();
     await page.getByLabel('Steps').fill('80');
@@ -73,17 +73,31 @@ test('a user’s StyleGAN-style generator with no inversion graph: added, differ
     await expect(page.getByTestId('code-space')).toHaveText('code in w+ [10 × 64]', { timeout: 90_000 });
     const psnrWPlus = Number((await page.getByTestId('psnr').textContent())!.match(/[\d.]+/)![0]);
     expect(psnrWPlus).toBeGreaterThan(psnr);
-    await expect(result.getByRole('button', { name: 'Edit' })).toBeDisabled();
     await result.getByRole('button', { name: 'Save to project' }).click();
     await expect(page.getByRole('region', { name: 'Saved inversions' })).toContainText('sunset.png');
     await page.screenshot({ path: 'test-results/screenshots/invert-w-plus.png' });
 
-    // In Edit a random sample of this colour model fills the view, and the 28×28×1 classifier is not run on it.
-    await page.getByRole('tab', { name: 'Edit' }).click();
-    await page.getByRole('combobox', { name: 'Model' }).selectOption({ label: 'StyleGAN-style fixture (untrained)' });
+    // The w+ code is edited in w+: GANSpace's principal directions of mapped samples, and a slider that moves the picture.
+    await result.getByRole('button', { name: 'Edit' }).click();
+    await expect(page.getByLabel('Edit space')).toHaveValue('w+');
+    await page.getByRole('tab', { name: 'Principal' }).click();
+    await page.getByRole('button', { name: 'Add PC1–PC4' }).click();
+    const pc1 = page.getByRole('slider', { name: 'w+ PC1' });
+    await expect(pc1).toBeVisible();
+    const after = page.getByRole('img', { name: 'After' });
+    const pixels = () => after.evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data).join());
+    await expect.poll(pixels).not.toBe('');
+    const before = await pixels();
+    await pc1.focus();
+    await page.keyboard.press('End');
+    await expect(page.getByTestId('direction-w+ PC1').getByTestId('amount')).toHaveText('+4.00');
+    await expect.poll(pixels).not.toBe(before);
+    await page.screenshot({ path: 'test-results/screenshots/edit-w-plus.png' });
+
+    // A random sample of this colour model fills the view, and the 28×28×1 classifier is not run on it.
     await expect(page.getByTestId('dataset-mismatch')).toBeVisible();
     await page.getByRole('button', { name: 'Random sample' }).click();
-    const after = page.getByRole('img', { name: 'After' });
+    await expect(page.getByLabel('Edit space')).toHaveValue('z');
     await expect(after).toBeVisible();
     expect(await after.evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([64, 64]);
     const shown = (await after.boundingBox())!;

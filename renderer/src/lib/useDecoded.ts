@@ -4,6 +4,7 @@ import type { Float32Tensor } from '../../../electron/api/tensor';
 import type { DatasetSummary, ModelSummary } from '../../../electron/api/contract';
 import { useAppStore } from '../state/appStore';
 import { imageSize } from './modelKinds';
+import { decodeArgs, type CodeSpace } from './codeSpace';
 
 /**
  * Decodes one code on a lane, so rapid changes (hover, a dragged cursor) keep
@@ -11,21 +12,22 @@ import { imageSize } from './modelKinds';
  * `known` is the image when the caller already has it (a precomputed sweep frame):
  * no request is made, and it counts as the previous image for the next request.
  */
-export function useDecoded(model: string | undefined, code: Float32Array | undefined, lane: string, known?: Float32Tensor): Float32Tensor | undefined {
+export function useDecoded(model: string | undefined, code: Float32Array | undefined, lane: string, known?: Float32Tensor, space: CodeSpace = 'z'): Float32Tensor | undefined {
   const client = useAppStore((s) => s.client);
+  const summary = useAppStore((s) => s.models.find((m) => m.id === model));
   const [image, setImage] = useState<Float32Tensor>();
   const lastKnown = useRef<Float32Tensor>(undefined);
   useLayoutEffect(() => {
     if (known) lastKnown.current = known;
   }, [known]);
   useEffect(() => {
-    if (!client || !model || !code || known) return;
+    if (!client || !model || !code || known || !summary) return;
     // Leaving known images: keep showing the newest of them, not an older decode, until this one answers.
     if (lastKnown.current) setImage(lastKnown.current);
     lastKnown.current = undefined;
     let current = true;
     client
-      .invoke('model.decode', { model, z: { dtype: 'float32', shape: [1, code.length], data: code }, lane })
+      .invoke('model.decode', { ...decodeArgs(summary, space, code, 1), lane })
       .then((r) => current && setImage(r.images))
       .catch((e: unknown) => {
         if (!(e instanceof ApiError && e.code === 'superseded')) console.error(e);
@@ -33,7 +35,7 @@ export function useDecoded(model: string | undefined, code: Float32Array | undef
     return () => {
       current = false;
     };
-  }, [client, model, code, lane, known]);
+  }, [client, model, summary, code, lane, known, space]);
   return code ? (known ?? image) : undefined;
 }
 

@@ -2,6 +2,7 @@ import { create } from 'zustand';
 import type { Float32Tensor } from '../../../electron/api/tensor';
 import { commit, emptyHistory, redo, undo, type EditHistory } from '../../../electron/common/editHistory';
 import type { Edit } from '../../../electron/common/vectors';
+import type { CodeSpace } from '../lib/codeSpace';
 
 export type DirectionKind = 'mean-difference' | 'boundary' | 'gradient' | 'principal' | 'orthogonal' | 'imported';
 
@@ -12,6 +13,8 @@ export interface Direction {
   kind: DirectionKind;
   note: string;
   vector: Float32Array;
+  /** The space of the codes it moves (z when absent). */
+  space?: CodeSpace;
 }
 
 export interface EditBase {
@@ -21,6 +24,8 @@ export interface EditBase {
   label: string;
   /** The original image, where there is one. */
   image?: Float32Tensor;
+  /** z when absent; a StyleGAN-style model's codes may be edited in w or w+. */
+  space?: CodeSpace;
 }
 
 interface EditState {

@@ -34,9 +34,9 @@ export function snapshotProject(name: string): Project {
     explorer: { model: latent.model, axes: latent.axes, selection: latent.selection, hiddenClasses: latent.hiddenClasses },
     imported: latent.imported.map((i) => ({ id: i.id, name: i.name, model: i.model, code: vector(i.code), image: i.image })),
     keyframes: latent.keyframes,
-    directions: edit.directions.map((d) => ({ name: d.name, model: d.model, kind: d.kind, note: d.note, vector: vector(d.vector) })),
+    directions: edit.directions.map((d) => ({ name: d.name, model: d.model, kind: d.kind, note: d.note, vector: vector(d.vector), ...(d.space && d.space !== 'z' ? { space: d.space } : {}) })),
     edit: edit.base && {
-      base: { model: edit.base.model, code: vector(edit.base.code), label: edit.base.label, image: edit.base.image },
+      base: { model: edit.base.model, code: vector(edit.base.code), label: edit.base.label, image: edit.base.image, ...(edit.base.space && edit.base.space !== 'z' ? { space: edit.base.space } : {}) },
       stack: edit.history.present,
       past: edit.history.past,
       future: edit.history.future,
@@ -59,8 +59,8 @@ export function applyProject(project: Project): void {
     path: undefined,
   });
   useEditStore.setState({
-    directions: project.directions.map((d) => ({ name: d.name, model: d.model, kind: d.kind, note: d.note, vector: d.vector.data })),
-    base: project.edit && { model: project.edit.base.model, code: project.edit.base.code.data, label: project.edit.base.label, image: project.edit.base.image },
+    directions: project.directions.map((d) => ({ name: d.name, model: d.model, kind: d.kind, note: d.note, vector: d.vector.data, space: d.space })),
+    base: project.edit && { model: project.edit.base.model, code: project.edit.base.code.data, label: project.edit.base.label, image: project.edit.base.image, space: project.edit.base.space },
     history: restoredHistory(project.edit?.stack ?? [], project.edit?.past, project.edit?.future),
   });
   // What Invert and Diffuse show belongs to the previous project; the new one's saved pieces are listed there.

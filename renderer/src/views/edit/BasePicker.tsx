@@ -11,6 +11,7 @@ import { datasetsFor, useDatasetStore } from '../../state/datasetStore';
 import { Message } from '../../components/Message';
 import { useViewState } from '../../state/viewState';
 import { noDatasetNote } from '../../lib/useDecoded';
+import type { CodeSpace } from '../../lib/codeSpace';
 import type { DatasetSummary } from '../../../../electron/api/contract';
 
 /** Where an edit starts: an image of the view's dataset, the explorer's selection, a random sample, or the user's own image. */
@@ -65,11 +66,12 @@ export function BasePicker({ model, dataset }: { model: ModelSummary; dataset?: 
       const restored = imported.restored;
       if (restored && restored.model === model.id) {
         // A PNG exported by Latent Studio: restore its base code, its edit stack (directions included) and its original image.
+        const space = restored.space ?? 'z';
         const stack = restored.edits.map((e) => {
-          const name = e.vector ? addDirectionIfNew(e.direction, e.vector) : e.direction;
+          const name = e.vector ? addDirectionIfNew(e.direction, e.vector, space) : e.direction;
           return { direction: name, amount: e.amount };
         });
-        setBase({ model: model.id, code: Float32Array.from(restored.latent.data), label: `${file.name} (restored edit)`, image: imported.restoredOriginal }, stack);
+        setBase({ model: model.id, code: Float32Array.from(restored.latent.data), label: `${file.name} (restored edit)`, image: imported.restoredOriginal, ...(space === 'z' ? {} : { space }) }, stack);
         return;
       }
       const { mean } = await client!.invoke('model.encode', { model: model.id, images: imported.modelInput });
@@ -78,10 +80,10 @@ export function BasePicker({ model, dataset }: { model: ModelSummary; dataset?: 
     return imported;
   };
 
-  function addDirectionIfNew(name: string, vector: number[]): string {
-    const existing = useEditStore.getState().directions.find((d) => d.model === model.id && d.name === name);
+  function addDirectionIfNew(name: string, vector: number[], space: CodeSpace): string {
+    const existing = useEditStore.getState().directions.find((d) => d.model === model.id && d.name === name && (d.space ?? 'z') === space);
     if (existing && existing.vector.every((v, i) => Math.abs(v - vector[i]!) < 1e-6)) return name;
-    return addDirection({ name, model: model.id, kind: 'imported', note: 'restored from an exported PNG', vector: Float32Array.from(vector) });
+    return addDirection({ name, model: model.id, kind: 'imported', note: 'restored from an exported PNG', vector: Float32Array.from(vector), ...(space === 'z' ? {} : { space }) });
   }
 
   return (

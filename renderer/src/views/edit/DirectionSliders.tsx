@@ -1,5 +1,6 @@
 import { setAmount } from '../../../../electron/common/editHistory';
 import type { Edit } from '../../../../electron/common/vectors';
+import type { CodeSpace } from '../../lib/codeSpace';
 import { downloadBytes } from '../../lib/download';
 import { useEditStore, type Direction } from '../../state/editStore';
 import { DirectionsFileSchema } from '../../../../electron/api/directionsFile';
@@ -9,6 +10,7 @@ import { SLIDER_STEP } from './sweep';
 
 interface DirectionSlidersProps {
   model: string;
+  space: CodeSpace;
   live: Edit[];
   onLive(stack: Edit[]): void;
   onCommit(stack: Edit[]): void;
@@ -54,7 +56,7 @@ function DirectionSlider({ direction, amount, range, onChange, onRelease, onFocu
 }
 
 /** One slider per direction of the model; dragging previews live, releasing commits one undoable step. */
-export function DirectionSliders({ model, live, onLive, onCommit, focused, onFocus }: DirectionSlidersProps) {
+export function DirectionSliders({ model, space, live, onLive, onCommit, focused, onFocus }: DirectionSlidersProps) {
   const all = useEditStore((s) => s.directions);
   const range = useEditStore((s) => s.range);
   const setRange = useEditStore((s) => s.setRange);
@@ -62,11 +64,12 @@ export function DirectionSliders({ model, live, onLive, onCommit, focused, onFoc
   const addDirection = useEditStore((s) => s.addDirection);
   const [error, setError] = useState<string>();
   const fileInput = useRef<HTMLInputElement>(null);
-  const directions = all.filter((d) => d.model === model);
+  // A direction moves codes of one space: only those of the edited code's space are offered.
+  const directions = all.filter((d) => d.model === model && (d.space ?? 'z') === space);
   const amountOf = (name: string) => live.find((e) => e.direction === name)?.amount ?? 0;
 
   function exportJson() {
-    const file = { format: 'latent-studio-directions', version: 1, directions: directions.map((d) => ({ name: d.name, model: d.model, kind: d.kind, note: d.note, vector: Array.from(d.vector) })) };
+    const file = { format: 'latent-studio-directions', version: 1, directions: directions.map((d) => ({ name: d.name, model: d.model, kind: d.kind, note: d.note, vector: Array.from(d.vector), ...(space !== 'z' ? { space } : {}) })) };
     downloadBytes(new TextEncoder().encode(JSON.stringify(file, null, 1)), `directions-${model}.json`, 'application/json');
   }
 
@@ -78,12 +81,12 @@ export function DirectionSliders({ model, live, onLive, onCommit, focused, onFoc
       const size = directions[0]?.vector.length;
       let added = 0;
       for (const d of parsed.data.directions) {
-        if (d.model !== model) continue;
+        if (d.model !== model || (d.space ?? 'z') !== space) continue;
         if (size !== undefined && d.vector.length !== size) throw new Error(`direction “${d.name}” has ${d.vector.length} values; this model's codes have ${size}`);
         addDirection({ ...d, vector: Float32Array.from(d.vector) });
         added++;
       }
-      if (added === 0) throw new Error(`${file.name} holds no directions for ${model}`);
+      if (added === 0) throw new Error(`${file.name} holds no directions for ${model}${space === 'z' ? '' : ` in ${space}`}`);
     } catch (e) {
       setError(e instanceof SyntaxError ? `${file.name} is not valid JSON` : (e as Error).message);
     }

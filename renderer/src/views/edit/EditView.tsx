@@ -8,7 +8,8 @@ import { downloadBytes } from '../../lib/download';
 import { useDecoded } from '../../lib/useDecoded';
 import { classifierFor, decodesCodes, noClassifierNote } from '../../lib/modelKinds';
 import { useAppStore } from '../../state/appStore';
-import { useEditStore } from '../../state/editStore';
+import { useEditStore, type EditBase } from '../../state/editStore';
+import { broadcastW, codesTensor, type CodeSpace } from '../../lib/codeSpace';
 import { useProjectStore } from '../../state/projectSync';
 import { BasePicker } from './BasePicker';
 import { DirectionSliders } from './DirectionSliders';
@@ -110,6 +111,43 @@ function EditStrip({ sweep }: { sweep: Sweep }) {
   );
 }
 
+/**
+ * The space a StyleGAN-style model's code is edited in. z maps to w (the mapping network) and w
+ * spreads to w+ (a w per layer), so an edit can move on to a finer space; not back, since w+ → w
+ * and w → z have no inverse. Moving on starts a new stack: directions belong to one space.
+ */
+function SpaceSelect({ model, base }: { model: ModelSummary; base: EditBase }) {
+  const client = useAppStore((s) => s.client);
+  const setBase = useEditStore((s) => s.setBase);
+  const current: CodeSpace = base.space ?? 'z';
+  const order: CodeSpace[] = ['z', 'w', 'w+'];
+  const [error, setError] = useState<string>();
+  async function move(to: CodeSpace) {
+    if (!client || to === current) return;
+    setError(undefined);
+    try {
+      const w = current === 'z' ? (await client.invoke('model.map', { model: model.id, z: float32Tensor([1, base.code.length], base.code) })).w.data : base.code;
+      const code = to === 'w' ? w : broadcastW(w, model.style!.numWs);
+      setBase({ ...base, code, space: to, label: `${base.label.replace(/ · in w\+?$/, '')} · in ${to}` });
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  }
+  return (
+    <label className="flex items-center gap-2 text-sm text-muted" title="z: the prior's code; w: one style for every layer; w+: a style per layer. Edits move on from z to w to w+, each with its own directions.">
+      Space
+      <select value={current} onChange={(e) => void move(e.target.value as CodeSpace)} aria-label="Edit space" className="rounded border border-line bg-panel-raised px-2 py-1 text-sm text-ink">
+        {order.map((s) => (
+          <option key={s} value={s} disabled={order.indexOf(s) < order.indexOf(current)}>
+            {s}
+          </option>
+        ))}
+      </select>
+      {error && <span className="text-danger">{error}</span>}
+    </label>
+  );
+}
+
 export function EditView() {
   const client = useAppStore((s) => s.client);
   const models = useAppStore((s) => s.models).filter(decodesCodes);
@@ -136,10 +174,11 @@ export function EditView() {
   const { scale, smooth } = useExportScale();
 
   useEffect(() => setLive(history.present), [history.present]);
-  const vectors = useMemo(() => new Map(allDirections.filter((d) => d.model === modelId).map((d) => [d.name, d.vector])), [allDirections, modelId]);
+  const space: CodeSpace = base?.space ?? 'z';
+  const vectors = useMemo(() => new Map(allDirections.filter((d) => d.model === modelId && (d.space ?? 'z') === space).map((d) => [d.name, d.vector])), [allDirections, modelId, space]);
   const code = useMemo(() => (base ? applyEdits(base.code, live, vectors) : undefined), [base, live, vectors]);
   const focusedDirection = focused && vectors.has(focused) ? focused : [...vectors.keys()][0];
-  const { sweep, current: sweepCurrent } = useSweep(modelId, base?.code, live, focusedDirection, range, vectors);
+  const { sweep, current: sweepCurrent } = useSweep(modelId, base?.code, live, focusedDirection, range, vectors, space);
   const focusedAmount = live.find((e) => e.direction === focusedDirection)?.amount ?? 0;
   // Dragging the focused slider paints a frame of its sweep at once; other changes wait for a decode.
   const sweepFrame = useMemo(() => {
@@ -147,8 +186,8 @@ export function EditView() {
     const k = sweep && sweepCurrent && sweep.complete ? sweepIndex(focusedAmount, range) : undefined;
     return k === undefined ? undefined : frameOf(sweep!.images, k);
   }, [sweep, sweepCurrent, focusedAmount, range]);
-  const edited = useDecoded(modelId, code, 'edit', sweepFrame);
-  const original = useDecoded(modelId, base?.code, 'edit-base');
+  const edited = useDecoded(modelId, code, 'edit', sweepFrame, space);
+  const original = useDecoded(modelId, base?.code, 'edit-base', undefined, space);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -174,7 +213,8 @@ export function EditView() {
 
   const metadataFor = (latent: Float32Array, stack: Edit[]) => ({
     model: modelId!,
-    latent: { shape: [1, latent.length], data: Array.from(latent) },
+    latent: { shape: codesTensor(model, space, latent, 1).shape, data: Array.from(latent) },
+    ...(space === 'z' ? {} : { space }),
     edits: stack.filter((e) => e.amount !== 0).map((e) => ({ ...e, vector: Array.from(vectors.get(e.direction) ?? []) })),
   });
 
@@ -204,6 +244,7 @@ export function EditView() {
             ))}
           </select>
           <DatasetSelect view="edit" dataset={dataset} options={datasetOptions} />
+          {model?.style && base && <SpaceSelect model={model} base={base} />}
           {base && <span className="text-sm text-muted" data-testid="edit-base">{base.label}</span>}
         </div>
         {!base ? (
@@ -233,7 +274,11 @@ export function EditView() {
                   </span>
                 </div>
                 {focusedDirection && sweep && <EditStrip sweep={sweep} />}
-                <BatchApply model={model.id} dataset={dataset} stack={live} vectors={vectors} scale={scale} smooth={smooth} />
+                {space === 'z' ? (
+                  <BatchApply model={model.id} dataset={dataset} stack={live} vectors={vectors} scale={scale} smooth={smooth} />
+                ) : (
+                  <p className="text-xs text-muted">Applying a stack to many images encodes each image to a z code, so it is offered for edits in z.</p>
+                )}
                 {message && (
                   <p role={message.error ? 'alert' : 'status'} className={`text-sm ${message.error ? 'text-danger' : 'text-muted'}`}>
                     {message.text}
@@ -243,7 +288,7 @@ export function EditView() {
               <div className="flex w-52 shrink-0 flex-col gap-3 overflow-y-auto xl:w-60" data-testid="edit-readouts">
                 {base.image && <ImageTile data={base.image.data} shape={base.image.shape} size={64} label="Original input" />}
                 <ClassifierReadout image={shown} model={model} />
-                {code && <Typicality model={model} dataset={dataset} code={code} />}
+                {code && space === 'z' && <Typicality model={model} dataset={dataset} code={code} />}
                 <p className="text-xs text-muted" data-testid="edit-stack">
                   Stack: {history.present.filter((e) => e.amount !== 0).map((e) => `${e.direction} ${e.amount >= 0 ? '+' : ''}${e.amount.toFixed(2)}`).join(' · ') || 'no edits'}
                 </p>
@@ -254,8 +299,8 @@ export function EditView() {
       </div>
       <aside className="flex min-h-0 flex-col gap-4 overflow-auto border-l border-line bg-panel p-3">
         <BasePicker model={model} dataset={dataset} />
-        <DirectionSliders model={model.id} live={live} onLive={setLive} onCommit={commit} focused={focusedDirection} onFocus={setFocused} />
-        <NewDirection key={opened} model={model} dataset={dataset} code={code} at={base?.label} />
+        <DirectionSliders model={model.id} space={space} live={live} onLive={setLive} onCommit={commit} focused={focusedDirection} onFocus={setFocused} />
+        <NewDirection key={opened} model={model} space={space} dataset={dataset} code={code} at={base?.label} />
       </aside>
     </div>
   );

@@ -1,10 +1,10 @@
 import { useState } from 'react';
 import type { DatasetSummary, ModelSummary } from '../../../../electron/api/contract';
-import { float32Tensor } from '../../../../electron/api/tensor';
 import { orthogonalize } from '../../../../electron/common/vectors';
 import { JobProgress } from '../../components/JobProgress';
 import { useAppStore } from '../../state/appStore';
-import { useEditStore } from '../../state/editStore';
+import { useEditStore, type Direction } from '../../state/editStore';
+import { codesTensor, type CodeSpace } from '../../lib/codeSpace';
 import { useLatentStore } from '../../state/latentStore';
 import { useJobsStore } from '../../state/jobsStore';
 import { useViewState } from '../../state/viewState';
@@ -34,8 +34,9 @@ function ClassSelect({ labels, value, onChange, label }: { labels: string[]; val
 }
 
 /** Makes a named direction for the model by one of the methods above; `code` (the edited image's, described by `at`) is where gradient directions are taken. */
-export function NewDirection({ model, dataset, code, at }: { model: ModelSummary; dataset?: DatasetSummary; code?: Float32Array; at?: string }) {
+export function NewDirection({ model, space = 'z', dataset, code, at }: { model: ModelSummary; space?: CodeSpace; dataset?: DatasetSummary; code?: Float32Array; at?: string }) {
   const client = useAppStore((s) => s.client);
+  const inStyle = space !== 'z';
   const classifier = classifierFor(useAppStore((s) => s.models), model);
   // Class and label directions come from the view's dataset and its labels.
   const labels = dataset?.labels ?? [];
@@ -43,8 +44,10 @@ export function NewDirection({ model, dataset, code, at }: { model: ModelSummary
   const explored = useLatentStore((s) => s.dataset);
   // Boundary and gradient targets index the classifier's classes, whatever the model calls its own.
   const classes = classifier?.labels ?? labels;
-  const addDirection = useEditStore((s) => s.addDirection);
-  const directions = useEditStore((s) => s.directions).filter((d) => d.model === model.id);
+  const addToStore = useEditStore((s) => s.addDirection);
+  // Every direction made here moves codes of the edited code's space.
+  const addDirection = (d: Omit<Direction, 'space'>) => addToStore(inStyle ? { ...d, space } : d);
+  const directions = useEditStore((s) => s.directions).filter((d) => d.model === model.id && (d.space ?? 'z') === space);
   const selection = useLatentStore((s) => s.selection);
   const [mode, setMode] = useViewState<Mode>('edit.newDirection.mode', 'classes');
   const [fromChoice, setFrom] = useViewState('edit.newDirection.from', 7);
@@ -95,7 +98,7 @@ export function NewDirection({ model, dataset, code, at }: { model: ModelSummary
       const r = await client!
         .invoke(
           'direction.boundary',
-          { model: model.id, classifier: classifier!.id, target: [target], samples: 4000, share: 0.1, seed: 0 },
+          { model: model.id, classifier: classifier!.id, target: [target], samples: 4000, share: 0.1, seed: 0, space },
           {
             signal: controller.signal,
             onProgress: (p) => {
@@ -118,7 +121,7 @@ export function NewDirection({ model, dataset, code, at }: { model: ModelSummary
 
   const fromGradient = () =>
     run(async () => {
-      const r = await client!.invoke('direction.gradient', { model: model.id, classifier: classifier!.id, target: [target], code: float32Tensor([1, code!.length], code!) });
+      const r = await client!.invoke('direction.gradient', { model: model.id, classifier: classifier!.id, target: [target], code: codesTensor(model, space, code!, 1), space });
       const percent = (r.probability * 100).toPrecision(3);
       const name = addDirection({ name: `more ${classes[target]} (gradient)`, model: model.id, kind: 'gradient', note: `∇ log P(${classes[target]}) at ${at ?? 'the edited image'}, where P was ${percent}%; local to that image`, vector: r.vector.data });
       return `Added “${name}”: P(${classes[target]}) is ${percent}% here and its log rises ${r.slope.toFixed(2)} per step, at first.`;
@@ -126,10 +129,10 @@ export function NewDirection({ model, dataset, code, at }: { model: ModelSummary
 
   const fromPrincipal = () =>
     run(async () => {
-      const r = await client!.invoke('direction.principal', { model: model.id, dataset: dataset!.id, count: 4 });
+      const r = await client!.invoke('direction.principal', inStyle ? { model: model.id, count: 4, space } : { model: model.id, dataset: dataset!.id, count: 4 });
       const size = r.vectors.data.length / r.vectors.shape[0]!;
       r.explained.forEach((share, c) =>
-        addDirection({ name: `PC${c + 1}`, model: model.id, kind: 'principal', note: `${(share * 100).toFixed(1)}% of the codes' variance; rename it for what it changes`, vector: r.vectors.data.slice(c * size, (c + 1) * size) }),
+        addDirection({ name: inStyle ? `${space} PC${c + 1}` : `PC${c + 1}`, model: model.id, kind: 'principal', note: `${(share * 100).toFixed(1)}% of the ${inStyle ? 'mapped samples’ w' : 'codes'}' variance; rename it for what it changes`, vector: r.vectors.data.slice(c * size, (c + 1) * size) }),
       );
       return `Added PC1–PC${r.explained.length}; each step of 1 is one standard deviation.`;
     });
@@ -154,12 +157,17 @@ export function NewDirection({ model, dataset, code, at }: { model: ModelSummary
           </button>
         ))}
       </div>
-      {(mode === 'classes' || mode === 'principal') && !dataset && (
+      {inStyle && (mode === 'classes' || mode === 'selection') && (
+        <p className="text-xs text-muted" data-testid="style-space-note">
+          Class and picked directions come from a dataset's encoded codes, which are z codes. In {space}, use Principal (GANSpace: the main axes of mapped samples), Boundary or Gradient.
+        </p>
+      )}
+      {!inStyle && (mode === 'classes' || mode === 'principal') && !dataset && (
         <p className="text-xs text-muted" data-testid="no-dataset">
           {noDatasetNote(model)}
         </p>
       )}
-      {mode === 'classes' && dataset && (
+      {mode === 'classes' && dataset && !inStyle && (
         <div className="flex flex-wrap items-center gap-2 text-sm">
           <ClassSelect labels={labels} value={from} onChange={setFrom} label="From class" />→<ClassSelect labels={labels} value={to} onChange={setTo} label="To class" />
           <button type="button" className={button} onClick={() => void fromClasses()} disabled={from === to}>
@@ -167,7 +175,7 @@ export function NewDirection({ model, dataset, code, at }: { model: ModelSummary
           </button>
         </div>
       )}
-      {mode === 'selection' && (
+      {mode === 'selection' && !inStyle && (
         <div className="flex flex-col gap-2 text-sm">
           <p className="text-xs text-muted">Select images in Explore, then mark them here as having (+) or lacking (−) the attribute.</p>
           <div className="flex gap-2">
@@ -185,7 +193,7 @@ export function NewDirection({ model, dataset, code, at }: { model: ModelSummary
       )}
       {mode === 'boundary' && (
         <div className="flex flex-col gap-3 text-sm">
-          {dataset && labels.length >= 2 && (
+          {dataset && labels.length >= 2 && !inStyle && (
             <div className="flex flex-wrap items-center gap-2" data-testid="label-boundary">
               <span className="w-full text-xs text-muted">Between two labels of {dataset.name}, on their codes:</span>
               <ClassSelect labels={labels} value={from} onChange={setFrom} label="Boundary from label" />→<ClassSelect labels={labels} value={to} onChange={setTo} label="Boundary to label" />
@@ -227,7 +235,7 @@ export function NewDirection({ model, dataset, code, at }: { model: ModelSummary
           )}
         </div>
       )}
-      {mode === 'principal' && dataset && (
+      {mode === 'principal' && (dataset || inStyle) && (
         <button type="button" className={button} onClick={() => void fromPrincipal()}>
           Add PC1–PC4
         </button>

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import { float32Tensor, type Float32Tensor } from '../../../../electron/api/tensor';
+import type { Float32Tensor } from '../../../../electron/api/tensor';
+import { decodeArgs, type CodeSpace } from '../../lib/codeSpace';
 import { applyEdits, type Edit } from '../../../../electron/common/vectors';
 import { useAppStore } from '../../state/appStore';
 import { evenlySpaced, sweepAmounts, sweepPlan } from './sweep';
@@ -29,19 +30,20 @@ export const STRIP_FRAMES = 9;
  * The other directions stay as they are; when they change, the sweep is decoded again
  * and `current` is false meanwhile.
  */
-export function useSweep(model: string | undefined, base: Float32Array | undefined, stack: readonly Edit[], direction: string | undefined, range: number, vectors: ReadonlyMap<string, Float32Array>): { sweep?: Sweep; current: boolean } {
+export function useSweep(model: string | undefined, base: Float32Array | undefined, stack: readonly Edit[], direction: string | undefined, range: number, vectors: ReadonlyMap<string, Float32Array>, space: CodeSpace = 'z'): { sweep?: Sweep; current: boolean } {
   const client = useAppStore((s) => s.client);
+  const summary = useAppStore((s) => s.models.find((m) => m.id === model));
   const [sweep, setSweep] = useState<Sweep>();
   const others = stack.filter((e) => e.direction !== direction && e.amount !== 0);
-  const key = JSON.stringify([model, direction, range, others]);
+  const key = JSON.stringify([model, direction, range, others, space]);
   useEffect(() => {
-    if (!client || !model || !base || !direction || !vectors.has(direction)) return;
+    if (!client || !model || !summary || !base || !direction || !vectors.has(direction)) return;
     const [, , , edits] = JSON.parse(key) as [string, string, number, Edit[]];
     const grid = sweepAmounts(range);
     const decode = (amounts: number[]) => {
       const codes = new Float32Array(amounts.length * base.length);
       amounts.forEach((amount, i) => codes.set(applyEdits(base, [...edits, { direction, amount }], vectors), i * base.length));
-      return client.invoke('model.decode', { model, z: float32Tensor([amounts.length, base.length], codes), lane: 'edit-sweep' });
+      return client.invoke('model.decode', { ...decodeArgs(summary, space, codes, amounts.length), lane: 'edit-sweep' });
     };
     let live = true;
     (async () => {
@@ -57,6 +59,6 @@ export function useSweep(model: string | undefined, base: Float32Array | undefin
     return () => {
       live = false;
     };
-  }, [client, model, base, key, direction, range, vectors]);
+  }, [client, model, summary, base, key, direction, range, vectors, space]);
   return { sweep, current: !!sweep && sweep.key === key && sweep.base === base && sweep.vectors === vectors };
 }

@@ -99,7 +99,8 @@ export function InvertView() {
 
   function edit() {
     if (!result || !resultModel || !target) return;
-    setBase({ model: resultModel, code: result.z.data, label: `inverted ${target.label} · ${result.psnr.toFixed(1)} dB${result.cancelled ? ` (stopped at step ${result.steps})` : ''}`, image: target.tensor });
+    const space = result.space ?? 'z';
+    setBase({ model: resultModel, code: result.z.data, label: `inverted ${target.label} · ${result.psnr.toFixed(1)} dB${result.cancelled ? ` (stopped at step ${result.steps})` : ''}`, image: target.tensor, ...(space === 'z' ? {} : { space }) });
     setView('edit');
   }
 
@@ -111,7 +112,8 @@ export function InvertView() {
         scale,
         smooth,
         // Only z codes are restored by Edit from a PNG; a w or w+ result exports its picture alone.
-        ...(result.space && result.space !== 'z' ? {} : { metadata: { model: resultModel, latent: { shape: result.z.shape, data: Array.from(result.z.data) }, edits: [] }, original: target.tensor }),
+        metadata: { model: resultModel, latent: { shape: result.z.shape, data: Array.from(result.z.data) }, edits: [], ...(result.space && result.space !== 'z' ? { space: result.space } : {}) },
+        original: target.tensor,
       });
       downloadBytes(png, `inverted-${target.label.replace(/[^\w.-]+/g, '-')}-${resultModel}-${scale}x.png`, 'image/png');
     } catch (e) {
@@ -243,9 +245,8 @@ export function InvertView() {
                 <button
                   type="button"
                   onClick={edit}
-                  disabled={!!result.space && result.space !== 'z'}
                   className="rounded bg-accent px-3 py-1 font-medium text-canvas disabled:opacity-40"
-                  title={result.space && result.space !== 'z' ? `Edit moves z codes along directions; this code is in ${result.space} (invert in z to edit it)` : 'Edit this code along directions'}
+                  title={result.space && result.space !== 'z' ? `Edit this ${result.space} code along ${result.space} directions (principal, boundary or gradient)` : 'Edit this code along directions'}
                 >
                   Edit
                 </button>

@@ -262,6 +262,8 @@ export const calls = {
         method: z.enum(['lerp', 'slerp']).default('slerp'),
         /** Relative duration of each segment between keyframes (k − 1 values). */
         durations: z.array(z.number().positive()).optional(),
+        /** The keyframes' space: z, or a StyleGAN-style model's w [k, wDim] or w+ [k, numWs, wDim]. */
+        space: z.enum(['z', 'w', 'w+']).default('z'),
       })
       .strict(),
     result: z.object({ codes: Float32TensorSchema, images: Float32TensorSchema, ms: z.number() }),

@@ -35,7 +35,7 @@ export const ProjectSchema = z
         hiddenClasses: z.array(z.int().nonnegative()).max(1000),
       })
       .strict(),
-    imported: z.array(z.object({ id: z.string(), name, model: modelId, code: Float32TensorSchema, image: Float32TensorSchema }).strict()).max(10_000),
+    imported: z.array(z.object({ id: z.string(), name, model: modelId, code: Float32TensorSchema, image: Float32TensorSchema, space: z.enum(['z', 'w', 'w+']).optional() }).strict()).max(10_000),
     keyframes: z.array(z.union([z.object({ kind: z.literal('dataset'), index: z.int().nonnegative(), dataset: z.string().regex(/^(bundled|folder-[0-9a-f]{12})$/).optional() }).strict(), z.object({ kind: z.literal('imported'), id: z.string() }).strict()])).max(1000),
     directions: z
       .array(z.object({ name, model: modelId, kind: z.enum(['mean-difference', 'boundary', 'gradient', 'principal', 'orthogonal', 'imported']), note: z.string().max(1000), vector: Float32TensorSchema, space: z.enum(['z', 'w', 'w+']).optional() }).strict())

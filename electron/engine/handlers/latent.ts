@@ -2,6 +2,7 @@ import { ApiError } from '../../api/errors';
 import { float32Tensor } from '../../api/tensor';
 import { interpolatePath } from '../../common/interpolate';
 import { decodeLatents } from '../ops/latentCodec';
+import { decodeInSpace, styleSpaceOf } from '../ops/styleSpace';
 import { nearestNeighbors } from '../ops/neighbors';
 import { mahalanobis, project } from '../ops/projection';
 import { timed, type EngineContext } from '../context';
@@ -15,8 +16,11 @@ export function latentHandlers(ctx: EngineContext): Pick<Handlers, 'latent.inter
     return { shape: latent.shape, size: latent.shape.reduce((a, b) => a * b, 1) };
   };
   return {
-    'latent.interpolate': async ({ model, keyframes, frames, method, durations }) => {
-      const { shape, size } = latentSize(model);
+    'latent.interpolate': async ({ model, keyframes, frames, method, durations, space }) => {
+      const registered = ctx.host.model(model);
+      const style = space === 'z' ? undefined : await styleSpaceOf(ctx.host, registered);
+      // Codes of the space: the latent, one w, or a w per layer.
+      const { shape, size } = !style ? latentSize(model) : space === 'w' ? { shape: [style.wDim], size: style.wDim } : { shape: [style.numWs, style.wDim], size: style.numWs * style.wDim };
       const count = keyframes.shape[0]!;
       if (keyframes.data.length !== count * size || count < 2) {
         throw new ApiError('bad-input', `keyframes must be two or more codes [k, ${shape.join(', ')}]; got [${keyframes.shape.join(', ')}]`, 'args.keyframes.shape');
@@ -24,7 +28,7 @@ export function latentHandlers(ctx: EngineContext): Pick<Handlers, 'latent.inter
       if (durations && durations.length !== count - 1) throw new ApiError('bad-input', `give one duration per segment: ${count - 1}`, 'args.durations');
       const { value, ms } = await timed(async () => {
         const codes = float32Tensor([frames, ...shape], interpolatePath(keyframes.data, size, frames, method, durations));
-        return { codes, images: await decodeLatents(ctx.host, model, codes) };
+        return { codes, images: space === 'z' ? await decodeLatents(ctx.host, model, codes) : await decodeInSpace(ctx.host, registered, space, codes) };
       });
       return { ...value, ms };
     },

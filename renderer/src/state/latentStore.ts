@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import type { Float32Tensor } from '../../../electron/api/tensor';
+import type { CodeSpace } from '../lib/codeSpace';
 
 /** A model's view of the dataset: its codes and their PCA. */
 export interface Encoding {
@@ -21,6 +22,8 @@ export interface ImportedCode {
   model: string;
   code: Float32Array;
   image: Float32Tensor;
+  /** z when absent; a saved inversion of a StyleGAN-style model may be a w or w+ code. */
+  space?: CodeSpace;
 }
 
 /** A keyframe for interpolation: a dataset image (of the bundled sample when `dataset` is absent) or an imported one. */

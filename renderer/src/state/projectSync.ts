@@ -32,7 +32,7 @@ export function snapshotProject(name: string): Project {
     // Stamps carried from the opened file; the engine refreshes those of installed models on save.
     models: useProjectStore.getState().models,
     explorer: { model: latent.model, axes: latent.axes, selection: latent.selection, hiddenClasses: latent.hiddenClasses },
-    imported: latent.imported.map((i) => ({ id: i.id, name: i.name, model: i.model, code: vector(i.code), image: i.image })),
+    imported: latent.imported.map((i) => ({ id: i.id, name: i.name, model: i.model, code: vector(i.code), image: i.image, ...(i.space && i.space !== 'z' ? { space: i.space } : {}) })),
     keyframes: latent.keyframes,
     directions: edit.directions.map((d) => ({ name: d.name, model: d.model, kind: d.kind, note: d.note, vector: vector(d.vector), ...(d.space && d.space !== 'z' ? { space: d.space } : {}) })),
     edit: edit.base && {
@@ -54,7 +54,7 @@ export function applyProject(project: Project): void {
     selection: project.explorer.selection,
     hiddenClasses: project.explorer.hiddenClasses,
     neighbors: [],
-    imported: project.imported.map((i) => ({ id: i.id, name: i.name, model: i.model, code: i.code.data, image: i.image })),
+    imported: project.imported.map((i) => ({ id: i.id, name: i.name, model: i.model, code: i.code.data, image: i.image, space: i.space })),
     keyframes: project.keyframes,
     path: undefined,
   });

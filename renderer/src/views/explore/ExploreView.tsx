@@ -52,7 +52,8 @@ function SingleSpace({ model, dataset, encoding }: { model: string; dataset: Dat
   const allDirections = useEditStore((s) => s.directions);
   const directions = useMemo(() => (showDirections ? allDirections.filter((d) => d.model === model) : []), [allDirections, model, showDirections]);
 
-  const imported = useMemo(() => allImported.filter((i) => i.model === model), [allImported, model]);
+  // The explorer projects z codes; w and w+ keyframes of a StyleGAN-style model have no place in it.
+  const imported = useMemo(() => allImported.filter((i) => i.model === model && (i.space ?? 'z') === 'z'), [allImported, model]);
   const cursorBase = useMemo(() => {
     if (!cursorOn) return undefined;
     const base = new Float32Array(encoding.dim);

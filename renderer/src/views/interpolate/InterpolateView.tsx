@@ -8,6 +8,7 @@ import { downloadBytes } from '../../lib/download';
 import { datasetImageShape, noDatasetNote, useDatasetImage, useDecoded } from '../../lib/useDecoded';
 import { BUNDLED_DATASET, useDatasetStore, useViewDataset } from '../../state/datasetStore';
 import { DatasetSelect } from '../../components/DatasetSelect';
+import { broadcastW, codesTensor, type CodeSpace } from '../../lib/codeSpace';
 import { randomNormal } from '../../../../electron/common/random';
 import { useResultsStore } from '../../state/inversionStore';
 import { useAppStore } from '../../state/appStore';
@@ -18,6 +19,8 @@ import { Message } from '../../components/Message';
 import { useViewState } from '../../state/viewState';
 import { ExportScale, useExportScale } from '../../components/ExportScale';
 import { ModelSelect } from '../../components/ModelSelect';
+
+const SPACES: CodeSpace[] = ['z', 'w', 'w+'];
 
 type Strip = CallResult<'latent.interpolate'>;
 
@@ -49,7 +52,10 @@ export function InterpolateView() {
   const { dataset, options } = useViewDataset('interpolate', summary);
   const mismatch = summary && !dataset ? noDatasetNote(summary) : undefined;
   const [sampleSeed, setSampleSeed] = useViewState('interpolate.sampleSeed', 1);
-  const savedInversions = useResultsStore((s) => s.inversions).filter((i) => i.model === model && (i.space ?? 'z') === 'z');
+  // A StyleGAN-style model interpolates in z, w or w+; keyframes move on to finer spaces (z → w → w+), never back.
+  const [chosenSpace, setSpace] = useViewState<CodeSpace>('interpolate.space', 'z');
+  const space: CodeSpace = summary?.style ? chosenSpace : 'z';
+  const savedInversions = useResultsStore((s) => s.inversions).filter((i) => i.model === model && SPACES.indexOf(i.space ?? 'z') <= SPACES.indexOf(space));
   const keyframes = useLatentStore((s) => s.keyframes);
   const setKeyframes = useLatentStore((s) => s.setKeyframes);
   const imported = useLatentStore((s) => s.imported);
@@ -82,14 +88,23 @@ export function InterpolateView() {
     }
     const codes: Float32Array[] = [];
     for (const k of keyframes) {
-      if (k.kind === 'dataset') codes.push(datasetCodes.get(`${k.dataset ?? BUNDLED_DATASET}:${k.index}`)!);
+      if (k.kind === 'dataset') codes.push(await toSpace(datasetCodes.get(`${k.dataset ?? BUNDLED_DATASET}:${k.index}`)!, 'z', k.kind));
       else {
         const item = imported.find((i) => i.id === k.id)!;
-        codes.push(item.model === model ? item.code : (await client.invoke('model.encode', { model, images: item.image })).mean.data);
+        const own = item.model === model;
+        codes.push(await toSpace(own ? item.code : (await client.invoke('model.encode', { model, images: item.image })).mean.data, own ? (item.space ?? 'z') : 'z', item.name));
       }
     }
     return codes;
-  }, [client, model, keyframes, imported]);
+
+    /** A keyframe's code moved on to the interpolation's space: z through the mapping network, w spread to every layer. */
+    async function toSpace(code: Float32Array, from: CodeSpace, name: string): Promise<Float32Array> {
+      if (from === space) return code;
+      if (SPACES.indexOf(from) > SPACES.indexOf(space)) throw new Error(`${name} is a ${from} code: interpolate in ${from} to use it`);
+      const w = from === 'z' ? (await client!.invoke('model.map', { model: model!, z: float32Tensor([1, code.length], code) })).w.data : code;
+      return space === 'w' ? w : broadcastW(w, summary!.style!.numWs);
+    }
+  }, [client, model, summary, keyframes, imported, space]);
 
   const durationKey = segmentDurations.join(',');
   useEffect(() => {
@@ -102,15 +117,16 @@ export function InterpolateView() {
       const dim = codes[0]!.length;
       const flat = new Float32Array(codes.length * dim);
       codes.forEach((c, i) => flat.set(c, i * dim));
-      const result = await client.invoke('latent.interpolate', { model, keyframes: float32Tensor([codes.length, dim], flat), frames, method, durations: durationKey.split(',').map(Number) });
+      const result = await client.invoke('latent.interpolate', { model, keyframes: codesTensor(summary, space, flat, codes.length), frames, method, durations: durationKey.split(',').map(Number), space });
       if (!current) return;
       setStrip(result);
-      setPath({ model, codes: result.codes.data });
+      // The explorer draws paths of z codes only.
+      setPath(space === 'z' ? { model, codes: result.codes.data } : undefined);
     })().catch((e: Error) => current && setError(e.message));
     return () => {
       current = false;
     };
-  }, [client, model, keyframes, frames, method, durationKey, codesOf, setPath]);
+  }, [client, model, summary, space, keyframes, frames, method, durationKey, codesOf, setPath]);
 
   const addIndex = (event: FormEvent) => {
     event.preventDefault();
@@ -156,7 +172,7 @@ export function InterpolateView() {
     const item = savedInversions.find((i) => i.id === id);
     if (!item || !model) return;
     const keyId = `${item.id}-${Date.now()}`;
-    addImported({ id: keyId, name: `inverted ${item.label}`, model, code: item.z.data, image: item.target });
+    addImported({ id: keyId, name: `inverted ${item.label}`, model, code: item.z.data, image: item.target, ...(item.space && item.space !== 'z' ? { space: item.space } : {}) });
     setKeyframes([...keyframes, { kind: 'imported', id: keyId }]);
   }
 
@@ -185,6 +201,18 @@ export function InterpolateView() {
           <ModelSelect models={candidates} value={model} onChange={setChosenModel} />
         </label>
         <DatasetSelect view="interpolate" dataset={dataset} options={options} />
+        {summary?.style && (
+          <label className="flex items-center gap-2" title="z: the prior's codes; w: one style for every layer (lerp here is StyleGAN's own); w+: a style per layer. z keyframes are mapped to w.">
+            Space
+            <select value={space} onChange={(e) => setSpace(e.target.value as CodeSpace)} aria-label="Interpolation space" className="rounded border border-line bg-panel-raised px-2 py-1 text-sm text-ink">
+              {SPACES.map((s) => (
+                <option key={s} value={s}>
+                  {s}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         <span>Pick images in the explorer and press Interpolate, or add keyframes here: dataset images, your own images, samples from the prior or saved inversions.</span>
       </div>
 

@@ -124,6 +124,27 @@ describe('manifests', () => {
     expect(error.field).toBe('graphs.inputs.t.dtype');
   });
 
+  it('format 1 is migrated to format 2 in memory (the latent scale and shift move to latent); each format refuses the other\'s place for them', () => {
+    const folder = join(paths.root, 'tests', 'fixtures', 'models', 'ldm-spatial-tiny');
+    const v1 = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8'));
+    expect(v1.format).toBe(1);
+    const migrated = ManifestSchema.parse({ ...v1, diffusion: { ...v1.diffusion, latentShift: 0.25 } });
+    expect(migrated.format).toBe(2);
+    expect(migrated.latent).toEqual({ ...v1.latent, scale: 0.18215, shift: 0.25 });
+    expect(migrated.diffusion).not.toHaveProperty('latentScale');
+    expect(migrated.diffusion).not.toHaveProperty('latentShift');
+    // The migrated manifest is a valid format 2 manifest, and reads the same again.
+    expect(ManifestSchema.parse(migrated)).toEqual(migrated);
+
+    const v2 = { ...v1, format: 2, latent: { ...v1.latent, scale: 0.18215 }, diffusion: { ...v1.diffusion, latentScale: undefined } };
+    expect(ManifestSchema.parse(v2).latent!.scale).toBe(0.18215);
+    const mixed = ManifestSchema.safeParse({ ...v1, format: 2 });
+    expect(mixed.error!.issues[0]).toMatchObject({ path: ['diffusion', 'latentScale'], message: 'format 2 states this as latent.scale' });
+    const early = ManifestSchema.safeParse({ ...v1, latent: { ...v1.latent, scale: 2 } });
+    expect(early.error!.issues[0]).toMatchObject({ path: ['latent', 'scale'], message: expect.stringMatching(/latent.scale is format 2/) });
+    expect(ManifestSchema.safeParse({ ...v1, format: 3 }).error!.issues[0]!.path).toEqual(['format']);
+  });
+
   it("a diffusers scheduler_config.json beside the graph fills the schedule, prediction and spacing; a disagreement with the manifest is named", async () => {
     const root = mkdtempSync(join(tmpdir(), 'models-'));
     const source = join(paths.root, 'tests', 'fixtures', 'models', 'cond-denoiser-tiny');

@@ -2,8 +2,8 @@ import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 
 /**
- * The model manifest (format 1): what a model is and how to feed it, so the
- * engine needs no per-model code. See docs/ARCHITECTURE.md, "Models and manifests".
+ * The model manifest (format 2; format 1 is read and migrated in memory): what a model is and how
+ * to feed it, so the engine needs no per-model code. docs/MODELS.md describes every field.
  */
 const dim = z.union([z.int().positive(), z.literal('batch')]);
 
@@ -30,7 +30,18 @@ const ImageSpec = z
   .strict();
 
 // A plain autoencoder's codes have no prior: 'none'.
-const LatentSpec = z.object({ shape: z.array(z.int().positive()).min(1), prior: z.enum(['standard-normal', 'none']) }).strict();
+const LatentSpec = z
+  .object({
+    shape: z.array(z.int().positive()).min(1),
+    prior: z.enum(['standard-normal', 'none']),
+    /**
+     * Format 2. Latent diffusion: the VAE's codes enter diffusion as (z − shift) × scale (SD 1.x: scale 0.18215;
+     * SD3: shift 0.0609 too). Format 1 stated them as diffusion.latentScale and diffusion.latentShift.
+     */
+    scale: z.number().positive().optional(),
+    shift: z.number().optional(),
+  })
+  .strict();
 
 const timesteps = z.int().min(2).max(10000);
 const beta = z.number().positive().lt(1);
@@ -70,7 +81,7 @@ const DiffusionSpec = z
     spacing: z.enum(['linspace', 'leading', 'trailing']).default('linspace'),
     offset: z.int().min(0).max(1000).default(0),
     decoder: z.string().optional(),
-    /** Latent diffusion: the VAE's codes enter diffusion as (z − latentShift) × latentScale (SD 1.x: scale 0.18215; SD3: shift 0.0609 too). */
+    /** Format 1 only: latent.scale and latent.shift in format 2. */
     latentScale: z.number().positive().optional(),
     latentShift: z.number().optional(),
     conditioning: ConditioningSpec.optional(),
@@ -87,9 +98,12 @@ export const requiredRoles = {
   classifier: ['classifier'],
 } as const;
 
+/** The manifest format this app writes; format 1 is read and migrated in memory. */
+export const MANIFEST_FORMAT = 2;
+
 export const ManifestSchema = z
   .object({
-    format: z.literal(1),
+    format: z.union([z.literal(1), z.literal(2)]),
     id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/),
     name: z.string().min(1),
     kind: z.enum(['vae', 'autoencoder', 'gan', 'diffusion', 'classifier']),
@@ -122,6 +136,16 @@ export const ManifestSchema = z
   })
   .strict()
   .superRefine((m, ctx) => {
+    // Each format states the latent scale in its own place, and only there.
+    if (m.format === 2) {
+      for (const key of ['latentScale', 'latentShift'] as const) {
+        if (m.diffusion?.[key] !== undefined) ctx.addIssue({ code: 'custom', path: ['diffusion', key], message: `format 2 states this as latent.${key === 'latentScale' ? 'scale' : 'shift'}` });
+      }
+    } else {
+      for (const key of ['scale', 'shift'] as const) {
+        if (m.latent?.[key] !== undefined) ctx.addIssue({ code: 'custom', path: ['latent', key], message: `latent.${key} is format 2: set "format": 2, or state it as diffusion.latent${key === 'scale' ? 'Scale' : 'Shift'} in format 1` });
+      }
+    }
     for (const role of requiredRoles[m.kind]) {
       if (!m.graphs[role]) ctx.addIssue({ code: 'custom', path: ['graphs', role], message: `a ${m.kind} model needs a "${role}" graph` });
     }
@@ -144,7 +168,20 @@ export const ManifestSchema = z
     }
     const needsLatent = m.kind === 'vae' || m.kind === 'autoencoder' || m.kind === 'gan' || m.diffusion?.space === 'latent';
     if (needsLatent && !m.latent) ctx.addIssue({ code: 'custom', path: ['latent'], message: `a ${m.kind} model states its latent shape` });
-  });
+  })
+  .transform(migrateToFormat2);
+
+/** A format 1 manifest as format 2: the latent scale and shift move from diffusion to latent. The rest is the same. */
+function migrateToFormat2<M extends { format: 1 | 2; latent?: { scale?: number; shift?: number }; diffusion?: { latentScale?: number; latentShift?: number } }>(m: M): M & { format: 2 } {
+  if (m.format === 2) return m as M & { format: 2 };
+  const { latentScale, latentShift, ...diffusion } = m.diffusion ?? {};
+  return {
+    ...m,
+    format: 2,
+    ...(m.latent ? { latent: { ...m.latent, ...(latentScale !== undefined ? { scale: latentScale } : {}), ...(latentShift !== undefined ? { shift: latentShift } : {}) } } : {}),
+    ...(m.diffusion ? { diffusion } : {}),
+  };
+}
 
 export type Manifest = z.infer<typeof ManifestSchema>;
 export type GraphSpecT = z.infer<typeof GraphSpec>;

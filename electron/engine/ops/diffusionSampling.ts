@@ -10,7 +10,7 @@ import { decodeLatents, encodeImages } from './latentCodec';
 
 /**
  * A diffusion model's sample space and how to see it: pixel models show x
- * itself; latent models decode x / latentScale through their VAE.
+ * itself; latent models decode x / scale + shift through their VAE.
  */
 export class DiffusionSpace {
   readonly schedule: NoiseSchedule;
@@ -31,7 +31,8 @@ export class DiffusionSpace {
 
   private get latent() {
     const d = this.model.manifest.diffusion!;
-    return d.space === 'latent' ? { decoder: d.decoder!, scale: d.latentScale ?? 1, shift: d.latentShift ?? 0 } : undefined;
+    const latent = this.model.manifest.latent;
+    return d.space === 'latent' ? { decoder: d.decoder!, scale: latent?.scale ?? 1, shift: latent?.shift ?? 0 } : undefined;
   }
 
   /** Samples x (batch × sampleSize, in model space) as images in [0, 1]. */

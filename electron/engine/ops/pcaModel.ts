@@ -7,6 +7,7 @@ import { writeFileAtomic } from '../atomicWrite';
 import type { DatasetSample } from '../dataset/sample';
 import { ort } from '../runtime/ort';
 import type { JobContext } from './datasetEncode';
+import { MANIFEST_FORMAT } from '../models/manifest';
 
 /** A graph of MatMul, Sub/Add and Reshape, written with onnx-proto and run by ONNX Runtime like any model. */
 function graphBytes(name: string, input: { name: string; dims: (number | string)[] }, output: { name: string; dims: (number | string)[] }, initializer: TensorProto[], nodes: [string, string[], string[]][]): Uint8Array {
@@ -122,7 +123,7 @@ export async function buildPcaModel(dataset: DatasetSample, latent: number, pare
     join(folder, 'manifest.json'),
     JSON.stringify(
       {
-        format: 1,
+        format: MANIFEST_FORMAT,
         id,
         name: `PCA, ${latent} components`,
         kind: 'autoencoder',

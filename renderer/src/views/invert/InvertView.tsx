@@ -1,5 +1,4 @@
 import { useEffect, useState } from 'react';
-import { float32Tensor } from '../../../../electron/api/tensor';
 import { EmptyState } from '../../components/EmptyState';
 import { ImageSource } from '../../components/ImageSource';
 import { ImageTile } from '../../components/ImageTile';
@@ -15,6 +14,7 @@ import { downloadBytes } from '../../lib/download';
 import { ExportScale, useExportScale } from '../../components/ExportScale';
 import { classifierFor, decodesCodes, noClassifierNote, sameImages } from '../../lib/modelKinds';
 import { useViewState } from '../../state/viewState';
+import { codesTensor } from '../../lib/codeSpace';
 function NumberField({ label, value, onChange, min, max, step, title, disabled }: { label: string; value: number; onChange(v: number): void; min: number; max: number; step?: number; title: string; disabled?: boolean }) {
   return (
     <label className="flex items-center justify-between gap-2 text-sm" title={title}>
@@ -43,7 +43,8 @@ function SavedInversions({ model }: { model: string }) {
     setError(undefined);
     try {
       const space = item.space ?? 'z';
-      const { images } = await client.invoke('model.decode', { model: item.model, z: space === 'z' ? float32Tensor([1, item.z.data.length], item.z.data) : item.z, space });
+      const summary = useAppStore.getState().models.find((m) => m.id === item.model);
+      const { images } = await client.invoke('model.decode', { model: item.model, z: space === 'z' ? codesTensor(summary, 'z', item.z.data, 1) : item.z, space });
       show({
         model: item.model,
         target: { tensor: item.target, label: item.label },

@@ -28,7 +28,7 @@ function EncodingStatus({ model, dataset }: { model: string; dataset: string }) 
         </button>
       </div>
     );
-  if (job.progress) return <JobProgress label="Encoding the dataset" done={job.progress.done} total={job.progress.total} onCancel={job.cancel} />;
+  if (job.progress) return <JobProgress label="Encoding the dataset" done={job.progress.done} total={job.progress.total} unit="images" onCancel={job.cancel} />;
   return null;
 }
 

@@ -166,6 +166,10 @@ describe('manifests', () => {
     expect(conflict).toEqual({ problem: { folder: join(root, 'conflict'), field: 'diffusion.prediction', message: 'diffusion.prediction: the manifest says "epsilon" but scheduler_config.json says "v"; keep one' } });
     const same = await readManifest(variant('same', original.diffusion, config));
     expect('manifest' in same).toBe(true);
+    // A config that names no spacing means diffusers' default, leading.
+    const { timestep_spacing: _t, ...unspaced } = config;
+    const leading = (await readManifest(variant('unspaced', rest, unspaced))) as { manifest: { diffusion: { spacing: string } } };
+    expect(leading.manifest.diffusion.spacing).toBe('leading');
     const unknown = await readManifest(variant('unknown', rest, { ...config, beta_schedule: 'sigmoid' }));
     expect((unknown as { problem: { message: string } }).problem.message).toMatch(/beta_schedule "sigmoid" is not one Latent Studio knows/);
   });

@@ -97,7 +97,8 @@ async function withSchedulerConfig(folder: string, raw: unknown): Promise<{ raw:
   const prediction = { epsilon: 'epsilon', v_prediction: 'v', sample: 'sample' }[String(config['prediction_type'] ?? 'epsilon')];
   if (!prediction) return { problem: { folder, field: 'scheduler_config.json', message: `scheduler_config.json: prediction_type "${String(config['prediction_type'])}" is not epsilon, v_prediction or sample` } };
   fromConfig['prediction'] = prediction;
-  if (config['timestep_spacing'] !== undefined) fromConfig['spacing'] = config['timestep_spacing'];
+  // diffusers' DDPM, DDIM and PNDM schedulers space steps "leading" when their config names no spacing.
+  fromConfig['spacing'] = config['timestep_spacing'] ?? 'leading';
   if (config['steps_offset'] !== undefined) fromConfig['offset'] = config['steps_offset'];
   const diffusion = { ...manifest.diffusion };
   for (const [key, value] of Object.entries(fromConfig)) {

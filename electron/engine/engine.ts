@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { EventName, EventPayload } from '../api/contract';
 import { ApiError } from '../api/errors';
 import type { EngineContext } from './context';
+import type { Float32Tensor } from '../api/tensor';
 import { readDatasetSample, type DatasetSample } from './dataset/sample';
 import { DatasetCodes } from './datasetCodes';
 import { DatasetLibrary } from './dataset/datasetLibrary';
@@ -68,6 +69,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   await host.verifyUserModels();
 
   let dataset: Promise<DatasetSample> | undefined;
+  const encoding = new Map<string, Promise<Float32Tensor>>();
   const readSample = () =>
     (dataset ??= readDatasetSample(paths.datasetBinary, paths.datasetSidecar).catch((error: Error) => {
       dataset = undefined;
@@ -94,10 +96,20 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     ensureCodes: async (datasetId, model, job = { signal: new AbortController().signal, progress: () => {} }) => {
       const cached = ctx.codes.get(datasetId, model);
       if (cached) return cached;
-      const dataset = await ctx.datasets.get(datasetId);
-      const codes = await dataset.encode(host, model, job.batchSize ?? (dataset.source === 'bundled' ? 500 : 32), job);
-      ctx.codes.set(datasetId, model, codes);
-      return codes;
+      // Two windows asking for the same codes share one encoding (progress goes to the first).
+      const key = `${datasetId}\u0000${model}`;
+      let pending = encoding.get(key);
+      if (!pending) {
+        pending = (async () => {
+          const dataset = await ctx.datasets.get(datasetId);
+          const codes = await dataset.encode(host, model, job.batchSize ?? (dataset.source === 'bundled' ? 500 : 32), job);
+          ctx.codes.set(datasetId, model, codes);
+          return codes;
+        })();
+        encoding.set(key, pending);
+        pending.finally(() => encoding.delete(key)).catch(() => {});
+      }
+      return pending;
     },
     pickFolder: options.pickFolder,
   };

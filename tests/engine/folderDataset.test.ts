@@ -170,8 +170,10 @@ describe('a folder of images as a dataset', () => {
         },
       });
       expect(stopped).toMatchObject({ ok: false, error: { code: 'cancelled' } });
-      const resumed = ok<Summary>(await call('dataset.openFolder', { path: other.folder }));
-      expect(resumed.count).toBe(120);
+      // A second read of the same folder while one runs (another window) is refused, not interleaved with it.
+      const [resumed, second] = await Promise.all([call('dataset.openFolder', { path: other.folder }), call('dataset.openFolder', { path: other.folder })]);
+      expect(ok<Summary>(resumed).count).toBe(120);
+      expect(second).toMatchObject({ ok: false, error: { message: expect.stringMatching(/is being read already/) } });
     } finally {
       rmSync(other.folder, { recursive: true, force: true });
     }

@@ -9,6 +9,8 @@ import type { DatasetSample } from './sample';
 export class DatasetLibrary {
   private bundled?: BundledDataset;
   private readonly folders = new Map<string, FolderDataset>();
+  /** Folders being read now: their cache files are being written. */
+  private readonly reading = new Set<string>();
   private loaded?: Promise<void>;
 
   constructor(
@@ -41,10 +43,18 @@ export class DatasetLibrary {
     return [...(bundled ? [bundled] : []), ...this.folders.values()];
   }
 
-  /** Reads (or reads again) a folder as a dataset and remembers it. */
+  /** Reads (or reads again) a folder as a dataset and remembers it; one read of a folder at a time (another window may be reading it). */
   async openFolder(path: string, job: DatasetJob): Promise<FolderDataset> {
     await this.ready();
-    const dataset = await FolderDataset.open(path, this.cacheRoot, job);
+    const id = folderDatasetId(resolve(path));
+    if (this.reading.has(id)) throw new ApiError('bad-input', `${resolve(path)} is being read already (in this window or another): wait for it to finish`, 'args.path');
+    this.reading.add(id);
+    let dataset: FolderDataset;
+    try {
+      dataset = await FolderDataset.open(path, this.cacheRoot, job);
+    } finally {
+      this.reading.delete(id);
+    }
     this.folders.set(dataset.id, dataset);
     const folders = this.settings.get().datasetFolders;
     if (!folders.includes(dataset.folder)) await this.settings.update({ datasetFolders: [...folders, dataset.folder] });

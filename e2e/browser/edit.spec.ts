@@ -52,7 +52,9 @@ test('edit a sneaker towards ankle boot, undo it, and restore the edit from an e
   await page.keyboard.press('End');
   await expect(amount).toHaveText('+4.00');
   await expect.poll(() => pixels(after)).toEqual(await pixels(page.getByRole('img', { name: '+4.0' })));
-  // And a dragged value paints before any reply could arrive: within the input event's own microtasks.
+  // And once the whole grid has arrived (it costs little at 28×28, so the cost model asks for it), a dragged
+  // value paints before any reply could arrive: within the input event's own microtasks.
+  await expect(page.getByTestId('edit-strip')).toHaveAttribute('data-sweep', 'complete');
   const paintedAtOnce = await slider.evaluate(async (input: HTMLInputElement) => {
     const canvas = document.querySelector('canvas[aria-label="After"]') as HTMLCanvasElement;
     const read = () => Array.from(canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data).join();

@@ -101,7 +101,7 @@ function EditStrip({ sweep }: { sweep: Sweep }) {
   return (
     <section aria-label="Sweep">
       <h3 className="mb-1 text-xs font-medium uppercase tracking-wide text-muted">“{direction}” from −{range} to +{range}</h3>
-      <div ref={row} className="flex gap-1 overflow-x-auto" data-testid="edit-strip">
+      <div ref={row} className="flex gap-1 overflow-x-auto" data-testid="edit-strip" data-sweep={sweep.complete ? 'complete' : 'strip'}>
         {width > 0 &&
           evenlySpaced(sweep.amounts.length, 9).map((k) => (
             <ImageTile key={k} data={sweep.images.data} shape={sweep.images.shape} index={k} size={frame} label={`${sweep.amounts[k]! >= 0 ? '+' : ''}${sweep.amounts[k]!.toFixed(1)}`} />

@@ -86,6 +86,7 @@ test('a folder of your own images: read it with progress, stop and go on, explor
 
     // The same stack applied to three of the folder's images, written as PNGs where the user says.
     const output = join(folder, '..', 'edited');
+    await page.getByText('Apply the stack to many images…').click();
     await page.getByLabel('Images to edit').selectOption({ label: 'Images of My garments, by number' });
     await page.getByLabel('Image numbers to edit').fill('0, 1, 899');
     await page.getByLabel('Output folder').fill(output);

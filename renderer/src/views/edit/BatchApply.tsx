@@ -73,39 +73,42 @@ export function BatchApply({ model, dataset, stack, vectors, scale, smooth }: { 
 
   const field = 'min-w-0 flex-1 rounded border border-line bg-panel-raised px-2 py-1';
   return (
-    <section aria-label="Apply to many" className="flex flex-col gap-2 rounded-lg border border-line p-3 text-sm">
-      <h3 className="text-xs font-medium uppercase tracking-wide text-muted">Apply the stack to many images</h3>
-      <div className="flex flex-wrap items-center gap-2">
-        <select value={from} onChange={(e) => setSource(e.target.value as Source)} aria-label="Images to edit" className="rounded border border-line bg-panel-raised px-2 py-1">
-          {dataset && <option value="listed">Images of {dataset.name}, by number</option>}
-          {dataset && <option value="all">All {dataset.count.toLocaleString('en')} images of {dataset.name}</option>}
-          <option value="folder">A folder of image files</option>
-        </select>
-        {from === 'listed' && <input value={listed} onChange={(e) => setListed(e.target.value)} placeholder="e.g. 12, 40, 77" aria-label="Image numbers to edit" className={field} />}
-        {from === 'folder' && <input value={folder} onChange={(e) => setFolder(e.target.value)} placeholder="/path/to/images" aria-label="Folder of images to edit" className={field} />}
-        {from === 'folder' && folderDialog && (
-          <button type="button" onClick={() => void browse(setFolder)} className="rounded border border-line px-2 py-1 hover:bg-panel-raised">
-            Browse…
+    // Folded by default: the picture above takes the height it leaves, and small windows need it.
+    <details aria-label="Apply to many" className="text-sm" open={!!job || !!message}>
+      <summary className="cursor-pointer text-xs font-medium uppercase tracking-wide text-muted">Apply the stack to many images…</summary>
+      <div className="mt-2 flex flex-col gap-2">
+        <div className="flex flex-wrap items-center gap-2">
+          <select value={from} onChange={(e) => setSource(e.target.value as Source)} aria-label="Images to edit" className="rounded border border-line bg-panel-raised px-2 py-1">
+            {dataset && <option value="listed">Images of {dataset.name}, by number</option>}
+            {dataset && <option value="all">All {dataset.count.toLocaleString('en')} images of {dataset.name}</option>}
+            <option value="folder">A folder of image files</option>
+          </select>
+          {from === 'listed' && <input value={listed} onChange={(e) => setListed(e.target.value)} placeholder="e.g. 12, 40, 77" aria-label="Image numbers to edit" className={field} />}
+          {from === 'folder' && <input value={folder} onChange={(e) => setFolder(e.target.value)} placeholder="/path/to/images" aria-label="Folder of images to edit" className={field} />}
+          {from === 'folder' && folderDialog && (
+            <button type="button" onClick={() => void browse(setFolder)} className="rounded border border-line px-2 py-1 hover:bg-panel-raised">
+              Browse…
+            </button>
+          )}
+        </div>
+        <div className="flex flex-wrap items-center gap-2">
+          <input value={output} onChange={(e) => setOutput(e.target.value)} placeholder="/path/to/results" aria-label="Output folder" className={field} title="Edited images are written here as PNGs, with the same names; files of the same name are replaced" />
+          {folderDialog && (
+            <button type="button" onClick={() => void browse(setOutput)} className="rounded border border-line px-2 py-1 hover:bg-panel-raised">
+              Browse…
+            </button>
+          )}
+          <button type="button" onClick={() => void apply()} disabled={!!job} className="rounded border border-line px-2 py-1 hover:bg-panel-raised disabled:opacity-40" title="Encode each image, apply this stack, and write the result as a PNG at the export scale">
+            Apply and write PNGs
           </button>
+        </div>
+        {job && <JobProgress label="Editing images" done={job.done} total={job.total} unit="images" onCancel={job.stop} cancelLabel="Stop" />}
+        {message && (
+          <p role={message.error ? 'alert' : 'status'} className={message.error ? 'text-danger' : 'text-muted'} data-testid="batch-message">
+            {message.text}
+          </p>
         )}
       </div>
-      <div className="flex flex-wrap items-center gap-2">
-        <input value={output} onChange={(e) => setOutput(e.target.value)} placeholder="/path/to/results" aria-label="Output folder" className={field} title="Edited images are written here as PNGs, with the same names; files of the same name are replaced" />
-        {folderDialog && (
-          <button type="button" onClick={() => void browse(setOutput)} className="rounded border border-line px-2 py-1 hover:bg-panel-raised">
-            Browse…
-          </button>
-        )}
-        <button type="button" onClick={() => void apply()} disabled={!!job} className="rounded border border-line px-2 py-1 hover:bg-panel-raised disabled:opacity-40" title="Encode each image, apply this stack, and write the result as a PNG at the export scale">
-          Apply and write PNGs
-        </button>
-      </div>
-      {job && <JobProgress label="Editing images" done={job.done} total={job.total} unit="images" onCancel={job.stop} cancelLabel="Stop" />}
-      {message && (
-        <p role={message.error ? 'alert' : 'status'} className={message.error ? 'text-danger' : 'text-muted'} data-testid="batch-message">
-          {message.text}
-        </p>
-      )}
-    </section>
+    </details>
   );
 }

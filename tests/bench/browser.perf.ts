@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, it } from 'vitest';
+import { CHROMIUM_OPTIONS, orbitAndPick } from './explorer';
 import { stats, writePart } from './harness';
 
 let browser: Browser;
@@ -26,10 +27,7 @@ function startServer(): Promise<{ url: string; process: ChildProcess }> {
 }
 
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  browser = await chromium.launch(CHROMIUM_OPTIONS);
 });
 afterAll(async () => {
   await browser.close();
@@ -139,37 +137,7 @@ it('explorer frame rate while orbiting at 10,000 and 100,000 points, and hover-p
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(`${url}&synthetic=${count}&bench=1#explore`);
     await page.getByText(`${count} points`).waitFor({ timeout: 60_000 });
-    const canvas = page.getByTestId('explorer-canvas').locator('canvas');
-    const box = (await canvas.boundingBox())!;
-    await page.waitForTimeout(1000);
-    await page.evaluate(() => {
-      const w = window as unknown as { __frames: number[] };
-      w.__frames = [];
-      const tick = (t: number) => {
-        w.__frames.push(t);
-        if (w.__frames.length < 100_000) requestAnimationFrame(tick);
-      };
-      requestAnimationFrame(tick);
-    });
-    const cx = box.x + box.width / 2;
-    const cy = box.y + box.height / 2;
-    await page.mouse.move(cx, cy);
-    await page.mouse.down();
-    const start = Date.now();
-    for (let i = 0; Date.now() - start < 3000; i++) await page.mouse.move(cx + Math.cos(i / 10) * 150, cy + Math.sin(i / 10) * 80);
-    await page.mouse.up();
-    const frames = await page.evaluate(() => (window as unknown as { __frames: number[] }).__frames);
-    const span = frames.at(-1)! - frames[0]!;
-    const picks = await page.evaluate(
-      ({ w, h }) => {
-        const bench = (window as unknown as { __latentBench: { pickMs(x: number, y: number): { ms: number; hits: number } } }).__latentBench;
-        const out: number[] = [];
-        for (let i = 0; i < 100; i++) out.push(bench.pickMs(w / 2 + Math.cos(i) * 100, h / 2 + Math.sin(i) * 100).ms);
-        return out;
-      },
-      { w: box.width, h: box.height },
-    );
-    explorer[count] = { fps: ((frames.length - 1) * 1000) / span, frames: frames.length, pick: stats(picks) };
+    explorer[count] = await orbitAndPick(page);
     await page.close();
   }
   results['explorer'] = explorer;

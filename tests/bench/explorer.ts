@@ -1,0 +1,53 @@
+import type { Page } from '@playwright/test';
+import { stats, type Stats } from './harness';
+
+export interface ExplorerFigures {
+  fps: number;
+  frames: number;
+  pick: Stats;
+}
+
+/**
+ * On an explorer page opened with `&bench=1` whose points are on screen: the frame rate while the
+ * mouse orbits the camera for 3 s (requestAnimationFrame timestamps), then 100 raycast picks around
+ * the centre of the canvas, each timed by the page (window.__latentBench.pickMs).
+ */
+export async function orbitAndPick(page: Page): Promise<ExplorerFigures> {
+  const canvas = page.getByTestId('explorer-canvas').locator('canvas');
+  const box = (await canvas.boundingBox())!;
+  await page.waitForTimeout(1000);
+  await page.evaluate(() => {
+    const w = window as unknown as { __frames: number[] };
+    w.__frames = [];
+    const tick = (t: number) => {
+      w.__frames.push(t);
+      if (w.__frames.length < 100_000) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+  const cx = box.x + box.width / 2;
+  const cy = box.y + box.height / 2;
+  await page.mouse.move(cx, cy);
+  await page.mouse.down();
+  const start = Date.now();
+  for (let i = 0; Date.now() - start < 3000; i++) await page.mouse.move(cx + Math.cos(i / 10) * 150, cy + Math.sin(i / 10) * 80);
+  await page.mouse.up();
+  const frames = await page.evaluate(() => (window as unknown as { __frames: number[] }).__frames);
+  const span = frames.at(-1)! - frames[0]!;
+  const picks = await page.evaluate(
+    ({ w, h }) => {
+      const bench = (window as unknown as { __latentBench: { pickMs(x: number, y: number): { ms: number; hits: number } } }).__latentBench;
+      const out: number[] = [];
+      for (let i = 0; i < 100; i++) out.push(bench.pickMs(w / 2 + Math.cos(i) * 100, h / 2 + Math.sin(i) * 100).ms);
+      return out;
+    },
+    { w: box.width, h: box.height },
+  );
+  return { fps: ((frames.length - 1) * 1000) / span, frames: frames.length, pick: stats(picks) };
+}
+
+/** The Chromium the benchmarks drive: Debian's, WebGL through SwiftShader. */
+export const CHROMIUM_OPTIONS = {
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+};

@@ -8,7 +8,6 @@ import { ort } from '../../electron/engine/runtime/ort';
 import { repoRoot } from '../helpers/engine';
 import { buildModel, seeded } from '../helpers/onnxGraphs';
 
-type Feeds = Record<string, { data: Float32Array; shape: number[] }>;
 const tensor = (data: Float32Array, shape: number[]) => new ort.Tensor('float32', data, shape);
 
 /**

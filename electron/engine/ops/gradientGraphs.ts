@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ApiError } from '../../api/errors';
 import { composeGraphs } from '../autodiff/compose';
 import { buildGradientGraph, GradientError, type GradientGraph } from '../autodiff/differentiate';
+import { decoderRole } from './latentCodec';
 import { writeFileAtomic } from '../atomicWrite';
 import { fileDigest } from '../models/fingerprint';
 import type { ModelHost } from '../models/host';
@@ -43,8 +44,8 @@ const cacheFolders = new Map<string, Promise<string>>();
 
 /** The graph that turns a model's codes into images: the decoder, the GAN's generator, or (w, w+) its synthesis graph. */
 function imageGraphOf(model: RegisteredModel, space: 'z' | 'w' | 'w+'): { role: string; spec: GraphSpecT } {
-  const { graphs, id, kind } = model.manifest;
-  const role = space !== 'z' ? 'synthesis' : kind === 'gan' ? 'generator' : 'decoder';
+  const { graphs, id } = model.manifest;
+  const role = space !== 'z' ? 'synthesis' : decoderRole(model);
   const spec = graphs[role];
   if (!spec) throw new ApiError('bad-input', `model "${id}" has no ${role} graph to differentiate`, 'args.model');
   if (spec.inputs.length !== 1) {
@@ -89,11 +90,7 @@ export async function inversionGraph(host: ModelHost, model: RegisteredModel, sp
     return { graph, code, target, loss, gradient, source: 'inversion graph' };
   }
   // z codes go through the whole generator; w and w+ codes through the synthesis graph alone.
-  const { role, spec: generator } = space === 'z' ? { role: 'generator', spec: graphs['generator'] } : imageGraphOf(model, space);
-  if (!generator) throw new ApiError('bad-input', `model "${id}" has no generator graph to invert`, 'args.model');
-  if (generator.inputs.length !== 1) {
-    throw new ApiError('bad-input', `model "${id}": its ${role} takes ${generator.inputs.length} inputs; inversion differentiates graphs with one input (the code)`, 'args.model');
-  }
+  const { role, spec: generator } = imageGraphOf(model, space);
   const codeSpec = generator.inputs[0]!;
   const image = generator.outputs[0]!;
   const features = perceptual ? classifierGraphOf(model, perceptual, 'features') : undefined;

@@ -22,7 +22,7 @@ const shapeText = (shape: readonly (number | string)[]) => `[${shape.join(', ')}
 /** Decodes latent codes [batch, ...latent] to images in [0, 1], [batch, c, h, w]. */
 export async function decodeLatents(host: ModelHost, modelId: string, z: Float32Tensor): Promise<Float32Tensor> {
   const model = host.model(modelId);
-  const role = roleFor(model, DECODER_ROLE, 'decode latent codes');
+  const role = decoderRole(model);
   const latent = model.manifest.latent!.shape;
   const size = latent.reduce((a, b) => a * b, 1);
   const exact = z.shape.length === latent.length + 1 && latent.every((d, i) => z.shape[i + 1] === d);
@@ -78,6 +78,11 @@ export async function encodeInRange(host: ModelHost, model: RegisteredModel, rol
   const mean = out['mean'] ?? out[first!.name]!;
   const logvar = out['logvar'] ?? (model.manifest.kind === 'vae' && second ? out[second.name] : undefined);
   return logvar ? { mean, logvar } : { mean };
+}
+
+/** The graph that turns a model's codes into images: a decoder, or a GAN's generator. */
+export function decoderRole(model: RegisteredModel): string {
+  return roleFor(model, DECODER_ROLE, 'decode latent codes');
 }
 
 export function encoderRole(model: RegisteredModel): string {

@@ -3,6 +3,7 @@ import type { Float32Tensor } from '../../api/tensor';
 import type { ModelHost } from '../models/host';
 import { encodeDataset } from '../ops/datasetEncode';
 import type { ImageTarget } from '../ops/imageIO';
+import { byteTable, type Range } from '../ops/imageRange';
 import type { DatasetSample } from './sample';
 
 export interface SkippedFile {
@@ -35,8 +36,8 @@ export interface Dataset {
   problem?: string;
   /** Images to show, uint8 [n, c, h, w] at `thumb`'s size. */
   thumbnails(indices: number[]): Promise<Uint8Array>;
-  /** Images as a model takes them, [n, c, h, w] in [0, 1]. */
-  modelImages(target: ImageTarget, indices: number[]): Promise<Float32Array>;
+  /** Images as a model takes them, [n, c, h, w] in [0, 1], or in the model's `range` when given. */
+  modelImages(target: ImageTarget, indices: number[], range?: Range): Promise<Float32Array>;
   /** A file name for image `index`'s outputs, without extension ("fashion-mnist-12", "Bag/bag-004"). */
   outputName(index: number): string;
   /** The codes of every image under a model, as a job. */
@@ -78,12 +79,13 @@ export class BundledDataset implements Dataset {
     return out;
   }
 
-  async modelImages(target: ImageTarget, indices: number[]): Promise<Float32Array> {
+  async modelImages(target: ImageTarget, indices: number[], range?: Range): Promise<Float32Array> {
     const { channels, height, width } = this.thumb;
     if (target.channels !== channels || target.height !== height || target.width !== width) {
       throw new ApiError('bad-input', `the model takes ${target.width}×${target.height}×${target.channels} images; ${this.name} holds ${width}×${height}×${channels}: open a folder of your own images as a dataset for it`, 'args.dataset');
     }
-    return Float32Array.from(await this.thumbnails(indices), (v) => v / 255);
+    const table = byteTable(range);
+    return Float32Array.from(await this.thumbnails(indices), (v) => table[v]!);
   }
 
   outputName(index: number): string {

@@ -7,8 +7,8 @@ import { ApiError } from '../../api/errors';
 import { float32Tensor, type Float32Tensor } from '../../api/tensor';
 import { writeFileAtomic } from '../atomicWrite';
 import type { ModelHost } from '../models/host';
-import { importImage, type ImageTarget } from '../ops/imageIO';
-import { fromUnitRange } from '../ops/imageRange';
+import { fitPixels, writePlanes, type ImageTarget } from '../ops/imageIO';
+import { byteTable, type Range } from '../ops/imageRange';
 import { encodeInRange, encoderRole } from '../ops/latentCodec';
 import { NO_LABEL, scanFolder } from './folderScan';
 import type { Dataset, DatasetJob, SkippedFile } from './dataset';
@@ -185,24 +185,26 @@ export class FolderDataset implements Dataset {
     return out;
   }
 
-  /** Images fitted to a model's input as an imported image is (centre crop, the model's channels), [n, c, h, w] in [0, 1]. */
-  async modelImages(target: ImageTarget, indices: number[]): Promise<Float32Array> {
+  /** Images fitted to a model's input as an imported image is (centre crop, the model's channels), [n, c, h, w] in [0, 1] or in `range`. */
+  async modelImages(target: ImageTarget, indices: number[], range?: Range): Promise<Float32Array> {
     const size = target.channels * target.height * target.width;
     const out = new Float32Array(indices.length * size);
-    for (let start = 0; start < indices.length; start += PARALLEL) {
-      const chunk = indices.slice(start, start + PARALLEL);
-      const images = await Promise.all(chunk.map((index) => this.fitted(index, target)));
-      images.forEach((image, i) => out.set(image, (start + i) * size));
-    }
+    const table = byteTable(range);
+    // A pool of PARALLEL reads, each written into the batch as soon as it is fitted.
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < indices.length; i = next++) writePlanes(await this.fitted(indices[i]!, target), target, out, i * size, table);
+    };
+    await Promise.all(Array.from({ length: Math.min(PARALLEL, indices.length) }, worker));
     return out;
   }
 
-  private async fitted(index: number, target: ImageTarget): Promise<Float32Array> {
+  private async fitted(index: number, target: ImageTarget) {
     const entry = this.index.entries[index]!;
     const bytes = await readFile(join(this.folder, entry.path)).catch(() => {
       throw new ApiError('not-found', `${entry.path} was moved or deleted since ${this.name} was read: open the folder again to update it (the codes already encoded are kept)`, 'args.dataset');
     });
-    return (await importImage(bytes, target, 'crop', false, entry.path)).modelInput.data;
+    return fitPixels(bytes, target, 'crop', entry.path);
   }
 
   /** The dataset's codes under a model: cached ones read back, the rest encoded in batches (checkpointed as they go). */
@@ -232,8 +234,9 @@ export class FolderDataset implements Dataset {
     job.progress({ done: finished, total: this.count });
     let lastSave = performance.now();
     const { channels, height, width, range } = model.manifest.image;
-    // The next batch's files are read and fitted (sharp, on libuv's threads) while this one is encoded.
-    const read = (start: number) => (start < todo.length ? this.modelImages({ channels, height, width }, todo.slice(start, start + batchSize)) : undefined);
+    // The next batch's files are read and fitted (sharp, on libuv's threads) while this one is encoded,
+    // straight into the model's range.
+    const read = (start: number) => (start < todo.length ? this.modelImages({ channels, height, width }, todo.slice(start, start + batchSize), range) : undefined);
     let next = read(0);
     next?.catch(() => {});
     for (let start = 0; start < todo.length; start += batchSize) {
@@ -251,7 +254,7 @@ export class FolderDataset implements Dataset {
       }
       next = read(start + batchSize);
       next?.catch(() => {});
-      const { mean } = await encodeInRange(host, model, role, float32Tensor([batch.length, channels, height, width], fromUnitRange(images, range)));
+      const { mean } = await encodeInRange(host, model, role, float32Tensor([batch.length, channels, height, width], images));
       batch.forEach((index, i) => {
         codes.set(mean.data.subarray(i * dim, (i + 1) * dim), index * dim);
         done[index] = 1;
@@ -291,8 +294,9 @@ async function thumbnailOf(path: string, name: string, size: number): Promise<Ui
   if (size > MAX_FILE_BYTES) throw new Error(`${(size / 2 ** 20).toFixed(0)} MB: files above ${MAX_FILE_BYTES / 2 ** 20} MB are skipped`);
   const bytes = await readFile(path);
   try {
-    const { modelInput } = await importImage(bytes, THUMB, 'crop', false, name);
-    return Uint8Array.from(modelInput.data, (v) => Math.round(v * 255));
+    const thumb = new Uint8Array(THUMB_BYTES);
+    writePlanes(await fitPixels(bytes, THUMB, 'crop', name), THUMB, thumb, 0);
+    return thumb;
   } catch (error) {
     // The list names the file already: "could not be read: it is not a PNG, JPEG or WebP image."
     throw new Error((error as Error).message.replace(`${name} `, ''));

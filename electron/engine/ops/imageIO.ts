@@ -87,13 +87,7 @@ export async function importImage(bytes: Uint8Array, target: ImageTarget, fit: F
 
   let pixels: Buffer;
   try {
-    let pipeline = sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'error' })
-      .rotate()
-      .flatten({ background: '#000000' })
-      .resize(target.width, target.height, { fit: fit === 'crop' ? 'cover' : 'contain', position: 'centre', background: '#000000', kernel: 'lanczos3' });
-    pipeline = target.channels === 1 ? pipeline.greyscale() : pipeline.toColourspace('srgb');
-    if (invert) pipeline = pipeline.negate({ alpha: false });
-    pixels = await pipeline.raw().toBuffer();
+    pixels = await fittingPipeline(bytes, target, fit, invert).toBuffer();
   } catch (error) {
     throw fail(`${name} could not be read: ${decodeProblem((error as Error).message, format)}.`);
   }
@@ -110,6 +104,51 @@ export async function importImage(bytes: Uint8Array, target: ImageTarget, fit: F
   const restored = isPng(bytes) ? readEditMetadata(bytes) : undefined;
   const restoredOriginal = restored?.original ? await decodeOriginal(restored.original) : undefined;
   return { format, width, height, modelInput: float32Tensor([1, target.channels, target.height, target.width], input), restored, restoredOriginal, warnings };
+}
+
+/** Decode, EXIF rotation, transparency on black, crop or letterbox, Lanczos, the model's channels: one libvips pipeline. */
+function fittingPipeline(bytes: Uint8Array, target: ImageTarget, fit: Fit, invert: boolean) {
+  let pipeline = sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'error' })
+    .rotate()
+    .flatten({ background: '#000000' })
+    .resize(target.width, target.height, { fit: fit === 'crop' ? 'cover' : 'contain', position: 'centre', background: '#000000', kernel: 'lanczos3' });
+  pipeline = target.channels === 1 ? pipeline.greyscale() : pipeline.toColourspace('srgb');
+  if (invert) pipeline = pipeline.negate({ alpha: false });
+  return pipeline.raw();
+}
+
+const startsWith = (bytes: Uint8Array, at: number, signature: number[]) => signature.every((b, i) => bytes[at + i] === b);
+const isImportable = (bytes: Uint8Array) =>
+  startsWith(bytes, 0, [0x89, 0x50, 0x4e, 0x47]) || startsWith(bytes, 0, [0xff, 0xd8, 0xff]) || (startsWith(bytes, 0, [0x52, 0x49, 0x46, 0x46]) && startsWith(bytes, 8, [0x57, 0x45, 0x42, 0x50]));
+
+/**
+ * The image importImage would make, as interleaved 8-bit pixels, for readers of many files
+ * (datasets, batch edits): one libvips call per file, no header read first. A file it cannot
+ * take goes through importImage, so every refusal is the same sentence as for a single import.
+ */
+export async function fitPixels(bytes: Uint8Array, target: ImageTarget, fit: Fit, name = 'The image'): Promise<{ data: Buffer; channels: number }> {
+  if (isImportable(bytes)) {
+    try {
+      const { data, info } = await fittingPipeline(bytes, target, fit, false).toBuffer({ resolveWithObject: true });
+      return { data, channels: info.channels };
+    } catch {
+      // importImage below says why
+    }
+  }
+  const { modelInput } = await importImage(bytes, target, fit, false, name);
+  return { data: Buffer.from(Uint8Array.from(modelInput.data, (v) => Math.round(v * 255))), channels: target.channels };
+}
+
+/** Interleaved 8-bit pixels as channel planes at `offset` of `out`, each value through `table` (byte → the model's value). */
+export function writePlanes(pixels: { data: Uint8Array; channels: number }, target: ImageTarget, out: Float32Array | Uint8Array, offset: number, table?: Float32Array): void {
+  const plane = target.width * target.height;
+  const { data, channels: stride } = pixels;
+  for (let c = 0; c < target.channels; c++) {
+    const from = Math.min(c, stride - 1);
+    const base = offset + c * plane;
+    if (table) for (let p = 0; p < plane; p++) out[base + p] = table[data[p * stride + from]!]!;
+    else for (let p = 0; p < plane; p++) out[base + p] = data[p * stride + from]!;
+  }
 }
 
 /** The original embedded by exportPng, back as a [1, c, h, w] tensor; undefined when it cannot be read. */

@@ -24,3 +24,9 @@ export function bytesToRange(bytes: Uint8Array, [lo, hi]: Range): Float32Array {
   for (let i = 0; i < bytes.length; i++) out[i] = lo + bytes[i]! * scale;
   return out;
 }
+
+/** Byte k → the model's value, as fromUnitRange gives for k / 255: one lookup a pixel for readers of many images. */
+export function byteTable([lo, hi]: Range = [0, 1]): Float32Array {
+  const unit = Float32Array.from({ length: 256 }, (_, k) => k / 255);
+  return fromUnitRange(unit, [lo, hi]);
+}

@@ -3,7 +3,8 @@ import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../electron/api/errors';
 import { float32Tensor } from '../../electron/api/tensor';
-import { exportPng, importImage } from '../../electron/engine/ops/imageIO';
+import { exportPng, fitPixels, importImage, writePlanes } from '../../electron/engine/ops/imageIO';
+import { byteTable, fromUnitRange } from '../../electron/engine/ops/imageRange';
 import { addTextChunk, readTextChunks } from '../../electron/engine/ops/pngText';
 
 const target = { channels: 1 as const, height: 28, width: 28 };
@@ -21,6 +22,32 @@ const mean = (data: Float32Array) => data.reduce((s, v) => s + v, 0) / data.leng
 const bad = (promise: Promise<unknown>) => promise.then(() => undefined, (e: unknown) => e as ApiError);
 
 describe('image import', () => {
+  it.each(['png', 'jpeg', 'webp'] as const)('reads %s for a dataset in one call, to exactly the pixels a single import makes, in the model’s range', async (format) => {
+    const bytes = await testImage(format, 96, 80);
+    const colour = { channels: 3 as const, height: 32, width: 32 };
+    for (const t of [target, colour]) {
+      const single = await importImage(bytes, t, 'crop');
+      const fast = await fitPixels(bytes, t, 'crop');
+      const unit = new Float32Array(single.modelInput.data.length);
+      writePlanes(fast, t, unit, 0, byteTable());
+      expect(unit).toEqual(single.modelInput.data);
+      const ranged = new Float32Array(unit.length + 5);
+      writePlanes(fast, t, ranged, 5, byteTable([-1, 1]));
+      expect(ranged.subarray(5)).toEqual(fromUnitRange(single.modelInput.data, [-1, 1]));
+    }
+  });
+
+  it('refuses for a dataset with the sentence a single import gives', async () => {
+    const png = await testImage('png');
+    const cases = [new Uint8Array(0), png.subarray(0, png.length >> 1), Buffer.from('GIF89a not really'), await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).tiff().toBuffer()];
+    for (const bytes of cases) {
+      const single = await bad(importImage(bytes, target, 'crop', false, 'a.png'));
+      const fast = await bad(fitPixels(bytes, target, 'crop', 'a.png'));
+      expect(single).toBeInstanceOf(ApiError);
+      expect(fast?.message).toBe(single!.message);
+    }
+  });
+
   it.each(['png', 'jpeg', 'webp'] as const)('reads %s and fits it to the model: crop fills, letterbox pads', async (format) => {
     const bytes = await testImage(format);
     const cropped = await importImage(bytes, target, 'crop');

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { DatasetFormatError, parseDatasetSample, readDatasetSample } from '../../electron/engine/dataset/sample';
-import { paths } from '../helpers/engine';
+import { join } from 'node:path';
+import { paths, repoRoot } from '../helpers/engine';
 
 describe('the dataset sample', () => {
   it('holds the 10,000 Fashion-MNIST test images, 1,000 per class, with names and license', async () => {
@@ -18,6 +19,27 @@ describe('the dataset sample', () => {
     const mean = d.pixels.reduce((s, v) => s + v, 0) / d.pixels.length / 255;
     expect(mean).toBeGreaterThan(0.25);
     expect(mean).toBeLessThan(0.33);
+  });
+
+  it('ships the emoji test split: 64×64 colour images labelled by design system, with categories, names and every attribution', async () => {
+    const dir = join(repoRoot, 'resources', 'dataset');
+    const d = await readDatasetSample(join(dir, 'emoji-64-test.lsds.gz'), join(dir, 'emoji-64.json'));
+    expect([d.channels, d.height, d.width]).toEqual([3, 64, 64]);
+    expect(d.labelNames).toEqual(['Noto', 'Twemoji', 'OpenMoji', 'Fluent']);
+    const sidecar = JSON.parse(readFileSync(join(dir, 'emoji-64.json'), 'utf8')) as { count: number; names: string[]; labelSets: Record<string, { names: string[]; values: number[] }> };
+    expect(sidecar.count).toBe(d.count);
+    expect(sidecar.names).toHaveLength(d.count);
+    expect(sidecar.labelSets['category']!.names).toHaveLength(9);
+    expect(sidecar.labelSets['category']!.values).toHaveLength(d.count);
+    // Every design system is there, and each image is a picture on white, not a blank tile.
+    expect(new Set(d.labels).size).toBe(4);
+    const plane = 64 * 64;
+    for (let i = 0; i < d.count; i += 50) {
+      const image = d.pixels.subarray(i * 3 * plane, (i + 1) * 3 * plane);
+      expect(image[0]).toBe(255);
+      expect(image.filter((v) => v < 200).length).toBeGreaterThan(plane / 20);
+    }
+    for (const notice of ['Apache', 'CC-BY 4.0', 'OpenMoji', 'Microsoft']) expect(d.license).toContain(notice);
   });
 
   it('rejects a corrupt, truncated or foreign file with a clear message', () => {

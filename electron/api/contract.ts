@@ -57,6 +57,8 @@ export const ModelSummarySchema = z.object({
     })
     .optional(),
   metrics: z.record(z.string(), z.unknown()),
+  /** How it was made, as its manifest's training block says ("PCA (eigen-decomposition …)"), where it says. */
+  method: z.string().optional(),
   /** Parameter count, where the manifest states it. */
   params: z.int().optional(),
   folder: z.string(),

@@ -153,6 +153,7 @@ export function summarize(model: RegisteredModel, session?: SessionFacts): Model
       conditioning: m.diffusion.conditioning && { labels: m.diffusion.conditioning.labels, unconditional: m.diffusion.conditioning.nullLabel !== undefined, guidance: m.diffusion.conditioning.guidance },
     },
     metrics: m.metrics,
+    method: typeof m.training?.['method'] === 'string' ? m.training['method'] : undefined,
     params: typeof params === 'number' && Number.isInteger(params) ? params : undefined,
     folder: model.folder,
     provider: session?.provider,

@@ -6,6 +6,9 @@ export const decodesCodes = (m: ModelSummary) => (m.kind === 'vae' || m.kind ===
 /** Models that can also encode images to codes (a GAN only with its encoder graph). */
 export const encodesImages = (m: ModelSummary) => decodesCodes(m) && (m.kind !== 'gan' || 'encoder' in m.graphs);
 
+/** A PCA model (Models ▸ PCA as a model): a linear encoder and decoder, the baseline for the autoencoder and the VAE. */
+export const isPca = (m: ModelSummary) => m.kind === 'autoencoder' && !!m.method?.startsWith('PCA');
+
 type ImageSpec = Pick<ModelSummary['image'], 'channels' | 'height' | 'width'>;
 
 /** The image size a model takes, as a person reads it: 64×64×3. */

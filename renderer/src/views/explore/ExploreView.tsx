@@ -1,7 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { DatasetSummary, ModelSummary } from '../../../../electron/api/contract';
+import type { DatasetSummary } from '../../../../electron/api/contract';
 import { EmptyState } from '../../components/EmptyState';
-import { JobProgress } from '../../components/JobProgress';
 import { encodesImages } from '../../lib/modelKinds';
 import { useAppStore } from '../../state/appStore';
 import { useEditStore } from '../../state/editStore';
@@ -9,28 +8,14 @@ import { encodingKey, useLatentStore, type Encoding } from '../../state/latentSt
 import { datasetsFor, useViewDataset } from '../../state/datasetStore';
 import { DatasetSelect } from '../../components/DatasetSelect';
 import { noDatasetNote } from '../../lib/useDecoded';
-import { SampleGrid } from '../models/SampleGrid';
+import { CompareSpaces } from './CompareSpaces';
+import { comparisonName, ROLES, roleOf } from './spaceRoles';
+import { EncodingStatus } from './EncodingStatus';
 import { AxesPicker, CursorPanel, HoverPreview, ImportPanel, Legend, SelectionPanel } from './ExplorePanels';
 import { LatentScene } from './LatentScene';
 import { benchOptions, expandEncoding } from './benchOptions';
-import { useEncoding } from './useEncoding';
 import { ModelSelect } from '../../components/ModelSelect';
 
-
-function EncodingStatus({ model, dataset }: { model: string; dataset: string }) {
-  const job = useEncoding(model, dataset);
-  if (job.error)
-    return (
-      <div role="alert" className="flex items-center gap-3 text-sm text-danger">
-        {job.error}
-        <button type="button" onClick={job.restart} className="rounded border border-line px-2 py-0.5 text-xs text-ink hover:bg-panel-raised">
-          Encode again
-        </button>
-      </div>
-    );
-  if (job.progress) return <JobProgress label="Encoding the dataset" done={job.progress.done} total={job.progress.total} unit="images" onCancel={job.cancel} />;
-  return null;
-}
 
 function SingleSpace({ model, dataset, encoding }: { model: string; dataset: DatasetSummary; encoding: Encoding }) {
   const labels = dataset.labels;
@@ -124,36 +109,6 @@ function SingleSpace({ model, dataset, encoding }: { model: string; dataset: Dat
   );
 }
 
-/** AE and VAE side by side: the same dataset in both spaces, and what random N(0, I) codes decode to in each. */
-function CompareSpaces({ models, dataset }: { models: ModelSummary[]; dataset: DatasetSummary }) {
-  const axes = useLatentStore((s) => s.axes);
-  const hidden = useLatentStore((s) => s.hiddenClasses);
-  const encodings = useLatentStore((s) => s.encodings);
-  return (
-    <div className="grid min-h-0 flex-1 grid-cols-2 gap-px bg-line">
-      {models.map((m) => {
-        const encoding = encodings[encodingKey(dataset.id, m.id)];
-        return (
-          <section key={m.id} className="flex min-h-0 flex-col bg-canvas" aria-label={m.name}>
-            <header className="flex items-center justify-between px-3 py-2 text-sm">
-              <span>{m.name}</span>
-              <EncodingStatus model={m.id} dataset={dataset.id} />
-            </header>
-            <div className="min-h-0 flex-1">{encoding && <LatentScene encoding={encoding} axes={axes} hiddenClasses={hidden} markers={{ selection: [], neighbors: [], hovered: null, imported: [] }} label={`${m.name} latent space`} />}</div>
-            <div className="border-t border-line p-3">
-              <p className="mb-2 text-xs text-muted">
-                Decoded from random N(0, I) codes. {m.kind === 'vae' ? 'The KL term pulls codes towards the prior, so random codes land on garments.' : 'Nothing ties the codes to N(0, I), so many random codes fall where no garment was encoded.'}
-              </p>
-              <SampleGrid model={m} />
-            </div>
-          </section>
-        );
-      })}
-      <p className="sr-only">{dataset.labels.join(', ')}</p>
-    </div>
-  );
-}
-
 export function ExploreView() {
   const models = useAppStore((s) => s.models);
   const setView = useAppStore((s) => s.setView);
@@ -167,8 +122,13 @@ export function ExploreView() {
   const encoding = useLatentStore((s) => (model && dataset ? s.encodings[encodingKey(dataset.id, model)] : undefined));
   const [compare, setCompare] = useState(false);
   const shown = useMemo(() => (encoding && benchOptions.synthetic ? expandEncoding(encoding, benchOptions.synthetic) : encoding), [encoding]);
-  // The comparison shows the same images in both spaces: only where the dataset fits both models.
-  const pair = [candidates.find((m) => m.kind === 'autoencoder'), candidates.find((m) => m.kind === 'vae')].filter((m): m is ModelSummary => !!m && !!dataset && datasetsFor([dataset], m).length > 0);
+  // The comparison shows the same images in each space: one model of each role (PCA, AE, VAE) that the dataset fits.
+  const fitting = candidates.filter((m) => !!dataset && datasetsFor([dataset], m).length > 0);
+  const trio = ROLES.flatMap((role) => fitting.find((m) => roleOf(m) === role) ?? []);
+  // Offered where an AE and a VAE fit: PCA, the third, can be made from the comparison itself.
+  const canCompare = trio.some((m) => roleOf(m) === 'autoencoder') && trio.some((m) => roleOf(m) === 'vae');
+  // PCA is made at the other two's latent size, so the three keep the same number of numbers per image.
+  const pcaComponents = Math.min(64, Math.max(2, trio.find((m) => roleOf(m) === 'vae')?.latent?.shape.reduce((a, b) => a * b, 1) ?? 16));
 
   useEffect(() => {
     if (model && model !== chosen) setModel(model);
@@ -186,10 +146,10 @@ export function ExploreView() {
           <ModelSelect models={candidates} value={model} onChange={setModel} disabled={compare} />
         </label>
         <DatasetSelect view="explore" dataset={dataset} options={options} />
-        {pair.length === 2 && (
-          <label className="flex items-center gap-2 text-sm text-muted" title="The same dataset in the autoencoder's and the VAE's latent spaces">
+        {canCompare && (
+          <label className="flex items-center gap-2 text-sm text-muted" title="The same dataset in PCA's, the autoencoder's and the VAE's latent spaces, with reconstructions and random samples from each">
             <input type="checkbox" checked={compare} onChange={(e) => setCompare(e.target.checked)} />
-            Compare AE and VAE
+            {comparisonName(['pca', 'autoencoder', 'vae'])}
           </label>
         )}
         {!compare && dataset && <EncodingStatus model={model} dataset={dataset.id} />}
@@ -201,8 +161,8 @@ export function ExploreView() {
             Open a folder in Models
           </button>
         </EmptyState>
-      ) : compare && pair.length === 2 ? (
-        <CompareSpaces models={pair} dataset={dataset} />
+      ) : compare && canCompare ? (
+        <CompareSpaces models={trio} dataset={dataset} pcaComponents={pcaComponents} />
       ) : shown ? (
         <SingleSpace model={model} dataset={dataset} encoding={shown} />
       ) : (

@@ -1,0 +1,132 @@
+import { useEffect, useMemo, useState } from 'react';
+import type { DatasetSummary, ModelSummary } from '../../../../electron/api/contract';
+import type { Float32Tensor } from '../../../../electron/api/tensor';
+import { psnr } from '../../../../electron/common/imageMetrics';
+import { ImageTile } from '../../components/ImageTile';
+import { JobProgress } from '../../components/JobProgress';
+import { Message } from '../../components/Message';
+import { useAppStore } from '../../state/appStore';
+import { encodingKey, useLatentStore, type Encoding } from '../../state/latentStore';
+import { SampleGrid } from '../models/SampleGrid';
+import { useMakePca } from '../models/useMakePca';
+import { LatentScene } from './LatentScene';
+import { EncodingStatus } from './EncodingStatus';
+import { reconstructionIndices, ROLE_NAMES, ROLES, roleOf, type SpaceRole } from './spaceRoles';
+
+/** What each prior's random codes mean for that kind of space: the point of the comparison. */
+const SAMPLE_NOTES: Record<SpaceRole, string> = {
+  pca: 'Codes are whitened components, so N(0, I) is exactly the Gaussian PCA fits to the pixels: every random code decodes to a plausible blend, but a linear decoder can only blend, so samples are soft averages.',
+  autoencoder: 'Nothing ties the codes to N(0, I): the encoded images sit in clumps with empty space between, and random codes that land there decode to smudges or mixtures.',
+  vae: 'The KL term pulls the codes towards N(0, I) and fills the gaps, so random codes land near encoded images and decode to plausible ones.',
+};
+
+/**
+ * PCA, an autoencoder and a VAE side by side on the same dataset: their latent spaces, reconstructions of the
+ * same images, and what random codes from each prior decode to, so the difference between a linear space, an
+ * irregular one and a regularised one can be seen. A missing PCA model can be made here in a few seconds.
+ */
+export function CompareSpaces({ models, dataset, pcaComponents }: { models: ModelSummary[]; dataset: DatasetSummary; pcaComponents: number }) {
+  const axes = useLatentStore((s) => s.axes);
+  const hidden = useLatentStore((s) => s.hiddenClasses);
+  const encodings = useLatentStore((s) => s.encodings);
+  const byRole = new Map(models.map((m) => [roleOf(m)!, m]));
+  const indices = useMemo(() => reconstructionIndices(encodings[encodingKey(dataset.id, models[0]!.id)]?.labels ?? []), [encodings, dataset.id, models]);
+  return (
+    <div className="flex min-h-0 flex-1 flex-col">
+      <p className="border-b border-line bg-panel px-4 py-2 text-xs text-muted" data-testid="compare-caption">
+        The same {dataset.count.toLocaleString('en')} images in each space, coloured by label. Look at the shape of each cloud: PCA's is a linear projection of the pixels, one continuous cloud stretched along a few directions; the autoencoder's codes form clumps and strands with empty space between them; the VAE's fill a round, continuous region around the origin, as its N(0, I) prior asks. Then compare the reconstructions of the same images, and what random codes decode to in each.
+      </p>
+      <div className="grid min-h-0 flex-1 gap-px bg-line" style={{ gridTemplateColumns: `repeat(${ROLES.length}, minmax(0, 1fr))` }}>
+        {ROLES.map((role) => {
+          const m = byRole.get(role);
+          if (!m) return role === 'pca' ? <MakePcaColumn key={role} components={pcaComponents} /> : <MissingColumn key={role} role={role} />;
+          const encoding = encodings[encodingKey(dataset.id, m.id)];
+          return (
+            <section key={m.id} className="flex min-h-0 flex-col bg-canvas" aria-label={m.name}>
+              <header className="flex flex-wrap items-center justify-between gap-2 px-3 py-2 text-sm">
+                <span>
+                  {m.name} <span className="text-xs text-muted">{m.latent?.shape.join('×')}-d</span>
+                </span>
+                <EncodingStatus model={m.id} dataset={dataset.id} />
+              </header>
+              <div className="min-h-40 flex-1">{encoding && <LatentScene encoding={encoding} axes={axes} hiddenClasses={hidden} markers={{ selection: [], neighbors: [], hovered: null, imported: [] }} label={`${m.name} latent space`} />}</div>
+              <div className="border-t border-line p-3">
+                <Reconstructions model={m} dataset={dataset.id} encoding={encoding} indices={indices} />
+                <p className="mb-2 mt-3 text-xs text-muted">Decoded from random N(0, I) codes. {SAMPLE_NOTES[role]}</p>
+                <SampleGrid model={m} />
+              </div>
+            </section>
+          );
+        })}
+      </div>
+      <p className="sr-only">{dataset.labels.join(', ')}</p>
+    </div>
+  );
+}
+
+/** The same dataset images as the model takes them, and decoded back from their codes under it, with the mean PSNR. */
+function Reconstructions({ model, dataset, encoding, indices }: { model: ModelSummary; dataset: string; encoding?: Encoding; indices: number[] }) {
+  const client = useAppStore((s) => s.client);
+  const [originals, setOriginals] = useState<{ data: Uint8Array; shape: number[] }>();
+  const [decoded, setDecoded] = useState<Float32Tensor>();
+  const [error, setError] = useState<string>();
+
+  useEffect(() => {
+    if (!client || !encoding || !model.latent || indices.length === 0) return;
+    let live = true;
+    const dim = encoding.dim;
+    const z = new Float32Array(indices.length * dim);
+    indices.forEach((index, i) => z.set(encoding.codes.subarray(index * dim, (index + 1) * dim), i * dim));
+    Promise.all([client.invoke('dataset.images', { dataset, indices, model: model.id }), client.invoke('model.decode', { model: model.id, z: { dtype: 'float32', shape: [indices.length, ...model.latent.shape], data: z } })])
+      .then(([{ images: original }, { images }]) => live && (setOriginals(original), setDecoded(images), setError(undefined)))
+      .catch((e: Error) => live && setError(e.message));
+    return () => {
+      live = false;
+    };
+  }, [client, dataset, encoding, model, indices]);
+
+  const score = useMemo(() => {
+    if (!decoded || !originals || originals.data.length !== decoded.data.length) return undefined;
+    const size = decoded.data.length / indices.length;
+    let sum = 0;
+    for (let i = 0; i < indices.length; i++) sum += psnr(Float32Array.from(originals.data.subarray(i * size, (i + 1) * size), (v) => v / 255), decoded.data.subarray(i * size, (i + 1) * size));
+    return sum / indices.length;
+  }, [decoded, originals, indices.length]);
+
+  return (
+    <div data-testid={`reconstructions-${model.id}`}>
+      <p className="mb-1 text-xs text-muted">
+        Reconstructions{score !== undefined ? <span data-testid="reconstruction-psnr">: {score.toFixed(1)} dB mean PSNR</span> : null}
+      </p>
+      <div className="grid grid-cols-8 gap-1">
+        {originals && Array.from({ length: indices.length }, (_, i) => <ImageTile key={`o${i}`} data={originals.data} shape={originals.shape} index={i} size={36} />)}
+        {decoded && Array.from({ length: indices.length }, (_, i) => <ImageTile key={`r${i}`} data={decoded.data} shape={decoded.shape} index={i} size={36} />)}
+      </div>
+      <Message text={error} className="mt-1 text-xs" />
+    </div>
+  );
+}
+
+function MakePcaColumn({ components }: { components: number }) {
+  const { make, job, message, ready } = useMakePca();
+  return (
+    <section className="flex min-h-0 flex-col items-start gap-3 bg-canvas p-4 text-sm" aria-label="PCA">
+      <h3 className="font-medium">PCA</h3>
+      <p className="text-muted">The linear baseline: the dataset's principal components as an encoder and decoder. It takes a few seconds to compute and is added to your library.</p>
+      <button type="button" onClick={() => void make(components, 'explore')} disabled={!!job || !ready} className="rounded bg-accent px-3 py-1 font-medium text-canvas disabled:opacity-40">
+        Make PCA with {components} components
+      </button>
+      {job && <JobProgress label="Computing PCA" done={job.done} total={job.total} onCancel={job.stop} />}
+      <Message text={message?.error ? message.text : undefined} className="text-sm" />
+    </section>
+  );
+}
+
+function MissingColumn({ role }: { role: SpaceRole }) {
+  return (
+    <section className="flex min-h-0 flex-col gap-2 bg-canvas p-4 text-sm text-muted" aria-label={ROLE_NAMES[role]}>
+      <h3 className="font-medium text-ink">{ROLE_NAMES[role]}</h3>
+      <p>No {role === 'vae' ? 'VAE' : 'autoencoder'} in the library takes this dataset's images: add one in Models to see its space here.</p>
+    </section>
+  );
+}

@@ -36,3 +36,20 @@ test('a colour VAE with a spatial latent [4, 8, 8]: its samples stay in their ca
     server.stop();
   }
 });
+
+test('a 64×64 colour model explores the shipped emoji test split, coloured by design system', async ({ page }) => {
+  const server = await serveWithUserModel(page, 'vae-spatial-tiny');
+  try {
+    await page.getByRole('tab', { name: 'Explore' }).click();
+    await page.getByLabel('Model', { exact: true }).selectOption({ label: 'Spatial-latent VAE fixture (untrained)' });
+    // Fashion-MNIST's 28×28 grey images do not fit it; the emoji split is the dataset that does.
+    await expect(page.getByRole('combobox', { name: 'Dataset' }).or(page.getByTestId('dataset-name'))).toContainText('Emoji in four design systems');
+    await expect(page.getByText(/754 points/)).toBeVisible({ timeout: 60_000 });
+    const legend = page.getByRole('region', { name: 'Classes' });
+    for (const system of ['Noto', 'Twemoji', 'OpenMoji', 'Fluent']) await expect(legend.getByRole('button', { name: system, exact: true })).toBeVisible();
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: 'test-results/screenshots/explore-emoji.png' });
+  } finally {
+    server.stop();
+  }
+});

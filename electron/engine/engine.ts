@@ -8,6 +8,7 @@ import type { Float32Tensor } from '../api/tensor';
 import { readDatasetSample, type DatasetSample } from './dataset/sample';
 import { DatasetCodes } from './datasetCodes';
 import { DatasetLibrary } from './dataset/datasetLibrary';
+import { BUNDLED_DATASET } from './dataset/dataset';
 import type { Handlers } from './dispatch';
 import { appHandlers } from './handlers/app';
 import { datasetHandlers } from './handlers/dataset';
@@ -75,6 +76,20 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       dataset = undefined;
       throw new ApiError('not-found', `the dataset sample could not be read: ${error.message}`);
     }));
+  // The other shipped samples are read when first listed or used, each once.
+  const samples = paths.samples.map(({ id, binary, sidecar }) => {
+    let read: Promise<DatasetSample> | undefined;
+    return {
+      id,
+      read: id === BUNDLED_DATASET
+        ? readSample
+        : () =>
+            (read ??= readDatasetSample(binary, sidecar).catch((error: Error) => {
+              read = undefined;
+              throw new ApiError('not-found', `the dataset sample ${id} could not be read: ${error.message}`);
+            })),
+    };
+  });
   const version: string = JSON.parse(readFileSync(join(paths.root, 'package.json'), 'utf8')).version;
   const ctx: EngineContext = {
     paths,
@@ -91,7 +106,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     lanes: new LatestWins(),
     dataset: readSample,
     // Folder datasets keep their index, thumbnails and codes in the app's own folder.
-    datasets: new DatasetLibrary(readSample, join(options.configDir, 'datasets'), settings),
+    datasets: new DatasetLibrary(samples, join(options.configDir, 'datasets'), settings),
     codes: new DatasetCodes(),
     ensureCodes: async (datasetId, model, job = { signal: new AbortController().signal, progress: () => {} }) => {
       const cached = ctx.codes.get(datasetId, model);

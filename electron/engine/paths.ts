@@ -19,6 +19,8 @@ export interface AppPaths {
   models: string;
   datasetBinary: string;
   datasetSidecar: string;
+  /** Every dataset sample the app ships, the first being datasetBinary's; offered to the models whose images they fit. */
+  samples: { id: string; binary: string; sidecar: string }[];
   renderer: string;
 }
 
@@ -38,6 +40,10 @@ export function appPaths(root: string = findAppRoot()): AppPaths {
     models: join(data, 'models'),
     datasetBinary: join(data, 'resources', 'dataset', 'fashion-mnist-t10k.lsds.gz'),
     datasetSidecar: join(data, 'resources', 'dataset', 'fashion-mnist.json'),
+    samples: [
+      { id: 'bundled', binary: join(data, 'resources', 'dataset', 'fashion-mnist-t10k.lsds.gz'), sidecar: join(data, 'resources', 'dataset', 'fashion-mnist.json') },
+      { id: 'bundled-emoji-64', binary: join(data, 'resources', 'dataset', 'emoji-64-test.lsds.gz'), sidecar: join(data, 'resources', 'dataset', 'emoji-64.json') },
+    ],
     renderer: join(root, 'out', 'renderer'),
   };
 }

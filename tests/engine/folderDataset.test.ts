@@ -114,7 +114,7 @@ describe('a folder of images as a dataset', () => {
     await engine.dispose();
     engine = await realEngine(configDir);
     const listed = ok<{ datasets: Summary[] }>(await call('dataset.list', {}));
-    expect(listed.datasets.map((d) => d.id)).toEqual(['bundled', first.id]);
+    expect(listed.datasets.map((d) => d.id)).toEqual(['bundled', 'bundled-emoji-64', first.id]);
     const again = ok<{ codes: Tensor }>(await call('dataset.encode', { model: 'fmnist-vae', dataset: first.id }));
     expect(Array.from(again.codes.data)).toEqual(Array.from(codes.data));
     // No session was created for the model: the codes came from the cache.

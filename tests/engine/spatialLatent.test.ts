@@ -42,6 +42,24 @@ describe('a Stable-Diffusion-style VAE with a spatial latent [4, 8, 8] at 3×64�
       });
     });
 
+    it('explores the shipped emoji test split, which fits its 64×64 colour images: encoded, projected and labelled by design system', async () => {
+      const { datasets } = ok<{ datasets: { id: string; name: string; count: number; channels: number; height: number; labels: string[]; labelCounts: number[] }[] }>(await call('dataset.list', {}));
+      const emoji = datasets.find((d) => d.id === 'bundled-emoji-64')!;
+      expect(emoji).toMatchObject({ channels: 3, height: 64, labels: ['Noto', 'Twemoji', 'OpenMoji', 'Fluent'] });
+      expect(emoji.labelCounts.every((n) => n > 100)).toBe(true);
+      const { codes, labels } = ok<{ codes: Tensor; labels: number[] }>(await call('dataset.encode', { model: 'vae-spatial-tiny', dataset: emoji.id }));
+      expect(codes.shape).toEqual([emoji.count, 4, 8, 8]);
+      expect(labels).toHaveLength(emoji.count);
+      // The same images as the model takes them: dataset.images and an encode of them give the dataset's codes.
+      const { images } = ok<{ images: { shape: number[]; data: Uint8Array } }>(await call('dataset.images', { dataset: emoji.id, indices: [0, 1], model: 'vae-spatial-tiny' }));
+      const { mean } = ok<{ mean: Tensor }>(await call('model.encode', { model: 'vae-spatial-tiny', images: float32Tensor([2, 3, 64, 64], Float32Array.from(images.data, (v) => v / 255)) }));
+      for (let i = 0; i < 512; i++) expect(mean.data[i]).toBeCloseTo(codes.data[i]!, 4);
+      const projected = ok<{ coords: Tensor }>(await call('dataset.project', { model: 'vae-spatial-tiny', dataset: emoji.id }));
+      expect(projected.coords.shape[0]).toBe(emoji.count);
+      // The Fashion-MNIST sample does not fit this model: it is refused with what would.
+      expect(await call('dataset.encode', { model: 'vae-spatial-tiny' })).toMatchObject({ ok: false, error: { message: expect.stringMatching(/takes 64×64×3 images; .* holds 28×28×1/) } });
+    });
+
     it('interpolates between spatial codes and returns the path in the latent’s shape', async () => {
       const keyframes = float32Tensor([2, 4, 8, 8], new NormalStream(2).next(512));
       const r = ok<{ codes: Tensor; images: Tensor }>(await call('latent.interpolate', { model: 'vae-spatial-tiny', keyframes, frames: 5, method: 'slerp' }));

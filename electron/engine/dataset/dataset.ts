@@ -46,14 +46,16 @@ export interface Dataset {
 
 export const BUNDLED_DATASET = 'bundled';
 
-/** The bundled sample (Fashion-MNIST's test set): models read its images as they are, at its own size. */
+/** A sample the app ships (Fashion-MNIST's test set, the emoji test split): models read its images as they are, at its own size. */
 export class BundledDataset implements Dataset {
-  readonly id = BUNDLED_DATASET;
   readonly source = 'bundled';
   readonly skipped: SkippedFile[] = [];
   readonly thumb: ImageTarget;
 
-  constructor(private readonly sample: DatasetSample) {
+  constructor(
+    private readonly sample: DatasetSample,
+    readonly id: string = BUNDLED_DATASET,
+  ) {
     this.thumb = { channels: sample.channels as 1 | 3, height: sample.height, width: sample.width };
   }
   get name() {
@@ -89,7 +91,7 @@ export class BundledDataset implements Dataset {
   }
 
   outputName(index: number): string {
-    return `dataset-${index}`;
+    return this.id === BUNDLED_DATASET ? `dataset-${index}` : `${this.id.replace(/^bundled-/, '')}-${index}`;
   }
 
   encode(host: ModelHost, modelId: string, batchSize: number, job: DatasetJob): Promise<Float32Tensor> {

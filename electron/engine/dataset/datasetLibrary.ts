@@ -5,16 +5,16 @@ import { BUNDLED_DATASET, BundledDataset, type Dataset, type DatasetJob } from '
 import { FolderDataset, folderDatasetId } from './folderDataset';
 import type { DatasetSample } from './sample';
 
-/** The bundled sample and the folders the user opened as datasets (remembered across launches). */
+/** The bundled samples and the folders the user opened as datasets (remembered across launches). */
 export class DatasetLibrary {
-  private bundled?: BundledDataset;
+  private readonly bundled = new Map<string, Promise<BundledDataset>>();
   private readonly folders = new Map<string, FolderDataset>();
   /** Folders being read now: their cache files are being written. */
   private readonly reading = new Set<string>();
   private loaded?: Promise<void>;
 
   constructor(
-    private readonly sample: () => Promise<DatasetSample>,
+    private readonly samples: { id: string; read: () => Promise<DatasetSample> }[],
     private readonly cacheRoot: string,
     private readonly settings: SettingsStore,
   ) {}
@@ -30,7 +30,16 @@ export class DatasetLibrary {
   }
 
   async get(id: string = BUNDLED_DATASET): Promise<Dataset> {
-    if (id === BUNDLED_DATASET) return (this.bundled ??= new BundledDataset(await this.sample()));
+    const sample = this.samples.find((s) => s.id === id);
+    if (sample) {
+      const made = this.bundled.get(id) ?? sample.read().then((data) => new BundledDataset(data, id));
+      this.bundled.set(id, made);
+      // A sample that failed to read is tried again next time.
+      return made.catch((error: unknown) => {
+        this.bundled.delete(id);
+        throw error;
+      });
+    }
     await this.ready();
     const dataset = this.folders.get(id);
     if (!dataset) throw new ApiError('not-found', `no dataset "${id}": open its folder again`, 'args.dataset');
@@ -39,8 +48,8 @@ export class DatasetLibrary {
 
   async list(): Promise<Dataset[]> {
     await this.ready();
-    const bundled = await this.get(BUNDLED_DATASET).catch(() => undefined);
-    return [...(bundled ? [bundled] : []), ...this.folders.values()];
+    const bundled = await Promise.all(this.samples.map((s) => this.get(s.id).catch(() => undefined)));
+    return [...bundled.filter((d): d is Dataset => !!d), ...this.folders.values()];
   }
 
   /** Reads (or reads again) a folder as a dataset and remembers it; one read of a folder at a time (another window may be reading it). */
@@ -65,7 +74,7 @@ export class DatasetLibrary {
   async remove(id: string): Promise<void> {
     await this.ready();
     const dataset = this.folders.get(id);
-    if (!dataset) throw new ApiError('not-found', id === BUNDLED_DATASET ? 'the bundled dataset cannot be removed' : `no dataset "${id}"`, 'args.dataset');
+    if (!dataset) throw new ApiError('not-found', this.samples.some((s) => s.id === id) ? 'a bundled dataset cannot be removed' : `no dataset "${id}"`, 'args.dataset');
     this.folders.delete(id);
     await this.settings.update({ datasetFolders: this.settings.get().datasetFolders.filter((f) => folderDatasetId(resolve(f)) !== id) });
   }

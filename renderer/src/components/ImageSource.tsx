@@ -3,7 +3,7 @@ import { float32Tensor, type Float32Tensor } from '../../../electron/api/tensor'
 import { ImageDropZone } from './ImageDropZone';
 import { DatasetSelect } from './DatasetSelect';
 import { useAppStore } from '../state/appStore';
-import { useViewDataset } from '../state/datasetStore';
+import { BUNDLED_DATASET, useViewDataset } from '../state/datasetStore';
 import { Message } from './Message';
 import { noDatasetNote } from '../lib/useDecoded';
 
@@ -23,7 +23,7 @@ export function ImageSource({ model, view, onImage }: { model: string; view: str
     if (!Number.isInteger(i) || i < 0 || i >= dataset.count) return setError(`${dataset.name}'s images are numbered 0 to ${dataset.count - 1}.`);
     try {
       const { images } = await client.invoke('dataset.images', { dataset: dataset.id, indices: [i], model });
-      onImage(float32Tensor(images.shape, Float32Array.from(images.data, (v) => v / 255)), dataset.source === 'bundled' ? `dataset #${i}` : `${dataset.name} #${i}`);
+      onImage(float32Tensor(images.shape, Float32Array.from(images.data, (v) => v / 255)), dataset.id === BUNDLED_DATASET ? `dataset #${i}` : `${dataset.name} #${i}`);
     } catch (e) {
       setError((e as Error).message);
     }

@@ -81,7 +81,8 @@ export function datasetsFor(datasets: readonly DatasetSummary[], model: ModelSum
   if (!model) return [];
   const fitting = datasets.filter((d) => d.source === 'folder' || sameImages(d, model.image));
   // The dataset a model ships with comes first, so views start on it.
-  return [...fitting.filter((d) => d.folder === model.dataset), ...fitting.filter((d) => d.folder !== model.dataset || !d.folder)];
+  const ships = (d: DatasetSummary) => !!model.dataset && d.folder === model.dataset;
+  return [...fitting.filter(ships), ...fitting.filter((d) => !ships(d))];
 }
 
 /** The dataset a view uses with a model: the view's choice where it fits, else the first that fits. */

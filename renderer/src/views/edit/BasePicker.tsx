@@ -7,7 +7,7 @@ import { ImageDropZone } from '../../components/ImageDropZone';
 import { useAppStore } from '../../state/appStore';
 import { useEditStore } from '../../state/editStore';
 import { useLatentStore } from '../../state/latentStore';
-import { datasetsFor, useDatasetStore } from '../../state/datasetStore';
+import { BUNDLED_DATASET, datasetsFor, useDatasetStore } from '../../state/datasetStore';
 import { Message } from '../../components/Message';
 import { useViewState } from '../../state/viewState';
 import { noDatasetNote } from '../../lib/useDecoded';
@@ -41,7 +41,7 @@ export function BasePicker({ model, dataset }: { model: ModelSummary; dataset?: 
       const { images, labels: classes } = await client!.invoke('dataset.images', { dataset: from.id, indices: [i], model: model.id });
       const image = float32Tensor(images.shape, Float32Array.from(images.data, (v) => v / 255));
       const { mean } = await client!.invoke('model.encode', { model: model.id, images: image });
-      const where = from.source === 'bundled' ? 'dataset' : from.name;
+      const where = from.id === BUNDLED_DATASET ? 'dataset' : from.name;
       setBase({ model: model.id, code: mean.data, label: `${where} #${i} · ${from.labels[classes[0]!] ?? ''}`, image });
     });
 

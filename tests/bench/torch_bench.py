@@ -7,30 +7,36 @@ Run from the repository root with Debian's interpreter (it has python3-torch 1.1
 
 Writes one JSON file (shape below) and prints a short summary. All times are milliseconds.
 
-  available, reason?, torch, onnx, threads, blasThreads, cpu, cores, loadAverage, cpuBusyAtStart,
-  otherProcessesCpuShare (share of all cores other processes used during the run), peakGflops,
-  peakMethod, peakBlasThreads,
-  graphs: {"<modelId>/<role>": {flops: {"1": n, "64": n}, weights, parityMaxRelError,
+  available, reason?, torch (version and build), torchVersion, torchBuild {version, package, blasInfo, lapackInfo,
+  mkldnn, cpuCapability, openblas {config, core, library}, summary}, onnx, threads, blasThreads, cpu, cores,
+  loadAverage, cpuBusyAtStart, otherProcessesCpuShare (share of all cores other processes used during the run),
+  peakGflops, peakMethod, peakSide, peakCandidates [{side, method, gflops, OPENBLAS_CORETYPE?, ...}], peakErrors?,
+  OPENBLAS_CORETYPE (as this environment sets it, or null), torchMmGflops, torchMmOpenblasCoretype, peakBlasThreads,
+  graphs: {"<modelId>/<role>": {flops: {"1": n, "64": n}, weights, parityMaxRelError, parityMaxAbsError,
                                  torch: {"1": stats, "64": stats} | {skipped: reason}}},
   ddim50: {"<modelId>": {"1": stats, "16": stats} | {skipped: reason}},
   inversion300: {"1": stats + stepsPerSecond, "8": ...} | {skipped: reason}
-  styleganInversion: {"<fixtureId>": {weights, parityMaxRelError, forward: stats, z: stats + stepsPerSecond,
-                                      "w+": stats + stepsPerSecond} | {skipped: reason}}
+  styleganInversion: {"<fixtureId>": {weights, parityMaxRelError, parityMaxAbsError, forward: stats,
+                                      z: stats + stepsPerSecond, "w+": stats + stepsPerSecond} | {skipped: reason}}
   stats = {median, p10, p90, runs}
 
 - FLOPs are counted from the .onnx files alone (onnx + shape inference at a fixed batch): 2*MACs of Conv,
-  ConvTranspose, Gemm and MatMul nodes; elementwise ops are ignored. They need no checkpoint.
-- The PyTorch modules are the classes in models/train/*.py, loaded from the checkpoints the ONNX graphs were
-  exported from (models/train/checkpoints/, git-ignored: absent on fresh clones -> "skipped"). Diffusion
-  denoisers use the EMA weights. Every timed role is checked against models/<id>/parity.json
-  (parityMaxRelError = max |torch - reference| / max |reference| over all cases and outputs). If the
-  checkpoint has moved on since the export (pixel DDPM training in progress), the weights are read from the
-  ONNX file's initializers instead (recorded in "weights").
+  ConvTranspose, Gemm and MatMul nodes; elementwise ops are ignored.
+- The PyTorch modules are the classes in models/train/*.py with the weights of the ONNX files the repository ships
+  (tests/bench/onnx_weights.py maps the initializers back, through the export's rewrites, to each module's
+  state_dict; the training checkpoints are git-ignored and not used), so the PyTorch side runs on a fresh clone.
+  The modules are the ones the graphs were exported from: FoldedGenerator for the DCGAN generator,
+  TabledLatentDenoiser for the latent denoiser; the classifier keeps its BatchNorms (as the identity plus the bias
+  the exporter folded into each Conv). Every timed role is checked against models/<id>/parity.json
+  (parityMaxRelError = max |torch - reference| / max |reference|, parityMaxAbsError = max |torch - reference|, over
+  all cases and outputs); a role over PARITY_TOL is not timed, and says so, as does one whose weights cannot be read.
+- The peak (peakGflops) is the best of large float32 GEMMs on both sides (measure_peak): onnxruntime-node's MatMul,
+  torch.mm (OpenBLAS, with OPENBLAS_CORETYPE as the environment sets it and without) and oneDNN linear.
 - styleganInversion: one inversion step (forward, squared error against a target, loss.backward() to the code; no
   optimizer) at batch 1 in z and in w+ for the StyleGAN-style fixtures in tests/fixtures/models, which
   tests/bench/autodiff.perf.ts times in onnxruntime through the differentiated graphs. The modules are
   build_fixtures.py's classes with the weights of the fixture's generator.onnx, parity-checked as above.
-- Never fails on a missing model, checkpoint or package; exits 0.
+- Never fails on a missing model, weight or package; exits 0.
 """
 import argparse, base64, json, math, os, platform, sys, time, traceback
 
@@ -43,7 +49,7 @@ os.environ["OMP_NUM_THREADS"] = str(THREADS)
 # Debian's torch does torch.mm / nn.Linear through OpenBLAS (pthreads build), which has its own thread pool.
 # Like the training scripts we keep it at 1 thread for the model timings: with 2 OpenBLAS threads spinning next to
 # 2 OpenMP threads on 2 cores, conv/elementwise-heavy graphs measured up to 2-7x slower (e.g. the VAE decoder at
-# batch 64). The matmul peak is measured with OpenBLAS switched to THREADS threads (see peak_gflops).
+# batch 64). The matmul peak is measured with OpenBLAS switched to THREADS threads (see measure_peak).
 os.environ["OPENBLAS_NUM_THREADS"] = "1"
 os.environ["MKL_NUM_THREADS"] = str(THREADS)
 
@@ -52,7 +58,6 @@ MODELS = os.path.join(ROOT, "models")
 FIXTURES = os.path.join(ROOT, "tests", "fixtures", "models")
 STYLEGAN_FIXTURES = ["stylegan-tiny", "stylegan-256"]
 TRAIN = os.path.join(MODELS, "train")
-CKPT = os.path.join(TRAIN, "checkpoints")
 MODEL_IDS = ["fmnist-classifier", "fmnist-vae", "fmnist-ae", "fmnist-ddpm-latent", "fmnist-dcgan", "fmnist-ddpm-pixel"]
 FLOP_BATCHES = [1, 64]
 GRAPH_BATCHES = [1, 64]
@@ -299,51 +304,37 @@ class Skip(Exception):
     pass
 
 
-def need(*names):
-    for n in names:
-        if not os.path.exists(os.path.join(CKPT, n)):
-            raise Skip(f"checkpoint {rel(os.path.join(CKPT, n))} not present")
-
-
-def build_modules(torch, mid, man):
-    """-> {role: (module, weights description)}; raises Skip when a checkpoint or script is missing."""
-    if TRAIN not in sys.path:
-        sys.path.insert(0, TRAIN)
+def build_modules(torch, onnx, mid, man):
+    """-> {role: (module, weights description)}, the weights read from the model's ONNX files (tests/bench/onnx_weights.py);
+    raises Skip with the reason when they cannot be."""
+    if onnx is None:
+        raise Skip("python3-onnx not installed: the PyTorch modules take their weights from the ONNX files")
+    folder = os.path.join(MODELS, mid)
+    files = {role: os.path.join(folder, spec.get("file", role + ".onnx")) for role, spec in (man.get("graphs") or {}).items()}
+    absent = [rel(f) for f in files.values() if not os.path.exists(f)]
+    if absent:
+        raise Skip(f"{', '.join(absent)} not present")
+    try:
+        import onnx_weights as ow
+    except ImportError as e:
+        raise Skip(f"cannot import tests/bench/onnx_weights.py: {e}")
     try:
         if mid == "fmnist-classifier":
-            need("classifier_final.pt")
-            from train_classifier import load_classifier
-            return {"classifier": (load_classifier(), "models/train/checkpoints/classifier_final.pt")}
+            return {"classifier": ow.classifier(torch, onnx, files["classifier"])}
         if mid in ("fmnist-vae", "fmnist-ae"):
-            ae = mid == "fmnist-ae"
-            tag = "ae" if ae else "vae"
-            need(f"{tag}_final.pt")
-            from train_vae import load_vae
-            enc, dec = load_vae(ae)
-            w = f"models/train/checkpoints/{tag}_final.pt"
-            return {"encoder": (enc, w + " [enc]"), "decoder": (dec, w + " [dec]")}
+            enc, dec = ow.vae(torch, onnx, folder, mid == "fmnist-ae")
+            return {"encoder": enc, "decoder": dec}
         if mid == "fmnist-ddpm-latent":
-            need("ddpm_latent_final.pt")
-            from train_ddpm_latent import load_latent_denoiser, TabledLatentDenoiser
-            net, _ = load_latent_denoiser()
             # The module the ONNX graph was exported from (time projections gathered from tables),
             # so both sides run the same computation.
-            return {"denoiser": (TabledLatentDenoiser(net).eval(), "models/train/checkpoints/ddpm_latent_final.pt [ema], tabled as exported")}
+            return {"denoiser": ow.latent_denoiser(torch, onnx, files["denoiser"])}
         if mid == "fmnist-dcgan":
-            need("dcgan_final.pt")
-            from train_dcgan import load_gan, GeneratorInversion, FoldedGenerator
-            G, E = load_gan()
-            w = "models/train/checkpoints/dcgan_final.pt"
             # The generator as exported (BatchNorms folded into the layers before them), as for the latent denoiser.
-            return {"generator": (FoldedGenerator(G).eval(), w + " [G], BatchNorms folded as exported"), "inversion": (GeneratorInversion(G).eval(), w + " [G] via GeneratorInversion"),
-                    "encoder": (E, w + " [E]")}
+            return ow.dcgan(torch, onnx, folder)
         if mid == "fmnist-ddpm-pixel":
-            need("ddpm_pixel.pt")
-            from train_ddpm_pixel import load_pixel_denoiser
-            net, ck = load_pixel_denoiser()
-            return {"denoiser": (net, f"models/train/checkpoints/ddpm_pixel.pt [ema, step {ck.get('step')}]")}
-    except Skip:
-        raise
+            return {"denoiser": ow.pixel_denoiser(torch, onnx, files["denoiser"])}
+    except ow.WeightError as e:
+        raise Skip(f"cannot load the weights from the ONNX files: {e}")
     except ImportError as e:
         raise Skip(f"cannot import the training script's module: {e}")
     raise Skip(f"no PyTorch module mapping for model {mid}")
@@ -375,8 +366,9 @@ def _decode(entry):
     return a.reshape(entry["shape"])
 
 
-def parity_error(torch, module, spec, cases):
-    worst = 0.0
+def parity_errors(torch, module, spec, cases):
+    """(max |torch - reference| / max |reference|, max |torch - reference|) over all cases and outputs; inf on a shape mismatch"""
+    worst, worst_abs = 0.0, 0.0
     with torch.no_grad():
         for case in cases:
             names = [i["name"] for i in spec["inputs"]]
@@ -389,49 +381,20 @@ def parity_error(torch, module, spec, cases):
                 ref = _decode(case["outputs"][name])
                 got = o.detach().numpy()
                 if tuple(got.shape) != tuple(ref.shape):
-                    return float("inf")
+                    return float("inf"), float("inf")
                 denom = max(float(np.abs(ref).max()), 1e-12)
-                worst = max(worst, float(np.abs(got - ref).max()) / denom)
-    return worst
+                d = float(np.abs(got - ref).max())
+                worst, worst_abs = max(worst, d / denom), max(worst_abs, d)
+    return worst, worst_abs
 
 
-def load_onnx_weights(torch, onnx, module, path, unused=()):
-    """copy float parameters/buffers from the ONNX initializers of the same name (the exported module's names).
-    Entries the exporter renamed (e.g. GroupNorm affine -> onnx::Mul_N / onnx::Add_N, shape [C,1,1]) are matched
-    in order against the initializers left over, when their counts and element counts agree. `unused`: entries
-    the forward pass never reads, so the export has none (left as they are). Returns True when every other
-    floating-point state_dict entry got a value; the caller must confirm with the parity check."""
-    from onnx import numpy_helper
-    inits = list(onnx.load(path).graph.initializer)
-    by_name = {i.name: i for i in inits}
-    sd = module.state_dict()
-    new, missing, used = {}, [], set()
-    for k, v in sd.items():
-        if not v.dtype.is_floating_point or k in unused:
-            continue
-        i = by_name.get(k)
-        if i is None or list(i.dims) != list(v.shape):
-            missing.append(k)
-            continue
-        used.add(i.name)
-        new[k] = torch.from_numpy(numpy_helper.to_array(i).astype(np.float32).copy())
-    if missing:
-        rest = [i for i in inits if i.name not in used and i.name not in sd]
-        if len(rest) != len(missing):
-            return False
-        for k, i in zip(missing, rest):
-            if _prod(i.dims) != sd[k].numel():
-                return False
-            new[k] = torch.from_numpy(numpy_helper.to_array(i).astype(np.float32).reshape(tuple(sd[k].shape)).copy())
-    with torch.no_grad():
-        for k, t in new.items():
-            sd[k].copy_(t)
-    return True
+def parity_error(torch, module, spec, cases):
+    return parity_errors(torch, module, spec, cases)[0]
 
 
 # ------------------------------------------------------------------------------------------ main parts
-def openblas_threads_setter():
-    """(set, get) for the OpenBLAS loaded by torch, or None (other BLAS / not found)"""
+def _openblas():
+    """the ctypes handle of the OpenBLAS loaded by torch (Debian: libblas.so.3 -> openblas-pthread), or None"""
     import ctypes
     try:
         with open("/proc/self/maps") as f:
@@ -441,39 +404,206 @@ def openblas_threads_setter():
     for p in libs:
         try:
             lib = ctypes.CDLL(p)
-            return lib.openblas_set_num_threads, lib.openblas_get_num_threads
+            lib.openblas_set_num_threads, lib.openblas_get_num_threads       # AttributeError if not OpenBLAS
+            lib.openblas_get_corename.restype = lib.openblas_get_config.restype = ctypes.c_char_p
+            return lib
         except (OSError, AttributeError):
             continue
     return None
 
 
-def peak_gflops(torch, quick, res):
-    """best of several 2048x2048 float32 torch.mm, with the BLAS using all THREADS threads"""
-    ob = openblas_threads_setter()
-    prev = None
-    if ob is not None:
-        prev = ob[1]()
-        ob[0](THREADS)
-        res["peakBlasThreads"] = int(ob[1]())
+def openblas_threads_setter():
+    """(set, get) for the OpenBLAS loaded by torch, or None (other BLAS / not found)"""
+    lib = _openblas()
+    return None if lib is None else (lib.openblas_set_num_threads, lib.openblas_get_num_threads)
+
+
+def openblas_info():
+    """{config, core, library} of the OpenBLAS loaded by torch ({} for another BLAS)"""
+    lib = _openblas()
+    if lib is None:
+        return {}
     try:
-        return _peak(torch, quick)
-    finally:
-        if ob is not None:
-            ob[0](prev)
-            res["blasThreads"] = int(ob[1]())
+        return {"config": lib.openblas_get_config().decode(), "core": lib.openblas_get_corename().decode(), "library": lib._name}
+    except Exception:
+        return {"library": lib._name}
 
 
-def _peak(torch, quick):
-    n = 2048
+def torch_build(torch):
+    """what PyTorch this is: version, the distribution package, and the BLAS it does torch.mm / nn.Linear with"""
+    import re, subprocess
+    cfg = torch.__config__.show()
+
+    def find(pattern):
+        m = re.search(pattern, cfg)
+        return m.group(1).strip() if m else None
+    b = {"version": torch.__version__, "blasInfo": find(r"BLAS_INFO=([^,\s]+)"), "lapackInfo": find(r"LAPACK_INFO=([^,\s]+)"),
+         "mkldnn": find(r"MKL-DNN (v[\d.]+)"), "cpuCapability": find(r"CPU capability usage: (\S+)"),
+         "buildSettings": find(r"Build settings: ([^\n]*)")}
+    if b["buildSettings"]:
+        b["buildSettings"] = ", ".join(x.strip() for x in b["buildSettings"].split(",") if x.strip() and not x.strip().startswith(("CXX_FLAGS", "-")))
+    if torch.__file__.startswith("/usr/lib/python3/dist-packages/"):
+        try:
+            v = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "python3-torch"], capture_output=True, text=True, timeout=10)
+            if v.returncode == 0 and v.stdout.strip():
+                b["package"] = f"Debian python3-torch {v.stdout.strip()}"
+        except Exception:
+            pass
+    ob = openblas_info()
+    if ob:
+        b["openblas"] = ob
+    lib = ob.get("config", "").split(" NO_")[0].split(" DYNAMIC_ARCH")[0] if ob.get("config") else None
+    blas = f"BLAS_INFO={b['blasInfo']}" + (f" (the system libblas.so.3: {lib}, {'pthread' if 'pthread' in ob.get('library', '') else 'build'}, {ob.get('core')} kernels)" if lib else "")
+    parts = [b.get("package") or "pip/other build", blas]
+    if b["mkldnn"]:
+        parts.append(f"oneDNN {b['mkldnn']} for convolutions")
+    b["summary"] = ", ".join(parts)
+    return b
+
+
+PEAK_N = 2048
+
+
+def peak_child(quick):
+    """--peak-child: best-of-N torch.mm (OpenBLAS at THREADS threads) and oneDNN linear of PEAK_N^3 in this process, whose
+    OpenBLAS chose its kernels under this process's OPENBLAS_CORETYPE; prints one JSON line"""
+    import torch
+    torch.set_num_threads(THREADS)
+    ob = openblas_threads_setter()
+    if ob is not None:
+        ob[0](THREADS)
+    n, reps = PEAK_N, (3 if quick else 6)
     a, b = torch.randn(n, n), torch.randn(n, n)
     c = torch.empty(n, n)
-    torch.mm(a, b, out=c)
-    best = float("inf")
-    for _ in range(3 if quick else 6):
-        t0 = time.perf_counter()
-        torch.mm(a, b, out=c)
-        best = min(best, time.perf_counter() - t0)
-    return round(2.0 * n ** 3 / best / 1e9, 2)
+
+    def best(fn):
+        fn()
+        t = float("inf")
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            fn()
+            t = min(t, time.perf_counter() - t0)
+        return round(2.0 * n ** 3 / t / 1e9, 2)
+    out = {"torchMm": best(lambda: torch.mm(a, b, out=c)), "blasThreads": int(ob[1]()) if ob is not None else None,
+           "openblas": openblas_info(), "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE")}
+    try:                                   # the GEMM of the library PyTorch's convolutions run on (oneDNN, mkldnn)
+        am, bm = a.to_mkldnn(), b.to_mkldnn()
+        with torch.no_grad():
+            out["onednnLinear"] = best(lambda: torch._C._nn.mkldnn_linear(am, bm, None))
+    except Exception as e:
+        out["onednnLinearError"] = f"{type(e).__name__}: {e}"
+    print(json.dumps(out), flush=True)
+
+
+ORT_PEAK_JS = r"""
+const [file, n, threads, reps] = process.argv.slice(1).map((v, i) => (i ? Number(v) : v));
+const ort = require('onnxruntime-node');
+(async () => {
+  const s = await ort.InferenceSession.create(file, { executionProviders: ['cpu'], intraOpNumThreads: threads, graphOptimizationLevel: 'all' });
+  const a = new ort.Tensor('float32', Float32Array.from({ length: n * n }, (_, i) => Math.sin(i)), [n, n]);
+  await s.run({ a });
+  let best = Infinity;
+  for (let i = 0; i < reps; i++) {
+    const t = process.hrtime.bigint();
+    await s.run({ a });
+    best = Math.min(best, Number(process.hrtime.bigint() - t) / 1e9);
+  }
+  console.log(JSON.stringify({ seconds: best, version: require('onnxruntime-node/package.json').version }));
+})().catch((e) => { console.log(JSON.stringify({ error: String(e) })); });
+"""
+
+
+def ort_peak(onnx, quick):
+    """best-of-N PEAK_N^3 MatMul (A fed, B a constant: the way model weights are) in onnxruntime-node, CPU, THREADS
+    intra-op threads, as tests/bench/graphs.perf.ts makes its sessions. Returns a candidate dict or {"error": ...}."""
+    import shutil, subprocess, tempfile
+    node = shutil.which("node")
+    if node is None:
+        return {"error": "node not found"}
+    if not os.path.exists(os.path.join(ROOT, "node_modules", "onnxruntime-node")):
+        return {"error": "node_modules/onnxruntime-node not installed"}
+    if onnx is None:
+        return {"error": "python3-onnx not installed (the MatMul graph is written with it)"}
+    from onnx import helper, numpy_helper, TensorProto
+    n = PEAK_N
+    d = tempfile.mkdtemp(prefix="torch-bench-peak-")
+    path = os.path.join(d, "matmul.onnx")
+    try:
+        b = np.random.default_rng(0).standard_normal((n, n), dtype=np.float32)
+        g = helper.make_graph([helper.make_node("MatMul", ["a", "b"], ["c"])], "peak",
+                              [helper.make_tensor_value_info("a", TensorProto.FLOAT, [n, n])],
+                              [helper.make_tensor_value_info("c", TensorProto.FLOAT, [n, n])], [numpy_helper.from_array(b, "b")])
+        onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), path)
+        p = subprocess.run([node, "-e", ORT_PEAK_JS, path, str(n), str(THREADS), str(3 if quick else 6)], cwd=ROOT,
+                           capture_output=True, text=True, timeout=180)
+        lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
+        r = json.loads(lines[-1]) if lines else {"error": (p.stderr.strip().splitlines() or ["no output"])[-1]}
+        if "seconds" not in r:
+            return {"error": r.get("error", "no timing")}
+        return {"side": "onnxruntime-node", "method": f"MatMul {n}x{n}x{n}, constant B (MLAS)", "gflops": round(2.0 * n ** 3 / r["seconds"] / 1e9, 2),
+                "onnxruntime": r.get("version"), "threads": THREADS}
+    except Exception as e:
+        return {"error": f"{type(e).__name__}: {e}"}
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def measure_peak(torch, onnx, quick, res):
+    """The CPU's peak as the best of large float32 GEMMs on both sides: onnxruntime-node's MatMul (MLAS), PyTorch's
+    torch.mm (through the system OpenBLAS) and oneDNN linear, each PEAK_N^3 at THREADS threads. OpenBLAS picks its
+    kernels when it loads, from the CPU or from OPENBLAS_CORETYPE, so torch is measured in child processes: with the
+    variable as this environment sets it, and without it. A GEMM that large runs near the best a core does, so graph
+    GFLOP/s can be read against it (before, the peak was torch.mm alone, which with generic BLAS on AMD EPYC sat below
+    what onnxruntime reached: up to 184% "of peak")."""
+    import subprocess
+    coretype = os.environ.get("OPENBLAS_CORETYPE")
+    variants = [("as set" if coretype is not None else "not set", dict(os.environ))]
+    if coretype is not None:
+        env = dict(os.environ)
+        env.pop("OPENBLAS_CORETYPE")
+        variants.append(("unset", env))
+    cands, errors = [], []
+    for label, env in variants:
+        try:
+            p = subprocess.run([sys.executable, os.path.abspath(__file__), "--peak-child", "--threads", str(THREADS)] + (["--quick"] if quick else []),
+                               env=env, capture_output=True, text=True, timeout=300)
+            lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
+            if not lines:
+                errors.append(f"torch peak ({label}): {(p.stderr.strip().splitlines() or ['no output'])[-1]}")
+                continue
+            r = json.loads(lines[-1])
+        except Exception as e:
+            errors.append(f"torch peak ({label}): {type(e).__name__}: {e}")
+            continue
+        ct = env.get("OPENBLAS_CORETYPE")
+        core = (r.get("openblas") or {}).get("core")
+        tag = f"OPENBLAS_CORETYPE={ct}" if ct is not None else "OPENBLAS_CORETYPE unset"
+        cands.append({"side": "PyTorch", "method": f"torch.mm {PEAK_N}x{PEAK_N}x{PEAK_N} (OpenBLAS, {core} kernels, {tag})", "gflops": r["torchMm"],
+                      "OPENBLAS_CORETYPE": ct, "openblasCore": core, "blasThreads": r.get("blasThreads")})
+        if "onednnLinear" in r and label in ("as set", "not set"):   # oneDNN ignores OPENBLAS_CORETYPE: once is enough
+            cands.append({"side": "PyTorch", "method": f"oneDNN linear {PEAK_N}x{PEAK_N}x{PEAK_N} (torch._C._nn.mkldnn_linear)", "gflops": r["onednnLinear"],
+                          "OPENBLAS_CORETYPE": ct})
+    o = ort_peak(onnx, quick)
+    if "error" in o:
+        errors.append(f"onnxruntime-node peak: {o['error']}")
+    else:
+        cands.append(o)
+    res["peakCandidates"] = cands
+    if errors:
+        res["peakErrors"] = errors
+    res["OPENBLAS_CORETYPE"] = coretype
+    mm = [c for c in cands if c["method"].startswith("torch.mm")]
+    if mm:
+        bmm = max(mm, key=lambda c: c["gflops"])
+        res["peakBlasThreads"] = bmm.get("blasThreads")
+        res["torchMmGflops"] = bmm["gflops"]
+        res["torchMmOpenblasCoretype"] = bmm["OPENBLAS_CORETYPE"]
+    if not cands:
+        return None
+    best = max(cands, key=lambda c: c["gflops"])
+    res["peakSide"] = best["side"]
+    res["peakMethod"] = f"best of {len(cands)} large GEMMs: {best['side']} {best['method']}"
+    return best["gflops"]
 
 
 def bench_graphs(torch, onnx, manifests, quick, res, loaded):
@@ -482,7 +612,7 @@ def bench_graphs(torch, onnx, manifests, quick, res, loaded):
         mods, skip_reason = None, None
         if torch is not None:
             try:
-                mods = build_modules(torch, mid, man)
+                mods = build_modules(torch, onnx, mid, man)
             except Skip as e:
                 skip_reason = str(e)
             except Exception as e:
@@ -518,24 +648,20 @@ def bench_graphs(torch, onnx, manifests, quick, res, loaded):
                 continue
             module, weights = mods[role]
             try:
+                entry["weights"] = weights
                 cases = parity.get(role)
                 if cases:
-                    err = parity_error(torch, module, spec, cases)
-                    if err > PARITY_TOL and onnx is not None and os.path.exists(path):
-                        # e.g. the pixel DDPM checkpoint has moved on since the last export: use the graph's own weights
-                        import copy
-                        alt = copy.deepcopy(module)
-                        if load_onnx_weights(torch, onnx, alt, path):
-                            err2 = parity_error(torch, alt, spec, cases)
-                            if err2 < err:
-                                module, err = alt, err2
-                                weights = f"{rel(path)} initializers (checkpoint {weights} differs from the export)"
-                                mods[role] = (module, weights)
+                    err, err_abs = parity_errors(torch, module, spec, cases)
                     entry["parityMaxRelError"] = float(f"{err:.3e}") if math.isfinite(err) else None
+                    entry["parityMaxAbsError"] = float(f"{err_abs:.3e}") if math.isfinite(err_abs) else None
+                    if not err <= PARITY_TOL:
+                        # not the graph's arithmetic: no timing, and no DDIM / inversion run on it either
+                        entry["torch"] = {"skipped": f"parity {err:.1e} over {PARITY_TOL} against {rel(ppath)} with weights {weights}"}
+                        mods.pop(role, None)
+                        continue
                 else:
                     entry["parityMaxRelError"] = None
                     entry["parityNote"] = f"no {role} cases in {rel(ppath)}"
-                entry["weights"] = weights
                 tres = {}
                 for b in GRAPH_BATCHES:
                     args = make_inputs(torch, man, spec, b, gen)
@@ -640,38 +766,24 @@ def bench_inversion(torch, manifests, loaded, quick, res):
 
 
 def stylegan_fixture(torch, onnx, fid):
-    """(generator, weights, parity error) for a StyleGAN-style fixture: build_fixtures.py's classes, their own random
-    weights replaced by the initializers of the fixture's generator.onnx. stylegan-tiny's export folded its constants
-    (no initializer is named after a parameter), so it is rebuilt from the fixture's seed instead."""
+    """(generator, weights, parity error, abs error) for a StyleGAN-style fixture: build_fixtures.py's classes with the
+    weights of the fixture's generator.onnx (tests/bench/onnx_weights.py: by name where the export kept the parameter
+    names, from the constant-folded graph where it did not)."""
+    import onnx_weights as ow
     folder = os.path.join(FIXTURES, fid)
-    if FIXTURES not in sys.path:
-        sys.path.insert(0, FIXTURES)
-    import build_fixtures as bf
     with open(os.path.join(folder, "manifest.json")) as f:
         man = json.load(f)
     with open(os.path.join(folder, "parity.json")) as f:
         parity = json.load(f)
-
-    def error(G):
-        return max(parity_error(torch, G, man["graphs"]["generator"], parity["generator"]),
-                   parity_error(torch, G.synthesis, man["graphs"]["synthesis"], parity["synthesis"]))
-
-    c = bf.STYLEGANS[fid]
-    path = os.path.join(folder, "generator.onnx")
-    G = bf.Generator(bf.Mapping(c["z_dim"], c["w_dim"]), bf.Synthesis(c["resolutions"], c["channels"], c["w_dim"])).eval()
-    # toRGB layers add no noise: the export has no noise buffer or strength for them.
-    unused = {f"{n}.{k}" for n, m in G.named_modules() if isinstance(m, bf.StyleLayer) and not m.activate for k in ("noise", "noise_strength")}
     if onnx is None:
-        why = "python3-onnx not installed"
-    elif not load_onnx_weights(torch, onnx, G, path, unused):
-        why = "its initializers are not named after the parameters: a constant-folded export"
-    else:
-        err = error(G)
-        if err <= PARITY_TOL:
-            return G, f"{rel(path)} initializers", err
-        why = f"its initializers gave parity {err:.1e}"
-    G = bf.stylegan_modules(fid)[2]
-    return G, f"rebuilt by tests/fixtures/models/build_fixtures.py from seed {c['seed']} ({rel(path)}: {why})", error(G)
+        raise Skip("python3-onnx not installed: the PyTorch modules take their weights from the ONNX files")
+    try:
+        G, weights = ow.stylegan(torch, onnx, fid)
+    except ow.WeightError as e:
+        raise Skip(f"cannot load the weights from {rel(os.path.join(folder, 'generator.onnx'))}: {e}")
+    a = parity_errors(torch, G, man["graphs"]["generator"], parity["generator"])
+    b = parity_errors(torch, G.synthesis, man["graphs"]["synthesis"], parity["synthesis"])
+    return G, weights, max(a[0], b[0]), max(a[1], b[1])
 
 
 def bench_stylegan_fixtures(torch, onnx, quick, res):
@@ -681,11 +793,15 @@ def bench_stylegan_fixtures(torch, onnx, quick, res):
             if not os.path.exists(os.path.join(FIXTURES, fid, "generator.onnx")):
                 out[fid] = {"skipped": f"{rel(os.path.join(FIXTURES, fid))} not present"}
                 continue
-            G, weights, err = stylegan_fixture(torch, onnx, fid)
+            try:
+                G, weights, err, err_abs = stylegan_fixture(torch, onnx, fid)
+            except Skip as e:
+                out[fid] = {"skipped": str(e)}
+                continue
             if not err <= PARITY_TOL:
                 out[fid] = {"skipped": f"parity {err:.1e} over {PARITY_TOL} with weights {weights}"}
                 continue
-            entry = {"weights": weights, "parityMaxRelError": float(f"{err:.3e}")}
+            entry = {"weights": weights, "parityMaxRelError": float(f"{err:.3e}"), "parityMaxAbsError": float(f"{err_abs:.3e}")}
             for p in G.parameters():
                 p.requires_grad_(False)
             S = G.synthesis
@@ -738,8 +854,12 @@ def print_summary(res):
         print(f"PyTorch benchmark unavailable: {res.get('reason')}")
     else:
         print(f"PyTorch {res['torch']} eager, {res['threads']} threads, {res['cpu']}, load average {res.get('loadAverage')}")
-        bt = f", BLAS {res['peakBlasThreads']} threads" if "peakBlasThreads" in res else ""
-        print(f"peak {res['peakGflops']} GFLOP/s ({res['peakMethod']}, best of several{bt}); model timings use BLAS threads = {res.get('blasThreads', '?')}")
+        print(f"peak {res.get('peakGflops')} GFLOP/s ({res.get('peakMethod')}); model timings use OpenBLAS threads = {res.get('blasThreads', '?')}, "
+              f"OPENBLAS_CORETYPE {'= ' + res['OPENBLAS_CORETYPE'] if res.get('OPENBLAS_CORETYPE') is not None else 'not set'}")
+        for c in res.get("peakCandidates", []):
+            print(f"  {c['gflops']:8.1f} GFLOP/s  {c['side']} {c['method']}")
+        for e in res.get("peakErrors", []):
+            print(f"  not measured: {e}")
     busy = res.get("cpuBusyAtStart")
     if res.get("available") and isinstance(busy, float) and busy > 0.25:
         print(f"WARNING: the CPU was {busy * 100:.0f}% busy just before the benchmark started (other processes); "
@@ -747,7 +867,7 @@ def print_summary(res):
     other = res.get("otherProcessesCpuShare")
     if res.get("available") and isinstance(other, float) and other > 0.1:
         print(f"WARNING: other processes used {other * 100:.0f}% of the CPU while the benchmark ran: timings are contended, rerun on an idle machine")
-    print(f"{'graph':34} {'FLOPs b1':>10} {'FLOPs b64':>10} {'ms b1':>9} {'ms b64':>9} {'GFLOP/s b64':>11} {'parity':>9}")
+    print(f"{'graph':34} {'FLOPs b1':>10} {'FLOPs b64':>10} {'ms b1':>9} {'ms b64':>9} {'GFLOP/s b64':>11} {'parity (max rel, abs)':>22}")
     for key, e in res.get("graphs", {}).items():
         fl = e.get("flops", {})
         t = e.get("torch", {})
@@ -762,8 +882,10 @@ def print_summary(res):
         gf = f"{fl['64'] / (m64 / 1000) / 1e9:.2f}" if isinstance(fl.get("64"), (int, float)) else "?"
         p = e.get("parityMaxRelError")
         ps = "n/a" if p is None else f"{p:.1e}"
+        if e.get("parityMaxAbsError") is not None:
+            ps += f" ({e['parityMaxAbsError']:.1e} abs)"
         flag = "" if p is None or p <= PARITY_TOL else "  PARITY MISMATCH"
-        print(f"{key:34} {fmt_flops(fl.get('1')):>10} {fmt_flops(fl.get('64')):>10} {m1:9.3f} {m64:9.3f} {gf:>11} {ps:>9}{flag}")
+        print(f"{key:34} {fmt_flops(fl.get('1')):>10} {fmt_flops(fl.get('64')):>10} {m1:9.3f} {m64:9.3f} {gf:>11} {ps:>22}{flag}")
     for mid, r in (res.get("ddim50") or {}).items():
         if "skipped" in r:
             print(f"DDIM-50 {mid}: skipped: {r['skipped']}")
@@ -785,7 +907,7 @@ def print_summary(res):
         else:
             print(f"{fid} inversion step (autograd, batch 1): z {r['z']['median']:.2f} ms ({r['z']['stepsPerSecond']:.1f} steps/s), "
                   f"w+ {r['w+']['median']:.2f} ms ({r['w+']['stepsPerSecond']:.1f} steps/s), forward {r['forward']['median']:.2f} ms; "
-                  f"weights: {r['weights']}, parity {r['parityMaxRelError']:.1e}")
+                  f"weights: {r['weights']}, parity {r['parityMaxRelError']:.1e} ({r.get('parityMaxAbsError', float('nan')):.1e} abs)")
 
 
 def main():
@@ -793,8 +915,12 @@ def main():
     ap.add_argument("--out", default="bench-results/torch.json")
     ap.add_argument("--quick", action="store_true", help="few runs per configuration (smoke test)")
     ap.add_argument("--threads", type=int, default=THREADS, help="intra-op threads (OMP_NUM_THREADS), default 2")
+    ap.add_argument("--peak-child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--only", default="", help="comma-separated parts to run: graphs, ddim, inversion, stylegan (default: all)")
     args = ap.parse_args()
+    if args.peak_child:
+        peak_child(args.quick)
+        return 0
     parts = set(filter(None, args.only.split(","))) or {"graphs", "ddim", "inversion", "stylegan"}
     t_start = time.perf_counter()
     DEADLINE[0] = t_start + (60.0 if args.quick else 180.0)
@@ -819,6 +945,7 @@ def main():
     if reasons:
         res["reason"] = "; ".join(reasons)
     res.update({"torch": torch.__version__.split("+")[0] if torch is not None else None,
+                "torchVersion": torch.__version__ if torch is not None else None,
                 "onnx": onnx.__version__ if onnx is not None else None,
                 "threads": THREADS, "cpu": cpu_name(), "cores": os.cpu_count(), "loadAverage": load_average(),
                 "cpuBusyAtStart": cpu_busy(), "quick": bool(args.quick)})
@@ -833,8 +960,18 @@ def main():
         if torch is not None:
             torch.set_num_threads(THREADS)
             res["threads"] = torch.get_num_threads()
-            res["peakGflops"] = peak_gflops(torch, args.quick, res)
-            res["peakMethod"] = "torch.mm 2048"
+            ob = openblas_threads_setter()
+            res["blasThreads"] = int(ob[1]()) if ob is not None else None
+            try:
+                res["torchBuild"] = torch_build(torch)
+                res["torch"] = f"{torch.__version__.split('+')[0]} ({res['torchBuild']['summary']})"
+            except Exception as e:
+                res["torchBuild"] = {"version": torch.__version__, "error": f"{type(e).__name__}: {e}"}
+            try:
+                res["peakGflops"] = measure_peak(torch, onnx, args.quick, res)
+            except Exception as e:
+                traceback.print_exc()
+                res["peakGflops"], res["peakMethod"] = None, f"not measured: {type(e).__name__}: {e}"
         # ddim and inversion run the modules the graphs part loads.
         if manifests and (torch is not None or onnx is not None) and parts & {"graphs", "ddim", "inversion"}:
             bench_graphs(torch, onnx, manifests, args.quick, res, loaded)

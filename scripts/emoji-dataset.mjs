@@ -167,6 +167,7 @@ async function main() {
   const sidecar = {
     name: `Emoji in four design systems, test split (${test.length.toLocaleString('en')} images, 64×64)`,
     labels: SYSTEMS.map((s) => s.name),
+    labelsName: 'design system',
     labelSets: { category: labelSets(test).category, subcategory: labelSets(test).subcategory },
     names: test.map((r) => r.name),
     count: test.length,

@@ -47,6 +47,10 @@ test('a 64×64 colour model explores the shipped emoji test split, coloured by d
     await expect(page.getByText(/754 points/)).toBeVisible({ timeout: 60_000 });
     const legend = page.getByRole('region', { name: 'Classes' });
     for (const system of ['Noto', 'Twemoji', 'OpenMoji', 'Fluent']) await expect(legend.getByRole('button', { name: system, exact: true })).toBeVisible();
+    // Coloured by Unicode category instead: the legend names the categories.
+    await page.getByLabel('Colour by').selectOption({ label: 'category (9)' });
+    await expect(legend.getByRole('button', { name: 'Smileys & Emotion', exact: true })).toBeVisible();
+    await expect(legend.getByRole('button', { name: 'Noto', exact: true })).toHaveCount(0);
     await page.waitForTimeout(500);
     await page.screenshot({ path: 'test-results/screenshots/explore-emoji.png' });
   } finally {

@@ -47,5 +47,6 @@ export const CALL_NAMES = [
   'dataset.openFolder',
   'dataset.remove',
   'dataset.images',
+  'dataset.labels',
   'dataset.encode',
 ] as const;

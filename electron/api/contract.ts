@@ -122,6 +122,8 @@ export const DatasetSummarySchema = z.object({
   width: z.int(),
   labels: z.array(z.string()),
   labelCounts: z.array(z.int()),
+  /** Every way the images are labelled (what `labels` are first), by name: dataset.labels gives each one's values. */
+  labelSets: z.array(z.object({ name: z.string(), labels: z.array(z.string()) })).default([]),
   license: z.string(),
   /** Files that could not be read, and why (the first 1,000). */
   skipped: z.array(z.object({ path: z.string(), reason: z.string() })).max(1000),
@@ -491,6 +493,11 @@ export const calls = {
     /** Images to show (a folder's thumbnails), or with `model` the images as that model takes them; uint8 [n, c, h, w]. */
     args: z.object({ dataset: datasetId.optional(), indices: z.array(z.int().nonnegative()).min(1).max(4096), model: modelId.optional() }).strict(),
     result: z.object({ images: Uint8TensorSchema, labels: z.array(z.int()) }),
+  },
+  'dataset.labels': {
+    /** One of the dataset's label sets (an index into its summary's labelSets): a label number per image, and their names. */
+    args: z.object({ dataset: datasetId.optional(), set: z.int().nonnegative() }).strict(),
+    result: z.object({ name: z.string(), names: z.array(z.string()), labels: z.array(z.int()) }),
   },
   'dataset.encode': {
     args: z.object({ model: modelId, dataset: datasetId.optional(), batchSize: z.int().min(1).max(1024).default(256) }).strict(),

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { DatasetFormatError, parseDatasetSample, readDatasetSample } from '../../electron/engine/dataset/sample';
@@ -40,6 +41,17 @@ describe('the dataset sample', () => {
       expect(image.filter((v) => v < 200).length).toBeGreaterThan(plane / 20);
     }
     for (const notice of ['Apache', 'CC-BY 4.0', 'OpenMoji', 'Microsoft']) expect(d.license).toContain(notice);
+  });
+
+  it('refuses a label set that does not match the images', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sample-'));
+    const sidecar = JSON.parse(readFileSync(join(repoRoot, 'resources', 'dataset', 'emoji-64.json'), 'utf8')) as { labelSets: Record<string, { values: number[]; names: string[] }> };
+    sidecar.labelSets['category']!.values.pop();
+    writeFileSync(join(dir, 'short.json'), JSON.stringify(sidecar));
+    await expect(readDatasetSample(join(repoRoot, 'resources', 'dataset', 'emoji-64-test.lsds.gz'), join(dir, 'short.json'))).rejects.toThrow(/label set "category" holds 753 values for 754 images/);
+    sidecar.labelSets['category']!.values.push(40);
+    writeFileSync(join(dir, 'unnamed.json'), JSON.stringify(sidecar));
+    await expect(readDatasetSample(join(repoRoot, 'resources', 'dataset', 'emoji-64-test.lsds.gz'), join(dir, 'unnamed.json'))).rejects.toThrow(/label set "category" has a value with no name/);
   });
 
   it('rejects a corrupt, truncated or foreign file with a clear message', () => {

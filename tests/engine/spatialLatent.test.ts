@@ -44,8 +44,17 @@ describe('a Stable-Diffusion-style VAE with a spatial latent [4, 8, 8] at 3×64�
 
     it('explores the shipped emoji test split, which fits its 64×64 colour images: encoded, projected and labelled by design system', async () => {
       const { datasets } = ok<{ datasets: { id: string; name: string; count: number; channels: number; height: number; labels: string[]; labelCounts: number[] }[] }>(await call('dataset.list', {}));
-      const emoji = datasets.find((d) => d.id === 'bundled-emoji-64')!;
+      const emoji = datasets.find((d) => d.id === 'bundled-emoji-64')! as (typeof datasets)[number] & { labelSets: { name: string; labels: string[] }[] };
       expect(emoji).toMatchObject({ channels: 3, height: 64, labels: ['Noto', 'Twemoji', 'OpenMoji', 'Fluent'] });
+      // Also labelled by Unicode category and subcategory: Explore can colour by either.
+      expect(emoji.labelSets.map((s) => s.name)).toEqual(['design system', 'category', 'subcategory']);
+      const category = ok<{ name: string; names: string[]; labels: number[] }>(await call('dataset.labels', { dataset: emoji.id, set: 1 }));
+      expect(category.names).toContain('Smileys & Emotion');
+      expect(category.labels).toHaveLength(emoji.count);
+      expect(new Set(category.labels).size).toBe(9);
+      expect(await call('dataset.labels', { dataset: emoji.id, set: 3 })).toMatchObject({ ok: false, error: { field: 'args.set', message: expect.stringMatching(/has 3 label sets; there is no set 3/) } });
+      const fashion = datasets.find((d) => d.id === 'bundled')! as unknown as { labelSets: { name: string }[] };
+      expect(fashion.labelSets.map((s) => s.name)).toEqual(['class']);
       expect(emoji.labelCounts.every((n) => n > 100)).toBe(true);
       const { codes, labels } = ok<{ codes: Tensor; labels: number[] }>(await call('dataset.encode', { model: 'vae-spatial-tiny', dataset: emoji.id }));
       expect(codes.shape).toEqual([emoji.count, 4, 8, 8]);

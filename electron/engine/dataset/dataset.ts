@@ -29,6 +29,8 @@ export interface Dataset {
   /** One label number per image, indexing labelNames. */
   labels: Int32Array | Uint8Array;
   labelNames: string[];
+  /** Every way the images are labelled, the labels above first: what Explore can colour by. */
+  labelSets: LabelSet[];
   license: string;
   /** The size of the images `thumbnails` returns. */
   thumb: ImageTarget;
@@ -42,6 +44,12 @@ export interface Dataset {
   outputName(index: number): string;
   /** The codes of every image under a model, as a job. */
   encode(host: ModelHost, modelId: string, batchSize: number, job: DatasetJob): Promise<Float32Tensor>;
+}
+
+export interface LabelSet {
+  name: string;
+  labelNames: string[];
+  labels: Int32Array | Uint8Array;
 }
 
 export const BUNDLED_DATASET = 'bundled';
@@ -69,6 +77,9 @@ export class BundledDataset implements Dataset {
   }
   get labelNames() {
     return this.sample.labelNames;
+  }
+  get labelSets(): LabelSet[] {
+    return [{ name: this.sample.labelsName, labelNames: this.sample.labelNames, labels: this.sample.labels }, ...this.sample.otherLabels];
   }
   get license() {
     return this.sample.license;

@@ -78,6 +78,9 @@ export class FolderDataset implements Dataset {
   get labelSource() {
     return this.index.labelSource;
   }
+  get labelSets() {
+    return [{ name: this.index.labelSource === 'labels.csv' ? 'label' : 'folder', labelNames: this.labelNames, labels: this.labels }];
+  }
   /** Said on the dataset's card when the folder has gone since it was indexed. */
   get problem(): string | undefined {
     return existsSync(this.folder) ? undefined : `${this.folder} is gone or was moved: its cached thumbnails and codes are still here; open the folder again from where it is now`;

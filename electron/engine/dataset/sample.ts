@@ -17,6 +17,10 @@ export interface DatasetSample {
   /** count × channels × height × width, image after image. */
   pixels: Uint8Array;
   labelNames: string[];
+  /** What the labels are ("class", "design system"). */
+  labelsName: string;
+  /** Other ways the same images are labelled (an emoji's Unicode category), one value per image each. */
+  otherLabels: { name: string; labelNames: string[]; labels: Uint8Array | Int32Array }[];
   license: string;
 }
 
@@ -26,13 +30,15 @@ const HEADER_BYTES = 8 + 4 * 4;
 const SidecarSchema = z.object({
   name: z.string(),
   labels: z.array(z.string()).min(1),
+  labelsName: z.string().optional(),
+  labelSets: z.record(z.string(), z.object({ names: z.array(z.string()).min(1), values: z.array(z.int().nonnegative()) })).optional(),
   license: z.string(),
   notice: z.string().optional(),
 });
 
 export class DatasetFormatError extends Error {}
 
-export function parseDatasetSample(gzipped: Uint8Array): Omit<DatasetSample, 'name' | 'labelNames' | 'license'> {
+export function parseDatasetSample(gzipped: Uint8Array): Omit<DatasetSample, 'name' | 'labelNames' | 'labelsName' | 'otherLabels' | 'license'> {
   let bytes: Uint8Array;
   try {
     bytes = gunzipSync(gzipped);
@@ -61,5 +67,10 @@ export async function readDatasetSample(binaryPath: string, sidecarPath: string)
   if (maxLabel >= sidecar.labels.length) {
     throw new DatasetFormatError(`dataset label ${maxLabel} has no name (${sidecar.labels.length} label names)`);
   }
-  return { ...data, name: sidecar.name, labelNames: sidecar.labels, license: sidecar.notice ?? sidecar.license };
+  const otherLabels = Object.entries(sidecar.labelSets ?? {}).map(([name, set]) => {
+    if (set.values.length !== data.count) throw new DatasetFormatError(`label set "${name}" holds ${set.values.length} values for ${data.count} images`);
+    if (set.values.some((v) => v >= set.names.length)) throw new DatasetFormatError(`label set "${name}" has a value with no name (${set.names.length} names)`);
+    return { name, labelNames: set.names, labels: Int32Array.from(set.values) };
+  });
+  return { ...data, name: sidecar.name, labelNames: sidecar.labels, labelsName: sidecar.labelsName ?? 'class', otherLabels, license: sidecar.notice ?? sidecar.license };
 }

@@ -22,6 +22,7 @@ export function datasetSummary(d: Dataset): DatasetSummary {
     width: d.thumb.width,
     labels: d.labelNames,
     labelCounts,
+    labelSets: d.labelSets.map((s) => ({ name: s.name, labels: s.labelNames })),
     license: d.license,
     skipped: d.skipped.slice(0, MAX_LISTED_SKIPS),
     skippedCount: d.skipped.length,
@@ -29,7 +30,7 @@ export function datasetSummary(d: Dataset): DatasetSummary {
   };
 }
 
-export function datasetHandlers(ctx: EngineContext): Pick<Handlers, 'dataset.info' | 'dataset.list' | 'dataset.openFolder' | 'dataset.remove' | 'dataset.images' | 'dataset.encode' | 'dataset.project'> {
+export function datasetHandlers(ctx: EngineContext): Pick<Handlers, 'dataset.info' | 'dataset.list' | 'dataset.openFolder' | 'dataset.remove' | 'dataset.images' | 'dataset.labels' | 'dataset.encode' | 'dataset.project'> {
   const list = async () => ({ datasets: (await ctx.datasets.list()).map(datasetSummary) });
   return {
     'dataset.info': async ({ dataset }) => datasetSummary(await ctx.datasets.get(dataset)),
@@ -44,6 +45,12 @@ export function datasetHandlers(ctx: EngineContext): Pick<Handlers, 'dataset.inf
       await ctx.datasets.remove(dataset);
       ctx.codes.forget({ dataset });
       return list();
+    },
+    'dataset.labels': async ({ dataset: id, set }) => {
+      const d = await ctx.datasets.get(id);
+      const chosen = d.labelSets[set];
+      if (!chosen) throw new ApiError('bad-input', `${d.name} has ${d.labelSets.length} label set${d.labelSets.length === 1 ? '' : 's'}; there is no set ${set}`, 'args.set');
+      return { name: chosen.name, names: chosen.labelNames, labels: Array.from(chosen.labels) };
     },
     'dataset.images': async ({ dataset: id, indices, model }) => {
       const d = await ctx.datasets.get(id);

@@ -13,12 +13,12 @@ import { comparisonName, ROLES, roleOf } from './spaceRoles';
 import { EncodingStatus } from './EncodingStatus';
 import { AxesPicker, CursorPanel, HoverPreview, ImportPanel, Legend, SelectionPanel } from './ExplorePanels';
 import { LatentScene } from './LatentScene';
+import { useLabelSet } from './useLabelSet';
 import { benchOptions, expandEncoding } from './benchOptions';
 import { ModelSelect } from '../../components/ModelSelect';
 
 
-function SingleSpace({ model, dataset, encoding }: { model: string; dataset: DatasetSummary; encoding: Encoding }) {
-  const labels = dataset.labels;
+function SingleSpace({ model, dataset, encoding, labels }: { model: string; dataset: DatasetSummary; encoding: Encoding; labels: string[] }) {
   const axes = useLatentStore((s) => s.axes);
   const hidden = useLatentStore((s) => s.hiddenClasses);
   const selection = useLatentStore((s) => s.selection);
@@ -121,7 +121,9 @@ export function ExploreView() {
   const { dataset, options } = useViewDataset('explore', summary);
   const encoding = useLatentStore((s) => (model && dataset ? s.encodings[encodingKey(dataset.id, model)] : undefined));
   const [compare, setCompare] = useState(false);
-  const shown = useMemo(() => (encoding && benchOptions.synthetic ? expandEncoding(encoding, benchOptions.synthetic) : encoding), [encoding]);
+  const labelSet = useLabelSet(dataset, encoding);
+  const relabelled = labelSet.encoding;
+  const shown = useMemo(() => (relabelled && benchOptions.synthetic ? expandEncoding(relabelled, benchOptions.synthetic) : relabelled), [relabelled]);
   // The comparison shows the same images in each space: one model of each role (PCA, AE, VAE) that the dataset fits.
   const fitting = candidates.filter((m) => !!dataset && datasetsFor([dataset], m).length > 0);
   const trio = ROLES.flatMap((role) => fitting.find((m) => roleOf(m) === role) ?? []);
@@ -152,6 +154,18 @@ export function ExploreView() {
             {comparisonName(['pca', 'autoencoder', 'vae'])}
           </label>
         )}
+        {!compare && labelSet.sets.length > 1 && (
+          <label className="flex items-center gap-2 text-sm text-muted" title="Which of the dataset's labels the points are coloured by">
+            Colour by
+            <select value={labelSet.set} onChange={(e) => labelSet.choose(Number(e.target.value))} aria-label="Colour by" className="rounded border border-line bg-panel-raised px-2 py-1 text-sm text-ink">
+              {labelSet.sets.map((s, i) => (
+                <option key={s.name} value={i}>
+                  {s.name} ({s.labels.length})
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         {!compare && dataset && <EncodingStatus model={model} dataset={dataset.id} />}
       </div>
       {!dataset ? (
@@ -164,7 +178,7 @@ export function ExploreView() {
       ) : compare && canCompare ? (
         <CompareSpaces models={trio} dataset={dataset} pcaComponents={pcaComponents} />
       ) : shown ? (
-        <SingleSpace model={model} dataset={dataset} encoding={shown} />
+        <SingleSpace model={model} dataset={dataset} encoding={shown} labels={labelSet.labels} />
       ) : (
         <EmptyState title="Encoding the dataset">
           Each of the {dataset.count.toLocaleString('en')} images of {dataset.name} is encoded once per model; {dataset.source === 'folder' ? 'the codes are kept on disk, so the next time is instant.' : 'the codes are kept for this session.'}

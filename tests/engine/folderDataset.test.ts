@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseLabelsCsv } from '../../electron/engine/dataset/folderScan';
 import { readDatasetSample } from '../../electron/engine/dataset/sample';
 import { dispatchCall } from '../../electron/engine/dispatch';
 import type { Engine } from '../../electron/engine/engine';
@@ -179,6 +180,34 @@ describe('a folder of images as a dataset', () => {
     }
   });
 
+  it('reads every column of a labels.csv as a label set, named by its header, and colours can switch between them', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'latent-studio-csv-'));
+    try {
+      const rows = ['file,style,category'];
+      for (let i = 0; i < 6; i++) {
+        await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: 40 * i, g: 100, b: 200 - 30 * i } } }).png().toFile(join(folder, `e${i}.png`));
+        // The last file has no category: it is "(no label)" in that set only.
+        rows.push(i === 5 ? `e${i}.png,${i % 2 ? 'flat' : 'glossy'},` : `"e${i}.png",${i % 2 ? 'flat' : 'glossy'},${i < 3 ? 'face' : 'food'}`);
+      }
+      writeFileSync(join(folder, 'labels.csv'), rows.join('\r\n'));
+      const summary = ok<Summary & { labelSets: { name: string; labels: string[] }[] }>(await call('dataset.openFolder', { path: folder }));
+      expect(summary.labelSets).toEqual([
+        { name: 'style', labels: ['flat', 'glossy'] },
+        { name: 'category', labels: ['face', 'food', '(no label)'] },
+      ]);
+      expect(summary.labelCounts).toEqual([3, 3]);
+      const category = ok<{ name: string; names: string[]; labels: number[] }>(await call('dataset.labels', { dataset: summary.id, set: 1 }));
+      expect(category).toEqual({ name: 'category', names: ['face', 'food', '(no label)'], labels: [0, 0, 0, 1, 1, 2] });
+      // A second launch reads the sets back from the cached index.
+      await engine.dispose();
+      engine = await realEngine(configDir);
+      const listed = ok<{ datasets: (Summary & { labelSets: { name: string }[] })[] }>(await call('dataset.list', {})).datasets.find((d) => d.id === summary.id)!;
+      expect(listed.labelSets.map((l) => l.name)).toEqual(['style', 'category']);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
   it('says so for an empty folder, a missing one and one with no readable image', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'latent-studio-empty-'));
     expect(await call('dataset.openFolder', { path: empty })).toMatchObject({ ok: false, error: { message: expect.stringMatching(/holds no PNG, JPEG or WebP images/) } });
@@ -186,5 +215,17 @@ describe('a folder of images as a dataset', () => {
     expect(await call('dataset.openFolder', { path: empty })).toMatchObject({ ok: false, error: { message: expect.stringMatching(/none of the 1 images .* could be read \(bad.png: /) } });
     expect(await call('dataset.openFolder', { path: join(empty, 'gone') })).toMatchObject({ ok: false, error: { code: 'not-found', field: 'args.path' } });
     rmSync(empty, { recursive: true, force: true });
+  });
+});
+
+describe('labels.csv', () => {
+  it('names its columns "label", "label 2", … without a header, and keeps paths as the folder scan writes them', () => {
+    const { labels, names } = parseLabelsCsv('.\\sub\\a.png,cat,red\r\nb.png,"dog, big"\n\nc.png\n');
+    expect(names).toEqual(['label', 'label 2']);
+    expect([...labels]).toEqual([
+      ['sub/a.png', ['cat', 'red']],
+      ['b.png', ['dog, big']],
+    ]);
+    expect(parseLabelsCsv('File,Label\na.png,x').names).toEqual(['Label']);
   });
 });

@@ -11,7 +11,7 @@ import { fitPixels, writePlanes, type ImageTarget } from '../ops/imageIO';
 import { byteTable, type Range } from '../ops/imageRange';
 import { encodeInRange, encoderRole } from '../ops/latentCodec';
 import { NO_LABEL, scanFolder } from './folderScan';
-import type { Dataset, DatasetJob, SkippedFile } from './dataset';
+import type { Dataset, DatasetJob, LabelSet, SkippedFile } from './dataset';
 
 /** Thumbnails are kept at one size for every folder: what hover and pick lists show. */
 export const THUMB: ImageTarget = { channels: 3, height: 48, width: 48 };
@@ -27,7 +27,9 @@ const IndexSchema = z.object({
   version: z.literal(1),
   folder: z.string(),
   labelSource: z.enum(['labels.csv', 'subfolders', 'none']),
-  entries: z.array(z.object({ path: z.string(), size: z.number(), mtimeMs: z.number(), label: z.string(), row: z.int().nonnegative() })),
+  /** The label columns' names (labels.csv's header), the first naming `label`; absent in indexes written before there were several. */
+  labelNames: z.array(z.string()).optional(),
+  entries: z.array(z.object({ path: z.string(), size: z.number(), mtimeMs: z.number(), label: z.string(), more: z.array(z.string()).optional(), row: z.int().nonnegative() })),
   skipped: z.array(z.object({ path: z.string(), reason: z.string() })),
   indexedAt: z.string(),
 });
@@ -53,6 +55,7 @@ export class FolderDataset implements Dataset {
   readonly license = 'your own images';
   readonly labels: Int32Array;
   readonly labelNames: string[];
+  readonly labelSets: LabelSet[];
 
   private constructor(
     readonly id: string,
@@ -60,10 +63,11 @@ export class FolderDataset implements Dataset {
     private readonly cacheDir: string,
     private readonly index: DatasetIndex,
   ) {
-    const names = [...new Set(index.entries.map((e) => e.label))].sort((a, b) => (a === NO_LABEL ? 1 : b === NO_LABEL ? -1 : a.localeCompare(b)));
-    this.labelNames = names.length ? names : [NO_LABEL];
-    const numbers = new Map(this.labelNames.map((name, i) => [name, i]));
-    this.labels = Int32Array.from(index.entries, (e) => numbers.get(e.label)!);
+    const primary = labelSet(index.labelNames?.[0] ?? (index.labelSource === 'labels.csv' ? 'label' : 'folder'), index.entries.map((e) => e.label));
+    this.labelNames = primary.labelNames;
+    this.labels = primary.labels;
+    const more = (index.labelNames ?? []).slice(1).map((name, k) => labelSet(name, index.entries.map((e) => e.more?.[k] ?? NO_LABEL)));
+    this.labelSets = [primary, ...more];
   }
 
   get name(): string {
@@ -77,9 +81,6 @@ export class FolderDataset implements Dataset {
   }
   get labelSource() {
     return this.index.labelSource;
-  }
-  get labelSets() {
-    return [{ name: this.index.labelSource === 'labels.csv' ? 'label' : 'folder', labelNames: this.labelNames, labels: this.labels }];
   }
   /** Said on the dataset's card when the folder has gone since it was indexed. */
   get problem(): string | undefined {
@@ -120,6 +121,7 @@ export class FolderDataset implements Dataset {
         version: 1,
         folder: root,
         labelSource: scan.labelSource,
+        labelNames: scan.labelNames,
         // Files not reached yet keep their earlier thumbnails, so a resumed run reuses them.
         entries: [...entries, ...scan.files.slice(done).flatMap((f) => known.get(keyOf(f)) ?? [])],
         skipped,
@@ -135,7 +137,7 @@ export class FolderDataset implements Dataset {
         const results = await Promise.all(
           chunk.map(async (file) => {
             const reuse = known.get(keyOf(file));
-            if (reuse) return { entry: { ...reuse, label: file.label } };
+            if (reuse) return { entry: { ...reuse, label: file.label, more: file.more } };
             const before = knownSkipped.get(file.path);
             if (before && previous && !known.has(keyOf(file)) && (await unchangedSince(join(root, file.path), previous.indexedAt))) return { skip: before };
             try {
@@ -151,7 +153,7 @@ export class FolderDataset implements Dataset {
           else if ('skip' in result && result.skip) skipped.push(result.skip);
           else if ('pixels' in result && result.pixels) {
             await thumbs.write(result.pixels, 0, THUMB_BYTES, rows * THUMB_BYTES);
-            entries.push({ path: file.path, size: file.size, mtimeMs: file.mtimeMs, label: file.label, row: rows++ });
+            entries.push({ path: file.path, size: file.size, mtimeMs: file.mtimeMs, label: file.label, more: file.more, row: rows++ });
           }
         }
         job.progress({ done: Math.min(start + PARALLEL, total), total, skipped: skipped.length });
@@ -167,7 +169,7 @@ export class FolderDataset implements Dataset {
       await save(total);
       throw new ApiError('bad-input', `none of the ${total} images in ${root} could be read (${skipped[0]!.path}: ${skipped[0]!.reason})`, 'args.path');
     }
-    const index: DatasetIndex = { version: 1, folder: root, labelSource: scan.labelSource, entries, skipped, indexedAt: new Date().toISOString() };
+    const index: DatasetIndex = { version: 1, folder: root, labelSource: scan.labelSource, labelNames: scan.labelNames, entries, skipped, indexedAt: new Date().toISOString() };
     await compactThumbnails(cacheDir, index, rows);
     await writeIndex(cacheDir, index);
     return new FolderDataset(id, root, cacheDir, index);
@@ -272,6 +274,14 @@ export class FolderDataset implements Dataset {
     if (todo.length > 0 || (cached && cached.keys.length !== keys.length)) await save();
     return float32Tensor([this.count, ...latent], codes);
   }
+}
+
+/** One label column as numbers: names sorted, "(no label)" last. */
+function labelSet(name: string, values: string[]): LabelSet & { labels: Int32Array } {
+  const sorted = [...new Set(values)].sort((a, b) => (a === NO_LABEL ? 1 : b === NO_LABEL ? -1 : a.localeCompare(b)));
+  const labelNames = sorted.length ? sorted : [NO_LABEL];
+  const numbers = new Map(labelNames.map((n, i) => [n, i]));
+  return { name, labelNames, labels: Int32Array.from(values, (v) => numbers.get(v)!) };
 }
 
 async function readIndex(cacheDir: string): Promise<DatasetIndex | undefined> {

@@ -8,6 +8,8 @@ export interface ScannedFile {
   size: number;
   mtimeMs: number;
   label: string;
+  /** The file's values in labels.csv's further columns, in order (NO_LABEL where a row has none). */
+  more?: string[];
 }
 
 export const NO_LABEL = '(no label)';
@@ -18,7 +20,7 @@ const IMAGE_FILE = /\.(png|jpe?g|webp)$/i;
  * to folders not followed), sorted by path, each with its label: from `labels.csv` (file,label)
  * at the root where there is one, else the name of the top-level subfolder it is in.
  */
-export async function scanFolder(root: string): Promise<{ files: ScannedFile[]; labelSource: 'labels.csv' | 'subfolders' | 'none' }> {
+export async function scanFolder(root: string): Promise<{ files: ScannedFile[]; labelSource: 'labels.csv' | 'subfolders' | 'none'; labelNames: string[] }> {
   const found: { path: string; size: number; mtimeMs: number }[] = [];
   const walk = async (folder: string) => {
     for (const entry of await readdir(folder, { withFileTypes: true })) {
@@ -36,25 +38,40 @@ export async function scanFolder(root: string): Promise<{ files: ScannedFile[]; 
 
   const csv = await readFile(join(root, 'labels.csv'), 'utf8').catch(() => undefined);
   if (csv !== undefined) {
-    const labels = parseLabelsCsv(csv);
-    return { files: found.map((f) => ({ ...f, label: labels.get(f.path) ?? NO_LABEL })), labelSource: 'labels.csv' };
+    const { labels, names } = parseLabelsCsv(csv);
+    const files = found.map((f) => {
+      const row = labels.get(f.path);
+      return { ...f, label: row?.[0] || NO_LABEL, ...(names.length > 1 ? { more: names.slice(1).map((_, k) => row?.[k + 1] || NO_LABEL) } : {}) };
+    });
+    return { files, labelSource: 'labels.csv', labelNames: names };
   }
   const nested = found.some((f) => f.path.includes('/'));
-  return { files: found.map((f) => ({ ...f, label: nested && f.path.includes('/') ? f.path.slice(0, f.path.indexOf('/')) : NO_LABEL })), labelSource: nested ? 'subfolders' : 'none' };
+  return { files: found.map((f) => ({ ...f, label: nested && f.path.includes('/') ? f.path.slice(0, f.path.indexOf('/')) : NO_LABEL })), labelSource: nested ? 'subfolders' : 'none', labelNames: ['folder'] };
 }
 
-/** file,label rows (an optional header, quoted fields, Windows line ends), keyed by the file's path with "/" separators. */
-export function parseLabelsCsv(text: string): Map<string, string> {
-  const labels = new Map<string, string>();
+/**
+ * file,label rows, or file and several label columns (an emoji's style, its category, …), keyed by the file's
+ * path with "/" separators; a header row starting with "file" names the columns ("label", "label 2", … without one).
+ * Quoted fields and Windows line ends are read.
+ */
+export function parseLabelsCsv(text: string): { labels: Map<string, string[]>; names: string[] } {
+  const labels = new Map<string, string[]>();
+  let names: string[] | undefined;
+  let columns = 1;
   for (const [i, line] of text.split(/\r?\n/).entries()) {
     if (!line.trim()) continue;
-    const fields = splitCsvLine(line);
+    const fields = splitCsvLine(line).map((f) => f.trim());
     if (fields.length < 2) continue;
-    const [file, label] = [fields[0]!.trim().replace(/\\/g, '/').replace(/^\.\//, ''), fields[1]!.trim()];
-    if (i === 0 && file.toLowerCase() === 'file' && label.toLowerCase() === 'label') continue;
-    if (file && label) labels.set(file, label);
+    if (i === 0 && fields[0]!.toLowerCase() === 'file') {
+      names = fields.slice(1).map((name, k) => name || `label ${k + 1}`);
+      continue;
+    }
+    const file = fields[0]!.replace(/\\/g, '/').replace(/^\.\//, '');
+    if (file && fields.slice(1).some(Boolean)) labels.set(file, fields.slice(1));
+    columns = Math.max(columns, fields.length - 1);
   }
-  return labels;
+  names ??= Array.from({ length: columns }, (_, k) => (k === 0 ? 'label' : `label ${k + 1}`));
+  return { labels, names };
 }
 
 function splitCsvLine(line: string): string[] {

@@ -36,7 +36,7 @@ export function DatasetsPanel() {
     <section className="mb-4 rounded-lg border border-line bg-panel p-4" aria-label="Datasets">
       <h3 className="mb-2 text-sm font-medium">Datasets</h3>
       <p className="mb-3 text-xs text-muted">
-        A folder of your own PNG, JPEG or WebP images becomes a dataset to explore, pick from and make directions with. Subfolder names, or a labels.csv of file,label rows, are its labels. Each model sees the images fitted to its input; codes are kept on disk, so opening it again is instant and only new or changed files are read.
+        A folder of your own PNG, JPEG or WebP images becomes a dataset to explore, pick from and make directions with. Subfolder names, or a labels.csv of file,label rows, are its labels (more columns under a file,… header are more ways to label it). Each model sees the images fitted to its input; codes are kept on disk, so opening it again is instant and only new or changed files are read.
       </p>
       <form onSubmit={submit} className="flex gap-2">
         <input

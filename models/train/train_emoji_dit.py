@@ -1,0 +1,228 @@
+"""emoji-dit: a class-conditional DiT (Peebles & Xie 2023) over emoji-vae's latent [4, 16, 16].
+
+Run (after train_emoji_vae.py has exported models/emoji-vae):
+    OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/train/train_emoji_dit.py [--minutes 30] [--steps 60000]
+    (again with the same command to continue from models/train/checkpoints/emoji_dit.pt; --export-only exports its EMA)
+The VAE's weights are read from models/emoji-vae/encoder.onnx, so the latents come from the graph the app runs.
+
+Model: patchify 2x2 (64 tokens of 16 values), hidden 192, 6 blocks of multi-head self-attention (3 heads) and an
+MLP (ratio 4), each modulated by adaLN-Zero from the sum of a timestep embedding and a label embedding; a final
+adaLN layer and a linear unpatchify. One label names a design system and a category (4 x 9 = 36 classes, index
+system * 9 + category) so the app's single class input asks for both; index 36 is the null label, used for 10% of
+training samples, which gives classifier-free guidance. Epsilon prediction under Stable Diffusion's scaled-linear
+schedule (1000 steps, beta 0.00085 to 0.012); AdamW 2e-4, batch 64, EMA 0.9995 (exported).
+"""
+import argparse, json, math, os, time
+import numpy as np
+import torch, torch.nn as nn, torch.nn.functional as F
+from common import (EMA, MODELS, ROOT, Timer, count_params, export_onnx, io_spec, log, model_dir, parity_case, save_ckpt,
+                    load_ckpt, setup, timestep_embedding, write_json, write_manifest)
+from train_emoji_vae import LATENT, VAE, load_split
+
+SEED = 12
+MID = "emoji-dit"
+T = 1000
+SYSTEMS, CATEGORIES = 4, 9
+NULL = SYSTEMS * CATEGORIES
+
+
+def scaled_linear_alphas_cumprod(beta_start=0.00085, beta_end=0.012):
+    betas = torch.linspace(beta_start ** 0.5, beta_end ** 0.5, T, dtype=torch.float64) ** 2
+    return torch.cumprod(1 - betas, 0).float()
+
+
+def modulate(x, shift, scale):
+    return x * (1 + scale[:, None]) + shift[:, None]
+
+
+class Block(nn.Module):
+    def __init__(self, hidden, heads, mlp_ratio=4):
+        super().__init__()
+        self.heads = heads
+        self.norm1 = nn.LayerNorm(hidden, eps=1e-6)
+        self.qkv = nn.Linear(hidden, 3 * hidden)
+        self.proj = nn.Linear(hidden, hidden)
+        self.norm2 = nn.LayerNorm(hidden, eps=1e-6)
+        self.mlp = nn.Sequential(nn.Linear(hidden, mlp_ratio * hidden), nn.GELU(approximate="tanh"), nn.Linear(mlp_ratio * hidden, hidden))
+        self.ada = nn.Linear(hidden, 6 * hidden)
+        nn.init.zeros_(self.ada.weight); nn.init.zeros_(self.ada.bias)      # adaLN-Zero: every block starts as the identity
+
+    def attention(self, x):
+        b, n, c = x.shape
+        q, k, v = self.qkv(x).reshape(b, n, 3, self.heads, c // self.heads).permute(2, 0, 3, 1, 4)
+        w = (q @ k.transpose(-2, -1)) * (c // self.heads) ** -0.5
+        return self.proj((w.softmax(-1) @ v).transpose(1, 2).reshape(b, n, c))
+
+    def forward(self, x, c):
+        s1, g1, a1, s2, g2, a2 = self.ada(F.silu(c)).chunk(6, dim=1)
+        x = x + a1[:, None] * self.attention(modulate(self.norm1(x), s1, g1))
+        return x + a2[:, None] * self.mlp(modulate(self.norm2(x), s2, g2))
+
+
+class DiT(nn.Module):
+    def __init__(self, hidden=192, depth=6, heads=3, patch=2, channels=LATENT[0], size=LATENT[1]):
+        super().__init__()
+        self.patch, self.channels, self.size = patch, channels, size
+        self.tokens = (size // patch) ** 2
+        self.embed = nn.Linear(channels * patch * patch, hidden)
+        self.pos = nn.Parameter(torch.from_numpy(sincos_2d(hidden, size // patch)).float()[None], requires_grad=False)
+        self.t_mlp = nn.Sequential(nn.Linear(256, hidden), nn.SiLU(), nn.Linear(hidden, hidden))
+        self.label = nn.Embedding(NULL + 1, hidden)
+        self.blocks = nn.ModuleList(Block(hidden, heads) for _ in range(depth))
+        self.norm = nn.LayerNorm(hidden, eps=1e-6)
+        self.ada = nn.Linear(hidden, 2 * hidden)
+        self.out = nn.Linear(hidden, channels * patch * patch)
+        for m in (self.ada, self.out):
+            nn.init.zeros_(m.weight); nn.init.zeros_(m.bias)
+
+    def forward(self, x, t, y):
+        b, p, g = x.shape[0], self.patch, self.size // self.patch
+        tokens = x.reshape(b, self.channels, g, p, g, p).permute(0, 2, 4, 1, 3, 5).reshape(b, g * g, self.channels * p * p)
+        h = self.embed(tokens) + self.pos
+        c = self.t_mlp(timestep_embedding(t.float(), 256)) + self.label(y)
+        for block in self.blocks:
+            h = block(h, c)
+        shift, scale = self.ada(F.silu(c)).chunk(2, dim=1)
+        out = self.out(modulate(self.norm(h), shift, scale))
+        return out.reshape(b, g, g, self.channels, p, p).permute(0, 3, 1, 4, 2, 5).reshape(b, self.channels, self.size, self.size)
+
+
+def sincos_2d(dim, grid):
+    """Fixed 2-D sine-cosine position embeddings, as DiT uses: half the channels for each axis."""
+    def one(d, pos):
+        omega = 1.0 / 10000 ** (np.arange(d // 2, dtype=np.float64) / (d / 2))
+        out = np.outer(pos.reshape(-1), omega)
+        return np.concatenate([np.sin(out), np.cos(out)], axis=1)
+    ys, xs = np.meshgrid(np.arange(grid, dtype=np.float64), np.arange(grid, dtype=np.float64), indexing="ij")
+    return np.concatenate([one(dim // 2, ys), one(dim // 2, xs)], axis=1)
+
+
+def load_vae_from_onnx():
+    """emoji-vae's encoder with the weights of its exported graph (the bench's loader maps the exported GroupNorms
+    back), so the latents are those of the graph the app runs, from what the repository ships."""
+    import sys
+    import onnx
+    sys.path.insert(0, os.path.join(ROOT, "tests", "bench"))
+    import onnx_weights as ow
+    path = os.path.join(MODELS, "emoji-vae", "encoder.onnx")
+    if not os.path.exists(path):
+        raise SystemExit(f"{path} is missing: train and export emoji-vae first (models/train/train_emoji_vae.py)")
+    encoder = VAE().encoder
+    graph = ow.OnnxGraph(onnx, path)
+    loader = ow.Loader(torch, encoder, graph)
+    for scope, _groups, _eps, gamma, beta in graph.group_norms():
+        at = ow.module_path(encoder, scope)
+        loader.put(f"{at}.weight", gamma)
+        loader.put(f"{at}.bias", beta)
+    loader.by_name()
+    encoder, how = loader.finish()
+    log(f"emoji-vae encoder from {how}")
+    manifest = json.load(open(os.path.join(MODELS, "emoji-vae", "manifest.json")))
+    return encoder, manifest["training"]["latentScale"]
+
+
+@torch.no_grad()
+def latents(encoder, x, scale):
+    """Posterior means of the images and of their mirror images, scaled to about unit variance."""
+    out = [encoder(torch.cat([x[i:i + 256], x[i:i + 256].flip(3)]))[0] for i in range(0, len(x), 256)]
+    return torch.cat(out) * scale
+
+
+def class_index(system, category):
+    return system * CATEGORIES + category
+
+
+def export(net, scale, seconds, steps, category_names, system_names):
+    d = model_dir(MID)
+    net.eval()
+    g = torch.Generator().manual_seed(1234)
+    x = torch.randn(2, *LATENT, generator=g)
+    t = torch.tensor([10, 900], dtype=torch.int64)
+    y = torch.tensor([0, NULL], dtype=torch.int64)
+    size = export_onnx(net, (x, t, y), ["x", "t", "y"], ["eps"], os.path.join(d, "denoiser.onnx"))
+    write_json(os.path.join(d, "parity.json"), {"denoiser": [
+        parity_case(net, {"x": x[:1], "t": t[:1], "y": y[:1]}, ["eps"]),
+        parity_case(net, {"x": torch.randn(4, *LATENT, generator=g), "t": torch.tensor([0, 250, 500, 999]), "y": torch.tensor([3, 17, 35, NULL])}, ["eps"]),
+    ]}, indent=None)
+    labels = [f"{s} · {c}" for s in system_names for c in category_names]
+    nparams = count_params(net)
+    write_manifest(MID, {
+        "name": "Emoji DiT",
+        "kind": "diffusion",
+        "description": "A class-conditional diffusion transformer over emoji-vae's latent [4, 16, 16]: ask for a design system and a category; classifier-free guidance through a null label.",
+        "image": {"channels": 3, "height": 64, "width": 64, "range": [-1, 1]},
+        "latent": {"shape": list(LATENT), "prior": "standard-normal"},
+        "graphs": {"denoiser": {"file": "denoiser.onnx",
+                                "inputs": io_spec([("x", ["batch", *LATENT])]) + [{"name": "t", "shape": ["batch"], "dtype": "int64"}, {"name": "y", "shape": ["batch"], "dtype": "int64"}],
+                                "outputs": io_spec([("eps", ["batch", *LATENT])])}},
+        "diffusion": {"space": "latent", "decoder": "emoji-vae", "latentScale": scale, "prediction": "epsilon",
+                      "schedule": {"type": "scaled_linear", "timesteps": T, "betaStart": 0.00085, "betaEnd": 0.012}, "spacing": "trailing",
+                      "conditioning": {"input": "y", "encoding": "index", "labels": labels, "nullLabel": NULL, "guidance": 4}},
+        "training": {"data": "emoji-64 train split (scripts/emoji-dataset.mjs), encoded by emoji-vae", "script": "models/train/train_emoji_dit.py",
+                     "seed": SEED, "steps": steps, "seconds": int(round(seconds)), "torch": torch.__version__.split("a")[0].split("+")[0],
+                     "device": "cpu (2 cores)", "params": nparams, "loss": "epsilon MSE, 10% null label",
+                     "optimizer": "AdamW 2e-4, batch 64, EMA 0.9995"},
+        "metrics": {"params": nparams, "onnxBytes": size},
+    })
+    log(f"exported {MID}: {nparams} params, {size} bytes")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--steps", type=int, default=60000)
+    ap.add_argument("--minutes", type=float, default=30, help="stop (checkpointed) after this much wall time in this run")
+    ap.add_argument("--bs", type=int, default=64)
+    ap.add_argument("--export-only", action="store_true")
+    args = ap.parse_args()
+    setup(SEED)
+    encoder, scale = load_vae_from_onnx()
+    x, systems, meta = load_split("train")
+    category = torch.tensor(meta["labelSets"]["category"]["values"], dtype=torch.int64)
+    z = latents(encoder, x, scale)
+    labels = class_index(torch.cat([systems, systems]), torch.cat([category, category]))
+    log(f"{len(z)} latents (the images and their mirrors), std {z.std():.3f} after scale {scale}")
+    abar = scaled_linear_alphas_cumprod()
+    net = DiT()
+    ema = EMA(net, 0.9995)
+    opt = torch.optim.AdamW(net.parameters(), lr=2e-4, weight_decay=0.0)
+    gen = torch.Generator().manual_seed(SEED)
+    ck = load_ckpt("emoji_dit.pt")
+    step, timer = 0, Timer()
+    if ck:
+        net.load_state_dict(ck["net"]); ema.model.load_state_dict(ck["ema"]); opt.load_state_dict(ck["opt"])
+        gen.set_state(ck["gen"]); step = ck["step"]; timer = Timer(ck["seconds"])
+        log(f"resumed at step {step}, {timer.total():.0f}s trained")
+    names = (meta["labelSets"]["category"]["names"], meta["labelSets"]["system"]["names"])
+    if args.export_only:
+        return export(ema.model, scale, timer.total(), step, *names)
+    started, last_save, running = time.time(), time.time(), 0.0
+
+    def checkpoint():
+        save_ckpt("emoji_dit.pt", {"net": net.state_dict(), "ema": ema.model.state_dict(), "opt": opt.state_dict(), "gen": gen.get_state(), "step": step, "seconds": timer.total()})
+
+    net.train()
+    while step < args.steps:
+        idx = torch.randint(0, len(z), (args.bs,), generator=gen)
+        z0, y = z[idx], labels[idx].clone()
+        y[torch.rand(args.bs, generator=gen) < 0.1] = NULL
+        t = torch.randint(0, T, (args.bs,), generator=gen)
+        eps = torch.randn(z0.shape, generator=gen)
+        a = abar[t][:, None, None, None]
+        loss = F.mse_loss(net(a.sqrt() * z0 + (1 - a).sqrt() * eps, t, y), eps)
+        opt.zero_grad(); loss.backward(); opt.step(); ema.update(net)
+        step += 1
+        running = 0.99 * running + 0.01 * loss.item() if step > 1 else loss.item()
+        if step % 200 == 0:
+            log(f"step {step} loss {running:.4f} t {timer.total():.0f}s")
+        if time.time() - last_save > 180:
+            checkpoint(); last_save = time.time()
+        if time.time() - started > args.minutes * 60:
+            checkpoint()
+            log(f"stopped after {args.minutes} min at step {step}; run again to continue")
+            return
+    checkpoint()
+    export(ema.model, scale, timer.total(), step, *names)
+
+
+if __name__ == "__main__":
+    main()

@@ -30,7 +30,11 @@ export function CompareSpaces({ models, dataset, pcaComponents }: { models: Mode
   const hidden = useLatentStore((s) => s.hiddenClasses);
   const encodings = useLatentStore((s) => s.encodings);
   const byRole = new Map(models.map((m) => [roleOf(m)!, m]));
-  const indices = useMemo(() => reconstructionIndices(encodings[encodingKey(dataset.id, models[0]!.id)]?.labels ?? []), [encodings, dataset.id, models]);
+  // The same images in every column, from whichever encoding arrived first; kept by content, so another
+  // column's encoding arriving does not decode the reconstructions again.
+  const labels = models.map((m) => encodings[encodingKey(dataset.id, m.id)]?.labels).find(Boolean) ?? [];
+  const picked = reconstructionIndices(labels).join(',');
+  const indices = useMemo(() => (picked ? picked.split(',').map(Number) : []), [picked]);
   return (
     <div className="flex min-h-0 flex-1 flex-col">
       <p className="border-b border-line bg-panel px-4 py-2 text-xs text-muted" data-testid="compare-caption">

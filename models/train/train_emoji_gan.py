@@ -1,0 +1,206 @@
+"""emoji-gan: a StyleGAN2-style generator for 64x64 emoji (mapping network to W, modulated and demodulated
+convolutions, toRGB skips), with w_avg for truncation and an encoder to z for inversion warm starts.
+
+Run: OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/train/train_emoji_gan.py [--minutes 30] [--kimg 2000]
+     (again with the same command to continue from models/train/checkpoints/emoji_gan.pt; --export-only exports the
+      EMA generator of the latest checkpoint, then trains and exports the encoder)
+Data: node scripts/emoji-dataset.mjs first.
+
+The generator's classes are the StyleGAN-style fixtures' (tests/fixtures/models/build_fixtures.py: Mapping, Synthesis,
+Generator), which the app's tests already run and differentiate, at 128 channels down to 32 at 64 px, z and w of 128.
+Discriminator: residual blocks with minibatch standard deviation, as StyleGAN2's. Loss: non-saturating logistic with
+lazy R1 (gamma 0.5, every 16 steps), Adam 0.0025 (0, 0.99), batch 32, mirrored reals, EMA of the generator over 10k
+images. The exports are those of the fixtures (generator and synthesis at batch 1, the fused modulated convolution;
+mapping with a free batch); the encoder is trained afterwards on the EMA generator, as fmnist-dcgan's is.
+"""
+import argparse, copy, math, os, sys, time
+import torch, torch.nn as nn, torch.nn.functional as F
+from common import (ROOT, Timer, count_params, export_onnx, io_spec, log, model_dir, parity_case, save_ckpt, load_ckpt,
+                    setup, write_json, write_manifest)
+from train_emoji_vae import load_split
+
+sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures", "models"))
+import build_fixtures as sg  # noqa: E402  (the StyleGAN-style classes the app's fixtures are built from)
+
+SEED = 14
+MID = "emoji-gan"
+Z = W = 128
+RESOLUTIONS = [8, 16, 32, 64]
+CHANNELS = {4: 128, 8: 128, 16: 128, 32: 64, 64: 32}
+
+
+class DBlock(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.conv0 = nn.Conv2d(cin, cin, 3, 1, 1)
+        self.conv1 = nn.Conv2d(cin, cout, 3, 1, 1)
+        self.skip = nn.Conv2d(cin, cout, 1, bias=False)
+
+    def forward(self, x):
+        y = F.avg_pool2d(F.leaky_relu(self.conv1(F.leaky_relu(self.conv0(x), 0.2)), 0.2), 2)
+        return (y + F.avg_pool2d(self.skip(x), 2)) / math.sqrt(2)
+
+
+class Discriminator(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rgb = nn.Conv2d(3, CHANNELS[64], 1)
+        self.blocks = nn.Sequential(DBlock(CHANNELS[64], CHANNELS[32]), DBlock(CHANNELS[32], CHANNELS[16]), DBlock(CHANNELS[16], CHANNELS[8]), DBlock(CHANNELS[8], CHANNELS[4]))
+        self.conv = nn.Conv2d(CHANNELS[4] + 1, CHANNELS[4], 3, 1, 1)
+        self.fc = nn.Linear(CHANNELS[4] * 16, CHANNELS[4])
+        self.out = nn.Linear(CHANNELS[4], 1)
+
+    def forward(self, x):
+        h = self.blocks(F.leaky_relu(self.rgb(x), 0.2))
+        group = min(4, h.shape[0])
+        std = h.reshape(group, -1, *h.shape[1:]).std(0).mean(dim=[1, 2, 3]).reshape(-1, 1, 1, 1).repeat(group, 1, 4, 4)
+        h = F.leaky_relu(self.conv(torch.cat([h, std], 1)), 0.2)
+        return self.out(F.leaky_relu(self.fc(h.flatten(1)), 0.2)).squeeze(1)
+
+
+class Encoder(nn.Module):
+    """Image -> z, for inversion warm starts."""
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(3, 32, 4, 2, 1), nn.LeakyReLU(0.2), nn.Conv2d(32, 64, 4, 2, 1), nn.LeakyReLU(0.2),
+                                  nn.Conv2d(64, 128, 4, 2, 1), nn.LeakyReLU(0.2), nn.Conv2d(128, 128, 4, 2, 1), nn.LeakyReLU(0.2), nn.Flatten())
+        self.fc = nn.Sequential(nn.Linear(128 * 16, 256), nn.LeakyReLU(0.2), nn.Linear(256, Z))
+
+    def forward(self, x):
+        return self.fc(self.body(x))
+
+
+def make_generator():
+    return sg.Generator(sg.Mapping(Z, W), sg.Synthesis(RESOLUTIONS, CHANNELS, W))
+
+
+def export(G, E, xte, seconds, kimg):
+    d = model_dir(MID)
+    G = G.eval()
+    g = torch.Generator().manual_seed(1234)
+    z1, z4 = torch.randn(1, Z, generator=g), torch.randn(4, Z, generator=g)
+    num_ws = G.synthesis.num_ws
+    ws1 = torch.randn(1, num_ws, W, generator=g)
+    sizes = {
+        "generator": sg.export(G, (z1,), ["z"], ["x"], os.path.join(d, "generator.onnx"), False),
+        "mapping": sg.export(G.mapping, (z1,), ["z"], ["w"], os.path.join(d, "mapping.onnx"), True),
+        "synthesis": sg.export(G.synthesis, (ws1,), ["ws"], ["x"], os.path.join(d, "synthesis.onnx"), False),
+        "encoder": export_onnx(E.eval(), (xte[:2],), ["x"], ["z"], os.path.join(d, "encoder.onnx")),
+    }
+    with torch.no_grad():
+        w_avg = G.mapping(torch.randn(10000, Z, generator=g)).mean(0)
+    write_json(os.path.join(d, "parity.json"), {
+        "generator": [parity_case(G, {"z": z1}, ["x"])],
+        "mapping": [parity_case(G.mapping, {"z": z1}, ["w"]), parity_case(G.mapping, {"z": z4}, ["w"])],
+        "synthesis": [parity_case(G.synthesis, {"ws": ws1}, ["x"])],
+        "encoder": [parity_case(E, {"x": xte[:1]}, ["z"]), parity_case(E, {"x": xte[1:5]}, ["z"])],
+    }, indent=None)
+    image = [1, 3, 64, 64]
+    params = count_params(G)
+    write_manifest(MID, {
+        "name": "Emoji GAN",
+        "kind": "gan",
+        "description": "A StyleGAN2-style generator for 64x64 emoji in four design systems: a mapping network to W (w_avg for truncation), modulated convolutions and toRGB skips; edit in z, W or W+, invert your own drawing (an encoder gives the warm start).",
+        "image": {"channels": 3, "height": 64, "width": 64, "range": [-1, 1]},
+        "latent": {"shape": [Z], "prior": "standard-normal"},
+        "graphs": {
+            "generator": {"file": "generator.onnx", "inputs": io_spec([("z", [1, Z])]), "outputs": io_spec([("x", image)])},
+            "mapping": {"file": "mapping.onnx", "inputs": io_spec([("z", ["batch", Z])]), "outputs": io_spec([("w", ["batch", W])])},
+            "synthesis": {"file": "synthesis.onnx", "inputs": io_spec([("ws", [1, num_ws, W])]), "outputs": io_spec([("x", image)])},
+            "encoder": {"file": "encoder.onnx", "inputs": io_spec([("x", ["batch", 3, 64, 64])]), "outputs": io_spec([("z", ["batch", Z])])},
+        },
+        "style": {"numWs": num_ws, "wDim": W, "wAvg": [round(float(v), 6) for v in w_avg]},
+        "training": {"data": "emoji-64 train split (scripts/emoji-dataset.mjs)", "script": "models/train/train_emoji_gan.py", "seed": SEED,
+                     "kimg": kimg, "seconds": int(round(seconds)), "torch": torch.__version__.split("a")[0].split("+")[0], "device": "cpu (2 cores)",
+                     "params": params, "loss": "non-saturating logistic, lazy R1 gamma 0.5; encoder |E(G(z)) - z|^2 + 0.05 |G(E(x)) - x|^2",
+                     "optimizer": "Adam 0.0025 (0, 0.99), batch 32, EMA over 10k images"},
+        "metrics": {"params": params, "onnxBytes": sum(sizes.values())},
+    })
+    log(f"exported {MID}: {params} generator parameters, {sum(sizes.values())} bytes")
+
+
+def train_encoder(G, xtr, gen, steps):
+    E = Encoder()
+    opt = torch.optim.Adam(E.parameters(), lr=1e-3)
+    for p in G.parameters():
+        p.requires_grad_(False)
+    for step in range(1, steps + 1):
+        z = torch.randn(32, Z, generator=gen)
+        with torch.no_grad():
+            fake = G.synthesis(G.mapping(z)[:, None].repeat(1, G.synthesis.num_ws, 1))
+        real = xtr[torch.randint(0, len(xtr), (32,), generator=gen)]
+        # Image loss through the frozen generator, one sample at a time is too slow: the batched synthesis is used.
+        zr = E(real)
+        rec = G.synthesis(G.mapping(zr)[:, None].repeat(1, G.synthesis.num_ws, 1))
+        loss = (E(fake) - z).square().mean() + 0.05 * (rec - real).square().mean()
+        opt.zero_grad(); loss.backward(); opt.step()
+        if step % 200 == 0:
+            log(f"encoder step {step} loss {loss.item():.4f}")
+    return E.eval()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--kimg", type=int, default=2000, help="thousands of real images shown to the discriminator")
+    ap.add_argument("--minutes", type=float, default=30)
+    ap.add_argument("--bs", type=int, default=32)
+    ap.add_argument("--enc-steps", type=int, default=3000)
+    ap.add_argument("--export-only", action="store_true")
+    args = ap.parse_args()
+    setup(SEED)
+    xtr, _, _ = load_split("train")
+    xte, _, _ = load_split("test")
+    G, D = make_generator(), Discriminator()
+    G_ema = copy.deepcopy(G).eval()
+    optG = torch.optim.Adam(G.parameters(), lr=0.0025, betas=(0.0, 0.99))
+    optD = torch.optim.Adam(D.parameters(), lr=0.0025, betas=(0.0, 0.99))
+    gen = torch.Generator().manual_seed(SEED)
+    ck = load_ckpt("emoji_gan.pt")
+    shown, timer = 0, Timer()
+    if ck:
+        G.load_state_dict(ck["G"]); D.load_state_dict(ck["D"]); G_ema.load_state_dict(ck["G_ema"])
+        optG.load_state_dict(ck["optG"]); optD.load_state_dict(ck["optD"]); gen.set_state(ck["gen"])
+        shown, timer = ck["shown"], Timer(ck["seconds"])
+        log(f"resumed at {shown / 1000:.1f} kimg, {timer.total():.0f}s trained")
+
+    def checkpoint():
+        save_ckpt("emoji_gan.pt", {"G": G.state_dict(), "D": D.state_dict(), "G_ema": G_ema.state_dict(), "optG": optG.state_dict(),
+                                   "optD": optD.state_dict(), "gen": gen.get_state(), "shown": shown, "seconds": timer.total()})
+
+    started, last_save, step = time.time(), time.time(), 0
+    beta = 0.5 ** (args.bs / 10_000)
+    while not args.export_only and shown < args.kimg * 1000:
+        real = xtr[torch.randint(0, len(xtr), (args.bs,), generator=gen)]
+        real = torch.where((torch.rand(args.bs, generator=gen) < 0.5)[:, None, None, None], real.flip(3), real)
+        # discriminator
+        fake = G(torch.randn(args.bs, Z, generator=gen)).detach()
+        lossD = F.softplus(D(fake)).mean() + F.softplus(-D(real)).mean()
+        if step % 16 == 0:
+            real.requires_grad_(True)
+            (grad,) = torch.autograd.grad(D(real).sum(), real, create_graph=True)
+            lossD = lossD + 0.5 * 0.5 * grad.square().sum(dim=[1, 2, 3]).mean() * 16
+        optD.zero_grad(); lossD.backward(); optD.step()
+        # generator
+        lossG = F.softplus(-D(G(torch.randn(args.bs, Z, generator=gen)))).mean()
+        optG.zero_grad(); lossG.backward(); optG.step()
+        with torch.no_grad():
+            for e, p in zip(G_ema.parameters(), G.parameters()):
+                e.lerp_(p, 1 - beta)
+        shown += args.bs
+        step += 1
+        if step % 100 == 0:
+            log(f"{shown / 1000:.1f} kimg lossD {lossD.item():.3f} lossG {lossG.item():.3f} t {timer.total():.0f}s")
+        if time.time() - last_save > 180:
+            checkpoint(); last_save = time.time()
+        if time.time() - started > args.minutes * 60:
+            checkpoint()
+            log(f"stopped after {args.minutes} min at {shown / 1000:.1f} kimg; run again to continue")
+            return
+    if not args.export_only:
+        checkpoint()
+    E = train_encoder(G_ema, xtr, gen, args.enc_steps)
+    export(G_ema, E, xte, timer.total(), shown // 1000)
+
+
+if __name__ == "__main__":
+    main()

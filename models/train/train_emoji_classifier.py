@@ -18,6 +18,7 @@ from train_emoji_vae import load_split
 SEED = 13
 MID = "emoji-classifier"
 SYSTEMS, CATEGORIES = 4, 9
+DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 class Classifier(nn.Module):
@@ -39,7 +40,8 @@ class Classifier(nn.Module):
 @torch.no_grad()
 def accuracy(m, x, system, category):
     m.eval()
-    pairs = torch.cat([m(x[i:i + 256])[0] for i in range(0, len(x), 256)]).softmax(1).reshape(-1, SYSTEMS, CATEGORIES)
+    device = next(m.parameters()).device
+    pairs = torch.cat([m(x[i:i + 256].to(device))[0].cpu() for i in range(0, len(x), 256)]).softmax(1).reshape(-1, SYSTEMS, CATEGORIES)
     return ((pairs.sum(2).argmax(1) == system).float().mean().item(), (pairs.sum(1).argmax(1) == category).float().mean().item())
 
 
@@ -54,7 +56,7 @@ def main():
     ctr = torch.tensor(meta["labelSets"]["category"]["values"])
     cte = torch.tensor(meta_te["labelSets"]["category"]["values"])
     ytr = str_ * CATEGORIES + ctr
-    m = Classifier()
+    m = Classifier().to(DEVICE)
     opt = torch.optim.AdamW(m.parameters(), lr=2e-3, weight_decay=1e-4)
     steps = args.epochs * ((len(xtr) + args.bs - 1) // args.bs)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps)
@@ -72,14 +74,14 @@ def main():
             idx = order[b:b + args.bs]
             xb = xtr[idx]
             flip = torch.rand(len(idx), generator=gen) < 0.5
-            xb = torch.where(flip[:, None, None, None], xb.flip(3), xb)
-            loss = F.cross_entropy(m(xb)[0], ytr[idx], label_smoothing=0.05)
+            xb = torch.where(flip[:, None, None, None], xb.flip(3), xb).to(DEVICE)
+            loss = F.cross_entropy(m(xb)[0], ytr[idx].to(DEVICE), label_smoothing=0.05)
             opt.zero_grad(); loss.backward(); opt.step(); sched.step()
             total += loss.item() * len(idx)
         sa, ca = accuracy(m, xte, ste, cte)
         log(f"epoch {ep + 1} loss {total / len(xtr):.4f} test accuracy: design system {sa:.4f}, category {ca:.4f} t {timer.total():.0f}s")
         save_ckpt("emoji_classifier.pt", {"model": m.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(), "gen": gen.get_state(), "epoch": ep + 1, "seconds": timer.total()})
-    m.eval()
+    m = m.cpu().eval()
     sa, ca = accuracy(m, xte, ste, cte)
     d = model_dir(MID)
     size = export_onnx(m, (xte[:2],), ["x"], ["logits", "features"], os.path.join(d, "classifier.onnx"))

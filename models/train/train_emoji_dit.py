@@ -24,6 +24,7 @@ MID = "emoji-dit"
 T = 1000
 SYSTEMS, CATEGORIES = 4, 9
 NULL = SYSTEMS * CATEGORIES
+DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 def scaled_linear_alphas_cumprod(beta_start=0.00085, beta_end=0.012):
@@ -134,7 +135,7 @@ def class_index(system, category):
 
 def export(net, scale, seconds, steps, category_names, system_names):
     d = model_dir(MID)
-    net.eval()
+    net = net.cpu().eval()
     g = torch.Generator().manual_seed(1234)
     x = torch.randn(2, *LATENT, generator=g)
     t = torch.tensor([10, 900], dtype=torch.int64)
@@ -182,7 +183,8 @@ def main():
     labels = class_index(torch.cat([systems, systems]), torch.cat([category, category]))
     log(f"{len(z)} latents (the images and their mirrors), std {z.std():.3f} after scale {scale}")
     abar = scaled_linear_alphas_cumprod()
-    net = DiT()
+    z, labels, abar = z.to(DEVICE), labels.to(DEVICE), abar.to(DEVICE)
+    net = DiT().to(DEVICE)
     ema = EMA(net, 0.9995)
     opt = torch.optim.AdamW(net.parameters(), lr=2e-4, weight_decay=0.0)
     gen = torch.Generator().manual_seed(SEED)
@@ -202,11 +204,11 @@ def main():
 
     net.train()
     while step < args.steps:
-        idx = torch.randint(0, len(z), (args.bs,), generator=gen)
+        idx = torch.randint(0, len(z), (args.bs,), generator=gen).to(DEVICE)
         z0, y = z[idx], labels[idx].clone()
-        y[torch.rand(args.bs, generator=gen) < 0.1] = NULL
-        t = torch.randint(0, T, (args.bs,), generator=gen)
-        eps = torch.randn(z0.shape, generator=gen)
+        y[(torch.rand(args.bs, generator=gen) < 0.1).to(DEVICE)] = NULL
+        t = torch.randint(0, T, (args.bs,), generator=gen).to(DEVICE)
+        eps = torch.randn(z0.shape, generator=gen).to(DEVICE)
         a = abar[t][:, None, None, None]
         loss = F.mse_loss(net(a.sqrt() * z0 + (1 - a).sqrt() * eps, t, y), eps)
         opt.zero_grad(); loss.backward(); opt.step(); ema.update(net)

@@ -24,6 +24,8 @@ SEED = 11
 LATENT = (4, 16, 16)
 DATA = os.path.join(ROOT, "models", "train", "data", "emoji-64")
 MID = "emoji-vae"
+# The GPU machine's CUDA where there is one; random draws stay on the CPU generator, so a run is the same sequence.
+DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 def load_split(split):
@@ -118,7 +120,7 @@ def edges(x):
 
 def loss_terms(vae, x, gen):
     mean, logvar = vae.encoder(x)
-    z = mean + torch.randn(mean.shape, generator=gen) * (0.5 * logvar).exp()
+    z = mean + torch.randn(mean.shape, generator=gen).to(mean.device) * (0.5 * logvar).exp()
     y = vae.decoder(z)
     l1 = (y - x).abs().mean()
     l2 = ((y - x) ** 2).mean()
@@ -132,21 +134,24 @@ def loss_terms(vae, x, gen):
 def evaluate(vae, x):
     """PSNR of the posterior mean's reconstruction per image, in [0, 1]."""
     out = []
+    device = next(vae.parameters()).device
     for i in range(0, len(x), 256):
-        xb = x[i:i + 256]
+        xb = x[i:i + 256].to(device)
         y = vae.decoder(vae.encoder(xb)[0]).clamp(-1, 1)
-        out.append(psnr((y + 1) / 2, (xb + 1) / 2))
+        out.append(psnr((y + 1) / 2, (xb + 1) / 2).cpu())
     return torch.cat(out)
 
 
 @torch.no_grad()
 def latent_std(vae, x):
-    means = torch.cat([vae.encoder(x[i:i + 256])[0] for i in range(0, len(x), 256)])
+    device = next(vae.parameters()).device
+    means = torch.cat([vae.encoder(x[i:i + 256].to(device))[0].cpu() for i in range(0, len(x), 256)])
     return means.std().item()
 
 
 def export(vae, xte, seconds, epochs, steps):
     d = model_dir(MID)
+    vae = vae.cpu()
     enc, dec = vae.encoder.eval(), vae.decoder.eval()
     s1 = export_onnx(enc, (xte[:2],), ["x"], ["mean", "logvar"], os.path.join(d, "encoder.onnx"))
     s2 = export_onnx(dec, (torch.randn(2, *LATENT),), ["z"], ["x"], os.path.join(d, "decoder.onnx"))
@@ -174,7 +179,7 @@ def export(vae, xte, seconds, epochs, steps):
                      "loss": "L1 + 0.5 L2 + 0.5 gradient-difference L1 + 1e-6 KL per latent element", "optimizer": "Adam 1e-3 (cosine to 1e-4), batch 32, EMA 0.999"},
         "metrics": {"testPsnrDb": round(p.mean().item(), 3), "testPsnrMedianDb": round(p.median().item(), 3), "params": nparams, "onnxBytes": s1 + s2},
     })
-    log(f"exported {MID}: test PSNR {p.mean():.2f} dB (median {p.median():.2f}), latent std {std:.4f}, {nparams} params, {s1 + s2} bytes")
+    log(f"exported {MID} (trained on {DEVICE}): test PSNR {p.mean():.2f} dB (median {p.median():.2f}), latent std {std:.4f}, {nparams} params, {s1 + s2} bytes")
 
 
 def main():
@@ -187,7 +192,7 @@ def main():
     setup(SEED)
     xtr, _, _ = load_split("train")
     xte, _, _ = load_split("test")
-    vae = VAE()
+    vae = VAE().to(DEVICE)
     ema = EMA(vae, 0.999)
     opt = torch.optim.Adam(vae.parameters(), lr=1e-3)
     steps_per_epoch = (len(xtr) + args.bs - 1) // args.bs
@@ -201,7 +206,7 @@ def main():
     ck = load_ckpt("emoji_vae.pt")
     epoch, step, timer = 0, 0, Timer()
     if ck:
-        vae.load_state_dict(ck["vae"]); ema.model.load_state_dict(ck["ema"]); opt.load_state_dict(ck["opt"])
+        vae.load_state_dict(ck["vae"]); ema.model.load_state_dict(ck["ema"]); opt.load_state_dict(ck["opt"])  # load_state_dict keeps each module's device
         gen.set_state(ck["gen"]); epoch, step = ck["epoch"], ck["step"]; timer = Timer(ck["seconds"])
         log(f"resumed at epoch {epoch}, step {step}, {timer.total():.0f}s trained")
     if args.export_only:
@@ -219,7 +224,7 @@ def main():
         sums = {"l1": 0.0, "grad": 0.0, "kl": 0.0}
         for b in range(steps_per_epoch):
             idx = order[b * args.bs:(b + 1) * args.bs]
-            xb = xtr[idx]
+            xb = xtr[idx].to(DEVICE)
             if torch.rand(1, generator=gen).item() < 0.5:
                 xb = xb.flip(3)                       # emoji are mostly symmetric; mirroring doubles the data
             loss, parts = loss_terms(vae, xb, gen)

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
 import { serveWithUserModel } from '../browserServer';
 import { expect, test } from './fixtures';
 
@@ -32,6 +34,19 @@ test('a colour VAE with a spatial latent [4, 8, 8]: its samples stay in their ca
     expect(await sample.evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([64, 64]);
     await page.getByRole('slider', { name: 'Step' }).fill('0');
     await expect(page.getByTestId('noise-level')).toContainText('next t = 901');
+    // Steps are kept as 8×8 previews (a linear latent → RGB projection); once scrubbing rests on one, it is decoded at 64×64.
+    await page.getByRole('slider', { name: 'Step' }).fill('5');
+    await expect(page.getByTestId('position')).toHaveText('step 5 / 10');
+    await expect.poll(() => sample.evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([64, 64]);
+    const predicted = page.getByRole('img', { name: 'predicted x₀' }).nth(1);
+    await expect.poll(() => predicted.evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([64, 64]);
+    // Exports are decoded at full size too, not made of the 8×8 previews: a GIF of every step at 64×64.
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export GIF' }).click();
+    const gif = readFileSync(await (await download).path());
+    const meta = await sharp(gif, { animated: true }).metadata();
+    const scale = Number(await page.getByLabel('Export scale').inputValue());
+    expect([meta.pages, meta.width, meta.pageHeight]).toEqual([10, 64 * scale, 64 * scale]);
   } finally {
     server.stop();
   }

@@ -28,6 +28,7 @@ export const CALL_NAMES = [
   'diffusion.schedule',
   'diffusion.forward',
   'diffusion.sample',
+  'diffusion.decode',
   'gan.invert',
   'project.save',
   'project.open',

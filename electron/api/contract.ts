@@ -375,18 +375,34 @@ export const calls = {
       })
       .strict()
       .refine((a) => !(a.resume && a.init), { message: 'resume and init exclude each other', path: ['init'] }),
-    progress: z.object({ step: z.int(), total: z.int(), t: z.int(), xt: Float32TensorSchema, x0: Float32TensorSchema }),
+    /** Each step's cheap previews (uint8; see result.xt), not full decodes. */
+    progress: z.object({ step: z.int(), total: z.int(), t: z.int(), xt: Uint8TensorSchema, x0: Uint8TensorSchema }),
     result: z.object({
       timesteps: z.array(z.int()),
       noiseLevels: z.array(z.number()),
-      /** Images at every position: [steps + 1, batch, c, h, w]; position 0 is the start. */
-      xt: Float32TensorSchema,
-      /** Predicted x_0 at every step: [steps, batch, c, h, w]. */
-      x0: Float32TensorSchema,
-      /** x_t in model space at every position, [steps + 1, batch, ...], for branching. */
+      /**
+       * Previews at every position, [steps + 1, batch, c, ph, pw], uint8; position 0 is the start. The model's cheap
+       * preview: pixel models show x (pooled to at most 128 px), spatial latent models a fitted linear latent → RGB
+       * projection at latent resolution, flat latent models the pooled decode. diffusion.decode gives full resolution.
+       */
+      xt: Uint8TensorSchema,
+      /** Previews of the predicted x_0 at every step, [steps, batch, c, ph, pw]; x0[i] is shown at position i + 1. */
+      x0: Uint8TensorSchema,
+      /** The last position's x_t decoded at full resolution, [batch, c, h, w] in [0, 1]. */
+      final: Float32TensorSchema,
+      /** The positions whose raw values are kept (ascending; the first and the last always): only these can be branched from or decoded. */
+      stored: z.array(z.int().nonnegative()),
+      /** x_t in model space at the stored positions, [stored, batch, ...], for branching and diffusion.decode. */
       raw: Float32TensorSchema,
+      /** The predicted x_0 in model space shown at the stored positions, [stored, batch, ...] (zeros at position 0). */
+      rawX0: Float32TensorSchema,
       ms: z.number(),
     }),
+  },
+  'diffusion.decode': {
+    /** Samples in model space ([batch, ...], e.g. a stored x_t or x̂₀) at full resolution: latent models decode through their VAE. */
+    args: z.object({ model: modelId, x: Float32TensorSchema, lane }).strict(),
+    result: z.object({ images: Float32TensorSchema }),
   },
   'gan.invert': {
     /** Find z* with G(z*) ≈ the image by Adam on z; cancelling returns the best code so far. */

@@ -11,10 +11,13 @@ const fixtures = join(repoRoot, 'tests', 'fixtures', 'models');
 const MODEL = 'cond-denoiser-tiny';
 interface Run {
   timesteps: number[];
-  xt: { shape: number[]; data: Float32Array };
-  x0: { shape: number[]; data: Float32Array };
+  xt: { shape: number[]; data: Uint8Array };
+  x0: { shape: number[]; data: Uint8Array };
+  final: { shape: number[]; data: Float32Array };
+  stored: number[];
+  rawX0: { shape: number[]; data: Float32Array };
 }
-const finalOf = (run: Run) => run.xt.data.subarray(run.xt.data.length - run.xt.data.length / run.xt.shape[0]!);
+const finalOf = (run: Run) => run.final.data;
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
 
 describe('a class-conditional, v-prediction, cosine-schedule denoiser with int64 inputs', () => {
@@ -62,7 +65,10 @@ describe('a class-conditional, v-prediction, cosine-schedule denoiser with int64
       const [c, u] = [await denoise(1), await denoise(null)];
       const guided = c.map((cv, i) => u[i]! + w * (cv - u[i]!));
       const { x0 } = interpretOutput(cosineSchedule(1000), 'v', guided, 999, x, [-1, 1]);
-      expect(maxDiff(run.x0.data, x0.map((v) => (v + 1) / 2))).toBeLessThan(1e-4);
+      // x̂_0 kept in model space at position 1 (for full decodes) and its uint8 preview (the image itself at 16 px).
+      expect(run.stored).toEqual([0, 1]);
+      expect(maxDiff(run.rawX0.data.subarray(x0.length), x0)).toBeLessThan(1e-4);
+      expect(maxDiff(Array.from(run.x0.data, (v) => v / 255), x0.map((v) => (v + 1) / 2))).toBeLessThanOrEqual(0.5 / 255 + 1e-6);
     });
 
     it('says which classes exist, and refuses a class for a model without classes', async () => {

@@ -7,12 +7,15 @@ import { callOptions, ok, realEngine } from '../helpers/engine';
 interface Run {
   timesteps: number[];
   noiseLevels: number[];
-  xt: { shape: number[]; data: Float32Array };
-  x0: { shape: number[]; data: Float32Array };
+  xt: { shape: number[]; data: Uint8Array };
+  x0: { shape: number[]; data: Uint8Array };
+  final: { shape: number[]; data: Float32Array };
+  stored: number[];
   raw: { shape: number[]; data: Float32Array };
+  rawX0: { shape: number[]; data: Float32Array };
 }
 const MODEL = 'fmnist-ddpm-latent';
-const last = (run: Run) => run.xt.data.subarray(run.xt.data.length - run.xt.data.length / run.xt.shape[0]!);
+const last = (run: Run) => run.final.data;
 const psnr = (a: Float32Array, b: Float32Array) => 10 * Math.log10(1 / (a.reduce((s, v, i) => s + (v - b[i]!) ** 2, 0) / a.length));
 
 describe('diffusion sampling jobs on the real latent DDPM', () => {
@@ -32,11 +35,15 @@ describe('diffusion sampling jobs on the real latent DDPM', () => {
     expect(run.timesteps.at(-1)).toBe(0);
     expect(run.xt.shape).toEqual([51, 2, 1, 28, 28]);
     expect(run.x0.shape).toEqual([50, 2, 1, 28, 28]);
+    expect(run.final.shape).toEqual([2, 1, 28, 28]);
+    expect(run.stored).toEqual(Array.from({ length: 51 }, (_, i) => i));
     expect(run.raw.shape).toEqual([51, 2, 16]);
+    expect(run.rawX0.shape).toEqual([51, 2, 16]);
     expect(run.noiseLevels[0]).toBeCloseTo(1, 2);
     expect(run.noiseLevels.at(-1)).toBe(0);
     const again = ok<Run>(await call('diffusion.sample', args));
     expect(again.xt.data).toEqual(run.xt.data);
+    expect(again.final.data).toEqual(run.final.data);
     const other = ok<Run>(await call('diffusion.sample', { ...args, seed: 8 }));
     expect(last(other)).not.toEqual(last(run));
   });

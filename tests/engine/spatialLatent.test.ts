@@ -96,13 +96,15 @@ describe('latent diffusion over the spatial VAE, as Stable Diffusion 1.x is set 
   });
 
   it('samples with leading spacing and offset 1, and decodes x / 0.18215 through the VAE', async () => {
-    const run = ok<{ timesteps: number[]; xt: Tensor; raw: Tensor }>(await call('diffusion.sample', { model: 'ldm-spatial-tiny', sampler: { kind: 'ddim', eta: 0 }, steps: 5, seed: 4, batch: 1 }));
+    const run = ok<{ timesteps: number[]; xt: { shape: number[] }; final: Tensor; raw: Tensor }>(await call('diffusion.sample', { model: 'ldm-spatial-tiny', sampler: { kind: 'ddim', eta: 0 }, steps: 5, seed: 4, batch: 1 }));
     expect(run.timesteps).toEqual([801, 601, 401, 201, 1]);
-    expect(run.xt.shape).toEqual([6, 1, 3, 64, 64]);
+    // Steps are previewed at latent resolution; the last position is decoded at the model's 64×64.
+    expect(run.xt.shape).toEqual([6, 1, 3, 8, 8]);
+    expect(run.final.shape).toEqual([1, 3, 64, 64]);
     expect(run.raw.shape).toEqual([6, 1, 4, 8, 8]);
     const last = run.raw.data.subarray(5 * 256);
     const { images } = ok<{ images: Tensor }>(await call('model.decode', { model: 'vae-spatial-tiny', z: float32Tensor([1, 4, 8, 8], last.map((v) => v / 0.18215)) }));
-    expect(Math.max(...images.data.map((v, i) => Math.abs(v - run.xt.data[5 * images.data.length + i]!)))).toBeLessThan(1e-5);
+    expect(Math.max(...images.data.map((v, i) => Math.abs(v - run.final.data[i]!)))).toBeLessThan(1e-5);
   });
 
   it('an SD3-style shift moves latents before the scale: the VAE decodes x / scale + shift', async () => {
@@ -114,10 +116,10 @@ describe('latent diffusion over the spatial VAE, as Stable Diffusion 1.x is set 
     const other = await realEngine();
     try {
       ok(await dispatchCall(other.handlers, 'library.addFolder', { path: root }, callOptions()));
-      const run = ok<{ xt: Tensor; raw: Tensor }>(await dispatchCall(other.handlers, 'diffusion.sample', { model: 'ldm-spatial-tiny', sampler: { kind: 'ddim', eta: 0 }, steps: 3, seed: 4, batch: 1 }, callOptions()));
+      const run = ok<{ final: Tensor; raw: Tensor }>(await dispatchCall(other.handlers, 'diffusion.sample', { model: 'ldm-spatial-tiny', sampler: { kind: 'ddim', eta: 0 }, steps: 3, seed: 4, batch: 1 }, callOptions()));
       const last = run.raw.data.subarray(3 * 256);
       const { images } = ok<{ images: Tensor }>(await dispatchCall(other.handlers, 'model.decode', { model: 'vae-spatial-tiny', z: float32Tensor([1, 4, 8, 8], last.map((v) => v / 0.18215 + 0.5)) }, callOptions()));
-      expect(Math.max(...images.data.map((v, i) => Math.abs(v - run.xt.data[3 * images.data.length + i]!)))).toBeLessThan(1e-5);
+      expect(Math.max(...images.data.map((v, i) => Math.abs(v - run.final.data[i]!)))).toBeLessThan(1e-5);
     } finally {
       await other.dispose();
     }

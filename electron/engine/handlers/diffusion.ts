@@ -5,7 +5,7 @@ import { DiffusionSpace, sampleTrajectory } from '../ops/diffusionSampling';
 import { timed, type EngineContext } from '../context';
 import type { Handlers } from '../dispatch';
 
-export function diffusionHandlers(ctx: EngineContext): Pick<Handlers, 'diffusion.schedule' | 'diffusion.forward' | 'diffusion.sample'> {
+export function diffusionHandlers(ctx: EngineContext): Pick<Handlers, 'diffusion.schedule' | 'diffusion.forward' | 'diffusion.sample' | 'diffusion.decode'> {
   const spaceOf = (model: string) => new DiffusionSpace(ctx.host, ctx.host.model(model));
   const checkT = (space: DiffusionSpace, t: number, field: string) => {
     if (t >= space.schedule.timesteps) throw new ApiError('bad-input', `timestep ${t} is past the schedule's last step ${space.schedule.timesteps - 1}`, field);
@@ -41,6 +41,15 @@ export function diffusionHandlers(ctx: EngineContext): Pick<Handlers, 'diffusion
         sampleTrajectory(ctx.host, space, { sampler, steps, seed, batch, resume: resume && { x: resume.x.data, t: resume.t }, init, label, guidance }, call),
       );
       return { ...value, ms };
+    },
+    'diffusion.decode': async ({ model, x, lane }, call) => {
+      const space = spaceOf(model);
+      const batch = x.shape[0] ?? 0;
+      if (batch === 0 || x.data.length !== batch * space.sampleSize) {
+        throw new ApiError('bad-input', `model "${model}" samples have shape [batch, ${space.sampleShape.join(', ')}]; got [${x.shape.join(', ')}]`, 'args.x.shape');
+      }
+      const work = async () => ({ images: await space.toImages(x.data, batch) });
+      return lane ? ctx.lanes.run(`${call.client}:${lane}`, work) : work();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { ApiError } from '../../api/errors';
-import { float32Tensor, type Float32Tensor } from '../../api/tensor';
+import { float32Tensor, type Float32Tensor, type Uint8Tensor } from '../../api/tensor';
 import { createSampler, interpretOutput, NormalStream, qSample, type NoiseSchedule, type SamplerSpec } from '../diffusion';
 import type { ModelHost } from '../models/host';
 import type { RegisteredModel } from '../models/registry';
@@ -7,6 +7,7 @@ import { noiseScheduleOf, predictGuided } from './denoise';
 import type { JobContext } from './datasetEncode';
 import { fromUnitRange, toUnitRange } from './imageRange';
 import { decodeLatents, encodeImages } from './latentCodec';
+import { averagePool, cachedLinearPreview, fitLinearPreview, poolFactor, projectLatents, toUint8, type PreviewSpace } from './diffusionPreview';
 
 /**
  * A diffusion model's sample space and how to see it: pixel models show x
@@ -50,10 +51,54 @@ export class DiffusionSpace {
     return mean.data.map((v) => (v - latent.shift) * latent.scale);
   }
 
+  /** The model's cheap preview (see diffusionPreview.ts): chosen once per model, a linear projection fitted on first use. */
+  async preview(): Promise<PreviewSpace> {
+    const { channels, height, width } = this.model.manifest.image;
+    const latent = this.latent;
+    const [c, h, w] = this.sampleShape as [number, number, number];
+    const spatial = latent && this.sampleShape.length === 3 && height % h === 0 && width % w === 0 && height / h === width / w;
+    if (latent && spatial) {
+      const decoder = this.host.model(latent.decoder);
+      const linear = await cachedLinearPreview(decoder, `${latent.scale}:${latent.shift}:${this.sampleShape.join('x')}`, () =>
+        fitLinearPreview(this.sampleShape, this.model.manifest.image, async (x, batch) => (await this.toImages(x, batch)).data),
+      );
+      return {
+        kind: 'linear',
+        linear,
+        shape: [channels, h, w],
+        toPreviews: async (x, batch) => uint8Tensor([batch, channels, h, w], toUint8(projectLatents(linear, x, batch, c, h * w))),
+      };
+    }
+    // Pixel models and flat latents: the image itself, pooled down to the preview size.
+    const f = poolFactor(height, width);
+    return {
+      kind: latent ? 'decode' : 'pixels',
+      shape: [channels, height / f, width / f],
+      toPreviews: async (x, batch) => uint8Tensor([batch, channels, height / f, width / f], toUint8(averagePool((await this.toImages(x, batch)).data, batch, channels, height, width, f))),
+    };
+  }
+
   /** Clamp x_0 predictions to the data range in pixel space (diffusers' clip_sample); latent codes are unbounded. */
   get clip(): [number, number] | undefined {
     return this.latent ? undefined : ([...this.model.manifest.image.range] as [number, number]);
   }
+}
+
+const uint8Tensor = (shape: number[], data: Uint8Array): Uint8Tensor => ({ dtype: 'uint8', shape, data });
+
+/**
+ * The most bytes of raw x_t and x̂₀ (float32, model space) a trajectory keeps for branching and full decodes.
+ * Within it every position is kept; past it, evenly spaced positions (at least RAW_MIN_POSITIONS, first and last
+ * included), so a 1000-step run at batch 16 costs what a short one does.
+ */
+export const RAW_BUDGET_BYTES = 4 * 1024 * 1024;
+export const RAW_MIN_POSITIONS = 65;
+
+/** The positions (0 … count − 1) whose raw values a trajectory keeps, ascending. */
+export function storedPositions(count: number, bytesPerPosition: number): number[] {
+  const kept = Math.min(count, Math.max(RAW_MIN_POSITIONS, Math.floor(RAW_BUDGET_BYTES / bytesPerPosition)));
+  if (kept >= count) return Array.from({ length: count }, (_, i) => i);
+  return [...new Set(Array.from({ length: kept }, (_, i) => Math.round((i * (count - 1)) / (kept - 1))))];
 }
 
 export interface SampleRequest {
@@ -74,8 +119,8 @@ export interface StepProgress {
   step: number;
   total: number;
   t: number;
-  xt: Float32Tensor;
-  x0: Float32Tensor;
+  xt: Uint8Tensor;
+  x0: Uint8Tensor;
 }
 
 export interface Trajectory {
@@ -83,13 +128,21 @@ export interface Trajectory {
   timesteps: number[];
   /** √(1 − ᾱ_t) at each position (0 after the last step). */
   noiseLevels: number[];
-  xt: Float32Tensor;
-  x0: Float32Tensor;
-  /** x_t in model space at every position, for branching. */
+  /** Previews of x_t at every position, [steps + 1, batch, c, ph, pw]. */
+  xt: Uint8Tensor;
+  /** Previews of x̂₀ at every step, [steps, batch, c, ph, pw]; x0[i] is shown at position i + 1. */
+  x0: Uint8Tensor;
+  /** The last position's x_t at full resolution in [0, 1], [batch, c, h, w]. */
+  final: Float32Tensor;
+  /** The positions whose raw values are kept, ascending (always the first and the last). */
+  stored: number[];
+  /** x_t in model space at the stored positions, [stored, batch, ...], for branching and full decodes. */
   raw: Float32Tensor;
+  /** x̂₀ in model space shown at the stored positions, [stored, batch, ...] (zeros at position 0, before any prediction). */
+  rawX0: Float32Tensor;
 }
 
-/** Runs a sampler over a diffusion model, streaming each step's x_t and predicted x_0 as images. */
+/** Runs a sampler over a diffusion model, streaming each step's x_t and predicted x_0 as cheap uint8 previews. */
 export async function sampleTrajectory(host: ModelHost, space: DiffusionSpace, request: SampleRequest, ctx: JobContext<StepProgress>): Promise<Trajectory> {
   const { batch } = request;
   const size = space.sampleSize * batch;
@@ -114,12 +167,16 @@ export async function sampleTrajectory(host: ModelHost, space: DiffusionSpace, r
   }
 
   const timesteps = all.slice(start);
-  const imageSize = (await space.toImages(x.subarray(0, space.sampleSize), 1)).data.length;
-  const xt = new Float32Array((timesteps.length + 1) * batch * imageSize);
-  const x0 = new Float32Array(timesteps.length * batch * imageSize);
-  const raw = new Float32Array((timesteps.length + 1) * size);
+  const preview = await space.preview();
+  const previewSize = batch * preview.shape.reduce((a, b) => a * b, 1);
+  const xt = new Uint8Array((timesteps.length + 1) * previewSize);
+  const x0 = new Uint8Array(timesteps.length * previewSize);
+  const stored = storedPositions(timesteps.length + 1, 2 * size * 4);
+  const slot = new Map(stored.map((p, i) => [p, i]));
+  const raw = new Float32Array(stored.length * size);
+  const rawX0 = new Float32Array(stored.length * size);
   raw.set(x, 0);
-  xt.set((await space.toImages(x, batch)).data, 0);
+  xt.set((await preview.toPreviews(x, batch)).data, 0);
   const abar = space.schedule.alphasCumprod;
   const { prediction, conditioning } = space.model.manifest.diffusion!;
   const guidance = request.guidance ?? conditioning?.guidance ?? 1;
@@ -131,19 +188,27 @@ export async function sampleTrajectory(host: ModelHost, space: DiffusionSpace, r
     const { eps, x0: predicted } = interpretOutput(space.schedule, prediction, output.data, t, x, space.clip);
     const { prevSample, predOriginalSample } = sampler.step(eps, t, x, noise.next(size), prediction === 'epsilon' ? undefined : predicted);
     x = prevSample;
-    raw.set(x, (i + 1) * size);
-    const [xtImages, x0Images] = await Promise.all([space.toImages(x, batch), space.toImages(predOriginalSample, batch)]);
-    xt.set(xtImages.data, (i + 1) * batch * imageSize);
-    x0.set(x0Images.data, i * batch * imageSize);
-    ctx.progress({ step: i + 1, total: timesteps.length, t, xt: xtImages, x0: x0Images });
+    const at = slot.get(i + 1);
+    if (at !== undefined) {
+      raw.set(x, at * size);
+      rawX0.set(predOriginalSample, at * size);
+    }
+    const [xtPreview, x0Preview] = await Promise.all([preview.toPreviews(x, batch), preview.toPreviews(predOriginalSample, batch)]);
+    xt.set(xtPreview.data, (i + 1) * previewSize);
+    x0.set(x0Preview.data, i * previewSize);
+    ctx.progress({ step: i + 1, total: timesteps.length, t, xt: xtPreview, x0: x0Preview });
   }
 
-  const imageShape = [batch, ...(await space.toImages(raw.subarray(0, space.sampleSize), 1)).shape.slice(1)];
+  const final = await space.toImages(x, batch);
+  const previewShape = [batch, ...preview.shape];
   return {
     timesteps,
     noiseLevels: [...timesteps.map((t) => Math.sqrt(1 - abar[t]!)), 0],
-    xt: float32Tensor([timesteps.length + 1, ...imageShape], xt),
-    x0: float32Tensor([timesteps.length, ...imageShape], x0),
-    raw: float32Tensor([timesteps.length + 1, batch, ...space.sampleShape], raw),
+    xt: uint8Tensor([timesteps.length + 1, ...previewShape], xt),
+    x0: uint8Tensor([timesteps.length, ...previewShape], x0),
+    final,
+    stored,
+    raw: float32Tensor([stored.length, batch, ...space.sampleShape], raw),
+    rawX0: float32Tensor([stored.length, batch, ...space.sampleShape], rawX0),
   };
 }

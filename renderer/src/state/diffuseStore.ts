@@ -2,7 +2,7 @@ import { create } from 'zustand';
 import type { CallArgs, CallResult } from '../../../electron/api/contract';
 import type { StudioClient } from '../../../electron/api/client';
 import { ApiError } from '../../../electron/api/errors';
-import { float32Tensor, type Float32Tensor } from '../../../electron/api/tensor';
+import { float32Tensor, type Float32Tensor, type Uint8Tensor } from '../../../electron/api/tensor';
 import { useResultsStore, type DiffusionRecord } from './inversionStore';
 import { useJobsStore } from './jobsStore';
 
@@ -33,7 +33,7 @@ interface DiffuseState {
   position: number;
   branchSeed: number;
   branchEta: number;
-  job?: { step: number; total: number; stop(): void; preview?: Float32Tensor };
+  job?: { step: number; total: number; stop(): void; preview?: Uint8Tensor };
   error?: string;
   setTab(tab: DiffuseTab): void;
   setSettings(patch: Partial<SamplingSettings>): void;
@@ -51,11 +51,19 @@ const DEFAULT_SETTINGS: SamplingSettings = { sampler: 'ddim', steps: 50, eta: 0,
 const samplerOf = (args: CallArgs<'diffusion.sample'>): DiffusionRecord['sampler'] =>
   args.sampler.kind === 'ddim' ? { kind: 'ddim', eta: args.sampler.eta ?? 0 } : { kind: 'ddpm', variance: args.sampler.variance ?? 'posterior' };
 
-/** The [batch, c, h, w] state of a run at a scrub position, from which a branch continues. */
-function stateAt(run: Run, position: number): Float32Tensor {
+/** The stored position nearest to a scrub position: only those keep the raw values a branch or a full decode needs. */
+export function nearestStored(run: Run, position: number): number {
+  return run.stored.reduce((best, p) => (Math.abs(p - position) < Math.abs(best - position) ? p : best), run.stored[0]!);
+}
+
+/** The [batch, ...] model-space value of a run at a stored position: its x_t, or the x̂₀ shown there. */
+export function rawAt(run: Run, position: number, which: 'xt' | 'x0' = 'xt'): Float32Tensor | undefined {
+  const slot = run.stored.indexOf(position);
+  if (slot < 0) return undefined;
+  const tensor = which === 'xt' ? run.raw : run.rawX0;
   const b = run.args.batch;
-  const size = run.raw.data.length / run.raw.shape[0]! / b;
-  return float32Tensor([b, ...run.raw.shape.slice(2)], run.raw.data.slice(position * b * size, (position + 1) * b * size));
+  const size = tensor.data.length / tensor.shape[0]! / b;
+  return float32Tensor([b, ...tensor.shape.slice(2)], tensor.data.slice(slot * b * size, (slot + 1) * b * size));
 }
 
 /**
@@ -87,7 +95,9 @@ export const useDiffuseStore = create<DiffuseState>((set, get) => {
   }
 
   async function branchFrom(client: StudioClient, run: Run, position: number, seed: number, eta: number, record: boolean): Promise<void> {
-    const result = await sample(client, { ...run.args, seed, sampler: { kind: 'ddim', eta }, resume: { x: stateAt(run, position), t: run.timesteps[position]! } });
+    const state = rawAt(run, position);
+    if (!state) return;
+    const result = await sample(client, { ...run.args, seed, sampler: { kind: 'ddim', eta }, resume: { x: state, t: run.timesteps[position]! } });
     if (!result) return;
     const label = `from step ${position} · seed ${seed} · η ${eta}`;
     set((s) => ({ branches: [...s.branches, { label, run: result }] }));
@@ -127,8 +137,11 @@ export const useDiffuseStore = create<DiffuseState>((set, get) => {
     },
     branch: async (client) => {
       const { run, position, branchSeed, branchEta } = get();
-      if (!run || position >= run.timesteps.length) return;
-      await branchFrom(client, run, position, branchSeed, branchEta, true);
+      if (!run) return;
+      // Long runs keep raw values at some positions only: the branch starts at the nearest of them (the panel says which).
+      const from = nearestStored(run, position);
+      if (from >= run.timesteps.length) return;
+      await branchFrom(client, run, from, branchSeed, branchEta, true);
     },
     replay: async (client, record) => {
       const root = record.branchedAtStep === undefined ? record : record.parent && { ...record, ...record.parent };
@@ -143,7 +156,7 @@ export const useDiffuseStore = create<DiffuseState>((set, get) => {
       if (!result) return;
       set({ run: result, branches: [], position: record.branchedAtStep ?? result.xt.shape[0]! - 1 });
       if (record.branchedAtStep !== undefined && record.sampler.kind === 'ddim') {
-        await branchFrom(client, result, record.branchedAtStep, record.seed, record.sampler.eta, false);
+        await branchFrom(client, result, nearestStored(result, record.branchedAtStep), record.seed, record.sampler.eta, false);
         set({ branchSeed: record.seed, branchEta: record.sampler.eta });
       }
     },

@@ -100,9 +100,7 @@ function ImageToImagePanel({ models }: { models: ModelSummary[] }) {
         setJob({ done: i, cancel: () => controller.abort() });
         jobs.update(jobId, i, T0S.length);
         const r = await client.invoke('diffusion.sample', { model, sampler: { kind: 'ddim', eta: 0 }, steps: 50, seed, batch: 1, init: { images: image.tensor, t0 } }, { signal: controller.signal });
-        const size = r.xt.data.length / r.xt.shape[0]!;
-        const final = { dtype: 'float32' as const, shape: [1, ...r.xt.shape.slice(2)], data: r.xt.data.slice(-size) };
-        setResults((old) => [...old, { t0, image: final }]);
+        setResults((old) => [...old, { t0, image: r.final }]);
       }
     } catch (e) {
       setError(e instanceof ApiError && e.code === 'cancelled' ? 'Cancelled.' : (e as Error).message);

@@ -1,22 +1,78 @@
 import { useEffect, useState } from 'react';
 import type { ModelSummary } from '../../../../electron/api/contract';
-import { float32Tensor, type Float32Tensor } from '../../../../electron/api/tensor';
+import { ApiError } from '../../../../electron/api/errors';
+import { float32Tensor, type Float32Tensor, type Uint8Tensor } from '../../../../electron/api/tensor';
 import { ImageTile } from '../../components/ImageTile';
 import { JobProgress } from '../../components/JobProgress';
 import { downloadBytes } from '../../lib/download';
 import { useAppStore } from '../../state/appStore';
-import { useDiffuseStore } from '../../state/diffuseStore';
+import { nearestStored, rawAt, useDiffuseStore, type Run } from '../../state/diffuseStore';
 import { useResultsStore } from '../../state/inversionStore';
 import { Message } from '../../components/Message';
 import { ExportScale, useExportScale } from '../../components/ExportScale';
 import { useBoxSize } from '../../lib/useBoxSize';
 
+type Images = Float32Tensor | Uint8Tensor;
+
 /** One image of a [positions, batch, c, h, w] tensor, as its own [1, c, h, w] tensor. */
-function frame(tensor: Float32Tensor, position: number, sample: number): Float32Tensor {
+function frame(tensor: Images, position: number, sample: number): Images {
   const [, batch, ...rest] = tensor.shape as [number, number, ...number[]];
   const size = rest.reduce((a, b) => a * b, 1);
   const at = (position * batch + sample) * size;
-  return float32Tensor([1, ...rest], tensor.data.slice(at, at + size));
+  const data = tensor.data.slice(at, at + size);
+  return data instanceof Float32Array ? float32Tensor([1, ...rest], data) : { dtype: 'uint8', shape: [1, ...rest], data };
+}
+
+/** A frame as float32 in [0, 1], for the export calls. */
+const asFloat = (image: Images): Float32Array => (image.data instanceof Float32Array ? image.data : Float32Array.from(image.data, (v) => v / 255));
+
+/** The run's x_t and x̂₀ at one stored position at full resolution, [batch, c, h, w] each. */
+interface Decoded {
+  run: Run;
+  position: number;
+  xt: Float32Tensor;
+  x0?: Float32Tensor;
+}
+
+/**
+ * Once scrubbing rests on a position (150 ms), decodes its x_t and x̂₀ at full resolution in one call on one lane,
+ * so the newest position wins; the cheap previews show meanwhile. Positions without raw values keep their previews.
+ */
+function useFullDecode(run: Run | undefined, position: number): Decoded | undefined {
+  const client = useAppStore((s) => s.client);
+  const [decoded, setDecoded] = useState<Decoded>();
+  useEffect(() => {
+    if (!client || !run) return;
+    const previewIsFull = run.xt.shape.slice(2).join() === run.final.shape.slice(1).join();
+    const xt = rawAt(run, position);
+    if (previewIsFull || !xt) return;
+    const x0 = position > 0 ? rawAt(run, position, 'x0') : undefined;
+    let current = true;
+    const timer = setTimeout(() => {
+      const x = x0 ? float32Tensor([xt.shape[0]! * 2, ...xt.shape.slice(1)], Float32Array.from([...xt.data, ...x0.data])) : xt;
+      client.invoke('diffusion.decode', { model: run.args.model, x, lane: 'diffuse.decode' }).then(
+        ({ images }) => {
+          if (!current) return;
+          const [n, ...rest] = images.shape as [number, ...number[]];
+          const half = images.data.length / (x0 ? 2 : 1);
+          setDecoded({
+            run,
+            position,
+            xt: float32Tensor([x0 ? n / 2 : n, ...rest], images.data.slice(0, half)),
+            x0: x0 ? float32Tensor([n / 2, ...rest], images.data.slice(half)) : undefined,
+          });
+        },
+        (e: unknown) => {
+          if (!(e instanceof ApiError && e.code === 'superseded')) console.warn('full decode failed', e);
+        },
+      );
+    }, 150);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [client, run, position]);
+  return decoded && decoded.run === run && decoded.position === position ? decoded : undefined;
 }
 
 function Field({ label, children, title }: { label: string; children: React.ReactNode; title?: string }) {
@@ -69,6 +125,8 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
   const columns = Math.min(run?.args.batch ?? 1, 4);
   const tile = Math.max(56, Math.min(256, Math.floor((gridWidth - (columns - 1) * 16 - columns * 12) / (columns * 2))));
   const positions = run ? run.xt.shape[0]! : 0;
+  const decoded = useFullDecode(run, position);
+  const branchAt = run ? nearestStored(run, position) : 0;
 
   useEffect(() => {
     if (!playing || !run) return;
@@ -76,14 +134,33 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
     return () => clearInterval(timer);
   }, [playing, fps, run, positions]);
 
+  /**
+   * Full-resolution x_t of sample `sample` at these positions, for exports: where the previews are smaller than
+   * the model's images, the positions' stored raw values are decoded in one call (each position snapped to the
+   * nearest stored one, so a GIF of a long run has a frame per stored step); else the previews themselves.
+   */
+  async function exportFrames(run: Run, wanted: number[], sample: number): Promise<{ frames: Float32Array; shape: number[] }> {
+    const previewIsFull = run.xt.shape.slice(2).join() === run.final.shape.slice(1).join();
+    if (previewIsFull) {
+      const tiles = wanted.map((p) => asFloat(frame(run.xt, p, sample)));
+      const data = new Float32Array(tiles.length * tiles[0]!.length);
+      tiles.forEach((t, i) => data.set(t, i * t.length));
+      return { frames: data, shape: [tiles.length, ...run.xt.shape.slice(2)] };
+    }
+    const positions = [...new Set(wanted.map((p) => nearestStored(run, p)))];
+    const values = positions.map((p) => rawAt(run, p)!);
+    const size = values[0]!.data.length / run.args.batch;
+    const x = new Float32Array(positions.length * size);
+    values.forEach((v, i) => x.set(v.data.subarray(sample * size, (sample + 1) * size), i * size));
+    const { images } = await client!.invoke('diffusion.decode', { model: run.args.model, x: float32Tensor([positions.length, ...values[0]!.shape.slice(1)], x) });
+    return { frames: images.data, shape: images.shape };
+  }
+
   async function exportGif() {
     if (!client || !run) return;
-    const frames = Array.from({ length: run.timesteps.length }, (_, i) => frame(run.xt, i + 1, gifSample));
-    const size = frames[0]!.data.length;
-    const data = new Float32Array(frames.length * size);
-    frames.forEach((f, i) => data.set(f.data, i * size));
     try {
-      const { gif } = await client.invoke('image.exportGif', { frames: float32Tensor([frames.length, ...frames[0]!.shape.slice(1)], data), scale, frameMs: new Array(frames.length).fill(1000 / fps) });
+      const { frames, shape } = await exportFrames(run, Array.from({ length: run.timesteps.length }, (_, i) => i + 1), gifSample);
+      const { gif } = await client.invoke('image.exportGif', { frames: float32Tensor(shape, frames), scale, frameMs: new Array(shape[0]!).fill(1000 / fps) });
       downloadBytes(gif, `diffusion-${run.args.model}-seed${run.args.seed}-sample${gifSample}.gif`, 'image/gif');
     } catch (e) {
       setExportError((e as Error).message);
@@ -92,13 +169,9 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
 
   async function exportGrid() {
     if (!client || !run) return;
-    const chosen = Array.from({ length: 11 }, (_, i) => Math.round((i * (positions - 1)) / 10));
-    const tiles = chosen.map((p) => frame(run.xt, p, gifSample));
-    const size = tiles[0]!.data.length;
-    const data = new Float32Array(tiles.length * size);
-    tiles.forEach((f, i) => data.set(f.data, i * size));
     try {
-      const { png } = await client.invoke('image.exportPng', { image: float32Tensor([tiles.length, ...tiles[0]!.shape.slice(1)], data), scale, smooth });
+      const { frames, shape } = await exportFrames(run, Array.from({ length: 11 }, (_, i) => Math.round((i * (positions - 1)) / 10)), gifSample);
+      const { png } = await client.invoke('image.exportPng', { image: float32Tensor(shape, frames), scale, smooth });
       downloadBytes(png, `diffusion-${run.args.model}-steps.png`, 'image/png');
     } catch (e) {
       setExportError((e as Error).message);
@@ -171,7 +244,7 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
       {job && (
         <div className="flex items-center gap-4">
           <JobProgress label="Denoising" done={job.step} total={job.total} onCancel={job.stop} />
-          {job.preview && <ImageTile data={job.preview.data} shape={job.preview.shape} zoom={2} label="current x_t" />}
+          {job.preview && <ImageTile data={job.preview.data} shape={job.preview.shape} size={Math.max(56, Math.min(128, job.preview.shape[3]! * 2))} label="current x_t" />}
         </div>
       )}
       <Message text={error ?? exportError} className="text-sm" />
@@ -196,8 +269,10 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
           </div>
           <div ref={grid} className="flex flex-wrap gap-4" data-testid="samples-grid">
             {Array.from({ length: run.args.batch }, (_, s) => {
-              const xt = frame(run.xt, position, s);
-              const x0 = position > 0 ? frame(run.x0, position - 1, s) : undefined;
+              // Full resolution where it is known (the decoded position, the final step), else the cheap preview.
+              const last = position === positions - 1;
+              const xt = decoded ? frame({ ...decoded.xt, shape: [1, ...decoded.xt.shape] }, 0, s) : last ? frame({ ...run.final, shape: [1, ...run.final.shape] }, 0, s) : frame(run.xt, position, s);
+              const x0 = position === 0 ? undefined : decoded?.x0 ? frame({ ...decoded.x0, shape: [1, ...decoded.x0.shape] }, 0, s) : frame(run.x0, position - 1, s);
               return (
                 <div key={s} className="flex gap-1 rounded border border-line p-1">
                   <ImageTile data={xt.data} shape={xt.shape} size={tile} label={`x_t #${s + 1}`} />
@@ -210,14 +285,17 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
             {run.timesteps.length} steps at batch {run.args.batch} in {(run.ms / 1000).toFixed(2)} s
           </p>
           <div className="flex flex-wrap items-center gap-3 text-sm">
-            <span className="text-muted">Branch at step {position}:</span>
+            <span className="text-muted" data-testid="branch-at">
+              Branch at step {branchAt}
+              {branchAt !== position ? ` (the nearest stored step to ${position})` : ''}:
+            </span>
             <Field label="seed">
               <input type="number" min={0} value={branchSeed} onChange={(e) => store.set({ branchSeed: Math.max(0, Math.floor(Number(e.target.value) || 0)) })} aria-label="Branch seed" className={input} />
             </Field>
             <Field label="η">
               <input type="number" min={0} max={1} step={0.1} value={branchEta} onChange={(e) => store.set({ branchEta: Math.min(1, Math.max(0, Number(e.target.value) || 0)) })} aria-label="Branch eta" className={input} />
             </Field>
-            <button type="button" onClick={() => client && void store.branch(client)} disabled={!!job || position >= run.timesteps.length} className="rounded border border-line px-3 py-1 hover:bg-panel-raised disabled:opacity-40" title="Continue from this step with another seed or η (DDIM)">
+            <button type="button" onClick={() => client && void store.branch(client)} disabled={!!job || branchAt >= run.timesteps.length} className="rounded border border-line px-3 py-1 hover:bg-panel-raised disabled:opacity-40" title="Continue from this step with another seed or η (DDIM)">
               Branch from here
             </button>
           </div>
@@ -227,8 +305,7 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
                 <div key={b.label} className="flex items-center gap-2">
                   <span className="w-56 text-xs text-muted">{b.label}</span>
                   {Array.from({ length: b.run.args.batch }, (_, s) => {
-                    const final = frame(b.run.xt, b.run.xt.shape[0]! - 1, s);
-                    return <ImageTile key={s} data={final.data} shape={final.shape} zoom={2} label={`final #${s + 1}`} />;
+                    return <ImageTile key={s} data={b.run.final.data} shape={b.run.final.shape} index={s} zoom={2} label={`final #${s + 1}`} />;
                   })}
                 </div>
               ))}

@@ -1,0 +1,161 @@
+import type { Uint8Tensor } from '../../api/tensor';
+import { NormalStream } from '../diffusion';
+import type { RegisteredModel } from '../models/registry';
+
+/**
+ * Cheap per-step previews of a diffusion model's samples, chosen once per model
+ * (ComfyUI's latent → RGB preview matrix is the idea behind the linear one):
+ * - pixel models: x itself, average-pooled until its longer side is at most PREVIEW_MAX_SIDE;
+ * - latent models with a spatial latent [C, h, w]: a linear map of each latent pixel's C channels
+ *   plus a bias to the image's channels, at latent resolution, fitted once against VAE decodes;
+ * - latent models with a flat latent: there is no latent grid, so the VAE decode, pooled.
+ * Every preview is uint8, so a trajectory of previews costs a quarter of float32 images at most.
+ */
+export const PREVIEW_MAX_SIDE = 128;
+
+/** Samples of N(0, I) in model space the projection is fitted on, and their seed (fixed, so a fit is reproducible). */
+const FIT_SAMPLES = 16;
+const FIT_SEED = 20_240_607;
+
+export interface LinearPreview {
+  /** [out, C + 1], row-major: each output channel's weights on the C latent channels, then its bias. */
+  matrix: Float32Array;
+  channels: number;
+  /** PSNR (dB) of the projection against the VAE decodes average-pooled to the latent grid, on the fit samples. */
+  psnr: number;
+}
+
+export interface PreviewSpace {
+  /** [channels, height, width] of one preview. */
+  shape: number[];
+  kind: 'pixels' | 'linear' | 'decode';
+  linear?: LinearPreview;
+  /** x (batch × sampleSize, model space) as uint8 previews [batch, ...shape]. */
+  toPreviews(x: Float32Array, batch: number): Promise<Uint8Tensor>;
+}
+
+/** Averages f × f blocks of [n, c, h, w] images (h and w divisible by f). */
+export function averagePool(data: Float32Array, n: number, c: number, h: number, w: number, f: number): Float32Array {
+  if (f === 1) return data;
+  const [ph, pw] = [h / f, w / f];
+  const out = new Float32Array(n * c * ph * pw);
+  const norm = 1 / (f * f);
+  for (let plane = 0; plane < n * c; plane++) {
+    const src = plane * h * w;
+    const dst = plane * ph * pw;
+    for (let y = 0; y < h; y++) {
+      const row = dst + Math.floor(y / f) * pw;
+      for (let x = 0; x < w; x++) out[row + Math.floor(x / f)]! += data[src + y * w + x]! * norm;
+    }
+  }
+  return out;
+}
+
+/** The smallest pooling factor that divides both sides and brings the longer one to at most PREVIEW_MAX_SIDE. */
+export function poolFactor(h: number, w: number): number {
+  for (let f = 1; f <= Math.max(h, w); f++) if (h % f === 0 && w % f === 0 && Math.max(h, w) / f <= PREVIEW_MAX_SIDE) return f;
+  return 1;
+}
+
+export function toUint8(data: Float32Array): Uint8Array {
+  const out = new Uint8Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = Math.round(Math.min(1, Math.max(0, data[i]!)) * 255);
+  return out;
+}
+
+/** Solves the (k × k) system A w = b in place by Gaussian elimination with partial pivoting. */
+function solve(a: Float64Array, b: Float64Array, k: number): Float64Array {
+  for (let col = 0; col < k; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < k; r++) if (Math.abs(a[r * k + col]!) > Math.abs(a[pivot * k + col]!)) pivot = r;
+    if (pivot !== col) {
+      for (let j = 0; j < k; j++) [a[col * k + j], a[pivot * k + j]] = [a[pivot * k + j]!, a[col * k + j]!];
+      [b[col], b[pivot]] = [b[pivot]!, b[col]!];
+    }
+    for (let r = col + 1; r < k; r++) {
+      const m = a[r * k + col]! / a[col * k + col]!;
+      for (let j = col; j < k; j++) a[r * k + j]! -= m * a[col * k + j]!;
+      b[r]! -= m * b[col]!;
+    }
+  }
+  const w = new Float64Array(k);
+  for (let r = k - 1; r >= 0; r--) {
+    let s = b[r]!;
+    for (let j = r + 1; j < k; j++) s -= a[r * k + j]! * w[j]!;
+    w[r] = s / a[r * k + r]!;
+  }
+  return w;
+}
+
+/** Applies a [out, C + 1] projection to latents [n, C, h, w]: images [n, out, h, w], unclamped. */
+export function projectLatents(p: LinearPreview, x: Float32Array, n: number, c: number, plane: number): Float32Array {
+  const out = new Float32Array(n * p.channels * plane);
+  for (let s = 0; s < n; s++)
+    for (let o = 0; o < p.channels; o++) {
+      const row = o * (c + 1);
+      const dst = (s * p.channels + o) * plane;
+      out.fill(p.matrix[row + c]!, dst, dst + plane);
+      for (let ch = 0; ch < c; ch++) {
+        const weight = p.matrix[row + ch]!;
+        const src = (s * c + ch) * plane;
+        for (let i = 0; i < plane; i++) out[dst + i]! += weight * x[src + i]!;
+      }
+    }
+  return out;
+}
+
+/**
+ * Least squares of the decoded images, pooled to the latent grid, on each latent pixel's channels and a bias:
+ * one small (C + 1) system per output channel, from FIT_SAMPLES latents of N(0, I) in model space.
+ */
+export async function fitLinearPreview(
+  latentShape: number[],
+  image: { channels: number; height: number; width: number },
+  decode: (x: Float32Array, batch: number) => Promise<Float32Array>,
+): Promise<LinearPreview> {
+  const [c, h, w] = latentShape as [number, number, number];
+  const plane = h * w;
+  const x = new NormalStream(FIT_SEED).next(FIT_SAMPLES * c * plane);
+  const target = averagePool(await decode(x, FIT_SAMPLES), FIT_SAMPLES, image.channels, image.height, image.width, image.height / h);
+  const k = c + 1;
+  // Normal equations XᵀX w = Xᵀy, with a whisper of ridge so a dead latent channel cannot make XᵀX singular.
+  const xtx = new Float64Array(k * k);
+  const xty = Array.from({ length: image.channels }, () => new Float64Array(k));
+  const feature = new Float64Array(k);
+  for (let s = 0; s < FIT_SAMPLES; s++)
+    for (let i = 0; i < plane; i++) {
+      for (let ch = 0; ch < c; ch++) feature[ch] = x[(s * c + ch) * plane + i]!;
+      feature[c] = 1;
+      for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) xtx[a * k + b]! += feature[a]! * feature[b]!;
+      for (let o = 0; o < image.channels; o++) {
+        const y = target[(s * image.channels + o) * plane + i]!;
+        for (let a = 0; a < k; a++) xty[o]![a]! += feature[a]! * y;
+      }
+    }
+  for (let a = 0; a < k; a++) xtx[a * k + a]! += 1e-6 * FIT_SAMPLES * plane;
+  const matrix = new Float32Array(image.channels * k);
+  xty.forEach((b, o) => matrix.set(solve(Float64Array.from(xtx), Float64Array.from(b), k), o * k));
+  const fit: LinearPreview = { matrix, channels: image.channels, psnr: 0 };
+  const predicted = projectLatents(fit, x, FIT_SAMPLES, c, plane);
+  const mse = predicted.reduce((sum, v, i) => sum + (Math.min(1, Math.max(0, v)) - target[i]!) ** 2, 0) / predicted.length;
+  fit.psnr = 10 * Math.log10(1 / Math.max(mse, 1e-12));
+  return fit;
+}
+
+/**
+ * Fitted projections, one per decoder model and latent scale and shift: a reloaded (changed) decoder is a new
+ * RegisteredModel, so it misses the cache and is fitted again; the old entry goes with the old object.
+ */
+const fitted = new WeakMap<RegisteredModel, Map<string, Promise<LinearPreview>>>();
+
+export function cachedLinearPreview(decoder: RegisteredModel, key: string, fit: () => Promise<LinearPreview>): Promise<LinearPreview> {
+  let byKey = fitted.get(decoder);
+  if (!byKey) fitted.set(decoder, (byKey = new Map()));
+  let entry = byKey.get(key);
+  if (!entry) {
+    entry = fit();
+    byKey.set(key, entry);
+    entry.catch(() => byKey.delete(key));
+  }
+  return entry;
+}

@@ -1,0 +1,113 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { float32Tensor } from '../../electron/api/tensor';
+import { dispatchCall } from '../../electron/engine/dispatch';
+import type { Engine } from '../../electron/engine/engine';
+import { averagePool, fitLinearPreview } from '../../electron/engine/ops/diffusionPreview';
+import { RAW_BUDGET_BYTES } from '../../electron/engine/ops/diffusionSampling';
+import { callOptions, ok, realEngine, repoRoot } from '../helpers/engine';
+
+type Tensor = { shape: number[]; data: Float32Array };
+interface Run {
+  timesteps: number[];
+  xt: { shape: number[]; data: Uint8Array };
+  x0: { shape: number[]; data: Uint8Array };
+  final: Tensor;
+  stored: number[];
+  raw: Tensor;
+  rawX0: Tensor;
+}
+const LDM = 'ldm-spatial-tiny';
+const LATENT = 4 * 8 * 8;
+const psnr = (a: ArrayLike<number>, b: ArrayLike<number>) => 10 * Math.log10(1 / (Array.from(a).reduce((s, v, i) => s + (v - b[i]!) ** 2, 0) / a.length));
+const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+const bytes = (run: Run) => [run.xt, run.x0, run.final, run.raw, run.rawX0].reduce((n, t) => n + t.data.byteLength, 0);
+/** The [batch, ...] slice of a [positions, batch, ...] tensor at one slot. */
+const slice = (t: Tensor, slot: number) => {
+  const size = t.data.length / t.shape[0]!;
+  return float32Tensor(t.shape.slice(1), t.data.slice(slot * size, (slot + 1) * size));
+};
+
+describe('cheap diffusion previews and bounded trajectories', () => {
+  let engine: Engine;
+  const call = (name: string, args: unknown) => dispatchCall(engine.handlers, name, args, callOptions());
+  const decode = async (x: Float32Array, batch: number) => ok<{ images: Tensor }>(await call('diffusion.decode', { model: LDM, x: float32Tensor([batch, 4, 8, 8], x) })).images.data;
+  beforeAll(async () => {
+    engine = await realEngine();
+    ok(await call('library.addFolder', { path: join(repoRoot, 'tests', 'fixtures', 'models') }));
+  });
+  afterAll(() => engine.dispose());
+
+  it('fits a linear latent → RGB projection against VAE decodes pooled to the latent grid, and previews with it', async () => {
+    const fit = await fitLinearPreview([4, 8, 8], { channels: 3, height: 64, width: 64 }, decode);
+    expect(fit.matrix).toHaveLength(3 * 5);
+    console.info(`ldm-spatial-tiny linear preview: PSNR ${fit.psnr.toFixed(2)} dB against the pooled decode (fit samples)`);
+    expect(fit.psnr).toBeGreaterThan(20);
+
+    // On a sampled trajectory: every position's preview is the projection at 8×8, close to the decode pooled to 8×8.
+    const run = ok<Run>(await call('diffusion.sample', { model: LDM, sampler: { kind: 'ddim', eta: 0 }, steps: 10, seed: 2, batch: 2 }));
+    expect(run.xt.shape).toEqual([11, 2, 3, 8, 8]);
+    expect(run.x0.shape).toEqual([10, 2, 3, 8, 8]);
+    // Held out: the start, x_T ~ N(0, I) as the fit's samples but from another seed, decoded in full and pooled.
+    const start = ok<{ images: Tensor }>(await call('diffusion.decode', { model: LDM, x: slice(run.raw, 0) })).images;
+    const heldOut = psnr(Array.from(run.xt.data.subarray(0, 2 * 192), (v) => v / 255), averagePool(start.data, 2, 3, 64, 64, 8));
+    // Logged, not asserted: the sampled x_0 of this untrained fixture lies far off N(0, I), where no linear fit can hold.
+    const pooled = averagePool(run.final.data, 2, 3, 64, 64, 8);
+    const previewOfLast = Array.from(run.xt.data.subarray(10 * 2 * 192), (v) => v / 255);
+    const mean = pooled.reduce((a, b) => a + b, 0) / pooled.length;
+    const [quality, flat] = [psnr(previewOfLast, pooled), psnr(new Float32Array(pooled.length).fill(mean), pooled)];
+    console.info(`ldm-spatial-tiny linear preview: ${heldOut.toFixed(2)} dB on held-out x_T, ${quality.toFixed(2)} dB on a sampled x_0 (flat mean grey: ${flat.toFixed(2)} dB)`);
+    expect(heldOut).toBeGreaterThan(20);
+  });
+
+  it('diffusion.decode is the VAE decode of x / scale at full resolution, for a stored x_t and x̂₀', async () => {
+    const run = ok<Run>(await call('diffusion.sample', { model: LDM, sampler: { kind: 'ddim', eta: 0 }, steps: 6, seed: 5, batch: 1 }));
+    for (const x of [slice(run.raw, 3), slice(run.rawX0, 3)]) {
+      const { images } = ok<{ images: Tensor }>(await call('diffusion.decode', { model: LDM, x }));
+      expect(images.shape).toEqual([1, 3, 64, 64]);
+      const vae = ok<{ images: Tensor }>(await call('model.decode', { model: 'vae-spatial-tiny', z: float32Tensor([1, 4, 8, 8], x.data.map((v) => v / 0.18215)) }));
+      expect(maxDiff(images.data, vae.images.data)).toBeLessThan(1e-6);
+    }
+    // The last position's full decode is the result's final image.
+    const { images } = ok<{ images: Tensor }>(await call('diffusion.decode', { model: LDM, x: slice(run.raw, run.stored.length - 1) }));
+    expect(maxDiff(images.data, run.final.data)).toBeLessThan(1e-6);
+    expect(await call('diffusion.decode', { model: LDM, x: float32Tensor([1, 16], new Float32Array(16)) })).toMatchObject({ ok: false, error: { code: 'bad-input', field: 'args.x.shape' } });
+  });
+
+  it('a 1000-step run keeps uint8 previews and raw values within a fixed budget; a branch from a stored position retraces the run', async () => {
+    const args = { model: LDM, sampler: { kind: 'ddim', eta: 0 }, steps: 1000, seed: 9, batch: 4 };
+    const run = ok<Run>(await call('diffusion.sample', args));
+    const positions = 1001;
+    expect(run.xt.data).toBeInstanceOf(Uint8Array);
+    expect(run.xt.shape).toEqual([positions, 4, 3, 8, 8]);
+    // Evenly spaced positions within the raw budget, the first and the last included.
+    expect(run.stored[0]).toBe(0);
+    expect(run.stored.at(-1)).toBe(1000);
+    expect(run.stored.length).toBeLessThan(positions);
+    expect(run.raw.data.byteLength + run.rawX0.data.byteLength).toBeLessThanOrEqual(RAW_BUDGET_BYTES);
+    const floatFullRes = (2 * positions - 1) * 4 * 3 * 64 * 64 * 4;
+    console.info(`1000-step DDIM at batch 4: ${(bytes(run) / 2 ** 20).toFixed(1)} MiB returned; float32 full-resolution x_t and x̂₀ alone would be ${(floatFullRes / 2 ** 20).toFixed(0)} MiB`);
+    expect(bytes(run)).toBeLessThan(RAW_BUDGET_BYTES + positions * 2 * 4 * 192 + 4 * 3 * 64 * 64 * 4);
+
+    // The stored position nearest step 500 branches exactly as the run continued from it.
+    const slot = run.stored.findIndex((p) => p >= 500);
+    const at = run.stored[slot]!;
+    const same = ok<Run>(await call('diffusion.sample', { ...args, resume: { x: slice(run.raw, slot), t: run.timesteps[at]! } }));
+    expect(same.timesteps).toEqual(run.timesteps.slice(at));
+    expect(maxDiff(same.final.data, run.final.data)).toBeLessThan(1e-4);
+    expect(maxDiff(slice(same.raw, same.stored.length - 1).data, slice(run.raw, run.stored.length - 1).data)).toBeLessThan(1e-4);
+  }, 120_000);
+
+  it('a pixel model keeps raw x at evenly spaced positions once a run outgrows the budget', async () => {
+    const run = ok<Run>(await call('diffusion.sample', { model: 'fmnist-ddpm-pixel', sampler: { kind: 'ddim', eta: 0 }, steps: 200, seed: 1, batch: 8 }));
+    expect(run.xt.shape).toEqual([201, 8, 1, 28, 28]);
+    expect(run.final.shape).toEqual([8, 1, 28, 28]);
+    expect(run.stored.length).toBeLessThan(201);
+    expect(run.stored.length).toBeGreaterThanOrEqual(65);
+    expect(run.stored.at(-1)).toBe(200);
+    expect(run.raw.shape).toEqual([run.stored.length, 8, 1, 28, 28]);
+    expect(run.raw.data.byteLength + run.rawX0.data.byteLength).toBeLessThanOrEqual(RAW_BUDGET_BYTES);
+    // Pixel previews are x itself: the last one is the final image, rounded to uint8.
+    expect(maxDiff(Array.from(run.xt.data.subarray(200 * 8 * 784), (v) => v / 255), run.final.data)).toBeLessThanOrEqual(0.5 / 255 + 1e-6);
+  }, 300_000);
+});

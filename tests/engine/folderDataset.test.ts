@@ -175,6 +175,27 @@ describe('a folder of images as a dataset', () => {
       const [resumed, second] = await Promise.all([call('dataset.openFolder', { path: other.folder }), call('dataset.openFolder', { path: other.folder })]);
       expect(ok<Summary>(resumed).count).toBe(120);
       expect(second).toMatchObject({ ok: false, error: { message: expect.stringMatching(/is being read already/) } });
+
+      // Opened again the moment a read is stopped (Stop, then Open at once): it waits for the stopped read to save, then reads.
+      const third = await makeFolder(40);
+      try {
+        const stop = new AbortController();
+        const first = dispatchCall(engine.handlers, 'dataset.openFolder', { path: third.folder }, {
+          ...callOptions([], stop.signal),
+          onProgress: (p: unknown) => {
+            if ((p as { done: number }).done >= 16) stop.abort();
+          },
+        });
+        await new Promise<void>((resolve) => {
+          const wait = () => (stop.signal.aborted ? resolve() : setTimeout(wait, 1));
+          wait();
+        });
+        const again = await call('dataset.openFolder', { path: third.folder });
+        expect(await first).toMatchObject({ ok: false, error: { code: 'cancelled' } });
+        expect(ok<Summary>(again).count).toBe(120);
+      } finally {
+        rmSync(third.folder, { recursive: true, force: true });
+      }
     } finally {
       rmSync(other.folder, { recursive: true, force: true });
     }

@@ -9,8 +9,8 @@ import type { DatasetSample } from './sample';
 export class DatasetLibrary {
   private readonly bundled = new Map<string, Promise<BundledDataset>>();
   private readonly folders = new Map<string, FolderDataset>();
-  /** Folders being read now: their cache files are being written. */
-  private readonly reading = new Set<string>();
+  /** Folders being read now (their cache files are being written), with the read and its job. */
+  private readonly reading = new Map<string, { done: Promise<unknown>; job: DatasetJob }>();
   private loaded?: Promise<void>;
 
   constructor(
@@ -56,11 +56,15 @@ export class DatasetLibrary {
   async openFolder(path: string, job: DatasetJob): Promise<FolderDataset> {
     await this.ready();
     const id = folderDatasetId(resolve(path));
+    const earlier = this.reading.get(id);
+    // A read that was stopped is still saving what it did: the next one waits for it and goes on from there.
+    if (earlier?.job.signal.aborted) await earlier.done.catch(() => {});
     if (this.reading.has(id)) throw new ApiError('bad-input', `${resolve(path)} is being read already (in this window or another): wait for it to finish`, 'args.path');
-    this.reading.add(id);
+    const done = FolderDataset.open(path, this.cacheRoot, job);
+    this.reading.set(id, { done, job });
     let dataset: FolderDataset;
     try {
-      dataset = await FolderDataset.open(path, this.cacheRoot, job);
+      dataset = await done;
     } finally {
       this.reading.delete(id);
     }

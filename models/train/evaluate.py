@@ -2,7 +2,10 @@
 renders sample grids (models/<id>/*.png) and regenerates models/README.md.
 
 Run: OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/train/evaluate.py [--only fmnist-vae,fmnist-dcgan,...] [--readme-only]
-Needs the final checkpoints in models/train/checkpoints/ (written by the train_*.py scripts).
+Needs the final checkpoints in models/train/checkpoints/ (written by the train_*.py scripts); without
+classifier_final.pt the classifier is rebuilt from models/fmnist-classifier/classifier.onnx's initializers
+(BatchNorms folded into the convolutions at export) and checked against its parity.json.
+With --only, the README's table rows of the models not evaluated are kept as they are.
 Metrics for generators use 1,000 samples; "FD" is the Frechet distance between the classifier's 128-d
 penultimate features of the samples and of the 10,000 test images (FID-style, own feature extractor).
 """
@@ -37,10 +40,60 @@ def stats(f):
     return f.mean(0), np.cov(f, rowvar=False)
 
 
+def _decode(t):
+    import base64
+    return torch.from_numpy(np.frombuffer(base64.b64decode(t["data"]), dtype="<f4").copy()).view(t["shape"])
+
+
+def classifier_from_onnx():
+    """The fmnist-classifier module with the weights of its exported classifier.onnx.
+
+    torch.onnx folded each eval-mode BatchNorm into the Conv before it, so the Convs get a bias and the BatchNorms
+    become identities (same function as the trained module up to float rounding); the Gemms keep the Linear layers'
+    names. Checked against the stored parity.json outputs.
+    """
+    import onnx
+    from onnx import numpy_helper
+    from train_classifier import Classifier
+    d = os.path.join(MODELS, "fmnist-classifier")
+    g = onnx.load(os.path.join(d, "classifier.onnx")).graph
+    w = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in g.initializer}
+    m = Classifier()
+    body = list(m.body)
+    convs = [n for n in g.node if n.op_type == "Conv"]
+    slots = [i for i, l in enumerate(body) if isinstance(l, torch.nn.Conv2d)]
+    assert len(convs) == len(slots), "classifier.onnx: unexpected Conv count"
+    with torch.no_grad():
+        for node, i in zip(convs, slots):
+            old = body[i]
+            conv = torch.nn.Conv2d(old.in_channels, old.out_channels, old.kernel_size, old.stride, old.padding, bias=True)
+            conv.weight.copy_(w[node.input[1]]); conv.bias.copy_(w[node.input[2]])
+            body[i] = conv
+            assert isinstance(body[i + 1], torch.nn.BatchNorm2d)
+            body[i + 1] = torch.nn.Identity()
+        m.body = torch.nn.Sequential(*body)
+        for name in ("fc", "head"):
+            getattr(m, name).weight.copy_(w[name + ".weight"]); getattr(m, name).bias.copy_(w[name + ".bias"])
+    m.eval()
+    err = 0.0
+    with torch.no_grad():
+        for case in json.load(open(os.path.join(d, "parity.json")))["classifier"]:
+            out = m(_decode(case["inputs"]["x"]))
+            for o, name in zip(out, ("logits", "features")):
+                ref = _decode(case["outputs"][name])
+                err = max(err, ((o - ref).abs().max() / ref.abs().max()).item())
+    assert err < 1e-4, f"classifier rebuilt from ONNX disagrees with parity.json: max rel err {err:.2e}"
+    log(f"classifier loaded from classifier.onnx initializers (parity.json max rel err {err:.1e})")
+    return m
+
+
 class Judge:
     def __init__(self):
-        from train_classifier import load_classifier
-        self.clf = load_classifier()
+        if os.path.exists(os.path.join(CKPT, "classifier_final.pt")):
+            from train_classifier import load_classifier
+            self.clf = load_classifier()
+        else:
+            self.clf = classifier_from_onnx()
         xte, self.yte = load_tensors("t10k")
         self.xte = xte
         _, f = self.run(xte)
@@ -211,6 +264,11 @@ def eval_ddpm_pixel(judge):
     log("pixel ddpm", m)
 
 
+# The v1 recipe's figures (same evaluate.py metric code), kept in the README row for comparison.
+DCGAN_BEFORE = ("<br>before (v1 recipe: BatchNorm discriminator, non-saturating loss, no EMA, batch 128, 8 ep / 961 s): "
+                "8.6% confident, FD 42.55, 10/10 classes; inversion median PSNR 23.71 dB (encoder only 18.47 dB)")
+
+
 def fmt_metrics(mid, m):
     def hist_note(pre):
         return f"{m[pre + 'ConfidentShare']*100:.1f}% confident (p≥0.9), FD {m[pre + 'Fd']:.2f}"
@@ -222,8 +280,10 @@ def fmt_metrics(mid, m):
             s += f"; prior samples: {hist_note('priorSamples')}"
         return s
     if mid == "fmnist-dcgan" and "samplesFd" in m:
-        return (f"samples: {hist_note('samples')}; inversion median PSNR {m['inversionMedianPsnrDb']:.2f} dB "
-                f"(encoder only {m['encoderOnlyMedianPsnrDb']:.2f} dB); grad check max rel err {m['inversionGradMaxRelError']:.1e}")
+        classes = sum(1 for v in m.get("samplesClassHistogram", {}).values() if v > 0)
+        return (f"samples: {hist_note('samples')}, {classes}/10 classes; inversion median PSNR {m['inversionMedianPsnrDb']:.2f} dB "
+                f"(encoder only {m['encoderOnlyMedianPsnrDb']:.2f} dB); grad check max rel err {m['inversionGradMaxRelError']:.1e}"
+                + DCGAN_BEFORE)
     if "ddim50Fd" in m:
         s = "DDIM-50 samples: " + hist_note("ddim50")
         if "ddim50ClipX0Fd" in m:
@@ -234,7 +294,9 @@ def fmt_metrics(mid, m):
     return "(not evaluated yet)"
 
 
-def write_readme():
+def write_readme(only=None):
+    """Regenerates models/README.md. With only (model ids), an existing README keeps everything but those models'
+    table rows (hand-written notes in parentheses after a row's ONNX size are kept too)."""
     rows, grids = [], []
     for mid in ALL:
         p = os.path.join(MODELS, mid, "manifest.json")
@@ -248,8 +310,9 @@ def write_readme():
             params = " + ".join(f"{v:,} ({k})" for k, v in params.items() if "training only" not in k)
         else:
             params = f"{params:,}" if params else "?"
+        command = f"<br>`{tr['command']}`" if tr.get("command") else ""
         rows.append(f"| `{mid}` | {man['kind']} | {params} | {folder_bytes(mid)/1e6:.2f} MB | "
-                    f"{tr.get('epochs')} ep / {tr.get('seconds')} s | {fmt_metrics(mid, m)} |")
+                    f"{tr.get('epochs')} ep / {tr.get('seconds')} s{command} | {fmt_metrics(mid, m)} |")
         for png in ("samples.png", "samples-clip-x0.png", "reconstructions.png", "inversion.png"):
             if os.path.exists(os.path.join(MODELS, mid, png)):
                 grids.append(f"**{mid} – {png[:-4]}**\n\n![{mid} {png}]({mid}/{png})\n")
@@ -257,7 +320,9 @@ def write_readme():
 
 All models are trained on Fashion-MNIST (train split, 60,000 images; Debian package `dataset-fashion-mnist`,
 MIT licence, © 2017 Zalando SE) on CPU (2 cores, torch 1.13) and exported to ONNX (opset 17, dynamic batch axis;
-the graphs with transposed convolutions are opset 18, written as MatMul + Col2Im: see `models/train/common.py`).
+the graphs with transposed convolutions are opset 18, written as MatMul + Col2Im; the pixel denoiser's GroupNorms
+are LayerNormalization over each group with a BatchNormalization for the affine, and its one-channel output Conv is
+depthwise + ReduceSum: see `models/train/common.py`).
 Each folder holds `manifest.json` (format: `docs/MANIFEST-DRAFT.md`), the `.onnx` graphs and `parity.json`
 (PyTorch-eager reference outputs at batch 1 and 8).
 
@@ -286,8 +351,8 @@ export OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1
 /usr/bin/python3 models/train/train_classifier.py           # fmnist-classifier
 /usr/bin/python3 models/train/train_vae.py                  # fmnist-vae (--export-only re-exports the decoder)
 /usr/bin/python3 models/train/train_ae.py                   # fmnist-ae
-/usr/bin/python3 models/train/train_ddpm_latent.py          # fmnist-ddpm-latent (needs the VAE checkpoint)
-/usr/bin/python3 models/train/train_dcgan.py                # fmnist-dcgan (generator, inversion, encoder; --export-only re-exports the first two)
+/usr/bin/python3 models/train/train_ddpm_latent.py          # fmnist-ddpm-latent (needs the VAE checkpoint; --export-only re-exports the graph)
+/usr/bin/python3 models/train/train_dcgan.py --epochs 60 --gan-minutes 32 --generator last  # fmnist-dcgan (generator, inversion, encoder; --export-only re-exports the first two)
 /usr/bin/python3 models/train/train_ddpm_pixel.py --minutes 40           # fmnist-ddpm-pixel, fresh
 /usr/bin/python3 models/train/train_ddpm_pixel.py --resume --minutes 60  # continue pixel DDPM training
 /usr/bin/python3 models/train/evaluate.py                   # metrics -> manifests, grids, this README
@@ -299,7 +364,20 @@ See `models/train/README.md` for details. Checkpoints go to `models/train/checkp
 
 {chr(10).join(grids)}
 """
-    with open(os.path.join(MODELS, "README.md"), "w") as f:
+    path = os.path.join(MODELS, "README.md")
+    if only is not None and os.path.exists(path):
+        fresh = {line.split(" | ")[0]: line for line in text.splitlines() if line.startswith("| `")}
+        kept = []
+        for line in open(path).read().splitlines():
+            key = line.split(" | ")[0]
+            if line.startswith("| `") and key in fresh and key.strip("|` ") in only:
+                new, old = fresh[key].split(" | "), line.split(" | ")
+                if "(" in old[3] and "(" not in new[3]:
+                    new[3] += old[3][old[3].index("(") - 1:]
+                line = " | ".join(new)
+            kept.append(line)
+        text = "\n".join(kept) + "\n"
+    with open(path, "w") as f:
         f.write(text)
 
 
@@ -318,7 +396,7 @@ def main():
         for mid in ALL:
             if mid in only and os.path.exists(os.path.join(MODELS, mid, "manifest.json")):
                 steps[mid]()
-    write_readme()
+    write_readme(None if args.readme_only or args.only == ",".join(ALL) else args.only.split(","))
     log("README written")
 
 

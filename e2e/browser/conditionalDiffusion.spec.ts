@@ -35,8 +35,9 @@ test('a user’s class-conditional v-prediction denoiser: choose a class, and gu
     await page.screenshot({ path: 'test-results/screenshots/diffuse-conditional.png' });
 
     // No dataset holds 16×16 colour images: image-to-image says what to do instead of offering one.
+    // The tab keeps the model chosen in Generate: the view has one model choice.
     await page.getByRole('tab', { name: 'Image to image' }).click();
-    await page.getByLabel('Diffusion model').selectOption({ label: 'Class-conditional v-prediction fixture (untrained)' });
+    await expect(page.getByLabel('Diffusion model').locator('option:checked')).toHaveText('Class-conditional v-prediction fixture (untrained)');
     await expect(page.getByTestId('dataset-mismatch')).toContainText('No dataset holds 16×16×3 images');
     await expect(page.getByRole('button', { name: 'Use dataset image' })).toHaveCount(0);
   } finally {

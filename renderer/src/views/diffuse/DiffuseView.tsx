@@ -21,11 +21,18 @@ function ModelPicker({ models, value, onChange }: { models: ModelSummary[]; valu
   return <ModelSelect models={models} value={value} onChange={onChange} label="Diffusion model" className="rounded border border-line bg-panel-raised px-2 py-1 text-sm" />;
 }
 
+/** The view's one model choice, shared by its three tabs (Generate's, with its class and guidance reset on a change). */
+function useDiffuseModel(models: ModelSummary[]): [string, (id: string) => void] {
+  const chosen = useDiffuseStore((s) => s.settings.model);
+  const setSettings = useDiffuseStore((s) => s.setSettings);
+  const model = chosen && models.some((m) => m.id === chosen) ? chosen : models[0]!.id;
+  return [model, (id) => setSettings({ model: id, label: undefined, guidance: undefined })];
+}
+
 /** q(x_t | x_0): slide t and watch the image drown in noise, with the schedule plotted beside it. */
 function ForwardPanel({ models }: { models: ModelSummary[] }) {
   const client = useAppStore((s) => s.client);
-  const [chosen, setModel] = useViewState<string | undefined>('diffuse.forward.model', undefined);
-  const model = chosen && models.some((m) => m.id === chosen) ? chosen : models[0]!.id;
+  const [model, setModel] = useDiffuseModel(models);
   const [image, setImage] = useViewState<{ tensor: Float32Tensor; label: string } | undefined>('diffuse.forward.image', undefined);
   const [t, setT] = useViewState('diffuse.forward.t', 250);
   const [schedule, setSchedule] = useState<CallResult<'diffusion.schedule'>>();
@@ -80,8 +87,7 @@ const T0S = [100, 250, 400, 550, 700, 850];
 /** SDEdit: noise the user's image to t0 and denoise it; small t0 stays faithful, large t0 is free. */
 function ImageToImagePanel({ models }: { models: ModelSummary[] }) {
   const client = useAppStore((s) => s.client);
-  const [chosen, setModel] = useViewState<string | undefined>('diffuse.img2img.model', undefined);
-  const model = chosen && models.some((m) => m.id === chosen) ? chosen : models[0]!.id;
+  const [model, setModel] = useDiffuseModel(models);
   const [image, setImage] = useViewState<{ tensor: Float32Tensor; label: string } | undefined>('diffuse.img2img.image', undefined);
   const [results, setResults] = useViewState<{ t0: number; image: Float32Tensor }[]>('diffuse.img2img.results', []);
   const [job, setJob] = useViewState<{ done: number; cancel(): void } | undefined>('diffuse.img2img.job', undefined);

@@ -69,27 +69,21 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   // The user's own graphs are checked against their manifests up front (bundled ones by the parity tests).
   await host.verifyUserModels();
 
-  let dataset: Promise<DatasetSample> | undefined;
   const encoding = new Map<string, Promise<Float32Tensor>>();
-  const readSample = () =>
-    (dataset ??= readDatasetSample(paths.datasetBinary, paths.datasetSidecar).catch((error: Error) => {
-      dataset = undefined;
-      throw new ApiError('not-found', `the dataset sample could not be read: ${error.message}`);
-    }));
-  // The other shipped samples are read when first listed or used, each once.
+  // Each shipped sample is read when first listed or used, once (again after a failed read).
   const samples = paths.samples.map(({ id, binary, sidecar }) => {
     let read: Promise<DatasetSample> | undefined;
+    const what = id === BUNDLED_DATASET ? 'the dataset sample' : `the dataset sample ${id}`;
     return {
       id,
-      read: id === BUNDLED_DATASET
-        ? readSample
-        : () =>
-            (read ??= readDatasetSample(binary, sidecar).catch((error: Error) => {
-              read = undefined;
-              throw new ApiError('not-found', `the dataset sample ${id} could not be read: ${error.message}`);
-            })),
+      read: () =>
+        (read ??= readDatasetSample(binary, sidecar).catch((error: Error) => {
+          read = undefined;
+          throw new ApiError('not-found', `${what} could not be read: ${error.message}`);
+        })),
     };
   });
+  const readSample = samples.find((s) => s.id === BUNDLED_DATASET)!.read;
   const version: string = JSON.parse(readFileSync(join(paths.root, 'package.json'), 'utf8')).version;
   const ctx: EngineContext = {
     paths,

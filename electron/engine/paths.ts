@@ -35,15 +35,14 @@ function unpackedRoot(root: string): string {
 
 export function appPaths(root: string = findAppRoot()): AppPaths {
   const data = unpackedRoot(root);
+  const sample = (id: string, binary: string, sidecar: string) => ({ id, binary: join(data, 'resources', 'dataset', binary), sidecar: join(data, 'resources', 'dataset', sidecar) });
+  const samples = [sample('bundled', 'fashion-mnist-t10k.lsds.gz', 'fashion-mnist.json'), sample('bundled-emoji-64', 'emoji-64-test.lsds.gz', 'emoji-64.json')];
   return {
     root,
     models: join(data, 'models'),
-    datasetBinary: join(data, 'resources', 'dataset', 'fashion-mnist-t10k.lsds.gz'),
-    datasetSidecar: join(data, 'resources', 'dataset', 'fashion-mnist.json'),
-    samples: [
-      { id: 'bundled', binary: join(data, 'resources', 'dataset', 'fashion-mnist-t10k.lsds.gz'), sidecar: join(data, 'resources', 'dataset', 'fashion-mnist.json') },
-      { id: 'bundled-emoji-64', binary: join(data, 'resources', 'dataset', 'emoji-64-test.lsds.gz'), sidecar: join(data, 'resources', 'dataset', 'emoji-64.json') },
-    ],
+    datasetBinary: samples[0]!.binary,
+    datasetSidecar: samples[0]!.sidecar,
+    samples,
     renderer: join(root, 'out', 'renderer'),
   };
 }

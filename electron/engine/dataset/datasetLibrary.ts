@@ -7,7 +7,6 @@ import type { DatasetSample } from './sample';
 
 /** The bundled samples and the folders the user opened as datasets (remembered across launches). */
 export class DatasetLibrary {
-  private readonly bundled = new Map<string, Promise<BundledDataset>>();
   private readonly folders = new Map<string, FolderDataset>();
   /** Folders being read now (their cache files are being written), with the read and its job. */
   private readonly reading = new Map<string, { done: Promise<unknown>; job: DatasetJob }>();
@@ -30,16 +29,9 @@ export class DatasetLibrary {
   }
 
   async get(id: string = BUNDLED_DATASET): Promise<Dataset> {
+    // Samples are read once by their readers (and read again after a failure); the wrapper costs nothing.
     const sample = this.samples.find((s) => s.id === id);
-    if (sample) {
-      const made = this.bundled.get(id) ?? sample.read().then((data) => new BundledDataset(data, id));
-      this.bundled.set(id, made);
-      // A sample that failed to read is tried again next time.
-      return made.catch((error: unknown) => {
-        this.bundled.delete(id);
-        throw error;
-      });
-    }
+    if (sample) return new BundledDataset(await sample.read(), id);
     await this.ready();
     const dataset = this.folders.get(id);
     if (!dataset) throw new ApiError('not-found', `no dataset "${id}": open its folder again`, 'args.dataset');

@@ -1,4 +1,6 @@
+import { Matrix, solve } from 'ml-matrix';
 import type { Uint8Tensor } from '../../api/tensor';
+import { psnr } from '../../common/imageMetrics';
 import { NormalStream } from '../diffusion';
 import type { RegisteredModel } from '../models/registry';
 
@@ -63,30 +65,6 @@ export function toUint8(data: Float32Array): Uint8Array {
   return out;
 }
 
-/** Solves the (k × k) system A w = b in place by Gaussian elimination with partial pivoting. */
-function solve(a: Float64Array, b: Float64Array, k: number): Float64Array {
-  for (let col = 0; col < k; col++) {
-    let pivot = col;
-    for (let r = col + 1; r < k; r++) if (Math.abs(a[r * k + col]!) > Math.abs(a[pivot * k + col]!)) pivot = r;
-    if (pivot !== col) {
-      for (let j = 0; j < k; j++) [a[col * k + j], a[pivot * k + j]] = [a[pivot * k + j]!, a[col * k + j]!];
-      [b[col], b[pivot]] = [b[pivot]!, b[col]!];
-    }
-    for (let r = col + 1; r < k; r++) {
-      const m = a[r * k + col]! / a[col * k + col]!;
-      for (let j = col; j < k; j++) a[r * k + j]! -= m * a[col * k + j]!;
-      b[r]! -= m * b[col]!;
-    }
-  }
-  const w = new Float64Array(k);
-  for (let r = k - 1; r >= 0; r--) {
-    let s = b[r]!;
-    for (let j = r + 1; j < k; j++) s -= a[r * k + j]! * w[j]!;
-    w[r] = s / a[r * k + r]!;
-  }
-  return w;
-}
-
 /** Applies a [out, C + 1] projection to latents [n, C, h, w]: images [n, out, h, w], unclamped. */
 export function projectLatents(p: LinearPreview, x: Float32Array, n: number, c: number, plane: number): Float32Array {
   const out = new Float32Array(n * p.channels * plane);
@@ -133,12 +111,13 @@ export async function fitLinearPreview(
       }
     }
   for (let a = 0; a < k; a++) xtx[a * k + a]! += 1e-6 * FIT_SAMPLES * plane;
+  // One solve for every output channel: the columns of Xᵀy are the right-hand sides.
+  const weights = solve(new Matrix(Array.from({ length: k }, (_, a) => Array.from(xtx.subarray(a * k, (a + 1) * k)))), new Matrix(Array.from({ length: k }, (_, a) => xty.map((b) => b[a]!))));
   const matrix = new Float32Array(image.channels * k);
-  xty.forEach((b, o) => matrix.set(solve(Float64Array.from(xtx), Float64Array.from(b), k), o * k));
+  for (let o = 0; o < image.channels; o++) for (let a = 0; a < k; a++) matrix[o * k + a] = weights.get(a, o);
   const fit: LinearPreview = { matrix, channels: image.channels, psnr: 0 };
-  const predicted = projectLatents(fit, x, FIT_SAMPLES, c, plane);
-  const mse = predicted.reduce((sum, v, i) => sum + (Math.min(1, Math.max(0, v)) - target[i]!) ** 2, 0) / predicted.length;
-  fit.psnr = 10 * Math.log10(1 / Math.max(mse, 1e-12));
+  const predicted = projectLatents(fit, x, FIT_SAMPLES, c, plane).map((v) => Math.min(1, Math.max(0, v)));
+  fit.psnr = psnr(predicted, target);
   return fit;
 }
 

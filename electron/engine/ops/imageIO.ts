@@ -2,12 +2,15 @@ import sharp, { type Metadata } from 'sharp';
 import { EditMetadataSchema, type EditMetadata } from '../../api/contract';
 import { ApiError } from '../../api/errors';
 import { float32Tensor, type Float32Tensor } from '../../api/tensor';
+import { byteTable } from './imageRange';
 import { addTextChunk, isPng, readTextChunks } from './pngText';
 
 /** Larger images are refused before they are decoded (a decompression bomb stops at the header). */
 export const MAX_IMAGE_PIXELS = 50_000_000;
 const FORMATS = ['png', 'jpeg', 'webp'] as const;
 const METADATA_KEY = 'latent-studio';
+/** Byte → [0, 1]. */
+const UNIT = byteTable();
 
 export interface ImageTarget {
   channels: 1 | 3;
@@ -91,12 +94,8 @@ export async function importImage(bytes: Uint8Array, target: ImageTarget, fit: F
   } catch (error) {
     throw fail(`${name} could not be read: ${decodeProblem((error as Error).message, format)}.`);
   }
-  const plane = target.width * target.height;
-  const channelsOut = pixels.length / plane;
-  const input = new Float32Array(target.channels * plane);
-  for (let c = 0; c < target.channels; c++) {
-    for (let p = 0; p < plane; p++) input[c * plane + p] = pixels[p * channelsOut + Math.min(c, channelsOut - 1)]! / 255;
-  }
+  const input = new Float32Array(target.channels * target.width * target.height);
+  writePlanes({ data: pixels, channels: pixels.length / (target.width * target.height) }, target, input, 0, UNIT);
   const warnings: string[] = [];
   // Under half the model's size, upscaling invents little but blur.
   if (width < target.width / 2 || height < target.height / 2)
@@ -157,9 +156,8 @@ async function decodeOriginal(base64: string): Promise<Float32Tensor | undefined
     const { data, info } = await sharp(Buffer.from(base64, 'base64'), { limitInputPixels: MAX_IMAGE_PIXELS }).raw().toBuffer({ resolveWithObject: true });
     const { width, height, channels } = info;
     const out = channels === 1 || channels === 2 ? 1 : 3;
-    const plane = width * height;
-    const tensor = new Float32Array(out * plane);
-    for (let c = 0; c < out; c++) for (let p = 0; p < plane; p++) tensor[c * plane + p] = data[p * channels + c]! / 255;
+    const tensor = new Float32Array(out * width * height);
+    writePlanes({ data, channels }, { channels: out, height, width }, tensor, 0, UNIT);
     return float32Tensor([1, out, height, width], tensor);
   } catch {
     return undefined; // the edit still restores without its original

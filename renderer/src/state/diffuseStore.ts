@@ -51,6 +51,9 @@ const DEFAULT_SETTINGS: SamplingSettings = { sampler: 'ddim', steps: 50, eta: 0,
 const samplerOf = (args: CallArgs<'diffusion.sample'>): DiffusionRecord['sampler'] =>
   args.sampler.kind === 'ddim' ? { kind: 'ddim', eta: args.sampler.eta ?? 0 } : { kind: 'ddpm', variance: args.sampler.variance ?? 'posterior' };
 
+/** Whether a run's previews are already its images at full size (small pixel models): then nothing needs decoding. */
+export const previewIsFull = (run: Run) => run.xt.shape.slice(2).join() === run.final.shape.slice(1).join();
+
 /** The stored position nearest to a scrub position: only those keep the raw values a branch or a full decode needs. */
 export function nearestStored(run: Run, position: number): number {
   return run.stored.reduce((best, p) => (Math.abs(p - position) < Math.abs(best - position) ? p : best), run.stored[0]!);

@@ -6,7 +6,7 @@ import { ImageTile } from '../../components/ImageTile';
 import { JobProgress } from '../../components/JobProgress';
 import { downloadBytes } from '../../lib/download';
 import { useAppStore } from '../../state/appStore';
-import { nearestStored, rawAt, useDiffuseStore, type Run } from '../../state/diffuseStore';
+import { nearestStored, previewIsFull, rawAt, useDiffuseStore, type Run } from '../../state/diffuseStore';
 import { useResultsStore } from '../../state/inversionStore';
 import { Message } from '../../components/Message';
 import { ExportScale, useExportScale } from '../../components/ExportScale';
@@ -43,13 +43,18 @@ function useFullDecode(run: Run | undefined, position: number): Decoded | undefi
   const [decoded, setDecoded] = useState<Decoded>();
   useEffect(() => {
     if (!client || !run) return;
-    const previewIsFull = run.xt.shape.slice(2).join() === run.final.shape.slice(1).join();
     const xt = rawAt(run, position);
-    if (previewIsFull || !xt) return;
+    if (previewIsFull(run) || !xt) return;
     const x0 = position > 0 ? rawAt(run, position, 'x0') : undefined;
     let current = true;
     const timer = setTimeout(() => {
-      const x = x0 ? float32Tensor([xt.shape[0]! * 2, ...xt.shape.slice(1)], Float32Array.from([...xt.data, ...x0.data])) : xt;
+      let x = xt;
+      if (x0) {
+        const both = new Float32Array(xt.data.length * 2);
+        both.set(xt.data);
+        both.set(x0.data, xt.data.length);
+        x = float32Tensor([xt.shape[0]! * 2, ...xt.shape.slice(1)], both);
+      }
       client.invoke('diffusion.decode', { model: run.args.model, x, lane: 'diffuse.decode' }).then(
         ({ images }) => {
           if (!current) return;
@@ -140,8 +145,7 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
    * nearest stored one, so a GIF of a long run has a frame per stored step); else the previews themselves.
    */
   async function exportFrames(run: Run, wanted: number[], sample: number): Promise<{ frames: Float32Array; shape: number[] }> {
-    const previewIsFull = run.xt.shape.slice(2).join() === run.final.shape.slice(1).join();
-    if (previewIsFull) {
+    if (previewIsFull(run)) {
       const tiles = wanted.map((p) => asFloat(frame(run.xt, p, sample)));
       const data = new Float32Array(tiles.length * tiles[0]!.length);
       tiles.forEach((t, i) => data.set(t, i * t.length));

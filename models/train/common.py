@@ -401,5 +401,29 @@ class Timer:
         return self.prev + time.time() - self.t0
 
 
+class WallClock:
+    """A training run bounded by wall time that never loses more than a few minutes: `tick` saves a checkpoint
+    every `every` seconds and, once the run's minutes are spent, saves one last time and says to stop."""
+    def __init__(self, minutes, checkpoint, every=180):
+        self.deadline = time.time() + minutes * 60
+        self.minutes, self.checkpoint, self.every = minutes, checkpoint, every
+        self.last = time.time()
+
+    def saved(self):
+        """call after a checkpoint saved elsewhere (at an epoch's end), so the next one is `every` seconds later"""
+        self.last = time.time()
+
+    def tick(self, where):
+        """True when the run must stop (its checkpoint saved); `where` is logged, e.g. epoch 3 step 900"""
+        if time.time() > self.deadline:
+            self.checkpoint()
+            log(f"stopped after {self.minutes} min at {where}; run again to continue")
+            return True
+        if time.time() - self.last > self.every:
+            self.checkpoint()
+            self.saved()
+        return False
+
+
 def log(*a):
     print(time.strftime("%H:%M:%S"), *a, flush=True)

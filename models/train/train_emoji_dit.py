@@ -12,10 +12,10 @@ system * 9 + category) so the app's single class input asks for both; index 36 i
 training samples, which gives classifier-free guidance. Epsilon prediction under Stable Diffusion's scaled-linear
 schedule (1000 steps, beta 0.00085 to 0.012); AdamW 2e-4, batch 64, EMA 0.9995 (exported).
 """
-import argparse, json, math, os, time
+import argparse, json, os
 import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
-from common import (EMA, MODELS, ROOT, Timer, count_params, export_onnx, io_spec, log, model_dir, parity_case, save_ckpt,
+from common import (EMA, MODELS, ROOT, Timer, WallClock, count_params, export_onnx, io_spec, log, model_dir, parity_case, save_ckpt,
                     load_ckpt, setup, timestep_embedding, write_json, write_manifest)
 from train_emoji_vae import LATENT, VAE, load_split
 
@@ -197,11 +197,12 @@ def main():
     names = (meta["labelSets"]["category"]["names"], meta["labelSets"]["system"]["names"])
     if args.export_only:
         return export(ema.model, scale, timer.total(), step, *names)
-    started, last_save, running = time.time(), time.time(), 0.0
+    running = 0.0
 
     def checkpoint():
         save_ckpt("emoji_dit.pt", {"net": net.state_dict(), "ema": ema.model.state_dict(), "opt": opt.state_dict(), "gen": gen.get_state(), "step": step, "seconds": timer.total()})
 
+    clock = WallClock(args.minutes, checkpoint)
     net.train()
     while step < args.steps:
         idx = torch.randint(0, len(z), (args.bs,), generator=gen).to(DEVICE)
@@ -216,11 +217,7 @@ def main():
         running = 0.99 * running + 0.01 * loss.item() if step > 1 else loss.item()
         if step % 200 == 0:
             log(f"step {step} loss {running:.4f} t {timer.total():.0f}s")
-        if time.time() - last_save > 180:
-            checkpoint(); last_save = time.time()
-        if time.time() - started > args.minutes * 60:
-            checkpoint()
-            log(f"stopped after {args.minutes} min at step {step}; run again to continue")
+        if clock.tick(f"step {step}"):
             return
     checkpoint()
     export(ema.model, scale, timer.total(), step, *names)

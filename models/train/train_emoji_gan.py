@@ -13,9 +13,9 @@ lazy R1 (gamma 0.5, every 16 steps), Adam 0.0025 (0, 0.99), batch 32, mirrored r
 images. The exports are those of the fixtures (generator and synthesis at batch 1, the fused modulated convolution;
 mapping with a free batch); the encoder is trained afterwards on the EMA generator, as fmnist-dcgan's is.
 """
-import argparse, copy, math, os, sys, time
+import argparse, math, os, sys
 import torch, torch.nn as nn, torch.nn.functional as F
-from common import (ROOT, Timer, count_params, export_onnx, io_spec, log, model_dir, parity_case, save_ckpt, load_ckpt,
+from common import (EMA, ROOT, Timer, WallClock, count_params, export_onnx, io_spec, log, model_dir, parity_case, save_ckpt, load_ckpt,
                     setup, write_json, write_manifest)
 from train_emoji_vae import load_split
 
@@ -151,24 +151,23 @@ def main():
     xtr, _, _ = load_split("train")
     xte, _, _ = load_split("test")
     G, D = make_generator(), Discriminator()
-    G_ema = copy.deepcopy(G).eval()
+    ema = EMA(G, 0.5 ** (args.bs / 10_000))          # half-life of 10k images, as StyleGAN2's
     optG = torch.optim.Adam(G.parameters(), lr=0.0025, betas=(0.0, 0.99))
     optD = torch.optim.Adam(D.parameters(), lr=0.0025, betas=(0.0, 0.99))
     gen = torch.Generator().manual_seed(SEED)
     ck = load_ckpt("emoji_gan.pt")
     shown, timer = 0, Timer()
     if ck:
-        G.load_state_dict(ck["G"]); D.load_state_dict(ck["D"]); G_ema.load_state_dict(ck["G_ema"])
+        G.load_state_dict(ck["G"]); D.load_state_dict(ck["D"]); ema.model.load_state_dict(ck["G_ema"])
         optG.load_state_dict(ck["optG"]); optD.load_state_dict(ck["optD"]); gen.set_state(ck["gen"])
         shown, timer = ck["shown"], Timer(ck["seconds"])
         log(f"resumed at {shown / 1000:.1f} kimg, {timer.total():.0f}s trained")
 
     def checkpoint():
-        save_ckpt("emoji_gan.pt", {"G": G.state_dict(), "D": D.state_dict(), "G_ema": G_ema.state_dict(), "optG": optG.state_dict(),
+        save_ckpt("emoji_gan.pt", {"G": G.state_dict(), "D": D.state_dict(), "G_ema": ema.model.state_dict(), "optG": optG.state_dict(),
                                    "optD": optD.state_dict(), "gen": gen.get_state(), "shown": shown, "seconds": timer.total()})
 
-    started, last_save, step = time.time(), time.time(), 0
-    beta = 0.5 ** (args.bs / 10_000)
+    clock, step = WallClock(args.minutes, checkpoint), 0
     while not args.export_only and shown < args.kimg * 1000:
         real = xtr[torch.randint(0, len(xtr), (args.bs,), generator=gen)]
         real = torch.where((torch.rand(args.bs, generator=gen) < 0.5)[:, None, None, None], real.flip(3), real)
@@ -183,23 +182,17 @@ def main():
         # generator
         lossG = F.softplus(-D(G(torch.randn(args.bs, Z, generator=gen)))).mean()
         optG.zero_grad(); lossG.backward(); optG.step()
-        with torch.no_grad():
-            for e, p in zip(G_ema.parameters(), G.parameters()):
-                e.lerp_(p, 1 - beta)
+        ema.update(G)
         shown += args.bs
         step += 1
         if step % 100 == 0:
             log(f"{shown / 1000:.1f} kimg lossD {lossD.item():.3f} lossG {lossG.item():.3f} t {timer.total():.0f}s")
-        if time.time() - last_save > 180:
-            checkpoint(); last_save = time.time()
-        if time.time() - started > args.minutes * 60:
-            checkpoint()
-            log(f"stopped after {args.minutes} min at {shown / 1000:.1f} kimg; run again to continue")
+        if clock.tick(f"{shown / 1000:.1f} kimg"):
             return
     if not args.export_only:
         checkpoint()
-    E = train_encoder(G_ema, xtr, gen, args.enc_steps)
-    export(G_ema, E, xte, timer.total(), shown // 1000)
+    E = train_encoder(ema.model, xtr, gen, args.enc_steps)
+    export(ema.model, E, xte, timer.total(), shown // 1000)
 
 
 if __name__ == "__main__":

@@ -14,10 +14,10 @@ diffusion-ready scale without blurring). EMA of the weights (0.999) is what is e
 The latent scale (1 / std of the posterior means over the training set, as SD computes 0.18215) goes into the
 manifest's training block for a latent diffusion model over it.
 """
-import argparse, gzip, json, os, struct, time
+import argparse, gzip, json, os, struct
 import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
-from common import (EMA, ROOT, Timer, count_params, export_onnx, io_spec, log, model_dir,
+from common import (EMA, ROOT, Timer, WallClock, count_params, export_onnx, io_spec, log, model_dir,
                     parity_case, psnr, save_ckpt, load_ckpt, setup, write_json, write_manifest)
 
 SEED = 11
@@ -211,12 +211,11 @@ def main():
         log(f"resumed at epoch {epoch}, step {step}, {timer.total():.0f}s trained")
     if args.export_only:
         return export(ema.model, xte, timer.total(), epoch, step)
-    started, last_save = time.time(), time.time()
-
     def checkpoint():
         save_ckpt("emoji_vae.pt", {"vae": vae.state_dict(), "ema": ema.model.state_dict(), "opt": opt.state_dict(),
                                    "gen": gen.get_state(), "epoch": epoch, "step": step, "seconds": timer.total()})
 
+    clock = WallClock(args.minutes, checkpoint)
     while epoch < args.epochs:
         vae.train()
         order = torch.randperm(len(xtr), generator=gen)
@@ -232,17 +231,13 @@ def main():
             opt.zero_grad(); loss.backward(); opt.step(); ema.update(vae)
             step += 1
             for k in sums: sums[k] += parts[k]
-            if time.time() - last_save > 180:
-                checkpoint(); last_save = time.time()
-            if time.time() - started > args.minutes * 60:
-                checkpoint()
-                log(f"stopped after {args.minutes} min at epoch {epoch} step {step}; run again to continue")
+            if clock.tick(f"epoch {epoch} step {step}"):
                 return
         epoch += 1
         p = evaluate(ema.model, xte).mean().item()
         log(f"epoch {epoch} l1 {sums['l1'] / steps_per_epoch:.4f} grad {sums['grad'] / steps_per_epoch:.4f} kl {sums['kl'] / steps_per_epoch:.3f} "
             f"test PSNR (EMA) {p:.2f} dB t {timer.total():.0f}s")
-        checkpoint(); last_save = time.time()
+        checkpoint(); clock.saved()
     export(ema.model, xte, timer.total(), epoch, step)
 
 

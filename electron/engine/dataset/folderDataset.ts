@@ -195,12 +195,22 @@ export class FolderDataset implements Dataset {
     const size = target.channels * target.height * target.width;
     const out = new Float32Array(indices.length * size);
     const table = byteTable(range);
-    // A pool of PARALLEL reads, each written into the batch as soon as it is fitted.
+    // A pool of PARALLEL reads, each written into the batch as soon as it is fitted. A failure stops the
+    // pool; once the reads in flight settle, the first failing image in batch order is the one reported,
+    // so the message does not depend on which read happened to finish first.
     let next = 0;
+    const failures = new Map<number, unknown>();
     const worker = async () => {
-      for (let i = next++; i < indices.length; i = next++) writePlanes(await this.fitted(indices[i]!, target), target, out, i * size, table);
+      for (let i = next++; i < indices.length && failures.size === 0; i = next++) {
+        try {
+          writePlanes(await this.fitted(indices[i]!, target), target, out, i * size, table);
+        } catch (error) {
+          failures.set(i, error);
+        }
+      }
     };
     await Promise.all(Array.from({ length: Math.min(PARALLEL, indices.length) }, worker));
+    if (failures.size > 0) throw failures.get(Math.min(...failures.keys()));
     return out;
   }
 

@@ -53,3 +53,29 @@ test('importing an image shows what the model sees, and a broken file gets a cle
   await page.getByTestId('image-file').setInputFiles({ name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('these are not pixels') });
   await expect(page.getByRole('alert')).toHaveText('notes.png could not be read: it is not a PNG, JPEG or WebP image.');
 });
+
+// Last in this file: it frees the shared server's sessions, which the first test expects loaded.
+test('the Memory panel shows what the engine caches against its budget; a budget and Free caches release sessions, which load again when used', async ({ page }) => {
+  await page.goto(`${process.env.STUDIO_URL}#models`);
+  const memory = page.getByRole('region', { name: 'Memory' });
+  const vae = page.getByTestId('model-fmnist-vae');
+  await expect(vae.getByTestId('runs-on')).toContainText(/^cpu · loaded/);
+  await expect(memory.getByTestId('memory-used')).toHaveText(/^[\d.]+ MB cached of a [\d.]+ (MB|GB) budget$/);
+  await expect(memory.getByTestId('memory-kinds')).toContainText(/model sessions \(weights\): [\d.]+ MB \(\d+\)/);
+  await expect(memory.getByTestId('memory-process')).toContainText(/Engine process: [\d.]+ (MB|GB) resident/);
+
+  await memory.getByLabel('Memory budget', { exact: true }).selectOption('256');
+  await expect(memory.getByTestId('memory-used')).toContainText('cached of a 256 MB budget');
+  await memory.getByRole('button', { name: 'Free caches' }).click();
+  await expect(memory.getByRole('status')).toContainText(/^Released [\d.]+ MB/);
+  await expect(memory.getByTestId('memory-used')).toHaveText('0 bytes cached of a 256 MB budget');
+  await expect(vae.getByTestId('runs-on')).toHaveText('released to save memory; loads again when used');
+  await page.screenshot({ path: 'test-results/screenshots/models-memory.png' });
+
+  // Used again, the VAE's decoder loads again and is counted again.
+  await vae.getByRole('button', { name: 'New samples' }).click();
+  await expect(vae.getByTestId('runs-on')).toContainText(/^cpu · loaded/);
+  await expect(memory.getByTestId('memory-used')).toHaveText(/^[\d.]+ MB cached of a 256 MB budget$/);
+  await memory.getByLabel('Memory budget', { exact: true }).selectOption('auto');
+  await expect(memory.getByTestId('memory-used')).not.toContainText('256 MB budget');
+});

@@ -6,6 +6,8 @@
 export const CALL_NAMES = [
   'app.info',
   'settings.update',
+  'app.memory',
+  'app.freeMemory',
   'model.list',
   'library.addFolder',
   'library.removeFolder',

@@ -65,6 +65,8 @@ export const ModelSummarySchema = z.object({
   /** Set once a graph of the model has been loaded into a session. */
   provider: z.string().optional(),
   loadMs: z.number().optional(),
+  /** Its sessions were released to fit the memory budget (or by Free caches); they load again when it is next used. */
+  evicted: z.boolean().optional(),
   /** Why faster providers were not used for this model ("CUDA: … not found"). */
   fallbacks: z.array(z.string()).default([]),
 });
@@ -85,10 +87,30 @@ const ModelLibrarySchema = z.object({
 });
 export type ModelLibrary = z.infer<typeof ModelLibrarySchema>;
 
+/** The smallest memory budget a user can set: below it even one model's sessions would be evicted on every call. */
+export const MIN_MEMORY_BUDGET_MB = 128;
+
 const SettingsSchema = z.object({
   provider: z.enum(['cuda', 'dml', 'cpu']).optional(),
   threads: z.int().min(1).max(64).optional(),
+  /** The engine's memory budget for what it caches, in MiB (absent: a quarter of the machine's memory, 512 MiB to 4 GiB). */
+  memoryBudgetMb: z.int().min(MIN_MEMORY_BUDGET_MB).max(65536).optional(),
 });
+
+const MemoryKindSchema = z.enum(['sessions', 'codes', 'projections']);
+/** What the engine keeps between calls, against its budget, and the process as the OS sees it. */
+export const MemoryReportSchema = z.object({
+  budgetBytes: z.number().nonnegative(),
+  usedBytes: z.number().nonnegative(),
+  kinds: z.array(z.object({ kind: MemoryKindSchema, label: z.string(), bytes: z.number().nonnegative(), entries: z.int().nonnegative() })),
+  largest: z.array(z.object({ kind: MemoryKindSchema, label: z.string(), bytes: z.number().nonnegative() })),
+  /** Entries released to fit the budget since the engine started (not those freed on request). */
+  evictions: z.int().nonnegative(),
+  process: z.object({ rssBytes: z.number().nonnegative(), heapBytes: z.number().nonnegative(), externalBytes: z.number().nonnegative() }),
+  /** What a freeing released, in bytes (app.freeMemory only). */
+  freedBytes: z.number().nonnegative().optional(),
+});
+export type MemoryReport = z.infer<typeof MemoryReportSchema>;
 
 /** Supersedable requests name a lane; the newest on a lane wins and older waiting ones are dropped. */
 const lane = z.string().min(1).max(64).optional();
@@ -163,9 +185,18 @@ export const calls = {
     }),
   },
   'settings.update': {
-    args: z.object({ provider: z.enum(['cuda', 'dml', 'cpu']).nullable().optional(), threads: z.int().min(1).max(64).nullable().optional() }).strict(),
+    args: z
+      .object({
+        provider: z.enum(['cuda', 'dml', 'cpu']).nullable().optional(),
+        threads: z.int().min(1).max(64).nullable().optional(),
+        memoryBudgetMb: z.int().min(MIN_MEMORY_BUDGET_MB).max(65536).nullable().optional(),
+      })
+      .strict(),
     result: z.object({ settings: SettingsSchema, preferredProvider: z.string() }),
   },
+  'app.memory': { args: empty, result: MemoryReportSchema },
+  /** Releases every cache entry not in use now (sessions reload and codes are recomputed on their next use). */
+  'app.freeMemory': { args: empty, result: MemoryReportSchema },
   'model.list': { args: empty, result: ModelLibrarySchema },
   'library.addFolder': { args: z.object({ path: z.string().min(1).max(4096) }).strict(), result: ModelLibrarySchema },
   'library.removeFolder': { args: z.object({ path: z.string().min(1).max(4096) }).strict(), result: ModelLibrarySchema },

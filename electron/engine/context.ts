@@ -6,6 +6,7 @@ import type { ModelHost } from './models/host';
 import type { ProjectStore } from './project/projectStore';
 import type { AppPaths } from './paths';
 import type { LatestWins } from './runtime/coalesce';
+import type { MemoryBudget } from './runtime/memoryBudget';
 import type { ProviderName, ProviderStatus } from './runtime/providers';
 import type { SettingsStore } from './settings';
 
@@ -20,6 +21,10 @@ export interface EngineContext {
   providerOrder(): ProviderName[];
   /** Re-creates every session under the current settings. */
   applySettings(): Promise<void>;
+  /** Applies the memory budget of the current settings (evicting what no longer fits). */
+  applyMemoryBudget(): void;
+  /** The budget every cache of the engine (sessions, codes, projections) is kept within. */
+  memory: MemoryBudget;
   lanes: LatestWins;
   /** The bundled dataset sample. */
   dataset(): Promise<DatasetSample>;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { EventName, EventPayload } from '../api/contract';
 import { ApiError } from '../api/errors';
@@ -23,6 +23,7 @@ import { ProjectStore } from './project/projectStore';
 import { projectHandlers } from './handlers/project';
 import type { AppPaths } from './paths';
 import { LatestWins } from './runtime/coalesce';
+import { defaultMemoryBudget, MemoryBudget } from './runtime/memoryBudget';
 import { detectProviders, providerOrder, type ProviderName } from './runtime/providers';
 import { SettingsStore } from './settings';
 
@@ -33,6 +34,8 @@ export interface EngineOptions {
   /** Overrides the stored settings for this launch (command-line flags). */
   provider?: ProviderName;
   threads?: number;
+  /** Overrides the memory budget for caches, in bytes, for this launch (tests and benchmarks). */
+  memoryBudgetBytes?: number;
   pickFolder?: () => Promise<string | null>;
   pickProjectPath?: (mode: 'open' | 'save', suggestedName?: string) => Promise<string | null>;
   /** Where projects are suggested to go (the user's documents folder). */
@@ -61,7 +64,9 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     const first = order()[0];
     return providers.filter((p) => !p.available && providers.indexOf(p) < providers.findIndex((q) => q.name === first)).map((p) => p.reason!);
   };
-  const host = new ModelHost(sessionOptions(), unavailable(), join(options.configDir, 'cache'));
+  const budgetBytes = () => options.memoryBudgetBytes ?? (settings.get().memoryBudgetMb ? settings.get().memoryBudgetMb! * 1024 * 1024 : defaultMemoryBudget(totalmem()));
+  const memory = new MemoryBudget(budgetBytes());
+  const host = new ModelHost(sessionOptions(), unavailable(), join(options.configDir, 'cache'), memory);
   await host.loadFolders([
     { path: paths.models, source: 'bundled' },
     ...settings.get().userModelFolders.map((path) => ({ path, source: 'user' as const })),
@@ -97,11 +102,13 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     providers,
     providerOrder: order,
     applySettings: () => host.reconfigure(sessionOptions()),
+    memory,
+    applyMemoryBudget: () => memory.setBudget(budgetBytes()),
     lanes: new LatestWins(),
     dataset: readSample,
     // Folder datasets keep their index, thumbnails and codes in the app's own folder.
     datasets: new DatasetLibrary(samples, join(options.configDir, 'datasets'), settings),
-    codes: new DatasetCodes(),
+    codes: new DatasetCodes(memory),
     ensureCodes: async (datasetId, model, job = { signal: new AbortController().signal, progress: () => {} }) => {
       const cached = ctx.codes.get(datasetId, model);
       if (cached) return cached;

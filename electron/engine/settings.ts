@@ -11,6 +11,7 @@ export const SettingsSchema = z.object({
   recentProjects: z.array(z.string()).default([]),
   provider: z.enum(['cuda', 'dml', 'cpu']).optional(),
   threads: z.int().min(1).max(64).optional(),
+  memoryBudgetMb: z.int().min(128).max(65536).optional(),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 

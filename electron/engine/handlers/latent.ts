@@ -35,17 +35,17 @@ export function latentHandlers(ctx: EngineContext): Pick<Handlers, 'latent.inter
     'latent.neighbors': async ({ model, dataset = BUNDLED_DATASET, query, k, exclude }) => {
       const { size } = latentSize(model);
       if (query.data.length !== size) throw new ApiError('bad-input', `the query is one code of ${size} values; got [${query.shape.join(', ')}]`, 'args.query.shape');
-      const codes = ctx.codes.require(dataset, model);
+      const codes = await ctx.ensureCodes(dataset, model);
       return nearestNeighbors(codes.data, size, query.data, k, new Set(exclude));
     },
     'latent.typicality': async ({ model, dataset = BUNDLED_DATASET, code, lane }, call) => {
       const { size } = latentSize(model);
       if (code.data.length !== size) throw new ApiError('bad-input', `the code has ${size} values; got [${code.shape.join(', ')}]`, 'args.code.shape');
       const work = async () => {
-        await ctx.ensureCodes(dataset, model);
-        const projection = ctx.codes.projection(dataset, model);
+        const codes = await ctx.ensureCodes(dataset, model);
+        const projection = ctx.codes.projection(dataset, model, codes);
         const [distance] = mahalanobis(projection, project(projection.mean, projection.components, projection.dim, code.data));
-        const sorted = ctx.codes.sortedDistances(dataset, model);
+        const sorted = ctx.codes.sortedDistances(dataset, model, codes);
         let below = 0;
         while (below < sorted.length && sorted[below]! <= distance!) below++;
         return { distance: distance!, percentile: (100 * below) / sorted.length, median: sorted[Math.floor(sorted.length / 2)]! };

@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiError } from '../../api/errors';
 import type { ModelLibrary, ModelProblem } from '../../api/contract';
+import type { MemoryBudget } from '../runtime/memoryBudget';
 import { SessionCache, type LoadedGraph, type SessionCacheOptions } from '../runtime/sessions';
 import { modelFingerprint } from './fingerprint';
 import type { GraphSpecT } from './manifest';
@@ -19,18 +20,35 @@ export class ModelHost {
   private sessions: SessionCache;
   private readonly sessionFacts = new Map<string, SessionFacts>();
   private readonly counted = new Set<string>();
+  /** Models whose every session was evicted to fit the memory budget (not unloaded by the user). */
+  private readonly evicted = new Set<string>();
   private readonly listeners = new Set<() => void>();
 
   /**
    * unavailable: why each faster provider cannot be used on this machine at all.
    * cacheDir: where graphs derived from a model go when its own folder cannot be written.
+   * budget: the engine's memory budget, which sessions count against (none: kept until unloaded).
    */
   constructor(
     options: SessionCacheOptions,
     private readonly unavailable: string[] = [],
     readonly cacheDir: string = join(tmpdir(), 'latent-studio-cache'),
+    private readonly budget?: MemoryBudget,
   ) {
-    this.sessions = new SessionCache(options);
+    this.sessions = this.sessionCache(options);
+  }
+
+  private sessionCache(options: SessionCacheOptions): SessionCache {
+    return new SessionCache(options, this.budget, (id, role) => this.forgetGraph(id, role));
+  }
+
+  /** A graph evicted to fit the memory budget: once none of its model's is loaded, the library says so. */
+  private forgetGraph(id: string, role: string): void {
+    this.counted.delete(`${id}/${role}`);
+    if ([...this.counted].some((key) => key.startsWith(`${id}/`))) return;
+    this.evicted.add(id);
+    this.sessionFacts.delete(id);
+    this.changed();
   }
 
   async loadFolders(folders: { path: string; source: RegisteredModel['source'] }[]): Promise<void> {
@@ -66,9 +84,10 @@ export class ModelHost {
   /** New provider order or thread count: every session is released and reloads lazily. */
   async reconfigure(options: SessionCacheOptions): Promise<void> {
     const old = this.sessions;
-    this.sessions = new SessionCache(options);
+    this.sessions = this.sessionCache(options);
     this.sessionFacts.clear();
     this.counted.clear();
+    this.evicted.clear();
     await old.releaseAll();
     this.changed();
   }
@@ -80,7 +99,7 @@ export class ModelHost {
 
   list(): ModelLibrary {
     return {
-      models: this.models.map((m) => summarize(m, this.sessionFacts.get(m.manifest.id))),
+      models: this.models.map((m) => summarize(m, this.sessionFacts.get(m.manifest.id), this.evicted.has(m.manifest.id))),
       problems: this.problems,
       userFolders: this.folders.filter((f) => f.source === 'user').map((f) => f.path),
     };
@@ -111,6 +130,7 @@ export class ModelHost {
     if (!this.counted.has(key)) {
       // The model's load time is the sum over its graphs; its provider is the first graph's.
       this.counted.add(key);
+      this.evicted.delete(model.manifest.id);
       const facts = this.sessionFacts.get(model.manifest.id);
       this.sessionFacts.set(model.manifest.id, {
         provider: facts?.provider ?? graph.provider,
@@ -152,6 +172,7 @@ export class ModelHost {
   async unload(id: string): Promise<boolean> {
     const released = await this.sessions.release(id);
     for (const key of [...this.counted]) if (key.startsWith(`${id}/`)) this.counted.delete(key);
+    this.evicted.delete(id);
     if (this.sessionFacts.delete(id)) this.changed();
     return released;
   }

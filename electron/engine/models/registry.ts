@@ -131,7 +131,7 @@ export interface SessionFacts {
   fallbacks: string[];
 }
 
-export function summarize(model: RegisteredModel, session?: SessionFacts): ModelSummary {
+export function summarize(model: RegisteredModel, session?: SessionFacts, evicted = false): ModelSummary {
   const m = model.manifest;
   const params = m.training?.['params'] ?? m.metrics['params'];
   return {
@@ -159,5 +159,6 @@ export function summarize(model: RegisteredModel, session?: SessionFacts): Model
     provider: session?.provider,
     loadMs: session?.loadMs,
     fallbacks: session?.fallbacks ?? [],
+    ...(evicted && !session ? { evicted: true } : {}),
   };
 }

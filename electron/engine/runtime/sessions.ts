@@ -1,8 +1,10 @@
+import { statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
 import { ApiError } from '../../api/errors';
 import { float32Tensor, type Float32Tensor } from '../../api/tensor';
 import type { GraphSpecT } from '../models/manifest';
+import type { MemoryBudget } from './memoryBudget';
 import { ort } from './ort';
 import type { ProviderName } from './providers';
 
@@ -21,17 +23,55 @@ export interface SessionCacheOptions {
   intraOpNumThreads?: number;
 }
 
-/** One session per graph file: loaded once, checked against its manifest once, reused. */
+/** What the cache knows of a loaded graph beyond what callers see: runs in flight, and whether it was evicted. */
+interface GraphLease {
+  key: string;
+  active: number;
+  evicted: boolean;
+  /** The same graph loaded again, for a caller that still holds this one after it was evicted. */
+  reload: () => Promise<LoadedGraph>;
+  budget?: MemoryBudget;
+}
+const leases = new WeakMap<LoadedGraph, GraphLease>();
+
+/**
+ * One session per graph file: loaded once, checked against its manifest once, reused. Each session is an
+ * entry of the engine's memory budget (its weights, as the file's size); evicted, it is released once its
+ * runs in flight end, and a caller that still holds it loads it again on its next run.
+ */
 export class SessionCache {
   private readonly loading = new Map<string, Promise<LoadedGraph>>();
+  private retired = false;
 
-  constructor(private readonly options: SessionCacheOptions) {}
+  constructor(
+    private readonly options: SessionCacheOptions,
+    private readonly budget?: MemoryBudget,
+    /** Told when a session is evicted to fit the budget (the library shows the model as not loaded). */
+    private readonly onEvicted?: (modelId: string, role: string) => void,
+  ) {}
 
   get(modelId: string, folder: string, role: string, spec: GraphSpecT): Promise<LoadedGraph> {
+    if (this.retired) return Promise.reject(new ApiError('model-error', 'the runtime settings (provider or threads) changed while this ran: run it again'));
     const key = `${modelId}/${role}`;
     let graph = this.loading.get(key);
-    if (!graph) {
-      graph = this.load(modelId, join(folder, spec.file), role, spec);
+    if (graph) this.budget?.touch(`session:${key}`);
+    else {
+      const path = join(folder, spec.file);
+      graph = this.load(modelId, path, role, spec).then((loaded) => {
+        leases.set(loaded, { key, active: 0, evicted: false, reload: () => this.get(modelId, folder, role, spec), budget: this.budget });
+        this.budget?.add(`session:${key}`, {
+          kind: 'sessions',
+          label: `${modelId} ${role}`,
+          bytes: statSync(path).size,
+          busy: () => leases.get(loaded)!.active > 0,
+          release: () => {
+            this.loading.delete(key);
+            retire(loaded);
+            this.onEvicted?.(modelId, role);
+          },
+        });
+        return loaded;
+      });
       graph.catch(() => this.loading.delete(key));
       this.loading.set(key, graph);
     }
@@ -44,16 +84,26 @@ export class SessionCache {
     for (const [key, graph] of [...this.loading.entries()]) {
       if (!key.startsWith(`${modelId}/`)) continue;
       this.loading.delete(key);
-      await (await graph.catch(() => undefined))?.session.release();
+      this.budget?.remove(`session:${key}`);
+      const loaded = await graph.catch(() => undefined);
+      if (loaded) retire(loaded);
       released = true;
     }
     return released;
   }
 
+  /** Every session goes (new settings); graphs that callers still hold fail with "run it again". */
   async releaseAll(): Promise<void> {
-    const graphs = [...this.loading.values()];
+    this.retired = true;
+    const graphs = [...this.loading.entries()];
     this.loading.clear();
-    await Promise.all(graphs.map(async (g) => (await g.catch(() => undefined))?.session.release()));
+    await Promise.all(
+      graphs.map(async ([key, graph]) => {
+        this.budget?.remove(`session:${key}`);
+        const loaded = await graph.catch(() => undefined);
+        if (loaded) retire(loaded);
+      }),
+    );
   }
 
   private async load(modelId: string, path: string, role: string, spec: GraphSpecT): Promise<LoadedGraph> {
@@ -146,10 +196,36 @@ export async function runGraph(graph: LoadedGraph, inputs: Record<string, Float3
   return runOnce(graph, inputs);
 }
 
+/** Marks an evicted or removed graph; its session is released now, or when its last run in flight ends. */
+function retire(graph: LoadedGraph): void {
+  const lease = leases.get(graph);
+  if (lease) lease.evicted = true;
+  if (!lease || lease.active === 0) void graph.session.release();
+}
+
+/** Runs on the graph's session, counted as in use so eviction passes it over; an evicted graph is loaded again. */
+async function withSession<T>(graph: LoadedGraph, run: (session: InferenceSession) => Promise<T>): Promise<T> {
+  const lease = leases.get(graph);
+  if (!lease) return run(graph.session);
+  if (lease.evicted) return withSession(await lease.reload(), run);
+  lease.active++;
+  lease.budget?.touch(`session:${lease.key}`);
+  try {
+    return await run(graph.session);
+  } finally {
+    lease.active--;
+    if (lease.active === 0) {
+      if (lease.evicted) void graph.session.release();
+      // Others may have been kept over the budget while it ran; it stays, as the one used last.
+      else lease.budget?.fit(`session:${lease.key}`);
+    }
+  }
+}
+
 async function runOnce(graph: LoadedGraph, inputs: Record<string, Float32Tensor>): Promise<Record<string, Float32Tensor>> {
   const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
   for (const [name, t] of Object.entries(inputs)) feeds[name] = toOrtTensor(graph.spec.inputs.find((i) => i.name === name)?.dtype ?? 'float32', t.data, t.shape);
-  const results = await graph.session.run(feeds);
+  const results = await withSession(graph, (session) => session.run(feeds));
   const out: Record<string, Float32Tensor> = {};
   for (const [name, value] of Object.entries(results)) {
     out[name] = float32Tensor([...value.dims], value.data as Float32Array);

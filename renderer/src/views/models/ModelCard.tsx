@@ -42,7 +42,7 @@ export function ModelCard({ model }: { model: ModelSummary }) {
         )}
         <dt className="text-muted">Runs on</dt>
         <dd data-testid="runs-on" title={model.fallbacks.join('\n')}>
-          {model.provider ? `${model.provider} · loaded and warmed up in ${model.loadMs} ms` : 'not loaded yet'}
+          {model.provider ? `${model.provider} · loaded and warmed up in ${model.loadMs} ms` : model.evicted ? 'released to save memory; loads again when used' : 'not loaded yet'}
           {model.provider && model.fallbacks.length > 0 && <span className="block text-muted">{model.fallbacks.join('; ')}</span>}
         </dd>
         {model.source === 'user' && (

@@ -4,16 +4,20 @@ import { useAppStore } from '../../state/appStore';
 import { LibraryFolders } from './LibraryFolders';
 import { ModelCard } from './ModelCard';
 import { RuntimePanel } from './RuntimePanel';
+import { MemoryPanel } from './MemoryPanel';
 import { TryImagePanel } from './TryImagePanel';
 import { PcaPanel } from './PcaPanel';
 import { DatasetsPanel } from './DatasetsPanel';
 
-/** Opening the library loads every model, so each shows the provider it really runs on. */
+/**
+ * Opening the library loads every model, so each shows the provider it really runs on; not those the memory
+ * budget released (loading them would evict others, and the view would chase its own tail).
+ */
 function useLoadAll(): string | undefined {
   const client = useAppStore((s) => s.client);
   const models = useAppStore((s) => s.models);
   const [error, setError] = useState<string>();
-  const pending = models.filter((m) => !m.provider).map((m) => m.id).join(',');
+  const pending = models.filter((m) => !m.provider && !m.evicted).map((m) => m.id).join(',');
   useEffect(() => {
     if (!client || !pending) return;
     let cancelled = false;
@@ -39,6 +43,7 @@ export function ModelsView() {
     <div className="h-full overflow-auto p-6">
       <h2 className="mb-4 text-lg font-medium">Model library</h2>
       <RuntimePanel />
+      <MemoryPanel />
       {loadError && (
         <p role="alert" className="mb-4 text-sm text-danger">
           Could not load {loadError}

@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { float32Tensor, type Float32Tensor } from '../../electron/api/tensor';
+import { dispatchCall } from '../../electron/engine/dispatch';
+import { createEngine, type Engine } from '../../electron/engine/engine';
+import { loadModelFolders } from '../../electron/engine/models/registry';
+import { defaultMemoryBudget, MemoryBudget } from '../../electron/engine/runtime/memoryBudget';
+import { runGraph, SessionCache } from '../../electron/engine/runtime/sessions';
+import type { MemoryReport } from '../../electron/api/contract';
+import { callOptions, freshConfigDir, ok, paths } from '../helpers/engine';
+
+const MB = 1e6;
+
+describe('the memory budget', () => {
+  const entry = (bytes: number, released: string[], name: string, busy = false) => ({ kind: 'codes' as const, label: name, bytes, release: () => released.push(name), busy: () => busy });
+
+  it('releases the least recently used entries until what it keeps fits, never the one just added', () => {
+    const released: string[] = [];
+    const budget = new MemoryBudget(10);
+    budget.add('a', entry(4, released, 'a'));
+    budget.add('b', entry(4, released, 'b'));
+    budget.touch('a');
+    budget.add('c', entry(4, released, 'c'));
+    expect(released).toEqual(['b']);
+    expect(budget.report()).toMatchObject({ usedBytes: 8, evictions: 1 });
+    // One entry larger than the whole budget is kept: it is what the caller needs now.
+    budget.add('huge', entry(30, released, 'huge'));
+    expect(released).toEqual(['b', 'a', 'c']);
+    expect(budget.report()).toMatchObject({ usedBytes: 30, largest: [{ label: 'huge', bytes: 30 }] });
+  });
+
+  it('passes over entries in use, and a smaller budget evicts at once', () => {
+    const released: string[] = [];
+    const budget = new MemoryBudget(100);
+    budget.add('running', entry(40, released, 'running', true));
+    budget.add('idle', entry(40, released, 'idle'));
+    budget.setBudget(50);
+    expect(released).toEqual(['idle']);
+    expect(budget.releaseIdle()).toBe(0);
+    expect(budget.report().kinds.find((k) => k.kind === 'codes')).toMatchObject({ bytes: 40, entries: 1 });
+    // Freed on request is not evicted to fit: the count says how often the budget was too small.
+    budget.add('later', entry(5, released, 'later'));
+    expect(budget.releaseIdle()).toBe(5);
+    expect(released).toEqual(['idle', 'later']);
+    expect(budget.report().evictions).toBe(1);
+  });
+
+  it('defaults to a quarter of the machine, between 512 MiB and 4 GiB', () => {
+    const GiB = 1024 ** 3;
+    expect(defaultMemoryBudget(1 * GiB)).toBe(GiB / 2);
+    expect(defaultMemoryBudget(8 * GiB)).toBe(2 * GiB);
+    expect(defaultMemoryBudget(128 * GiB)).toBe(4 * GiB);
+  });
+});
+
+describe('sessions under the budget (real graphs)', () => {
+  const folderOf = async (id: string) => (await loadModelFolders(paths.models, 'bundled')).models.find((m) => m.manifest.id === id)!;
+  const z = (n: number, seed: number) => float32Tensor([1, n], Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 31 + i)));
+
+  it('a graph still held after its session was evicted loads again on its next run, with the same result', async () => {
+    const budget = new MemoryBudget(5 * MB);
+    const cache = new SessionCache({ providers: ['cpu'], intraOpNumThreads: 1 }, budget);
+    const [vae, ae] = await Promise.all([folderOf('fmnist-vae'), folderOf('fmnist-ae')]);
+    const decoder = await cache.get('fmnist-vae', vae.folder, 'decoder', vae.manifest.graphs.decoder!);
+    const before = (await runGraph(decoder, { z: z(16, 1) })).x!.data;
+    // A second 3.4 MB graph does not fit beside the first: the older one is evicted.
+    await cache.get('fmnist-ae', ae.folder, 'decoder', ae.manifest.graphs.decoder!);
+    expect(budget.report()).toMatchObject({ evictions: 1, largest: [{ label: 'fmnist-ae decoder' }] });
+    const after = (await runGraph(decoder, { z: z(16, 1) })).x!.data;
+    expect(Array.from(after)).toEqual(Array.from(before));
+    expect(budget.report().largest.map((e) => e.label)).toEqual(['fmnist-vae decoder']);
+    await cache.releaseAll();
+  });
+
+  it('a session removed while it runs is released only when its run ends', async () => {
+    const budget = new MemoryBudget(100 * MB);
+    const cache = new SessionCache({ providers: ['cpu'], intraOpNumThreads: 1 }, budget);
+    const vae = await folderOf('fmnist-vae');
+    const decoder = await cache.get('fmnist-vae', vae.folder, 'decoder', vae.manifest.graphs.decoder!);
+    const batch = float32Tensor([256, 16], Float32Array.from({ length: 256 * 16 }, (_, i) => Math.cos(i)));
+    const running = runGraph(decoder, { z: batch });
+    expect(await cache.release('fmnist-vae')).toBe(true);
+    expect(budget.report().usedBytes).toBe(0);
+    expect((await running).x!.shape).toEqual([256, 1, 28, 28]);
+  });
+});
+
+describe('the engine within a small budget (real models and dataset)', () => {
+  let engine: Engine;
+  const call = (name: string, args: unknown) => dispatchCall(engine.handlers, name, args, callOptions());
+  const memory = async () => ok<MemoryReport>(await call('app.memory', {}));
+  beforeAll(async () => {
+    // One 3.4 MB graph with a dataset's codes and their projection fits; two graphs and the codes do not.
+    engine = await createEngine({ paths, configDir: freshConfigDir(), threads: 2, memoryBudgetBytes: 6.5 * MB });
+  });
+  afterAll(() => engine.dispose());
+
+  it('evicts the least recently used sessions and codes, reports them, and recomputes what was evicted identically', async () => {
+    const encoded = ok<{ codes: Float32Tensor }>(await call('dataset.encode', { model: 'fmnist-vae' }));
+    const query = float32Tensor([1, 16], encoded.codes.data.slice(7 * 16, 8 * 16));
+    const neighbours = ok<{ indices: number[] }>(await call('latent.neighbors', { model: 'fmnist-vae', query, k: 5, exclude: [7] }));
+    const typical = ok<{ percentile: number }>(await call('latent.typicality', { model: 'fmnist-vae', code: query }));
+    let report = await memory();
+    expect(report.kinds.find((k) => k.kind === 'codes')).toMatchObject({ entries: 1, bytes: 10_000 * 16 * 4 });
+    expect(report.kinds.find((k) => k.kind === 'projections')!.entries).toBe(2);
+    expect(report.evictions).toBe(0);
+
+    const sample = ok<{ images: Float32Tensor }>(await call('model.decode', { model: 'fmnist-ae', z: query })).images;
+    ok(await call('model.decode', { model: 'fmnist-dcgan', z: float32Tensor([1, 64], new Float32Array(64).fill(0.1)) }));
+    report = await memory();
+    expect(report.usedBytes).toBeLessThanOrEqual(6.5 * MB);
+    expect(report.evictions).toBeGreaterThanOrEqual(2);
+    // The encoder went first (least recently used), then the dataset's codes.
+    expect(report.largest.map((e) => e.label)).not.toContain('fmnist-vae encoder');
+    expect(report.kinds.find((k) => k.kind === 'codes')!.entries).toBe(0);
+    const library = ok<{ models: { id: string; provider?: string; evicted?: boolean }[] }>(await call('model.list', {}));
+    expect(library.models.find((m) => m.id === 'fmnist-vae')).toMatchObject({ provider: undefined, evicted: true });
+    expect(library.models.find((m) => m.id === 'fmnist-dcgan')!.provider).toBe('cpu');
+
+    // Asked again, the evicted codes are encoded again: the same neighbours, the same reading.
+    expect(ok<{ indices: number[] }>(await call('latent.neighbors', { model: 'fmnist-vae', query, k: 5, exclude: [7] })).indices).toEqual(neighbours.indices);
+    expect(ok<{ percentile: number }>(await call('latent.typicality', { model: 'fmnist-vae', code: query })).percentile).toBe(typical.percentile);
+    const again = ok<{ images: Float32Tensor }>(await call('model.decode', { model: 'fmnist-ae', z: query })).images;
+    expect(Array.from(again.data)).toEqual(Array.from(sample.data));
+    expect((await memory()).usedBytes).toBeLessThanOrEqual(6.5 * MB);
+  });
+
+  it('frees what is idle on request, and a budget set in the settings is kept across launches', async () => {
+    const freed = ok<MemoryReport>(await call('app.freeMemory', {}));
+    expect(freed.freedBytes).toBeGreaterThan(0);
+    expect(freed.usedBytes).toBe(0);
+    expect(freed.process.rssBytes).toBeGreaterThan(freed.process.heapBytes);
+
+    const configDir = freshConfigDir();
+    const first = await createEngine({ paths, configDir, threads: 2 });
+    const set = await dispatchCall(first.handlers, 'settings.update', { memoryBudgetMb: 256 }, callOptions());
+    expect(set).toMatchObject({ ok: true, result: { settings: { memoryBudgetMb: 256 } } });
+    expect(await dispatchCall(first.handlers, 'settings.update', { memoryBudgetMb: 16 }, callOptions())).toMatchObject({ ok: false, error: { code: 'bad-request', field: 'args.memoryBudgetMb' } });
+    await first.dispose();
+    const second = await createEngine({ paths, configDir, threads: 2 });
+    expect(ok<MemoryReport>(await dispatchCall(second.handlers, 'app.memory', {}, callOptions())).budgetBytes).toBe(256 * 1024 * 1024);
+    await second.dispose();
+  });
+});
+

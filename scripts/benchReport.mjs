@@ -89,6 +89,13 @@ export function formatReport(r) {
     }
     push('');
   }
+  if (r.session) {
+    const s = r.session;
+    push('## Server memory over a scripted session at 256 px', '', `The browser-mode server (fixtures vae-256, ldm-256, stylegan-256), driven over its WebSocket; RSS as the OS reports it after each phase, and the peak (VmHWM). Peak **${s.peakMB.toFixed(0)} MB** (target ≤ 1.5 GB: ${verdict(s.peakMB <= 1536)}); the engine's caches held ${s.cachedMB.toFixed(1)} MB of a ${s.budgetMB.toFixed(0)} MB budget at the end; ${(s.totalMs / 1000).toFixed(0)} s in all.`, '');
+    push('| phase | ms | RSS after (MB) | peak so far (MB) |', '|---|---|---|---|');
+    for (const p of s.phases) push(`| ${p.phase} | ${p.ms} | ${p.rssMB.toFixed(0)} | ${p.peakMB.toFixed(0)} |`);
+    push('');
+  }
   if (d.folder100k) {
     const f = d.folder100k;
     const s = (v) => (v / 1000).toFixed(1);
@@ -96,13 +103,20 @@ export function formatReport(r) {
   }
 
   if (e.ddim50) {
-    push('## Pipelines', '', 'DDIM-50 (η = 0). "Bare loop" is denoiser + sampler with one decode at the end, as PyTorch eager is timed; "playback job" is the app\'s diffusion.sample, which also decodes x_t and the predicted x₀ to images at every step.', '');
-    push('| DDIM-50 | batch | bare loop, onnxruntime-node (ms) | PyTorch eager (ms) | speed-up | playback job (ms) |', '|---|---|---|---|---|---|');
+    push(
+      '## Pipelines',
+      '',
+      'DDIM-50 (η = 0). "Bare loop" is denoiser + sampler with one decode at the end, as PyTorch eager is timed; "playback job" is the app\'s diffusion.sample, which also makes x_t and x̂₀ previews at every step, decodes the last position in full and keeps the trajectory. At 256 px (ldm-256 over vae-256, fixtures) the playback job should cost at most 1.25× the bare loop.',
+      '',
+    );
+    push('| DDIM-50 | batch | bare loop, onnxruntime-node (ms) | PyTorch eager (ms) | speed-up | playback job (ms) | playback ÷ bare | target |', '|---|---|---|---|---|---|---|---|');
     for (const [model, byBatch] of Object.entries(e.ddim50)) {
       for (const [batch, s] of Object.entries(byBatch)) {
         const eager = torch.ddim50?.[model]?.[batch]?.median;
         const bare = e.ddim50Bare?.[model]?.[batch];
-        push(`| ${model} | ${batch} | ${bare?.median ? ms(bare.median) : '–'} | ${eager ? ms(eager) : 'skipped'} | ${eager && bare?.median ? `${(eager / bare.median).toFixed(2)}×` : '–'} | ${s.skipped ? `skipped: ${s.skipped}` : ms(s.median)} |`);
+        const ratio = bare?.median && s.median ? s.median / bare.median : undefined;
+        const target = model === 'ldm-256' && ratio !== undefined ? `≤ 1.25×: ${verdict(ratio <= 1.25)}` : '–';
+        push(`| ${model} | ${batch} | ${bare?.median ? ms(bare.median) : '–'} | ${eager ? ms(eager) : 'skipped'} | ${eager && bare?.median ? `${(eager / bare.median).toFixed(2)}×` : '–'} | ${s.skipped ? `skipped: ${s.skipped}` : ms(s.median)} | ${ratio ? `${ratio.toFixed(2)}×` : '–'} | ${target} |`);
       }
     }
     push('');

@@ -9,7 +9,7 @@ import { randomNormal } from '../../electron/common/random';
 import { dispatchCall } from '../../electron/engine/dispatch';
 import type { Engine } from '../../electron/engine/engine';
 import { startBrowserServer, type BrowserServer } from '../../electron/server/server';
-import { callOptions, realEngine } from '../helpers/engine';
+import { callOptions, realEngine, repoRoot } from '../helpers/engine';
 import { measure, writePart } from './harness';
 
 let engine: Engine;
@@ -18,8 +18,18 @@ let socket: WebSocket;
 let nextId = 1;
 const results: Record<string, unknown> = {};
 
+/** The 256 px latent diffusion speed fixture (over vae-256), beside the bundled 28×28 models. */
+const FIXTURES = join(repoRoot, 'tests', 'fixtures', 'models');
+const DDIM_CASES: [string, number[]][] = [
+  ['fmnist-ddpm-latent', [1, 16]],
+  ['fmnist-ddpm-pixel', [1, 16]],
+  ['ldm-256', [1, 4]],
+];
+
 beforeAll(async () => {
   engine = await realEngine();
+  const added = await dispatchCall(engine.handlers, 'library.addFolder', { path: FIXTURES }, callOptions());
+  if (!added.ok) throw new Error(`the fixture models could not be added: ${added.error.message}`);
   server = await startBrowserServer({ engine, rendererDir: mkdtempSync(join(tmpdir(), 'bench-')), port: 0 });
   socket = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, { headers: { Origin: `http://127.0.0.1:${server.port}` } });
   socket.binaryType = 'arraybuffer';
@@ -75,11 +85,11 @@ it('decode latency while dragging: 200 cursor moves on one lane, each waited for
   results['cursorDecode'] = { p50: sorted[100], p95: sorted[190], runs: 200 };
 });
 
-it('DDIM-50 at batch 1 and 16, pixel and latent', async () => {
+it('DDIM-50 playback jobs: pixel and latent at 28 px, latent at 256 px', async () => {
   const ddim: Record<string, Record<string, unknown>> = {};
-  for (const model of ['fmnist-ddpm-latent', 'fmnist-ddpm-pixel']) {
+  for (const [model, batches] of DDIM_CASES) {
     ddim[model] = {};
-    for (const batch of [1, 16]) {
+    for (const batch of batches) {
       try {
         ddim[model]![batch] = await measure(() => inProcess('diffusion.sample', { model, sampler: { kind: 'ddim', eta: 0 }, steps: 50, seed: 1, batch }), { warmup: 1, minMs: 2000, maxRuns: 10, minRuns: 3 });
       } catch (error) {
@@ -96,21 +106,25 @@ it('DDIM-50 as a bare loop (denoiser and sampler, decoding once at the end), as 
   const { ModelHost } = await import('../../electron/engine/models/host');
   const { runGraph } = await import('../../electron/engine/runtime/sessions');
   const host = new ModelHost({ providers: ['cpu'], intraOpNumThreads: 2 });
-  await host.loadFolders([{ path: (await import('../helpers/engine')).paths.models, source: 'bundled' }]);
+  await host.loadFolders([
+    { path: (await import('../helpers/engine')).paths.models, source: 'bundled' },
+    { path: FIXTURES, source: 'user' },
+  ]);
   const bare: Record<string, Record<string, unknown>> = {};
-  for (const id of ['fmnist-ddpm-latent', 'fmnist-ddpm-pixel']) {
+  for (const [id, batches] of DDIM_CASES) {
     const space = new DiffusionSpace(host, host.model(id));
     const graph = await host.graph(space.model, 'denoiser');
+    const [xName, tName] = graph.spec.inputs.map((i) => i.name);
     bare[id] = {};
-    for (const batch of [1, 16]) {
+    for (const batch of batches) {
       const loop = async () => {
         const sampler = createSampler(space.schedule, { kind: 'ddim', eta: 0 }, space.clip);
         const size = batch * space.sampleSize;
         let x = new NormalStream(1).next(size);
         const unused = new Float32Array(size); // η = 0 adds no noise
         for (const t of sampler.setTimesteps(50)) {
-          const { eps } = await runGraph(graph, { x_t: float32Tensor([batch, ...space.sampleShape], x), t: float32Tensor([batch], new Float32Array(batch).fill(t)) });
-          x = sampler.step(eps!.data, t, x, unused).prevSample;
+          const outputs = await runGraph(graph, { [xName!]: float32Tensor([batch, ...space.sampleShape], x), [tName!]: float32Tensor([batch], new Float32Array(batch).fill(t)) });
+          x = sampler.step(Object.values(outputs)[0]!.data, t, x, unused).prevSample;
         }
         return space.toImages(x, batch);
       };

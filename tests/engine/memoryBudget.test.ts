@@ -4,9 +4,10 @@ import { dispatchCall } from '../../electron/engine/dispatch';
 import { createEngine, type Engine } from '../../electron/engine/engine';
 import { loadModelFolders } from '../../electron/engine/models/registry';
 import { defaultMemoryBudget, MemoryBudget } from '../../electron/engine/runtime/memoryBudget';
-import { runGraph, SessionCache } from '../../electron/engine/runtime/sessions';
+import { RUN_BYTES, runGraph, SessionCache } from '../../electron/engine/runtime/sessions';
 import type { MemoryReport } from '../../electron/api/contract';
-import { callOptions, freshConfigDir, ok, paths } from '../helpers/engine';
+import { join } from 'node:path';
+import { callOptions, freshConfigDir, ok, paths, repoRoot } from '../helpers/engine';
 
 const MB = 1e6;
 
@@ -81,6 +82,32 @@ describe('sessions under the budget (real graphs)', () => {
     expect(await cache.release('fmnist-vae')).toBe(true);
     expect(budget.report().usedBytes).toBe(0);
     expect((await running).x!.shape).toEqual([256, 1, 28, 28]);
+  });
+});
+
+describe('runs bounded in bytes (real 256 px graph)', () => {
+  it('a batch larger than RUN_BYTES runs in even chunks, with the outputs of one run', async () => {
+    const cache = new SessionCache({ providers: ['cpu'], intraOpNumThreads: 2 });
+    const vae = (await loadModelFolders(join(repoRoot, 'tests', 'fixtures', 'models'), 'user')).models.find((m) => m.manifest.id === 'vae-256')!;
+    const decoder = await cache.get('vae-256', vae.folder, 'decoder', vae.manifest.graphs.decoder!);
+    // 12 codes decode to 12 × 786 KB of images: over 8 MiB, so two runs of 6.
+    expect(12 * 3 * 256 * 256 * 4).toBeGreaterThan(RUN_BYTES);
+    const z = float32Tensor([12, 4, 32, 32], Float32Array.from({ length: 12 * 4096 }, (_, i) => Math.sin(i * 0.37)));
+    const batches: number[] = [];
+    const run = decoder.session.run.bind(decoder.session);
+    decoder.session.run = ((feeds: Record<string, { dims: readonly number[] }>) => {
+      batches.push(feeds['z']!.dims[0]!);
+      return run(feeds as never);
+    }) as typeof decoder.session.run;
+    const chunked = (await runGraph(decoder, { z })).x!;
+    expect(batches).toEqual([6, 6]);
+    expect(chunked.shape).toEqual([12, 3, 256, 256]);
+    const whole = await run({ z: new (await import('../../electron/engine/runtime/ort')).ort.Tensor('float32', z.data, z.shape) });
+    const expected = whole['x']!.data as Float32Array;
+    let worst = 0;
+    chunked.data.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - expected[i]!))));
+    expect(worst).toBeLessThan(1e-5);
+    await cache.releaseAll();
   });
 });
 

@@ -95,6 +95,15 @@ describe('latent diffusion over the spatial VAE, as Stable Diffusion 1.x is set 
     for (const [output, error] of Object.entries(errors)) expect(error, output).toBeLessThan(1e-4);
   });
 
+  it('its 256 px sibling over vae-256, the speed fixture of the benchmarks, runs as in PyTorch too and previews at latent resolution', async () => {
+    const errors = await parityErrors(join(fixtures, 'ldm-256'));
+    expect(Object.keys(errors)).toEqual(['denoiser eps']);
+    for (const [output, error] of Object.entries(errors)) expect(error, output).toBeLessThan(1e-4);
+    const run = ok<{ xt: { shape: number[] }; final: Tensor }>(await call('diffusion.sample', { model: 'ldm-256', sampler: { kind: 'ddim', eta: 0 }, steps: 3, seed: 4, batch: 2 }));
+    expect(run.xt.shape).toEqual([4, 2, 3, 32, 32]);
+    expect(run.final.shape).toEqual([2, 3, 256, 256]);
+  });
+
   it('samples with leading spacing and offset 1, and decodes x / 0.18215 through the VAE', async () => {
     const run = ok<{ timesteps: number[]; xt: { shape: number[] }; final: Tensor; raw: Tensor }>(await call('diffusion.sample', { model: 'ldm-spatial-tiny', sampler: { kind: 'ddim', eta: 0 }, steps: 5, seed: 4, batch: 1 }));
     expect(run.timesteps).toEqual([801, 601, 401, 201, 1]);

@@ -180,20 +180,51 @@ export function checkGraphMatchesSpec(session: InferenceSession, spec: GraphSpec
 }
 
 /**
+ * The most bytes of inputs and outputs one run of a graph handles. ONNX Runtime's arena keeps the largest run's
+ * activations for the session's life, and they grow with the batch times the image size: in the scripted 256 px
+ * session of tests/bench/session.perf.ts the server peaked at 1.77 GB unchunked (16 MiB per run), 1.22 GB at 8 MiB
+ * and 1.12 GB at 4 MiB, while runs of 8 instead of 32 at 256 px cost 2-5% throughput (of 5, 5-9%). It costs
+ * nothing where a whole batch fits (a batch of 500 at 28×28 is 1.6 MB).
+ */
+export const RUN_BYTES = 8 * 1024 * 1024;
+
+/**
  * Runs a graph on float32 tensors and returns the named outputs as contract tensors. A graph
  * exported with a fixed batch (StyleGAN2's fused modulated convolution folds the batch into Conv
- * groups) runs a larger batch in chunks of its own, and the outputs are joined.
+ * groups) runs a larger batch in chunks of its own, and the outputs are joined. A graph whose every
+ * input and output is batch-major on one named axis runs in even chunks of at most RUN_BYTES.
  */
 export async function runGraph(graph: LoadedGraph, inputs: Record<string, Float32Tensor>): Promise<Record<string, Float32Tensor>> {
   const fixed = graph.spec.inputs[0]?.shape[0];
   const batch = Object.values(inputs)[0]?.shape[0];
   if (typeof fixed === 'number' && batch !== undefined && batch !== fixed) {
     if (batch % fixed !== 0) throw new ApiError('bad-input', `this graph was exported for batches of ${fixed}; got ${batch}`, 'args.shape');
-    const chunks: Record<string, Float32Tensor>[] = [];
-    for (let start = 0; start < batch; start += fixed) chunks.push(await runOnce(graph, sliceBatch(inputs, start, fixed)));
-    return joinBatches(chunks);
+    return runInChunks(graph, inputs, batch, fixed);
   }
+  const chunk = batch === undefined ? undefined : chunkSize(graph.spec, inputs, batch);
+  if (chunk !== undefined && chunk < batch!) return runInChunks(graph, inputs, batch!, chunk);
   return runOnce(graph, inputs);
+}
+
+/** Items per run within RUN_BYTES, in even chunks; undefined when the graph's batch axis is not shared by all its inputs and outputs. */
+function chunkSize(spec: GraphSpecT, inputs: Record<string, Float32Tensor>, batch: number): number | undefined {
+  const axis = spec.inputs[0]?.shape[0];
+  if (typeof axis !== 'string' || batch < 2) return undefined;
+  if (![...spec.inputs, ...spec.outputs].every((s) => s.shape[0] === axis)) return undefined;
+  if (Object.values(inputs).some((t) => t.shape[0] !== batch)) return undefined;
+  let itemBytes = 0;
+  for (const t of Object.values(inputs)) itemBytes += (t.data.length / batch) * 4;
+  // Outputs' other dims, where the manifest states them as numbers (a decoder's image size).
+  for (const output of spec.outputs) itemBytes += output.shape.slice(1).reduce<number>((n, d) => n * (typeof d === 'number' ? d : 1), 4);
+  const most = Math.max(1, Math.floor(RUN_BYTES / itemBytes));
+  if (most >= batch) return undefined;
+  return Math.ceil(batch / Math.ceil(batch / most));
+}
+
+async function runInChunks(graph: LoadedGraph, inputs: Record<string, Float32Tensor>, batch: number, chunk: number): Promise<Record<string, Float32Tensor>> {
+  const chunks: Record<string, Float32Tensor>[] = [];
+  for (let start = 0; start < batch; start += chunk) chunks.push(await runOnce(graph, sliceBatch(inputs, start, Math.min(chunk, batch - start))));
+  return joinBatches(chunks);
 }
 
 /** Marks an evicted or removed graph; its session is released now, or when its last run in flight ends. */

@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, it } from 'vitest';
+import WebSocket from 'ws';
+import { float32Tensor } from '../../electron/api/tensor';
+import { decodeFrame, encodeFrame } from '../../electron/api/wire';
+import { randomNormal } from '../../electron/common/random';
+import { repoRoot } from '../helpers/engine';
+import { writePart } from './harness';
+
+/**
+ * The browser-mode server's memory over a scripted session at 256 px, as the OS sees it (VmHWM, the peak resident
+ * set, and VmRSS after each phase, from /proc): sample grids, slider drags on a VAE and a StyleGAN-style generator,
+ * an interpolation, a 1000-step DDPM at batch 4, an inversion. The models are the 256 px fixtures, copied so that
+ * the gradient graph the inversion derives is cached outside the repository.
+ */
+let server: ChildProcess;
+let socket: WebSocket;
+let nextId = 1;
+const started = performance.now();
+
+function call(name: string, args: unknown): Promise<unknown> {
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    const onMessage = (data: ArrayBuffer) => {
+      const message = decodeFrame(data) as { id: number; type: string; result?: unknown; error?: { message: string } };
+      if (message.id !== id || message.type === 'progress') return;
+      socket.off('message', onMessage);
+      if (message.type === 'error') reject(new Error(`${name}: ${message.error!.message}`));
+      else resolve(message.result);
+    };
+    socket.on('message', onMessage);
+    socket.send(encodeFrame({ type: 'call', id, name, args }));
+  });
+}
+
+/** kB figures of /proc/<pid>/status, in MB. */
+function memory(pid: number): { rssMB: number; peakMB: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(status.match(new RegExp(`${field}:\\s+(\\d+) kB`))?.[1] ?? NaN);
+  return { rssMB: kb('VmRSS') / 1024, peakMB: kb('VmHWM') / 1024 };
+}
+
+beforeAll(async () => {
+  const configDir = mkdtempSync(join(tmpdir(), 'bench-session-config-'));
+  server = spawn(process.execPath, ['out/main/server.js', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LATENT_STUDIO_CONFIG_DIR: configDir } });
+  const url = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    server.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = output.match(/open (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/);
+      if (match) resolve(match[1]!);
+    });
+    server.on('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
+  });
+  const { port, searchParams } = new URL(url);
+  socket = new WebSocket(`ws://127.0.0.1:${port}/api?token=${searchParams.get('token')}`, { headers: { Origin: `http://127.0.0.1:${port}` } });
+  socket.binaryType = 'arraybuffer';
+  await new Promise((resolve) => socket.once('open', resolve));
+});
+afterAll(() => {
+  socket?.close();
+  server?.kill('SIGTERM');
+});
+
+it('server memory over a scripted session at 256 px', async () => {
+  const pid = server.pid!;
+  const phases: { phase: string; ms: number; rssMB: number; peakMB: number }[] = [];
+  const phase = async (name: string, work: () => Promise<void>) => {
+    const t = performance.now();
+    await work();
+    phases.push({ phase: name, ms: Math.round(performance.now() - t), ...memory(pid) });
+  };
+  const folder = mkdtempSync(join(tmpdir(), 'bench-session-models-'));
+  for (const name of ['vae-256', 'ldm-256', 'stylegan-256']) cpSync(join(repoRoot, 'tests', 'fixtures', 'models', name), join(folder, name), { recursive: true, filter: (p) => !p.includes('.latent-studio') });
+  phases.push({ phase: 'started', ms: 0, ...memory(pid) });
+  await phase('models added (their graphs loaded and checked)', async () => {
+    await call('library.addFolder', { path: folder });
+  });
+  const vaeLatent = 4 * 32 * 32;
+  await phase('sample grids: 16 from the VAE, 16 from the generator', async () => {
+    await call('model.decode', { model: 'vae-256', z: float32Tensor([16, 4, 32, 32], randomNormal(16 * vaeLatent, 1)) });
+    await call('model.decode', { model: 'stylegan-256', z: float32Tensor([16, 128], randomNormal(16 * 128, 2)) });
+  });
+  await phase('slider drags: 161 decodes on a lane for each model', async () => {
+    const base = randomNormal(vaeLatent, 3);
+    const delta = randomNormal(vaeLatent, 4);
+    const gBase = randomNormal(128, 5);
+    const gDelta = randomNormal(128, 6);
+    for (let i = 0; i <= 160; i++) {
+      const s = -4 + i / 20;
+      await call('model.decode', { model: 'vae-256', z: float32Tensor([1, 4, 32, 32], base.map((v, j) => v + s * delta[j]!)), lane: 'edit' });
+      await call('model.decode', { model: 'stylegan-256', z: float32Tensor([1, 128], gBase.map((v, j) => v + s * gDelta[j]!)), lane: 'edit' });
+    }
+  });
+  await phase('interpolation: 32 frames between two VAE codes', async () => {
+    await call('latent.interpolate', { model: 'vae-256', keyframes: float32Tensor([2, 4, 32, 32], randomNormal(2 * vaeLatent, 7)), frames: 32, method: 'slerp' });
+  });
+  await phase('DDPM, 1000 steps at batch 4', async () => {
+    await call('diffusion.sample', { model: 'ldm-256', sampler: { kind: 'ddpm' }, steps: 1000, seed: 8, batch: 4 });
+  });
+  await phase('inversion: 100 steps in w', async () => {
+    const { images } = (await call('model.decode', { model: 'stylegan-256', z: float32Tensor([1, 128], randomNormal(128, 9)) })) as { images: { shape: number[]; data: Float32Array } };
+    await call('gan.invert', { model: 'stylegan-256', image: float32Tensor(images.shape, images.data), settings: { steps: 100, space: 'w', plateau: 0 } });
+  });
+  const report = (await call('app.memory', {})) as { usedBytes: number; budgetBytes: number };
+  const peakMB = Math.max(...phases.map((p) => p.peakMB));
+  writePart('session', { phases, peakMB, cachedMB: report.usedBytes / 2 ** 20, budgetMB: report.budgetBytes / 2 ** 20, totalMs: Math.round(performance.now() - started) });
+  console.info(phases.map((p) => `${p.phase}: ${p.ms} ms, RSS ${p.rssMB.toFixed(0)} MB, peak ${p.peakMB.toFixed(0)} MB`).join('\n'));
+});

@@ -516,10 +516,12 @@ export const calls = {
     result: z.object({ path: z.string().nullable() }),
   },
   'dataset.project': {
-    /** PCA of the dataset's codes under a model (encode the dataset first). */
+    /** PCA of the dataset's codes under a model: every component for small codes, the leading 64 for large ones. */
     args: z.object({ model: modelId, dataset: datasetId.optional() }).strict(),
     result: z.object({
       dim: z.int(),
+      /** Components given: components is [rank, dim], coords [count, rank]. */
+      rank: z.int(),
       mean: Float32TensorSchema,
       components: Float32TensorSchema,
       variance: Float32TensorSchema,

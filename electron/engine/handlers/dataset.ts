@@ -74,14 +74,15 @@ export function datasetHandlers(ctx: EngineContext): Pick<Handlers, 'dataset.inf
     },
     'dataset.project': async ({ model, dataset = BUNDLED_DATASET }) => {
       const p = ctx.codes.projection(dataset, model, await ctx.ensureCodes(dataset, model));
-      const count = p.coords.length / p.dim;
+      const count = p.coords.length / p.rank;
       return {
         dim: p.dim,
+        rank: p.rank,
         mean: float32Tensor([p.dim], p.mean),
-        components: float32Tensor([p.dim, p.dim], p.components),
-        variance: float32Tensor([p.dim], p.variance),
+        components: float32Tensor([p.rank, p.dim], p.components),
+        variance: float32Tensor([p.rank], p.variance),
         explained: Array.from(p.explained),
-        coords: float32Tensor([count, p.dim], p.coords),
+        coords: float32Tensor([count, p.rank], p.coords),
       };
     },
   };

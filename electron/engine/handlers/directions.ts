@@ -22,7 +22,7 @@ async function styleSpacePrincipal(ctx: EngineContext, model: string, count: num
   const zDim = registered.manifest.latent!.shape.reduce((a, b) => a * b, 1);
   const w = await mapCodes(ctx.host, registered, randomNormal(GANSPACE_SAMPLES * zDim, 1), GANSPACE_SAMPLES);
   const p = principalComponents(w, GANSPACE_SAMPLES, style.wDim);
-  const k = Math.min(count, style.wDim);
+  const k = Math.min(count, p.rank);
   const vectors = new Float32Array(k * style.wDim);
   for (let c = 0; c < k; c++) {
     const sd = Math.sqrt(p.variance[c]!);
@@ -118,7 +118,7 @@ export function directionHandlers(ctx: EngineContext): Pick<Handlers, 'direction
       if (space !== 'z') return styleSpacePrincipal(ctx, model, count, space);
       const shape = latentOf(model);
       const p = ctx.codes.projection(dataset, model, await ctx.ensureCodes(dataset, model));
-      const k = Math.min(count, p.dim);
+      const k = Math.min(count, p.rank);
       const vectors = new Float32Array(k * p.dim);
       for (let c = 0; c < k; c++) {
         const sd = Math.sqrt(p.variance[c]!);

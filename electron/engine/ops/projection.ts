@@ -1,21 +1,43 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 
 export interface Projection {
+  /** Values per code. */
   dim: number;
+  /** Components kept: every one for small codes, the leading ones for large codes (see principalComponents). */
+  rank: number;
   mean: Float32Array;
-  /** Principal directions, one per row (dim × dim), by decreasing variance. */
+  /** Principal directions, one per row (rank × dim), by decreasing variance. */
   components: Float32Array;
   variance: Float32Array;
   /** Share of the total variance each component explains. */
   explained: Float32Array;
-  /** Every code's coordinates on every component (count × dim). */
+  /** Every code's coordinates on the components (count × rank). */
   coords: Float32Array;
 }
 
-/** PCA of `count` codes of `dim` values: the eigen-decomposition of their covariance (ml-matrix). */
+/** Up to this many values per code, PCA is exact: the dim × dim covariance's eigen-decomposition (256³ is instant). */
+export const EXACT_PCA_DIM = 256;
+/** Past it (a 256 px spatial latent has 4,096), the leading components from this many codes at most... */
+export const PCA_SAMPLE = 512;
+/** ...and at most this many of them: a 4,096² eigen-decomposition in JavaScript takes minutes and stalls the engine. */
+export const PCA_MAX_RANK = 64;
+
+/**
+ * PCA of `count` codes of `dim` values. Small codes: every component, from the covariance (ml-matrix). Large codes:
+ * the leading PCA_MAX_RANK components from the Gram matrix of up to PCA_SAMPLE evenly spaced codes (its
+ * eigenvectors, mapped back through the codes, are the covariance's; Σ = XᵀX and G = XXᵀ share their nonzero
+ * eigenvalues), with the total variance of all the codes for the shares explained.
+ */
 export function principalComponents(codes: Float32Array, count: number, dim: number): Projection {
   const mean = new Float64Array(dim);
   for (let n = 0; n < count; n++) for (let j = 0; j < dim; j++) mean[j]! += codes[n * dim + j]! / count;
+  const { components, variance, total } = dim <= EXACT_PCA_DIM ? covariancePca(codes, count, dim, mean) : gramPca(codes, count, dim, mean);
+  const rank = variance.length;
+  const mean32 = Float32Array.from(mean);
+  return { dim, rank, mean: mean32, components, variance, explained: variance.map((v) => v / (total || 1)), coords: project(mean32, components, dim, codes) };
+}
+
+function covariancePca(codes: Float32Array, count: number, dim: number, mean: Float64Array) {
   const centred = new Matrix(count, dim);
   for (let n = 0; n < count; n++) for (let j = 0; j < dim; j++) centred.set(n, j, codes[n * dim + j]! - mean[j]!);
   const covariance = centred.transpose().mmul(centred).div(Math.max(1, count - 1));
@@ -26,38 +48,82 @@ export function principalComponents(codes: Float32Array, count: number, dim: num
   const variance = new Float32Array(dim);
   order.forEach(({ value, index }, row) => {
     variance[row] = Math.max(0, value);
-    // A fixed sign (largest entry positive) so projections do not flip between runs.
-    const column = vectors.getColumn(index);
-    const sign = Math.sign(column.reduce((best, v) => (Math.abs(v) > Math.abs(best) ? v : best), 0)) || 1;
-    for (let j = 0; j < dim; j++) components[row * dim + j] = sign * column[j]!;
+    components.set(fixedSign(vectors.getColumn(index)), row * dim);
   });
-  const total = variance.reduce((a, b) => a + b, 0) || 1;
-  const coords = project(Float32Array.from(mean), components, dim, codes);
-  return { dim, mean: Float32Array.from(mean), components, variance, explained: variance.map((v) => v / total), coords };
+  return { components, variance, total: variance.reduce((a, b) => a + b, 0) };
 }
 
-/** Coordinates of codes on the components: (code − mean) · componentᵢ. */
+function gramPca(codes: Float32Array, count: number, dim: number, mean: Float64Array) {
+  const rows = Array.from({ length: Math.min(count, PCA_SAMPLE) }, (_, i) => Math.floor((i * count) / Math.min(count, PCA_SAMPLE)));
+  const s = rows.length;
+  const centred = rows.map((n) => Float64Array.from({ length: dim }, (_, j) => codes[n * dim + j]! - mean[j]!));
+  const gram = new Matrix(s, s);
+  for (let a = 0; a < s; a++) {
+    for (let b = a; b < s; b++) {
+      let dot = 0;
+      const [x, y] = [centred[a]!, centred[b]!];
+      for (let j = 0; j < dim; j++) dot += x[j]! * y[j]!;
+      gram.set(a, b, dot);
+      gram.set(b, a, dot);
+    }
+  }
+  const evd = new EigenvalueDecomposition(gram, { assumeSymmetric: true });
+  const order = evd.realEigenvalues
+    .map((value, index) => ({ value, index }))
+    .filter(({ value }) => value > 1e-9)
+    .sort((a, b) => b.value - a.value)
+    .slice(0, PCA_MAX_RANK);
+  const components = new Float32Array(order.length * dim);
+  const variance = new Float32Array(order.length);
+  order.forEach(({ value, index }, row) => {
+    // v = Xᵀu / √λ is the unit eigenvector of XᵀX for G's eigenpair (λ, u).
+    const u = evd.eigenvectorMatrix.getColumn(index);
+    const v = new Float64Array(dim);
+    for (let a = 0; a < s; a++) for (let j = 0; j < dim; j++) v[j]! += centred[a]![j]! * u[a]!;
+    const norm = Math.sqrt(value);
+    components.set(fixedSign(Array.from(v, (x) => x / norm)), row * dim);
+    variance[row] = value / Math.max(1, s - 1);
+  });
+  // The total variance of every code, not just the sample: what the shares explained are of.
+  let total = 0;
+  for (let n = 0; n < count; n++) for (let j = 0; j < dim; j++) total += (codes[n * dim + j]! - mean[j]!) ** 2;
+  return { components, variance, total: total / Math.max(1, count - 1) };
+}
+
+/** A fixed sign (largest entry positive), so projections do not flip between runs. */
+function fixedSign(column: number[]): number[] {
+  const sign = Math.sign(column.reduce((best, v) => (Math.abs(v) > Math.abs(best) ? v : best), 0)) || 1;
+  return column.map((v) => sign * v);
+}
+
+/** Coordinates of codes on the components (rank × dim): (code − mean) · componentᵢ, count × rank. */
 export function project(mean: Float32Array, components: Float32Array, dim: number, codes: Float32Array): Float32Array {
   const count = codes.length / dim;
-  const out = new Float32Array(count * dim);
+  const rank = components.length / dim;
+  const out = new Float32Array(count * rank);
+  const centred = new Float32Array(dim);
   for (let n = 0; n < count; n++) {
-    for (let c = 0; c < dim; c++) {
+    for (let j = 0; j < dim; j++) centred[j] = codes[n * dim + j]! - mean[j]!;
+    for (let c = 0; c < rank; c++) {
       let sum = 0;
-      for (let j = 0; j < dim; j++) sum += (codes[n * dim + j]! - mean[j]!) * components[c * dim + j]!;
-      out[n * dim + c] = sum;
+      for (let j = 0; j < dim; j++) sum += centred[j]! * components[c * dim + j]!;
+      out[n * rank + c] = sum;
     }
   }
   return out;
 }
 
-/** Mahalanobis distance of codes under the projection's covariance: √Σ (coordᵢ² / varianceᵢ) over components with variance. */
+/**
+ * Mahalanobis distance of codes under the projection's covariance: √Σ (coordᵢ² / varianceᵢ) over components with
+ * variance (for large codes, over the leading components kept).
+ */
 export function mahalanobis(projection: Projection, coords: Float32Array): Float32Array {
-  const { dim, variance } = projection;
-  const count = coords.length / dim;
+  const { rank, variance } = projection;
+  const count = coords.length / rank;
   const out = new Float32Array(count);
   for (let n = 0; n < count; n++) {
     let sum = 0;
-    for (let c = 0; c < dim; c++) if (variance[c]! > 1e-12) sum += coords[n * dim + c]! ** 2 / variance[c]!;
+    for (let c = 0; c < rank; c++) if (variance[c]! > 1e-12) sum += coords[n * rank + c]! ** 2 / variance[c]!;
     out[n] = Math.sqrt(sum);
   }
   return out;

@@ -8,10 +8,12 @@ export interface Encoding {
   codes: Float32Array;
   labels: number[];
   mean: Float32Array;
-  /** dim × dim, one principal direction per row. */
+  /** Components kept (every one for small codes, the leading ones for large codes). */
+  rank: number;
+  /** rank × dim, one principal direction per row. */
   components: Float32Array;
   explained: number[];
-  /** count × dim coordinates on every component. */
+  /** count × rank coordinates on the components. */
   coords: Float32Array;
 }
 

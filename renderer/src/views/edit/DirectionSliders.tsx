@@ -101,7 +101,7 @@ export function DirectionSliders({ model, space, live, onLive, onCommit, focused
           <input type="number" min={1} max={20} value={range} onChange={(e) => setRange(Math.min(20, Math.max(1, Number(e.target.value) || 4)))} className="w-12 rounded border border-line bg-panel-raised px-1" aria-label="Slider range" />
         </label>
       </div>
-      {directions.length === 0 && <p className="text-sm text-muted">No directions yet: make one below, e.g. Sneaker → Ankle boot.</p>}
+      {directions.length === 0 && <p className="text-sm text-muted">No directions yet: make one below, from two of the dataset’s classes, images you pick, or its principal directions.</p>}
       {directions.map((d) => (
         <div key={d.name} className="group relative">
           <DirectionSlider

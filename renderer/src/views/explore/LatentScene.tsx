@@ -77,12 +77,12 @@ const colorOf = (label: number) => (classColors[label] ??= new THREE.Color(class
 
 /** Scale that fits the shown components in view while keeping their true proportions. */
 function sceneScale(encoding: Encoding, axes: readonly number[]): number {
-  const { coords, dim } = encoding;
-  const count = coords.length / dim;
+  const { coords, rank } = encoding;
+  const count = coords.length / rank;
   let widest = 0;
   for (const axis of axes) {
     let sum = 0;
-    for (let n = 0; n < count; n++) sum += coords[n * dim + axis]! ** 2;
+    for (let n = 0; n < count; n++) sum += coords[n * rank + axis]! ** 2;
     widest = Math.max(widest, Math.sqrt(sum / count));
   }
   return 0.75 / (widest || 1);
@@ -91,7 +91,7 @@ function sceneScale(encoding: Encoding, axes: readonly number[]): number {
 function positionsOf(encoding: Encoding, axes: readonly number[], indices: ArrayLike<number>, scale: number): Float32Array {
   const out = new Float32Array(indices.length * 3);
   for (let i = 0; i < indices.length; i++) {
-    for (let a = 0; a < 3; a++) out[i * 3 + a] = encoding.coords[indices[i]! * encoding.dim + axes[a]!]! * scale;
+    for (let a = 0; a < 3; a++) out[i * 3 + a] = encoding.coords[indices[i]! * encoding.rank + axes[a]!]! * scale;
   }
   return out;
 }

@@ -15,18 +15,16 @@ export const benchOptions = (() => {
 export function expandEncoding(encoding: Encoding, count: number): Encoding {
   const original = encoding.labels.length;
   if (count <= original) return encoding;
-  const { dim } = encoding;
-  const jitter = randomNormal(count * dim, 99);
-  const coords = new Float32Array(count * dim);
+  const { dim, rank } = encoding;
+  const jitter = randomNormal(count * rank, 99);
+  const coords = new Float32Array(count * rank);
   const codes = new Float32Array(count * dim);
   const labels: number[] = [];
   for (let n = 0; n < count; n++) {
     const source = n % original;
     labels.push(encoding.labels[source]!);
-    for (let j = 0; j < dim; j++) {
-      coords[n * dim + j] = encoding.coords[source * dim + j]! + (n < original ? 0 : 0.05 * jitter[n * dim + j]!);
-      codes[n * dim + j] = encoding.codes[source * dim + j]!;
-    }
+    for (let j = 0; j < rank; j++) coords[n * rank + j] = encoding.coords[source * rank + j]! + (n < original ? 0 : 0.05 * jitter[n * rank + j]!);
+    codes.set(encoding.codes.subarray(source * dim, (source + 1) * dim), n * dim);
   }
   return { ...encoding, coords, codes, labels };
 }

@@ -34,6 +34,7 @@ async function encode(client: StudioClient, dataset: string, model: string): Pro
     const projection = await client.invoke('dataset.project', { model, dataset });
     useLatentStore.getState().setEncoding(key, {
       dim: projection.dim,
+      rank: projection.rank,
       codes: encoded.codes.data,
       labels: encoded.labels,
       mean: projection.mean.data,

@@ -1,0 +1,81 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { float32Tensor, type Float32Tensor } from '../../electron/api/tensor';
+import { randomNormal } from '../../electron/common/random';
+import { dispatchCall } from '../../electron/engine/dispatch';
+import type { Engine } from '../../electron/engine/engine';
+import { EXACT_PCA_DIM, PCA_MAX_RANK, principalComponents } from '../../electron/engine/ops/projection';
+import { callOptions, ok, realEngine, repoRoot } from '../helpers/engine';
+
+describe('PCA of large codes', () => {
+  it('past EXACT_PCA_DIM values per code, the leading components come from the Gram matrix and match the covariance’s', () => {
+    const [count, dim] = [200, 300];
+    expect(dim).toBeGreaterThan(EXACT_PCA_DIM);
+    // Codes near a 6-dimensional subspace, with a little noise in every direction.
+    const factors = randomNormal(count * 6, 1);
+    const basis = randomNormal(6 * dim, 2);
+    const noise = randomNormal(count * dim, 3);
+    const codes = new Float32Array(count * dim);
+    for (let n = 0; n < count; n++) for (let j = 0; j < dim; j++) {
+      let v = 0.05 * noise[n * dim + j]!;
+      for (let f = 0; f < 6; f++) v += factors[n * 6 + f]! * basis[f * dim + j]! * (6 - f);
+      codes[n * dim + j] = v;
+    }
+    const p = principalComponents(codes, count, dim);
+    expect(p.rank).toBe(Math.min(PCA_MAX_RANK, count - 1));
+    expect(p.coords.length).toBe(count * p.rank);
+    // The covariance's own eigenvalues, computed the slow way here.
+    const mean = new Float64Array(dim);
+    for (let n = 0; n < count; n++) for (let j = 0; j < dim; j++) mean[j]! += codes[n * dim + j]! / count;
+    const centred = new Matrix(count, dim);
+    for (let n = 0; n < count; n++) for (let j = 0; j < dim; j++) centred.set(n, j, codes[n * dim + j]! - mean[j]!);
+    const exact = new EigenvalueDecomposition(centred.transpose().mmul(centred).div(count - 1), { assumeSymmetric: true }).realEigenvalues.sort((a, b) => b - a);
+    for (let c = 0; c < 10; c++) expect(Math.abs(p.variance[c]! - exact[c]!) / exact[c]!).toBeLessThan(1e-3);
+    const total = exact.reduce((a, b) => a + Math.max(0, b), 0);
+    expect(p.explained[0]).toBeCloseTo(exact[0]! / total, 4);
+    // Unit, orthogonal components.
+    const dot = (a: number, b: number) => p.components.subarray(a * dim, (a + 1) * dim).reduce((s, v, j) => s + v * p.components[b * dim + j]!, 0);
+    expect(dot(0, 0)).toBeCloseTo(1, 4);
+    expect(dot(3, 3)).toBeCloseTo(1, 4);
+    expect(dot(0, 3)).toBeCloseTo(0, 4);
+  });
+});
+
+describe('a 256 px model over a folder of 256 px images (latent [4, 32, 32])', () => {
+  let engine: Engine;
+  let dataset: string;
+  const call = (name: string, args: unknown) => dispatchCall(engine.handlers, name, args, callOptions());
+  beforeAll(async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'large-codes-'));
+    for (const [label, colour] of [['Red', '#d04030'], ['Blue', '#3050d0']] as const) {
+      mkdirSync(join(folder, label));
+      for (let i = 0; i < 12; i++) {
+        const disc = await sharp({ create: { width: 120 + 8 * i, height: 120 + 8 * i, channels: 3, background: colour } }).png().toBuffer();
+        writeFileSync(join(folder, label, `${i}.png`), await sharp({ create: { width: 256, height: 256, channels: 3, background: '#ffffff' } }).composite([{ input: disc, left: 20 + i, top: 30 }]).png().toBuffer());
+      }
+    }
+    engine = await realEngine();
+    ok(await call('library.addFolder', { path: join(repoRoot, 'tests', 'fixtures', 'models') }));
+    dataset = ok<{ id: string }>(await call('dataset.openFolder', { path: folder })).id;
+  });
+  afterAll(() => engine.dispose());
+
+  it('the distance from the data, a direction between two labels and the explorer’s projection all answer (4,096 values a code)', async () => {
+    const code = float32Tensor([1, 4, 32, 32], randomNormal(4096, 5));
+    // Asked together, as Edit asks them when a direction is added: once the codes are encoded, each answers.
+    const [typicality, direction] = await Promise.all([
+      call('latent.typicality', { model: 'vae-256', dataset, code, lane: 'typicality' }),
+      call('direction.meanDifference', { model: 'vae-256', dataset, positive: { classes: [1], indices: [] }, negative: { classes: [0], indices: [] } }),
+    ]);
+    expect(ok<{ percentile: number }>(typicality).percentile).toBeGreaterThanOrEqual(0);
+    expect(ok<{ vector: Float32Tensor; positive: number }>(direction)).toMatchObject({ positive: 12, negative: 12, vector: { shape: [4, 32, 32] } });
+    const projection = ok<{ dim: number; rank: number; components: Float32Tensor; coords: Float32Tensor }>(await call('dataset.project', { model: 'vae-256', dataset }));
+    expect(projection).toMatchObject({ dim: 4096, rank: 23, components: { shape: [23, 4096] }, coords: { shape: [24, 23] } });
+    const principal = ok<{ vectors: Float32Tensor }>(await call('direction.principal', { model: 'vae-256', dataset, count: 5, space: 'z' }));
+    expect(principal.vectors.shape).toEqual([5, 4, 32, 32]);
+  });
+});

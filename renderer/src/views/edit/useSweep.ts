@@ -22,8 +22,16 @@ export interface Sweep {
 /** Frames in the strip shown under the picture, and decoded first to measure what the grid would cost. */
 export const STRIP_FRAMES = 9;
 
+/** Single-image decodes as one [n, c, h, w] tensor. */
+function joinFrames(frames: Float32Tensor[]): Float32Tensor {
+  const size = frames[0]!.data.length;
+  const data = new Float32Array(frames.length * size);
+  frames.forEach((f, i) => data.set(f.data, i * size));
+  return { dtype: 'float32', shape: [frames.length, ...frames[0]!.shape.slice(1)], data };
+}
+
 /**
- * Decodes a strip of nine frames of the focused direction, timing it; then, where the
+ * Decodes a strip of nine frames of the focused direction, one at a time, timing it; then, where the
  * measured cost allows (sweepPlan), its whole slider grid in one batched call (161
  * images at ±4), so dragging that slider paints a ready image in the same frame as the
  * input event. Where it does not (large models, slow machines), drags decode on demand.
@@ -48,11 +56,20 @@ export function useSweep(model: string | undefined, base: Float32Array | undefin
     let live = true;
     (async () => {
       const stripAmounts = evenlySpaced(grid.length, STRIP_FRAMES).map((k) => grid[k]!);
-      const strip = await decode(stripAmounts);
-      if (!live) return;
-      setSweep({ key, direction, range, base, vectors, amounts: stripAmounts, images: strip.images, complete: false });
-      const bytesPerFrame = (strip.images.data.length / STRIP_FRAMES) * 4;
-      if (sweepPlan(strip.ms, STRIP_FRAMES, grid.length, bytesPerFrame) === 'strip') return;
+      // A frame a call, so a drag's decode (on its own lane) waits for one strip frame at most, not all nine:
+      // at 256 px the batched strip held the first move back by half a second.
+      const frames: Float32Tensor[] = [];
+      let stripMs = 0;
+      for (const amount of stripAmounts) {
+        const frame = await decode([amount]);
+        if (!live) return;
+        frames.push(frame.images);
+        stripMs += frame.ms;
+      }
+      const images = joinFrames(frames);
+      setSweep({ key, direction, range, base, vectors, amounts: stripAmounts, images, complete: false });
+      const bytesPerFrame = (images.data.length / STRIP_FRAMES) * 4;
+      if (sweepPlan(stripMs, STRIP_FRAMES, grid.length, bytesPerFrame) === 'strip') return;
       const full = await decode(grid);
       if (live) setSweep({ key, direction, range, base, vectors, amounts: grid, images: full.images, complete: true });
     })().catch(() => {});

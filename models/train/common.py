@@ -84,9 +84,17 @@ def save_ckpt(name, state):
     os.replace(p + ".tmp", p)
 
 
+# A run that has not finished commits its latest checkpoint here, so that a fresh clone (a session on another machine)
+# goes on from it; checkpoints/ (git-ignored) wins when both exist, being the newer.
+RESUME = os.path.join(ROOT, "models", "train", "resume")
+
+
 def load_ckpt(name):
-    p = os.path.join(CKPT, name)
-    return torch.load(p, map_location="cpu") if os.path.exists(p) else None
+    for folder in (CKPT, RESUME):
+        p = os.path.join(folder, name)
+        if os.path.exists(p):
+            return torch.load(p, map_location="cpu")
+    return None
 
 
 class EMA:

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { MIN_MEMORY_BUDGET_MB } from '../api/contract';
 import { writeFileAtomic } from './atomicWrite';
 
 /** What the app remembers across launches. */
@@ -11,7 +12,7 @@ export const SettingsSchema = z.object({
   recentProjects: z.array(z.string()).default([]),
   provider: z.enum(['cuda', 'dml', 'cpu']).optional(),
   threads: z.int().min(1).max(64).optional(),
-  memoryBudgetMb: z.int().min(128).max(65536).optional(),
+  memoryBudgetMb: z.int().min(MIN_MEMORY_BUDGET_MB).max(65536).optional(),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 

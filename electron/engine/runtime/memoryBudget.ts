@@ -1,5 +1,7 @@
-/** What the engine keeps in memory between calls, by what it costs to lose. */
-export type MemoryKind = 'sessions' | 'codes' | 'projections';
+import type { MemoryReport as ReportedMemory } from '../../api/contract';
+
+/** What the engine keeps in memory between calls, by what it costs to lose (the contract's kinds). */
+export type MemoryKind = ReportedMemory['kinds'][number]['kind'];
 
 export const MEMORY_KIND_LABELS: Record<MemoryKind, string> = {
   sessions: 'model sessions (weights)',
@@ -18,15 +20,8 @@ interface Entry {
   busy?: () => boolean;
 }
 
-export interface MemoryReport {
-  budgetBytes: number;
-  usedBytes: number;
-  kinds: { kind: MemoryKind; label: string; bytes: number; entries: number }[];
-  /** The largest entries, largest first. */
-  largest: { kind: MemoryKind; label: string; bytes: number }[];
-  /** Entries released to fit the budget (not those freed on request). */
-  evictions: number;
-}
+/** The contract's report, less what the process adds (its memory figures, what a freeing released). */
+export type MemoryReport = Omit<ReportedMemory, 'process' | 'freedBytes'>;
 
 /**
  * One budget for every cache the engine keeps (sessions, dataset codes, projections). When what is kept
@@ -40,10 +35,6 @@ export class MemoryBudget {
   private used = 0;
 
   constructor(private budget: number) {}
-
-  get budgetBytes(): number {
-    return this.budget;
-  }
 
   /** Keeps (or replaces) an entry as the most recently used one, then evicts others to fit the budget. */
   add(key: string, entry: Omit<Entry, 'lastUsed'>): void {
@@ -64,10 +55,6 @@ export class MemoryBudget {
     if (!entry) return;
     this.entries.delete(key);
     this.used -= entry.bytes;
-  }
-
-  has(key: string): boolean {
-    return this.entries.has(key);
   }
 
   setBudget(bytes: number): void {

@@ -81,12 +81,9 @@ export class SessionCache {
   /** Releases a model's sessions; returns whether it had any. */
   async release(modelId: string): Promise<boolean> {
     let released = false;
-    for (const [key, graph] of [...this.loading.entries()]) {
+    for (const key of [...this.loading.keys()]) {
       if (!key.startsWith(`${modelId}/`)) continue;
-      this.loading.delete(key);
-      this.budget?.remove(`session:${key}`);
-      const loaded = await graph.catch(() => undefined);
-      if (loaded) retire(loaded);
+      await this.drop(key);
       released = true;
     }
     return released;
@@ -95,15 +92,16 @@ export class SessionCache {
   /** Every session goes (new settings); graphs that callers still hold fail with "run it again". */
   async releaseAll(): Promise<void> {
     this.retired = true;
-    const graphs = [...this.loading.entries()];
-    this.loading.clear();
-    await Promise.all(
-      graphs.map(async ([key, graph]) => {
-        this.budget?.remove(`session:${key}`);
-        const loaded = await graph.catch(() => undefined);
-        if (loaded) retire(loaded);
-      }),
-    );
+    await Promise.all([...this.loading.keys()].map((key) => this.drop(key)));
+  }
+
+  /** A session removed by its owner (not evicted): out of the cache and the budget, released after its runs. */
+  private async drop(key: string): Promise<void> {
+    const graph = this.loading.get(key)!;
+    this.loading.delete(key);
+    this.budget?.remove(`session:${key}`);
+    const loaded = await graph.catch(() => undefined);
+    if (loaded) retire(loaded);
   }
 
   private async load(modelId: string, path: string, role: string, spec: GraphSpecT): Promise<LoadedGraph> {

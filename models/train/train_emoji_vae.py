@@ -17,7 +17,7 @@ manifest's training block for a latent diffusion model over it.
 import argparse, gzip, json, os, struct
 import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
-from common import (EMA, ROOT, Timer, WallClock, count_params, export_onnx, io_spec, log, model_dir,
+from common import (EMA, MODELS, ROOT, Timer, WallClock, count_params, export_onnx, io_spec, log, model_dir,
                     parity_case, psnr, save_ckpt, load_ckpt, setup, write_json, write_manifest)
 
 SEED = 11
@@ -166,9 +166,10 @@ def export(vae, xte, seconds, epochs, steps):
     write_manifest(MID, {
         "name": "Emoji VAE",
         "kind": "vae",
-        "description": "A Stable-Diffusion-style autoencoder for 64x64 emoji in four design systems, with a spatial latent [4, 16, 16]: encode, edit and interpolate in its latent space, or diffuse in it.",
+        "description": "A Stable-Diffusion-style autoencoder for 64x64 emoji in four design systems, with a spatial latent [4, 16, 16]: encode, edit and interpolate in its latent space. Its codes have no prior: a diffusion model over them (Emoji DiT) samples it.",
         "image": {"channels": 3, "height": 64, "width": 64, "range": [-1, 1]},
-        "latent": {"shape": list(LATENT), "prior": "standard-normal"},
+        # The KL term is tiny, as in SD's VAE: the codes are not N(0, I), so the app shows reconstructions instead of prior samples.
+        "latent": {"shape": list(LATENT), "prior": "none"},
         "graphs": {
             "encoder": {"file": "encoder.onnx", "inputs": io_spec([("x", ["batch", 3, 64, 64])]), "outputs": io_spec([("mean", ["batch", *LATENT]), ("logvar", ["batch", *LATENT])])},
             "decoder": {"file": "decoder.onnx", "inputs": io_spec([("z", ["batch", *LATENT])]), "outputs": io_spec([("x", ["batch", 3, 64, 64])])},
@@ -179,6 +180,10 @@ def export(vae, xte, seconds, epochs, steps):
                      "loss": "L1 + 0.5 L2 + 0.5 gradient-difference L1 + 1e-6 KL per latent element", "optimizer": "Adam 1e-3 (cosine to 1e-4), batch 32, EMA 0.999"},
         "metrics": {"testPsnrDb": round(p.mean().item(), 3), "testPsnrMedianDb": round(p.median().item(), 3), "params": nparams, "onnxBytes": s1 + s2},
     })
+    if os.path.exists(os.path.join(MODELS, "emoji-classifier", "manifest.json")):
+        # The app refuses a named classifier that is not in the library, so the name is written once it ships.
+        m = json.load(open(os.path.join(d, "manifest.json")))
+        write_json(os.path.join(d, "manifest.json"), {**m, "classifier": "emoji-classifier"})
     log(f"exported {MID} (trained on {DEVICE}): test PSNR {p.mean():.2f} dB (median {p.median():.2f}), latent std {std:.4f}, {nparams} params, {s1 + s2} bytes")
 
 

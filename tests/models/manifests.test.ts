@@ -37,6 +37,20 @@ describe('manifests', () => {
     for (const model of library.models) expect(ManifestSchema.safeParse(model.manifest).success).toBe(true);
   });
 
+  it("a library's order.json lists its named folders first, in that order, then the rest alphabetically; a malformed one is named and ignored", async () => {
+    const root = libraryWith({ alpha: (m) => m, beta: (m) => m, gamma: (m) => m });
+    writeFileSync(join(root, 'order.json'), JSON.stringify(['gamma', 'good', 'missing']));
+    const ids = async () => (await loadModelFolders(root, 'user')).models.map((m) => m.manifest.id);
+    expect(await ids()).toEqual(['fixture-gamma', 'fixture-good', 'fixture-alpha', 'fixture-beta']);
+    writeFileSync(join(root, 'order.json'), '{"gamma": 1}');
+    const library = await loadModelFolders(root, 'user');
+    expect(library.models.map((m) => m.manifest.id)).toEqual(['fixture-alpha', 'fixture-beta', 'fixture-gamma', 'fixture-good']);
+    expect(library.problems).toEqual([{ folder: root, field: 'order.json', message: 'order.json must be a JSON array of model folder names; the folders are listed alphabetically' }]);
+    // The bundled library starts with Fashion-MNIST's models, the first demo, and the emoji models follow.
+    const bundled = (await loadModelFolders(paths.models, 'bundled')).models.map((m) => m.manifest.id);
+    expect(bundled.indexOf('fmnist-vae')).toBeLessThan(bundled.indexOf('emoji-vae'));
+  });
+
   it('a broken manifest is rejected with the field named, and the rest still load', async () => {
     const root = libraryWith({
       'bad-kind': (m) => ({ ...m, kind: 'transformer' }),

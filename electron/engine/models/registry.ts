@@ -36,7 +36,7 @@ export async function loadModelFolders(root: string, source: RegisteredModel['so
     library.problems.push({ folder: root, message: `cannot read the models folder: ${(error as Error).message}` });
     return library;
   }
-  for (const name of entries) {
+  for (const name of await listedFirst(root, entries, library)) {
     const folder = join(root, name);
     if (!existsSync(join(folder, 'manifest.json'))) continue; // e.g. models/train
     const result = await readManifest(folder);
@@ -46,6 +46,27 @@ export async function loadModelFolders(root: string, source: RegisteredModel['so
     } else library.models.push({ manifest: result.manifest, folder, source });
   }
   return library;
+}
+
+/**
+ * Folders a library names in its order.json (a JSON array of folder names) come first, in that order, then the rest
+ * alphabetically: views start on the first model that fits, so the bundled library keeps its first demo first.
+ */
+async function listedFirst(root: string, entries: string[], library: ModelLibrary): Promise<string[]> {
+  const path = join(root, 'order.json');
+  if (!existsSync(path)) return entries;
+  let order: unknown;
+  try {
+    order = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    order = (error as Error).message;
+  }
+  if (!Array.isArray(order) || !order.every((n) => typeof n === 'string')) {
+    library.problems.push({ folder: root, field: 'order.json', message: 'order.json must be a JSON array of model folder names; the folders are listed alphabetically' });
+    return entries;
+  }
+  const rank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length);
+  return [...entries].sort((a, b) => rank(a) - rank(b)); // stable: the rest stay alphabetical
 }
 
 export async function readManifest(folder: string): Promise<{ manifest: Manifest } | { problem: ModelProblem }> {

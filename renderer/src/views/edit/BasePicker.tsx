@@ -53,6 +53,8 @@ export function BasePicker({ model, dataset }: { model: ModelSummary; dataset?: 
     void fromDataset(dataset, i);
   };
 
+  // An autoencoder's or a Stable-Diffusion-style VAE's codes are not N(0, I): a random code would decode to noise.
+  const noPrior = model.latent?.prior === 'none';
   const fromSample = () => {
     const size = model.latent!.shape.reduce((a, b) => a * b, 1);
     setBase({ model: model.id, code: randomNormal(size, seed), label: `sample · seed ${seed}` });
@@ -105,7 +107,13 @@ export function BasePicker({ model, dataset }: { model: ModelSummary; dataset?: 
         <button type="button" disabled={selection.length === 0 || !exploredFits} onClick={() => exploredFits && void fromDataset(exploredFits, selection[0]!)} className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised disabled:opacity-40" title="The first image selected in the explorer">
           Explorer selection
         </button>
-        <button type="button" onClick={fromSample} className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised" title="A code drawn from N(0, I)">
+        <button
+          type="button"
+          onClick={fromSample}
+          disabled={noPrior}
+          className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised disabled:opacity-40"
+          title={noPrior ? "This model's codes have no prior to sample from: random codes would decode to noise. Start from an image instead." : 'A code drawn from N(0, I)'}
+        >
           Random sample
         </button>
       </div>

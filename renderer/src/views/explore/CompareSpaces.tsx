@@ -1,12 +1,9 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import type { DatasetSummary, ModelSummary } from '../../../../electron/api/contract';
-import type { Float32Tensor } from '../../../../electron/api/tensor';
-import { psnr } from '../../../../electron/common/imageMetrics';
-import { ImageTile } from '../../components/ImageTile';
 import { JobProgress } from '../../components/JobProgress';
 import { Message } from '../../components/Message';
-import { useAppStore } from '../../state/appStore';
-import { encodingKey, useLatentStore, type Encoding } from '../../state/latentStore';
+import { encodingKey, useLatentStore } from '../../state/latentStore';
+import { Reconstructions } from '../models/Reconstructions';
 import { SampleGrid } from '../models/SampleGrid';
 import { useMakePca } from '../models/useMakePca';
 import { LatentScene } from './LatentScene';
@@ -55,7 +52,7 @@ export function CompareSpaces({ models, dataset, pcaComponents }: { models: Mode
               </header>
               <div className="min-h-40 flex-1">{encoding && <LatentScene encoding={encoding} axes={axes} hiddenClasses={hidden} markers={{ selection: [], neighbors: [], hovered: null, imported: [] }} label={`${m.name} latent space`} />}</div>
               <div className="border-t border-line p-3">
-                <Reconstructions model={m} dataset={dataset.id} encoding={encoding} indices={indices} />
+                {encoding && <Reconstructions model={m} dataset={dataset.id} encoding={encoding} indices={indices} />}
                 <p className="mb-2 mt-3 text-xs text-muted">Decoded from random N(0, I) codes. {SAMPLE_NOTES[role]}</p>
                 <SampleGrid model={m} />
               </div>
@@ -64,49 +61,6 @@ export function CompareSpaces({ models, dataset, pcaComponents }: { models: Mode
         })}
       </div>
       <p className="sr-only">{dataset.labels.join(', ')}</p>
-    </div>
-  );
-}
-
-/** The same dataset images as the model takes them, and decoded back from their codes under it, with the mean PSNR. */
-function Reconstructions({ model, dataset, encoding, indices }: { model: ModelSummary; dataset: string; encoding?: Encoding; indices: number[] }) {
-  const client = useAppStore((s) => s.client);
-  const [originals, setOriginals] = useState<{ data: Uint8Array; shape: number[] }>();
-  const [decoded, setDecoded] = useState<Float32Tensor>();
-  const [error, setError] = useState<string>();
-
-  useEffect(() => {
-    if (!client || !encoding || !model.latent || indices.length === 0) return;
-    let live = true;
-    const dim = encoding.dim;
-    const z = new Float32Array(indices.length * dim);
-    indices.forEach((index, i) => z.set(encoding.codes.subarray(index * dim, (index + 1) * dim), i * dim));
-    Promise.all([client.invoke('dataset.images', { dataset, indices, model: model.id }), client.invoke('model.decode', { model: model.id, z: { dtype: 'float32', shape: [indices.length, ...model.latent.shape], data: z } })])
-      .then(([{ images: original }, { images }]) => live && (setOriginals(original), setDecoded(images), setError(undefined)))
-      .catch((e: Error) => live && setError(e.message));
-    return () => {
-      live = false;
-    };
-  }, [client, dataset, encoding, model, indices]);
-
-  const score = useMemo(() => {
-    if (!decoded || !originals || originals.data.length !== decoded.data.length) return undefined;
-    const size = decoded.data.length / indices.length;
-    let sum = 0;
-    for (let i = 0; i < indices.length; i++) sum += psnr(Float32Array.from(originals.data.subarray(i * size, (i + 1) * size), (v) => v / 255), decoded.data.subarray(i * size, (i + 1) * size));
-    return sum / indices.length;
-  }, [decoded, originals, indices.length]);
-
-  return (
-    <div data-testid={`reconstructions-${model.id}`}>
-      <p className="mb-1 text-xs text-muted">
-        Reconstructions{score !== undefined ? <span data-testid="reconstruction-psnr">: {score.toFixed(1)} dB mean PSNR</span> : null}
-      </p>
-      <div className="grid grid-cols-8 gap-1">
-        {originals && Array.from({ length: indices.length }, (_, i) => <ImageTile key={`o${i}`} data={originals.data} shape={originals.shape} index={i} size={36} />)}
-        {decoded && Array.from({ length: indices.length }, (_, i) => <ImageTile key={`r${i}`} data={decoded.data} shape={decoded.shape} index={i} size={36} />)}
-      </div>
-      <Message text={error} className="mt-1 text-xs" />
     </div>
   );
 }

@@ -4,7 +4,12 @@ import { isPca } from '../../lib/modelKinds';
 /** The three kinds of latent space the comparison sets side by side, in the order a course tells them. */
 export type SpaceRole = 'pca' | 'autoencoder' | 'vae';
 export const ROLES: readonly SpaceRole[] = ['pca', 'autoencoder', 'vae'];
-export const roleOf = (m: ModelSummary): SpaceRole | undefined => (isPca(m) ? 'pca' : m.kind === 'autoencoder' || m.kind === 'vae' ? m.kind : undefined);
+// A VAE without a prior (a Stable-Diffusion-style VAE, its KL term tiny) has an autoencoder's unregularised space.
+export const roleOf = (m: ModelSummary): SpaceRole | undefined => {
+  if (isPca(m)) return 'pca';
+  if (m.kind === 'vae') return m.latent?.prior === 'none' ? 'autoencoder' : 'vae';
+  return m.kind === 'autoencoder' ? 'autoencoder' : undefined;
+};
 
 export const ROLE_NAMES: Record<SpaceRole, string> = { pca: 'PCA', autoencoder: 'AE', vae: 'VAE' };
 export const comparisonName = (roles: SpaceRole[]) => `Compare ${roles.map((r) => ROLE_NAMES[r]).join(', ').replace(/, (?=[^,]*$)/, ' and ')}`;

@@ -243,7 +243,8 @@ export function InterpolateView() {
                 </button>
               </form>
             )}
-            {summary?.latent && (
+            {/* Without a prior (an autoencoder, a Stable-Diffusion-style VAE) a random code decodes to noise: no such keyframe. */}
+            {summary?.latent && summary.latent.prior !== 'none' && (
               <button type="button" onClick={() => void addSample()} className="w-fit rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised" title={`A code drawn from N(0, I), seed ${sampleSeed}`}>
                 Add random sample
               </button>

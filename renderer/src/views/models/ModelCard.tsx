@@ -1,5 +1,8 @@
+import { useMemo } from 'react';
 import type { ModelSummary } from '../../../../electron/api/contract';
-import { decodesCodes } from '../../lib/modelKinds';
+import { decodesCodes, encodesImages } from '../../lib/modelKinds';
+import { datasetsFor, useDatasetStore } from '../../state/datasetStore';
+import { Reconstructions } from './Reconstructions';
 import { SampleGrid } from './SampleGrid';
 
 
@@ -58,7 +61,27 @@ export function ModelCard({ model }: { model: ModelSummary }) {
           </div>
         ))}
       </dl>
-      {decodesCodes(model) && <SampleGrid model={model} />}
+      {decodesCodes(model) && <ModelPreview model={model} />}
     </article>
+  );
+}
+
+const PREVIEW_IMAGES = 8;
+
+/**
+ * Samples from the prior, or for a model whose codes have none (an autoencoder, a Stable-Diffusion-style VAE),
+ * reconstructions of images spread over the first dataset that fits: random codes would only decode to noise.
+ */
+function ModelPreview({ model }: { model: ModelSummary }) {
+  const datasets = useDatasetStore((s) => s.datasets);
+  const dataset = model.latent?.prior === 'none' && encodesImages(model) ? datasetsFor(datasets, model)[0] : undefined;
+  const count = dataset?.count ?? 0;
+  const indices = useMemo(() => Array.from({ length: Math.min(PREVIEW_IMAGES, count) }, (_, i) => Math.floor((i * count) / PREVIEW_IMAGES)), [count]);
+  if (!dataset || indices.length === 0) return <SampleGrid model={model} />;
+  return (
+    <div>
+      <p className="mb-1 text-xs text-muted">This latent has no prior to sample from, so these are images of {dataset.name} and their reconstructions.</p>
+      <Reconstructions model={model} dataset={dataset.id} indices={indices} tile={Math.min(64, Math.max(model.image.height, model.image.width))} />
+    </div>
   );
 }

@@ -1,0 +1,87 @@
+import type { Locator } from '@playwright/test';
+import { expect, test } from './fixtures';
+
+/** Mean absolute difference between a canvas's red and blue channels: 0 for grey pictures. */
+async function colourfulness(tile: Locator): Promise<number> {
+  return tile.evaluate((canvas: HTMLCanvasElement) => {
+    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let sum = 0;
+    for (let i = 0; i < data.length; i += 4) sum += Math.abs(data[i]! - data[i + 2]!);
+    return sum / (data.length / 4);
+  });
+}
+
+test('the bundled emoji VAE shows colour reconstructions of the emoji split in its card, since its latent has no prior to sample', async ({ page }) => {
+  await page.goto(`${process.env.STUDIO_URL}#models`);
+  const card = page.getByTestId('model-emoji-vae');
+  await expect(card).toContainText('[4, 16, 16]');
+  await expect(card).toContainText('no prior to sample from');
+  await expect(card.getByTestId('samples')).toHaveCount(0);
+  const tiles = card.getByTestId('reconstructions-emoji-vae').locator('canvas');
+  await expect(tiles).toHaveCount(16, { timeout: 30_000 });
+  const psnr = Number((await card.getByTestId('reconstruction-psnr').textContent())!.match(/([\d.]+) dB/)![1]);
+  expect(psnr).toBeGreaterThan(26);
+  expect(await colourfulness(tiles.nth(8))).toBeGreaterThan(10);
+  await card.scrollIntoViewIfNeeded();
+  await card.screenshot({ path: 'test-results/screenshots/models-emoji-vae.png' });
+});
+
+test('emoji in the VAE: explore by design system, a Noto → Twemoji direction from labels, and an interpolation between two emoji', async ({ page }) => {
+  await page.goto(`${process.env.STUDIO_URL}#explore`);
+  await page.getByLabel('Model', { exact: true }).selectOption({ label: 'Emoji VAE' });
+  await expect(page.getByRole('combobox', { name: 'Dataset' }).or(page.getByTestId('dataset-name'))).toContainText('Emoji in four design systems');
+  await expect(page.getByText(/754 points/)).toBeVisible({ timeout: 60_000 });
+  const legend = page.getByRole('region', { name: 'Classes' });
+  for (const system of ['Noto', 'Twemoji', 'OpenMoji', 'Fluent']) await expect(legend.getByRole('button', { name: system, exact: true })).toBeVisible();
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: 'test-results/screenshots/explore-emoji-vae.png' });
+
+  // Edit: the first emoji of the split, moved from Noto's look towards Twemoji's.
+  await page.getByRole('tab', { name: 'Edit' }).click();
+  await page.getByRole('combobox', { name: 'Model' }).selectOption({ label: 'Emoji VAE' });
+  await expect(page.getByRole('button', { name: 'Random sample' })).toBeDisabled();
+  await page.getByLabel('Dataset image number').fill('0');
+  await page.getByRole('button', { name: 'Dataset image', exact: true }).click();
+  await expect(page.getByTestId('edit-base')).toContainText('#0');
+  await page.getByRole('tab', { name: 'Classes' }).click();
+  await page.getByLabel('From class').selectOption({ label: 'Noto' });
+  await page.getByLabel('To class').selectOption({ label: 'Twemoji' });
+  await page.getByRole('button', { name: 'Add direction' }).click();
+  const slider = page.getByRole('slider', { name: 'Noto → Twemoji' });
+  await expect(slider).toBeVisible({ timeout: 30_000 });
+  const after = page.getByRole('img', { name: 'After' });
+  await expect(after).toBeVisible();
+  expect(await after.evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([64, 64]);
+  const before = await after.evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, 64, 64).data));
+  await slider.fill('1');
+  await expect(page.getByTestId('direction-Noto → Twemoji').getByTestId('amount')).toHaveText('+1.00');
+  // The picture changes with the slider and stays a colour image.
+  await expect
+    .poll(async () => {
+      const now = await after.evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, 64, 64).data));
+      return now.reduce((sum, v, i) => sum + Math.abs(v - before[i]!), 0) / now.length;
+    })
+    .toBeGreaterThan(2);
+  expect(await colourfulness(after)).toBeGreaterThan(10);
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await page.screenshot({ path: 'test-results/screenshots/edit-emoji-vae.png' });
+
+  // Interpolate between two emoji of the split: the strip's ends are the keyframes' decodes.
+  await page.getByRole('tab', { name: 'Interpolate' }).click();
+  await page.getByRole('combobox', { name: 'Model' }).selectOption({ label: 'Emoji VAE' });
+  await expect(page.getByRole('button', { name: 'Add random sample' })).toHaveCount(0);
+  for (const index of ['3', '400']) {
+    await page.getByLabel('Dataset image number').fill(index);
+    await page.getByRole('button', { name: 'Add dataset image' }).click();
+  }
+  const keyframes = page.getByTestId('keyframe');
+  await expect(keyframes).toHaveCount(2);
+  const strip = page.getByTestId('strip').locator('canvas');
+  await expect(strip).toHaveCount(10, { timeout: 30_000 });
+  const decodedB = keyframes.nth(1).getByRole('img', { name: 'decoded' });
+  await expect(decodedB).toBeVisible();
+  const pixels = (tile: Locator) => tile.evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data));
+  expect(await pixels(strip.last())).toEqual(await pixels(decodedB));
+  expect(await colourfulness(strip.nth(5))).toBeGreaterThan(10);
+  await page.screenshot({ path: 'test-results/screenshots/interpolate-emoji-vae.png', fullPage: true });
+});

@@ -1,0 +1,66 @@
+import { useEffect, useMemo, useState } from 'react';
+import type { ModelSummary } from '../../../../electron/api/contract';
+import { float32Tensor, type Float32Tensor } from '../../../../electron/api/tensor';
+import { psnr } from '../../../../electron/common/imageMetrics';
+import { ImageTile } from '../../components/ImageTile';
+import { Message } from '../../components/Message';
+import { useAppStore } from '../../state/appStore';
+import type { Encoding } from '../../state/latentStore';
+
+/**
+ * Dataset images as the model takes them above the same images decoded back from their codes, with the mean PSNR.
+ * The codes come from the dataset's encoding where a view has one, else the images are encoded here.
+ */
+export function Reconstructions({ model, dataset, indices, encoding, tile = 36 }: { model: ModelSummary; dataset: string; indices: number[]; encoding?: Encoding; tile?: number }) {
+  const client = useAppStore((s) => s.client);
+  const [originals, setOriginals] = useState<{ data: Uint8Array; shape: number[] }>();
+  const [decoded, setDecoded] = useState<Float32Tensor>();
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    if (!client || !model.latent || indices.length === 0) return;
+    const shape = model.latent.shape;
+    let live = true;
+    setBusy(true);
+    const run = async () => {
+      const { images } = await client.invoke('dataset.images', { dataset, indices, model: model.id });
+      let z: Float32Array;
+      if (encoding) {
+        z = new Float32Array(indices.length * encoding.dim);
+        indices.forEach((index, i) => z.set(encoding.codes.subarray(index * encoding.dim, (index + 1) * encoding.dim), i * encoding.dim));
+      } else {
+        z = (await client.invoke('model.encode', { model: model.id, images: float32Tensor(images.shape, Float32Array.from(images.data, (v) => v / 255)) })).mean.data;
+      }
+      const result = await client.invoke('model.decode', { model: model.id, z: float32Tensor([indices.length, ...shape], z) });
+      if (live) (setOriginals(images), setDecoded(result.images), setError(undefined));
+    };
+    run()
+      .catch((e: Error) => live && setError(e.message))
+      .finally(() => live && setBusy(false));
+    return () => {
+      live = false;
+    };
+  }, [client, dataset, encoding, model, indices]);
+
+  const score = useMemo(() => {
+    if (!decoded || !originals || originals.data.length !== decoded.data.length) return undefined;
+    const size = decoded.data.length / indices.length;
+    let sum = 0;
+    for (let i = 0; i < indices.length; i++) sum += psnr(Float32Array.from(originals.data.subarray(i * size, (i + 1) * size), (v) => v / 255), decoded.data.subarray(i * size, (i + 1) * size));
+    return sum / indices.length;
+  }, [decoded, originals, indices.length]);
+
+  return (
+    <div data-testid={`reconstructions-${model.id}`} aria-busy={busy}>
+      <p className="mb-1 text-xs text-muted">
+        Reconstructions{score !== undefined ? <span data-testid="reconstruction-psnr">: {score.toFixed(1)} dB mean PSNR</span> : busy ? ': decoding…' : null}
+      </p>
+      <div className="grid grid-cols-8 gap-1">
+        {originals && Array.from({ length: indices.length }, (_, i) => <ImageTile key={`o${i}`} data={originals.data} shape={originals.shape} index={i} size={tile} />)}
+        {decoded && Array.from({ length: indices.length }, (_, i) => <ImageTile key={`r${i}`} data={decoded.data} shape={decoded.shape} index={i} size={tile} />)}
+      </div>
+      <Message text={error} className="mt-1 text-xs" />
+    </div>
+  );
+}

@@ -53,8 +53,12 @@ test('emoji in the VAE: explore by design system, a Noto → Twemoji direction f
   await expect(after).toBeVisible();
   expect(await after.evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([64, 64]);
   const before = await after.evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, 64, 64).data));
-  await slider.fill('1');
-  await expect(page.getByTestId('direction-Noto → Twemoji').getByTestId('amount')).toHaveText('+1.00');
+  // The bundled emoji classifier reads the picture: a Noto smiley first, Twemoji's once the direction is applied
+  // (three steps of the mean difference: averaged over emoji of every shape, one step moves the style only part way).
+  const likeliest = page.getByTestId('class-probabilities').locator('li[data-class]').first();
+  await expect(likeliest).toHaveAttribute('data-class', 'Noto · Smileys & Emotion');
+  await slider.fill('3');
+  await expect(page.getByTestId('direction-Noto → Twemoji').getByTestId('amount')).toHaveText('+3.00');
   // The picture changes with the slider and stays a colour image.
   await expect
     .poll(async () => {
@@ -63,6 +67,7 @@ test('emoji in the VAE: explore by design system, a Noto → Twemoji direction f
     })
     .toBeGreaterThan(2);
   expect(await colourfulness(after)).toBeGreaterThan(10);
+  await expect(likeliest).toHaveAttribute('data-class', 'Twemoji · Smileys & Emotion');
   await expect(page.getByRole('alert')).toHaveCount(0);
   await page.screenshot({ path: 'test-results/screenshots/edit-emoji-vae.png' });
 

@@ -95,7 +95,7 @@ test('a user’s StyleGAN-style generator with no inversion graph: added, differ
     await expect.poll(pixels).not.toBe(before);
     await page.screenshot({ path: 'test-results/screenshots/edit-w-plus.png' });
 
-    // A random sample of this colour model fills the view, and the 28×28×1 classifier is not run on it.
+    // A random sample of this colour model fills the view.
     // (Its dataset images are the emoji split's, 64×64×3 like the model.)
     await expect(page.getByLabel('Dataset image number')).toBeVisible();
     await expect(page.getByTestId('dataset-mismatch')).toHaveCount(0);
@@ -106,7 +106,10 @@ test('a user’s StyleGAN-style generator with no inversion graph: added, differ
     const shown = (await after.boundingBox())!;
     expect(shown.width).toBeGreaterThan(150);
     expect(shown.x + shown.width).toBeLessThanOrEqual(page.viewportSize()!.width);
-    await expect(page.getByTestId('no-classifier').first()).toHaveText('No classifier in the library takes 64×64×3 images: add one in Models to read class probabilities here.');
+    // The bundled emoji classifier takes 64×64×3 images, so it reads this one (its ten likeliest of 36 pairs), not the 28×28×1 one.
+    await expect(page.getByTestId('no-classifier')).toHaveCount(0);
+    await expect(page.getByTestId('class-probabilities').locator('li[data-class]')).toHaveCount(10);
+    await expect(page.getByTestId('class-probabilities')).toContainText('and 26 less likely classes');
   } finally {
     server.stop();
   }

@@ -294,11 +294,28 @@ def fmt_metrics(mid, m):
     return "(not evaluated yet)"
 
 
-def write_readme(only=None):
-    """Regenerates models/README.md. With only (model ids), an existing README keeps everything but those models'
-    table rows (hand-written notes in parentheses after a row's ONNX size are kept too)."""
-    rows, grids = [], []
-    for mid in ALL:
+EMOJI = ["emoji-classifier", "emoji-vae", "emoji-dit", "emoji-gan"]
+
+
+def fmt_emoji_metrics(mid, m):
+    if mid == "emoji-classifier" and "testPairAccuracy" in m:
+        return (f"test accuracy: design system {m['testSystemAccuracy']*100:.1f}%, category {m['testCategoryAccuracy']*100:.1f}%, "
+                f"pair {m['testPairAccuracy']*100:.1f}%; baseline for generators: 754 real train images score FD {m['trainSampleFd']:.2f}")
+    if mid == "emoji-vae" and "testPsnrDb" in m:
+        s = f"test PSNR {m['testPsnrDb']:.2f} dB (median {m['testPsnrMedianDb']:.2f})"
+        if "testSsim" in m:
+            s += f", SSIM {m['testSsim']:.3f}; reconstructions: FD {m['reconstructionsFd']:.2f}, pair agreement {m['reconstructionsPairAgreement']*100:.1f}%"
+        return s
+    if mid == "emoji-dit" and "ddim50Fd" in m:
+        return (f"DDIM-50 at guidance {m['guidance']:g}: classifier agrees with the requested pair on {m['ddim50PairAgreement']*100:.1f}% "
+                f"(design system {m['ddim50SystemAgreement']*100:.1f}%, category {m['ddim50CategoryAgreement']*100:.1f}%), FD {m['ddim50Fd']:.2f} "
+                f"(at training step {m['evaluatedAtStep']})")
+    return "(not evaluated yet)"
+
+
+def table_rows(ids, fmt, grids):
+    rows = []
+    for mid in ids:
         p = os.path.join(MODELS, mid, "manifest.json")
         if not os.path.exists(p):
             rows.append(f"| `{mid}` | — | — | — | — | not trained yet |")
@@ -311,14 +328,24 @@ def write_readme(only=None):
         else:
             params = f"{params:,}" if params else "?"
         command = f"<br>`{tr['command']}`" if tr.get("command") else ""
+        length = f"{tr['epochs']} ep" if "epochs" in tr else f"{tr.get('steps')} steps"
         rows.append(f"| `{mid}` | {man['kind']} | {params} | {folder_bytes(mid)/1e6:.2f} MB | "
-                    f"{tr.get('epochs')} ep / {tr.get('seconds')} s{command} | {fmt_metrics(mid, m)} |")
+                    f"{length} / {tr.get('seconds')} s{command} | {fmt(mid, m)} |")
         for png in ("samples.png", "samples-clip-x0.png", "reconstructions.png", "inversion.png"):
             if os.path.exists(os.path.join(MODELS, mid, png)):
                 grids.append(f"**{mid} – {png[:-4]}**\n\n![{mid} {png}]({mid}/{png})\n")
+    return rows
+
+
+def write_readme(only=None):
+    """Regenerates models/README.md. With only (model ids), the table rows of the other models are kept as the
+    README has them, and those models' rows keep their hand-written notes in parentheses after the ONNX size."""
+    grids = []
+    rows = table_rows(ALL, fmt_metrics, grids)
+    emoji_rows = table_rows(EMOJI, fmt_emoji_metrics, grids)
     text = f"""# Bundled models
 
-All models are trained on Fashion-MNIST (train split, 60,000 images; Debian package `dataset-fashion-mnist`,
+The Fashion-MNIST models are trained on Fashion-MNIST (train split, 60,000 images; Debian package `dataset-fashion-mnist`,
 MIT licence, © 2017 Zalando SE) on CPU (2 cores, torch 1.13) and exported to ONNX (opset 17, dynamic batch axis;
 the graphs with transposed convolutions are opset 18, written as MatMul + Col2Im; the pixel denoiser's GroupNorms
 are LayerNormalization over each group with a BatchNormalization for the affine, and its one-channel output Conv is
@@ -329,6 +356,16 @@ Each folder holds `manifest.json` (format: `docs/MANIFEST-DRAFT.md`), the `.onnx
 | id | kind | params (exported) | ONNX size | training | metrics |
 |---|---|---|---|---|---|
 {chr(10).join(rows)}
+
+The emoji models are trained on the emoji-64 dataset built by `scripts/emoji-dataset.mjs` from four openly licensed
+emoji sets on the npm registry (Noto, Apache-2.0; Twemoji, CC-BY-4.0; OpenMoji, CC-BY-SA-4.0; Fluent, MIT; licences
+and attributions in `resources/dataset/licenses/`): 64x64 RGB, 6,532 training and 754 test images, split by emoji.
+Metrics computed by `models/train/evaluate_emoji.py` with the project's emoji classifier (FD: Fréchet distance of
+its 128-d features against the 754 test images; *agreement*: the share of samples it labels as requested).
+
+| id | kind | params (exported) | ONNX size | training | metrics |
+|---|---|---|---|---|---|
+{chr(10).join(emoji_rows)}
 
 Metrics (computed by `models/train/evaluate.py`):
 - PSNR: mean over the 10,000 test images, images in [0,1] (VAE: decoded posterior mean).
@@ -356,6 +393,12 @@ export OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1
 /usr/bin/python3 models/train/train_ddpm_pixel.py --minutes 40           # fmnist-ddpm-pixel, fresh
 /usr/bin/python3 models/train/train_ddpm_pixel.py --resume --minutes 60  # continue pixel DDPM training
 /usr/bin/python3 models/train/evaluate.py                   # metrics -> manifests, grids, this README
+
+node scripts/emoji-dataset.mjs                              # models/train/data/emoji-64 (npm registry packages)
+/usr/bin/python3 models/train/train_emoji_vae.py --minutes 60    # emoji-vae (again to continue; --export-only)
+/usr/bin/python3 models/train/train_emoji_classifier.py     # emoji-classifier
+/usr/bin/python3 models/train/train_emoji_dit.py --minutes 60    # emoji-dit over the exported emoji-vae (again to continue; --export-only)
+/usr/bin/python3 models/train/evaluate_emoji.py             # emoji metrics -> manifests, grids, this README
 ```
 
 See `models/train/README.md` for details. Checkpoints go to `models/train/checkpoints/` (git-ignored).
@@ -366,17 +409,20 @@ See `models/train/README.md` for details. Checkpoints go to `models/train/checkp
 """
     path = os.path.join(MODELS, "README.md")
     if only is not None and os.path.exists(path):
-        fresh = {line.split(" | ")[0]: line for line in text.splitlines() if line.startswith("| `")}
-        kept = []
-        for line in open(path).read().splitlines():
+        old_rows = {line.split(" | ")[0]: line for line in open(path).read().splitlines() if line.startswith("| `")}
+        lines = []
+        for line in text.splitlines():
             key = line.split(" | ")[0]
-            if line.startswith("| `") and key in fresh and key.strip("|` ") in only:
-                new, old = fresh[key].split(" | "), line.split(" | ")
-                if "(" in old[3] and "(" not in new[3]:
-                    new[3] += old[3][old[3].index("(") - 1:]
-                line = " | ".join(new)
-            kept.append(line)
-        text = "\n".join(kept) + "\n"
+            if line.startswith("| `") and key in old_rows:
+                if key.strip("|` ") not in only:
+                    line = old_rows[key]
+                else:
+                    new, old = line.split(" | "), old_rows[key].split(" | ")
+                    if "(" in old[3] and "(" not in new[3]:
+                        new[3] += old[3][old[3].index("(") - 1:]
+                    line = " | ".join(new)
+            lines.append(line)
+        text = "\n".join(lines) + "\n"
     with open(path, "w") as f:
         f.write(text)
 

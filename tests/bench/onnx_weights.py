@@ -257,10 +257,11 @@ def _train(name):
 
 
 # ---------------------------------------------------------------------------------------------- fmnist models
-def classifier(torch, onnx, path):
-    """Classifier; the exporter folded each BatchNorm into the Conv before it (onnx::Conv_N weight and bias)."""
+def classifier(torch, onnx, path, module=None):
+    """Classifier (fmnist-classifier's, or `module` of the same Conv-BatchNorm layout: emoji-classifier's); the exporter
+    folded each BatchNorm into the Conv before it (onnx::Conv_N weight and bias)."""
     nn = torch.nn
-    m = _train("train_classifier").Classifier().eval()
+    m = (module or _train("train_classifier").Classifier()).eval()
     g = OnnxGraph(onnx, path)
     ld = Loader(torch, m, g)
     body = dict(m.named_modules())

@@ -25,6 +25,8 @@ import { ExportScale, useExportScale } from '../../components/ExportScale';
 
 
 /** The attribute classifier's reading of an image, for seeing what an edit does. */
+const READOUT_CLASSES = 10;
+
 function ClassifierReadout({ image, model }: { image?: Float32Tensor; model: ModelSummary }) {
   const client = useAppStore((s) => s.client);
   const models = useAppStore((s) => s.models);
@@ -46,17 +48,23 @@ function ClassifierReadout({ image, model }: { image?: Float32Tensor; model: Mod
     );
   if (!probabilities) return null;
   const order = Array.from(probabilities.values.keys()).sort((a, b) => probabilities.values[b]! - probabilities.values[a]!);
+  // A classifier of many classes (the emoji one names 36 design-system · category pairs) shows its most likely ten.
+  const shown = order.slice(0, READOUT_CLASSES);
+  const wide = probabilities.labels.some((l) => l.length > 12);
   return (
     <ul className="w-full text-xs" data-testid="class-probabilities" aria-label="Classifier probabilities">
-      {order.map((k) => (
+      {shown.map((k) => (
         <li key={k} className="flex items-center gap-2" data-class={probabilities.labels[k]} data-probability={probabilities.values[k]!.toFixed(4)}>
-          <span className="w-20 shrink-0 truncate text-muted">{probabilities.labels[k]}</span>
+          <span className={`${wide ? 'w-32' : 'w-20'} shrink-0 truncate text-muted`} title={probabilities.labels[k]}>
+            {probabilities.labels[k]}
+          </span>
           <span className="h-1.5 flex-1 rounded bg-panel-raised">
             <span className="block h-full rounded bg-accent" style={{ width: `${probabilities.values[k]! * 100}%` }} />
           </span>
           <span className="w-9 shrink-0 text-right tabular-nums">{Math.round(probabilities.values[k]! * 100)}%</span>
         </li>
       ))}
+      {order.length > shown.length && <li className="text-muted">and {order.length - shown.length} less likely classes</li>}
     </ul>
   );
 }

@@ -7,6 +7,7 @@ import { ImageTile } from '../../components/ImageTile';
 import { JobProgress } from '../../components/JobProgress';
 import { useAppStore } from '../../state/appStore';
 import { ImageSource } from '../../components/ImageSource';
+import { ConditioningFields, conditioningDefaults } from './ConditioningFields';
 import { ReversePanel } from './ReversePanel';
 import { ScheduleChart } from './ScheduleChart';
 import { Message } from '../../components/Message';
@@ -93,6 +94,10 @@ function ImageToImagePanel({ models }: { models: ModelSummary[] }) {
   const [job, setJob] = useViewState<{ done: number; cancel(): void } | undefined>('diffuse.img2img.job', undefined);
   const [error, setError] = useViewState<string | undefined>('diffuse.img2img.error', undefined);
   const [seed, setSeed] = useViewState('diffuse.img2img.seed', 0);
+  // A class-conditional model turns the image towards the class asked for ("this drawing as a Twemoji smiley").
+  const [chosen, setChosen] = useViewState<{ model?: string; label?: number; guidance?: number }>('diffuse.img2img.conditioning', {});
+  const conditioning = models.find((m) => m.id === model)?.diffusion?.conditioning;
+  const { label, guidance } = conditioningDefaults(conditioning, chosen.model === model ? chosen : {});
 
   async function run() {
     if (!client || !image) return;
@@ -105,7 +110,7 @@ function ImageToImagePanel({ models }: { models: ModelSummary[] }) {
       for (const [i, t0] of T0S.entries()) {
         setJob({ done: i, cancel: () => controller.abort() });
         jobs.update(jobId, i, T0S.length);
-        const r = await client.invoke('diffusion.sample', { model, sampler: { kind: 'ddim', eta: 0 }, steps: 50, seed, batch: 1, init: { images: image.tensor, t0 } }, { signal: controller.signal });
+        const r = await client.invoke('diffusion.sample', { model, sampler: { kind: 'ddim', eta: 0 }, steps: 50, seed, batch: 1, init: { images: image.tensor, t0 }, ...(label !== undefined ? { label, guidance } : {}) }, { signal: controller.signal });
         setResults((old) => [...old, { t0, image: r.final }]);
       }
     } catch (e) {
@@ -125,6 +130,7 @@ function ImageToImagePanel({ models }: { models: ModelSummary[] }) {
           Seed
           <input type="number" min={0} value={seed} onChange={(e) => setSeed(Math.max(0, Math.floor(Number(e.target.value) || 0)))} className="w-20 rounded border border-line bg-panel-raised px-2 py-1" />
         </label>
+        {conditioning && <ConditioningFields conditioning={conditioning} label={label} guidance={guidance} onChange={(next) => setChosen({ model, ...next })} />}
         <button type="button" onClick={() => void run()} disabled={!image || !!job} className="rounded bg-accent px-3 py-1 text-sm font-medium text-canvas disabled:opacity-40">
           Noise and denoise at {T0S.length} levels
         </button>

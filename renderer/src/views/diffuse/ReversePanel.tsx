@@ -11,6 +11,7 @@ import { useResultsStore } from '../../state/inversionStore';
 import { Message } from '../../components/Message';
 import { ExportScale, useExportScale } from '../../components/ExportScale';
 import { useBoxSize } from '../../lib/useBoxSize';
+import { ConditioningFields, conditioningDefaults } from './ConditioningFields';
 
 type Images = Float32Tensor | Uint8Tensor;
 
@@ -117,8 +118,7 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
   const { sampler, steps, eta, seed, batch } = settings;
   // A class-conditional model: its classes, and a class chosen by default where it has no unconditional mode.
   const conditioning = models.find((m) => m.id === model)?.diffusion?.conditioning;
-  const label = conditioning ? (settings.label ?? (conditioning.unconditional ? undefined : 0)) : undefined;
-  const guidance = settings.guidance ?? conditioning?.guidance ?? 1;
+  const { label, guidance } = conditioningDefaults(conditioning, settings);
   const setPosition = (p: number) => store.set({ position: p });
   const [playing, setPlaying] = useState(false);
   const [fps, setFps] = useState(12);
@@ -214,23 +214,7 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
         <Field label="Batch" title="1 to 16 samples">
           <input type="number" min={1} max={16} value={batch} onChange={(e) => store.setSettings({ batch: Math.min(16, Math.max(1, Number(e.target.value) || 1)) })} aria-label="Batch" className={input} />
         </Field>
-        {conditioning && (
-          <>
-            <Field label="Class" title="The class the model is asked for">
-              <select value={label ?? ''} onChange={(e) => store.setSettings({ label: e.target.value === '' ? undefined : Number(e.target.value) })} aria-label="Class" className="rounded border border-line bg-panel-raised px-2 py-1">
-                {conditioning.unconditional && <option value="">none (unconditional)</option>}
-                {conditioning.labels.map((name, i) => (
-                  <option key={name} value={i}>
-                    {name}
-                  </option>
-                ))}
-              </select>
-            </Field>
-            <Field label="Guidance" title="Classifier-free guidance: 1 asks for the class alone, higher follows it more closely, 0 ignores it">
-              <input type="number" min={0} max={20} step={0.5} value={guidance} disabled={label === undefined} onChange={(e) => store.setSettings({ guidance: Math.min(20, Math.max(0, Number(e.target.value) || 0)) })} aria-label="Guidance" className={`${input} disabled:opacity-40`} />
-            </Field>
-          </>
-        )}
+        {conditioning && <ConditioningFields conditioning={conditioning} label={label} guidance={guidance} onChange={(next) => store.setSettings(next)} />}
         <button
           type="button"
           onClick={() => {

@@ -15,7 +15,8 @@ async function pixelSpread(target: Locator): Promise<number> {
 /** Sweeps the pointer over the canvas until a point is under it, then returns where. */
 async function findPoint(page: Page, canvas: Locator, avoid: { x: number; y: number }[] = []): Promise<{ x: number; y: number }> {
   const box = (await canvas.boundingBox())!;
-  const preview = page.getByTestId('hover-preview');
+  // The preview of the point under the pointer (the last one hovered stays, dimmed, once the pointer moves off).
+  const preview = page.locator('[data-testid="hover-preview"][data-live="true"]');
   for (let ring = 0; ring < 12; ring++) {
     for (let k = 0; k < 12; k++) {
       const angle = (k / 12) * 2 * Math.PI + ring;
@@ -52,7 +53,13 @@ test('the explorer draws 10,000 points, previews on hover, and interpolates betw
   await page.mouse.click(second.x, second.y);
   await page.keyboard.up('Shift');
   await expect(page.getByTestId('selection')).toContainText('Selection (2)');
-  await page.getByRole('button', { name: 'Nearest neighbours' }).click();
+  // On the way to the buttons the pointer leaves the points: the last preview stays, dimmed, so nothing jumps under it.
+  const nearest = page.getByRole('button', { name: 'Nearest neighbours' });
+  const before = (await nearest.boundingBox())!.y;
+  await nearest.hover();
+  await expect(page.getByTestId('hover-preview')).toHaveAttribute('data-live', 'false');
+  expect((await nearest.boundingBox())!.y).toBe(before);
+  await nearest.click();
   await expect(page.getByTestId('neighbors').locator('canvas')).toHaveCount(10);
   await page.screenshot({ path: 'test-results/screenshots/explore-selection.png' });
 

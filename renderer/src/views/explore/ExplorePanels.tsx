@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { float32Tensor } from '../../../../electron/api/tensor';
 import { ImageDropZone } from '../../components/ImageDropZone';
 import { ImageTile } from '../../components/ImageTile';
@@ -72,16 +72,27 @@ export function Legend({ labels }: { labels: string[] }) {
   );
 }
 
+/**
+ * The hovered point's image and decode. Once the pointer leaves the points, the last one stays (dimmed): the panels
+ * below would otherwise jump up under a pointer on its way to them.
+ */
 export function HoverPreview({ model, dataset, encoding, index, labels }: { model: string; dataset: DatasetSummary; encoding: Encoding; index: number | null; labels: string[] }) {
-  const original = useDatasetImage(dataset.id, index);
+  const [last, setLast] = useState<{ encoding: Encoding; index: number }>();
+  useEffect(() => {
+    if (index !== null) setLast({ encoding, index });
+  }, [encoding, index]);
+  const live = index !== null;
+  const shown = live ? index : last?.encoding === encoding ? last.index : null;
+  const original = useDatasetImage(dataset.id, shown);
   const shape = datasetImageShape(dataset);
-  const code = index === null ? undefined : codeOf(encoding, index);
+  const code = shown === null ? undefined : codeOf(encoding, shown);
   const reconstruction = useDecoded(model, code, 'hover');
-  if (index === null) return <p className="text-sm text-muted">Hover a point to see its image; click to select it, shift-click to add to the selection.</p>;
+  if (shown === null) return <p className="text-sm text-muted">Hover a point to see its image; click to select it, shift-click to add to the selection.</p>;
   return (
-    <section aria-label="Hovered image" data-testid="hover-preview">
+    <section aria-label={live ? 'Hovered image' : 'Last hovered image'} data-testid="hover-preview" data-live={live} className={live ? '' : 'opacity-60'}>
       <p className="mb-1 text-sm">
-        #{index} · {labels[encoding.labels[index]!]}
+        #{shown} · {labels[encoding.labels[shown]!]}
+        {!live && <span className="text-muted"> (last hovered)</span>}
       </p>
       <div className="flex gap-3">
         {original && shape && <ImageTile data={original} shape={shape} zoom={3} label="Original" />}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { float32Tensor } from '../../electron/api/tensor';
-import { evenlySpaced, frameOf, sweepAmounts, sweepIndex, sweepPlan } from '../../renderer/src/views/edit/sweep';
+import { evenlySpaced, frameOf, joinBatches, pieceFrames, sweepAmounts, sweepIndex, sweepPlan } from '../../renderer/src/views/edit/sweep';
 
 describe('a direction slider’s sweep', () => {
   it('holds every amount the slider can take, as the slider rounds them', () => {
@@ -42,5 +42,21 @@ describe('a direction slider’s sweep', () => {
     expect(sweepPlan(9 * 2, 9, grid, 256 * 256 * 3 * 4)).toBe('strip');
     // A 64×64 RGB model at 5 ms a frame: 0.8 s and 8 MB, decoded ahead.
     expect(sweepPlan(9 * 5, 9, grid, 64 * 64 * 3 * 4)).toBe('grid');
+  });
+
+  it('decodes the grid in pieces of about 40 ms and at most 1 MiB, and joins them in order', () => {
+    const grid = sweepAmounts(4).length;
+    // 28×28×1 at 0.05 ms a frame: 3 KB a frame, so the whole grid (483 KB) is one piece.
+    expect(pieceFrames(0.05, 28 * 28 * 4, grid)).toBe(161);
+    // 64×64×3 at 0.5 ms: 48 KB a frame, so 21 frames a piece (8 pieces, not one 7.9 MB reply).
+    expect(pieceFrames(0.5, 64 * 64 * 3 * 4, grid)).toBe(21);
+    // A slow decoder: 5 ms a frame, 8 frames a piece; never fewer than one.
+    expect(pieceFrames(5, 1000, grid)).toBe(8);
+    expect(pieceFrames(500, 1000, grid)).toBe(1);
+    const a = float32Tensor([2, 1, 1, 2], Float32Array.of(1, 2, 3, 4));
+    const b = float32Tensor([1, 1, 1, 2], Float32Array.of(5, 6));
+    const joined = joinBatches([a, b]);
+    expect(joined.shape).toEqual([3, 1, 1, 2]);
+    expect(Array.from(joined.data)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 });

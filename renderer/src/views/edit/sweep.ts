@@ -43,3 +43,28 @@ export function sweepPlan(stripMs: number, stripFrames: number, gridFrames: numb
   const gridMs = (stripMs / stripFrames) * gridFrames;
   return gridMs <= SWEEP_BUDGET_MS && gridFrames * bytesPerFrame <= SWEEP_BUDGET_BYTES ? 'grid' : 'strip';
 }
+
+/** The grid is decoded in pieces of about this much decoding and at most this many bytes each. */
+export const PIECE_MS = 40;
+export const PIECE_BYTES = 1024 * 1024;
+
+/**
+ * Frames a piece of the grid holds: a drag's decode (on its own lane) waits for one piece at most, and no reply is
+ * big enough to hold the page while it is converted (the 161 frames of a 64 px model in one reply: 7.9 MB).
+ */
+export function pieceFrames(msPerFrame: number, bytesPerFrame: number, gridFrames: number): number {
+  const byTime = Math.floor(PIECE_MS / Math.max(msPerFrame, 1e-3));
+  const byBytes = Math.floor(PIECE_BYTES / Math.max(bytesPerFrame, 1));
+  return Math.max(1, Math.min(gridFrames, byTime, byBytes));
+}
+
+/** Decoded batches, in order, as one [n, c, h, w] tensor. */
+export function joinBatches(parts: readonly Float32Tensor[]): Float32Tensor {
+  const data = new Float32Array(parts.reduce((n, p) => n + p.data.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    data.set(p.data, at);
+    at += p.data.length;
+  }
+  return float32Tensor([parts.reduce((n, p) => n + p.shape[0]!, 0), ...parts[0]!.shape.slice(1)], data);
+}

@@ -3,7 +3,7 @@ import type { Float32Tensor } from '../../../../electron/api/tensor';
 import { decodeArgs, type CodeSpace } from '../../lib/codeSpace';
 import { applyEdits, type Edit } from '../../../../electron/common/vectors';
 import { useAppStore } from '../../state/appStore';
-import { evenlySpaced, sweepAmounts, sweepPlan } from './sweep';
+import { evenlySpaced, joinBatches, pieceFrames, sweepAmounts, sweepPlan } from './sweep';
 
 export interface Sweep {
   /** The other directions' amounts it was decoded with, and everything else it depends on. */
@@ -22,19 +22,11 @@ export interface Sweep {
 /** Frames in the strip shown under the picture, and decoded first to measure what the grid would cost. */
 export const STRIP_FRAMES = 9;
 
-/** Single-image decodes as one [n, c, h, w] tensor. */
-function joinFrames(frames: Float32Tensor[]): Float32Tensor {
-  const size = frames[0]!.data.length;
-  const data = new Float32Array(frames.length * size);
-  frames.forEach((f, i) => data.set(f.data, i * size));
-  return { dtype: 'float32', shape: [frames.length, ...frames[0]!.shape.slice(1)], data };
-}
-
 /**
  * Decodes a strip of nine frames of the focused direction, one at a time, timing it; then, where the
- * measured cost allows (sweepPlan), its whole slider grid in one batched call (161
- * images at ±4), so dragging that slider paints a ready image in the same frame as the
- * input event. Where it does not (large models, slow machines), drags decode on demand.
+ * measured cost allows (sweepPlan), its whole slider grid (161 images at ±4) in pieces of a few
+ * tens of milliseconds each (pieceFrames), so dragging that slider paints a ready image in the same
+ * frame as the input event. Where it does not (large models, slow machines), drags decode on demand.
  * The other directions stay as they are; when they change, the sweep is decoded again
  * and `current` is false meanwhile.
  */
@@ -66,12 +58,17 @@ export function useSweep(model: string | undefined, base: Float32Array | undefin
         frames.push(frame.images);
         stripMs += frame.ms;
       }
-      const images = joinFrames(frames);
+      const images = joinBatches(frames);
       setSweep({ key, direction, range, base, vectors, amounts: stripAmounts, images, complete: false });
       const bytesPerFrame = (images.data.length / STRIP_FRAMES) * 4;
       if (sweepPlan(stripMs, STRIP_FRAMES, grid.length, bytesPerFrame) === 'strip') return;
-      const full = await decode(grid);
-      if (live) setSweep({ key, direction, range, base, vectors, amounts: grid, images: full.images, complete: true });
+      const piece = pieceFrames(stripMs / STRIP_FRAMES, bytesPerFrame, grid.length);
+      const parts: Float32Tensor[] = [];
+      for (let i = 0; i < grid.length; i += piece) {
+        parts.push((await decode(grid.slice(i, i + piece))).images);
+        if (!live) return;
+      }
+      setSweep({ key, direction, range, base, vectors, amounts: grid, images: joinBatches(parts), complete: true });
     })().catch(() => {});
     return () => {
       live = false;

@@ -30,7 +30,7 @@ def main():
         with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as f:
             f.write(payload)
     meta = {
-        "name": "Fashion-MNIST test set (t10k, 10,000 images)",
+        "name": "Fashion-MNIST test set (t10k)",
         "labels": LABELS,
         "count": int(n), "channels": 1, "height": int(h), "width": int(w),
         "file": "fashion-mnist-t10k.lsds.gz",

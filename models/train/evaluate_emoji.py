@@ -19,7 +19,7 @@ import numpy as np
 import torch, torch.nn.functional as F
 from common import MODELS, ROOT, load_ckpt, log, psnr, setup, write_json
 from evaluate import frechet, save_grid, stats, write_readme
-from train_emoji_vae import VAE, load_split
+from train_emoji_vae import from_exported, load_split
 import train_emoji_classifier as tc
 import train_emoji_dit as td
 
@@ -57,21 +57,11 @@ def load_classifier():
 
 
 def load_vae():
-    """emoji-vae's encoder and decoder; the exported GroupNorms are mapped back as train_emoji_dit.py does."""
-    vae = VAE()
-    parts = []
-    for role, module in (("encoder", vae.encoder), ("decoder", vae.decoder)):
-        graph = ow.OnnxGraph(onnx, os.path.join(MODELS, "emoji-vae", f"{role}.onnx"))
-        loader = ow.Loader(torch, module, graph)
-        for scope, _groups, _eps, gamma, beta in graph.group_norms():
-            at = ow.module_path(module, scope)
-            loader.put(f"{at}.weight", gamma)
-            loader.put(f"{at}.bias", beta)
-        loader.by_name()
-        parts.append(loader.finish()[0])
-    check_parity("emoji-vae", "encoder", parts[0], ["mean", "logvar"])
-    check_parity("emoji-vae", "decoder", parts[1], ["x"])
-    return parts
+    """emoji-vae's encoder and decoder from their graphs, checked against parity.json."""
+    enc, dec = from_exported("encoder")[0], from_exported("decoder")[0]
+    check_parity("emoji-vae", "encoder", enc, ["mean", "logvar"])
+    check_parity("emoji-vae", "decoder", dec, ["x"])
+    return enc, dec
 
 
 class Judge:

@@ -20,7 +20,7 @@ import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
 from common import (EMA, MODELS, ROOT, Timer, WallClock, count_params, export_onnx, io_spec, log, model_dir, parity_case, save_ckpt,
                     load_ckpt, setup, timestep_embedding, write_json, write_manifest)
-from train_emoji_vae import LATENT, VAE, load_split
+from train_emoji_vae import LATENT, from_exported, load_split
 
 SEED = 12
 MID = "emoji-dit"
@@ -102,24 +102,9 @@ def sincos_2d(dim, grid):
 
 
 def load_vae_from_onnx():
-    """emoji-vae's encoder with the weights of its exported graph (the bench's loader maps the exported GroupNorms
-    back), so the latents are those of the graph the app runs, from what the repository ships."""
-    import sys
-    import onnx
-    sys.path.insert(0, os.path.join(ROOT, "tests", "bench"))
-    import onnx_weights as ow
-    path = os.path.join(MODELS, "emoji-vae", "encoder.onnx")
-    if not os.path.exists(path):
-        raise SystemExit(f"{path} is missing: train and export emoji-vae first (models/train/train_emoji_vae.py)")
-    encoder = VAE().encoder
-    graph = ow.OnnxGraph(onnx, path)
-    loader = ow.Loader(torch, encoder, graph)
-    for scope, _groups, _eps, gamma, beta in graph.group_norms():
-        at = ow.module_path(encoder, scope)
-        loader.put(f"{at}.weight", gamma)
-        loader.put(f"{at}.bias", beta)
-    loader.by_name()
-    encoder, how = loader.finish()
+    """emoji-vae's encoder from its exported graph, so the latents are those of the graph the app runs, and the
+    latent scale from its manifest."""
+    encoder, how = from_exported("encoder")
     log(f"emoji-vae encoder from {how}")
     manifest = json.load(open(os.path.join(MODELS, "emoji-vae", "manifest.json")))
     return encoder, manifest["training"]["latentScale"]

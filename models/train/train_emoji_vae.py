@@ -149,6 +149,27 @@ def latent_std(vae, x):
     return means.std().item()
 
 
+def from_exported(role):
+    """emoji-vae's encoder or decoder with the weights of its exported graph (models/emoji-vae/<role>.onnx), the
+    exported GroupNorms mapped back by the bench's loader, so callers run what the app runs; (module, how loaded)."""
+    import sys
+    import onnx
+    sys.path.insert(0, os.path.join(ROOT, "tests", "bench"))
+    import onnx_weights as ow
+    path = os.path.join(MODELS, MID, f"{role}.onnx")
+    if not os.path.exists(path):
+        raise SystemExit(f"{path} is missing: train and export emoji-vae first (models/train/train_emoji_vae.py)")
+    module = getattr(VAE(), role)
+    graph = ow.OnnxGraph(onnx, path)
+    loader = ow.Loader(torch, module, graph)
+    for scope, _groups, _eps, gamma, beta in graph.group_norms():
+        at = ow.module_path(module, scope)
+        loader.put(f"{at}.weight", gamma)
+        loader.put(f"{at}.bias", beta)
+    loader.by_name()
+    return loader.finish()
+
+
 def export(vae, xte, seconds, epochs, steps):
     d = model_dir(MID)
     vae = vae.cpu()

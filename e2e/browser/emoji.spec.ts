@@ -71,6 +71,14 @@ test('emoji in the VAE: explore by design system, a Noto → Twemoji direction f
   await expect(page.getByRole('alert')).toHaveCount(0);
   await page.screenshot({ path: 'test-results/screenshots/edit-emoji-vae.png' });
 
+  // Category directions: the same tab over the split's other labels.
+  await page.getByLabel('Labels').selectOption({ label: 'category (9)' });
+  await page.getByLabel('From class').selectOption({ label: 'Smileys & Emotion' });
+  await page.getByLabel('To class').selectOption({ label: 'Food & Drink' });
+  await page.getByRole('button', { name: 'Add direction' }).click();
+  await expect(page.getByRole('slider', { name: 'Smileys & Emotion → Food & Drink' })).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByRole('status').filter({ hasText: 'Added “Smileys & Emotion → Food & Drink”' })).toBeVisible();
+
   // Interpolate between two emoji of the split: the strip's ends are the keyframes' decodes.
   await page.getByRole('tab', { name: 'Interpolate' }).click();
   await page.getByRole('combobox', { name: 'Model' }).selectOption({ label: 'Emoji VAE' });

@@ -328,9 +328,9 @@ export const calls = {
     result: z.object({ written: z.int(), output: z.string(), skipped: z.array(z.object({ path: z.string(), reason: z.string() })).max(1000), skippedCount: z.int() }),
   },
   'direction.meanDifference': {
-    /** Δ = mean code of the positive images − mean code of the negative ones, over the dataset sample. */
+    /** Δ = mean code of the positive images − mean code of the negative ones, over the dataset sample; `classes` are labels of labelSet (an index into the dataset's labelSets). */
     args: z
-      .object({ model: modelId, dataset: datasetId.optional(), positive: DatasetSelectionSchema, negative: DatasetSelectionSchema })
+      .object({ model: modelId, dataset: datasetId.optional(), positive: DatasetSelectionSchema, negative: DatasetSelectionSchema, labelSet: z.int().nonnegative().default(0) })
       .strict(),
     result: z.object({ vector: Float32TensorSchema, positive: z.int(), negative: z.int() }),
   },
@@ -360,7 +360,7 @@ export const calls = {
   'direction.labelBoundary': {
     /** A linear boundary fitted on a dataset's codes between images of some labels and images of others: the user's labels, no classifier. */
     args: z
-      .object({ model: modelId, dataset: datasetId.optional(), positive: z.array(z.int().nonnegative()).min(1), negative: z.array(z.int().nonnegative()).min(1) })
+      .object({ model: modelId, dataset: datasetId.optional(), positive: z.array(z.int().nonnegative()).min(1), negative: z.array(z.int().nonnegative()).min(1), labelSet: z.int().nonnegative().default(0) })
       .strict(),
     result: z.object({ vector: Float32TensorSchema, accuracy: z.number(), positives: z.int(), negatives: z.int() }),
   },

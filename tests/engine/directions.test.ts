@@ -40,6 +40,23 @@ describe('directions on the real VAE', () => {
     expect(bad).toMatchObject({ ok: false, error: { field: 'args.positive.indices' } });
   });
 
+  it("directions between labels of another of the dataset's label sets: the emoji split's categories under the emoji VAE", async () => {
+    const dataset = 'bundled-emoji-64';
+    const { labels: categories, names } = ok<{ labels: number[]; names: string[] }>(await call('dataset.labels', { dataset, set: 1 }));
+    const [food, animals] = [names.indexOf('Food & Drink'), names.indexOf('Animals & Nature')];
+    const count = (c: number) => categories.filter((l) => l === c).length;
+    const r = ok<{ vector: { shape: number[] }; positive: number; negative: number }>(
+      await call('direction.meanDifference', { model: 'emoji-vae', dataset, positive: { classes: [food] }, negative: { classes: [animals] }, labelSet: 1 }),
+    );
+    expect(r.vector.shape).toEqual([4, 16, 16]);
+    expect([r.positive, r.negative]).toEqual([count(food), count(animals)]);
+    const b = ok<{ positives: number; negatives: number; accuracy: number }>(await call('direction.labelBoundary', { model: 'emoji-vae', dataset, positive: [food], negative: [animals], labelSet: 1 }));
+    expect([b.positives, b.negatives]).toEqual([count(food), count(animals)]);
+    expect(b.accuracy).toBeGreaterThan(0.5);
+    const missing = await call('direction.meanDifference', { model: 'emoji-vae', dataset, positive: { classes: [0] }, negative: { classes: [1] }, labelSet: 9 });
+    expect(missing).toMatchObject({ ok: false, error: { field: 'args.labelSet' } });
+  });
+
   it('the linear boundary separates the classifier’s most and least ankle-boot-like samples', async () => {
     const progress: { done: number }[] = [];
     const result = ok<{ vector: { data: Float32Array }; accuracy: number; positives: number; scoreRange: [number, number] }>(

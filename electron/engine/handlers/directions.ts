@@ -8,7 +8,7 @@ import { principalComponents } from '../ops/projection';
 import { broadcastW, decodeInSpace, mapCodes, styleSpaceOf } from '../ops/styleSpace';
 import { gradientDirection } from '../ops/gradientDirection';
 import { timed, type EngineContext } from '../context';
-import { BUNDLED_DATASET } from '../dataset/dataset';
+import { BUNDLED_DATASET, type Dataset, type LabelSet } from '../dataset/dataset';
 import type { Handlers } from '../dispatch';
 
 const BATCH = 250;
@@ -32,6 +32,13 @@ async function styleSpacePrincipal(ctx: EngineContext, model: string, count: num
   return space === 'w' ? { vectors: float32Tensor([k, style.wDim], vectors), explained } : { vectors: float32Tensor([k, style.numWs, style.wDim], broadcastW(vectors, k, style)), explained };
 }
 
+/** One of a dataset's ways of labelling its images (0: its first, what `labels` are). */
+function labelSetOf(d: Dataset, set: number): LabelSet {
+  const chosen = d.labelSets[set];
+  if (!chosen) throw new ApiError('bad-input', `${d.name} has ${d.labelSets.length} label set${d.labelSets.length === 1 ? '' : 's'}; there is no set ${set}`, 'args.labelSet');
+  return chosen;
+}
+
 export function directionHandlers(ctx: EngineContext): Pick<Handlers, 'direction.meanDifference' | 'direction.boundary' | 'direction.gradient' | 'direction.labelBoundary' | 'direction.principal'> {
   const latentOf = (model: string) => {
     const latent = ctx.host.model(model).manifest.latent;
@@ -39,10 +46,10 @@ export function directionHandlers(ctx: EngineContext): Pick<Handlers, 'direction
     return latent.shape;
   };
   return {
-    'direction.meanDifference': async ({ model, dataset = BUNDLED_DATASET, positive, negative }) => {
+    'direction.meanDifference': async ({ model, dataset = BUNDLED_DATASET, positive, negative, labelSet }) => {
       const shape = latentOf(model);
       const codes = await ctx.ensureCodes(dataset, model);
-      const labels = (await ctx.datasets.get(dataset)).labels;
+      const { labels } = labelSetOf(await ctx.datasets.get(dataset), labelSet);
       const pick = (selection: { classes: number[]; indices: number[] }, field: string) => {
         const chosen = new Set(selection.indices);
         labels.forEach((label, index) => selection.classes.includes(label) && chosen.add(index));
@@ -96,15 +103,16 @@ export function directionHandlers(ctx: EngineContext): Pick<Handlers, 'direction
       const { value, ms } = await timed(() => gradientDirection(ctx.host, ctx.host.model(model), ctx.host.model(classifier), target, code, space));
       return { ...value, ms };
     },
-    'direction.labelBoundary': async ({ model, dataset = BUNDLED_DATASET, positive, negative }) => {
+    'direction.labelBoundary': async ({ model, dataset = BUNDLED_DATASET, positive, negative, labelSet }) => {
       const shape = latentOf(model);
       const codes = await ctx.ensureCodes(dataset, model);
       const d = await ctx.datasets.get(dataset);
+      const { labels, labelNames } = labelSetOf(d, labelSet);
       const members = (classes: number[], field: string) => {
-        const bad = classes.find((c) => c >= d.labelNames.length);
-        if (bad !== undefined) throw new ApiError('bad-input', `label ${bad} is not among ${d.name}'s ${d.labelNames.length} labels`, `args.${field}`);
+        const bad = classes.find((c) => c >= labelNames.length);
+        if (bad !== undefined) throw new ApiError('bad-input', `label ${bad} is not among ${d.name}'s ${labelNames.length} labels`, `args.${field}`);
         const chosen: number[] = [];
-        d.labels.forEach((label, index) => classes.includes(label) && chosen.push(index));
+        labels.forEach((label, index) => classes.includes(label) && chosen.push(index));
         if (chosen.length < 2) throw new ApiError('bad-input', `the ${field} labels hold ${chosen.length} image${chosen.length === 1 ? '' : 's'} in ${d.name}; a boundary needs at least 2 on each side`, `args.${field}`);
         return chosen;
       };

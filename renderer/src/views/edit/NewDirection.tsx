@@ -33,13 +33,30 @@ function ClassSelect({ labels, value, onChange, label }: { labels: string[]; val
   );
 }
 
+/** Which of a dataset's label sets the class choices name, where it has more than one. */
+function LabelSetSelect({ sets, value, onChange }: { sets: DatasetSummary['labelSets']; value: number; onChange(v: number): void }) {
+  if (sets.length < 2) return null;
+  return (
+    <select value={value} onChange={(e) => onChange(Number(e.target.value))} aria-label="Labels" title="Which of the dataset's labels the classes are" className="rounded border border-line bg-panel-raised px-1 py-1 text-sm">
+      {sets.map((set, i) => (
+        <option key={set.name} value={i}>
+          {set.name} ({set.labels.length})
+        </option>
+      ))}
+    </select>
+  );
+}
+
 /** Makes a named direction for the model by one of the methods above; `code` (the edited image's, described by `at`) is where gradient directions are taken. */
 export function NewDirection({ model, space = 'z', dataset, code, at }: { model: ModelSummary; space?: CodeSpace; dataset?: DatasetSummary; code?: Float32Array; at?: string }) {
   const client = useAppStore((s) => s.client);
   const inStyle = space !== 'z';
   const classifier = classifierFor(useAppStore((s) => s.models), model);
-  // Class and label directions come from the view's dataset and its labels.
-  const labels = dataset?.labels ?? [];
+  // Class and label directions come from the view's dataset and one of its ways of labelling (an emoji's design system or category).
+  const labelSets = dataset?.labelSets ?? [];
+  const [setChoice, setLabelSet] = useViewState('edit.newDirection.labelSet', 0);
+  const labelSet = setChoice < labelSets.length ? setChoice : 0;
+  const labels = labelSets[labelSet]?.labels ?? dataset?.labels ?? [];
   // Picks are made in the explorer, on the explorer's dataset.
   const explored = useLatentStore((s) => s.dataset);
   // Boundary and gradient targets index the classifier's classes, whatever the model calls its own.
@@ -76,7 +93,7 @@ export function NewDirection({ model, space = 'z', dataset, code, at }: { model:
 
   const fromClasses = () =>
     run(async () => {
-      const r = await client!.invoke('direction.meanDifference', { model: model.id, dataset: dataset!.id, positive: { classes: [to] }, negative: { classes: [from] } });
+      const r = await client!.invoke('direction.meanDifference', { model: model.id, dataset: dataset!.id, positive: { classes: [to] }, negative: { classes: [from] }, labelSet });
       const name = addDirection({ name: `${labels[from]} → ${labels[to]}`, model: model.id, kind: 'mean-difference', note: `mean of ${r.positive} ${labels[to]} − mean of ${r.negative} ${labels[from]}`, vector: r.vector.data });
       return `Added “${name}”.`;
     });
@@ -114,7 +131,7 @@ export function NewDirection({ model, space = 'z', dataset, code, at }: { model:
 
   const fromLabels = () =>
     run(async () => {
-      const r = await client!.invoke('direction.labelBoundary', { model: model.id, dataset: dataset!.id, positive: [to], negative: [from] });
+      const r = await client!.invoke('direction.labelBoundary', { model: model.id, dataset: dataset!.id, positive: [to], negative: [from], labelSet });
       const name = addDirection({ name: `${labels[from]} → ${labels[to]} (boundary)`, model: model.id, kind: 'boundary', note: `a linear boundary between ${r.negatives} ${labels[from]} and ${r.positives} ${labels[to]} codes of ${dataset!.name}, ${(r.accuracy * 100).toFixed(1)}% of them on their side`, vector: r.vector.data });
       return `Added “${name}”: ${(r.accuracy * 100).toFixed(1)}% of the two labels' codes fall on their own side.`;
     });
@@ -169,6 +186,7 @@ export function NewDirection({ model, space = 'z', dataset, code, at }: { model:
       )}
       {mode === 'classes' && dataset && !inStyle && (
         <div className="flex flex-wrap items-center gap-2 text-sm">
+          <LabelSetSelect sets={labelSets} value={labelSet} onChange={setLabelSet} />
           <ClassSelect labels={labels} value={from} onChange={setFrom} label="From class" />→<ClassSelect labels={labels} value={to} onChange={setTo} label="To class" />
           <button type="button" className={button} onClick={() => void fromClasses()} disabled={from === to}>
             Add direction
@@ -196,6 +214,7 @@ export function NewDirection({ model, space = 'z', dataset, code, at }: { model:
           {dataset && labels.length >= 2 && !inStyle && (
             <div className="flex flex-wrap items-center gap-2" data-testid="label-boundary">
               <span className="w-full text-xs text-muted">Between two labels of {dataset.name}, on their codes:</span>
+              <LabelSetSelect sets={labelSets} value={labelSet} onChange={setLabelSet} />
               <ClassSelect labels={labels} value={from} onChange={setFrom} label="Boundary from label" />→<ClassSelect labels={labels} value={to} onChange={setTo} label="Boundary to label" />
               <button type="button" className={button} onClick={() => void fromLabels()} disabled={from === to}>
                 Fit between labels

@@ -19,6 +19,7 @@ import { Message } from '../../components/Message';
 import { useViewState } from '../../state/viewState';
 import { ExportScale, useExportScale } from '../../components/ExportScale';
 import { ModelSelect } from '../../components/ModelSelect';
+import { useBoxSize } from '../../lib/useBoxSize';
 
 const SPACES: CodeSpace[] = ['z', 'w', 'w+'];
 
@@ -37,6 +38,14 @@ function KeyframeThumb({ keyframe }: { keyframe: Keyframe }) {
   if (imported) return <ImageTile data={imported.image.data} shape={imported.image.shape} zoom={2} label={imported.name} />;
   const shape = datasetImageShape(from);
   return image && shape ? <ImageTile data={image} shape={shape} zoom={2} label={keyframe.kind === 'dataset' ? `#${keyframe.index}` : ''} /> : null;
+}
+
+/** A strip frame's side: 3× a small image, shrunk so that a row of frames fits the strip's width (a 64 px model's ten frames, not 192 px each). */
+function stripTile(shape: readonly number[], width: number): number {
+  const [frames = 1, , height = 28, w = 28] = shape;
+  const side = Math.max(height, w);
+  const fit = width > 0 ? Math.floor((width - (frames - 1) * 4) / frames) : 3 * side;
+  return Math.max(24, Math.min(3 * side, fit));
 }
 
 export function InterpolateView() {
@@ -68,6 +77,7 @@ export function InterpolateView() {
   const [error, setError] = useState<string>();
   const [indexInput, setIndexInput] = useState('');
   const [fps, setFps] = useViewState('interpolate.fps', 8);
+  const [stripBox, { width: stripWidth }] = useBoxSize<HTMLDivElement>();
   const [keyCodes, setKeyCodes] = useViewState<Float32Array[]>('interpolate.keyCodes', []);
   const { scale, smooth } = useExportScale();
 
@@ -213,7 +223,7 @@ export function InterpolateView() {
             </select>
           </label>
         )}
-        <span>Pick images in the explorer and press Interpolate, or add keyframes here: dataset images, your own images, samples from the prior or saved inversions.</span>
+        <span>Pick images in the explorer and press Interpolate, or add keyframes here: dataset images, your own images{summary?.latent?.prior === 'none' ? '' : ', samples from the prior'} or saved inversions.</span>
       </div>
 
       <section className="mb-4 rounded-lg border border-line bg-panel p-4" aria-label="Keyframes">
@@ -296,9 +306,9 @@ export function InterpolateView() {
 
       {strip && keyframes.length >= 2 && (
         <section aria-label="Interpolation strip">
-          <div className="mb-3 flex flex-wrap gap-1" data-testid="strip">
+          <div ref={stripBox} className="mb-3 flex flex-wrap gap-1" data-testid="strip">
             {Array.from({ length: strip.images.shape[0]! }, (_, i) => (
-              <ImageTile key={i} data={strip.images.data} shape={strip.images.shape} index={i} zoom={3} />
+              <ImageTile key={i} data={strip.images.data} shape={strip.images.shape} index={i} size={stripTile(strip.images.shape, stripWidth)} />
             ))}
           </div>
           <p className="mb-3 text-xs text-muted">

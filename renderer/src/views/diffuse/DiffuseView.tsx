@@ -137,12 +137,13 @@ function ImageToImagePanel({ models }: { models: ModelSummary[] }) {
         {job && <JobProgress label="Image-to-image" done={job.done} total={T0S.length} onCancel={job.cancel} />}
         <Message text={error} className="text-xs" />
       </div>
-      <div className="flex flex-col gap-3">
-        {image && <ImageTile data={image.tensor.data} shape={image.tensor.shape} zoom={4} label={`input · ${image.label}`} />}
+      <div className="flex min-w-0 flex-1 flex-col gap-3">
+        {image && <ImageTile data={image.tensor.data} shape={image.tensor.shape} size={Math.min(4 * Math.max(image.tensor.shape[2]!, image.tensor.shape[3]!), 192)} label={`input · ${image.label}`} />}
         {results.length > 0 && (
           <div className="flex flex-wrap gap-2" data-testid="img2img-strip">
             {results.map((r) => (
-              <ImageTile key={r.t0} data={r.image.data} shape={r.image.shape} zoom={3} label={`t₀ = ${r.t0}`} />
+              // 3× a 28 px image; a larger one at most 104 px, so the six levels share a row beside the settings.
+              <ImageTile key={r.t0} data={r.image.data} shape={r.image.shape} size={Math.min(3 * Math.max(r.image.shape[2]!, r.image.shape[3]!), 104)} label={`t₀ = ${r.t0}`} />
             ))}
           </div>
         )}

@@ -126,9 +126,10 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
   const [exportError, setExportError] = useState<string>();
   const { scale, smooth } = useExportScale();
   const [grid, { width: gridWidth }] = useBoxSize<HTMLDivElement>();
-  // Up to four samples a row, each an x_t and x̂₀ pair, sized to the row (cards: 16 px apart, 12 px of border and gap).
+  // Up to four samples a row, each an x_t and x̂₀ pair, sized to the row (cards: 16 px apart, 14 px of border, padding
+  // and gap each, and 2 px to spare against rounding).
   const columns = Math.min(run?.args.batch ?? 1, 4);
-  const tile = Math.max(56, Math.min(256, Math.floor((gridWidth - (columns - 1) * 16 - columns * 12) / (columns * 2))));
+  const tile = Math.max(56, Math.min(256, Math.floor((gridWidth - (columns - 1) * 16 - columns * 16) / (columns * 2))));
   const positions = run ? run.xt.shape[0]! : 0;
   const decoded = useFullDecode(run, position);
   const branchAt = run ? nearestStored(run, position) : 0;

@@ -166,15 +166,22 @@ def eval_dit(judge, dec, guidance=GUIDANCE):
     ck = load_ckpt("emoji_dit.pt")
     if not ck:
         raise SystemExit("no emoji_dit.pt checkpoint: train models/train/train_emoji_dit.py first")
+    manifest_path = os.path.join(MODELS, "emoji-dit", "manifest.json")
+    exported = json.load(open(manifest_path))["training"].get("exported", "the EMA weights") if os.path.exists(manifest_path) else "the EMA weights"
+    weights = "ema" if exported == "the EMA weights" else "net"
     net = td.DiT(patch=ck.get("patch", 2))
-    net.load_state_dict({k: v.float() for k, v in ck["ema"].items()})
+    net.load_state_dict({k: v.float() for k, v in ck[weights].items()})
     net.eval()
+    if os.path.exists(manifest_path):
+        # The checkpoint's weights against the exported graph's reference outputs: the figures are those of what ships.
+        as_dit = lambda x, t, y: net(x, t.long(), y.long())
+        check_parity("emoji-dit", "denoiser", as_dit, ["eps"])
     scale = json.load(open(os.path.join(MODELS, "emoji-vae", "manifest.json")))["training"]["latentScale"]
     gen = torch.Generator().manual_seed(31)
     labels = judge.system * tc.CATEGORIES + judge.category
     z = sample_dit(net, labels, gen, guidance)
     x = torch.cat([dec(z[i:i + 256] / scale) for i in range(0, len(z), 256)]).clamp(-1, 1)
-    m = {"evaluatedAtStep": ck["step"], "guidance": guidance}
+    m = {"evaluatedAtStep": ck["step"], "guidance": guidance, "weights": weights}
     m.update(judge.agreement(x, judge.system, judge.category, "ddim50"))
     # A grid of every pair: a row per design system and category group, two samples of each pair.
     grid_labels = torch.arange(tc.SYSTEMS * tc.CATEGORIES).repeat_interleave(2)

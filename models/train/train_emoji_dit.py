@@ -121,7 +121,7 @@ def class_index(system, category):
     return system * CATEGORIES + category
 
 
-def export(net, scale, seconds, steps, category_names, system_names):
+def export(net, scale, seconds, steps, category_names, system_names, weights="ema"):
     d = model_dir(MID)
     net = net.cpu().eval()
     g = torch.Generator().manual_seed(1234)
@@ -151,7 +151,8 @@ def export(net, scale, seconds, steps, category_names, system_names):
                      "seed": SEED, "steps": steps, "seconds": int(round(seconds)), "torch": torch.__version__.split("a")[0].split("+")[0],
                      "device": "cpu (2 cores)", "params": nparams, "architecture": f"DiT: patch {net.patch}, hidden {net.embed.out_features}, {len(net.blocks)} blocks, {net.blocks[0].heads} heads, adaLN-Zero",
                      "loss": "epsilon MSE, 10% null label",
-                     "optimizer": "AdamW 2e-4 after a 500-step warm-up, batch 64, EMA 0.9995"},
+                     "optimizer": "AdamW 2e-4 after a 500-step warm-up, batch 64, EMA 0.9995",
+                     "exported": "the EMA weights" if weights == "ema" else "the training weights (the EMA still averaged in early steps)"},
         "metrics": {"params": nparams, "onnxBytes": size},
     })
     log(f"exported {MID}: {nparams} params, {size} bytes")
@@ -176,6 +177,7 @@ def main():
     ap.add_argument("--bs", type=int, default=64)
     ap.add_argument("--patch", type=int, default=4, choices=[2, 4], help="a new run's patch size (a resumed run keeps its own)")
     ap.add_argument("--export-only", action="store_true")
+    ap.add_argument("--weights", choices=["ema", "net"], default="ema", help="which weights --export-only exports (a short run's EMA still holds its early steps)")
     ap.add_argument("--save-resume", action="store_true", help="write the latest checkpoint's weights to models/train/resume/ (fp16, no Adam state) and stop")
     args = ap.parse_args()
     setup(SEED)
@@ -206,7 +208,7 @@ def main():
         log(f"resumed at step {step} (patch {patch}), {timer.total():.0f}s trained")
     names = (meta["labelSets"]["category"]["names"], meta["labelSets"]["system"]["names"])
     if args.export_only:
-        return export(ema.model, scale, timer.total(), step, *names)
+        return export(ema.model if args.weights == "ema" else net, scale, timer.total(), step, *names, weights=args.weights)
     running = 0.0
 
     def checkpoint():

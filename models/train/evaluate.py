@@ -318,7 +318,7 @@ def table_rows(ids, fmt, grids):
     for mid in ids:
         p = os.path.join(MODELS, mid, "manifest.json")
         if not os.path.exists(p):
-            rows.append(f"| `{mid}` | — | — | — | — | not trained yet |")
+            rows.append(f"| `{mid}` | — | — | — | — | not exported yet (status in `models/train/README.md`) |")
             continue
         man = json.load(open(p))
         tr, m = man.get("training", {}), man.get("metrics", {})

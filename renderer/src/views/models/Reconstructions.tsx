@@ -6,6 +6,7 @@ import { ImageTile } from '../../components/ImageTile';
 import { Message } from '../../components/Message';
 import { useAppStore } from '../../state/appStore';
 import type { Encoding } from '../../state/latentStore';
+import { useViewState } from '../../state/viewState';
 
 /**
  * Dataset images as the model takes them above the same images decoded back from their codes, with the mean PSNR.
@@ -13,16 +14,20 @@ import type { Encoding } from '../../state/latentStore';
  */
 export function Reconstructions({ model, dataset, indices, encoding, tile = 36 }: { model: ModelSummary; dataset: string; indices: number[]; encoding?: Encoding; tile?: number }) {
   const client = useAppStore((s) => s.client);
-  const [originals, setOriginals] = useState<{ data: Uint8Array; shape: number[] }>();
-  const [decoded, setDecoded] = useState<Float32Tensor>();
+  // Kept per model, dataset and images across view switches and library updates (a new summary object each time a
+  // model loads), so they are decoded once, as SampleGrid's samples are.
+  const [result, setResult] = useViewState<{ originals: { data: Uint8Array; shape: number[] }; decoded: Float32Tensor } | undefined>(`reconstructions.${model.id}.${dataset}.${indices.join(',')}`, undefined);
+  const { originals, decoded } = result ?? {};
   const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const latent = model.latent?.shape.join(',');
+  const done = !!result;
+  const busy = !done && !error;
 
   useEffect(() => {
-    if (!client || !model.latent || indices.length === 0) return;
-    const shape = model.latent.shape;
+    if (!client || !latent || indices.length === 0 || done) return;
+    const shape = latent.split(',').map(Number);
     let live = true;
-    setBusy(true);
+    setError(undefined);
     const run = async () => {
       const { images } = await client.invoke('dataset.images', { dataset, indices, model: model.id });
       let z: Float32Array;
@@ -32,16 +37,14 @@ export function Reconstructions({ model, dataset, indices, encoding, tile = 36 }
       } else {
         z = (await client.invoke('model.encode', { model: model.id, images: float32Tensor(images.shape, Float32Array.from(images.data, (v) => v / 255)) })).mean.data;
       }
-      const result = await client.invoke('model.decode', { model: model.id, z: float32Tensor([indices.length, ...shape], z) });
-      if (live) (setOriginals(images), setDecoded(result.images), setError(undefined));
+      const decodedImages = await client.invoke('model.decode', { model: model.id, z: float32Tensor([indices.length, ...shape], z) });
+      setResult({ originals: images, decoded: decodedImages.images });
     };
-    run()
-      .catch((e: Error) => live && setError(e.message))
-      .finally(() => live && setBusy(false));
+    run().catch((e: Error) => live && setError(e.message));
     return () => {
       live = false;
     };
-  }, [client, dataset, encoding, model, indices]);
+  }, [client, dataset, encoding, model.id, latent, indices, done, setResult]);
 
   const score = useMemo(() => {
     if (!decoded || !originals || originals.data.length !== decoded.data.length) return undefined;

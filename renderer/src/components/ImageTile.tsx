@@ -9,14 +9,17 @@ interface ImageTileProps {
   zoom?: number;
   /** Instead of a zoom: the CSS size of the longer side, for tiles that fill the space they have. */
   size?: number;
+  /** With a zoom: the longer side's CSS size at most, so a large model's image is not zoomed past the space it has. */
+  maxSize?: number;
   label?: string;
 }
 
 /** One image from a tensor, drawn pixel-exact at an integer zoom or fitted to a size (pixelated when enlarged 2× or more, smooth otherwise). */
-export function ImageTile({ data, shape, index = 0, zoom = 4, size, label }: ImageTileProps) {
+export function ImageTile({ data, shape, index = 0, zoom = 4, size, maxSize, label }: ImageTileProps) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const [, channels = 1, height = 28, width = 28] = shape;
-  const scale = size ? size / Math.max(width, height) : zoom;
+  const longer = Math.max(width, height);
+  const scale = size ? size / longer : maxSize ? Math.min(zoom, maxSize / longer) : zoom;
   // Drawn before the browser paints, so a new image shows in the same frame as its commit.
   useLayoutEffect(() => {
     const context = canvas.current?.getContext('2d');

@@ -138,12 +138,12 @@ function ImageToImagePanel({ models }: { models: ModelSummary[] }) {
         <Message text={error} className="text-xs" />
       </div>
       <div className="flex min-w-0 flex-1 flex-col gap-3">
-        {image && <ImageTile data={image.tensor.data} shape={image.tensor.shape} size={Math.min(4 * Math.max(image.tensor.shape[2]!, image.tensor.shape[3]!), 192)} label={`input · ${image.label}`} />}
+        {image && <ImageTile data={image.tensor.data} shape={image.tensor.shape} zoom={4} maxSize={192} label={`input · ${image.label}`} />}
         {results.length > 0 && (
           <div className="flex flex-wrap gap-2" data-testid="img2img-strip">
             {results.map((r) => (
               // 3× a 28 px image; a larger one at most 104 px, so the six levels share a row beside the settings.
-              <ImageTile key={r.t0} data={r.image.data} shape={r.image.shape} size={Math.min(3 * Math.max(r.image.shape[2]!, r.image.shape[3]!), 104)} label={`t₀ = ${r.t0}`} />
+              <ImageTile key={r.t0} data={r.image.data} shape={r.image.shape} zoom={3} maxSize={104} label={`t₀ = ${r.t0}`} />
             ))}
           </div>
         )}

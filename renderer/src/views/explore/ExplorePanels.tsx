@@ -73,12 +73,6 @@ export function Legend({ labels }: { labels: string[] }) {
   );
 }
 
-/** A preview tile's side: 3× the image, at most half the row (two tiles and their gap). */
-function previewTile(shape: readonly number[], rowWidth: number): number {
-  const side = Math.max(shape[2] ?? 28, shape[3] ?? 28);
-  return rowWidth > 0 ? Math.max(32, Math.min(3 * side, Math.floor((rowWidth - 12) / 2))) : 3 * side;
-}
-
 /**
  * The hovered point's image and decode. Once the pointer leaves the points, the last one stays (dimmed): the panels
  * below would otherwise jump up under a pointer on its way to them.
@@ -89,8 +83,9 @@ export function HoverPreview({ model, dataset, encoding, index, labels }: { mode
     if (index !== null) setLast({ encoding, index });
   }, [encoding, index]);
   const live = index !== null;
-  // Two tiles side by side fill the panel's width at most: 3× a 28 px image, less for a 64 px one.
+  // Two tiles side by side fill the panel's width at most (half the row less the gap): 3× a 28 px image, less for a 64 px one.
   const [row, { width }] = useBoxSize<HTMLDivElement>();
+  const half = width > 0 ? Math.max(32, Math.floor((width - 12) / 2)) : undefined;
   const shown = live ? index : last?.encoding === encoding ? last.index : null;
   const original = useDatasetImage(dataset.id, shown);
   const shape = datasetImageShape(dataset);
@@ -104,8 +99,8 @@ export function HoverPreview({ model, dataset, encoding, index, labels }: { mode
         {!live && <span className="text-muted"> (last hovered)</span>}
       </p>
       <div ref={row} className="flex gap-3">
-        {original && shape && <ImageTile data={original} shape={shape} size={previewTile(shape, width)} label="Original" />}
-        {reconstruction && <ImageTile data={reconstruction.data} shape={reconstruction.shape} size={previewTile(reconstruction.shape, width)} label="Decoded" />}
+        {original && shape && <ImageTile data={original} shape={shape} zoom={3} maxSize={half} label="Original" />}
+        {reconstruction && <ImageTile data={reconstruction.data} shape={reconstruction.shape} zoom={3} maxSize={half} label="Decoded" />}
       </div>
     </section>
   );
@@ -115,7 +110,7 @@ function Thumbnail({ dataset, index, labels, encoding }: { dataset: DatasetSumma
   const image = useDatasetImage(dataset.id, index);
   const shape = datasetImageShape(dataset);
   // 2× a 28 px image; larger images are shown at 64 px, so a row holds several.
-  return image && shape ? <ImageTile data={image} shape={shape} size={Math.min(2 * Math.max(shape[2]!, shape[3]!), 64)} label={`#${index} ${labels[encoding.labels[index]!]}`} /> : null;
+  return image && shape ? <ImageTile data={image} shape={shape} zoom={2} maxSize={64} label={`#${index} ${labels[encoding.labels[index]!]}`} /> : null;
 }
 
 export function SelectionPanel({ model, dataset, encoding, labels, onInterpolate }: { model: string; dataset: DatasetSummary; encoding: Encoding; labels: string[]; onInterpolate(): void }) {

@@ -40,12 +40,9 @@ function KeyframeThumb({ keyframe }: { keyframe: Keyframe }) {
   return image && shape ? <ImageTile data={image} shape={shape} zoom={2} label={keyframe.kind === 'dataset' ? `#${keyframe.index}` : ''} /> : null;
 }
 
-/** A strip frame's side: 3× a small image, shrunk so that a row of frames fits the strip's width (a 64 px model's ten frames, not 192 px each). */
-function stripTile(shape: readonly number[], width: number): number {
-  const [frames = 1, , height = 28, w = 28] = shape;
-  const side = Math.max(height, w);
-  const fit = width > 0 ? Math.floor((width - (frames - 1) * 4) / frames) : 3 * side;
-  return Math.max(24, Math.min(3 * side, fit));
+/** A strip frame's largest side: a row of `frames` fits the strip's width (a 64 px model's ten frames, not 192 px each). */
+function stripFit(frames: number, width: number): number | undefined {
+  return width > 0 ? Math.max(24, Math.floor((width - (frames - 1) * 4) / frames)) : undefined;
 }
 
 export function InterpolateView() {
@@ -308,7 +305,7 @@ export function InterpolateView() {
         <section aria-label="Interpolation strip">
           <div ref={stripBox} className="mb-3 flex flex-wrap gap-1" data-testid="strip">
             {Array.from({ length: strip.images.shape[0]! }, (_, i) => (
-              <ImageTile key={i} data={strip.images.data} shape={strip.images.shape} index={i} size={stripTile(strip.images.shape, stripWidth)} />
+              <ImageTile key={i} data={strip.images.data} shape={strip.images.shape} index={i} zoom={3} maxSize={stripFit(strip.images.shape[0]!, stripWidth)} />
             ))}
           </div>
           <p className="mb-3 text-xs text-muted">

@@ -45,6 +45,20 @@ def _decode(t):
     return torch.from_numpy(np.frombuffer(base64.b64decode(t["data"]), dtype="<f4").copy()).view(t["shape"])
 
 
+@torch.no_grad()
+def check_parity(mid, role, module, outputs):
+    """A module rebuilt from an exported graph's weights against that graph's PyTorch reference outputs."""
+    err = 0.0
+    for case in json.load(open(os.path.join(MODELS, mid, "parity.json")))[role]:
+        out = module(*[_decode(v) for v in case["inputs"].values()])
+        out = out if isinstance(out, tuple) else (out,)
+        for o, name in zip(out, outputs):
+            ref = _decode(case["outputs"][name])
+            err = max(err, ((o - ref).abs().max() / ref.abs().max()).item())
+    assert err < 1e-4, f"{mid} {role} rebuilt from ONNX disagrees with parity.json: max rel err {err:.2e}"
+    log(f"{mid} {role} from its graph's initializers (parity.json max rel err {err:.1e})")
+
+
 def classifier_from_onnx():
     """The fmnist-classifier module with the weights of its exported classifier.onnx.
 
@@ -75,15 +89,7 @@ def classifier_from_onnx():
         for name in ("fc", "head"):
             getattr(m, name).weight.copy_(w[name + ".weight"]); getattr(m, name).bias.copy_(w[name + ".bias"])
     m.eval()
-    err = 0.0
-    with torch.no_grad():
-        for case in json.load(open(os.path.join(d, "parity.json")))["classifier"]:
-            out = m(_decode(case["inputs"]["x"]))
-            for o, name in zip(out, ("logits", "features")):
-                ref = _decode(case["outputs"][name])
-                err = max(err, ((o - ref).abs().max() / ref.abs().max()).item())
-    assert err < 1e-4, f"classifier rebuilt from ONNX disagrees with parity.json: max rel err {err:.2e}"
-    log(f"classifier loaded from classifier.onnx initializers (parity.json max rel err {err:.1e})")
+    check_parity("fmnist-classifier", "classifier", m, ["logits", "features"])
     return m
 
 
@@ -122,13 +128,13 @@ SAMPLES_NOTE = {"samples": N_SAMPLES, "confidentShare": "share of samples the fm
                 "classHistogram": "fmnist-classifier argmax counts over the samples"}
 
 
-def update_metrics(mid, metrics, evaluation=None):
+def update_metrics(mid, metrics, evaluation=None, script="models/train/evaluate.py"):
     p = os.path.join(MODELS, mid, "manifest.json")
     m = json.load(open(p))
     m.setdefault("metrics", {}).update(metrics)
     if evaluation:
         m.setdefault("evaluation", {}).update(evaluation)
-        m["evaluation"]["script"] = "models/train/evaluate.py"
+        m["evaluation"]["script"] = script
     write_json(p, m)
 
 

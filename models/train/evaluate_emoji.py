@@ -17,8 +17,9 @@ latest checkpoint's EMA weights (models/train/checkpoints/ or resume/), which is
 import argparse, json, os, sys
 import numpy as np
 import torch, torch.nn.functional as F
-from common import MODELS, ROOT, load_ckpt, log, psnr, setup, write_json
-from evaluate import frechet, save_grid, stats, write_readme
+from common import MODELS, ROOT, load_ckpt, log, psnr, setup
+import evaluate
+from evaluate import check_parity, frechet, save_grid, stats, write_readme
 from train_emoji_vae import from_exported, load_split
 import train_emoji_classifier as tc
 import train_emoji_dit as td
@@ -29,25 +30,6 @@ import onnx_weights as ow  # noqa: E402
 
 EMOJI = ["emoji-classifier", "emoji-vae", "emoji-dit"]
 GUIDANCE, STEPS = 4.0, 50
-
-
-def decode_tensor(t):
-    import base64
-    return torch.from_numpy(np.frombuffer(base64.b64decode(t["data"]), dtype="<f4").copy()).view(t["shape"])
-
-
-@torch.no_grad()
-def check_parity(mid, role, module, outputs):
-    """The rebuilt module against the exported graph's PyTorch reference outputs."""
-    err = 0.0
-    for case in json.load(open(os.path.join(MODELS, mid, "parity.json")))[role]:
-        out = module(*[decode_tensor(v) for v in case["inputs"].values()])
-        out = out if isinstance(out, tuple) else (out,)
-        for o, name in zip(out, outputs):
-            ref = decode_tensor(case["outputs"][name])
-            err = max(err, ((o - ref).abs().max() / ref.abs().max()).item())
-    assert err < 1e-4, f"{mid} {role} rebuilt from ONNX disagrees with parity.json: max rel err {err:.2e}"
-    log(f"{mid} {role} from its graph's initializers (parity.json max rel err {err:.1e})")
 
 
 def load_classifier():
@@ -91,11 +73,7 @@ class Judge:
 
 
 def update_metrics(mid, metrics, evaluation):
-    p = os.path.join(MODELS, mid, "manifest.json")
-    m = json.load(open(p))
-    m.setdefault("metrics", {}).update(metrics)
-    m.setdefault("evaluation", {}).update({**evaluation, "script": "models/train/evaluate_emoji.py"})
-    write_json(p, m)
+    evaluate.update_metrics(mid, metrics, evaluation, script="models/train/evaluate_emoji.py")
     log(mid, metrics)
 
 

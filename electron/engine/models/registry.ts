@@ -58,8 +58,8 @@ async function listedFirst(root: string, entries: string[], library: ModelLibrar
   let order: unknown;
   try {
     order = JSON.parse(await readFile(path, 'utf8'));
-  } catch (error) {
-    order = (error as Error).message;
+  } catch {
+    order = undefined; // not JSON: reported below like any other shape that is not a list of names
   }
   if (!Array.isArray(order) || !order.every((n) => typeof n === 'string')) {
     library.problems.push({ folder: root, field: 'order.json', message: 'order.json must be a JSON array of model folder names; the folders are listed alphabetically' });

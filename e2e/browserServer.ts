@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { Page } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 import { cpSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,9 +35,17 @@ export async function serveWithUserModel(page: Page, ...names: string[]): Promis
   for (const name of names) cpSync(join('tests', 'fixtures', 'models', name), join(folder, name), { recursive: true, filter: (path) => !path.includes('.latent-studio') });
   const server = await launchServer(mkdtempSync(join(tmpdir(), 'e2e-user-models-config-')));
   await page.goto(`${server.url}#models`);
-  await page.getByLabel('Model folder path').fill(folder);
-  await page.getByRole('button', { name: 'Add folder' }).click();
-  for (const name of names) await page.getByTestId(`model-${name}`).waitFor();
+  // The folder is listed once the engine has taken it; a submit lost to a page still settling (seen once in a
+  // loaded full run: no card after 60 s) is sent again, and whatever the engine answered shows in the failure.
+  const listed = page.getByRole('region', { name: 'Your model folders' }).getByText(folder, { exact: true });
+  await expect(async () => {
+    if (!(await listed.isVisible())) {
+      await page.getByLabel('Model folder path').fill(folder);
+      await page.getByRole('button', { name: 'Add folder' }).click();
+    }
+    await expect(listed).toBeVisible({ timeout: 15_000 });
+  }).toPass({ timeout: 60_000 });
+  for (const name of names) await expect(page.getByTestId(`model-${name}`), `the model ${name} from ${folder}`).toBeVisible({ timeout: 60_000 });
   return { ...server, folder };
 }
 

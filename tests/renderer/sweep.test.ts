@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { float32Tensor } from '../../electron/api/tensor';
-import { evenlySpaced, frameOf, joinBatches, pieceFrames, sweepAmounts, sweepIndex, sweepPlan } from '../../renderer/src/views/edit/sweep';
+import { evenlySpaced, frameOf, joinBatches, median, pieceFrames, sweepAmounts, sweepIndex, sweepPlan } from '../../renderer/src/views/edit/sweep';
 
 describe('a direction slider’s sweep', () => {
   it('holds every amount the slider can take, as the slider rounds them', () => {
@@ -34,14 +34,19 @@ describe('a direction slider’s sweep', () => {
 
   it('decodes the whole grid ahead only where the measured strip says it is cheap in time and memory', () => {
     const grid = sweepAmounts(4).length;
-    // The bundled 28×28 VAE: 9 frames in about 3 ms, 3 KB a frame.
-    expect(sweepPlan(3, 9, grid, 28 * 28 * 4)).toBe('grid');
+    const nine = (ms: number) => Array<number>(9).fill(ms);
+    // The bundled 28×28 VAE: about 0.3 ms a frame, 3 KB a frame.
+    expect(sweepPlan(nine(0.3), grid, 28 * 28 * 4)).toBe('grid');
+    // The same with one slow call (the graph's first run, or the machine busy for a moment): still the grid.
+    expect(sweepPlan([400, ...nine(0.3).slice(1)], grid, 28 * 28 * 4)).toBe('grid');
     // A 256×256 RGB VAE on this CPU: 65 ms a frame, so 161 frames would take 10 s.
-    expect(sweepPlan(9 * 65, 9, grid, 256 * 256 * 3 * 4)).toBe('strip');
+    expect(sweepPlan(nine(65), grid, 256 * 256 * 3 * 4)).toBe('strip');
     // The same on a fast GPU: quick to decode, but 161 frames would hold 127 MB.
-    expect(sweepPlan(9 * 2, 9, grid, 256 * 256 * 3 * 4)).toBe('strip');
+    expect(sweepPlan(nine(2), grid, 256 * 256 * 3 * 4)).toBe('strip');
     // A 64×64 RGB model at 5 ms a frame: 0.8 s and 8 MB, decoded ahead.
-    expect(sweepPlan(9 * 5, 9, grid, 64 * 64 * 3 * 4)).toBe('grid');
+    expect(sweepPlan(nine(5), grid, 64 * 64 * 3 * 4)).toBe('grid');
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
   });
 
   it('decodes the grid in pieces of about 40 ms and at most 1 MiB, and joins them in order', () => {

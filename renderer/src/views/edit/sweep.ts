@@ -34,13 +34,22 @@ export function evenlySpaced(length: number, count: number): number[] {
 export const SWEEP_BUDGET_MS = 1500;
 export const SWEEP_BUDGET_BYTES = 64 * 1024 * 1024;
 
+/** The middle value; the mean of the two middle ones for an even count. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 /**
  * Whether to decode a slider's whole grid ahead ('grid', so drags paint at once) or only a strip of a
- * few frames ('strip', with drags decoded on demand, newest first), from the decode time measured on
+ * few frames ('strip', with drags decoded on demand, newest first), from the decode times measured on
  * the strip itself: cheap at 28×28, not at 256×256, and the machine (CPU or GPU) decides, not a size.
+ * The median frame stands for all: one slow call (the graph's first run, a collection pause, another
+ * process taking the core) must not turn a cheap model's grid off, as a sum of the nine did.
  */
-export function sweepPlan(stripMs: number, stripFrames: number, gridFrames: number, bytesPerFrame: number): 'grid' | 'strip' {
-  const gridMs = (stripMs / stripFrames) * gridFrames;
+export function sweepPlan(frameMs: readonly number[], gridFrames: number, bytesPerFrame: number): 'grid' | 'strip' {
+  const gridMs = median(frameMs) * gridFrames;
   return gridMs <= SWEEP_BUDGET_MS && gridFrames * bytesPerFrame <= SWEEP_BUDGET_BYTES ? 'grid' : 'strip';
 }
 

@@ -3,7 +3,7 @@ import type { Float32Tensor } from '../../../../electron/api/tensor';
 import { decodeArgs, type CodeSpace } from '../../lib/codeSpace';
 import { applyEdits, type Edit } from '../../../../electron/common/vectors';
 import { useAppStore } from '../../state/appStore';
-import { evenlySpaced, joinBatches, pieceFrames, sweepAmounts, sweepPlan } from './sweep';
+import { evenlySpaced, joinBatches, median, pieceFrames, sweepAmounts, sweepPlan } from './sweep';
 
 export interface Sweep {
   /** The other directions' amounts it was decoded with, and everything else it depends on. */
@@ -51,18 +51,18 @@ export function useSweep(model: string | undefined, base: Float32Array | undefin
       // A frame a call, so a drag's decode (on its own lane) waits for one strip frame at most, not all nine:
       // at 256 px the batched strip held the first move back by half a second.
       const frames: Float32Tensor[] = [];
-      let stripMs = 0;
+      const frameMs: number[] = [];
       for (const amount of stripAmounts) {
         const frame = await decode([amount]);
         if (!live) return;
         frames.push(frame.images);
-        stripMs += frame.ms;
+        frameMs.push(frame.ms);
       }
       const images = joinBatches(frames);
       setSweep({ key, direction, range, base, vectors, amounts: stripAmounts, images, complete: false });
       const bytesPerFrame = (images.data.length / STRIP_FRAMES) * 4;
-      if (sweepPlan(stripMs, STRIP_FRAMES, grid.length, bytesPerFrame) === 'strip') return;
-      const piece = pieceFrames(stripMs / STRIP_FRAMES, bytesPerFrame, grid.length);
+      if (sweepPlan(frameMs, grid.length, bytesPerFrame) === 'strip') return;
+      const piece = pieceFrames(median(frameMs), bytesPerFrame, grid.length);
       const parts: Float32Tensor[] = [];
       for (let i = 0; i < grid.length; i += piece) {
         parts.push((await decode(grid.slice(i, i + piece))).images);

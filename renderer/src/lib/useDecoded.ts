@@ -12,6 +12,10 @@ import { decodeArgs, type CodeSpace } from './codeSpace';
  * `known` is the image when the caller already has it (a precomputed sweep frame):
  * no request is made, and it counts as the previous image for the next request.
  */
+/** The code each image useDecoded returned was decoded from, so a readout can describe the image on screen. */
+const decodedFrom = new WeakMap<Float32Tensor, Float32Array>();
+export const codeOfDecoded = (image: Float32Tensor | undefined): Float32Array | undefined => (image ? decodedFrom.get(image) : undefined);
+
 export function useDecoded(model: string | undefined, code: Float32Array | undefined, lane: string, known?: Float32Tensor, space: CodeSpace = 'z'): Float32Tensor | undefined {
   const client = useAppStore((s) => s.client);
   const summary = useAppStore((s) => s.models.find((m) => m.id === model));
@@ -28,7 +32,10 @@ export function useDecoded(model: string | undefined, code: Float32Array | undef
     let current = true;
     client
       .invoke('model.decode', { ...decodeArgs(summary, space, code, 1), lane })
-      .then((r) => current && setImage(r.images))
+      .then((r) => {
+        decodedFrom.set(r.images, code);
+        if (current) setImage(r.images);
+      })
       .catch((e: unknown) => {
         if (!(e instanceof ApiError && e.code === 'superseded')) console.error(e);
       });

@@ -42,12 +42,25 @@ export const useAppStore = create<AppState>((set, get) => ({
   },
   connected: (client, info) => set({ client, info, models: info.models, problems: info.problems, connectionError: undefined }),
   failed: (message) => set({ connectionError: message }),
-  libraryChanged: ({ models, problems, userFolders }) => set((s) => ({ models, problems, info: s.info && { ...s.info, userFolders } })),
+  libraryChanged: ({ models, problems, userFolders }) => set((s) => ({ models: keepUnchanged(s.models, models), problems, info: s.info && { ...s.info, userFolders } })),
   refreshInfo: async () => {
     const client = get().client;
     if (client) get().connected(client, await client.invoke('app.info', {}));
   },
 }));
+
+/**
+ * The new library's summaries, with each one equal to its predecessor replaced by that predecessor. Every model that
+ * loads sends the whole library again; views keyed on a summary object would otherwise ask again for what they have
+ * (at start-up each sample grid was requested once per model loaded).
+ */
+export function keepUnchanged(before: readonly ModelSummary[], after: ModelSummary[]): ModelSummary[] {
+  const previous = new Map(before.map((m) => [m.id, m]));
+  return after.map((m) => {
+    const old = previous.get(m.id);
+    return old && JSON.stringify(old) === JSON.stringify(m) ? old : m;
+  });
+}
 
 /** The provider sessions actually run on, once a model has loaded; the preferred one until then. */
 export function providerInUse(state: Pick<AppState, 'models' | 'info'>): { name: string; confirmed: boolean } | undefined {

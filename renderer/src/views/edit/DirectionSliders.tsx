@@ -7,6 +7,7 @@ import { DirectionsFileSchema } from '../../../../electron/api/directionsFile';
 import { useRef, useState } from 'react';
 import { Message } from '../../components/Message';
 import { SLIDER_STEP } from './sweep';
+import { noteSliderActivity } from './sliderActivity';
 
 interface DirectionSlidersProps {
   model: string;
@@ -43,8 +44,16 @@ function DirectionSlider({ direction, amount, range, onChange, onRelease, onFocu
         title="Drag, or use the arrow keys; double-click resets to 0"
         className="w-full accent-[var(--color-accent)]"
         onFocus={onFocus}
-        onChange={(e) => onChange(Number(e.target.value))}
-        onPointerUp={(e) => onRelease(Number((e.target as HTMLInputElement).value))}
+        onChange={(e) => {
+          noteSliderActivity();
+          onChange(Number(e.target.value));
+        }}
+        onPointerDown={() => noteSliderActivity(true)}
+        onPointerCancel={() => noteSliderActivity(false)}
+        onPointerUp={(e) => {
+          noteSliderActivity(false);
+          onRelease(Number((e.target as HTMLInputElement).value));
+        }}
         onKeyUp={(e) => NUDGE_KEYS.has(e.key) && onRelease(Number((e.target as HTMLInputElement).value))}
         onDoubleClick={() => {
           onChange(0);

@@ -5,7 +5,7 @@ import { applyEdits, type Edit } from '../../../../electron/common/vectors';
 import { EmptyState } from '../../components/EmptyState';
 import { ImageTile } from '../../components/ImageTile';
 import { downloadBytes } from '../../lib/download';
-import { useDecoded } from '../../lib/useDecoded';
+import { codeOfDecoded, useDecoded } from '../../lib/useDecoded';
 import { classifierFor, decodesCodes, noClassifierNote } from '../../lib/modelKinds';
 import { useAppStore } from '../../state/appStore';
 import { useEditStore, type EditBase } from '../../state/editStore';
@@ -196,6 +196,9 @@ export function EditView() {
   }, [sweep, sweepCurrent, focusedAmount, range]);
   const edited = useDecoded(modelId, code, 'edit', sweepFrame, space);
   const original = useDecoded(modelId, base?.code, 'edit-base', undefined, space);
+  // The readouts describe the image on screen and ask once it is there, so during a drag they follow the
+  // decodes instead of going ahead of each one on the engine.
+  const editedCode = edited && edited === sweepFrame ? code : codeOfDecoded(edited);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -296,7 +299,7 @@ export function EditView() {
               <div className="flex w-52 shrink-0 flex-col gap-3 overflow-y-auto xl:w-60" data-testid="edit-readouts">
                 {base.image && <ImageTile data={base.image.data} shape={base.image.shape} size={64} label="Original input" />}
                 <ClassifierReadout image={shown} model={model} />
-                {code && space === 'z' && <Typicality model={model} dataset={dataset} code={code} />}
+                {editedCode && space === 'z' && <Typicality model={model} dataset={dataset} code={editedCode} />}
                 <p className="text-xs text-muted" data-testid="edit-stack">
                   Stack: {history.present.filter((e) => e.amount !== 0).map((e) => `${e.direction} ${e.amount >= 0 ? '+' : ''}${e.amount.toFixed(2)}`).join(' · ') || 'no edits'}
                 </p>

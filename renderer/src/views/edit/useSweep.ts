@@ -3,7 +3,8 @@ import type { Float32Tensor } from '../../../../electron/api/tensor';
 import { decodeArgs, type CodeSpace } from '../../lib/codeSpace';
 import { applyEdits, type Edit } from '../../../../electron/common/vectors';
 import { useAppStore } from '../../state/appStore';
-import { evenlySpaced, joinBatches, median, pieceFrames, sweepAmounts, sweepPlan } from './sweep';
+import { slidersAtRest } from './sliderActivity';
+import { evenlySpaced, joinBatches, median, PIECE_MS, pieceFrames, sweepAmounts, sweepPlan } from './sweep';
 
 export interface Sweep {
   /** The other directions' amounts it was decoded with, and everything else it depends on. */
@@ -28,7 +29,8 @@ export const STRIP_FRAMES = 9;
  * tens of milliseconds each (pieceFrames), so dragging that slider paints a ready image in the same
  * frame as the input event. Where it does not (large models, slow machines), drags decode on demand.
  * The other directions stay as they are; when they change, the sweep is decoded again
- * and `current` is false meanwhile.
+ * and `current` is false meanwhile. Strip frames dearer than a grid piece wait for the sliders to rest
+ * (sliderActivity), so a drag's own decode waits for at most the one already in flight.
  */
 export function useSweep(model: string | undefined, base: Float32Array | undefined, stack: readonly Edit[], direction: string | undefined, range: number, vectors: ReadonlyMap<string, Float32Array>, space: CodeSpace = 'z'): { sweep?: Sweep; current: boolean } {
   const client = useAppStore((s) => s.client);
@@ -53,6 +55,10 @@ export function useSweep(model: string | undefined, base: Float32Array | undefin
       const frames: Float32Tensor[] = [];
       const frameMs: number[] = [];
       for (const amount of stripAmounts) {
+        // A frame that costs more than a piece of the grid waits for the sliders to rest: at 256 px on a CPU one
+        // costs as much as a drag's own decode. Cheap frames go on, so a small model's grid is ready within the drag.
+        if (frameMs.length > 0 && median(frameMs) > PIECE_MS) await slidersAtRest();
+        if (!live) return;
         const frame = await decode([amount]);
         if (!live) return;
         frames.push(frame.images);

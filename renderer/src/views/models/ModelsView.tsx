@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { EmptyState } from '../../components/EmptyState';
 import { useAppStore } from '../../state/appStore';
 import { LibraryFolders } from './LibraryFolders';
@@ -18,13 +18,19 @@ function useLoadAll(): string | undefined {
   const models = useAppStore((s) => s.models);
   const [error, setError] = useState<string>();
   const pending = models.filter((m) => !m.provider && !m.evicted).map((m) => m.id).join(',');
+  // Asked for already by this view: each load that lands changes `pending` and restarts the loop below, which
+  // must not ask again for the model whose load is still running.
+  const asked = useRef(new Set<string>());
   useEffect(() => {
     if (!client || !pending) return;
     let cancelled = false;
     (async () => {
       for (const id of pending.split(',')) {
         if (cancelled) return;
+        if (asked.current.has(id)) continue;
+        asked.current.add(id);
         await client.invoke('model.load', { model: id }).catch((e: Error) => setError(`${id}: ${e.message}`));
+        asked.current.delete(id);
       }
     })();
     return () => {

@@ -21,15 +21,19 @@ export function SampleGrid({ model }: { model: ModelSummary }) {
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
 
+  // What the grid depends on, by value: a library update (a model loading) replaces the summary object, and must
+  // not send the request again while the first is still on its way.
+  const decodeKey = JSON.stringify([model.id, model.latent, model.style]);
   const sample = useCallback(
     async (nextSeed: number, nextPsi: number) => {
-      if (!client || !model.latent) return;
+      const [id, latent, style] = JSON.parse(decodeKey) as [string, ModelSummary['latent'], ModelSummary['style']];
+      if (!client || !latent) return;
       setBusy(true);
       setError(undefined);
       try {
-        const size = model.latent.shape.reduce((a, b) => a * b, 1);
-        const z = { dtype: 'float32' as const, shape: [GRID, ...model.latent.shape], data: randomNormal(GRID * size, nextSeed) };
-        const result = await client.invoke('model.decode', { model: model.id, z, ...(model.style ? { truncation: nextPsi } : {}) });
+        const size = latent.shape.reduce((a, b) => a * b, 1);
+        const z = { dtype: 'float32' as const, shape: [GRID, ...latent.shape], data: randomNormal(GRID * size, nextSeed) };
+        const result = await client.invoke('model.decode', { model: id, z, ...(style ? { truncation: nextPsi } : {}) });
         setSamples({ ...result, seed: nextSeed, psi: nextPsi });
       } catch (e) {
         setError((e as Error).message);
@@ -37,7 +41,7 @@ export function SampleGrid({ model }: { model: ModelSummary }) {
         setBusy(false);
       }
     },
-    [client, model],
+    [client, decodeKey],
   );
 
   const hasSamples = !!samples;

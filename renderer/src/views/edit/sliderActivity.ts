@@ -1,0 +1,26 @@
+/**
+ * When a direction slider was last moved or held. Background decodes (the sweep strip and grid) wait for the
+ * sliders to rest, so a drag's own decode does not queue behind them: at 256 px on a CPU one strip frame costs
+ * as much as the drag's decode.
+ */
+let lastMoved = -Infinity;
+let held = false;
+
+/** A slider moved (pressed: true when the pointer went down on it, false when it came up). */
+export function noteSliderActivity(pressed?: boolean): void {
+  lastMoved = performance.now();
+  if (pressed !== undefined) held = pressed;
+}
+
+/** A press with no movement for this long counts as released, in case its pointerup never came. */
+const HELD_AT_MOST_MS = 5000;
+
+/** Resolves once no slider is held and none has moved for `quietMs`. */
+export async function slidersAtRest(quietMs = 300): Promise<void> {
+  for (;;) {
+    const since = performance.now() - lastMoved;
+    const wait = held && since < HELD_AT_MOST_MS ? quietMs : quietMs - since;
+    if (wait <= 0) return;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(wait, quietMs)));
+  }
+}

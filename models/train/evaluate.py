@@ -14,7 +14,7 @@ import numpy as np
 import torch, torch.nn.functional as F
 from common import *
 
-ALL = ["fmnist-classifier", "fmnist-vae", "fmnist-ae", "fmnist-ddpm-latent", "fmnist-dcgan", "fmnist-ddpm-pixel"]
+ALL = ["fmnist-classifier", "fmnist-vae", "fmnist-ae", "fmnist-ddpm-latent", "fmnist-ddpm-latent-cond", "fmnist-dcgan", "fmnist-ddpm-pixel"]
 N_SAMPLES = 1000
 INV = {"images": 100, "indexSeed": 2024, "steps": 300, "lr": 0.05, "betas": [0.9, 0.999], "eps": 1e-8,
        "schedule": "constant", "init": "encoder", "loss": "sum over pixels of (G(z)-x)^2, x in [-1,1]",
@@ -197,6 +197,37 @@ def eval_ddpm_latent(judge):
     log("latent ddpm", m)
 
 
+@torch.no_grad()
+def eval_ddpm_latent_cond(judge):
+    """100 samples of each class at the manifest's guidance (agreement: the classifier's label is the one asked for),
+    and 1,000 with the null label (no class), as the unconditional model is scored."""
+    from train_ddpm_latent_cond import Guided, NULL, load_cond_denoiser
+    from train_vae import load_vae
+    mid = "fmnist-ddpm-latent-cond"
+    net, scale, ck = load_cond_denoiser(exported_ok=True)
+    check_parity(mid, "denoiser", net, ["eps"])
+    guidance = json.load(open(os.path.join(MODELS, mid, "manifest.json")))["diffusion"]["conditioning"]["guidance"]
+    _, dec = load_vae()
+    _, abar = linear_schedule(1000)
+    per = N_SAMPLES // 10
+    y = torch.arange(10).repeat_interleave(per)
+    z = ddim_sample(Guided(net, y, guidance), (len(y), net.inp.in_features), abar, 50, torch.Generator().manual_seed(31))
+    s = dec(z / scale)
+    m = judge.sample_metrics(s, "guided")
+    m["guidedAgreement"] = round((judge.run(s.clamp(0, 1))[0].argmax(1) == y).float().mean().item(), 4)
+    m["guidance"] = guidance
+    u = dec(ddim_sample(Guided(net, torch.full((N_SAMPLES,), NULL), 0.0), (N_SAMPLES, net.inp.in_features), abar, 50, torch.Generator().manual_seed(32)) / scale)
+    m.update(judge.sample_metrics(u, "unconditional"))
+    m["evaluatedAtStep"] = ck["step"]
+    update_metrics(mid, m, {"guided": f"DDIM 50 steps, eta 0, 100 samples of each class at guidance {guidance:g}, decoded with fmnist-vae",
+                            "guidedAgreement": "share of guided samples the fmnist-classifier labels as the class asked for",
+                            "unconditional": "DDIM 50 steps with the null label (no class, no guidance)", **SAMPLES_NOTE})
+    # One row a class: columns are samples of that class.
+    grid = s.view(10, per, 1, 28, 28)[:, :8].reshape(80, 1, 28, 28)
+    save_grid(grid, os.path.join(MODELS, mid, "samples.png"), nrow=8)
+    log("conditional latent ddpm", m)
+
+
 def eval_dcgan(judge):
     from train_dcgan import load_gan, GeneratorInversion, check_inversion, ZD
     G, E = load_gan()
@@ -290,6 +321,11 @@ def fmt_metrics(mid, m):
         return (f"samples: {hist_note('samples')}, {classes}/10 classes; inversion median PSNR {m['inversionMedianPsnrDb']:.2f} dB "
                 f"(encoder only {m['encoderOnlyMedianPsnrDb']:.2f} dB); grad check max rel err {m['inversionGradMaxRelError']:.1e}"
                 + DCGAN_BEFORE)
+    if "guidedFd" in m:
+        classes = sum(1 for v in m.get("guidedClassHistogram", {}).values() if v > 0)
+        return (f"DDIM-50, 100 of each class at guidance {m['guidance']:g}: classifier agrees with the class asked for on "
+                f"{m['guidedAgreement']*100:.1f}%, {hist_note('guided')}, {classes}/10 classes; without a class: "
+                f"{hist_note('unconditional')} (at training step {m['evaluatedAtStep']})")
     if "ddim50Fd" in m:
         s = "DDIM-50 samples: " + hist_note("ddim50")
         if "ddim50ClipX0Fd" in m:
@@ -395,6 +431,7 @@ export OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1
 /usr/bin/python3 models/train/train_vae.py                  # fmnist-vae (--export-only re-exports the decoder)
 /usr/bin/python3 models/train/train_ae.py                   # fmnist-ae
 /usr/bin/python3 models/train/train_ddpm_latent.py          # fmnist-ddpm-latent (needs the VAE checkpoint; --export-only re-exports the graph)
+/usr/bin/python3 models/train/train_ddpm_latent_cond.py     # fmnist-ddpm-latent-cond (class-conditional; resumes from its checkpoint; --export-only)
 /usr/bin/python3 models/train/train_dcgan.py --epochs 60 --gan-minutes 32 --generator last  # fmnist-dcgan (generator, inversion, encoder; --export-only re-exports the first two)
 /usr/bin/python3 models/train/train_ddpm_pixel.py --minutes 40           # fmnist-ddpm-pixel, fresh
 /usr/bin/python3 models/train/train_ddpm_pixel.py --resume --minutes 60  # continue pixel DDPM training
@@ -444,6 +481,7 @@ def main():
         judge = Judge()
         steps = {"fmnist-classifier": lambda: eval_classifier(judge), "fmnist-vae": lambda: eval_vae(judge),
                  "fmnist-ae": lambda: eval_vae(judge, ae=True), "fmnist-ddpm-latent": lambda: eval_ddpm_latent(judge),
+                 "fmnist-ddpm-latent-cond": lambda: eval_ddpm_latent_cond(judge),
                  "fmnist-dcgan": lambda: eval_dcgan(judge), "fmnist-ddpm-pixel": lambda: eval_ddpm_pixel(judge)}
         for mid in ALL:
             if mid in only and os.path.exists(os.path.join(MODELS, mid, "manifest.json")):

@@ -49,8 +49,18 @@ def export_decoder(dec, path):
 
 
 def load_vae(ae=False):
+    """The trained encoder and decoder: from the checkpoint where this machine has it (git-ignored), else from the
+    exported graphs in models/ (a fresh clone), mapped back by the bench's loader."""
     tag = "ae" if ae else "vae"
-    sd = torch.load(os.path.join(CKPT, f"{tag}_final.pt"))
+    path = os.path.join(CKPT, f"{tag}_final.pt")
+    if not os.path.exists(path):
+        import sys
+        import onnx
+        sys.path.insert(0, os.path.join(ROOT, "tests", "bench"))
+        import onnx_weights as ow
+        (enc, _), (dec, _) = ow.vae(torch, onnx, os.path.join(MODELS, "fmnist-ae" if ae else "fmnist-vae"), ae)
+        return enc, dec
+    sd = torch.load(path)
     enc, dec = Encoder(vae=not ae), Decoder()
     enc.load_state_dict(sd["enc"]); dec.load_state_dict(sd["dec"])
     return enc.eval(), dec.eval()

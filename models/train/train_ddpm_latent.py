@@ -25,7 +25,10 @@ class LatentDenoiser(nn.Module):
         self.out = nn.Linear(width, d)
 
     def forward(self, x_t, t):
-        te = self.t_mlp(timestep_embedding(t, self.temb_dim))
+        return self.denoise(x_t, self.t_mlp(timestep_embedding(t, self.temb_dim)))
+
+    def denoise(self, x_t, te):
+        """The residual blocks, each conditioned on the embedding te (of the time, or of the time and a class)."""
         h = self.inp(x_t)
         for b in self.blocks:
             u = F.silu(b["l1"](b["norm"](h)) + b["t"](F.silu(te)))

@@ -28,12 +28,7 @@ class ConditionalLatentDenoiser(LatentDenoiser):
         self.label = nn.Embedding(NULL + 1, width)
 
     def forward(self, x_t, t, y):
-        te = self.t_mlp(timestep_embedding(t.float(), self.temb_dim)) + self.label(y.long())
-        h = self.inp(x_t)
-        for b in self.blocks:
-            u = F.silu(b["l1"](b["norm"](h)) + b["t"](F.silu(te)))
-            h = h + b["l2"](u)
-        return self.out(F.silu(self.out_norm(h)))
+        return self.denoise(x_t, self.t_mlp(timestep_embedding(t.float(), self.temb_dim)) + self.label(y.long()))
 
 
 class Guided(nn.Module):

@@ -93,7 +93,7 @@ export function formatReport(r) {
     push('A folder of colour images (PNG and JPEG, larger than the model and of another aspect) encoded by `dataset.encode` on a cold codes cache (read, fitted, batches of 32, the next batch read while one is encoded), against the bare encoder graph run on the same images already fitted, in batches of 32; best median of three alternating rounds. "Fitting alone" is the engine\'s reader without the encoder. Target: the pipeline ≥ 0.8× the bare graph\'s images/s.', '');
     push('| size | model | images | indexing (img/s) | fitting alone (img/s) | dataset.encode (img/s) | bare encoder (img/s) | ratio | target | CPU ms/image: pipeline, bare, fitting |', '|---|---|---|---|---|---|---|---|---|---|');
     for (const [px, t] of Object.entries(d.throughput)) {
-      push(`| ${px} px (from ${t.source.replace('x', '×')}) | ${t.model} | ${t.images} | ${t.indexPerSecond.toFixed(0)} | ${t.fit ? t.fit.perSecond.toFixed(1) : '–'} | ${t.pipeline.perSecond.toFixed(1)} | ${t.bare.perSecond.toFixed(1)} | ${t.ratio.toFixed(t.ratio < 0.1 ? 3 : 2)}× | ${verdict(t.ratio >= 0.8)} | ${ms(t.pipeline.cpuMsPerImage)}, ${ms(t.bare.cpuMsPerImage)}, ${t.fit ? ms(t.fit.cpuMsPerImage) : '–'} |`);
+      push(`| ${t.px ?? px} px (from ${t.source.replace('x', '×')}) | ${t.model} | ${t.images} | ${t.indexPerSecond.toFixed(0)} | ${t.fit ? t.fit.perSecond.toFixed(1) : '–'} | ${t.pipeline.perSecond.toFixed(1)} | ${t.bare.perSecond.toFixed(1)} | ${t.ratio.toFixed(t.ratio < 0.1 ? 3 : 2)}× | ${verdict(t.ratio >= 0.8)} | ${ms(t.pipeline.cpuMsPerImage)}, ${ms(t.bare.cpuMsPerImage)}, ${t.fit ? ms(t.fit.cpuMsPerImage) : '–'} |`);
     }
     push('');
   }

@@ -15,10 +15,10 @@ export interface ExplorerFigures {
  * mouse orbits the camera for 3 s (frames the scene drew over the span of the page's animation frames), then 100 raycast picks around
  * the centre of the canvas, each timed by the page (window.__latentBench.pickMs).
  */
-export async function orbitAndPick(page: Page): Promise<ExplorerFigures> {
+export async function orbitAndPick(page: Page, settleMs = 1000): Promise<ExplorerFigures> {
   const canvas = page.getByTestId('explorer-canvas').locator('canvas');
   const box = (await canvas.boundingBox())!;
-  await page.waitForTimeout(1000);
+  await page.waitForTimeout(settleMs);
   type Bench = { framesDrawn(): number; pickMs(x: number, y: number): { ms: number; hits: number } };
   const drawn = () => page.evaluate(() => (window as unknown as { __latentBench: Bench }).__latentBench.framesDrawn());
   const drawnBefore = await drawn();

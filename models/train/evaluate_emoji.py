@@ -17,7 +17,7 @@ latest checkpoint's EMA weights (models/train/checkpoints/ or resume/), which is
 import argparse, json, os, sys
 import numpy as np
 import torch, torch.nn.functional as F
-from common import MODELS, ROOT, load_ckpt, log, psnr, setup
+from common import CKPT, MODELS, ROOT, load_ckpt, log, psnr, setup
 import evaluate
 from evaluate import check_parity, frechet, save_grid, stats, write_readme
 from train_emoji_vae import from_exported, load_split
@@ -161,18 +161,21 @@ def eval_dit(judge, dec, guidance=GUIDANCE):
     x = torch.cat([dec(z[i:i + 256] / scale) for i in range(0, len(z), 256)]).clamp(-1, 1)
     m = {"evaluatedAtStep": ck["step"], "guidance": guidance, "weights": weights}
     m.update(judge.agreement(x, judge.system, judge.category, "ddim50"))
+    log("emoji-dit", m)
     # A grid of every pair: a row per design system and category group, two samples of each pair.
     grid_labels = torch.arange(tc.SYSTEMS * tc.CATEGORIES).repeat_interleave(2)
     g = sample_dit(net, grid_labels, torch.Generator().manual_seed(32), guidance)
     images = torch.cat([dec(g[i:i + 256] / scale) for i in range(0, len(g), 256)]).clamp(-1, 1)
-    save_grid((images + 1) / 2, os.path.join(MODELS, "emoji-dit", "samples.png"), nrow=18, scale=1)
+    # Before the model ships, its grid goes beside the checkpoint (git-ignored), to look at.
+    folder = os.path.join(MODELS, "emoji-dit") if os.path.exists(manifest_path) else CKPT
+    save_grid((images + 1) / 2, os.path.join(folder, "emoji-dit-samples.png" if folder == CKPT else "samples.png"), nrow=18, scale=1)
     if os.path.exists(os.path.join(MODELS, "emoji-dit", "manifest.json")):
         update_metrics("emoji-dit", m, {"samples": f"one per test image ({len(labels)}), asking for its design system and category; DDIM {STEPS} steps, trailing spacing, eta 0, guidance {guidance}",
                                         "ddim50PairAgreement": "share of samples the emoji-classifier labels with the requested design system and category",
                                         "ddim50Fd": "Frechet distance between emoji-classifier 128-d features of the samples and of the test images",
                                         "grid": "samples.png: two samples of each pair, a row per design system (Noto, Twemoji, OpenMoji, Fluent) across the 9 categories"})
     else:
-        log("emoji-dit (not exported yet)", m)
+        log("emoji-dit is not exported yet: its metrics stay out of the manifests and the README")
     return m
 
 

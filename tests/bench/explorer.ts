@@ -7,6 +7,8 @@ export interface ExplorerFigures {
   frames: number;
   /** The page's animation frames per second over the same time. */
   displayFps: number;
+  /** Frames drawn a second while the camera turns every frame (no mouse): what the scene can draw while orbiting. */
+  spinFps: number;
   pick: Stats;
 }
 
@@ -50,9 +52,10 @@ export async function orbitAndPick(page: Page, settleMs = 1000): Promise<Explore
     },
     { w: box.width, h: box.height },
   );
+  const spinFps = await page.evaluate(() => (window as unknown as { __latentBench: { spin(ms: number): Promise<number> } }).__latentBench.spin(3000));
   // The scene is drawn on demand, so the frames it drew while the camera moved are the rate; the page's animation frames
   // (which go on at the display's rate when nothing is drawn) are kept beside it.
-  return { fps: (drawnDuring * 1000) / span, frames: drawnDuring, displayFps: ((frames.length - 1) * 1000) / span, pick: stats(picks) };
+  return { fps: (drawnDuring * 1000) / span, frames: drawnDuring, displayFps: ((frames.length - 1) * 1000) / span, spinFps, pick: stats(picks) };
 }
 
 /** The Chromium the benchmarks drive: Debian's, WebGL through SwiftShader. */

@@ -190,14 +190,36 @@ function LatentCursor({ encoding, axes, scale, base, onCursor }: { encoding: Enc
 
 /** For the benchmark suite only: time one raycast pick of the point cloud at a screen position, and count drawn frames. */
 function PickTimer() {
-  const { camera, scene, raycaster, size } = useThree();
+  const { camera, scene, raycaster, size, invalidate } = useThree();
+  const controls = useThree((state) => state.controls) as unknown as (THREE.EventDispatcher<{ start: object; end: object }> & { target: THREE.Vector3; update(): void }) | null;
   const drawn = useRef(0);
+  // While set, every frame turns the camera a little about the orbit target and asks for the next frame: the rate
+  // at which the scene can be drawn while orbiting, whatever rate the input arrives at.
+  const spinning = useRef(false);
   useFrame(() => {
     drawn.current++;
+    if (!spinning.current || !controls) return;
+    camera.position.sub(controls.target).applyAxisAngle(camera.up, 0.02).add(controls.target);
+    controls.update();
+    invalidate();
   });
   useEffect(() => {
     (window as unknown as { __latentBench?: unknown }).__latentBench = {
       framesDrawn: () => drawn.current,
+      /** Orbits for `ms` as a drag does (the controls' start and end, so the cloud thins as it does), drawing every frame it can; resolves to frames drawn a second. */
+      async spin(ms: number) {
+        if (!controls) return 0;
+        controls.dispatchEvent({ type: 'start' });
+        spinning.current = true;
+        const from = drawn.current;
+        const t0 = performance.now();
+        invalidate();
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        spinning.current = false;
+        const fps = ((drawn.current - from) * 1000) / (performance.now() - t0);
+        controls.dispatchEvent({ type: 'end' });
+        return fps;
+      },
       pickMs(x: number, y: number) {
         const points = scene.children.find((c): c is THREE.Points => c instanceof THREE.Points);
         const t0 = performance.now();
@@ -206,7 +228,7 @@ function PickTimer() {
         return { ms: performance.now() - t0, hits: hits.length };
       },
     };
-  }, [camera, scene, raycaster, size]);
+  }, [camera, scene, raycaster, size, controls, invalidate]);
   return null;
 }
 

@@ -158,7 +158,9 @@ async function dragAndTime(page: Page, slider: string, drags: number): Promise<R
     const before = await painted();
     // Jumps of at least a few steps, so every move changes the value and the image.
     await page.mouse.move(box.x + box.width * (0.1 + 0.8 * ((i * 0.37) % 1)), y);
-    await page.waitForFunction((n) => (window as unknown as { __editToPaint: Recorder }).__editToPaint.latencies.length > n, before, { timeout: 10_000 });
+    // Polled on a timer: Playwright's default polls every animation frame, which makes the page produce a frame every
+    // vsync while it waits (about 10 frames and 40 ms of the renderer's CPU per 256 px drag, taken from the decode).
+    await page.waitForFunction((n) => (window as unknown as { __editToPaint: Recorder }).__editToPaint.latencies.length > n, before, { timeout: 10_000, polling: 10 });
   }
   await page.mouse.up();
   const { latencies, inputs, longTasks } = await page.evaluate(() => (window as unknown as { __editToPaint: Recorder }).__editToPaint);

@@ -21,15 +21,19 @@ export async function orbitAndPick(page: Page, settleMs = 1000): Promise<Explore
   const canvas = page.getByTestId('explorer-canvas').locator('canvas');
   const box = (await canvas.boundingBox())!;
   await page.waitForTimeout(settleMs);
-  type Bench = { framesDrawn(): number; pickMs(x: number, y: number): { ms: number; hits: number } };
+  type Bench = { framesDrawn(): number; pickMs(x: number, y: number): { ms: number; hits: number }; spin(ms: number): Promise<number> };
   const drawn = () => page.evaluate(() => (window as unknown as { __latentBench: Bench }).__latentBench.framesDrawn());
   const drawnBefore = await drawn();
+  // The page's animation frames during the orbit, in a loop that ends when its array is taken (a second orbit on the
+  // same page must not count the first one's loop too).
   await page.evaluate(() => {
     const w = window as unknown as { __frames: number[] };
-    w.__frames = [];
+    const frames: number[] = [];
+    w.__frames = frames;
     const tick = (t: number) => {
-      w.__frames.push(t);
-      if (w.__frames.length < 100_000) requestAnimationFrame(tick);
+      if (w.__frames !== frames) return;
+      frames.push(t);
+      requestAnimationFrame(tick);
     };
     requestAnimationFrame(tick);
   });
@@ -39,20 +43,25 @@ export async function orbitAndPick(page: Page, settleMs = 1000): Promise<Explore
   await page.mouse.down();
   const start = Date.now();
   for (let i = 0; Date.now() - start < 3000; i++) await page.mouse.move(cx + Math.cos(i / 10) * 150, cy + Math.sin(i / 10) * 80);
-  const frames = await page.evaluate(() => (window as unknown as { __frames: number[] }).__frames);
+  const frames = await page.evaluate(() => {
+    const w = window as unknown as { __frames: number[] };
+    const taken = w.__frames;
+    w.__frames = [];
+    return taken;
+  });
   const drawnDuring = (await drawn()) - drawnBefore;
   await page.mouse.up();
   const span = frames.at(-1)! - frames[0]!;
   const picks = await page.evaluate(
     ({ w, h }) => {
-      const bench = (window as unknown as { __latentBench: { pickMs(x: number, y: number): { ms: number; hits: number } } }).__latentBench;
+      const bench = (window as unknown as { __latentBench: Bench }).__latentBench;
       const out: number[] = [];
       for (let i = 0; i < 100; i++) out.push(bench.pickMs(w / 2 + Math.cos(i) * 100, h / 2 + Math.sin(i) * 100).ms);
       return out;
     },
     { w: box.width, h: box.height },
   );
-  const spinFps = await page.evaluate(() => (window as unknown as { __latentBench: { spin(ms: number): Promise<number> } }).__latentBench.spin(3000));
+  const spinFps = await page.evaluate(() => (window as unknown as { __latentBench: Bench }).__latentBench.spin(3000));
   // The scene is drawn on demand, so the frames it drew while the camera moved are the rate; the page's animation frames
   // (which go on at the display's rate when nothing is drawn) are kept beside it.
   return { fps: (drawnDuring * 1000) / span, frames: drawnDuring, displayFps: ((frames.length - 1) * 1000) / span, spinFps, pick: stats(picks) };

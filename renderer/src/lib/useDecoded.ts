@@ -6,16 +6,16 @@ import { useAppStore } from '../state/appStore';
 import { imageSize } from './modelKinds';
 import { decodeArgs, type CodeSpace } from './codeSpace';
 
+/** The code each image useDecoded returned was decoded from, so a readout can describe the image on screen. */
+const decodedFrom = new WeakMap<Float32Tensor, Float32Array>();
+export const codeOfDecoded = (image: Float32Tensor | undefined): Float32Array | undefined => (image ? decodedFrom.get(image) : undefined);
+
 /**
  * Decodes one code on a lane, so rapid changes (hover, a dragged cursor) keep
  * only the newest request; the previous image stays until the new one arrives.
  * `known` is the image when the caller already has it (a precomputed sweep frame):
  * no request is made, and it counts as the previous image for the next request.
  */
-/** The code each image useDecoded returned was decoded from, so a readout can describe the image on screen. */
-const decodedFrom = new WeakMap<Float32Tensor, Float32Array>();
-export const codeOfDecoded = (image: Float32Tensor | undefined): Float32Array | undefined => (image ? decodedFrom.get(image) : undefined);
-
 export function useDecoded(model: string | undefined, code: Float32Array | undefined, lane: string, known?: Float32Tensor, space: CodeSpace = 'z'): Float32Tensor | undefined {
   const client = useAppStore((s) => s.client);
   const summary = useAppStore((s) => s.models.find((m) => m.id === model));

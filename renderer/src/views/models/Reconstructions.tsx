@@ -7,6 +7,7 @@ import { Message } from '../../components/Message';
 import { useAppStore } from '../../state/appStore';
 import type { Encoding } from '../../state/latentStore';
 import { useViewState } from '../../state/viewState';
+import { useByValue } from '../../lib/useByValue';
 
 /**
  * Dataset images as the model takes them above the same images decoded back from their codes, with the mean PSNR.
@@ -19,13 +20,13 @@ export function Reconstructions({ model, dataset, indices, encoding, tile = 36 }
   const [result, setResult] = useViewState<{ originals: { data: Uint8Array; shape: number[] }; decoded: Float32Tensor } | undefined>(`reconstructions.${model.id}.${dataset}.${indices.join(',')}`, undefined);
   const { originals, decoded } = result ?? {};
   const [error, setError] = useState<string>();
-  const latent = model.latent?.shape.join(',');
+  // By value: a library update replaces the summary object, not its latent shape.
+  const latent = useByValue(model.latent?.shape);
   const done = !!result;
   const busy = !done && !error;
 
   useEffect(() => {
     if (!client || !latent || indices.length === 0 || done) return;
-    const shape = latent.split(',').map(Number);
     let live = true;
     setError(undefined);
     const run = async () => {
@@ -37,7 +38,7 @@ export function Reconstructions({ model, dataset, indices, encoding, tile = 36 }
       } else {
         z = (await client.invoke('model.encode', { model: model.id, images: float32Tensor(images.shape, Float32Array.from(images.data, (v) => v / 255)) })).mean.data;
       }
-      const decodedImages = await client.invoke('model.decode', { model: model.id, z: float32Tensor([indices.length, ...shape], z) });
+      const decodedImages = await client.invoke('model.decode', { model: model.id, z: float32Tensor([indices.length, ...latent], z) });
       setResult({ originals: images, decoded: decodedImages.images });
     };
     run().catch((e: Error) => live && setError(e.message));

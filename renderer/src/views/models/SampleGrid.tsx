@@ -7,6 +7,7 @@ import { useAppStore } from '../../state/appStore';
 import { Message } from '../../components/Message';
 import { useViewState } from '../../state/viewState';
 import { useBoxSize } from '../../lib/useBoxSize';
+import { useByValue } from '../../lib/useByValue';
 
 const GRID = 16;
 
@@ -23,10 +24,9 @@ export function SampleGrid({ model }: { model: ModelSummary }) {
 
   // What the grid depends on, by value: a library update (a model loading) replaces the summary object, and must
   // not send the request again while the first is still on its way.
-  const decodeKey = JSON.stringify([model.id, model.latent, model.style]);
+  const { id, latent, style } = useByValue({ id: model.id, latent: model.latent, style: model.style });
   const sample = useCallback(
     async (nextSeed: number, nextPsi: number) => {
-      const [id, latent, style] = JSON.parse(decodeKey) as [string, ModelSummary['latent'], ModelSummary['style']];
       if (!client || !latent) return;
       setBusy(true);
       setError(undefined);
@@ -41,7 +41,7 @@ export function SampleGrid({ model }: { model: ModelSummary }) {
         setBusy(false);
       }
     },
-    [client, decodeKey],
+    [client, id, latent, style],
   );
 
   const hasSamples = !!samples;

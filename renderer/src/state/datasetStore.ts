@@ -21,6 +21,8 @@ interface OpeningJob {
 
 interface DatasetState {
   datasets: DatasetSummary[];
+  /** The engine's list has arrived at least once (until then `datasets` is empty for want of an answer, not of datasets). */
+  listed: boolean;
   /** The dataset each view works on, by view id; a view without a choice takes the first that fits its model. */
   chosen: Record<string, string>;
   opening?: OpeningJob;
@@ -35,8 +37,9 @@ interface DatasetState {
 
 export const useDatasetStore = create<DatasetState>((set, get) => ({
   datasets: [],
+  listed: false,
   chosen: {},
-  refresh: async (client) => set({ datasets: (await client.invoke('dataset.list', {})).datasets }),
+  refresh: async (client) => set({ datasets: (await client.invoke('dataset.list', {})).datasets, listed: true }),
   choose: (view, dataset) => set((s) => ({ chosen: { ...s.chosen, [view]: dataset } })),
   open: async (client, path) => {
     if (get().opening) return;

@@ -74,9 +74,14 @@ const PREVIEW_IMAGES = 8;
  */
 function ModelPreview({ model }: { model: ModelSummary }) {
   const datasets = useDatasetStore((s) => s.datasets);
-  const dataset = model.latent?.prior === 'none' && encodesImages(model) ? datasetsFor(datasets, model)[0] : undefined;
+  const listed = useDatasetStore((s) => s.listed);
+  const reconstructs = model.latent?.prior === 'none' && encodesImages(model);
+  const dataset = reconstructs ? datasetsFor(datasets, model)[0] : undefined;
   const count = dataset?.count ?? 0;
   const indices = useMemo(() => Array.from({ length: Math.min(PREVIEW_IMAGES, count) }, (_, i) => Math.floor((i * count) / PREVIEW_IMAGES)), [count]);
+  // Until the datasets are listed, a model without a prior waits: decoding prior samples it then replaces with
+  // reconstructions was a wasted grid (16 decodes, at 256 px a costly one) at every start.
+  if (reconstructs && !listed) return <p className="text-xs text-muted">Finding a dataset to reconstruct…</p>;
   if (!dataset || indices.length === 0) return <SampleGrid model={model} />;
   return (
     <div>

@@ -114,6 +114,18 @@ class EMA:
                 e.copy_(p)
 
 
+def exported_weights():
+    """(onnx_weights, onnx): tests/bench/onnx_weights.py rebuilds the training scripts' modules from the exported graphs,
+    for scripts that run without the (git-ignored) checkpoints, as on a fresh clone."""
+    import sys
+    import onnx
+    bench = os.path.join(ROOT, "tests", "bench")
+    if bench not in sys.path:
+        sys.path.insert(0, bench)
+    import onnx_weights
+    return onnx_weights, onnx
+
+
 # ---------------------------------------------------------------- diffusion
 def linear_schedule(T=1000, b0=1e-4, b1=0.02):
     betas = torch.linspace(b0, b1, T, dtype=torch.float64)

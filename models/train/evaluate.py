@@ -113,14 +113,18 @@ class Judge:
             ls.append(l); fs.append(f)
         return torch.cat(ls), torch.cat(fs)
 
-    def sample_metrics(self, x01, prefix="samples"):
+    def sample_metrics(self, x01, prefix="samples", wanted=None):
+        """Confident share, FD and class histogram; with `wanted` (the class asked for, per sample), the agreement."""
         logits, f = self.run(x01.clamp(0, 1))
         p = logits.softmax(1)
         conf, cls = p.max(1)
         hist = torch.bincount(cls, minlength=10).tolist()
-        return {prefix + "ConfidentShare": round((conf >= 0.9).float().mean().item(), 4),
-                prefix + "Fd": round(frechet(*stats(f), *self.ref), 3),
-                prefix + "ClassHistogram": dict(zip(LABELS, hist))}
+        m = {prefix + "ConfidentShare": round((conf >= 0.9).float().mean().item(), 4),
+             prefix + "Fd": round(frechet(*stats(f), *self.ref), 3),
+             prefix + "ClassHistogram": dict(zip(LABELS, hist))}
+        if wanted is not None:
+            m[prefix + "Agreement"] = round((cls == wanted).float().mean().item(), 4)
+        return m
 
 
 SAMPLES_NOTE = {"samples": N_SAMPLES, "confidentShare": "share of samples the fmnist-classifier labels with p >= 0.9",
@@ -213,8 +217,7 @@ def eval_ddpm_latent_cond(judge):
     y = torch.arange(10).repeat_interleave(per)
     z = ddim_sample(Guided(net, y, guidance), (len(y), net.inp.in_features), abar, 50, torch.Generator().manual_seed(31))
     s = dec(z / scale)
-    m = judge.sample_metrics(s, "guided")
-    m["guidedAgreement"] = round((judge.run(s.clamp(0, 1))[0].argmax(1) == y).float().mean().item(), 4)
+    m = judge.sample_metrics(s, "guided", wanted=y)
     m["guidance"] = guidance
     u = dec(ddim_sample(Guided(net, torch.full((N_SAMPLES,), NULL), 0.0), (N_SAMPLES, net.inp.in_features), abar, 50, torch.Generator().manual_seed(32)) / scale)
     m.update(judge.sample_metrics(u, "unconditional"))

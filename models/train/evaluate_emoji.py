@@ -14,19 +14,17 @@ latest checkpoint's EMA weights (models/train/checkpoints/ or resume/), which is
   classifier argmax is the requested pair (and its system, its category); FD between the classifier's 128-d
   features of the samples and of the test images.
 """
-import argparse, json, os, sys
+import argparse, json, os
 import numpy as np
 import torch, torch.nn.functional as F
-from common import CKPT, MODELS, ROOT, load_ckpt, log, psnr, setup
+from common import CKPT, MODELS, exported_weights, load_ckpt, log, psnr, setup
 import evaluate
 from evaluate import check_parity, frechet, save_grid, stats, write_readme
 from train_emoji_vae import from_exported, load_split
 import train_emoji_classifier as tc
 import train_emoji_dit as td
 
-sys.path.insert(0, os.path.join(ROOT, "tests", "bench"))
-import onnx  # noqa: E402
-import onnx_weights as ow  # noqa: E402
+ow, onnx = exported_weights()
 
 EMOJI = ["emoji-classifier", "emoji-vae", "emoji-dit"]
 GUIDANCE, STEPS = 4.0, 50

@@ -55,10 +55,7 @@ def load_cond_denoiser(exported_ok=False):
         return m.eval(), ck["scale"], ck
     if not exported_ok:
         raise SystemExit(f"no {CKPT_NAME} checkpoint: train first")
-    import sys
-    import onnx
-    sys.path.insert(0, os.path.join(ROOT, "tests", "bench"))
-    import onnx_weights as ow
+    ow, onnx = exported_weights()
     ld = ow.Loader(torch, m, ow.OnnxGraph(onnx, os.path.join(MODELS, MID, "denoiser.onnx")))
     ld.by_name()
     m, _ = ld.finish()

@@ -17,7 +17,7 @@ manifest's training block for a latent diffusion model over it.
 import argparse, gzip, json, os, struct
 import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
-from common import (EMA, MODELS, ROOT, Timer, WallClock, count_params, export_onnx, io_spec, log, model_dir,
+from common import (EMA, MODELS, ROOT, Timer, WallClock, count_params, exported_weights, export_onnx, io_spec, log, model_dir,
                     parity_case, psnr, save_ckpt, load_ckpt, setup, write_json, write_manifest)
 
 SEED = 11
@@ -152,10 +152,7 @@ def latent_std(vae, x):
 def from_exported(role):
     """emoji-vae's encoder or decoder with the weights of its exported graph (models/emoji-vae/<role>.onnx), the
     exported GroupNorms mapped back by the bench's loader, so callers run what the app runs; (module, how loaded)."""
-    import sys
-    import onnx
-    sys.path.insert(0, os.path.join(ROOT, "tests", "bench"))
-    import onnx_weights as ow
+    ow, onnx = exported_weights()
     path = os.path.join(MODELS, MID, f"{role}.onnx")
     if not os.path.exists(path):
         raise SystemExit(f"{path} is missing: train and export emoji-vae first (models/train/train_emoji_vae.py)")

@@ -54,10 +54,7 @@ def load_vae(ae=False):
     tag = "ae" if ae else "vae"
     path = os.path.join(CKPT, f"{tag}_final.pt")
     if not os.path.exists(path):
-        import sys
-        import onnx
-        sys.path.insert(0, os.path.join(ROOT, "tests", "bench"))
-        import onnx_weights as ow
+        ow, onnx = exported_weights()
         (enc, _), (dec, _) = ow.vae(torch, onnx, os.path.join(MODELS, "fmnist-ae" if ae else "fmnist-vae"), ae)
         return enc, dec
     sd = torch.load(path)

@@ -5,6 +5,11 @@ import { join } from 'node:path';
 
 test('a project saves, starts over, and opens again with its directions and edit; a damaged file is refused', async ({ page }) => {
   const dir = mkdtempSync(join(tmpdir(), 'e2e-project-'));
+  // Opening views is not work to save: the explorer choosing its model and dataset leaves the project unchanged.
+  await page.goto(`${process.env.STUDIO_URL}#explore`);
+  await expect(page.getByText(/\d+ points/)).toBeVisible({ timeout: 30_000 });
+  await page.getByRole('tab', { name: 'Edit', exact: true }).click();
+  await expect(page.getByTestId('project-name')).toHaveText('Untitled');
   await page.goto(`${process.env.STUDIO_URL}#edit`);
   await page.getByLabel('Dataset image number').fill('9');
   await page.getByRole('button', { name: 'Dataset image', exact: true }).click();

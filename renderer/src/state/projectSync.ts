@@ -104,8 +104,21 @@ export function trackChanges(onChange: () => void): () => void {
 
 /** Hover and encodings are not the user's work; the rest is. */
 const TRANSIENT = new Set(['encodings', 'neighbors', 'path']);
-function meaningfulChange(state: Record<string, unknown>, previous: Record<string, unknown>): boolean {
-  return Object.keys(state).some((key) => !TRANSIENT.has(key) && typeof state[key] !== 'function' && state[key] !== previous[key]);
+/**
+ * Choices a view makes for itself when it first opens (the explorer's model and dataset): set from nothing, they
+ * are a default, not the user's work; a later change is the user's.
+ */
+const DEFAULTED = new Set(['model', 'dataset']);
+
+/** Whether a store change is the user's work: opening a view, or a store writing an equal list again, is not. */
+export function meaningfulChange(state: Record<string, unknown>, previous: Record<string, unknown>): boolean {
+  return Object.keys(state).some((key) => {
+    const now = state[key];
+    const before = previous[key];
+    if (TRANSIENT.has(key) || typeof now === 'function' || now === before) return false;
+    if (DEFAULTED.has(key) && before === undefined) return false;
+    return !(Array.isArray(now) && Array.isArray(before) && now.length === before.length && now.every((v, i) => v === before[i]));
+  });
 }
 
 export { emptyProject };

@@ -14,6 +14,7 @@ test('generate 4 samples with DDIM 50, scrub the steps, branch at step 25, expor
   await expect(scrubber).toBeVisible({ timeout: 60_000 });
   await expect(scrubber).toHaveAttribute('max', '50');
   await expect(page.getByTestId('samples-grid').getByRole('img', { name: /^x_t #/ })).toHaveCount(4);
+  await expect(page.getByTestId('run-summary')).toHaveText(/^Fashion-MNIST latent diffusion: 50 steps at batch 4 in [\d.]+ s$/);
 
   const first = page.getByRole('img', { name: 'x_t #1' });
   await scrubber.fill('50');
@@ -39,6 +40,11 @@ test('generate 4 samples with DDIM 50, scrub the steps, branch at step 25, expor
   const gif = readFileSync(await (await download).path());
   expect(gif.subarray(0, 6).toString('latin1')).toBe('GIF89a');
   expect((await sharp(gif, { animated: true }).metadata()).pages).toBe(50);
+
+  // Choosing another model leaves the run up, saying which model made it.
+  await page.getByLabel('Diffusion model').selectOption({ label: 'Fashion-MNIST latent diffusion, class-conditional' });
+  await expect(page.getByTestId('run-summary')).toContainText('Fashion-MNIST latent diffusion: 50 steps');
+  await expect(page.getByTestId('run-summary')).toContainText('made with another model than the one chosen above');
 });
 
 test('the forward process and image-to-image', async ({ page }) => {

@@ -270,8 +270,10 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
               );
             })}
           </div>
-          <p className="text-xs text-muted">
-            {run.timesteps.length} steps at batch {run.args.batch} in {(run.ms / 1000).toFixed(2)} s
+          {/* The run stays up when another model is chosen, so it names the model that made it. */}
+          <p className="text-xs text-muted" data-testid="run-summary">
+            {models.find((m) => m.id === run.args.model)?.name ?? run.args.model}: {run.timesteps.length} steps at batch {run.args.batch} in {(run.ms / 1000).toFixed(2)} s
+            {run.args.model !== model && <span className="text-ink"> · made with another model than the one chosen above: Generate to sample this one</span>}
           </p>
           <div className="flex flex-wrap items-center gap-3 text-sm">
             <span className="text-muted" data-testid="branch-at">

@@ -12,6 +12,12 @@ test('the Models view shows every bundled model running on cpu, with sample grid
     await expect(card.getByTestId('runs-on')).toContainText(/^cpu · loaded and warmed up in [\d.]+ ms/);
   }
   const vae = page.getByTestId('model-fmnist-vae');
+  // Metrics read as words with units, from the manifest's numbers.
+  const psnr = JSON.parse(readFileSync('models/fmnist-vae/manifest.json', 'utf8')).metrics.testPsnrDb as number;
+  await expect(vae.locator('[data-metric="testPsnrDb"]')).toHaveText(`Test PSNR${psnr.toFixed(2)} dB`);
+  await expect(vae.locator('[data-metric="priorSamplesConfidentShare"] dd')).toHaveText(/^\d+\.\d%$/);
+  // Why a faster provider is missing is the runtime panel's to say, once, not every card's.
+  await expect(vae.getByTestId('runs-on')).not.toContainText('DirectML');
   const tiles = vae.getByTestId('samples').locator('canvas');
   await expect(tiles).toHaveCount(16);
   await expect(vae).toContainText('seed 1');

@@ -184,7 +184,7 @@ def export(vae, xte, seconds, epochs, steps):
     write_manifest(MID, {
         "name": "Emoji VAE",
         "kind": "vae",
-        "description": "A Stable-Diffusion-style autoencoder for 64x64 emoji in four design systems, with a spatial latent [4, 16, 16]: encode, edit and interpolate in its latent space. Its codes have no prior: a diffusion model over them (Emoji DiT) samples it.",
+        "description": "A Stable-Diffusion-style autoencoder for 64x64 emoji in four design systems, with a spatial latent [4, 16, 16]: encode, edit and interpolate in its latent space. Its codes have no prior of their own (random codes decode to noise): new emoji come from a latent diffusion model trained over them.",
         "image": {"channels": 3, "height": 64, "width": 64, "range": [-1, 1]},
         # The KL term is tiny, as in SD's VAE: the codes are not N(0, I), so the app shows reconstructions instead of prior samples.
         "latent": {"shape": list(LATENT), "prior": "none"},

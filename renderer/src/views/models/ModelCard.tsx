@@ -2,17 +2,17 @@ import { useMemo } from 'react';
 import type { ModelSummary } from '../../../../electron/api/contract';
 import { decodesCodes, encodesImages } from '../../lib/modelKinds';
 import { datasetsFor, useDatasetStore } from '../../state/datasetStore';
+import { metricLines } from '../../lib/metricLabels';
+import { useAppStore } from '../../state/appStore';
 import { Reconstructions } from './Reconstructions';
 import { SampleGrid } from './SampleGrid';
 
-
-function formatMetric(value: number): string {
-  if (Number.isInteger(value)) return value.toLocaleString('en');
-  return Math.abs(value) >= 100 ? value.toFixed(1) : value.toFixed(3);
-}
-
 export function ModelCard({ model }: { model: ModelSummary }) {
-  const metrics = Object.entries(model.metrics).filter((entry): entry is [string, number] => typeof entry[1] === 'number');
+  const metrics = metricLines(model.metrics, model.params !== undefined);
+  // Why a provider is missing on this machine is said once, in the runtime panel; a card names only its own failures.
+  const providers = useAppStore((s) => s.info?.providers);
+  const machineWide = (providers ?? []).flatMap((p) => (!p.available && p.reason ? [p.reason] : []));
+  const ownFallbacks = model.fallbacks.filter((f) => !machineWide.some((reason) => f === reason || f.endsWith(`: ${reason}`)));
   return (
     <article className="rounded-lg border border-line bg-panel p-4" data-testid={`model-${model.id}`}>
       <header className="mb-2 flex items-baseline justify-between gap-4">
@@ -46,7 +46,7 @@ export function ModelCard({ model }: { model: ModelSummary }) {
         <dt className="text-muted">Runs on</dt>
         <dd data-testid="runs-on" title={model.fallbacks.join('\n')}>
           {model.provider ? `${model.provider} · loaded and warmed up in ${model.loadMs} ms` : model.evicted ? 'released to save memory; loads again when used' : 'not loaded yet'}
-          {model.provider && model.fallbacks.length > 0 && <span className="block text-muted">{model.fallbacks.join('; ')}</span>}
+          {model.provider && ownFallbacks.length > 0 && <span className="block text-muted">{ownFallbacks.join('; ')}</span>}
         </dd>
         {model.source === 'user' && (
           <>
@@ -54,10 +54,12 @@ export function ModelCard({ model }: { model: ModelSummary }) {
             <dd className="break-all">{model.folder}</dd>
           </>
         )}
-        {metrics.map(([name, value]) => (
-          <div key={name} className="contents">
-            <dt className="text-muted">{name}</dt>
-            <dd>{formatMetric(value)}</dd>
+        {metrics.map(({ key, label, value }) => (
+          <div key={key} className="contents" data-metric={key}>
+            <dt className="text-muted" title={`${key} in the manifest's metrics`}>
+              {label}
+            </dt>
+            <dd>{value}</dd>
           </div>
         ))}
       </dl>

@@ -7,12 +7,15 @@ const pixels = (tile: Locator) => tile.evaluate((c: HTMLCanvasElement) => Array.
 
 test('generate 4 samples with DDIM 50, scrub the steps, branch at step 25, export a GIF', async ({ page }) => {
   await page.goto(`${process.env.STUDIO_URL}#diffuse`);
+  const intro = page.getByRole('heading', { name: 'Sample from noise, step by step' });
+  await expect(intro).toBeVisible();
   await page.getByLabel('Steps').fill('50');
   await page.getByLabel('Batch').fill('4');
   await page.getByRole('button', { name: 'Generate' }).click();
   const scrubber = page.getByRole('slider', { name: 'Step' });
   await expect(scrubber).toBeVisible({ timeout: 60_000 });
   await expect(scrubber).toHaveAttribute('max', '50');
+  await expect(intro).toHaveCount(0);
   await expect(page.getByTestId('samples-grid').getByRole('img', { name: /^x_t #/ })).toHaveCount(4);
   await expect(page.getByTestId('run-summary')).toHaveText(/^Fashion-MNIST latent diffusion: 50 steps at batch 4 in [\d.]+ s$/);
 

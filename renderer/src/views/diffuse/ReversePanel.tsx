@@ -9,6 +9,7 @@ import { useAppStore } from '../../state/appStore';
 import { nearestStored, previewIsFull, rawAt, useDiffuseStore, type Run } from '../../state/diffuseStore';
 import { useResultsStore } from '../../state/inversionStore';
 import { Message } from '../../components/Message';
+import { EmptyState } from '../../components/EmptyState';
 import { ExportScale, useExportScale } from '../../components/ExportScale';
 import { useBoxSize } from '../../lib/useBoxSize';
 import { ConditioningFields, conditioningDefaults } from './ConditioningFields';
@@ -238,6 +239,13 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
       )}
       <Message text={error ?? exportError} className="text-sm" />
       <SavedRuns models={models} />
+      {!run && !job && (
+        <div className="pt-8">
+          <EmptyState title="Sample from noise, step by step">
+            Generate starts from pure noise and denoises it over the steps chosen above. Every step keeps x_t and the model's prediction of the clean image x̂₀, so you can play the run back, scrub to any step and branch from it with another seed.
+          </EmptyState>
+        </div>
+      )}
       {run && (
         <section aria-label="Playback" className="flex flex-col gap-3">
           <div className="flex flex-wrap items-center gap-3">

@@ -64,9 +64,17 @@ def export_denoiser(net, path):
 
 
 def load_latent_denoiser():
-    sd = torch.load(os.path.join(CKPT, "ddpm_latent_final.pt"))
-    m = LatentDenoiser(); m.load_state_dict(sd["ema"])
-    return m.eval(), sd["scale"]
+    """The EMA network and its latent scale: from the (git-ignored) final checkpoint, or on a fresh clone the tabled
+    network of the shipped graph (its initializers by name) and the manifest's scale."""
+    path = os.path.join(CKPT, "ddpm_latent_final.pt")
+    if os.path.exists(path):
+        sd = torch.load(path)
+        m = LatentDenoiser(); m.load_state_dict(sd["ema"])
+        return m.eval(), sd["scale"]
+    import json
+    ow, onnx = exported_weights()
+    m, _ = ow.latent_denoiser(torch, onnx, os.path.join(MODELS, "fmnist-ddpm-latent", "denoiser.onnx"))
+    return m.eval(), json.load(open(os.path.join(MODELS, "fmnist-ddpm-latent", "manifest.json")))["diffusion"]["latentScale"]
 
 
 def main():

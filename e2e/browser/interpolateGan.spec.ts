@@ -17,6 +17,8 @@ test('Interpolate walks between samples of a GAN that has no encoder, in colour 
     expect(await frames.first().evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([64, 64]);
     const pixels = (i: number) => frames.nth(i).evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data).join());
     expect(await pixels(0)).not.toBe(await pixels(9));
+    // A sample's picture is its decoded code already: not shown a second time under it.
+    await expect(page.getByTestId('keyframe').getByRole('img', { name: 'decoded' })).toHaveCount(0);
     await page.screenshot({ path: 'test-results/screenshots/interpolate-gan.png' });
 
     // The same keyframes in W: mapped to w and interpolated there. The ends are the same pictures; the way between is not.
@@ -24,6 +26,8 @@ test('Interpolate walks between samples of a GAN that has no encoder, in colour 
     await page.getByLabel('Interpolation space').selectOption('w');
     await expect.poll(() => pixels(5)).not.toBe(inZ.middle);
     await expect(frames).toHaveCount(10);
+    // Moved on to w, each keyframe shows what its w decodes to.
+    await expect(page.getByTestId('keyframe').getByRole('img', { name: 'decoded' })).toHaveCount(2);
     const close = async (i: number, other: string) => {
       const a = (await pixels(i)).split(',').map(Number);
       const b = other.split(',').map(Number);

@@ -25,6 +25,9 @@ const SPACES: CodeSpace[] = ['z', 'w', 'w+'];
 
 type Strip = CallResult<'latent.interpolate'>;
 
+/** How the ids of prior samples added as keyframes begin. */
+const SAMPLE_ID = 'sample-';
+
 function DecodedKeyframe({ model, code, index }: { model: string; code: Float32Array; index: number }) {
   const image = useDecoded(model, code, `keyframe-${index}`);
   return image ? <ImageTile data={image.data} shape={image.shape} zoom={2} label="decoded" /> : null;
@@ -113,6 +116,13 @@ export function InterpolateView() {
     }
   }, [client, model, summary, keyframes, imported, space]);
 
+  /** A sample this model drew here, in this space: its picture is already the decoded code, so it is not shown twice. */
+  const isOwnSample = (k: Keyframe) => {
+    if (k.kind !== 'imported' || !k.id.startsWith(SAMPLE_ID)) return false;
+    const item = imported.find((i) => i.id === k.id);
+    return !!item && item.model === model && (item.space ?? 'z') === space;
+  };
+
   const durationKey = segmentDurations.join(',');
   useEffect(() => {
     if (!client || !model || keyframes.length < 2) return;
@@ -165,7 +175,7 @@ export function InterpolateView() {
       const size = summary.latent.shape.reduce((a, b) => a * b, 1);
       const code = randomNormal(size, sampleSeed);
       const { images } = await client.invoke('model.decode', { model: summary.id, z: float32Tensor([1, ...summary.latent.shape], code) });
-      const id = `sample-${sampleSeed}-${Date.now()}`;
+      const id = `${SAMPLE_ID}${sampleSeed}-${Date.now()}`;
       addImported({ id, name: `sample · seed ${sampleSeed}`, model: summary.id, code, image: images });
       setKeyframes([...keyframes, { kind: 'imported', id }]);
       setSampleSeed(sampleSeed + 1);
@@ -228,7 +238,7 @@ export function InterpolateView() {
           {keyframes.map((k, i) => (
             <div key={`${i}-${k.kind === 'dataset' ? `${k.dataset}:${k.index}` : k.id}`} className="flex flex-col items-center gap-1" data-testid="keyframe">
               <KeyframeThumb keyframe={k} />
-              {keyCodes[i] && keyCodes.length === keyframes.length && <DecodedKeyframe model={model!} code={keyCodes[i]} index={i} />}
+              {keyCodes[i] && keyCodes.length === keyframes.length && !isOwnSample(k) && <DecodedKeyframe model={model!} code={keyCodes[i]} index={i} />}
               <button type="button" onClick={() => setKeyframes(keyframes.filter((_, j) => j !== i))} className="text-xs text-muted hover:text-danger" title="Remove this keyframe">
                 Remove
               </button>

@@ -455,7 +455,8 @@ export OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1
 /usr/bin/python3 models/train/make_dataset_sample.py        # resources/dataset/fashion-mnist-t10k.lsds.gz + .json
 /usr/bin/python3 models/train/train_classifier.py           # fmnist-classifier
 /usr/bin/python3 models/train/train_vae.py                  # fmnist-vae (--export-only re-exports the decoder)
-/usr/bin/python3 models/train/train_vae_sharpen.py --steps 3000  # fmnist-vae's decoder, sharpened (encoder and latent space unchanged)
+/usr/bin/python3 models/train/train_vae_sharpen.py --steps 3000  # fmnist-vae's decoder, sharpened (encoder and latent space unchanged),
+/usr/bin/python3 models/train/train_vae_sharpen.py --steps 4500 --adv 0.7  # then 1,500 more steps at a stronger adversarial weight
 /usr/bin/python3 models/train/train_ae.py                   # fmnist-ae
 /usr/bin/python3 models/train/train_ddpm_latent.py          # fmnist-ddpm-latent (needs the VAE checkpoint; --export-only re-exports the graph)
 /usr/bin/python3 models/train/train_ddpm_latent_cond.py     # fmnist-ddpm-latent-cond (class-conditional; resumes from its checkpoint; --export-only)

@@ -308,16 +308,14 @@ def eval_ddpm_pixel(judge):
     log("pixel ddpm", m)
 
 
-# Earlier generators' figures (same evaluate.py metric code), kept in the README row for comparison.
-DCGAN_BEFORE = ("<br>before: the same recipe stopped after 7 epochs (32 min, last iterate): 10.2% confident, FD 38.72, 10/10 classes; "
-                "inversion median PSNR 23.62 dB (encoder only 18.97 dB). The v1 recipe (BatchNorm discriminator, non-saturating "
-                "loss, no EMA, batch 128, 8 ep / 961 s): 8.6% confident, FD 42.55, 10/10 classes; inversion median PSNR 23.71 dB "
-                "(encoder only 18.47 dB)")
-
-
-# Figures before the VAE's decoder was sharpened (train_vae_sharpen.py; same metric code, same samples' seeds), kept in
-# the README rows of the models that decode through it.
+# Earlier versions' figures (same evaluate.py metric code, same samples' seeds), kept in the README rows for comparison:
+# the DCGAN's earlier generators, and the models that decode through the VAE before its decoder was sharpened
+# (train_vae_sharpen.py).
 BEFORE = {
+    "fmnist-dcgan": "<br>before: the same recipe stopped after 7 epochs (32 min, last iterate): 10.2% confident, FD 38.72, "
+                    "10/10 classes; inversion median PSNR 23.62 dB (encoder only 18.97 dB). The v1 recipe (BatchNorm discriminator, "
+                    "non-saturating loss, no EMA, batch 128, 8 ep / 961 s): 8.6% confident, FD 42.55, 10/10 classes; inversion "
+                    "median PSNR 23.71 dB (encoder only 18.47 dB)",
     "fmnist-vae": "<br>before the decoder was sharpened: test PSNR 21.73 dB; reconstructions: 56.8% confident (p≥0.9), FD 16.94; "
                   "prior samples: 3.6% confident (p≥0.9), FD 57.13",
     "fmnist-ddpm-latent": "<br>before (the same samples decoded by the VAE's decoder before it was sharpened): 51.1% confident (p≥0.9), FD 19.53",
@@ -326,7 +324,16 @@ BEFORE = {
 }
 
 
+NOT_EVALUATED = "(not evaluated yet)"
+
+
 def fmt_metrics(mid, m):
+    """The README row's metrics: this evaluation's figures, then the earlier version's where one is kept."""
+    text = metrics_text(mid, m)
+    return text if text == NOT_EVALUATED else text + BEFORE.get(mid, "")
+
+
+def metrics_text(mid, m):
     def hist_note(pre):
         return f"{m[pre + 'ConfidentShare']*100:.1f}% confident (p≥0.9), FD {m[pre + 'Fd']:.2f}"
     if mid == "fmnist-classifier":
@@ -337,25 +344,24 @@ def fmt_metrics(mid, m):
             s += f"; reconstructions: {hist_note('reconstructions')}"
         if "priorSamplesFd" in m:
             s += f"; prior samples: {hist_note('priorSamples')}"
-        return s + BEFORE.get(mid, "")
+        return s
     if mid == "fmnist-dcgan" and "samplesFd" in m:
         classes = sum(1 for v in m.get("samplesClassHistogram", {}).values() if v > 0)
         return (f"samples: {hist_note('samples')}, {classes}/10 classes; inversion median PSNR {m['inversionMedianPsnrDb']:.2f} dB "
-                f"(encoder only {m['encoderOnlyMedianPsnrDb']:.2f} dB); grad check max rel err {m['inversionGradMaxRelError']:.1e}"
-                + DCGAN_BEFORE)
+                f"(encoder only {m['encoderOnlyMedianPsnrDb']:.2f} dB); grad check max rel err {m['inversionGradMaxRelError']:.1e}")
     if "guidedFd" in m:
         classes = sum(1 for v in m.get("guidedClassHistogram", {}).values() if v > 0)
         return (f"DDIM-50, 100 of each class at guidance {m['guidance']:g}: classifier agrees with the class asked for on "
                 f"{m['guidedAgreement']*100:.1f}%, {hist_note('guided')}, {classes}/10 classes; without a class: "
-                f"{hist_note('unconditional')} (at training step {m['evaluatedAtStep']})" + BEFORE.get(mid, ""))
+                f"{hist_note('unconditional')} (at training step {m['evaluatedAtStep']})")
     if "ddim50Fd" in m:
         s = "DDIM-50 samples: " + hist_note("ddim50")
         if "ddim50ClipX0Fd" in m:
             s += "; with x0 clipping: " + hist_note("ddim50ClipX0")
         if "evaluatedAtStep" in m:
             s += f" (at training step {m['evaluatedAtStep']})"
-        return s + BEFORE.get(mid, "")
-    return "(not evaluated yet)"
+        return s
+    return NOT_EVALUATED
 
 
 EMOJI = ["emoji-classifier", "emoji-vae", "emoji-dit", "emoji-gan"]

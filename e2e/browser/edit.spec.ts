@@ -98,3 +98,41 @@ test('edit a sneaker towards ankle boot, undo it, and restore the edit from an e
   await expect(page.getByTestId('direction-arrows')).toContainText('Sneaker → Ankle boot', { timeout: 60_000 });
   await page.screenshot({ path: 'test-results/screenshots/explore-directions.png' });
 });
+
+/** The name and lane of every call the page sends, read from each binary frame's JSON header. */
+function recordCalls(page: import('@playwright/test').Page): { name: string; lane?: string }[] {
+  const calls: { name: string; lane?: string }[] = [];
+  page.on('websocket', (socket) =>
+    socket.on('framesent', ({ payload }) => {
+      if (typeof payload === 'string') return;
+      const header = JSON.parse(payload.subarray(4, 4 + payload.readUInt32LE(0)).toString('utf8')) as { type: string; name?: string; args?: { lane?: string } };
+      if (header.type === 'call') calls.push({ name: header.name!, lane: header.args?.lane });
+    }),
+  );
+  return calls;
+}
+
+test('picking an image and adding a direction decode the edited picture once', async ({ page }) => {
+  const calls = recordCalls(page);
+  await page.goto(`${process.env.STUDIO_URL}#edit`);
+  await page.getByLabel('Dataset image number').fill(String(sneaker));
+  await page.getByRole('button', { name: 'Dataset image', exact: true }).click();
+  await expect(page.getByTestId('edit-base')).toHaveText(`dataset #${sneaker} · Sneaker`);
+  await page.getByRole('tab', { name: 'Classes' }).click();
+  await page.getByLabel('From class').selectOption({ label: 'Sneaker' });
+  await page.getByLabel('To class').selectOption({ label: 'Ankle boot' });
+  await page.getByRole('button', { name: 'Add direction' }).click();
+  await expect(page.getByTestId('edit-strip').locator('canvas')).toHaveCount(9);
+  await expect(page.getByTestId('edit-strip')).toHaveAttribute('data-sweep', 'complete');
+  // The code did not change (the new direction is at 0): a new array with the same values asks for nothing.
+  const decodes = (lane: string) => calls.filter((c) => c.name === 'model.decode' && c.lane === lane).length;
+  expect(decodes('edit')).toBe(1);
+  expect(decodes('edit-base')).toBe(1);
+
+  const slider = page.getByRole('slider', { name: 'Sneaker → Ankle boot' });
+  await slider.focus();
+  await page.keyboard.press('End');
+  await expect(page.getByTestId('direction-Sneaker → Ankle boot').getByTestId('amount')).toHaveText('+4.00');
+  // At 28×28 the whole grid is ready, so the sliders paint from it and ask the engine nothing.
+  expect(decodes('edit')).toBe(1);
+});

@@ -144,15 +144,27 @@ function installRecorder(): void {
  * aligned to frames, as it does a hand's), timed from the DOM `input` event to the end of
  * the frame whose rendering shows the changed image (the task posted from that frame's
  * animation callback runs once its style, layout and paint are done). The first move is
- * reported apart: it is the one that waits for a decode nothing was prepared for.
+ * reported apart: it is the one that waits for a decode nothing was prepared for. The pointer
+ * approaches the thumb as a hand does before pressing (the app holds background decodes while
+ * a pointer moves over a slider).
  */
+/** The pointer's last moves over the slider before it presses: 6 × 25 ms. */
+const APPROACH_STEPS = 6;
+const APPROACH_STEP_MS = 25;
+
 async function dragAndTime(page: Page, slider: string, drags: number): Promise<Record<string, unknown>> {
   await page.evaluate(installRecorder);
   const box = (await page.getByRole('slider', { name: slider }).boundingBox())!;
   const y = box.y + box.height / 2;
   type Recorder = { latencies: number[]; inputs: number; longTasks: number[] };
   const painted = () => page.evaluate(() => (window as unknown as { __editToPaint: Recorder }).__editToPaint.latencies.length);
-  await page.mouse.move(box.x + box.width / 2, y);
+  // A hand's approach: the pointer reaches the track and settles on the thumb over ~150 ms before it presses
+  // (a press follows a pointing movement of several hundred ms, whose last part is over the target).
+  await page.mouse.move(box.x + box.width * 0.3, y, { steps: 5 });
+  for (let step = 1; step <= APPROACH_STEPS; step++) {
+    await page.waitForTimeout(APPROACH_STEP_MS);
+    await page.mouse.move(box.x + box.width * (0.3 + (0.2 * step) / APPROACH_STEPS), y);
+  }
   await page.mouse.down();
   for (let i = 0; i < drags; i++) {
     const before = await painted();

@@ -15,28 +15,43 @@ export const codeOfDecoded = (image: Float32Tensor | undefined): Float32Array | 
  * only the newest request; the previous image stays until the new one arrives.
  * `known` is the image when the caller already has it (a precomputed sweep frame):
  * no request is made, and it counts as the previous image for the next request.
+ * A new array holding the same values as the code last asked for (a parent that
+ * rebuilds the code when a direction is added at 0, or the base is set again) makes
+ * no request either: at 256 px on a CPU each repeat cost a decode that the next
+ * slider move then waited behind.
  */
 export function useDecoded(model: string | undefined, code: Float32Array | undefined, lane: string, known?: Float32Tensor, space: CodeSpace = 'z'): Float32Tensor | undefined {
   const client = useAppStore((s) => s.client);
   const summary = useAppStore((s) => s.models.find((m) => m.id === model));
   const [image, setImage] = useState<Float32Tensor>();
   const lastKnown = useRef<Float32Tensor>(undefined);
+  const asked = useRef<{ summary: ModelSummary; space: CodeSpace; code: Float32Array; reply: Promise<Float32Tensor> }>(undefined);
   useLayoutEffect(() => {
     if (known) lastKnown.current = known;
   }, [known]);
   useEffect(() => {
     if (!client || !model || !code || known || !summary) return;
-    // Leaving known images: keep showing the newest of them, not an older decode, until this one answers.
-    if (lastKnown.current) setImage(lastKnown.current);
-    lastKnown.current = undefined;
-    let current = true;
-    client
-      .invoke('model.decode', { ...decodeArgs(summary, space, code, 1), lane })
-      .then((r) => {
+    let reply: Promise<Float32Tensor>;
+    const last = asked.current;
+    if (!lastKnown.current && last && last.summary === summary && last.space === space && sameValues(last.code, code)) reply = last.reply;
+    else {
+      // Leaving known images: keep showing the newest of them, not an older decode, until this one answers.
+      if (lastKnown.current) setImage(lastKnown.current);
+      lastKnown.current = undefined;
+      reply = client.invoke('model.decode', { ...decodeArgs(summary, space, code, 1), lane }).then((r) => {
         decodedFrom.set(r.images, code);
-        if (current) setImage(r.images);
+        return r.images;
+      });
+      asked.current = { summary, space, code, reply };
+    }
+    let current = true;
+    reply
+      .then((images) => {
+        if (current) setImage(images);
       })
       .catch((e: unknown) => {
+        // A request that failed or was superseded is asked again by the next code, even an equal one.
+        if (asked.current?.reply === reply) asked.current = undefined;
         if (!(e instanceof ApiError && e.code === 'superseded')) console.error(e);
       });
     return () => {
@@ -45,6 +60,8 @@ export function useDecoded(model: string | undefined, code: Float32Array | undef
   }, [client, model, summary, code, lane, known, space]);
   return code ? (known ?? image) : undefined;
 }
+
+const sameValues = (a: Float32Array, b: Float32Array) => a === b || (a.length === b.length && a.every((v, i) => v === b[i]));
 
 /** Dataset images (a folder's thumbnails) by dataset and index, fetched once and kept until the dataset is read again. */
 const datasetImages = new Map<string, Uint8Array>();

@@ -48,6 +48,9 @@ function DirectionSlider({ direction, amount, range, onChange, onRelease, onFocu
           noteSliderActivity();
           onChange(Number(e.target.value));
         }}
+        // A pointer moving over a slider is about to press it: background decodes hold off from here, so the
+        // press's own decode waits for at most the one already in flight, which the approach gives time to finish.
+        onPointerMove={() => noteSliderActivity()}
         onPointerDown={() => noteSliderActivity(true)}
         onPointerCancel={() => noteSliderActivity(false)}
         onPointerUp={(e) => {

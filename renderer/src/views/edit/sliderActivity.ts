@@ -1,12 +1,12 @@
 /**
- * When a direction slider was last moved or held. Background decodes (the sweep strip and grid) wait for the
+ * When a direction slider was last moved, held or pointed at. Background decodes (the sweep strip and grid) wait for the
  * sliders to rest, so a drag's own decode does not queue behind them: at 256 px on a CPU one strip frame costs
  * as much as the drag's decode.
  */
 let lastMoved = -Infinity;
 let held = false;
 
-/** A slider moved (pressed: true when the pointer went down on it, false when it came up). */
+/** A slider moved or the pointer moved over one (pressed: true when the pointer went down on it, false when it came up). */
 export function noteSliderActivity(pressed?: boolean): void {
   lastMoved = performance.now();
   if (pressed !== undefined) held = pressed;

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { noteSliderActivity, slidersAtRest } from '../../renderer/src/views/edit/sliderActivity';
+
+const restedAfter = async (quietMs: number) => {
+  const t0 = performance.now();
+  await slidersAtRest(quietMs);
+  return performance.now() - t0;
+};
+
+describe('background decodes wait for the sliders to rest', () => {
+  it('a pointer moving over a slider counts as activity until it has been still for the quiet time', async () => {
+    noteSliderActivity();
+    expect(await restedAfter(60)).toBeGreaterThanOrEqual(55);
+    // Still pointing, still moving: each move pushes the rest further out.
+    noteSliderActivity();
+    const moves = setInterval(() => noteSliderActivity(), 20);
+    setTimeout(() => clearInterval(moves), 150);
+    expect(await restedAfter(60)).toBeGreaterThanOrEqual(200);
+  });
+
+  it('a held slider is not at rest until released, a released one after the quiet time', async () => {
+    noteSliderActivity(true);
+    setTimeout(() => noteSliderActivity(false), 120);
+    expect(await restedAfter(40)).toBeGreaterThanOrEqual(155);
+    expect(await restedAfter(40)).toBeLessThan(5);
+  });
+});

@@ -209,40 +209,49 @@ async function decodeReference(url: string, model: string, latent: number[]): Pr
 }
 
 /**
- * Edit-to-paint with users' colour models at 64 and 256 px (fixtures): the 64 px VAE edits the shipped emoji split;
- * the 256 px one a folder of those emoji enlarged to 256 px, read as a dataset. Target: p95 within one decode and
+ * Edit-to-paint with users' colour models at 64, 256 and 512 px (fixtures): the 64 px VAE edits the shipped emoji split;
+ * the 256 and 512 px ones folders of those emoji enlarged to their size, read as datasets. Target: p95 within one decode and
  * two frames (33 ms); the first move within one decode and 50 ms.
  */
-it('edit-to-paint at 64 and 256 px, against one decode', async () => {
+it('edit-to-paint at 64, 256 and 512 px, against one decode', async () => {
   const sample = parseDatasetSample(readFileSync('resources/dataset/emoji-64-test.lsds.gz'));
   const systems = JSON.parse(readFileSync('resources/dataset/emoji-64.json', 'utf8')) as { labels: string[] };
-  const folder = join(mkdtempSync(join(tmpdir(), 'bench-emoji-256-')), 'Emoji 256');
-  for (const [label, system] of [[0, 'Noto'], [1, 'Twemoji']] as const) {
-    mkdirSync(join(folder, system), { recursive: true });
-    const indices = [...sample.labels.keys()].filter((i) => sample.labels[i] === label).slice(0, 24);
-    for (const [k, i] of indices.entries()) {
-      const planes = sample.pixels.subarray(i * 3 * 4096, (i + 1) * 3 * 4096);
-      const rgb = Buffer.alloc(3 * 4096);
-      for (let p = 0; p < 4096; p++) for (let c = 0; c < 3; c++) rgb[p * 3 + c] = planes[c * 4096 + p]!;
-      writeFileSync(join(folder, system, `${k}.png`), await sharp(rgb, { raw: { width: 64, height: 64, channels: 3 } }).resize(256, 256).png().toBuffer());
+  const folders: Record<number, string> = {};
+  for (const px of [256, 512]) {
+    const folder = (folders[px] = join(mkdtempSync(join(tmpdir(), `bench-emoji-${px}-`)), `Emoji ${px}`));
+    for (const [label, system] of [[0, 'Noto'], [1, 'Twemoji']] as const) {
+      mkdirSync(join(folder, system), { recursive: true });
+      const indices = [...sample.labels.keys()].filter((i) => sample.labels[i] === label).slice(0, 24);
+      for (const [k, i] of indices.entries()) {
+        const planes = sample.pixels.subarray(i * 3 * 4096, (i + 1) * 3 * 4096);
+        const rgb = Buffer.alloc(3 * 4096);
+        for (let p = 0; p < 4096; p++) for (let c = 0; c < 3; c++) rgb[p * 3 + c] = planes[c * 4096 + p]!;
+        writeFileSync(join(folder, system, `${k}.png`), await sharp(rgb, { raw: { width: 64, height: 64, channels: 3 } }).resize(px, px).png().toBuffer());
+      }
     }
   }
   const models = mkdtempSync(join(tmpdir(), 'bench-edit-models-'));
-  for (const name of ['vae-spatial-tiny', 'vae-256']) cpSync(join('tests', 'fixtures', 'models', name), join(models, name), { recursive: true, filter: (p) => !p.includes('.latent-studio') });
+  const copy = (from: string, name: string) => cpSync(join('tests', 'fixtures', from, name), join(models, name), { recursive: true, filter: (p) => !p.includes('.latent-studio') });
+  copy('models', 'vae-spatial-tiny');
+  copy('models', 'vae-256');
+  copy('large-models', 'vae-512');
   const { url } = await startServer();
   const setup = await browser2d.newPage({ viewport: { width: 1280, height: 900 } });
   await setup.goto(`${url}#models`);
   await setup.getByLabel('Model folder path').fill(models);
   await setup.getByRole('button', { name: 'Add folder' }).click();
-  await setup.getByTestId('model-vae-256').waitFor();
-  await setup.getByLabel('Image folder path').fill(folder);
-  await setup.getByRole('button', { name: 'Open folder' }).click();
-  await setup.getByTestId('dataset-message').filter({ hasText: 'Emoji 256: 48 images' }).waitFor({ timeout: 60_000 });
+  await setup.getByTestId('model-vae-512').waitFor();
+  for (const px of [256, 512]) {
+    await setup.getByLabel('Image folder path').fill(folders[px]!);
+    await setup.getByRole('button', { name: 'Open folder' }).click();
+    await setup.getByTestId('dataset-message').filter({ hasText: `Emoji ${px}: 48 images` }).waitFor({ timeout: 60_000 });
+  }
   await setup.close();
   const bySize: Record<string, unknown> = {};
   for (const { px, model, name, latent, dataset } of [
     { px: 64, model: 'vae-spatial-tiny', name: 'Spatial-latent VAE fixture (untrained)', latent: [4, 8, 8], dataset: /^Emoji in four design systems/ },
     { px: 256, model: 'vae-256', name: 'Spatial-latent VAE 256x256 speed fixture (untrained)', latent: [4, 32, 32], dataset: 'Emoji 256 · 48' },
+    { px: 512, model: 'vae-512', name: 'Spatial-latent VAE 512x512 speed fixture (untrained)', latent: [4, 64, 64], dataset: 'Emoji 512 · 48' },
   ]) {
     // A page of its own for each size, as a fresh window: Edit keeps the model of an image it holds.
     const page = await browser2d.newPage({ viewport: { width: 1280, height: 900 } });
@@ -268,7 +277,7 @@ it('edit-to-paint at 64 and 256 px, against one decode', async () => {
     await page.getByRole('slider', { name: slider }).waitFor({ timeout: 120_000 });
     const directionMs = performance.now() - tAdd;
     await page.getByRole('img', { name: 'After' }).waitFor();
-    const drags = await dragAndTime(page, slider, px >= 256 ? 60 : 120);
+    const drags = await dragAndTime(page, slider, px >= 512 ? 40 : px >= 256 ? 60 : 120);
     bySize[px] = { model, directionMs, decodeMs: await decodeReference(url, model, latent), ...drags };
     await page.close();
   }

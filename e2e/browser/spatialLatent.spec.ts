@@ -72,3 +72,38 @@ test('a 64×64 colour model explores the shipped emoji test split, coloured by d
     server.stop();
   }
 });
+
+test('a 256 px VAE: the sweep strip fills frame by frame, with placeholders until each frame arrives', async ({ page }) => {
+  const server = await serveWithUserModel(page, 'vae-256');
+  try {
+    await page.getByRole('tab', { name: 'Edit' }).click();
+    await page.getByRole('combobox', { name: 'Model' }).selectOption({ label: 'Spatial-latent VAE 256x256 speed fixture (untrained)' });
+    await page.getByRole('button', { name: 'Random sample' }).click();
+    await expect(page.getByRole('img', { name: 'After' })).toBeVisible();
+    // Every state the strip passes through: its data-sweep attribute and how many frames it draws.
+    await page.evaluate(() => {
+      const seen: string[] = ((window as unknown as { stripStates: string[] }).stripStates = []);
+      new MutationObserver(() => {
+        const strip = document.querySelector('[data-testid="edit-strip"]');
+        if (!strip) return;
+        const state = `${strip.getAttribute('data-sweep')}:${strip.querySelectorAll('canvas').length}`;
+        if (seen.at(-1) !== state) seen.push(state);
+      }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-sweep'] });
+    });
+    const vector = Array.from({ length: 4 * 32 * 32 }, (_, i) => Math.sin(i * 12.9898) * 0.05);
+    const file = { format: 'latent-studio-directions', version: 1, directions: [{ name: 'Wave', model: 'vae-256', kind: 'imported', vector }] };
+    await page.getByTestId('directions-file').setInputFiles({ name: 'wave.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(file)) });
+    const strip = page.getByTestId('edit-strip');
+    await expect(strip.locator('canvas')).toHaveCount(9, { timeout: 30_000 });
+    // A 256 px frame costs more than a piece of the grid, so the grid is not decoded ahead and the strip stays a strip.
+    await expect(strip).toHaveAttribute('data-sweep', 'strip');
+    const states = await page.evaluate(() => (window as unknown as { stripStates: string[] }).stripStates);
+    const partial = states.filter((s) => s.startsWith('partial:')).map((s) => Number(s.split(':')[1]));
+    // (The row is measured before its first frames draw, so a partial strip can show 0 canvases for one render.)
+    expect(partial.filter((n) => n >= 1 && n < 9).length, `states seen: ${states.join(', ')}`).toBeGreaterThan(0);
+    expect(states.at(-1)).toBe('strip:9');
+    await page.screenshot({ path: 'test-results/screenshots/edit-256-strip.png' });
+  } finally {
+    server.stop();
+  }
+});

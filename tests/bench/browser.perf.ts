@@ -278,8 +278,9 @@ it('edit-to-paint at 64, 256 and 512 px, against one decode', async () => {
     const directionMs = performance.now() - tAdd;
     await page.getByRole('img', { name: 'After' }).waitFor();
     const drags = await dragAndTime(page, slider, px >= 512 ? 40 : px >= 256 ? 60 : 120);
-    bySize[px] = { model, directionMs, decodeMs: await decodeReference(url, model, latent), ...drags };
+    // The page closed first: its strip goes on decoding once the slider is released, which the reference would wait behind.
     await page.close();
+    bySize[px] = { model, directionMs, decodeMs: await decodeReference(url, model, latent), ...drags };
   }
   results['editToPaintBySize'] = bySize;
 });

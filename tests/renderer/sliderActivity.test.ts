@@ -24,4 +24,15 @@ describe('background decodes wait for the sliders to rest', () => {
     expect(await restedAfter(40)).toBeGreaterThanOrEqual(155);
     expect(await restedAfter(40)).toBeLessThan(5);
   });
+
+  it('waits from a given time too: a strip that has just begun waits its quiet time even with the sliders long still', async () => {
+    await slidersAtRest(0);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(await restedAfter(40)).toBeLessThan(5);
+    const began = performance.now();
+    expect(await restedAfter.call(null, 0)).toBeLessThan(5);
+    const t0 = performance.now();
+    await slidersAtRest(60, began);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(50);
+  });
 });

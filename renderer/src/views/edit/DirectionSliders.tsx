@@ -48,9 +48,6 @@ function DirectionSlider({ direction, amount, range, onChange, onRelease, onFocu
           noteSliderActivity();
           onChange(Number(e.target.value));
         }}
-        // A pointer moving over a slider is about to press it: background decodes hold off from here, so the
-        // press's own decode waits for at most the one already in flight, which the approach gives time to finish.
-        onPointerMove={() => noteSliderActivity()}
         onPointerDown={() => noteSliderActivity(true)}
         onPointerCancel={() => noteSliderActivity(false)}
         onPointerUp={(e) => {
@@ -105,7 +102,9 @@ export function DirectionSliders({ model, space, live, onLive, onCommit, focused
   }
 
   return (
-    <section aria-label="Directions" className="flex flex-col gap-1">
+    // A pointer moving over the sliders is about to press one: background decodes hold off from here, so the press's
+    // own decode waits for at most the one already in flight, which the approach gives time to finish.
+    <section aria-label="Directions" className="flex flex-col gap-1" onPointerMove={() => noteSliderActivity()}>
       <div className="flex items-center justify-between">
         <h3 className="text-xs font-medium uppercase tracking-wide text-muted">Directions</h3>
         <label className="flex items-center gap-1 text-xs text-muted" title="Slider range ±s">

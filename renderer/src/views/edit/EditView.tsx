@@ -17,7 +17,7 @@ import { NewDirection } from './NewDirection';
 import { BatchApply } from './BatchApply';
 import { useViewDataset } from '../../state/datasetStore';
 import { DatasetSelect } from '../../components/DatasetSelect';
-import { evenlySpaced, frameOf, sweepIndex } from './sweep';
+import { frameOf, sweepIndex } from './sweep';
 import { useSweep, type Sweep } from './useSweep';
 import { useViewState } from '../../state/viewState';
 import { useBoxSize } from '../../lib/useBoxSize';
@@ -100,20 +100,29 @@ function Typicality({ model, dataset, code }: { model: ModelSummary; dataset?: D
   );
 }
 
-/** Nine evenly spaced frames of the focused direction's sweep; an older sweep stays up while a new one decodes. */
+/** Nine evenly spaced frames of the focused direction's sweep, shown as they arrive; an older sweep stays up while a new one decodes. */
 function EditStrip({ sweep }: { sweep: Sweep }) {
-  const { direction, range } = sweep;
+  const { direction, range, stripAmounts, strip } = sweep;
   const [row, { width }] = useBoxSize<HTMLDivElement>();
   // Nine frames share the row's width (4 px gaps), between 24 and 96 px each.
   const frame = Math.max(24, Math.min(96, Math.floor((width - 8 * 4) / 9)));
+  const state = sweep.grid ? 'complete' : strip.length < stripAmounts.length ? 'partial' : 'strip';
   return (
     <section aria-label="Sweep">
       <h3 className="mb-1 text-xs font-medium uppercase tracking-wide text-muted">“{direction}” from −{range} to +{range}</h3>
-      <div ref={row} className="flex gap-1 overflow-x-auto" data-testid="edit-strip" data-sweep={sweep.complete ? 'complete' : 'strip'}>
+      <div ref={row} className="flex gap-1 overflow-x-auto" data-testid="edit-strip" data-sweep={state}>
         {width > 0 &&
-          evenlySpaced(sweep.amounts.length, 9).map((k) => (
-            <ImageTile key={k} data={sweep.images.data} shape={sweep.images.shape} index={k} size={frame} label={`${sweep.amounts[k]! >= 0 ? '+' : ''}${sweep.amounts[k]!.toFixed(1)}`} />
-          ))}
+          stripAmounts.map((amount, k) => {
+            const label = `${amount >= 0 ? '+' : ''}${amount.toFixed(1)}`;
+            const image = strip[k];
+            if (image) return <ImageTile key={k} data={image.data} shape={image.shape} size={frame} label={label} />;
+            return (
+              <figure key={k} className="m-0 flex flex-col items-center gap-1" aria-hidden>
+                <div className="animate-pulse rounded-sm bg-panel-raised" style={{ width: frame, height: frame }} />
+                <figcaption className="text-xs text-muted">{label}</figcaption>
+              </figure>
+            );
+          })}
       </div>
     </section>
   );
@@ -191,8 +200,8 @@ export function EditView() {
   // Dragging the focused slider paints a frame of its sweep at once; other changes wait for a decode.
   const sweepFrame = useMemo(() => {
     // Only a whole decoded grid has every amount a drag can reach; a strip leaves drags to on-demand decodes.
-    const k = sweep && sweepCurrent && sweep.complete ? sweepIndex(focusedAmount, range) : undefined;
-    return k === undefined ? undefined : frameOf(sweep!.images, k);
+    const k = sweep?.grid && sweepCurrent ? sweepIndex(focusedAmount, range) : undefined;
+    return k === undefined ? undefined : frameOf(sweep!.grid!.images, k);
   }, [sweep, sweepCurrent, focusedAmount, range]);
   const edited = useDecoded(modelId, code, 'edit', sweepFrame, space);
   const original = useDecoded(modelId, base?.code, 'edit-base', undefined, space);

@@ -15,11 +15,11 @@ export function noteSliderActivity(pressed?: boolean): void {
 /** A press with no movement for this long counts as released, in case its pointerup never came. */
 const HELD_AT_MOST_MS = 5000;
 
-/** Resolves once no slider is held and none has moved for `quietMs`. */
-export async function slidersAtRest(quietMs = 300): Promise<void> {
+/** Resolves once no slider is held and none has moved (nor `since`, when given: a time from performance.now()) for `quietMs`. */
+export async function slidersAtRest(quietMs = 300, since = -Infinity): Promise<void> {
   for (;;) {
-    const since = performance.now() - lastMoved;
-    const wait = held && since < HELD_AT_MOST_MS ? quietMs : quietMs - since;
+    const elapsed = performance.now() - Math.max(lastMoved, since);
+    const wait = held && performance.now() - lastMoved < HELD_AT_MOST_MS ? quietMs : quietMs - elapsed;
     if (wait <= 0) return;
     await new Promise((resolve) => setTimeout(resolve, Math.min(wait, quietMs)));
   }

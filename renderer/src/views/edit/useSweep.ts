@@ -13,15 +13,19 @@ export interface Sweep {
   range: number;
   base: Float32Array;
   vectors: ReadonlyMap<string, Float32Array>;
-  /** The amounts decoded: the slider's whole grid, or a strip of a few where the grid costs too much. */
-  amounts: number[];
-  /** One image per amount, in order. */
-  images: Float32Tensor;
-  complete: boolean;
+  /** The strip's amounts (nine, evenly spaced over the slider, ends included). */
+  stripAmounts: number[];
+  /** The strip's frames decoded so far, in order, one tensor each (a tile redraws only when its own frame is new). */
+  strip: Float32Tensor[];
+  /** The slider's whole grid (161 images at ±4), where its measured cost allows: its amounts and one image per amount. */
+  grid?: { amounts: number[]; images: Float32Tensor };
 }
 
 /** Frames in the strip shown under the picture, and decoded first to measure what the grid would cost. */
 export const STRIP_FRAMES = 9;
+
+/** The least time dear strip frames wait after the strip began or the sliders last moved. */
+const STRIP_QUIET_MS = 300;
 
 /**
  * Decodes a strip of nine frames of the focused direction, one at a time, timing it; then, where the
@@ -30,7 +34,7 @@ export const STRIP_FRAMES = 9;
  * frame as the input event. Where it does not (large models, slow machines), drags decode on demand.
  * The other directions stay as they are; when they change, the sweep is decoded again
  * and `current` is false meanwhile. Strip frames dearer than a grid piece wait for the sliders to rest
- * (sliderActivity), so a drag's own decode waits for at most the one already in flight.
+ * (sliderActivity: held, moved or pointed at), so a drag's own decode waits for at most the one already in flight.
  */
 export function useSweep(model: string | undefined, base: Float32Array | undefined, stack: readonly Edit[], direction: string | undefined, range: number, vectors: ReadonlyMap<string, Float32Array>, space: CodeSpace = 'z'): { sweep?: Sweep; current: boolean } {
   const client = useAppStore((s) => s.client);
@@ -54,19 +58,23 @@ export function useSweep(model: string | undefined, base: Float32Array | undefin
       // at 256 px the batched strip held the first move back by half a second.
       const frames: Float32Tensor[] = [];
       const frameMs: number[] = [];
+      const started = performance.now();
       for (const amount of stripAmounts) {
-        // A frame that costs more than a piece of the grid waits for the sliders to rest: at 256 px on a CPU one
-        // costs as much as a drag's own decode. Cheap frames go on, so a small model's grid is ready within the drag.
-        if (frameMs.length > 0 && median(frameMs) > PIECE_MS) await slidersAtRest();
+        // The first frame measures the cost. A frame that costs more than a piece of the grid (at 256 px on a CPU as
+        // much as a drag's own decode) waits until the sliders, and the strip itself, have been still for two frames'
+        // time: a new slider is about to be pressed, and a press finds at most the frame in flight. Cheap frames go
+        // on, so a small model's grid is ready within the drag.
+        if (frameMs.length > 0 && median(frameMs) > PIECE_MS) await slidersAtRest(Math.max(STRIP_QUIET_MS, 2 * median(frameMs)), started);
         if (!live) return;
         const frame = await decode([amount]);
         if (!live) return;
         frames.push(frame.images);
         frameMs.push(frame.ms);
+        // Dear frames show as they arrive (at 512 px on a CPU the strip takes seconds); cheap ones all at once.
+        if (frames.length < STRIP_FRAMES && median(frameMs) > PIECE_MS) setSweep({ key, direction, range, base, vectors, stripAmounts, strip: [...frames] });
       }
-      const images = joinBatches(frames);
-      setSweep({ key, direction, range, base, vectors, amounts: stripAmounts, images, complete: false });
-      const bytesPerFrame = (images.data.length / STRIP_FRAMES) * 4;
+      setSweep({ key, direction, range, base, vectors, stripAmounts, strip: frames });
+      const bytesPerFrame = frames[0]!.data.length * 4;
       if (sweepPlan(frameMs, grid.length, bytesPerFrame) === 'strip') return;
       const piece = pieceFrames(median(frameMs), bytesPerFrame, grid.length);
       const parts: Float32Tensor[] = [];
@@ -74,7 +82,7 @@ export function useSweep(model: string | undefined, base: Float32Array | undefin
         parts.push((await decode(grid.slice(i, i + piece))).images);
         if (!live) return;
       }
-      setSweep({ key, direction, range, base, vectors, amounts: grid, images: joinBatches(parts), complete: true });
+      setSweep({ key, direction, range, base, vectors, stripAmounts, strip: frames, grid: { amounts: grid, images: joinBatches(parts) } });
     })().catch(() => {});
     return () => {
       live = false;

@@ -125,7 +125,7 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
   const [fps, setFps] = useState(12);
   const [gifSample, setGifSample] = useState(0);
   const [exportError, setExportError] = useState<string>();
-  const { scale, smooth } = useExportScale();
+  const { scaleFor, smooth } = useExportScale();
   const [grid, { width: gridWidth }] = useBoxSize<HTMLDivElement>();
   // Up to four samples a row, each an x_t and x̂₀ pair, sized to the row (cards: 16 px apart, 14 px of border, padding
   // and gap each, and 2 px to spare against rounding).
@@ -166,7 +166,7 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
     if (!client || !run) return;
     try {
       const { frames, shape } = await exportFrames(run, Array.from({ length: run.timesteps.length }, (_, i) => i + 1), gifSample);
-      const { gif } = await client.invoke('image.exportGif', { frames: float32Tensor(shape, frames), scale, frameMs: new Array(shape[0]!).fill(1000 / fps) });
+      const { gif } = await client.invoke('image.exportGif', { frames: float32Tensor(shape, frames), scale: scaleFor(shape.slice(2)), frameMs: new Array(shape[0]!).fill(1000 / fps) });
       downloadBytes(gif, `diffusion-${run.args.model}-seed${run.args.seed}-sample${gifSample}.gif`, 'image/gif');
     } catch (e) {
       setExportError((e as Error).message);
@@ -177,7 +177,7 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
     if (!client || !run) return;
     try {
       const { frames, shape } = await exportFrames(run, Array.from({ length: 11 }, (_, i) => Math.round((i * (positions - 1)) / 10)), gifSample);
-      const { png } = await client.invoke('image.exportPng', { image: float32Tensor(shape, frames), scale, smooth });
+      const { png } = await client.invoke('image.exportPng', { image: float32Tensor(shape, frames), scale: scaleFor(shape.slice(2)), smooth });
       downloadBytes(png, `diffusion-${run.args.model}-steps.png`, 'image/png');
     } catch (e) {
       setExportError((e as Error).message);

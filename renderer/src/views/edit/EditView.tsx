@@ -188,7 +188,7 @@ export function EditView() {
   const [imageBox, box] = useBoxSize<HTMLDivElement>();
   // The longest side that fits the box with its caption; never wider than the view.
   const side = Math.max(0, Math.min(box.width, box.height - 20));
-  const { scale, smooth } = useExportScale();
+  const { scaleFor, smooth } = useExportScale();
 
   useEffect(() => setLive(history.present), [history.present]);
   const space: CodeSpace = base?.space ?? 'z';
@@ -241,7 +241,7 @@ export function EditView() {
   async function exportPng() {
     if (!client || !edited || !base) return;
     try {
-      const { png } = await client.invoke('image.exportPng', { image: edited, scale, smooth, metadata: metadataFor(base.code, live), original: base.image });
+      const { png } = await client.invoke('image.exportPng', { image: edited, scale: scaleFor(edited.shape.slice(2)), smooth, metadata: metadataFor(base.code, live), original: base.image });
       downloadBytes(png, `edit-${modelId}.png`, 'image/png');
     } catch (e) {
       setMessage({ text: (e as Error).message, error: true });
@@ -295,7 +295,7 @@ export function EditView() {
                 </div>
                 {focusedDirection && sweep && <EditStrip sweep={sweep} />}
                 {space === 'z' ? (
-                  <BatchApply model={model.id} dataset={dataset} stack={live} vectors={vectors} scale={scale} smooth={smooth} />
+                  <BatchApply model={model.id} dataset={dataset} stack={live} vectors={vectors} scale={scaleFor([model.image.height, model.image.width])} smooth={smooth} />
                 ) : (
                   <p className="text-xs text-muted">Applying a stack to many images encodes each image to a z code, so it is offered for edits in z.</p>
                 )}

@@ -79,7 +79,7 @@ export function InterpolateView() {
   const [fps, setFps] = useViewState('interpolate.fps', 8);
   const [stripBox, { width: stripWidth }] = useBoxSize<HTMLDivElement>();
   const [keyCodes, setKeyCodes] = useViewState<Float32Array[]>('interpolate.keyCodes', []);
-  const { scale, smooth } = useExportScale();
+  const { scaleFor, smooth } = useExportScale();
 
   const segments = Math.max(0, keyframes.length - 1);
   const segmentDurations = Array.from({ length: segments }, (_, i) => durations[i] ?? 1);
@@ -197,10 +197,10 @@ export function InterpolateView() {
     if (!client || !strip) return;
     try {
       if (kind === 'png') {
-        const { png } = await client.invoke('image.exportPng', { image: strip.images, scale, smooth });
+        const { png } = await client.invoke('image.exportPng', { image: strip.images, scale: scaleFor(strip.images.shape.slice(2)), smooth });
         downloadBytes(png, `interpolation-${model}-${frames}.png`, 'image/png');
       } else {
-        const { gif } = await client.invoke('image.exportGif', { frames: strip.images, scale, frameMs: new Array(frames).fill(1000 / fps) });
+        const { gif } = await client.invoke('image.exportGif', { frames: strip.images, scale: scaleFor(strip.images.shape.slice(2)), frameMs: new Array(frames).fill(1000 / fps) });
         downloadBytes(gif, `interpolation-${model}-${frames}.gif`, 'image/gif');
       }
     } catch (e) {

@@ -90,7 +90,7 @@ export function InvertView() {
   const features = featureOptions.find((m) => m.id === chosenFeatures) ?? classifierFor(models, summary);
   const setSettings = store.setSettings;
   const [panel, box] = useBoxSize<HTMLElement>();
-  const { scale, smooth } = useExportScale();
+  const { scaleFor, smooth } = useExportScale();
   const [exportError, setExportError] = useState<string>();
   // Target and result share the panel's width with the loss curve (320 px) and take at most half its height.
   const side = Math.round(Math.max(112, Math.min(512, (box.width - 48 - 320) / 2, box.height / 2)));
@@ -107,6 +107,7 @@ export function InvertView() {
 
   async function exportPng() {
     if (!client || !result || !resultModel || !target) return;
+    const scale = scaleFor(result.image.shape.slice(2));
     try {
       const { png } = await client.invoke('image.exportPng', {
         image: result.image,

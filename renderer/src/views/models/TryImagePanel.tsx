@@ -36,7 +36,7 @@ export function TryImagePanel() {
   const [result, setResult] = useViewState<Result | undefined>('models.try.result', undefined);
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
-  const { scale, smooth } = useExportScale();
+  const { scaleFor, smooth } = useExportScale();
   const model = modelId ?? encoders.find((m) => m.kind === 'vae')?.id ?? encoders[0]?.id;
   // Only a classifier that takes this model's images reads the result (the bundled one is 28×28×1).
   const classifier = classifierFor(models, models.find((m) => m.id === model));
@@ -77,6 +77,7 @@ export function TryImagePanel() {
 
   async function exportPng() {
     if (!client || !result || !model) return;
+    const scale = scaleFor(result.reconstruction.shape.slice(2));
     try {
       const { png } = await client.invoke('image.exportPng', {
         image: result.reconstruction,

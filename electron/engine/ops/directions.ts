@@ -1,5 +1,6 @@
 import { Matrix, solve } from 'ml-matrix';
 import { ApiError } from '../../api/errors';
+import { norm } from '../../common/vectors';
 
 /** Δ = mean(z | with) − mean(z | without), accumulated in float64 (the classic latent arithmetic). */
 export function meanDifference(codes: Float32Array, dim: number, positive: readonly number[], negative: readonly number[]): Float32Array {
@@ -56,7 +57,7 @@ export function fitBoundary(codes: Float32Array, dim: number, positive: readonly
     if (change < 1e-8) break;
   }
   const weight = Float64Array.from({ length: dim }, (_, j) => w.get(j, 0));
-  const length = Math.hypot(...weight) || 1;
+  const length = norm(weight) || 1;
   const predictions = X.mmul(w);
   let correct = 0;
   for (let r = 0; r < rows.length; r++) if (predictions.get(r, 0) > 0 === (y[r] === 1)) correct++;

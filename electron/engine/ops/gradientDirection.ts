@@ -1,5 +1,6 @@
 import { ApiError } from '../../api/errors';
 import { float32Tensor, type Float32Tensor } from '../../api/tensor';
+import { norm } from '../../common/vectors';
 import type { ModelHost } from '../models/host';
 import type { RegisteredModel } from '../models/registry';
 import { runGraph } from '../runtime/sessions';
@@ -46,9 +47,9 @@ export async function gradientDirection(host: ModelHost, model: RegisteredModel,
   const out = await runGraph(graph.graph, { [graph.code]: shaped, [graph.seed]: float32Tensor([1, p.length], seed) });
   // One w feeds every layer: its gradient is the layers' summed.
   const gradient = space === 'w' ? sumLayers(out[graph.gradient]!.data, 1, style!) : out[graph.gradient]!.data;
-  const norm = Math.hypot(...gradient);
-  if (!(norm > 0)) throw new ApiError('bad-input', `the classifier's score does not change with the code here (the gradient is zero)`, 'args.code');
+  const length = norm(gradient);
+  if (!(length > 0)) throw new ApiError('bad-input', `the classifier's score does not change with the code here (the gradient is zero)`, 'args.code');
   // A step of 1 moves one prior standard deviation (in w, w's spread); without a prior, the code's own spread per coordinate.
-  const sigma = style ? style.wStd : latent.prior === 'standard-normal' ? 1 : Math.max(Math.hypot(...code.data) / Math.sqrt(dim), 1e-3);
-  return { vector: float32Tensor(shape, Float32Array.from(gradient, (g) => (g / norm) * sigma)), probability: inTarget, slope: norm * sigma };
+  const sigma = style ? style.wStd : latent.prior === 'standard-normal' ? 1 : Math.max(norm(code.data) / Math.sqrt(dim), 1e-3);
+  return { vector: float32Tensor(shape, Float32Array.from(gradient, (g) => (g / length) * sigma)), probability: inTarget, slope: length * sigma };
 }

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { DatasetSummary, ModelSummary } from '../../../../electron/api/contract';
 import { float32Tensor, type Float32Tensor } from '../../../../electron/api/tensor';
-import { applyEdits, type Edit } from '../../../../electron/common/vectors';
+import { applyEdits, norm, type Edit } from '../../../../electron/common/vectors';
 import { EmptyState } from '../../components/EmptyState';
 import { ImageTile } from '../../components/ImageTile';
 import { downloadBytes } from '../../lib/download';
@@ -84,7 +84,7 @@ function Typicality({ model, dataset, code }: { model: ModelSummary; dataset?: D
   if (!reading) return null;
   // The warning uses the dataset's own codes: a VAE's encoded images sit well away from N(0, I) already.
   const unusual = reading.percentile > 99.5;
-  const length = Math.hypot(...code);
+  const length = norm(code);
   return (
     <div className="max-w-72 text-xs">
       {model.latent?.prior === 'standard-normal' && (

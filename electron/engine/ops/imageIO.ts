@@ -1,4 +1,8 @@
-import sharp, { type Metadata } from 'sharp';
+import type { Metadata } from 'sharp';
+
+/** libvips loads with the first image read or written, not with the engine: ~150 ms of every launch's module loading. */
+let sharpModule: Promise<typeof import('sharp')> | undefined;
+const loadSharp = async () => (await (sharpModule ??= import('sharp'))).default;
 import { EditMetadataSchema, type EditMetadata } from '../../api/contract';
 import { ApiError } from '../../api/errors';
 import { float32Tensor, type Float32Tensor } from '../../api/tensor';
@@ -73,6 +77,7 @@ const fail = (message: string) => new ApiError('bad-input', message, 'args.bytes
  */
 export async function importImage(bytes: Uint8Array, target: ImageTarget, fit: Fit, invert = false, name = 'The image'): Promise<ImportedImage> {
   if (bytes.length === 0) throw fail(`${name} is empty (0 bytes): choose another file.`);
+  const sharp = await loadSharp();
   let metadata: Metadata;
   try {
     metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
@@ -90,7 +95,7 @@ export async function importImage(bytes: Uint8Array, target: ImageTarget, fit: F
 
   let pixels: Buffer;
   try {
-    pixels = await fittingPipeline(bytes, target, fit, invert).toBuffer();
+    pixels = await (await fittingPipeline(bytes, target, fit, invert)).toBuffer();
   } catch (error) {
     throw fail(`${name} could not be read: ${decodeProblem((error as Error).message, format)}.`);
   }
@@ -106,7 +111,8 @@ export async function importImage(bytes: Uint8Array, target: ImageTarget, fit: F
 }
 
 /** Decode, EXIF rotation, transparency on black, crop or letterbox, Lanczos, the model's channels: one libvips pipeline. */
-function fittingPipeline(bytes: Uint8Array, target: ImageTarget, fit: Fit, invert: boolean) {
+async function fittingPipeline(bytes: Uint8Array, target: ImageTarget, fit: Fit, invert: boolean) {
+  const sharp = await loadSharp();
   let pipeline = sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'error' })
     .rotate()
     .flatten({ background: '#000000' })
@@ -128,7 +134,7 @@ const isImportable = (bytes: Uint8Array) =>
 export async function fitPixels(bytes: Uint8Array, target: ImageTarget, fit: Fit, name = 'The image'): Promise<{ data: Buffer; channels: number }> {
   if (isImportable(bytes)) {
     try {
-      const { data, info } = await fittingPipeline(bytes, target, fit, false).toBuffer({ resolveWithObject: true });
+      const { data, info } = await (await fittingPipeline(bytes, target, fit, false)).toBuffer({ resolveWithObject: true });
       return { data, channels: info.channels };
     } catch {
       // importImage below says why
@@ -153,6 +159,7 @@ export function writePlanes(pixels: { data: Uint8Array; channels: number }, targ
 /** The original embedded by exportPng, back as a [1, c, h, w] tensor; undefined when it cannot be read. */
 async function decodeOriginal(base64: string): Promise<Float32Tensor | undefined> {
   try {
+    const sharp = await loadSharp();
     const { data, info } = await sharp(Buffer.from(base64, 'base64'), { limitInputPixels: MAX_IMAGE_PIXELS }).raw().toBuffer({ resolveWithObject: true });
     const { width, height, channels } = info;
     const out = channels === 1 || channels === 2 ? 1 : 3;
@@ -209,6 +216,7 @@ export function tileImages(images: Float32Tensor): { raw: Buffer; width: number;
 /** Images in [0, 1] as one PNG (a strip when there are several), upscaled by nearest-neighbour or Lanczos, with the edit embedded. */
 export async function exportPng(images: Float32Tensor, options: PngExportOptions): Promise<Uint8Array> {
   const { raw, width, height, channels } = tileImages(images);
+  const sharp = await loadSharp();
   const png = await sharp(raw, { raw: { width, height, channels } })
     .resize(width * options.scale, height * options.scale, { kernel: options.smooth ? 'lanczos3' : 'nearest' })
     .png({ compressionLevel: 9 })

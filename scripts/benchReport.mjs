@@ -68,10 +68,11 @@ export function formatReport(r) {
   const b = r.browser ?? {};
   if (b.editToPaint) push('## In Chromium (browser mode, SwiftShader)', '', `Edit-to-paint, mouse drags on a direction slider, from the DOM input event to the end of the frame that paints the new image: p50 ${ms(b.editToPaint.median)} ms, p95 ${ms(b.editToPaint.p95)} ms over ${b.editToPaint.runs} drags (target p95 ≤ 16 ms: ${verdict(b.editToPaint.p95 <= 16)}).`, '');
   if (b.editToPaintBySize) {
-    push('Edit-to-paint with colour models at their size (fixtures; 256 and 512 px: a folder of emoji enlarged to that size as the dataset; the pointer approaches the thumb over 150 ms before pressing). Targets: p95 ≤ one decode + 2 frames (33 ms), the first move after adding a direction ≤ one decode + 50 ms, no main-thread task over 100 ms.', '');
-    push('| size | model | one decode (ms) | p50 (ms) | p95 (ms) | p95 target | first move (ms) | first-move target | longest task (ms) |', '|---|---|---|---|---|---|---|---|---|');
+    push('Edit-to-paint with colour models at their size (fixtures; 256 and 512 px: a folder of emoji enlarged to that size as the dataset; the pointer approaches the thumb over 150 ms before pressing). Targets: p95 ≤ one decode + 2 frames (33 ms), the first move after adding a direction, and on a second direction's slider (whose strip starts with the press), ≤ one decode + 50 ms, no main-thread task over 100 ms.', '');
+    push('| size | model | one decode (ms) | p50 (ms) | p95 (ms) | p95 target | first move (ms) | first move, a second slider (ms) | first-move target | longest task (ms) |', '|---|---|---|---|---|---|---|---|---|---|');
     for (const [px, s] of Object.entries(b.editToPaintBySize)) {
-      push(`| ${px} px | ${s.model} | ${ms(s.decodeMs)} | ${ms(s.median)} | ${ms(s.p95)} | ≤ ${ms(s.decodeMs + 33)}: ${verdict(s.p95 <= s.decodeMs + 33)} | ${ms(s.firstMove)} | ≤ ${ms(s.decodeMs + 50)}: ${verdict(s.firstMove <= s.decodeMs + 50)} | ${s.longTasks === 0 ? 'none over 50' : ms(s.longestTask)} (${verdict(s.longestTask <= 100)}) |`);
+      const first = Math.max(s.firstMove, s.firstMoveOtherSlider ?? 0);
+      push(`| ${px} px | ${s.model} | ${ms(s.decodeMs)} | ${ms(s.median)} | ${ms(s.p95)} | ≤ ${ms(s.decodeMs + 33)}: ${verdict(s.p95 <= s.decodeMs + 33)} | ${ms(s.firstMove)} | ${s.firstMoveOtherSlider === undefined ? '–' : ms(s.firstMoveOtherSlider)} | ≤ ${ms(s.decodeMs + 50)}: ${verdict(first <= s.decodeMs + 50)} | ${s.longTasks === 0 ? 'none over 50' : ms(s.longestTask)} (${verdict(s.longestTask <= 100)}) |`);
     }
     push('');
   }

@@ -27,6 +27,9 @@ export const STRIP_FRAMES = 9;
 /** The least time dear strip frames wait after the strip began or the sliders last moved. */
 const STRIP_QUIET_MS = 300;
 
+/** What a strip frame of each model last cost (median ms): a new direction's strip knows it before its first frame. */
+const frameCost = new Map<string, number>();
+
 /**
  * Decodes a strip of nine frames of the focused direction, one at a time, timing it; then, where the
  * measured cost allows (sweepPlan), its whole slider grid (161 images at ±4) in pieces of a few
@@ -60,16 +63,19 @@ export function useSweep(model: string | undefined, base: Float32Array | undefin
       const frameMs: number[] = [];
       const started = performance.now();
       for (const amount of stripAmounts) {
-        // The first frame measures the cost. A frame that costs more than a piece of the grid (at 256 px on a CPU as
-        // much as a drag's own decode) waits until the sliders, and the strip itself, have been still for two frames'
-        // time: a new slider is about to be pressed, and a press finds at most the frame in flight. Cheap frames go
-        // on, so a small model's grid is ready within the drag.
-        if (frameMs.length > 0 && median(frameMs) > PIECE_MS) await slidersAtRest(Math.max(STRIP_QUIET_MS, 2 * median(frameMs)), started);
+        // A frame that costs more than a piece of the grid (at 256 px on a CPU as much as a drag's own decode) waits
+        // until the sliders, and the strip itself, have been still for two frames' time: a new slider is about to be
+        // pressed, and a press finds at most the frame in flight. The first frame of a model's first strip measures
+        // the cost; later strips know it (pressing another slider starts its strip, which must not run beside the
+        // drag). Cheap frames go on, so a small model's grid is ready within the drag.
+        const cost = frameMs.length > 0 ? median(frameMs) : frameCost.get(model);
+        if (cost !== undefined && cost > PIECE_MS) await slidersAtRest(Math.max(STRIP_QUIET_MS, 2 * cost), started);
         if (!live) return;
         const frame = await decode([amount]);
         if (!live) return;
         frames.push(frame.images);
         frameMs.push(frame.ms);
+        frameCost.set(model, median(frameMs));
         // Dear frames show as they arrive (at 512 px on a CPU the strip takes seconds); cheap ones all at once.
         if (frames.length < STRIP_FRAMES && median(frameMs) > PIECE_MS) setSweep({ key, direction, range, base, vectors, stripAmounts, strip: [...frames] });
       }

@@ -16,6 +16,7 @@ export const CALL_NAMES = [
   'model.load',
   'model.unload',
   'model.decode',
+  'model.preview',
   'model.map',
   'model.encode',
   'model.denoise',

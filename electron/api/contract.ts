@@ -216,6 +216,12 @@ export const calls = {
     /** Images in [0, 1], shape [batch, channels, height, width], whatever range the model produces. */
     result: z.object({ images: Float32TensorSchema, ms: z.number() }),
   },
+  'model.preview': {
+    /** model.decode for display: the same arguments, the images as 8-bit channel planes (a quarter of the bytes, nothing to check for NaN). */
+    args: z.object({ model: modelId, z: Float32TensorSchema, space: z.enum(['z', 'w', 'w+']).optional(), truncation: z.number().min(0).max(2).optional(), lane }).strict(),
+    /** Images as bytes (value × 255, rounded, clamped to [0, 1] first), shape [batch, channels, height, width]. */
+    result: z.object({ images: Uint8TensorSchema, ms: z.number() }),
+  },
   'model.map': {
     /** A StyleGAN-style model's mapping network: z [batch, zDim] → w [batch, wDim]. */
     args: z.object({ model: modelId, z: Float32TensorSchema }).strict(),

@@ -72,6 +72,19 @@ describe('latent calls on the real VAE', () => {
   });
   afterAll(() => engine.dispose());
 
+  it('a preview is the decode as 8-bit planes, on its lane like a decode', async () => {
+    const z = float32Tensor([2, 16], Float32Array.from([...randomNormal(16, 3), ...randomNormal(16, 4)]));
+    const decoded = ok<{ images: { shape: number[]; data: Float32Array } }>(await call('model.decode', { model: 'fmnist-vae', z }));
+    const preview = ok<{ images: { dtype: string; shape: number[]; data: Uint8Array }; ms: number }>(await call('model.preview', { model: 'fmnist-vae', z, lane: 'edit' }));
+    expect(preview.images.dtype).toBe('uint8');
+    expect(preview.images.shape).toEqual([2, 1, 28, 28]);
+    expect(preview.images.data).toBeInstanceOf(Uint8Array);
+    expect(Array.from(preview.images.data)).toEqual(Array.from(decoded.images.data, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255)));
+    expect(preview.ms).toBeGreaterThan(0);
+    // The same boundary as decode: a wrong-sized code is refused with the shape named.
+    expect(await call('model.preview', { model: 'fmnist-vae', z: float32Tensor([1, 15], new Float32Array(15)) })).toMatchObject({ ok: false, error: { code: 'bad-input' } });
+  });
+
   it('interpolation frames start and end on decode(A) and decode(B)', async () => {
     const a = randomNormal(16, 1);
     const b = randomNormal(16, 2);

@@ -2,26 +2,31 @@ import { classifyImages } from '../ops/classify';
 import { DEFAULT_INVERSION, invertImage } from '../ops/inversion';
 import { predictOutput } from '../ops/denoise';
 import { decodeLatents, encodeImages } from '../ops/latentCodec';
-import { decodeInSpace, decodeTruncated, mapCodes, styleSpaceOf } from '../ops/styleSpace';
+import { decodeInSpace, decodeTruncated, mapCodes, styleSpaceOf, type CodeSpace } from '../ops/styleSpace';
 import { ApiError } from '../../api/errors';
-import { float32Tensor } from '../../api/tensor';
+import { float32Tensor, type Float32Tensor } from '../../api/tensor';
+import { toUint8 } from '../ops/diffusionPreview';
 import { timed, type EngineContext } from '../context';
 import type { Handlers } from '../dispatch';
 
-export function modelHandlers(ctx: EngineContext): Pick<Handlers, 'model.decode' | 'model.map' | 'model.encode' | 'model.denoise' | 'model.classify' | 'gan.invert'> {
+export function modelHandlers(ctx: EngineContext): Pick<Handlers, 'model.decode' | 'model.preview' | 'model.map' | 'model.encode' | 'model.denoise' | 'model.classify' | 'gan.invert'> {
   /** Runs now, or on a lane where the newest request wins (lanes are per client). */
   const onLane = <T>(client: number, lane: string | undefined, work: () => Promise<T>) =>
     lane ? ctx.lanes.run(`${client}:${lane}`, work) : work();
+  const decode = ({ model, z, space, truncation }: { model: string; z: Float32Tensor; space?: CodeSpace; truncation?: number }) => {
+    if (space && space !== 'z') return decodeInSpace(ctx.host, ctx.host.model(model), space, z);
+    // ψ = 1 is the generator itself: only a real truncation goes through mapping and synthesis.
+    if (truncation !== undefined && truncation !== 1) return decodeTruncated(ctx.host, ctx.host.model(model), z, truncation);
+    return decodeLatents(ctx.host, model, z);
+  };
   return {
-    'model.decode': async ({ model, z, space, truncation, lane }, call) => {
-      const decode = () => {
-        if (space && space !== 'z') return decodeInSpace(ctx.host, ctx.host.model(model), space, z);
-        // ψ = 1 is the generator itself: only a real truncation goes through mapping and synthesis.
-        if (truncation !== undefined && truncation !== 1) return decodeTruncated(ctx.host, ctx.host.model(model), z, truncation);
-        return decodeLatents(ctx.host, model, z);
-      };
-      const { value, ms } = await onLane(call.client, lane, () => timed(decode));
+    'model.decode': async (args, call) => {
+      const { value, ms } = await onLane(call.client, args.lane, () => timed(() => decode(args)));
       return { images: value, ms };
+    },
+    'model.preview': async (args, call) => {
+      const { value, ms } = await onLane(call.client, args.lane, () => timed(() => decode(args)));
+      return { images: { dtype: 'uint8' as const, shape: value.shape, data: toUint8(value.data) }, ms };
     },
     'model.map': async ({ model, z }) => {
       const registered = ctx.host.model(model);

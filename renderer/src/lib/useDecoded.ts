@@ -1,14 +1,14 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { ApiError } from '../../../electron/api/errors';
-import type { Float32Tensor } from '../../../electron/api/tensor';
+import { float32Tensor, type Float32Tensor, type Uint8Tensor } from '../../../electron/api/tensor';
 import type { DatasetSummary, ModelSummary } from '../../../electron/api/contract';
 import { useAppStore } from '../state/appStore';
 import { imageSize } from './modelKinds';
 import { decodeArgs, type CodeSpace } from './codeSpace';
 
-/** The code each image useDecoded returned was decoded from, so a readout can describe the image on screen. */
-const decodedFrom = new WeakMap<Float32Tensor, Float32Array>();
-export const codeOfDecoded = (image: Float32Tensor | undefined): Float32Array | undefined => (image ? decodedFrom.get(image) : undefined);
+/** The code each image useDecoded or usePreview returned was decoded from, so a readout can describe the image on screen. */
+const decodedFrom = new WeakMap<Float32Tensor | Uint8Tensor, Float32Array>();
+export const codeOfDecoded = (image: Float32Tensor | Uint8Tensor | undefined): Float32Array | undefined => (image ? decodedFrom.get(image) : undefined);
 
 /**
  * Decodes one code on a lane, so rapid changes (hover, a dragged cursor) keep
@@ -21,28 +21,50 @@ export const codeOfDecoded = (image: Float32Tensor | undefined): Float32Array | 
  * slider move then waited behind.
  */
 export function useDecoded(model: string | undefined, code: Float32Array | undefined, lane: string, known?: Float32Tensor, space: CodeSpace = 'z'): Float32Tensor | undefined {
+  return useDecodedBy('model.decode', model, code, lane, known, space) as Float32Tensor | undefined;
+}
+
+/**
+ * useDecoded for a picture that is only shown (and read back as bytes): the engine sends 8-bit channel planes,
+ * a quarter of float32's bytes, with nothing for the page to check or scale (a 512 px frame: 0.8 MB, not 3 MB).
+ * `asUnitFloats` turns one back into the [0, 1] floats other calls take.
+ */
+export function usePreview(model: string | undefined, code: Float32Array | undefined, lane: string, known?: Float32Tensor | Uint8Tensor, space: CodeSpace = 'z'): Float32Tensor | Uint8Tensor | undefined {
+  return useDecodedBy('model.preview', model, code, lane, known, space);
+}
+
+/** An image as [0, 1] floats: 8-bit planes divided by 255, float images as they are. */
+export function asUnitFloats(image: Float32Tensor | Uint8Tensor): Float32Tensor {
+  return image.dtype === 'uint8' ? float32Tensor(image.shape, Float32Array.from(image.data, (v) => v / 255)) : image;
+}
+
+type Image = Float32Tensor | Uint8Tensor;
+
+function useDecodedBy(call: 'model.decode' | 'model.preview', model: string | undefined, code: Float32Array | undefined, lane: string, known: Image | undefined, space: CodeSpace): Image | undefined {
   const client = useAppStore((s) => s.client);
   const summary = useAppStore((s) => s.models.find((m) => m.id === model));
-  const [image, setImage] = useState<Float32Tensor>();
-  const lastKnown = useRef<Float32Tensor>(undefined);
-  const asked = useRef<{ summary: ModelSummary; space: CodeSpace; code: Float32Array; reply: Promise<Float32Tensor> }>(undefined);
+  const [image, setImage] = useState<Image>();
+  const lastKnown = useRef<Image>(undefined);
+  const asked = useRef<{ model: string; space: CodeSpace; code: Float32Array; reply: Promise<Image> }>(undefined);
   useLayoutEffect(() => {
     if (known) lastKnown.current = known;
   }, [known]);
   useEffect(() => {
     if (!client || !model || !code || known || !summary) return;
-    let reply: Promise<Float32Tensor>;
+    let reply: Promise<Image>;
     const last = asked.current;
-    if (!lastKnown.current && last && last.summary === summary && last.space === space && sameValues(last.code, code)) reply = last.reply;
+    // The summary changes as the model loads (provider, load time); what its decodes depend on does not.
+    const identity = decodeIdentity(summary);
+    if (!lastKnown.current && last && last.model === identity && last.space === space && sameValues(last.code, code)) reply = last.reply;
     else {
       // Leaving known images: keep showing the newest of them, not an older decode, until this one answers.
       if (lastKnown.current) setImage(lastKnown.current);
       lastKnown.current = undefined;
-      reply = client.invoke('model.decode', { ...decodeArgs(summary, space, code, 1), lane }).then((r) => {
+      reply = client.invoke(call, { ...decodeArgs(summary, space, code, 1), lane }).then((r) => {
         decodedFrom.set(r.images, code);
         return r.images;
       });
-      asked.current = { summary, space, code, reply };
+      asked.current = { model: identity, space, code, reply };
     }
     let current = true;
     reply
@@ -57,9 +79,12 @@ export function useDecoded(model: string | undefined, code: Float32Array | undef
     return () => {
       current = false;
     };
-  }, [client, model, summary, code, lane, known, space]);
+  }, [call, client, model, summary, code, lane, known, space]);
   return code ? (known ?? image) : undefined;
 }
+
+/** What a model's decodes depend on, as its summary says: its files and how its codes and images are shaped. */
+const decodeIdentity = (m: ModelSummary) => JSON.stringify([m.id, m.folder, m.graphs, m.image, m.latent, m.style]);
 
 const sameValues = (a: Float32Array, b: Float32Array) => a === b || (a.length === b.length && a.every((v, i) => v === b[i]));
 

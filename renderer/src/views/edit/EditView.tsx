@@ -1,11 +1,11 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { DatasetSummary, ModelSummary } from '../../../../electron/api/contract';
-import { float32Tensor, type Float32Tensor } from '../../../../electron/api/tensor';
+import { float32Tensor, type Float32Tensor, type Uint8Tensor } from '../../../../electron/api/tensor';
 import { applyEdits, norm, type Edit } from '../../../../electron/common/vectors';
 import { EmptyState } from '../../components/EmptyState';
 import { ImageTile } from '../../components/ImageTile';
 import { downloadBytes } from '../../lib/download';
-import { codeOfDecoded, useDecoded } from '../../lib/useDecoded';
+import { asUnitFloats, codeOfDecoded, useDecoded, usePreview } from '../../lib/useDecoded';
 import { classifierFor, decodesCodes, noClassifierNote } from '../../lib/modelKinds';
 import { useAppStore } from '../../state/appStore';
 import { useEditStore, type EditBase } from '../../state/editStore';
@@ -27,7 +27,7 @@ import { ExportScale, useExportScale } from '../../components/ExportScale';
 /** The attribute classifier's reading of an image, for seeing what an edit does. */
 const READOUT_CLASSES = 10;
 
-function ClassifierReadout({ image, model }: { image?: Float32Tensor; model: ModelSummary }) {
+function ClassifierReadout({ image, model }: { image?: Float32Tensor | Uint8Tensor; model: ModelSummary }) {
   const client = useAppStore((s) => s.client);
   const models = useAppStore((s) => s.models);
   const classifier = classifierFor(models, model);
@@ -35,7 +35,7 @@ function ClassifierReadout({ image, model }: { image?: Float32Tensor; model: Mod
   useEffect(() => {
     if (!client || !classifier || !image) return;
     let current = true;
-    client.invoke('model.classify', { model: classifier.id, images: image }).then((r) => current && setProbabilities({ labels: r.labels, values: r.probabilities.data }), console.error);
+    client.invoke('model.classify', { model: classifier.id, images: asUnitFloats(image) }).then((r) => current && setProbabilities({ labels: r.labels, values: r.probabilities.data }), console.error);
     return () => {
       current = false;
     };
@@ -203,7 +203,8 @@ export function EditView() {
     const k = sweep?.grid && sweepCurrent ? sweepIndex(focusedAmount, range) : undefined;
     return k === undefined ? undefined : frameOf(sweep!.grid!.images, k);
   }, [sweep, sweepCurrent, focusedAmount, range]);
-  const edited = useDecoded(modelId, code, 'edit', sweepFrame, space);
+  // The edited picture is only shown (and read back by the readout and the export): 8-bit planes, a quarter of the bytes.
+  const edited = usePreview(modelId, code, 'edit', sweepFrame, space);
   const original = useDecoded(modelId, base?.code, 'edit-base', undefined, space);
   // The readouts describe the image on screen and ask once it is there, so during a drag they follow the
   // decodes instead of going ahead of each one on the engine.
@@ -241,7 +242,7 @@ export function EditView() {
   async function exportPng() {
     if (!client || !edited || !base) return;
     try {
-      const { png } = await client.invoke('image.exportPng', { image: edited, scale: scaleFor(edited.shape.slice(2)), smooth, metadata: metadataFor(base.code, live), original: base.image });
+      const { png } = await client.invoke('image.exportPng', { image: asUnitFloats(edited), scale: scaleFor(edited.shape.slice(2)), smooth, metadata: metadataFor(base.code, live), original: base.image });
       downloadBytes(png, `edit-${modelId}.png`, 'image/png');
     } catch (e) {
       setMessage({ text: (e as Error).message, error: true });

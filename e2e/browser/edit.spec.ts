@@ -1,4 +1,4 @@
-import type { Locator } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import { expect, test } from './fixtures';
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
@@ -11,7 +11,8 @@ const sneaker = dataset.labels.indexOf(SNEAKER);
 const probability = async (readout: Locator, label: string) => Number(await readout.locator(`li[data-class="${label}"]`).getAttribute('data-probability'));
 const pixels = (tile: Locator) => tile.evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data));
 
-test('edit a sneaker towards ankle boot, undo it, and restore the edit from an exported PNG', async ({ page }) => {
+/** Edit opened on a dataset sneaker, with a "Sneaker → Ankle boot" direction added from the classes. */
+async function editSneakerTowardsBoot(page: Page): Promise<void> {
   await page.goto(`${process.env.STUDIO_URL}#edit`);
   await page.getByLabel('Dataset image number').fill(String(sneaker));
   await page.getByRole('button', { name: 'Dataset image', exact: true }).click();
@@ -21,6 +22,10 @@ test('edit a sneaker towards ankle boot, undo it, and restore the edit from an e
   await page.getByLabel('From class').selectOption({ label: 'Sneaker' });
   await page.getByLabel('To class').selectOption({ label: 'Ankle boot' });
   await page.getByRole('button', { name: 'Add direction' }).click();
+}
+
+test('edit a sneaker towards ankle boot, undo it, and restore the edit from an exported PNG', async ({ page }) => {
+  await editSneakerTowardsBoot(page);
   const slider = page.getByRole('slider', { name: 'Sneaker → Ankle boot' });
   await expect(slider).toBeVisible();
 
@@ -100,7 +105,7 @@ test('edit a sneaker towards ankle boot, undo it, and restore the edit from an e
 });
 
 /** The name and lane of every call the page sends, read from each binary frame's JSON header. */
-function recordCalls(page: import('@playwright/test').Page): { name: string; lane?: string }[] {
+function recordCalls(page: Page): { name: string; lane?: string }[] {
   const calls: { name: string; lane?: string }[] = [];
   page.on('websocket', (socket) =>
     socket.on('framesent', ({ payload }) => {
@@ -114,14 +119,7 @@ function recordCalls(page: import('@playwright/test').Page): { name: string; lan
 
 test('picking an image and adding a direction decode the edited picture once', async ({ page }) => {
   const calls = recordCalls(page);
-  await page.goto(`${process.env.STUDIO_URL}#edit`);
-  await page.getByLabel('Dataset image number').fill(String(sneaker));
-  await page.getByRole('button', { name: 'Dataset image', exact: true }).click();
-  await expect(page.getByTestId('edit-base')).toHaveText(`dataset #${sneaker} · Sneaker`);
-  await page.getByRole('tab', { name: 'Classes' }).click();
-  await page.getByLabel('From class').selectOption({ label: 'Sneaker' });
-  await page.getByLabel('To class').selectOption({ label: 'Ankle boot' });
-  await page.getByRole('button', { name: 'Add direction' }).click();
+  await editSneakerTowardsBoot(page);
   await expect(page.getByTestId('edit-strip').locator('canvas')).toHaveCount(9);
   await expect(page.getByTestId('edit-strip')).toHaveAttribute('data-sweep', 'complete');
   // The code did not change (the new direction is at 0): a new array with the same values asks for nothing.

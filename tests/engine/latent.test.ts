@@ -79,7 +79,8 @@ describe('latent calls on the real VAE', () => {
     expect(preview.images.dtype).toBe('uint8');
     expect(preview.images.shape).toEqual([2, 1, 28, 28]);
     expect(preview.images.data).toBeInstanceOf(Uint8Array);
-    expect(Array.from(preview.images.data)).toEqual(Array.from(decoded.images.data, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255)));
+    // The bytes a canvas would take from the floats (Uint8ClampedArray: clamped, rounded half to even).
+    expect(Array.from(preview.images.data)).toEqual(Array.from(Uint8ClampedArray.from(decoded.images.data, (v) => v * 255)));
     expect(preview.ms).toBeGreaterThan(0);
     // The same boundary as decode: a wrong-sized code is refused with the shape named.
     expect(await call('model.preview', { model: 'fmnist-vae', z: float32Tensor([1, 15], new Float32Array(15)) })).toMatchObject({ ok: false, error: { code: 'bad-input' } });

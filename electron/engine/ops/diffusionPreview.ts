@@ -59,10 +59,11 @@ export function poolFactor(h: number, w: number): number {
   return 1;
 }
 
+/** Values in [0, 1] as bytes, rounded and clamped as a canvas's Uint8ClampedArray does (so a preview draws the pixels the floats would). */
 export function toUint8(data: Float32Array): Uint8Array {
-  const out = new Uint8Array(data.length);
-  for (let i = 0; i < data.length; i++) out[i] = Math.round(Math.min(1, Math.max(0, data[i]!)) * 255);
-  return out;
+  const out = new Uint8ClampedArray(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = data[i]! * 255;
+  return new Uint8Array(out.buffer);
 }
 
 /** Applies a [out, C + 1] projection to latents [n, C, h, w]: images [n, out, h, w], unclamped. */

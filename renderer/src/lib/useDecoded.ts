@@ -6,32 +6,9 @@ import { useAppStore } from '../state/appStore';
 import { imageSize } from './modelKinds';
 import { decodeArgs, type CodeSpace } from './codeSpace';
 
-/** The code each image useDecoded or usePreview returned was decoded from, so a readout can describe the image on screen. */
+/** The code each image usePreview returned was decoded from, so a readout can describe the image on screen. */
 const decodedFrom = new WeakMap<Float32Tensor | Uint8Tensor, Float32Array>();
 export const codeOfDecoded = (image: Float32Tensor | Uint8Tensor | undefined): Float32Array | undefined => (image ? decodedFrom.get(image) : undefined);
-
-/**
- * Decodes one code on a lane, so rapid changes (hover, a dragged cursor) keep
- * only the newest request; the previous image stays until the new one arrives.
- * `known` is the image when the caller already has it (a precomputed sweep frame):
- * no request is made, and it counts as the previous image for the next request.
- * A new array holding the same values as the code last asked for (a parent that
- * rebuilds the code when a direction is added at 0, or the base is set again) makes
- * no request either: at 256 px on a CPU each repeat cost a decode that the next
- * slider move then waited behind.
- */
-export function useDecoded(model: string | undefined, code: Float32Array | undefined, lane: string, known?: Float32Tensor, space: CodeSpace = 'z'): Float32Tensor | undefined {
-  return useDecodedBy('model.decode', model, code, lane, known, space) as Float32Tensor | undefined;
-}
-
-/**
- * useDecoded for a picture that is only shown (and read back as bytes): the engine sends 8-bit channel planes,
- * a quarter of float32's bytes, with nothing for the page to check or scale (a 512 px frame: 0.8 MB, not 3 MB).
- * `asUnitFloats` turns one back into the [0, 1] floats other calls take.
- */
-export function usePreview(model: string | undefined, code: Float32Array | undefined, lane: string, known?: Float32Tensor | Uint8Tensor, space: CodeSpace = 'z'): Float32Tensor | Uint8Tensor | undefined {
-  return useDecodedBy('model.preview', model, code, lane, known, space);
-}
 
 /** An image as [0, 1] floats: 8-bit planes divided by 255, float images as they are. */
 export function asUnitFloats(image: Float32Tensor | Uint8Tensor): Float32Tensor {
@@ -40,7 +17,17 @@ export function asUnitFloats(image: Float32Tensor | Uint8Tensor): Float32Tensor 
 
 type Image = Float32Tensor | Uint8Tensor;
 
-function useDecodedBy(call: 'model.decode' | 'model.preview', model: string | undefined, code: Float32Array | undefined, lane: string, known: Image | undefined, space: CodeSpace): Image | undefined {
+/**
+ * Decodes one code for display on a lane, so rapid changes (hover, a dragged cursor, a slider) keep only the
+ * newest request; the previous image stays until the new one arrives. The engine sends 8-bit channel planes
+ * (model.preview): a quarter of float32's bytes (a 512 px frame: 0.8 MB, not 3 MB), with nothing for the page to
+ * check or scale; `asUnitFloats` turns one back into the [0, 1] floats other calls take.
+ * `known` is the image when the caller already has it (a precomputed sweep frame): no request is made, and it
+ * counts as the previous image for the next request. A new array holding the same values as the code last asked
+ * for (a parent that rebuilds the code when a direction is added at 0, or the base is set again) makes no request
+ * either: at 256 px on a CPU each repeat cost a decode that the next slider move then waited behind.
+ */
+export function usePreview(model: string | undefined, code: Float32Array | undefined, lane: string, known?: Image, space: CodeSpace = 'z'): Image | undefined {
   const client = useAppStore((s) => s.client);
   const summary = useAppStore((s) => s.models.find((m) => m.id === model));
   const [image, setImage] = useState<Image>();
@@ -60,7 +47,7 @@ function useDecodedBy(call: 'model.decode' | 'model.preview', model: string | un
       // Leaving known images: keep showing the newest of them, not an older decode, until this one answers.
       if (lastKnown.current) setImage(lastKnown.current);
       lastKnown.current = undefined;
-      reply = client.invoke(call, { ...decodeArgs(summary, space, code, 1), lane }).then((r) => {
+      reply = client.invoke('model.preview', { ...decodeArgs(summary, space, code, 1), lane }).then((r) => {
         decodedFrom.set(r.images, code);
         return r.images;
       });
@@ -79,7 +66,7 @@ function useDecodedBy(call: 'model.decode' | 'model.preview', model: string | un
     return () => {
       current = false;
     };
-  }, [call, client, model, summary, code, lane, known, space]);
+  }, [client, model, summary, code, lane, known, space]);
   return code ? (known ?? image) : undefined;
 }
 

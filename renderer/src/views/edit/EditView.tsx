@@ -5,7 +5,7 @@ import { applyEdits, norm, type Edit } from '../../../../electron/common/vectors
 import { EmptyState } from '../../components/EmptyState';
 import { ImageTile } from '../../components/ImageTile';
 import { downloadBytes } from '../../lib/download';
-import { asUnitFloats, codeOfDecoded, useDecoded, usePreview } from '../../lib/useDecoded';
+import { asUnitFloats, codeOfDecoded, usePreview } from '../../lib/useDecoded';
 import { classifierFor, decodesCodes, noClassifierNote } from '../../lib/modelKinds';
 import { useAppStore } from '../../state/appStore';
 import { useEditStore, type EditBase } from '../../state/editStore';
@@ -205,7 +205,7 @@ export function EditView() {
   }, [sweep, sweepCurrent, focusedAmount, range]);
   // The edited picture is only shown (and read back by the readout and the export): 8-bit planes, a quarter of the bytes.
   const edited = usePreview(modelId, code, 'edit', sweepFrame, space);
-  const original = useDecoded(modelId, base?.code, 'edit-base', undefined, space);
+  const original = usePreview(modelId, base?.code, 'edit-base', undefined, space);
   // The readouts describe the image on screen and ask once it is there, so during a drag they follow the
   // decodes instead of going ahead of each one on the engine.
   const editedCode = edited && edited === sweepFrame ? code : codeOfDecoded(edited);

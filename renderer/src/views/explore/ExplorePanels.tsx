@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { float32Tensor } from '../../../../electron/api/tensor';
 import { ImageDropZone } from '../../components/ImageDropZone';
 import { ImageTile } from '../../components/ImageTile';
-import { datasetImageShape, useDatasetImage, useDecoded } from '../../lib/useDecoded';
+import { datasetImageShape, useDatasetImage, usePreview } from '../../lib/useDecoded';
 import { useBoxSize } from '../../lib/useBoxSize';
 import type { DatasetSummary } from '../../../../electron/api/contract';
 import { useAppStore } from '../../state/appStore';
@@ -90,7 +90,7 @@ export function HoverPreview({ model, dataset, encoding, index, labels }: { mode
   const original = useDatasetImage(dataset.id, shown);
   const shape = datasetImageShape(dataset);
   const code = shown === null ? undefined : codeOf(encoding, shown);
-  const reconstruction = useDecoded(model, code, 'hover');
+  const reconstruction = usePreview(model, code, 'hover');
   if (shown === null) return <p className="text-sm text-muted">Hover a point to see its image; click to select it, shift-click to add to the selection.</p>;
   return (
     <section aria-label={live ? 'Hovered image' : 'Last hovered image'} data-testid="hover-preview" data-live={live} className={live ? '' : 'opacity-60'}>
@@ -172,7 +172,7 @@ export function SelectionPanel({ model, dataset, encoding, labels, onInterpolate
 }
 
 export function CursorPanel({ model, code }: { model: string; code?: Float32Array }) {
-  const image = useDecoded(model, code, 'cursor');
+  const image = usePreview(model, code, 'cursor');
   return (
     <section aria-label="Latent cursor" data-testid="cursor">
       <h3 className="mb-1 text-xs font-medium uppercase tracking-wide text-muted">Latent cursor</h3>

@@ -5,7 +5,7 @@ import { EmptyState } from '../../components/EmptyState';
 import { ImageDropZone } from '../../components/ImageDropZone';
 import { ImageTile } from '../../components/ImageTile';
 import { downloadBytes } from '../../lib/download';
-import { datasetImageShape, noDatasetNote, useDatasetImage, useDecoded } from '../../lib/useDecoded';
+import { datasetImageShape, noDatasetNote, useDatasetImage, usePreview } from '../../lib/useDecoded';
 import { BUNDLED_DATASET, useDatasetStore, useViewDataset } from '../../state/datasetStore';
 import { DatasetSelect } from '../../components/DatasetSelect';
 import { broadcastW, codesTensor, type CodeSpace } from '../../lib/codeSpace';
@@ -29,7 +29,7 @@ type Strip = CallResult<'latent.interpolate'>;
 const SAMPLE_ID = 'sample-';
 
 function DecodedKeyframe({ model, code, index }: { model: string; code: Float32Array; index: number }) {
-  const image = useDecoded(model, code, `keyframe-${index}`);
+  const image = usePreview(model, code, `keyframe-${index}`);
   return image ? <ImageTile data={image.data} shape={image.shape} zoom={2} label="decoded" /> : null;
 }
 

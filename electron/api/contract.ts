@@ -115,6 +115,13 @@ export type MemoryReport = z.infer<typeof MemoryReportSchema>;
 /** Supersedable requests name a lane; the newest on a lane wins and older waiting ones are dropped. */
 const lane = z.string().min(1).max(64).optional();
 
+/**
+ * Codes to decode, for model.decode and model.preview. space: the codes' space for a StyleGAN-style model: z
+ * (default), w [batch, wDim] or w+ [batch, numWs, wDim]. truncation ψ (z codes of a StyleGAN-style model):
+ * w = w_avg + ψ (w − w_avg); 1 is the generator itself.
+ */
+const DecodeArgsSchema = z.object({ model: modelId, z: Float32TensorSchema, space: z.enum(['z', 'w', 'w+']).optional(), truncation: z.number().min(0).max(2).optional(), lane }).strict();
+
 export const EditMetadataSchema = z.object({
   model: z.string(),
   latent: z.object({ shape: z.array(z.int().positive()), data: z.array(z.number()) }),
@@ -210,16 +217,14 @@ export const calls = {
   'model.load': { args: z.object({ model: modelId }).strict(), result: ModelSummarySchema },
   'model.unload': { args: z.object({ model: modelId }).strict(), result: z.object({ released: z.boolean() }) },
   'model.decode': {
-    /** space: the codes' space for a StyleGAN-style model: z (default), w [batch, wDim] or w+ [batch, numWs, wDim]. */
-    /** truncation ψ (z codes of a StyleGAN-style model): w = w_avg + ψ (w − w_avg); 1 is the generator itself. */
-    args: z.object({ model: modelId, z: Float32TensorSchema, space: z.enum(['z', 'w', 'w+']).optional(), truncation: z.number().min(0).max(2).optional(), lane }).strict(),
+    args: DecodeArgsSchema,
     /** Images in [0, 1], shape [batch, channels, height, width], whatever range the model produces. */
     result: z.object({ images: Float32TensorSchema, ms: z.number() }),
   },
   'model.preview': {
     /** model.decode for display: the same arguments, the images as 8-bit channel planes (a quarter of the bytes, nothing to check for NaN). */
-    args: z.object({ model: modelId, z: Float32TensorSchema, space: z.enum(['z', 'w', 'w+']).optional(), truncation: z.number().min(0).max(2).optional(), lane }).strict(),
-    /** Images as bytes (value × 255, rounded, clamped to [0, 1] first), shape [batch, channels, height, width]. */
+    args: DecodeArgsSchema,
+    /** Images as bytes (value × 255, clamped and rounded as a canvas's Uint8ClampedArray does), shape [batch, channels, height, width]. */
     result: z.object({ images: Uint8TensorSchema, ms: z.number() }),
   },
   'model.map': {

@@ -1,13 +1,13 @@
 import type { Metadata } from 'sharp';
-
-/** libvips loads with the first image read or written, not with the engine: ~150 ms of every launch's module loading. */
-let sharpModule: Promise<typeof import('sharp')> | undefined;
-const loadSharp = async () => (await (sharpModule ??= import('sharp'))).default;
 import { EditMetadataSchema, type EditMetadata } from '../../api/contract';
 import { ApiError } from '../../api/errors';
 import { float32Tensor, type Float32Tensor } from '../../api/tensor';
 import { byteTable } from './imageRange';
 import { addTextChunk, isPng, readTextChunks } from './pngText';
+
+/** libvips loads with the first image read or written, not with the engine: ~150 ms of every launch's module loading. */
+let sharpModule: Promise<typeof import('sharp')> | undefined;
+const loadSharp = async () => (await (sharpModule ??= import('sharp'))).default;
 
 /** Larger images are refused before they are decoded (a decompression bomb stops at the header). */
 export const MAX_IMAGE_PIXELS = 50_000_000;

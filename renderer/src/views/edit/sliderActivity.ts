@@ -18,8 +18,8 @@ const HELD_AT_MOST_MS = 5000;
 /** Resolves once no slider is held and none has moved (nor `since`, when given: a time from performance.now()) for `quietMs`. */
 export async function slidersAtRest(quietMs = 300, since = -Infinity): Promise<void> {
   for (;;) {
-    const elapsed = performance.now() - Math.max(lastMoved, since);
-    const wait = held && performance.now() - lastMoved < HELD_AT_MOST_MS ? quietMs : quietMs - elapsed;
+    const now = performance.now();
+    const wait = held && now - lastMoved < HELD_AT_MOST_MS ? quietMs : quietMs - (now - Math.max(lastMoved, since));
     if (wait <= 0) return;
     await new Promise((resolve) => setTimeout(resolve, Math.min(wait, quietMs)));
   }

@@ -68,16 +68,17 @@ export function useSweep(model: string | undefined, base: Float32Array | undefin
         // pressed, and a press finds at most the frame in flight. The first frame of a model's first strip measures
         // the cost; later strips know it (pressing another slider starts its strip, which must not run beside the
         // drag). Cheap frames go on, so a small model's grid is ready within the drag.
-        const cost = frameMs.length > 0 ? median(frameMs) : frameCost.get(model);
+        const cost = frameCost.get(model);
         if (cost !== undefined && cost > PIECE_MS) await slidersAtRest(Math.max(STRIP_QUIET_MS, 2 * cost), started);
         if (!live) return;
         const frame = await decode([amount]);
         if (!live) return;
         frames.push(frame.images);
         frameMs.push(frame.ms);
-        frameCost.set(model, median(frameMs));
+        const measured = median(frameMs);
+        frameCost.set(model, measured);
         // Dear frames show as they arrive (at 512 px on a CPU the strip takes seconds); cheap ones all at once.
-        if (frames.length < STRIP_FRAMES && median(frameMs) > PIECE_MS) setSweep({ key, direction, range, base, vectors, stripAmounts, strip: [...frames] });
+        if (frames.length < STRIP_FRAMES && measured > PIECE_MS) setSweep({ key, direction, range, base, vectors, stripAmounts, strip: [...frames] });
       }
       setSweep({ key, direction, range, base, vectors, stripAmounts, strip: frames });
       const bytesPerFrame = frames[0]!.data.length * 4;

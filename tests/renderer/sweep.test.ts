@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { float32Tensor } from '../../electron/api/tensor';
+import type { Uint8Tensor } from '../../electron/api/tensor';
 import { evenlySpaced, frameOf, joinBatches, median, pieceFrames, sweepAmounts, sweepIndex, sweepPlan } from '../../renderer/src/views/edit/sweep';
 
 describe('a direction slider’s sweep', () => {
@@ -19,8 +19,10 @@ describe('a direction slider’s sweep', () => {
     expect(sweepIndex(-4.05, 4)).toBeUndefined();
   });
 
+  const bytes = (shape: number[], values: number[]): Uint8Tensor => ({ dtype: 'uint8', shape, data: Uint8Array.from(values) });
+
   it('gives one image of a batch as a view of the same memory', () => {
-    const images = float32Tensor([3, 1, 2, 2], Float32Array.from({ length: 12 }, (_, i) => i));
+    const images = bytes([3, 1, 2, 2], Array.from({ length: 12 }, (_, i) => i));
     const frame = frameOf(images, 1);
     expect(frame.shape).toEqual([1, 1, 2, 2]);
     expect(Array.from(frame.data)).toEqual([4, 5, 6, 7]);
@@ -35,31 +37,36 @@ describe('a direction slider’s sweep', () => {
   it('decodes the whole grid ahead only where the measured strip says it is cheap in time and memory', () => {
     const grid = sweepAmounts(4).length;
     const nine = (ms: number) => Array<number>(9).fill(ms);
-    // The bundled 28×28 VAE: about 0.3 ms a frame, 3 KB a frame.
-    expect(sweepPlan(nine(0.3), grid, 28 * 28 * 4)).toBe('grid');
+    // Frames are 8-bit planes: one byte a value.
+    // The bundled 28×28 VAE: about 0.3 ms a frame, 784 bytes a frame.
+    expect(sweepPlan(nine(0.3), grid, 28 * 28)).toBe('grid');
     // The same with one slow call (the graph's first run, or the machine busy for a moment): still the grid.
-    expect(sweepPlan([400, ...nine(0.3).slice(1)], grid, 28 * 28 * 4)).toBe('grid');
+    expect(sweepPlan([400, ...nine(0.3).slice(1)], grid, 28 * 28)).toBe('grid');
     // A 256×256 RGB VAE on this CPU: 65 ms a frame, so 161 frames would take 10 s.
-    expect(sweepPlan(nine(65), grid, 256 * 256 * 3 * 4)).toBe('strip');
-    // The same on a fast GPU: quick to decode, but 161 frames would hold 127 MB.
-    expect(sweepPlan(nine(2), grid, 256 * 256 * 3 * 4)).toBe('strip');
-    // A 64×64 RGB model at 5 ms a frame: 0.8 s and 8 MB, decoded ahead.
-    expect(sweepPlan(nine(5), grid, 64 * 64 * 3 * 4)).toBe('grid');
+    expect(sweepPlan(nine(65), grid, 256 * 256 * 3)).toBe('strip');
+    // The same on a fast GPU: 0.3 s and 32 MB, decoded ahead.
+    expect(sweepPlan(nine(2), grid, 256 * 256 * 3)).toBe('grid');
+    // 512×512 on that GPU: quick to decode, but 161 frames would hold 127 MB.
+    expect(sweepPlan(nine(2), grid, 512 * 512 * 3)).toBe('strip');
+    // A 64×64 RGB model at 5 ms a frame: 0.8 s and 2 MB, decoded ahead.
+    expect(sweepPlan(nine(5), grid, 64 * 64 * 3)).toBe('grid');
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 3, 2])).toBe(2.5);
   });
 
   it('decodes the grid in pieces of about 40 ms and at most 1 MiB, and joins them in order', () => {
     const grid = sweepAmounts(4).length;
-    // 28×28×1 at 0.05 ms a frame: 3 KB a frame, so the whole grid (483 KB) is one piece.
-    expect(pieceFrames(0.05, 28 * 28 * 4, grid)).toBe(161);
-    // 64×64×3 at 0.5 ms: 48 KB a frame, so 21 frames a piece (8 pieces, not one 7.9 MB reply).
-    expect(pieceFrames(0.5, 64 * 64 * 3 * 4, grid)).toBe(21);
+    // 28×28×1 at 0.05 ms a frame: 784 bytes a frame, so the whole grid (126 KB) is one piece.
+    expect(pieceFrames(0.05, 28 * 28, grid)).toBe(161);
+    // 64×64×3 at 0.5 ms: 12 KB a frame, so 80 frames a piece by time (3 pieces, each within 1 MiB).
+    expect(pieceFrames(0.5, 64 * 64 * 3, grid)).toBe(80);
+    // 256×256×3 at 2 ms: 192 KB a frame, so 5 frames a piece by bytes.
+    expect(pieceFrames(2, 256 * 256 * 3, grid)).toBe(5);
     // A slow decoder: 5 ms a frame, 8 frames a piece; never fewer than one.
     expect(pieceFrames(5, 1000, grid)).toBe(8);
     expect(pieceFrames(500, 1000, grid)).toBe(1);
-    const a = float32Tensor([2, 1, 1, 2], Float32Array.of(1, 2, 3, 4));
-    const b = float32Tensor([1, 1, 1, 2], Float32Array.of(5, 6));
+    const a = bytes([2, 1, 1, 2], [1, 2, 3, 4]);
+    const b = bytes([1, 1, 1, 2], [5, 6]);
     const joined = joinBatches([a, b]);
     expect(joined.shape).toEqual([3, 1, 1, 2]);
     expect(Array.from(joined.data)).toEqual([1, 2, 3, 4, 5, 6]);

@@ -1,4 +1,4 @@
-import { elementCount, float32Tensor, type Float32Tensor } from '../../../../electron/api/tensor';
+import { elementCount, type Uint8Tensor } from '../../../../electron/api/tensor';
 
 /** A direction slider moves in these steps, so every amount it can show is on one grid. */
 export const SLIDER_STEP = 0.05;
@@ -18,11 +18,11 @@ export function sweepIndex(amount: number, range: number): number | undefined {
   return Math.abs(k - nearest) < 1e-6 && nearest >= 0 && nearest <= gridSteps(range) ? nearest : undefined;
 }
 
-/** Image k of a decoded batch as a one-image tensor; a view, not a copy. */
-export function frameOf(images: Float32Tensor, k: number): Float32Tensor {
+/** Image k of a batch of 8-bit frames as a one-image tensor; a view, not a copy. */
+export function frameOf(images: Uint8Tensor, k: number): Uint8Tensor {
   const [, ...image] = images.shape;
   const size = elementCount(image);
-  return float32Tensor([1, ...image], images.data.subarray(k * size, (k + 1) * size));
+  return { dtype: 'uint8', shape: [1, ...image], data: images.data.subarray(k * size, (k + 1) * size) };
 }
 
 /** The indices of `count` evenly spaced frames of a sweep of `length` images, ends included. */
@@ -67,13 +67,13 @@ export function pieceFrames(msPerFrame: number, bytesPerFrame: number, gridFrame
   return Math.max(1, Math.min(gridFrames, byTime, byBytes));
 }
 
-/** Decoded batches, in order, as one [n, c, h, w] tensor. */
-export function joinBatches(parts: readonly Float32Tensor[]): Float32Tensor {
-  const data = new Float32Array(parts.reduce((n, p) => n + p.data.length, 0));
+/** Batches of 8-bit frames, in order, as one [n, c, h, w] tensor. */
+export function joinBatches(parts: readonly Uint8Tensor[]): Uint8Tensor {
+  const data = new Uint8Array(parts.reduce((n, p) => n + p.data.length, 0));
   let at = 0;
   for (const p of parts) {
     data.set(p.data, at);
     at += p.data.length;
   }
-  return float32Tensor([parts.reduce((n, p) => n + p.shape[0]!, 0), ...parts[0]!.shape.slice(1)], data);
+  return { dtype: 'uint8', shape: [parts.reduce((n, p) => n + p.shape[0]!, 0), ...parts[0]!.shape.slice(1)], data };
 }

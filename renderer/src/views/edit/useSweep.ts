@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { Float32Tensor } from '../../../../electron/api/tensor';
+import type { Uint8Tensor } from '../../../../electron/api/tensor';
 import { decodeArgs, type CodeSpace } from '../../lib/codeSpace';
 import { applyEdits, type Edit } from '../../../../electron/common/vectors';
 import { useAppStore } from '../../state/appStore';
@@ -15,10 +15,10 @@ export interface Sweep {
   vectors: ReadonlyMap<string, Float32Array>;
   /** The strip's amounts (nine, evenly spaced over the slider, ends included). */
   stripAmounts: number[];
-  /** The strip's frames decoded so far, in order, one tensor each (a tile redraws only when its own frame is new). */
-  strip: Float32Tensor[];
+  /** The strip's frames decoded so far, in order, one tensor of 8-bit planes each (a tile redraws only when its own frame is new). */
+  strip: Uint8Tensor[];
   /** The slider's whole grid (161 images at ±4), where its measured cost allows: its amounts and one image per amount. */
-  grid?: { amounts: number[]; images: Float32Tensor };
+  grid?: { amounts: number[]; images: Uint8Tensor };
 }
 
 /** Frames in the strip shown under the picture, and decoded first to measure what the grid would cost. */
@@ -52,14 +52,16 @@ export function useSweep(model: string | undefined, base: Float32Array | undefin
     const decode = (amounts: number[]) => {
       const codes = new Float32Array(amounts.length * base.length);
       amounts.forEach((amount, i) => codes.set(applyEdits(base, [...edits, { direction, amount }], vectors), i * base.length));
-      return client.invoke('model.decode', { ...decodeArgs(summary, space, codes, amounts.length), lane: 'edit-sweep' });
+      // Frames that are only shown and read back one at a time travel as 8-bit planes (model.preview): a quarter of
+      // float32's bytes to send, hold and convert (a 256 px grid: 32 MB, not 127).
+      return client.invoke('model.preview', { ...decodeArgs(summary, space, codes, amounts.length), lane: 'edit-sweep' });
     };
     let live = true;
     (async () => {
       const stripAmounts = evenlySpaced(grid.length, STRIP_FRAMES).map((k) => grid[k]!);
       // A frame a call, so a drag's decode (on its own lane) waits for one strip frame at most, not all nine:
       // at 256 px the batched strip held the first move back by half a second.
-      const frames: Float32Tensor[] = [];
+      const frames: Uint8Tensor[] = [];
       const frameMs: number[] = [];
       const started = performance.now();
       for (const amount of stripAmounts) {
@@ -81,10 +83,10 @@ export function useSweep(model: string | undefined, base: Float32Array | undefin
         if (frames.length < STRIP_FRAMES && measured > PIECE_MS) setSweep({ key, direction, range, base, vectors, stripAmounts, strip: [...frames] });
       }
       setSweep({ key, direction, range, base, vectors, stripAmounts, strip: frames });
-      const bytesPerFrame = frames[0]!.data.length * 4;
+      const bytesPerFrame = frames[0]!.data.length;
       if (sweepPlan(frameMs, grid.length, bytesPerFrame) === 'strip') return;
       const piece = pieceFrames(median(frameMs), bytesPerFrame, grid.length);
-      const parts: Float32Tensor[] = [];
+      const parts: Uint8Tensor[] = [];
       for (let i = 0; i < grid.length; i += piece) {
         parts.push((await decode(grid.slice(i, i + piece))).images);
         if (!live) return;

@@ -8,31 +8,34 @@ import { float32Tensor } from '../../electron/api/tensor';
 import { decodeFrame, encodeFrame } from '../../electron/api/wire';
 import { randomNormal } from '../../electron/common/random';
 import { repoRoot } from '../helpers/engine';
-import { writePart } from './harness';
+import { stats, writePart } from './harness';
 
 /**
  * The browser-mode server's memory over a scripted session at 256 px, as the OS sees it (VmHWM, the peak resident
  * set, and VmRSS after each phase, from /proc): sample grids, slider drags on a VAE and a StyleGAN-style generator,
  * an interpolation, a 1000-step DDPM at batch 4, an inversion. The models are the 256 px fixtures, copied so that
- * the gradient graph the inversion derives is cached outside the repository.
+ * the gradient graph the inversion derives is cached outside the repository. Throughout, a second connection asks the
+ * server for `app.info` every 25 ms (one call at a time), as a window's cheap calls (autosave, readouts, cancel) do:
+ * how long those wait while models run says whether the server stays responsive.
  */
 let server: ChildProcess;
 let socket: WebSocket;
+let pingSocket: WebSocket;
 let nextId = 1;
 const started = performance.now();
 
-function call(name: string, args: unknown): Promise<unknown> {
+function call(name: string, args: unknown, on: WebSocket = socket): Promise<unknown> {
   const id = nextId++;
   return new Promise((resolve, reject) => {
     const onMessage = (data: ArrayBuffer) => {
       const message = decodeFrame(data) as { id: number; type: string; result?: unknown; error?: { message: string } };
       if (message.id !== id || message.type === 'progress') return;
-      socket.off('message', onMessage);
+      on.off('message', onMessage);
       if (message.type === 'error') reject(new Error(`${name}: ${message.error!.message}`));
       else resolve(message.result);
     };
-    socket.on('message', onMessage);
-    socket.send(encodeFrame({ type: 'call', id, name, args }));
+    on.on('message', onMessage);
+    on.send(encodeFrame({ type: 'call', id, name, args }));
   });
 }
 
@@ -56,22 +59,41 @@ beforeAll(async () => {
     server.on('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
   });
   const { port, searchParams } = new URL(url);
-  socket = new WebSocket(`ws://127.0.0.1:${port}/api?token=${searchParams.get('token')}`, { headers: { Origin: `http://127.0.0.1:${port}` } });
-  socket.binaryType = 'arraybuffer';
-  await new Promise((resolve) => socket.once('open', resolve));
+  const connect = async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/api?token=${searchParams.get('token')}`, { headers: { Origin: `http://127.0.0.1:${port}` } });
+    ws.binaryType = 'arraybuffer';
+    await new Promise((resolve) => ws.once('open', resolve));
+    return ws;
+  };
+  socket = await connect();
+  pingSocket = await connect();
 });
 afterAll(() => {
   socket?.close();
+  pingSocket?.close();
   server?.kill('SIGTERM');
 });
 
 it('server memory over a scripted session at 256 px', async () => {
   const pid = server.pid!;
-  const phases: { phase: string; ms: number; rssMB: number; peakMB: number }[] = [];
+  const phases: { phase: string; ms: number; rssMB: number; peakMB: number; cheapCall?: { calls: number; p50: number; p95: number; max: number } }[] = [];
   const phase = async (name: string, work: () => Promise<void>) => {
     const t = performance.now();
+    const pings: number[] = [];
+    let working = true;
+    const pinger = (async () => {
+      while (working) {
+        const sent = performance.now();
+        await call('app.info', {}, pingSocket);
+        pings.push(performance.now() - sent);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    })();
     await work();
-    phases.push({ phase: name, ms: Math.round(performance.now() - t), ...memory(pid) });
+    working = false;
+    await pinger;
+    const { median, p95 } = stats(pings);
+    phases.push({ phase: name, ms: Math.round(performance.now() - t), ...memory(pid), cheapCall: { calls: pings.length, p50: median, p95, max: Math.max(...pings) } });
   };
   const folder = mkdtempSync(join(tmpdir(), 'bench-session-models-'));
   for (const name of ['vae-256', 'ldm-256', 'stylegan-256']) cpSync(join(repoRoot, 'tests', 'fixtures', 'models', name), join(folder, name), { recursive: true, filter: (p) => !p.includes('.latent-studio') });
@@ -108,5 +130,6 @@ it('server memory over a scripted session at 256 px', async () => {
   const report = (await call('app.memory', {})) as { usedBytes: number; budgetBytes: number };
   const peakMB = Math.max(...phases.map((p) => p.peakMB));
   writePart('session', { phases, peakMB, cachedMB: report.usedBytes / 2 ** 20, budgetMB: report.budgetBytes / 2 ** 20, totalMs: Math.round(performance.now() - started) });
-  console.info(phases.map((p) => `${p.phase}: ${p.ms} ms, RSS ${p.rssMB.toFixed(0)} MB, peak ${p.peakMB.toFixed(0)} MB`).join('\n'));
+  const cheap = (p: (typeof phases)[number]) => (p.cheapCall ? `, app.info p50 ${p.cheapCall.p50.toFixed(1)} p95 ${p.cheapCall.p95.toFixed(1)} max ${p.cheapCall.max.toFixed(1)} ms` : '');
+  console.info(phases.map((p) => `${p.phase}: ${p.ms} ms, RSS ${p.rssMB.toFixed(0)} MB, peak ${p.peakMB.toFixed(0)} MB${cheap(p)}`).join('\n'));
 });

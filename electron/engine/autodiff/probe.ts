@@ -1,5 +1,6 @@
-import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import type { Tensor } from 'onnxruntime-node';
 import { ort } from '../runtime/ort';
+import { createSession, type RuntimeSession } from '../runtime/remoteSessions';
 import { NormalStream } from '../diffusion/noise';
 import { decodeModel, encodeModel, onnx, toNumber, type ModelProto } from './onnxModel';
 
@@ -29,7 +30,7 @@ export async function probeGraph(model: ModelProto): Promise<Map<string, ValueFa
   const graph = probeModel.graph!;
   const listed = new Set(graph.output!.map((o) => o.name));
   for (const node of graph.node ?? []) for (const name of node.output ?? []) if (name && !listed.has(name)) graph.output!.push({ name });
-  const session = await ort.InferenceSession.create(encodeModel(probeModel), { graphOptimizationLevel: 'disabled' });
+  const session = await createSession(encodeModel(probeModel), { graphOptimizationLevel: 'disabled' });
   try {
     // Free dims take 2, then 3: no batch-sized dim is then mistaken for a broadcast 1.
     const initializers = new Set((graph.initializer ?? []).map((t) => t.name));
@@ -53,7 +54,7 @@ export async function probeGraph(model: ModelProto): Promise<Map<string, ValueFa
 type GraphProto = NonNullable<ModelProto['graph']>;
 
 /** Feeds: normal noise for float inputs (so that no ReLU sits at a kink), zeros for the rest; free dims take `batch`. */
-async function runAt(session: InferenceSession, graph: GraphProto, initializers: Set<string | null | undefined>, batch: number | undefined): Promise<Map<string, Omit<ValueFacts, 'batchDims'>>> {
+async function runAt(session: RuntimeSession, graph: GraphProto, initializers: Set<string | null | undefined>, batch: number | undefined): Promise<Map<string, Omit<ValueFacts, 'batchDims'>>> {
   const feeds: Record<string, Tensor> = {};
   const noise = new NormalStream(91);
   for (const input of graph.input ?? []) {

@@ -6,6 +6,7 @@ import { encodeModel, floatTensor, int64Tensor, onnx, type TensorProto } from '.
 import { writeFileAtomic } from '../atomicWrite';
 import type { DatasetSample } from '../dataset/sample';
 import { ort } from '../runtime/ort';
+import { createSession } from '../runtime/remoteSessions';
 import type { JobContext } from './datasetEncode';
 import { MANIFEST_FORMAT } from '../models/manifest';
 
@@ -34,7 +35,7 @@ async function gram(centred: Float32Array, count: number, dim: number): Promise<
     ['Transpose', ['x'], ['xt']],
     ['MatMul', ['xt', 'x'], ['g']],
   ]);
-  const session = await ort.InferenceSession.create(bytes);
+  const session = await createSession(bytes);
   try {
     const out = await session.run({ x: new ort.Tensor('float32', centred, [count, dim]) });
     return out.g!.data as Float32Array;

@@ -1,0 +1,97 @@
+import { Worker } from 'node:worker_threads';
+import type { InferenceSession } from 'onnxruntime-node';
+import workerSource from './sessionWorker.cjs?raw';
+import { nodeRequire } from './ort';
+
+/** A tensor as it crosses to and from the runtime's thread: ort.Tensor has this shape, and so do the results. */
+export interface TensorData {
+  type: string;
+  dims: readonly number[];
+  data: Float32Array | Int32Array | BigInt64Array | Uint8Array | Float64Array | Int8Array | Uint16Array | Int16Array | Uint32Array | BigUint64Array | string[];
+  size?: number;
+}
+
+/** What the engine uses of an InferenceSession, run on the runtime's own thread. */
+export interface RuntimeSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  readonly inputMetadata: readonly InferenceSession.ValueMetadata[];
+  readonly outputMetadata: readonly InferenceSession.ValueMetadata[];
+  run(feeds: Record<string, TensorData>): Promise<Record<string, Required<TensorData>>>;
+  /** run, with how long the run itself took on the runtime's thread (without the hop there and back). */
+  timedRun(feeds: Record<string, TensorData>): Promise<{ outputs: Record<string, Required<TensorData>>; ms: number }>;
+  release(): Promise<void>;
+}
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * The one thread every ONNX Runtime session lives and runs on. onnxruntime-node's `run` holds its calling thread for
+ * the whole run (a 512 px decode: 0 of 316 one-millisecond timers fired during it), so on the engine's thread each
+ * run froze the server, or Electron's main process, with everything it serves. Runs still go one at a time, as they
+ * did; the engine's thread meanwhile reads messages, answers cheap calls and encodes replies. The worker is started
+ * with the first session, and holds the process open only while something waits on it.
+ */
+class RuntimeThread {
+  private worker?: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+
+  call<T>(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<T> {
+    const worker = this.start();
+    const id = this.nextId++;
+    if (this.pending.size === 0) worker.ref();
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      worker.postMessage({ ...message, id }, transfer);
+    });
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(workerSource, { eval: true, workerData: { ortPath: nodeRequire.resolve('onnxruntime-node') } });
+    worker.unref();
+    worker.on('message', ({ id, value, error }: { id: number; value?: unknown; error?: string }) => {
+      const waiting = this.pending.get(id);
+      if (!waiting) return;
+      this.pending.delete(id);
+      if (this.pending.size === 0) worker.unref();
+      if (error !== undefined) waiting.reject(new Error(error));
+      else waiting.resolve(value);
+    });
+    const fail = (error: Error) => {
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      for (const waiting of this.pending.values()) waiting.reject(new Error(`ONNX Runtime's thread stopped (${error.message}): run it again`));
+      this.pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
+    this.worker = worker;
+    return worker;
+  }
+}
+
+const thread = new RuntimeThread();
+
+/** An ONNX Runtime session from a file or a model's bytes, created and run on the runtime's thread. */
+export async function createSession(model: string | Uint8Array, options: InferenceSession.SessionOptions = {}): Promise<RuntimeSession> {
+  const info = await thread.call<{ key: number; inputNames: string[]; outputNames: string[]; inputMetadata: InferenceSession.ValueMetadata[]; outputMetadata: InferenceSession.ValueMetadata[] }>({ op: 'create', model, options });
+  let released: Promise<void> | undefined;
+  // Feeds are copied, not moved: callers keep their codes and images.
+  const timedRun = (feeds: Record<string, TensorData>) =>
+    thread.call<{ outputs: Record<string, Required<TensorData>>; ms: number }>({ op: 'run', key: info.key, feeds: Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, { type: t.type, dims: [...t.dims], data: t.data }])) });
+  return {
+    inputNames: info.inputNames,
+    outputNames: info.outputNames,
+    inputMetadata: info.inputMetadata,
+    outputMetadata: info.outputMetadata,
+    run: (feeds) => timedRun(feeds).then(({ outputs }) => outputs),
+    timedRun,
+    // Once, and never failing: a session whose thread stopped has nothing left to release.
+    release: () => (released ??= thread.call({ op: 'release', key: info.key }).then(() => undefined, () => undefined)),
+  };
+}

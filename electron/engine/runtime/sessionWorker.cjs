@@ -1,0 +1,56 @@
+// ONNX Runtime's sessions, on a thread of their own. onnxruntime-node's `session.run` holds the thread that calls it
+// for the whole run, so on the engine's thread every decode froze the server (or Electron's main process): no message
+// read, no cancel, no autosave, for as long as the run took. Loaded as source by remoteSessions.ts (a worker evaluated
+// from text, so it needs no file of its own in a bundle); messages: { id, op: 'create' | 'run' | 'release', ... }.
+const { parentPort, workerData } = require('node:worker_threads');
+const ort = require(workerData.ortPath);
+
+const sessions = new Map();
+let nextKey = 1;
+
+const metadata = (list) => list.map((m) => ({ name: m.name, isTensor: m.isTensor, ...(m.isTensor ? { type: m.type, shape: [...m.shape] } : {}) }));
+
+async function handle(message) {
+  if (message.op === 'create') {
+    const session = await ort.InferenceSession.create(message.model, message.options);
+    const key = nextKey++;
+    sessions.set(key, session);
+    return {
+      value: {
+        key,
+        inputNames: [...session.inputNames],
+        outputNames: [...session.outputNames],
+        inputMetadata: metadata(session.inputMetadata),
+        outputMetadata: metadata(session.outputMetadata),
+      },
+    };
+  }
+  const session = sessions.get(message.key);
+  if (!session) throw new Error('this session was released');
+  if (message.op === 'release') {
+    sessions.delete(message.key);
+    await session.release();
+    return { value: undefined };
+  }
+  const feeds = {};
+  for (const [name, t] of Object.entries(message.feeds)) feeds[name] = new ort.Tensor(t.type, t.data, t.dims);
+  const started = performance.now();
+  const results = await session.run(feeds);
+  const ms = performance.now() - started;
+  const value = { outputs: {}, ms };
+  const transfer = [];
+  for (const [name, t] of Object.entries(results)) {
+    const data = t.data;
+    value.outputs[name] = { type: t.type, dims: [...t.dims], data, size: t.size };
+    // The worker keeps nothing of a result, so its memory moves to the caller rather than being copied.
+    if (data && data.buffer && !transfer.includes(data.buffer)) transfer.push(data.buffer);
+  }
+  return { value, transfer };
+}
+
+parentPort.on('message', (message) => {
+  handle(message).then(
+    ({ value, transfer }) => parentPort.postMessage({ id: message.id, value }, transfer ?? []),
+    (error) => parentPort.postMessage({ id: message.id, error: String(error && error.message ? error.message : error) }),
+  );
+});

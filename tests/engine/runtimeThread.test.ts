@@ -1,0 +1,74 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { float32Tensor } from '../../electron/api/tensor';
+import { loadModelFolders } from '../../electron/engine/models/registry';
+import { createSession } from '../../electron/engine/runtime/remoteSessions';
+import { INLINE_MS, runGraph, SessionCache } from '../../electron/engine/runtime/sessions';
+import { repoRoot } from '../helpers/engine';
+
+describe('ONNX Runtime on a thread of its own (real 256 px graph)', () => {
+  it('leaves the engine’s thread free while a graph runs: a 5 ms timer fires before a 256 px decode of 8 ends', async () => {
+    const cache = new SessionCache({ providers: ['cpu'], intraOpNumThreads: 2 });
+    const vae = (await loadModelFolders(join(repoRoot, 'tests', 'fixtures', 'models'), 'user')).models.find((m) => m.manifest.id === 'vae-256')!;
+    const decoder = await cache.get('vae-256', vae.folder, 'decoder', vae.manifest.graphs.decoder!);
+    const order: string[] = [];
+    const z = float32Tensor([8, 4, 32, 32], Float32Array.from({ length: 8 * 4096 }, (_, i) => Math.cos(i * 0.11)));
+    const run = runGraph(decoder, { z }).then((out) => {
+      order.push('run');
+      return out;
+    });
+    setTimeout(() => order.push('timer'), 5);
+    const images = (await run).x!;
+    // onnxruntime-node's run holds the thread that calls it: on the engine's thread the timer would wait for the run.
+    expect(order).toEqual(['timer', 'run']);
+    expect(images.shape).toEqual([8, 3, 256, 256]);
+    // The inputs were copied, not moved to the runtime's thread: the caller still holds its codes.
+    expect(z.data.length).toBe(8 * 4096);
+    await cache.releaseAll();
+  });
+
+  it('runs a cheap graph (a 28×28 decode) on the engine’s thread, with the same results as the runtime’s thread', async () => {
+    const cache = new SessionCache({ providers: ['cpu'], intraOpNumThreads: 2 });
+    const vae = (await loadModelFolders(join(repoRoot, 'models'), 'bundled')).models.find((m) => m.manifest.id === 'fmnist-vae')!;
+    const decoder = await cache.get('fmnist-vae', vae.folder, 'decoder', vae.manifest.graphs.decoder!);
+    const z = float32Tensor([1, 16], Float32Array.from({ length: 16 }, (_, i) => Math.sin(i)));
+    const where: string[] = [];
+    const timedRun = decoder.session.timedRun.bind(decoder.session);
+    decoder.session.timedRun = (feeds) => {
+      where.push('runtime');
+      return timedRun(feeds);
+    };
+    const remote = (await decoder.session.run({ z: { type: 'float32', dims: z.shape, data: z.data } })).x!;
+    for (let i = 0; i < 10 && !decoder.inline; i++) await runGraph(decoder, { z });
+    const inline = await decoder.inline!;
+    const run = inline.run.bind(inline);
+    inline.run = ((feeds: never) => {
+      where.push('engine');
+      return run(feeds);
+    }) as typeof inline.run;
+    // A 28×28 decode costs well under INLINE_MS; one slow run (the machine busy) sends the next to the runtime's thread.
+    where.length = 0;
+    let local = (await runGraph(decoder, { z })).x!;
+    for (let i = 0; i < 10 && where.at(-1) !== 'engine'; i++) local = (await runGraph(decoder, { z })).x!;
+    expect(where.at(-1)).toBe('engine');
+    expect(local.shape).toEqual([1, 1, 28, 28]);
+    expect(Array.from(local.data)).toEqual(Array.from(remote.data as Float32Array));
+    // A batch expected to take several times INLINE_MS goes to the runtime's thread.
+    const many = Math.ceil((4 * INLINE_MS) / decoder.msPerItem);
+    const batch = (await runGraph(decoder, { z: float32Tensor([many, 16], new Float32Array(many * 16)) })).x!;
+    expect(where.at(-1)).toBe('runtime');
+    expect(batch.shape).toEqual([many, 1, 28, 28]);
+    await cache.releaseAll();
+  });
+
+  it('reports a graph’s failure as an error on the caller’s side, and a released session refuses to run', async () => {
+    await expect(createSession(new Uint8Array([1, 2, 3, 4]))).rejects.toThrow(/protobuf|model/i);
+    const vae = (await loadModelFolders(join(repoRoot, 'tests', 'fixtures', 'models'), 'user')).models.find((m) => m.manifest.id === 'vae-256')!;
+    const session = await createSession(join(vae.folder, vae.manifest.graphs.decoder!.file));
+    expect(session.inputNames).toEqual(['z']);
+    expect(session.outputMetadata[0]).toMatchObject({ name: 'x', isTensor: true, type: 'float32' });
+    await expect(session.run({ z: { type: 'float32', dims: [1, 4, 32], data: new Float32Array(128) } })).rejects.toThrow(/rank|dimension|shape|Invalid/i);
+    await session.release();
+    await expect(session.run({ z: { type: 'float32', dims: [1, 4, 32, 32], data: new Float32Array(4096) } })).rejects.toThrow('this session was released');
+  });
+});

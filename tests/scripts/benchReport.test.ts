@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+
+/** `npm run bench` writes its report through formatReport: a script error there loses a whole run's figures at the end. */
+const { formatReport } = (await import(new URL('../../scripts/benchReport.mjs', import.meta.url).href)) as { formatReport: (report: unknown) => string };
+
+describe('the bench report', () => {
+  it('formats the scripted session with each phase’s memory and the server’s answer time for a cheap call', () => {
+    const phase = (name: string, ms: number, rssMB: number, cheap?: [number, number, number]) => ({
+      phase: name,
+      ms,
+      rssMB,
+      peakMB: rssMB + 10,
+      ...(cheap ? { cheapCall: { calls: 40, p50: cheap[0], p95: cheap[1], max: cheap[2] } } : {}),
+    });
+    const markdown = formatReport({
+      machine: { cpu: 'Test CPU', cores: 2, platform: 'linux-x64', node: 'v20', date: '2026-12-03' },
+      session: { phases: [phase('started', 0, 80), phase('inversion: 100 steps in w', 52098, 1309, [2.6, 8.2, 89])], peakMB: 1319, cachedMB: 13.8, budgetMB: 4096, totalMs: 98382 },
+    });
+    expect(markdown).toContain('Machine: Test CPU, 2 cores');
+    expect(markdown).toContain('Peak **1319 MB** (target ≤ 1.5 GB: PASS)');
+    expect(markdown).toContain('| started | 0 | 80 | 90 | – |');
+    expect(markdown).toContain('| inversion: 100 steps in w | 52098 | 1309 | 1319 | 2.6 / 8.2 / 89 |');
+  });
+});

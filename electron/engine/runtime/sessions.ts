@@ -13,13 +13,15 @@ export interface LoadedGraph {
   /** The graph's session on the runtime's thread (remoteSessions.ts), where every run that is not cheap goes. */
   session: RuntimeSession;
   /**
-   * A run's cost per batch item, as measured where it ran (at first the warm-up's; see `measured`): a run expected to take under
-   * INLINE_MS runs on the engine's own thread instead, in a second session made on first use, since the hop to the
-   * runtime's thread and back costs about 0.15 ms, half of what a 28×28 decode takes.
+   * A run's cost per batch item, as measured where it ran (at first the warm-up's; see `measured`): cheap runs run on
+   * the engine's own thread instead (INLINE_MS), in a second session made on first use, since the hop to the runtime's
+   * thread and back costs about 0.15 ms, half of what a 28×28 decode takes.
    */
   msPerItem: number;
   /** Runs measured so far. */
   runs: number;
+  /** Whether the last run was on the engine's thread (INLINE_MS, INLINE_MAX_MS). */
+  runsInline: boolean;
   inline?: Promise<InferenceSession>;
   /** Makes that second session with the options of the first. */
   createInline: () => Promise<InferenceSession>;
@@ -127,10 +129,12 @@ export class SessionCache {
           graphOptimizationLevel: 'all',
           ...(this.options.intraOpNumThreads ? { intraOpNumThreads: this.options.intraOpNumThreads } : {}),
         };
-        const session = await createSession(path, options);
+        // The runtime's thread pool stops spinning when a run ends: spinning on, it held the cores the engine's thread
+        // needs to take the reply and send the next run (DDIM at 256 px: about 1 ms more a step).
+        const session = await createSession(path, { ...options, extra: { session: { force_spinning_stop: '1' } } });
         checkGraphMatchesSpec(session, spec, `${modelId} ${role}`);
         const warmUpMs = await warmUp(session, spec);
-        return { session, msPerItem: warmUpMs, runs: 0, createInline: () => createWarmInline(path, options, spec), spec, provider, loadMs: performance.now() - started, fallbacks };
+        return { session, msPerItem: warmUpMs, runs: 0, runsInline: false, createInline: () => createWarmInline(path, options, spec), spec, provider, loadMs: performance.now() - started, fallbacks };
       } catch (error) {
         if (error instanceof ApiError) throw error;
         // No provider can read a file that is not a whole ONNX model: say so in words, once.
@@ -212,11 +216,15 @@ export function checkGraphMatchesSpec(session: RuntimeSession, spec: GraphSpecT,
 export const RUN_BYTES = 8 * 1024 * 1024;
 
 /**
- * Runs expected to take at most this long run on the engine's thread (see LoadedGraph.msPerItem): a quarter of a frame
- * held there costs nothing a person sees, while each hop to the runtime's thread costs 0.15–0.5 ms, which the 28×28
- * demos' 0.1–2.5 ms denoiser and decoder runs would feel in every diffusion step.
+ * A graph's runs move to the engine's thread when one is expected to take at most INLINE_MS, and back to the runtime's
+ * thread when one is expected to take over INLINE_MAX_MS (see LoadedGraph.msPerItem). Each hop to the runtime's thread
+ * costs 0.15–0.5 ms, which the 28×28 demos' 0.1–2.5 ms runs would feel in every diffusion step, while half a frame held
+ * on the engine's thread costs nothing a person sees. The gap between the two keeps a graph near the line (a 256 px
+ * denoiser step: 3.5 ms) on one thread: alternating between two sessions, each with its own spinning thread pool, made
+ * DDIM at 256 px twice as slow.
  */
-export const INLINE_MS = 4;
+export const INLINE_MS = 3;
+export const INLINE_MAX_MS = 8;
 
 /**
  * Runs a graph on float32 tensors and returns the named outputs as contract tensors. A graph
@@ -313,7 +321,9 @@ async function runOnce(graph: LoadedGraph, inputs: Record<string, Float32Tensor>
   const batch = Object.values(inputs)[0]?.shape[0] || 1;
   const results = await withSession(graph, async (loaded) => {
     // Cheap runs (a 28×28 decode: 0.3 ms) stay here; a dear one would hold the engine's thread for all of it.
-    const inline = loaded.provider === 'cpu' && loaded.msPerItem * batch <= INLINE_MS ? await inlineSession(loaded) : undefined;
+    const expected = loaded.msPerItem * batch;
+    loaded.runsInline = loaded.provider === 'cpu' && expected <= (loaded.runsInline ? INLINE_MAX_MS : INLINE_MS);
+    const inline = loaded.runsInline ? await inlineSession(loaded) : undefined;
     if (inline) {
       const started = performance.now();
       const outputs = await inline.run(feeds);

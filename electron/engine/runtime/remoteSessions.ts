@@ -40,13 +40,13 @@ class RuntimeThread {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 
-  call<T>(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<T> {
+  call<T>(message: Record<string, unknown>): Promise<T> {
     const worker = this.start();
     const id = this.nextId++;
     if (this.pending.size === 0) worker.ref();
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      worker.postMessage({ ...message, id }, transfer);
+      worker.postMessage({ ...message, id });
     });
   }
 

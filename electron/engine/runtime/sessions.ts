@@ -20,7 +20,7 @@ export interface LoadedGraph {
   msPerItem: number;
   /** Runs measured so far. */
   runs: number;
-  /** Whether the last run was on the engine's thread (INLINE_MS, INLINE_MAX_MS). */
+  /** Whether the graph's runs go to the engine's thread (INLINE_MS, INLINE_MAX_MS). */
   runsInline: boolean;
   inline?: Promise<InferenceSession>;
   /** Makes that second session with the options of the first. */
@@ -282,13 +282,10 @@ function measured(graph: LoadedGraph, msPerItem: number): void {
   graph.msPerItem = graph.runs++ === 0 ? msPerItem : Math.min(msPerItem, 1.25 * graph.msPerItem);
 }
 
-/** The graph's session on the engine's thread, made on first use; if it cannot be made, runs stay on the runtime's thread. */
+/** The graph's session on the engine's thread, made on first use; if it cannot be made, its runs go to the runtime's thread. */
 async function inlineSession(graph: LoadedGraph): Promise<InferenceSession | undefined> {
   graph.inline ??= graph.createInline();
-  return graph.inline.catch(() => {
-    graph.msPerItem = Infinity;
-    return undefined;
-  });
+  return graph.inline.catch(() => undefined);
 }
 
 function release(graph: LoadedGraph): void {

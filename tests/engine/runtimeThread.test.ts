@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { float32Tensor } from '../../electron/api/tensor';
 import { loadModelFolders } from '../../electron/engine/models/registry';
-import { createSession } from '../../electron/engine/runtime/remoteSessions';
+import { createSession, postableFeeds } from '../../electron/engine/runtime/remoteSessions';
 import { INLINE_MAX_MS, runGraph, SessionCache } from '../../electron/engine/runtime/sessions';
 import { repoRoot } from '../helpers/engine';
 
@@ -70,5 +70,27 @@ describe('ONNX Runtime on a thread of its own (real 256 px graph)', () => {
     await expect(session.run({ z: { type: 'float32', dims: [1, 4, 32], data: new Float32Array(128) } })).rejects.toThrow(/rank|dimension|shape|Invalid/i);
     await session.release();
     await expect(session.run({ z: { type: 'float32', dims: [1, 4, 32, 32], data: new Float32Array(4096) } })).rejects.toThrow('this session was released');
+  });
+
+  it('sends a chunk of a batch with its own bytes only, and gives the same results as the whole batch', async () => {
+    // A subarray would be cloned with the whole buffer it views: every chunk would carry the entire batch across.
+    const batch = Float32Array.from({ length: 8 * 16 }, (_, i) => Math.sin(i * 0.37));
+    const chunk = batch.subarray(3 * 16, 5 * 16);
+    const { feeds, transfer } = postableFeeds({ z: { type: 'float32', dims: [2, 16], data: chunk } });
+    const sent = feeds['z']!.data as Float32Array;
+    expect(sent.buffer.byteLength).toBe(2 * 16 * 4);
+    expect(Array.from(sent)).toEqual(Array.from(chunk));
+    expect(transfer).toEqual([sent.buffer]);
+    // A whole buffer goes as it is (cloned by postMessage, so the caller keeps it), with nothing moved.
+    expect(postableFeeds({ z: { type: 'float32', dims: [8, 16], data: batch } })).toEqual({ feeds: { z: { type: 'float32', dims: [8, 16], data: batch } }, transfer: [] });
+
+    const vae = (await loadModelFolders(join(repoRoot, 'models'), 'bundled')).models.find((m) => m.manifest.id === 'fmnist-vae')!;
+    const session = await createSession(join(vae.folder, vae.manifest.graphs.decoder!.file));
+    const whole = (await session.run({ z: { type: 'float32', dims: [8, 16], data: batch } })).x!.data as Float32Array;
+    const part = (await session.run({ z: { type: 'float32', dims: [2, 16], data: chunk } })).x!.data as Float32Array;
+    expect(Array.from(part)).toEqual(Array.from(whole.subarray(3 * 784, 5 * 784)));
+    // The caller's batch is untouched.
+    expect(batch[3 * 16]).toBe(Math.fround(Math.sin(3 * 16 * 0.37)));
+    await session.release();
   });
 });

@@ -6,8 +6,14 @@ import { byteTable } from './imageRange';
 import { addTextChunk, isPng, readTextChunks } from './pngText';
 
 /** libvips loads with the first image read or written, not with the engine: ~150 ms of every launch's module loading. */
-let sharpModule: Promise<typeof import('sharp')> | undefined;
-const loadSharp = async () => (await (sharpModule ??= import('sharp'))).default;
+let sharpModule: Promise<typeof import('sharp')['default']> | undefined;
+const loadSharp = () =>
+  (sharpModule ??= import('sharp').then(({ default: sharp }) => {
+    // libvips' operation cache only pays when the same operation runs on the same image again, which never happens
+    // here; keeping it cost 0.8 ms of CPU on every small file read (1.45 against 2.29 ms for a 96×80 PNG or JPEG).
+    sharp.cache(false);
+    return sharp;
+  }));
 
 /** Larger images are refused before they are decoded (a decompression bomb stops at the header). */
 export const MAX_IMAGE_PIXELS = 50_000_000;

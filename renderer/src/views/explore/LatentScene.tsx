@@ -76,6 +76,45 @@ function useThinWhileMoving(geometry: THREE.BufferGeometry, count: number): void
     };
   }, [controls, geometry, count, invalidate]);
 }
+/**
+ * No hover picking while the camera is dragged: every pointer move of an orbit raycast the whole cloud, and each point
+ * it crossed set the hovered point, rendering the view again and asking the engine for its picture. A person orbiting
+ * is not pointing at a point. Paused from the drag's first camera move, not from the press, so a click still picks.
+ */
+function NoHoverWhileOrbiting() {
+  const controls = useThree((state) => state.controls) as unknown as THREE.EventDispatcher<{ start: object; change: object; end: object }> | null;
+  const setEvents = useThree((state) => state.setEvents);
+  useEffect(() => {
+    if (!controls) return;
+    let pressed = false;
+    let paused = false;
+    const press = () => {
+      pressed = true;
+    };
+    const moved = () => {
+      if (!pressed || paused) return;
+      paused = true;
+      setEvents({ enabled: false });
+    };
+    const release = () => {
+      pressed = false;
+      if (!paused) return;
+      paused = false;
+      setEvents({ enabled: true });
+    };
+    controls.addEventListener('start', press);
+    controls.addEventListener('change', moved);
+    controls.addEventListener('end', release);
+    return () => {
+      controls.removeEventListener('start', press);
+      controls.removeEventListener('change', moved);
+      controls.removeEventListener('end', release);
+      release();
+    };
+  }, [controls, setEvents]);
+  return null;
+}
+
 /** THREE colours per label, made once each. */
 const classColors: THREE.Color[] = [];
 const colorOf = (label: number) => (classColors[label] ??= new THREE.Color(classColor(label)));
@@ -127,6 +166,8 @@ function PointCloud({ encoding, axes, hiddenClasses, scale, onHover, onPick }: P
       onPointerOut={() => onHover?.(null)}
       onClick={(e) => {
         e.stopPropagation();
+        // A press that moved the pointer was an orbit: releasing it over a point must not pick that point.
+        if (e.delta > 4) return;
         const index = indexOf(e);
         if (index !== null) onPick?.(index, e.nativeEvent.shiftKey);
       }}
@@ -338,6 +379,7 @@ export function LatentScene(props: LatentSceneProps) {
         {props.cursorBase && props.onCursor && <LatentCursor encoding={encoding} axes={axes} scale={scale} base={props.cursorBase} onCursor={props.onCursor} />}
         <axesHelper args={[0.4]} />
         <OrbitControls ref={controls} makeDefault enableDamping dampingFactor={0.1} />
+        <NoHoverWhileOrbiting />
         {benchOptions.bench && <PickTimer />}
       </Canvas>
       <div className="pointer-events-none absolute inset-0 overflow-hidden" aria-hidden>

@@ -1,5 +1,5 @@
 import type { CallResult } from '../../../../electron/api/contract';
-import { useState, type FormEvent } from 'react';
+import { memo, type FormEvent, useState } from 'react';
 import type { ModelSummary } from '../../../../electron/api/contract';
 import { float32Tensor } from '../../../../electron/api/tensor';
 import { randomNormal } from '../../../../electron/common/random';
@@ -15,7 +15,7 @@ import type { CodeSpace } from '../../lib/codeSpace';
 import type { DatasetSummary } from '../../../../electron/api/contract';
 
 /** Where an edit starts: an image of the view's dataset, the explorer's selection, a random sample, or the user's own image. */
-export function BasePicker({ model, dataset }: { model: ModelSummary; dataset?: DatasetSummary }) {
+export const BasePicker = memo(function BasePicker({ model, dataset }: { model: ModelSummary; dataset?: DatasetSummary }) {
   const client = useAppStore((s) => s.client);
   const setBase = useEditStore((s) => s.setBase);
   const addDirection = useEditStore((s) => s.addDirection);
@@ -121,4 +121,4 @@ export function BasePicker({ model, dataset }: { model: ModelSummary; dataset?: 
       <Message text={error} className="text-xs" />
     </section>
   );
-}
+});

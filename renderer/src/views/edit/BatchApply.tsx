@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import type { DatasetSummary } from '../../../../electron/api/contract';
 import { ApiError } from '../../../../electron/api/errors';
 import type { Edit } from '../../../../electron/common/vectors';
@@ -10,7 +10,7 @@ import { useViewState } from '../../state/viewState';
 type Source = 'listed' | 'all' | 'folder';
 
 /** The edit stack applied to many images at once, each written as a PNG (with the edit embedded) into a folder the user names. */
-export function BatchApply({ model, dataset, stack, vectors, scale, smooth }: { model: string; dataset?: DatasetSummary; stack: Edit[]; vectors: ReadonlyMap<string, Float32Array>; scale: 1 | 2 | 4 | 8; smooth: boolean }) {
+export const BatchApply = memo(function BatchApply({ model, dataset, stack, vectors, scale, smooth }: { model: string; dataset?: DatasetSummary; stack: Edit[]; vectors: ReadonlyMap<string, Float32Array>; scale: 1 | 2 | 4 | 8; smooth: boolean }) {
   const client = useAppStore((s) => s.client);
   const folderDialog = useAppStore((s) => !!s.info?.folderDialog);
   const [source, setSource] = useViewState<Source>('edit.batch.source', dataset ? 'listed' : 'folder');
@@ -111,4 +111,4 @@ export function BatchApply({ model, dataset, stack, vectors, scale, smooth }: { 
       </div>
     </details>
   );
-}
+});

@@ -4,7 +4,7 @@ import type { CodeSpace } from '../../lib/codeSpace';
 import { downloadBytes } from '../../lib/download';
 import { useEditStore, type Direction } from '../../state/editStore';
 import { DirectionsFileSchema } from '../../../../electron/api/directionsFile';
-import { useRef, useState } from 'react';
+import { memo, useRef, useState } from 'react';
 import { Message } from '../../components/Message';
 import { SLIDER_STEP } from './sweep';
 import { noteSliderActivity } from './sliderActivity';
@@ -65,7 +65,7 @@ function DirectionSlider({ direction, amount, range, onChange, onRelease, onFocu
 }
 
 /** One slider per direction of the model; dragging previews live, releasing commits one undoable step. */
-export function DirectionSliders({ model, space, live, onLive, onCommit, focused, onFocus }: DirectionSlidersProps) {
+export const DirectionSliders = memo(function DirectionSliders({ model, space, live, onLive, onCommit, focused, onFocus }: DirectionSlidersProps) {
   const all = useEditStore((s) => s.directions);
   const range = useEditStore((s) => s.range);
   const setRange = useEditStore((s) => s.setRange);
@@ -142,4 +142,4 @@ export function DirectionSliders({ model, space, live, onLive, onCommit, focused
       <Message text={error} className="text-xs" />
     </section>
   );
-}
+});

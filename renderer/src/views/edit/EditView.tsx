@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { memo, useEffect, useMemo, useState } from 'react';
 import type { DatasetSummary, ModelSummary } from '../../../../electron/api/contract';
 import { float32Tensor, type Float32Tensor, type Uint8Tensor } from '../../../../electron/api/tensor';
 import { applyEdits, norm, type Edit } from '../../../../electron/common/vectors';
@@ -101,7 +101,7 @@ function Typicality({ model, dataset, code }: { model: ModelSummary; dataset?: D
 }
 
 /** Nine evenly spaced frames of the focused direction's sweep, shown as they arrive; an older sweep stays up while a new one decodes. */
-function EditStrip({ sweep }: { sweep: Sweep }) {
+const EditStrip = memo(function EditStrip({ sweep }: { sweep: Sweep }) {
   const { direction, range, stripAmounts, strip } = sweep;
   const [row, { width }] = useBoxSize<HTMLDivElement>();
   // Nine frames share the row's width (4 px gaps), between 24 and 96 px each.
@@ -126,7 +126,7 @@ function EditStrip({ sweep }: { sweep: Sweep }) {
       </div>
     </section>
   );
-}
+});
 
 /**
  * The space a StyleGAN-style model's code is edited in. z maps to w (the mapping network) and w

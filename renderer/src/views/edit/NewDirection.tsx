@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import type { DatasetSummary, ModelSummary } from '../../../../electron/api/contract';
 import { orthogonalize } from '../../../../electron/common/vectors';
 import { JobProgress } from '../../components/JobProgress';
@@ -48,7 +48,7 @@ function LabelSetSelect({ sets, value, onChange }: { sets: DatasetSummary['label
 }
 
 /** Makes a named direction for the model by one of the methods above; `code` (the edited image's, described by `at`) is where gradient directions are taken. */
-export function NewDirection({ model, space = 'z', dataset, code, at }: { model: ModelSummary; space?: CodeSpace; dataset?: DatasetSummary; code?: Float32Array; at?: string }) {
+export const NewDirection = memo(function NewDirection({ model, space = 'z', dataset, code, at }: { model: ModelSummary; space?: CodeSpace; dataset?: DatasetSummary; code?: Float32Array; at?: string }) {
   const client = useAppStore((s) => s.client);
   const inStyle = space !== 'z';
   const classifier = classifierFor(useAppStore((s) => s.models), model);
@@ -290,4 +290,4 @@ export function NewDirection({ model, space = 'z', dataset, code, at }: { model:
       )}
     </section>
   );
-}
+});

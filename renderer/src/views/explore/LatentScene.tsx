@@ -6,6 +6,7 @@ import type { OrbitControls as OrbitControlsImpl } from 'three-stdlib';
 import { mulberry32 } from '../../../../electron/common/random';
 import { classColor, type Encoding } from '../../state/latentStore';
 import { benchOptions } from './benchOptions';
+import { nearestPointRaycast } from './nearestPointRaycast';
 import { projectCodes } from './useEncoding';
 
 export interface SceneMarkers {
@@ -159,6 +160,7 @@ function PointCloud({ encoding, axes, hiddenClasses, scale, onHover, onPick }: P
   return (
     <points
       geometry={geometry}
+      raycast={nearestPointRaycast}
       onPointerMove={(e) => {
         e.stopPropagation();
         onHover?.(indexOf(e));

@@ -24,7 +24,7 @@ const PARALLEL = 8;
 /**
  * Files fitted at once for an encoder, half the cores (up to 8): the other half runs the encoder. On 2 cores one file at
  * a time fits as fast as two or eight in flight (1.44 ms a 96×80 file either way) for half the CPU (1.45 ms against 2.3
- * and 3.0), which the encoder beside it needs: a 64 px folder's fitting took 1.9 ms of CPU an image in place of 3.8.
+ * and 3.0), which the encoder beside it needs: a 64 px folder's fitting took 1.9–2.4 ms of CPU an image in place of 3.8.
  */
 const FIT_PARALLEL = Math.max(1, Math.min(8, Math.floor(availableParallelism() / 2)));
 /** How often long jobs save what they have, so a cancel or a crash loses at most this much work. */

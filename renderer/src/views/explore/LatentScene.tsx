@@ -77,6 +77,7 @@ function useThinWhileMoving(geometry: THREE.BufferGeometry, count: number): void
     };
   }, [controls, geometry, count, invalidate]);
 }
+
 /**
  * No hover picking while the camera is dragged: every pointer move of an orbit raycast the whole cloud, and each point
  * it crossed set the hovered point, rendering the view again and asking the engine for its picture. A person orbiting

@@ -1,6 +1,7 @@
 import { ipcMain, type IpcMainEvent, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { ApiError } from '../api/errors';
 import type { ServerMessage } from '../api/messages';
+import { withOwnBuffers } from '../api/ownBuffers';
 import { Connection } from '../engine/connection';
 import type { Engine } from '../engine/engine';
 import { APP_ORIGIN } from './window';
@@ -29,7 +30,7 @@ export function wireIpc(engine: Engine): void {
     let connection = connections.get(contents.id);
     if (!connection) {
       connection = new Connection(engine, (message: ServerMessage) => {
-        if (!contents.isDestroyed()) contents.send(IPC_MESSAGE, message);
+        if (!contents.isDestroyed()) contents.send(IPC_MESSAGE, withOwnBuffers(message));
       });
       connections.set(contents.id, connection);
       // The connection lives as long as the page: a reload or a crashed renderer starts a new page in the same
@@ -64,7 +65,8 @@ export function wireIpc(engine: Engine): void {
     if (typeof name !== 'string') {
       return { type: 'error', id: id as number, error: new ApiError('bad-request', 'message.name: expected a call name', 'message.name').toJSON() };
     }
-    return connectionFor(event.sender).call(id as number, name, args);
+    // Replies go by structured clone, which would carry the whole buffer behind any view in them.
+    return withOwnBuffers(await connectionFor(event.sender).call(id as number, name, args));
   });
 
   ipcMain.on(IPC_CANCEL, (event, id: unknown) => {

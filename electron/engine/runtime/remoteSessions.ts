@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { InferenceSession } from 'onnxruntime-node';
+import { ownBytes } from '../../api/ownBuffers';
 import workerSource from './sessionWorker.cjs?raw';
 import { nodeRequire } from './ort';
 
@@ -80,18 +81,15 @@ const thread = new RuntimeThread();
 /**
  * Feeds as they are posted to the runtime's thread. A typed array is cloned with the whole buffer it views, so a chunk of
  * a batch (a subarray) would carry the entire batch across on every run: an encoder's 32-image runs over a 256-image
- * buffer at 256 px sent 201 MB each and took 13 times as long as the run. Such a view's own bytes are copied out and moved;
- * a whole buffer is cloned as it is. The caller keeps its arrays either way.
+ * buffer at 256 px sent 201 MB each and took 13 times as long as the run. Such a view's own bytes are copied out and
+ * moved; a whole buffer is cloned as it is. The caller keeps its arrays either way.
  */
 export function postableFeeds(feeds: Record<string, TensorData>): { feeds: Record<string, TensorData>; transfer: ArrayBuffer[] } {
   const transfer: ArrayBuffer[] = [];
   const posted: Record<string, TensorData> = {};
   for (const [name, t] of Object.entries(feeds)) {
-    let data = t.data;
-    if (!Array.isArray(data) && (data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength)) {
-      data = data.slice();
-      transfer.push(data.buffer as ArrayBuffer);
-    }
+    const data = Array.isArray(t.data) ? t.data : ownBytes(t.data);
+    if (data !== t.data) transfer.push((data as Exclude<TensorData['data'], string[]>).buffer as ArrayBuffer);
     posted[name] = { type: t.type, dims: [...t.dims], data };
   }
   return { feeds: posted, transfer };

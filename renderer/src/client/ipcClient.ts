@@ -1,6 +1,7 @@
 import type { CallName } from '../../../electron/api/contract';
 import type { PreloadBridge, StudioClient } from '../../../electron/api/client';
 import { ApiError } from '../../../electron/api/errors';
+import { withOwnBuffers } from '../../../electron/api/ownBuffers';
 import { PendingCalls } from './pending';
 
 /** Desktop app: the contract over the preload's named calls. */
@@ -21,7 +22,8 @@ export function ipcClient(bridge: PreloadBridge): StudioClient {
           calls.fail(id, new ApiError('cancelled', `${name} was cancelled`));
         }, { once: true });
         options?.stop?.addEventListener('abort', () => bridge.cancel(id), { once: true });
-        call(id, args).then(
+        // Structured clone would carry the whole buffer behind a view (the hovered code: a subarray of every point's code).
+        call(id, withOwnBuffers(args)).then(
           (reply) => calls.receive(reply),
           (error: Error) => calls.fail(id, new ApiError('internal', error.message)),
         );

@@ -93,4 +93,33 @@ describe('ONNX Runtime on a thread of its own (real 256 px graph)', () => {
     expect(batch[3 * 16]).toBe(Math.fround(Math.sin(3 * 16 * 0.37)));
     await session.release();
   });
+
+  it('gives a batch job a steady session of its own: never on the engine’s thread, the same results, released once idle after the job', async () => {
+    const cache = new SessionCache({ providers: ['cpu'], intraOpNumThreads: 2 });
+    const vae = (await loadModelFolders(join(repoRoot, 'models'), 'bundled')).models.find((m) => m.manifest.id === 'fmnist-vae')!;
+    const spec = vae.manifest.graphs.decoder!;
+    const interactive = await cache.get('fmnist-vae', vae.folder, 'decoder', spec);
+    const steady = await cache.get('fmnist-vae', vae.folder, 'decoder', spec, 'steady');
+    expect(steady).not.toBe(interactive);
+    expect(await cache.get('fmnist-vae', vae.folder, 'decoder', spec, 'steady')).toBe(steady);
+    const z = float32Tensor([1, 16], Float32Array.from({ length: 16 }, (_, i) => Math.sin(i)));
+    // A 28×28 decode would move to the engine's thread within a few runs (above); a steady session's runs never do.
+    let out = (await runGraph(steady, { z })).x!;
+    for (let i = 0; i < 10; i++) out = (await runGraph(steady, { z })).x!;
+    expect(steady.runsInline).toBe(false);
+    expect(steady.inline).toBeUndefined();
+    expect(Array.from(out.data)).toEqual(Array.from((await runGraph(interactive, { z })).x!.data));
+    // A job soon after takes the same session up, and its release waits again.
+    cache.releaseWhenIdle('fmnist-vae', 'decoder', 'steady', 50);
+    expect(await cache.get('fmnist-vae', vae.folder, 'decoder', spec, 'steady')).toBe(steady);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await cache.get('fmnist-vae', vae.folder, 'decoder', spec, 'steady')).toBe(steady);
+    // Left idle, it is released; the interactive session stays, and a later job loads a steady one afresh.
+    cache.releaseWhenIdle('fmnist-vae', 'decoder', 'steady', 50);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await expect(steady.session.run({ z: { type: 'float32', dims: z.shape, data: z.data } })).rejects.toThrow('this session was released');
+    expect(await cache.get('fmnist-vae', vae.folder, 'decoder', spec)).toBe(interactive);
+    expect(await cache.get('fmnist-vae', vae.folder, 'decoder', spec, 'steady')).not.toBe(steady);
+    await cache.releaseAll();
+  });
 });

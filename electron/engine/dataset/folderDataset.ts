@@ -11,6 +11,7 @@ import type { ModelHost } from '../models/host';
 import { fitPixels, writePlanes, type ImageTarget } from '../ops/imageIO';
 import { byteTable, type Range } from '../ops/imageRange';
 import { encodeInRange, encoderRole } from '../ops/latentCodec';
+import type { SessionMode } from '../runtime/sessions';
 import { NO_LABEL, scanFolder } from './folderScan';
 import type { Dataset, DatasetJob, LabelSet, SkippedFile } from './dataset';
 
@@ -27,6 +28,10 @@ const PARALLEL = 8;
  * and 3.0), which the encoder beside it needs: a 64 px folder's fitting took 1.9–2.4 ms of CPU an image in place of 3.8.
  */
 const FIT_PARALLEL = Math.max(1, Math.min(8, Math.floor(availableParallelism() / 2)));
+/** A folder with more images to encode than this many batches gets a steady session for the job (SessionMode). */
+const STEADY_AFTER_BATCHES = 3;
+/** How long a job's steady session waits for another job before it is released. */
+const STEADY_KEEP_MS = 60_000;
 /** How often long jobs save what they have, so a cancel or a crash loses at most this much work. */
 const CHECKPOINT_MS = 3000;
 
@@ -261,32 +266,39 @@ export class FolderDataset implements Dataset {
     const read = (start: number) => (start < todo.length ? this.modelImages({ channels, height, width }, todo.slice(start, start + batchSize), range) : undefined);
     let next = read(0);
     next?.catch(() => {});
-    for (let start = 0; start < todo.length; start += batchSize) {
-      if (job.signal.aborted) {
-        await save();
-        throw new ApiError('cancelled', 'encoding was cancelled; the codes encoded so far are kept');
+    // Many batches get a session of their own that does not spin (see SessionMode), released a minute after the job
+    // unless another job takes it up; a few batches are not worth loading one for.
+    const mode: SessionMode = todo.length > STEADY_AFTER_BATCHES * batchSize ? 'steady' : 'interactive';
+    try {
+      for (let start = 0; start < todo.length; start += batchSize) {
+        if (job.signal.aborted) {
+          await save();
+          throw new ApiError('cancelled', 'encoding was cancelled; the codes encoded so far are kept');
+        }
+        const batch = todo.slice(start, start + batchSize);
+        let images: Float32Array;
+        try {
+          images = await next!;
+        } catch (error) {
+          await save();
+          throw error;
+        }
+        next = read(start + batchSize);
+        next?.catch(() => {});
+        const { mean } = await encodeInRange(host, model, role, float32Tensor([batch.length, channels, height, width], images), mode);
+        batch.forEach((index, i) => {
+          codes.set(mean.data.subarray(i * dim, (i + 1) * dim), index * dim);
+          done[index] = 1;
+        });
+        finished += batch.length;
+        job.progress({ done: finished, total: this.count });
+        if (performance.now() - lastSave > CHECKPOINT_MS) {
+          await save();
+          lastSave = performance.now();
+        }
       }
-      const batch = todo.slice(start, start + batchSize);
-      let images: Float32Array;
-      try {
-        images = await next!;
-      } catch (error) {
-        await save();
-        throw error;
-      }
-      next = read(start + batchSize);
-      next?.catch(() => {});
-      const { mean } = await encodeInRange(host, model, role, float32Tensor([batch.length, channels, height, width], images));
-      batch.forEach((index, i) => {
-        codes.set(mean.data.subarray(i * dim, (i + 1) * dim), index * dim);
-        done[index] = 1;
-      });
-      finished += batch.length;
-      job.progress({ done: finished, total: this.count });
-      if (performance.now() - lastSave > CHECKPOINT_MS) {
-        await save();
-        lastSave = performance.now();
-      }
+    } finally {
+      if (mode === 'steady') host.releaseWhenIdle(model, role, mode, STEADY_KEEP_MS);
     }
     if (todo.length > 0 || (cached && cached.keys.length !== keys.length)) await save();
     return float32Tensor([this.count, ...latent], codes);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ApiError } from '../../api/errors';
 import type { ModelLibrary, ModelProblem } from '../../api/contract';
 import type { MemoryBudget } from '../runtime/memoryBudget';
-import { SessionCache, type LoadedGraph, type SessionCacheOptions } from '../runtime/sessions';
+import { SessionCache, type LoadedGraph, type SessionCacheOptions, type SessionMode } from '../runtime/sessions';
 import { modelFingerprint } from './fingerprint';
 import type { GraphSpecT } from './manifest';
 import { loadModelFolders, summarize, type RegisteredModel, type SessionFacts } from './registry';
@@ -117,15 +117,21 @@ export class ModelHost {
     return model && modelFingerprint(model);
   }
 
-  async graph(model: RegisteredModel, role: string): Promise<LoadedGraph> {
+  /** A graph of the model's, loaded once per mode (a batch job's steady session is one of its own; see SessionMode). */
+  async graph(model: RegisteredModel, role: string, mode: SessionMode = 'interactive'): Promise<LoadedGraph> {
     const spec = model.manifest.graphs[role];
     if (!spec) throw new ApiError('bad-input', `model "${model.manifest.id}" has no ${role} graph`, 'args.model');
-    return this.graphAt(model, role, model.folder, spec);
+    return this.graphAt(model, role, model.folder, spec, mode);
+  }
+
+  /** Releases a batch job's session of one of the model's graphs once it has gone unused for `idleMs`. */
+  releaseWhenIdle(model: RegisteredModel, role: string, mode: SessionMode, idleMs: number): void {
+    this.sessions.releaseWhenIdle(model.manifest.id, role, mode, idleMs);
   }
 
   /** A graph of the model's that lives in another folder (one derived from its graphs and cached). */
-  async graphAt(model: RegisteredModel, role: string, folder: string, spec: GraphSpecT): Promise<LoadedGraph> {
-    const graph = await this.sessions.get(model.manifest.id, folder, role, spec);
+  async graphAt(model: RegisteredModel, role: string, folder: string, spec: GraphSpecT, mode: SessionMode = 'interactive'): Promise<LoadedGraph> {
+    const graph = await this.sessions.get(model.manifest.id, folder, role, spec, mode);
     const key = `${model.manifest.id}/${role}`;
     if (!this.counted.has(key)) {
       // The model's load time is the sum over its graphs; its provider is the first graph's.

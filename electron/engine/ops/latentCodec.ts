@@ -2,7 +2,7 @@ import { ApiError } from '../../api/errors';
 import { float32Tensor, type Float32Tensor } from '../../api/tensor';
 import type { ModelHost } from '../models/host';
 import type { RegisteredModel } from '../models/registry';
-import { runGraph } from '../runtime/sessions';
+import { runGraph, type SessionMode } from '../runtime/sessions';
 import { randomNormal } from '../../common/random';
 import { fromUnitRange, toUnitRange } from './imageRange';
 
@@ -70,9 +70,9 @@ export function checkImageShape(model: RegisteredModel, images: Float32Tensor): 
   }
 }
 
-/** Runs the encoder on images already in the model's own range. */
-export async function encodeInRange(host: ModelHost, model: RegisteredModel, role: string, x: Float32Tensor): Promise<EncodedImages> {
-  const graph = await host.graph(model, role);
+/** Runs the encoder on images already in the model's own range (in a batch job's steady session when asked). */
+export async function encodeInRange(host: ModelHost, model: RegisteredModel, role: string, x: Float32Tensor, mode: SessionMode = 'interactive'): Promise<EncodedImages> {
+  const graph = await host.graph(model, role, mode);
   const out = await runGraph(graph, { [graph.spec.inputs[0]!.name]: x });
   const [first, second] = graph.spec.outputs;
   const mean = out['mean'] ?? out[first!.name]!;

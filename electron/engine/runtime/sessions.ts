@@ -22,6 +22,8 @@ export interface LoadedGraph {
   runs: number;
   /** Whether the graph's runs go to the engine's thread (INLINE_MS, INLINE_MAX_MS). */
   runsInline: boolean;
+  /** A session for long batch jobs beside other CPU work (see SessionMode): its runs never go to the engine's thread. */
+  mode: SessionMode;
   inline?: Promise<InferenceSession>;
   /** Makes that second session with the options of the first. */
   createInline: () => Promise<InferenceSession>;
@@ -32,6 +34,14 @@ export interface LoadedGraph {
   /** Providers that failed before the one in use, with why. */
   fallbacks: string[];
 }
+
+/**
+ * How a session's thread pool waits between pieces of work. 'interactive' (every graph by default) spins within a run,
+ * which is fastest when the run has the cores to itself. 'steady' never spins: for a job whose runs share the cores with
+ * other work of its own, as encoding a folder shares them with libvips fitting the next batch's files (at 256 px, the
+ * folder's throughput rose 5-10% without spinning, while the encoder alone lost 2-10%; docs/PERFORMANCE.md).
+ */
+export type SessionMode = 'interactive' | 'steady';
 
 export interface SessionCacheOptions {
   providers: ProviderName[];
@@ -56,6 +66,8 @@ const leases = new WeakMap<LoadedGraph, GraphLease>();
  */
 export class SessionCache {
   private readonly loading = new Map<string, Promise<LoadedGraph>>();
+  /** Sessions to release once idle for a while (a batch job's, after the job), by key. */
+  private readonly idleTimers = new Map<string, NodeJS.Timeout>();
   private retired = false;
 
   constructor(
@@ -65,18 +77,20 @@ export class SessionCache {
     private readonly onEvicted?: (modelId: string, role: string) => void,
   ) {}
 
-  get(modelId: string, folder: string, role: string, spec: GraphSpecT): Promise<LoadedGraph> {
+  get(modelId: string, folder: string, role: string, spec: GraphSpecT, mode: SessionMode = 'interactive'): Promise<LoadedGraph> {
     if (this.retired) return Promise.reject(new ApiError('model-error', 'the runtime settings (provider or threads) changed while this ran: run it again'));
-    const key = `${modelId}/${role}`;
+    const key = sessionKey(modelId, role, mode);
+    clearTimeout(this.idleTimers.get(key));
+    this.idleTimers.delete(key);
     let graph = this.loading.get(key);
     if (graph) this.budget?.touch(`session:${key}`);
     else {
       const path = join(folder, spec.file);
-      graph = this.load(modelId, path, role, spec).then((loaded) => {
-        leases.set(loaded, { key, active: 0, evicted: false, reload: () => this.get(modelId, folder, role, spec), budget: this.budget });
+      graph = this.load(modelId, path, role, spec, mode).then((loaded) => {
+        leases.set(loaded, { key, active: 0, evicted: false, reload: () => this.get(modelId, folder, role, spec, mode), budget: this.budget });
         this.budget?.add(`session:${key}`, {
           kind: 'sessions',
-          label: `${modelId} ${role}`,
+          label: `${modelId} ${role}${mode === 'steady' ? ' (batch job)' : ''}`,
           bytes: statSync(path).size,
           busy: () => leases.get(loaded)!.active > 0,
           release: () => {
@@ -104,9 +118,27 @@ export class SessionCache {
     return released;
   }
 
+  /**
+   * Releases one graph's session of a mode once it has gone unused for `idleMs` (a batch job's session, after the job:
+   * a second job soon after reuses it, while its memory, another copy of the graph's activations, does not stay for
+   * good). Its runs in flight finish first.
+   */
+  releaseWhenIdle(modelId: string, role: string, mode: SessionMode, idleMs: number): void {
+    const key = sessionKey(modelId, role, mode);
+    clearTimeout(this.idleTimers.get(key));
+    const timer = setTimeout(() => {
+      this.idleTimers.delete(key);
+      if (this.loading.has(key)) void this.drop(key);
+    }, idleMs);
+    timer.unref();
+    this.idleTimers.set(key, timer);
+  }
+
   /** Every session goes (new settings); graphs that callers still hold fail with "run it again". */
   async releaseAll(): Promise<void> {
     this.retired = true;
+    for (const timer of this.idleTimers.values()) clearTimeout(timer);
+    this.idleTimers.clear();
     await Promise.all([...this.loading.keys()].map((key) => this.drop(key)));
   }
 
@@ -119,7 +151,7 @@ export class SessionCache {
     if (loaded) retire(loaded);
   }
 
-  private async load(modelId: string, path: string, role: string, spec: GraphSpecT): Promise<LoadedGraph> {
+  private async load(modelId: string, path: string, role: string, spec: GraphSpecT, mode: SessionMode): Promise<LoadedGraph> {
     const fallbacks: string[] = [];
     for (const provider of this.options.providers) {
       const started = performance.now();
@@ -130,11 +162,13 @@ export class SessionCache {
           ...(this.options.intraOpNumThreads ? { intraOpNumThreads: this.options.intraOpNumThreads } : {}),
         };
         // The runtime's thread pool stops spinning when a run ends: spinning on, it held the cores the engine's thread
-        // needs to take the reply and send the next run (DDIM at 256 px: about 1 ms more a step).
-        const session = await createSession(path, { ...options, extra: { session: { force_spinning_stop: '1' } } });
+        // needs to take the reply and send the next run (DDIM at 256 px: about 1 ms more a step). A steady session
+        // does not spin at all.
+        const spinning = mode === 'steady' ? { intra_op: { allow_spinning: '0' } } : { force_spinning_stop: '1' };
+        const session = await createSession(path, { ...options, extra: { session: spinning } });
         checkGraphMatchesSpec(session, spec, `${modelId} ${role}`);
         const warmUpMs = await warmUp(session, spec);
-        return { session, msPerItem: warmUpMs, runs: 0, runsInline: false, createInline: () => createWarmInline(path, options, spec), spec, provider, loadMs: performance.now() - started, fallbacks };
+        return { session, msPerItem: warmUpMs, runs: 0, runsInline: false, mode, createInline: () => createWarmInline(path, options, spec), spec, provider, loadMs: performance.now() - started, fallbacks };
       } catch (error) {
         if (error instanceof ApiError) throw error;
         // No provider can read a file that is not a whole ONNX model: say so in words, once.
@@ -146,6 +180,10 @@ export class SessionCache {
     }
     throw new ApiError('model-error', `could not load ${modelId} ${role} (${path}): ${fallbacks.join('; ')}`);
   }
+}
+
+function sessionKey(modelId: string, role: string, mode: SessionMode): string {
+  return mode === 'interactive' ? `${modelId}/${role}` : `${modelId}/${role}~${mode}`;
 }
 
 /** One run at batch 1 with zeros, so the first real request does not pay for lazy initialisation; resolves with its ms. */
@@ -319,7 +357,7 @@ async function runOnce(graph: LoadedGraph, inputs: Record<string, Float32Tensor>
   const results = await withSession(graph, async (loaded) => {
     // Cheap runs (a 28×28 decode: 0.3 ms) stay here; a dear one would hold the engine's thread for all of it.
     const expected = loaded.msPerItem * batch;
-    loaded.runsInline = loaded.provider === 'cpu' && expected <= (loaded.runsInline ? INLINE_MAX_MS : INLINE_MS);
+    loaded.runsInline = loaded.provider === 'cpu' && loaded.mode === 'interactive' && expected <= (loaded.runsInline ? INLINE_MAX_MS : INLINE_MS);
     const inline = loaded.runsInline ? await inlineSession(loaded) : undefined;
     if (inline) {
       const started = performance.now();

@@ -61,7 +61,7 @@ describe('calls', () => {
   });
 
   it('dataset.encode fills in its default batch size', () => {
-    expect(calls['dataset.encode'].args.parse({ model: 'fmnist-vae' }).batchSize).toBe(256);
+    expect(calls['dataset.encode'].args.parse({ model: 'fmnist-vae' }).batchSize).toBe(64);
   });
 });
 

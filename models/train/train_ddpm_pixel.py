@@ -4,11 +4,13 @@ sinusoidal time embedding), T=1000 linear betas, epsilon prediction, simple loss
 Training is wall-time bounded and resumable:
   OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/train/train_ddpm_pixel.py --minutes 40           # fresh start
   OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/train/train_ddpm_pixel.py --resume --minutes 60  # continue
+  OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/train/train_ddpm_pixel.py --from-onnx --minutes 60  # continue on a fresh clone
   OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/train/train_ddpm_pixel.py --export-only         # re-export EMA
-It checkpoints every --ckpt-every steps to models/train/checkpoints/ddpm_pixel.pt and exports models/fmnist-ddpm-pixel
+--from-onnx starts both the weights and their EMA from the shipped graph (the EMA weights; the checkpoints are not in
+the repository), with a fresh optimizer and the step count and time from its manifest. It checkpoints every --ckpt-every steps to models/train/checkpoints/ddpm_pixel.pt and exports models/fmnist-ddpm-pixel
 when the time budget is spent (or on SIGTERM/SIGINT).
 """
-import argparse, os, signal
+import argparse, json, os, signal, sys
 import torch, torch.nn as nn, torch.nn.functional as F
 from common import *
 
@@ -107,10 +109,20 @@ def export(ck):
     log(f"exported pixel ddpm at step {ck['step']}: params {n} onnx {size} bytes")
 
 
+def load_shipped(path):
+    """The shipped graph's weights as the UNet's state dict, mapped back by the bench's ONNX reader."""
+    bench = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "bench")
+    sys.path.insert(0, bench)
+    import onnx, onnx_weights
+    net, _ = onnx_weights.pixel_denoiser(torch, onnx, path)
+    return net.state_dict()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--minutes", type=float, default=40)
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--from-onnx", action="store_true")
     ap.add_argument("--export-only", action="store_true")
     ap.add_argument("--bs", type=int, default=128)
     ap.add_argument("--ckpt-every", type=int, default=100)
@@ -132,6 +144,15 @@ def main():
         m.load_state_dict(ck["model"]); ema.model.load_state_dict(ck["ema"]); opt.load_state_dict(ck["opt"])
         gen.set_state(ck["gen"]); step, prev = ck["step"], ck["seconds"]
         log(f"resumed at step {step} ({prev:.0f}s)")
+    elif args.from_onnx:
+        d = model_dir("fmnist-ddpm-pixel")
+        shipped = load_shipped(os.path.join(d, "denoiser.onnx"))
+        m.load_state_dict(shipped); ema.model.load_state_dict(shipped)
+        with open(os.path.join(d, "manifest.json")) as f:
+            trained = json.load(f)["training"]
+        step, prev = trained["steps"], trained["seconds"]
+        gen.manual_seed(SEED + step)                    # not the first run's batches again
+        log(f"continuing from the shipped graph at step {step} ({prev:.0f}s)")
     timer = Timer(prev)
     budget_end = time.time() + args.minutes * 60
     stop = {"flag": False}

@@ -321,6 +321,8 @@ BEFORE = {
     "fmnist-ddpm-latent": "<br>before (the same samples decoded by the VAE's decoder before it was sharpened): 51.1% confident (p≥0.9), FD 19.53",
     "fmnist-ddpm-latent-cond": "<br>before (decoded by the VAE's decoder before it was sharpened): agreement 97.5%, 81.3% confident (p≥0.9), "
                                "FD 16.95; without a class: 41.1% confident (p≥0.9), FD 23.28",
+    "fmnist-ddpm-pixel": "<br>before (11.82 ep / 2,820 s, training step 5541): DDIM-50 samples: 20.7% confident (p≥0.9), FD 24.36; "
+                         "with x0 clipping: 19.3% confident (p≥0.9), FD 24.13",
 }
 
 
@@ -470,7 +472,7 @@ export OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1
 /usr/bin/python3 models/train/train_ddpm_latent_cond.py     # fmnist-ddpm-latent-cond (class-conditional; resumes from its checkpoint; --export-only)
 /usr/bin/python3 models/train/train_dcgan.py --epochs 60 --gan-minutes 103 --generator ema  # fmnist-dcgan (generator, inversion, encoder; --export-only re-exports the first two)
 /usr/bin/python3 models/train/train_ddpm_pixel.py --minutes 40           # fmnist-ddpm-pixel, fresh
-/usr/bin/python3 models/train/train_ddpm_pixel.py --resume --minutes 60  # continue pixel DDPM training
+/usr/bin/python3 models/train/train_ddpm_pixel.py --resume --minutes 60  # continue pixel DDPM training (--from-onnx on a fresh clone)
 /usr/bin/python3 models/train/evaluate.py                   # metrics -> manifests, grids, this README
 
 node scripts/emoji-dataset.mjs                              # models/train/data/emoji-64 (npm registry packages)

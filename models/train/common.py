@@ -9,8 +9,9 @@ import torch
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 MODELS = os.path.join(ROOT, "models")
-CKPT = os.path.join(MODELS, "train", "checkpoints")
-DATA_DIR = "/usr/share/datasets/fashion-mnist"
+# LS_CHECKPOINTS moves them, e.g. to a GPU machine's scratch disk for a run whose results are copied back.
+CKPT = os.environ.get("LS_CHECKPOINTS") or os.path.join(MODELS, "train", "checkpoints")
+DATA_DIR = os.environ.get("LS_FASHION_MNIST") or "/usr/share/datasets/fashion-mnist"
 LABELS = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 DATA_DESC = "Fashion-MNIST train (60,000), Debian dataset-fashion-mnist"
 OPSET = 17
@@ -28,10 +29,26 @@ def seed_all(seed):
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        # A GPU run is seeded but not bit-reproducible: several CUDA backward kernels have no deterministic form.
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+        return
     try:
         torch.use_deterministic_algorithms(True)
     except Exception:
         pass
+
+
+def train_device():
+    """The device a training run uses: the GPU when there is one (the GPU machine), else the CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def device_name(device):
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)}, torch {torch.__version__.split('+')[0]})"
+    return f"cpu ({torch.get_num_threads()} threads)"
 
 
 def read_idx(path):
@@ -54,10 +71,16 @@ def load_split(split):
 def load_tensors(split, range_=(0, 1)):
     """float32 images [n,1,28,28] in range_, int64 labels [n]"""
     x, y = load_split(split)
+    x, y = x[:smoke_subset(len(x))], y[:smoke_subset(len(y))]
     x = torch.from_numpy(x.astype(np.float32) / 255.0).unsqueeze(1)
     if tuple(range_) == (-1, 1):
         x = x * 2 - 1
     return x, torch.from_numpy(y.astype(np.int64))
+
+
+def smoke_subset(n):
+    """LS_TRAIN_SUBSET=N trains on the first N images only: a smoke test of a script's whole path (gpu/run.sh on a CPU)."""
+    return min(n, int(os.environ.get("LS_TRAIN_SUBSET") or n))
 
 
 def batches(n, bs, gen, shuffle=True):
@@ -136,7 +159,7 @@ def linear_schedule(T=1000, b0=1e-4, b1=0.02):
 def timestep_embedding(t, dim, max_period=10000.0):
     """sinusoidal embedding of float timesteps t [b] -> [b, dim]"""
     half = dim // 2
-    freqs = torch.exp(-math.log(max_period) * torch.arange(half, dtype=torch.float32) / half)
+    freqs = torch.exp(-math.log(max_period) * torch.arange(half, dtype=torch.float32, device=t.device) / half)
     args = t.float()[:, None] * freqs[None, :]
     return torch.cat([torch.sin(args), torch.cos(args)], dim=1)
 

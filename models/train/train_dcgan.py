@@ -155,17 +155,17 @@ def recalibrate_bn(G, gen, batches=100, bs=64):
         m.reset_running_stats(); m.momentum = None
     G.train()
     for _ in range(batches):
-        G(torch.randn(bs, ZD, generator=gen))
+        G(torch.randn(bs, ZD, generator=gen).to(G.fc.weight.device))
     for m in bns:
         m.momentum = 0.1
     return G.eval()
 
 
 def load_gan():
-    sd = torch.load(os.path.join(CKPT, "dcgan_final.pt"))
+    sd = load_ckpt("dcgan_final.pt")
     G, E = Generator(), GanEncoder()
     G.load_state_dict(sd["G"]); E.load_state_dict(sd["E"])
-    return G.eval(), E.eval()
+    return G.eval(), E.eval(), sd.get("meta")
 
 
 def check_inversion(G, inv, x, gen):
@@ -191,10 +191,17 @@ def main():
     ap.add_argument("--generator", choices=["ema", "ema-recal", "last"], default="ema",
                     help="which generator the encoder is trained for and the graphs are exported from: the EMA generator, "
                          "the EMA generator with BatchNorm statistics re-estimated, or the last iterate")
-    ap.add_argument("--export-only", action="store_true", help="re-export generator.onnx and inversion.onnx from the saved checkpoint")
+    ap.add_argument("--export-only", action="store_true", help="re-export generator.onnx and inversion.onnx from the saved checkpoint "
+                    "(all graphs, parity and manifest when it came from a --no-export run)")
+    ap.add_argument("--no-export", action="store_true", help="train (GAN, then encoder) and save checkpoints/dcgan_final.pt only; "
+                    "--export-only exports it (a GPU machine's torch is not the one the graphs are exported with)")
     args = ap.parse_args()
     if args.export_only:
-        G, _ = load_gan()
+        G, E, meta = load_gan()
+        if meta:
+            setup(SEED)
+            xte, _ = load_tensors("t10k", (-1, 1))
+            return export_all(G, E, xte, meta)
         path = os.path.join(model_dir("fmnist-dcgan"), "generator.onnx")
         log(f"re-exported {path}: {export_generator(G, path)} bytes")
         path = os.path.join(model_dir("fmnist-dcgan"), "inversion.onnx")
@@ -202,9 +209,11 @@ def main():
         return
     setup(SEED)
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))  # OMP_NUM_THREADS=1 runs better on a busy machine
+    dev = train_device()
     xtr, _ = load_tensors("train", (-1, 1))
     xte, _ = load_tensors("t10k", (-1, 1))
-    G, Dn = Generator(), Discriminator()
+    xtr = xtr.to(dev)
+    G, Dn = Generator().to(dev), Discriminator().to(dev)
     ema = EMA(G, args.ema)                                 # weights and BatchNorm buffers
     optG = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
     optD = torch.optim.Adam(Dn.parameters(), lr=2e-4, betas=(0.5, 0.999))
@@ -230,8 +239,8 @@ def main():
         G.train(); Dn.train()
         sd = sg = sr = sf = 0.0; n = 0
         for idx in batches(len(xtr), args.bs, gen):
-            real = xtr[idx]; b = len(idx)
-            z = torch.randn(b, ZD, generator=gen)
+            real = xtr[idx.to(dev)]; b = len(idx)
+            z = torch.randn(b, ZD, generator=gen).to(dev)
             fake = G(z)
             # discriminator: standard BCE with logits, real and fake batches in separate passes (BatchNorm)
             dr, df = Dn(real), Dn(fake.detach())
@@ -261,7 +270,7 @@ def main():
         p.requires_grad_(False)
 
     # ---- encoder for warm starts: z-reconstruction on generated images + image reconstruction on real ones
-    E = GanEncoder()
+    E = GanEncoder().to(dev)
     optE = torch.optim.Adam(E.parameters(), lr=1e-3)
     schedE = torch.optim.lr_scheduler.OneCycleLR(optE, max_lr=1e-3, total_steps=args.enc_steps, pct_start=0.05)
     ck = load_ckpt("dcgan2_enc.pt")
@@ -272,10 +281,10 @@ def main():
     run = 0.0
     for step in range(s0 + 1, args.enc_steps + 1):
         E.train()
-        z = torch.randn(64, ZD, generator=gen)
+        z = torch.randn(64, ZD, generator=gen).to(dev)
         with torch.no_grad():
             xg = G(z)
-        real = xtr[torch.randint(0, len(xtr), (64,), generator=gen)]
+        real = xtr[torch.randint(0, len(xtr), (64,), generator=gen).to(dev)]
         lz = ((E(xg) - z) ** 2).sum(1).mean()
         lx = ((G(E(real)) - real) ** 2).flatten(1).sum(1).mean()
         loss = lz + 0.05 * lx
@@ -286,8 +295,19 @@ def main():
             save_ckpt("dcgan2_enc.pt", {"E": E.state_dict(), "opt": optE.state_dict(), "sched": schedE.state_dict(),
                                        "gen": gen.get_state(), "step": step, "seconds": etimer.total()})
     enc_seconds = etimer.total()
-    E.eval()
-    torch.save({"G": G.state_dict(), "E": E.state_dict()}, os.path.join(CKPT, "dcgan_final.pt"))
+    G, E = G.cpu().eval(), E.cpu().eval()
+    meta = {"epochs": epochs_done, "ganSeconds": gan_seconds, "encSeconds": enc_seconds, "encSteps": args.enc_steps, "bs": args.bs,
+            "ema": args.ema, "generator": args.generator, "paramsD": count_params(Dn), "device": device_name(dev),
+            "command": " ".join(["/usr/bin/python3", "models/train/train_dcgan.py"] + sys.argv[1:])}
+    save_ckpt("dcgan_final.pt", {"G": G.state_dict(), "E": E.state_dict(), "meta": meta})
+    if args.no_export:
+        return
+    export_all(G, E, xte, meta)
+
+
+def export_all(G, E, xte, meta):
+    """generator, inversion and encoder graphs, parity cases and the manifest, from the final generator and encoder."""
+    epochs_done, gan_seconds, enc_seconds = meta["epochs"], meta["ganSeconds"], meta["encSeconds"]
 
     # ---- inversion graph + check against autograd
     inv = GeneratorInversion(G).eval()
@@ -308,7 +328,7 @@ def main():
         "encoder": [parity_case(E, {"x": xte[:1]}, ["z"]), parity_case(E, {"x": xte[1:9]}, ["z"])],
     }
     write_json(os.path.join(d, "parity.json"), parity, indent=None)
-    nG, nE, nD = count_params(G), count_params(E), count_params(Dn)
+    nG, nE, nD = count_params(G), count_params(E), meta["paramsD"]
     write_manifest("fmnist-dcgan", {
         "name": "Fashion-MNIST DCGAN",
         "kind": "gan",
@@ -324,15 +344,15 @@ def main():
                         "outputs": io_spec([("z", ["batch", ZD])])},
         },
         "labels": LABELS,
-        "training": training_info("train_dcgan.py", SEED, epochs_done, gan_seconds + enc_seconds,
-                                  command=" ".join(["/usr/bin/python3", "models/train/train_dcgan.py"] + sys.argv[1:]),
-                                  ganSeconds=int(gan_seconds), encoderSeconds=int(enc_seconds), encoderSteps=args.enc_steps,
+        "training": training_info("train_dcgan.py", SEED, epochs_done, gan_seconds + enc_seconds, device=meta["device"],
+                                  command=meta["command"],
+                                  ganSeconds=int(gan_seconds), encoderSeconds=int(enc_seconds), encoderSteps=meta["encSteps"],
                                   params={"generator": nG, "discriminator (training only)": nD, "encoder": nE},
                                   loss="non-saturating GAN loss, BatchNorm discriminator; encoder: |E(G(z))-z|^2 + 0.05*|G(E(x))-x|^2",
-                                  optimizer=f"Adam lr 2e-4 betas (0.5, 0.999), batch {args.bs}, 1 D step per G step; encoder Adam one-cycle 1e-3, batch 64",
-                                  exportedGenerator={"ema": f"EMA (decay {args.ema}) of the generator's weights and BatchNorm buffers",
-                                                     "ema-recal": f"EMA (decay {args.ema}) of the generator's weights, BatchNorm statistics re-estimated over 100 generated batches of 64",
-                                                     "last": "the last iterate (no EMA)"}[args.generator]),
+                                  optimizer=f"Adam lr 2e-4 betas (0.5, 0.999), batch {meta['bs']}, 1 D step per G step; encoder Adam one-cycle 1e-3, batch 64",
+                                  exportedGenerator={"ema": f"EMA (decay {meta['ema']}) of the generator's weights and BatchNorm buffers",
+                                                     "ema-recal": f"EMA (decay {meta['ema']}) of the generator's weights, BatchNorm statistics re-estimated over 100 generated batches of 64",
+                                                     "last": "the last iterate (no EMA)"}[meta["generator"]]),
         "metrics": {"params": nG + nE, "onnxBytes": s1 + s2 + s3,
                     "inversionGradMaxRelError": float(f"{rel_g:.3e}"), "inversionLossMaxRelError": float(f"{rel_l:.3e}")},
     })

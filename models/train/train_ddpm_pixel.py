@@ -100,10 +100,10 @@ def export(ck):
         "labels": LABELS,
         "diffusion": {"space": "pixel", "prediction": "epsilon",
                       "schedule": {"type": "linear", "timesteps": T, "betaStart": 0.0001, "betaEnd": 0.02}},
-        "training": training_info("train_ddpm_pixel.py", SEED, round(ck["step"] * ck["bs"] / 60000, 2), ck["seconds"],
-                                  params=n, steps=ck["step"], batch=ck["bs"], ema=ck["ema_decay"],
+        "training": training_info("train_ddpm_pixel.py", SEED, round(ck.get("samples", ck["step"] * ck["bs"]) / 60000, 2), ck["seconds"],
+                                  params=n, steps=ck["step"], batch=ck["bs"], ema=ck["ema_decay"], device=ck.get("device", "cpu (2 cores)"),
                                   optimizer="AdamW lr 1e-3 (500-step warm-up), grad clip 1.0, simple (epsilon MSE) loss",
-                                  note="wall-time bounded; continue with --resume"),
+                                  note="wall-time bounded; continue with --resume, or --from-onnx on a fresh clone"),
         "metrics": {"params": n, "onnxBytes": size},
     })
     log(f"exported pixel ddpm at step {ck['step']}: params {n} onnx {size} bytes")
@@ -127,22 +127,31 @@ def main():
     ap.add_argument("--bs", type=int, default=128)
     ap.add_argument("--ckpt-every", type=int, default=100)
     ap.add_argument("--export-every", type=int, default=1000)
+    ap.add_argument("--no-export", action="store_true", help="checkpoint only; export later (a GPU machine's torch)")
     args = ap.parse_args()
     setup(SEED)
     if args.export_only:
         export(load_ckpt("ddpm_pixel.pt")); return
+    dev = train_device()
     xtr, _ = load_tensors("train", (-1, 1))
+    xtr = xtr.to(dev)
     _, abar = linear_schedule(T)
-    m = UNet()
+    abar = abar.to(dev)
+    m = UNet().to(dev)
     ema = EMA(m, 0.999)
     opt = torch.optim.AdamW(m.parameters(), lr=1e-3, weight_decay=0.0)
     gen = torch.Generator().manual_seed(SEED)
-    step, prev = 0, 0.0
+    step, prev, samples, devices = 0, 0.0, 0, device_name(dev)
     if args.resume:
         ck = load_ckpt("ddpm_pixel.pt")
         assert ck is not None, "no checkpoint to resume"
-        m.load_state_dict(ck["model"]); ema.model.load_state_dict(ck["ema"]); opt.load_state_dict(ck["opt"])
+        m.load_state_dict(ck["model"]); ema.model.load_state_dict(ck["ema"])
+        if "opt" in ck:                                 # a compact checkpoint (weights only) starts Adam afresh
+            opt.load_state_dict(ck["opt"])
         gen.set_state(ck["gen"]); step, prev = ck["step"], ck["seconds"]
+        samples = ck.get("samples", step * ck["bs"])
+        before = ck.get("device", "cpu (2 cores)")
+        devices = before if devices in before else f"{before}, then {devices}"
         log(f"resumed at step {step} ({prev:.0f}s)")
     elif args.from_onnx:
         d = model_dir("fmnist-ddpm-pixel")
@@ -151,6 +160,11 @@ def main():
         with open(os.path.join(d, "manifest.json")) as f:
             trained = json.load(f)["training"]
         step, prev = trained["steps"], trained["seconds"]
+        samples = round(trained["epochs"] * 60000)
+        if "device" in trained and devices not in trained["device"]:
+            devices = f"{trained['device']}, then {devices}"
+        elif "device" not in trained:
+            devices = f"cpu (2 cores), then {devices}" if dev.type == "cuda" else devices
         gen.manual_seed(SEED + step)                    # not the first run's batches again
         log(f"continuing from the shipped graph at step {step} ({prev:.0f}s)")
     timer = Timer(prev)
@@ -162,16 +176,16 @@ def main():
 
     def state():
         return {"model": m.state_dict(), "ema": ema.model.state_dict(), "opt": opt.state_dict(), "gen": gen.get_state(),
-                "step": step, "seconds": timer.total(), "bs": args.bs, "ema_decay": 0.999}
+                "step": step, "seconds": timer.total(), "bs": args.bs, "ema_decay": 0.999, "samples": samples, "device": devices}
 
     print(f"params {count_params(m)}", flush=True)
     run = None
     while time.time() < budget_end and not stop["flag"]:
-        idx = torch.randint(0, len(xtr), (args.bs,), generator=gen)
+        idx = torch.randint(0, len(xtr), (args.bs,), generator=gen).to(dev)
         x0 = xtr[idx]
-        x0 = torch.where(torch.rand(args.bs, generator=gen)[:, None, None, None] < 0.5, x0.flip(3), x0)
-        t = torch.randint(0, T, (args.bs,), generator=gen)
-        eps = torch.randn(x0.shape, generator=gen)
+        x0 = torch.where(torch.rand(args.bs, generator=gen).to(dev)[:, None, None, None] < 0.5, x0.flip(3), x0)
+        t = torch.randint(0, T, (args.bs,), generator=gen).to(dev)
+        eps = torch.randn(x0.shape, generator=gen).to(dev)
         a = abar[t][:, None, None, None]
         xt = a.sqrt() * x0 + (1 - a).sqrt() * eps
         for gparam in opt.param_groups:
@@ -181,17 +195,19 @@ def main():
         torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0)
         opt.step()
         step += 1
+        samples += args.bs
         ema.decay = min(0.999, (1 + step) / (10 + step))
         ema.update(m)
         run = loss.item() if run is None else 0.98 * run + 0.02 * loss.item()
         if step % args.ckpt_every == 0:
             save_ckpt("ddpm_pixel.pt", state())
             log(f"step {step} loss {run:.4f} epochs {step*args.bs/len(xtr):.2f} t {timer.total():.0f}s")
-        if args.export_every and step % args.export_every == 0:
+        if args.export_every and not args.no_export and step % args.export_every == 0:
             export(state())                     # interim export so the app always has a usable graph
     save_ckpt("ddpm_pixel.pt", state())
     log(f"stopping at step {step}")
-    export(load_ckpt("ddpm_pixel.pt"))
+    if not args.no_export:
+        export(load_ckpt("ddpm_pixel.pt"))
 
 
 if __name__ == "__main__":

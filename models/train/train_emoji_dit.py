@@ -18,8 +18,8 @@ batch 64 takes about 0.5 s at patch 4.
 import argparse, json, os
 import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
-from common import (EMA, MODELS, ROOT, Timer, WallClock, count_params, export_onnx, io_spec, log, model_dir, parity_case, save_ckpt,
-                    load_ckpt, setup, timestep_embedding, write_json, write_manifest)
+from common import (EMA, MODELS, ROOT, Timer, WallClock, count_params, device_name, export_onnx, io_spec, log, model_dir, parity_case,
+                    save_ckpt, load_ckpt, setup, timestep_embedding, train_device, write_json, write_manifest)
 from train_emoji_vae import LATENT, from_exported, load_split
 
 SEED = 12
@@ -27,7 +27,7 @@ MID = "emoji-dit"
 T = 1000
 SYSTEMS, CATEGORIES = 4, 9
 NULL = SYSTEMS * CATEGORIES
-DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+DEVICE = train_device()
 
 
 def scaled_linear_alphas_cumprod(beta_start=0.00085, beta_end=0.012):
@@ -113,7 +113,8 @@ def load_vae_from_onnx():
 @torch.no_grad()
 def latents(encoder, x, scale):
     """Posterior means of the images and of their mirror images, scaled to about unit variance."""
-    out = [encoder(torch.cat([x[i:i + 256], x[i:i + 256].flip(3)]))[0] for i in range(0, len(x), 256)]
+    device = next(encoder.parameters()).device
+    out = [encoder(torch.cat([x[i:i + 256], x[i:i + 256].flip(3)]).to(device))[0] for i in range(0, len(x), 256)]
     return torch.cat(out) * scale
 
 
@@ -121,7 +122,7 @@ def class_index(system, category):
     return system * CATEGORIES + category
 
 
-def export(net, scale, seconds, steps, category_names, system_names, weights="ema"):
+def export(net, scale, seconds, steps, category_names, system_names, weights="ema", device="cpu (2 cores)", batch=64):
     d = model_dir(MID)
     net = net.cpu().eval()
     g = torch.Generator().manual_seed(1234)
@@ -149,9 +150,9 @@ def export(net, scale, seconds, steps, category_names, system_names, weights="em
                       "conditioning": {"input": "y", "encoding": "index", "labels": labels, "nullLabel": NULL, "guidance": 4}},
         "training": {"data": "emoji-64 train split (scripts/emoji-dataset.mjs), encoded by emoji-vae", "script": "models/train/train_emoji_dit.py",
                      "seed": SEED, "steps": steps, "seconds": int(round(seconds)), "torch": torch.__version__.split("a")[0].split("+")[0],
-                     "device": "cpu (2 cores)", "params": nparams, "architecture": f"DiT: patch {net.patch}, hidden {net.embed.out_features}, {len(net.blocks)} blocks, {net.blocks[0].heads} heads, adaLN-Zero",
+                     "device": device, "params": nparams, "architecture": f"DiT: patch {net.patch}, hidden {net.embed.out_features}, {len(net.blocks)} blocks, {net.blocks[0].heads} heads, adaLN-Zero",
                      "loss": "epsilon MSE, 10% null label",
-                     "optimizer": "AdamW 2e-4 after a 500-step warm-up, batch 64, EMA 0.9995",
+                     "optimizer": f"AdamW 2e-4 after a 500-step warm-up, batch {batch}, EMA 0.9995",
                      "exported": "the EMA weights" if weights == "ema" else "the training weights (the EMA still averaged in early steps)"},
         "metrics": {"params": nparams, "onnxBytes": size},
     })
@@ -166,7 +167,8 @@ def save_resume():
         raise SystemExit("no emoji_dit.pt checkpoint to save")
     half = lambda sd: {k: v.half() if v.is_floating_point() else v for k, v in sd.items()}
     path = os.path.join(ROOT, "models", "train", "resume", "emoji_dit.pt")
-    torch.save({"net": half(ck["net"]), "ema": half(ck["ema"]), "gen": ck["gen"], "step": ck["step"], "seconds": ck["seconds"], "patch": ck.get("patch", 2)}, path)
+    keep = {k: ck[k] for k in ("device", "bs") if k in ck}
+    torch.save({"net": half(ck["net"]), "ema": half(ck["ema"]), "gen": ck["gen"], "step": ck["step"], "seconds": ck["seconds"], "patch": ck.get("patch", 2), **keep}, path)
     log(f"saved {path} at step {ck['step']} ({os.path.getsize(path) / 1e6:.1f} MB)")
 
 
@@ -177,6 +179,7 @@ def main():
     ap.add_argument("--bs", type=int, default=64)
     ap.add_argument("--patch", type=int, default=4, choices=[2, 4], help="a new run's patch size (a resumed run keeps its own)")
     ap.add_argument("--export-only", action="store_true")
+    ap.add_argument("--fresh", action="store_true", help="start a new run (e.g. --patch 2 on a GPU) whatever checkpoint exists")
     ap.add_argument("--weights", choices=["ema", "net"], default="ema", help="which weights --export-only exports (a short run's EMA still holds its early steps)")
     ap.add_argument("--save-resume", action="store_true", help="write the latest checkpoint's weights to models/train/resume/ (fp16, no Adam state) and stop")
     args = ap.parse_args()
@@ -184,36 +187,46 @@ def main():
     if args.save_resume:
         return save_resume()
     encoder, scale = load_vae_from_onnx()
+    encoder = encoder.to(DEVICE)
     x, systems, meta = load_split("train")
-    category = torch.tensor(meta["labelSets"]["category"]["values"], dtype=torch.int64)
+    category = torch.tensor(meta["labelSets"]["category"]["values"][:len(x)], dtype=torch.int64)
     z = latents(encoder, x, scale)
     labels = class_index(torch.cat([systems, systems]), torch.cat([category, category]))
     log(f"{len(z)} latents (the images and their mirrors), std {z.std():.3f} after scale {scale}")
     abar = scaled_linear_alphas_cumprod()
     z, labels, abar = z.to(DEVICE), labels.to(DEVICE), abar.to(DEVICE)
-    ck = load_ckpt("emoji_dit.pt")
+    ck = None if args.fresh else load_ckpt("emoji_dit.pt")
     patch = ck.get("patch", 2) if ck else args.patch
     net = DiT(patch=patch).to(DEVICE)
     ema = EMA(net, 0.9995)
     opt = torch.optim.AdamW(net.parameters(), lr=2e-4, weight_decay=0.0)
     gen = torch.Generator().manual_seed(SEED)
     step, timer, warm_from = 0, Timer(), 0
+    here = device_name(DEVICE)
+    devices = here
     if ck:
         net.load_state_dict({k: v.float() for k, v in ck["net"].items()}); ema.model.load_state_dict({k: v.float() for k, v in ck["ema"].items()})
         gen.set_state(ck["gen"]); step = ck["step"]; timer = Timer(ck["seconds"])
+        before = ck.get("device", "cpu (2 cores)")
+        devices = before if here in before or args.export_only else f"{before}, then {here}"
         if "opt" in ck:
             opt.load_state_dict(ck["opt"])
+            for state in opt.state.values():        # Adam's moments follow the weights onto this run's device
+                for k, v in state.items():
+                    if torch.is_tensor(v) and v.dim() > 0:
+                        state[k] = v.to(DEVICE)
         else:
             warm_from = step        # a committed resume checkpoint has no Adam moments: warm up again from here
         log(f"resumed at step {step} (patch {patch}), {timer.total():.0f}s trained")
     names = (meta["labelSets"]["category"]["names"], meta["labelSets"]["system"]["names"])
     if args.export_only:
-        return export(ema.model if args.weights == "ema" else net, scale, timer.total(), step, *names, weights=args.weights)
+        return export(ema.model if args.weights == "ema" else net, scale, timer.total(), step, *names, weights=args.weights,
+                      device=devices, batch=ck.get("bs", 64) if ck else args.bs)
     running = 0.0
 
     def checkpoint():
         save_ckpt("emoji_dit.pt", {"net": net.state_dict(), "ema": ema.model.state_dict(), "opt": opt.state_dict(), "gen": gen.get_state(),
-                                   "step": step, "seconds": timer.total(), "patch": patch})
+                                   "step": step, "seconds": timer.total(), "patch": patch, "device": devices, "bs": args.bs})
 
     clock = WallClock(args.minutes, checkpoint)
     net.train()
@@ -235,7 +248,7 @@ def main():
         if clock.tick(f"step {step}"):
             return
     checkpoint()
-    export(ema.model, scale, timer.total(), step, *names)
+    export(ema.model, scale, timer.total(), step, *names, device=devices, batch=args.bs)
 
 
 if __name__ == "__main__":

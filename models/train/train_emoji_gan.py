@@ -15,8 +15,8 @@ mapping with a free batch); the encoder is trained afterwards on the EMA generat
 """
 import argparse, math, os, sys
 import torch, torch.nn as nn, torch.nn.functional as F
-from common import (EMA, ROOT, Timer, WallClock, count_params, export_onnx, io_spec, log, model_dir, parity_case, save_ckpt, load_ckpt,
-                    setup, write_json, write_manifest)
+from common import (EMA, ROOT, Timer, WallClock, count_params, device_name, export_onnx, io_spec, log, model_dir, parity_case, save_ckpt,
+                    load_ckpt, setup, train_device, write_json, write_manifest)
 from train_emoji_vae import load_split
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures", "models"))
@@ -26,6 +26,7 @@ SEED = 14
 MID = "emoji-gan"
 Z = W = 128
 RESOLUTIONS = [8, 16, 32, 64]
+DEVICE = train_device()
 CHANNELS = {4: 128, 8: 128, 16: 128, 32: 64, 64: 32}
 
 
@@ -74,9 +75,9 @@ def make_generator():
     return sg.Generator(sg.Mapping(Z, W), sg.Synthesis(RESOLUTIONS, CHANNELS, W))
 
 
-def export(G, E, xte, seconds, kimg):
+def export(G, E, xte, seconds, kimg, device="cpu (2 cores)", batch=32):
     d = model_dir(MID)
-    G = G.eval()
+    G, E, xte = G.cpu().eval(), E.cpu(), xte.cpu()
     g = torch.Generator().manual_seed(1234)
     z1, z4 = torch.randn(1, Z, generator=g), torch.randn(4, Z, generator=g)
     num_ws = G.synthesis.num_ws
@@ -111,24 +112,24 @@ def export(G, E, xte, seconds, kimg):
         },
         "style": {"numWs": num_ws, "wDim": W, "wAvg": [round(float(v), 6) for v in w_avg]},
         "training": {"data": "emoji-64 train split (scripts/emoji-dataset.mjs)", "script": "models/train/train_emoji_gan.py", "seed": SEED,
-                     "kimg": kimg, "seconds": int(round(seconds)), "torch": torch.__version__.split("a")[0].split("+")[0], "device": "cpu (2 cores)",
+                     "kimg": kimg, "seconds": int(round(seconds)), "torch": torch.__version__.split("a")[0].split("+")[0], "device": device,
                      "params": params, "loss": "non-saturating logistic, lazy R1 gamma 0.5; encoder |E(G(z)) - z|^2 + 0.05 |G(E(x)) - x|^2",
-                     "optimizer": "Adam 0.0025 (0, 0.99), batch 32, EMA over 10k images"},
+                     "optimizer": f"Adam 0.0025 (0, 0.99), batch {batch}, EMA over 10k images"},
         "metrics": {"params": params, "onnxBytes": sum(sizes.values())},
     })
     log(f"exported {MID}: {params} generator parameters, {sum(sizes.values())} bytes")
 
 
 def train_encoder(G, xtr, gen, steps):
-    E = Encoder()
+    E = Encoder().to(DEVICE)
     opt = torch.optim.Adam(E.parameters(), lr=1e-3)
     for p in G.parameters():
         p.requires_grad_(False)
     for step in range(1, steps + 1):
-        z = torch.randn(32, Z, generator=gen)
+        z = torch.randn(32, Z, generator=gen).to(DEVICE)
         with torch.no_grad():
             fake = G.synthesis(G.mapping(z)[:, None].repeat(1, G.synthesis.num_ws, 1))
-        real = xtr[torch.randint(0, len(xtr), (32,), generator=gen)]
+        real = xtr[torch.randint(0, len(xtr), (32,), generator=gen).to(xtr.device)]
         # Image loss through the frozen generator, one sample at a time is too slow: the batched synthesis is used.
         zr = E(real)
         rec = G.synthesis(G.mapping(zr)[:, None].repeat(1, G.synthesis.num_ws, 1))
@@ -146,33 +147,44 @@ def main():
     ap.add_argument("--bs", type=int, default=32)
     ap.add_argument("--enc-steps", type=int, default=3000)
     ap.add_argument("--export-only", action="store_true")
+    ap.add_argument("--no-export", action="store_true", help="train (GAN, then encoder) and checkpoint, export later (a GPU machine's torch)")
     args = ap.parse_args()
     setup(SEED)
     xtr, _, _ = load_split("train")
     xte, _, _ = load_split("test")
-    G, D = make_generator(), Discriminator()
+    xtr = xtr.to(DEVICE)
+    G, D = make_generator().to(DEVICE), Discriminator().to(DEVICE)
     ema = EMA(G, 0.5 ** (args.bs / 10_000))          # half-life of 10k images, as StyleGAN2's
     optG = torch.optim.Adam(G.parameters(), lr=0.0025, betas=(0.0, 0.99))
     optD = torch.optim.Adam(D.parameters(), lr=0.0025, betas=(0.0, 0.99))
     gen = torch.Generator().manual_seed(SEED)
     ck = load_ckpt("emoji_gan.pt")
-    shown, timer = 0, Timer()
+    shown, timer, E = 0, Timer(), None
+    here = device_name(DEVICE)
+    devices = here
     if ck:
         G.load_state_dict(ck["G"]); D.load_state_dict(ck["D"]); ema.model.load_state_dict(ck["G_ema"])
-        optG.load_state_dict(ck["optG"]); optD.load_state_dict(ck["optD"]); gen.set_state(ck["gen"])
+        if "optG" in ck:                    # a compact checkpoint (weights only) warms Adam's moments up again
+            optG.load_state_dict(ck["optG"]); optD.load_state_dict(ck["optD"])
+        gen.set_state(ck["gen"])
         shown, timer = ck["shown"], Timer(ck["seconds"])
+        before = ck.get("device", "cpu (2 cores)")
+        devices = before if here in before or args.export_only else f"{before}, then {here}"
+        if "E" in ck and args.export_only:  # the encoder trained after the GAN, with it (on the GPU machine)
+            E = Encoder(); E.load_state_dict(ck["E"])
         log(f"resumed at {shown / 1000:.1f} kimg, {timer.total():.0f}s trained")
 
-    def checkpoint():
+    def checkpoint(encoder=None):
         save_ckpt("emoji_gan.pt", {"G": G.state_dict(), "D": D.state_dict(), "G_ema": ema.model.state_dict(), "optG": optG.state_dict(),
-                                   "optD": optD.state_dict(), "gen": gen.get_state(), "shown": shown, "seconds": timer.total()})
+                                   "optD": optD.state_dict(), "gen": gen.get_state(), "shown": shown, "seconds": timer.total(),
+                                   "device": devices, "bs": args.bs, **({"E": encoder.state_dict()} if encoder is not None else {})})
 
     clock, step = WallClock(args.minutes, checkpoint), 0
     while not args.export_only and shown < args.kimg * 1000:
-        real = xtr[torch.randint(0, len(xtr), (args.bs,), generator=gen)]
-        real = torch.where((torch.rand(args.bs, generator=gen) < 0.5)[:, None, None, None], real.flip(3), real)
+        real = xtr[torch.randint(0, len(xtr), (args.bs,), generator=gen).to(DEVICE)]
+        real = torch.where((torch.rand(args.bs, generator=gen) < 0.5).to(DEVICE)[:, None, None, None], real.flip(3), real)
         # discriminator
-        fake = G(torch.randn(args.bs, Z, generator=gen)).detach()
+        fake = G(torch.randn(args.bs, Z, generator=gen).to(DEVICE)).detach()
         lossD = F.softplus(D(fake)).mean() + F.softplus(-D(real)).mean()
         if step % 16 == 0:
             real.requires_grad_(True)
@@ -180,7 +192,7 @@ def main():
             lossD = lossD + 0.5 * 0.5 * grad.square().sum(dim=[1, 2, 3]).mean() * 16
         optD.zero_grad(); lossD.backward(); optD.step()
         # generator
-        lossG = F.softplus(-D(G(torch.randn(args.bs, Z, generator=gen)))).mean()
+        lossG = F.softplus(-D(G(torch.randn(args.bs, Z, generator=gen).to(DEVICE)))).mean()
         optG.zero_grad(); lossG.backward(); optG.step()
         ema.update(G)
         shown += args.bs
@@ -188,11 +200,17 @@ def main():
         if step % 100 == 0:
             log(f"{shown / 1000:.1f} kimg lossD {lossD.item():.3f} lossG {lossG.item():.3f} t {timer.total():.0f}s")
         if clock.tick(f"{shown / 1000:.1f} kimg"):
-            return
+            if not args.no_export:
+                return
+            break                           # the encoder is trained here too, while the GPU is at hand
     if not args.export_only:
         checkpoint()
-    E = train_encoder(ema.model, xtr, gen, args.enc_steps)
-    export(ema.model, E, xte, timer.total(), shown // 1000)
+    if E is None:
+        E = train_encoder(ema.model, xtr, gen, args.enc_steps)
+        checkpoint(E)
+    if args.no_export:
+        return
+    export(ema.model, E, xte, timer.total(), shown // 1000, devices, ck.get("bs", args.bs) if ck and args.export_only else args.bs)
 
 
 if __name__ == "__main__":

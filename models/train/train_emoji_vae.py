@@ -17,7 +17,7 @@ manifest's training block for a latent diffusion model over it.
 import argparse, gzip, json, os, struct
 import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
-from common import (EMA, MODELS, ROOT, Timer, WallClock, count_params, exported_weights, export_onnx, io_spec, log, model_dir,
+from common import (EMA, MODELS, ROOT, Timer, WallClock, count_params, exported_weights, export_onnx, io_spec, log, model_dir, smoke_subset,
                     parity_case, psnr, save_ckpt, load_ckpt, setup, write_json, write_manifest)
 
 SEED = 11
@@ -36,8 +36,9 @@ def load_split(split):
     labels = np.frombuffer(raw, np.uint8, n, 24)
     pixels = np.frombuffer(raw, np.uint8, n * c * h * w, 24 + n).reshape(n, c, h, w)
     meta = json.load(open(os.path.join(DATA, f"{split}.json")))
-    x = torch.from_numpy(pixels.astype(np.float32) / 127.5 - 1.0)
-    return x, torch.from_numpy(labels.astype(np.int64)), meta
+    n = smoke_subset(n)
+    x = torch.from_numpy(pixels[:n].astype(np.float32) / 127.5 - 1.0)
+    return x, torch.from_numpy(labels[:n].astype(np.int64)), meta
 
 
 class ResBlock(nn.Module):

@@ -51,6 +51,15 @@ def device_name(device):
     return f"cpu ({torch.get_num_threads()} threads)"
 
 
+def device_history(before, device):
+    """The devices a run that goes on from `before` has trained on, for its manifest: this run's device is added when
+    its kind differs from the last one's. Checkpoints and manifests that name none ran on 2 CPU cores."""
+    before = before or "cpu (2 cores)"
+    if before.split(", then ")[-1].split(" ")[0] == device.type:
+        return before
+    return f"{before}, then {device_name(device)}"
+
+
 def read_idx(path):
     with gzip.open(path, "rb") as f:
         raw = f.read()
@@ -71,7 +80,8 @@ def load_split(split):
 def load_tensors(split, range_=(0, 1)):
     """float32 images [n,1,28,28] in range_, int64 labels [n]"""
     x, y = load_split(split)
-    x, y = x[:smoke_subset(len(x))], y[:smoke_subset(len(y))]
+    n = smoke_subset(len(x))
+    x, y = x[:n], y[:n]
     x = torch.from_numpy(x.astype(np.float32) / 255.0).unsqueeze(1)
     if tuple(range_) == (-1, 1):
         x = x * 2 - 1

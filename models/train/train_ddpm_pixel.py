@@ -150,8 +150,7 @@ def main():
             opt.load_state_dict(ck["opt"])
         gen.set_state(ck["gen"]); step, prev = ck["step"], ck["seconds"]
         samples = ck.get("samples", step * ck["bs"])
-        before = ck.get("device", "cpu (2 cores)")
-        devices = before if devices in before else f"{before}, then {devices}"
+        devices = device_history(ck.get("device"), dev)
         log(f"resumed at step {step} ({prev:.0f}s)")
     elif args.from_onnx:
         d = model_dir("fmnist-ddpm-pixel")
@@ -161,10 +160,7 @@ def main():
             trained = json.load(f)["training"]
         step, prev = trained["steps"], trained["seconds"]
         samples = round(trained["epochs"] * 60000)
-        if "device" in trained and devices not in trained["device"]:
-            devices = f"{trained['device']}, then {devices}"
-        elif "device" not in trained:
-            devices = f"cpu (2 cores), then {devices}" if dev.type == "cuda" else devices
+        devices = device_history(trained.get("device"), dev)
         gen.manual_seed(SEED + step)                    # not the first run's batches again
         log(f"continuing from the shipped graph at step {step} ({prev:.0f}s)")
     timer = Timer(prev)

@@ -18,7 +18,7 @@ batch 64 takes about 0.5 s at patch 4.
 import argparse, json, os
 import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
-from common import (EMA, MODELS, ROOT, Timer, WallClock, count_params, device_name, export_onnx, io_spec, log, model_dir, parity_case,
+from common import (EMA, MODELS, ROOT, Timer, WallClock, count_params, device_history, device_name, export_onnx, io_spec, log, model_dir, parity_case,
                     save_ckpt, load_ckpt, setup, timestep_embedding, train_device, write_json, write_manifest)
 from train_emoji_vae import LATENT, from_exported, load_split
 
@@ -202,19 +202,13 @@ def main():
     opt = torch.optim.AdamW(net.parameters(), lr=2e-4, weight_decay=0.0)
     gen = torch.Generator().manual_seed(SEED)
     step, timer, warm_from = 0, Timer(), 0
-    here = device_name(DEVICE)
-    devices = here
+    devices = device_name(DEVICE)
     if ck:
         net.load_state_dict({k: v.float() for k, v in ck["net"].items()}); ema.model.load_state_dict({k: v.float() for k, v in ck["ema"].items()})
         gen.set_state(ck["gen"]); step = ck["step"]; timer = Timer(ck["seconds"])
-        before = ck.get("device", "cpu (2 cores)")
-        devices = before if here in before or args.export_only else f"{before}, then {here}"
+        devices = ck.get("device", "cpu (2 cores)") if args.export_only else device_history(ck.get("device"), DEVICE)
         if "opt" in ck:
-            opt.load_state_dict(ck["opt"])
-            for state in opt.state.values():        # Adam's moments follow the weights onto this run's device
-                for k, v in state.items():
-                    if torch.is_tensor(v) and v.dim() > 0:
-                        state[k] = v.to(DEVICE)
+            opt.load_state_dict(ck["opt"])          # Adam's moments move to the weights' device as they load
         else:
             warm_from = step        # a committed resume checkpoint has no Adam moments: warm up again from here
         log(f"resumed at step {step} (patch {patch}), {timer.total():.0f}s trained")

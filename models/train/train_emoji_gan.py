@@ -15,7 +15,7 @@ mapping with a free batch); the encoder is trained afterwards on the EMA generat
 """
 import argparse, math, os, sys
 import torch, torch.nn as nn, torch.nn.functional as F
-from common import (EMA, ROOT, Timer, WallClock, count_params, device_name, export_onnx, io_spec, log, model_dir, parity_case, save_ckpt,
+from common import (EMA, ROOT, Timer, WallClock, count_params, device_history, device_name, export_onnx, io_spec, log, model_dir, parity_case, save_ckpt,
                     load_ckpt, setup, train_device, write_json, write_manifest)
 from train_emoji_vae import load_split
 
@@ -160,16 +160,14 @@ def main():
     gen = torch.Generator().manual_seed(SEED)
     ck = load_ckpt("emoji_gan.pt")
     shown, timer, E = 0, Timer(), None
-    here = device_name(DEVICE)
-    devices = here
+    devices = device_name(DEVICE)
     if ck:
         G.load_state_dict(ck["G"]); D.load_state_dict(ck["D"]); ema.model.load_state_dict(ck["G_ema"])
         if "optG" in ck:                    # a compact checkpoint (weights only) warms Adam's moments up again
             optG.load_state_dict(ck["optG"]); optD.load_state_dict(ck["optD"])
         gen.set_state(ck["gen"])
         shown, timer = ck["shown"], Timer(ck["seconds"])
-        before = ck.get("device", "cpu (2 cores)")
-        devices = before if here in before or args.export_only else f"{before}, then {here}"
+        devices = ck.get("device", "cpu (2 cores)") if args.export_only else device_history(ck.get("device"), DEVICE)
         if "E" in ck and args.export_only:  # the encoder trained after the GAN, with it (on the GPU machine)
             E = Encoder(); E.load_state_dict(ck["E"])
         log(f"resumed at {shown / 1000:.1f} kimg, {timer.total():.0f}s trained")

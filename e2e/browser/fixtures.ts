@@ -11,7 +11,8 @@ export const test = base.extend<{ cspViolations: string[]; noOrphans: void }>({
   noOrphans: [
     async ({}, use) => {
       const folder = process.env.STUDIO_CONFIG_DIR && join(process.env.STUDIO_CONFIG_DIR, 'autosaves');
-      if (folder) for (const file of readdirSync(folder, { withFileTypes: true })) if (file.isFile()) rmSync(join(folder, file.name));
+      // force: the server releases the previous page's lock file on its own schedule, so one listed here may already be gone.
+      if (folder) for (const file of readdirSync(folder, { withFileTypes: true })) if (file.isFile()) rmSync(join(folder, file.name), { force: true });
       await use();
     },
     { auto: true },

@@ -78,7 +78,19 @@ export class AutosaveSessions {
       .filter((f) => f.endsWith(PROJECT_EXTENSION) && !f.startsWith('.'))
       .map((f) => f.slice(0, -PROJECT_EXTENSION.length))
       .filter((session) => !this.isLive(session))
-      .sort((a, b) => statSync(this.fileOf(b)).mtimeMs - statSync(this.fileOf(a)).mtimeMs);
+      .map((session) => ({ session, mtime: this.modifiedAt(session) }))
+      .filter((entry): entry is { session: string; mtime: number } => entry.mtime !== undefined)
+      .sort((a, b) => b.mtime - a.mtime)
+      .map((entry) => entry.session);
+  }
+
+  /** Undefined when the autosave went away after the folder was listed (another tab or process removed it). */
+  private modifiedAt(session: string): number | undefined {
+    try {
+      return statSync(this.fileOf(session)).mtimeMs;
+    } catch {
+      return undefined;
+    }
   }
 
   remove(session: string): void {

@@ -98,3 +98,40 @@ test('emoji in the VAE: explore by design system, a Noto → Twemoji direction f
   expect(await colourfulness(strip.nth(5))).toBeGreaterThan(10);
   await page.screenshot({ path: 'test-results/screenshots/interpolate-emoji-vae.png', fullPage: true });
 });
+
+test('the emoji DiT: ask for a design system and a category, play back x_t and x̂₀ in colour at 64 px, and guidance changes the picture', async ({ page }) => {
+  await page.goto(`${process.env.STUDIO_URL}#diffuse`);
+  await page.getByLabel('Diffusion model').selectOption({ label: 'Emoji DiT' });
+  const classes = page.getByLabel('Class');
+  // None, then the 4 design systems × 9 categories, named from the manifest.
+  await expect(classes.locator('option')).toHaveCount(37);
+  await classes.selectOption({ label: 'Noto · Smileys & Emotion' });
+  await expect(page.getByLabel('Guidance')).toHaveValue('4');
+  await page.getByLabel('Steps').fill('25');
+  await page.getByLabel('Batch').fill('2');
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByTestId('position')).toHaveText('step 25 / 25', { timeout: 60_000 });
+  await expect.poll(() => page.getByRole('img', { name: 'predicted x₀' }).first().evaluate((c: HTMLCanvasElement) => c.width)).toBe(64);
+  await page.screenshot({ path: 'test-results/screenshots/diffuse-emoji-dit-final.png' });
+  await expect(page.getByTestId('run-summary')).toHaveText(/^Emoji DiT: 25 steps at batch 2 in [\d.]+ s$/);
+  const sample = page.getByRole('img', { name: 'x_t #1' });
+  // Decoded by emoji-vae from the [4, 16, 16] latent to a 64×64 colour picture.
+  expect(await sample.evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([64, 64]);
+  expect(await colourfulness(sample)).toBeGreaterThan(10);
+  const guided = await sample.evaluate((c: HTMLCanvasElement) => c.toDataURL());
+
+  // Halfway, the picture is still noisy while the model's prediction of the clean image is already an emoji.
+  await page.getByRole('slider', { name: 'Step' }).fill('12');
+  await expect(page.getByTestId('position')).toHaveText('step 12 / 25');
+  const predicted = page.getByRole('img', { name: 'predicted x₀' }).first();
+  // The cheap 16×16 preview first (the latent's own size), then the full decode once scrubbing rests.
+  await expect.poll(() => predicted.evaluate((c: HTMLCanvasElement) => c.width)).toBe(64);
+  expect(await colourfulness(predicted)).toBeGreaterThan(10);
+  await page.screenshot({ path: 'test-results/screenshots/diffuse-emoji-dit.png', fullPage: true });
+
+  await page.getByLabel('Guidance').fill('1');
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByRole('region', { name: 'Saved runs' })).toContainText('Noto · Smileys & Emotion · guidance 1');
+  await expect(page.getByTestId('position')).toHaveText('step 25 / 25', { timeout: 60_000 });
+  await expect.poll(() => sample.evaluate((c: HTMLCanvasElement) => c.toDataURL())).not.toBe(guided);
+});

@@ -1,7 +1,7 @@
 import { listPackage } from '@electron/asar';
 import { getCurrentFuseWire } from '@electron/fuses';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -111,5 +111,14 @@ describe.runIf(process.platform === 'linux')('electron-builder.yml (packs the Li
     expect(readdirSync(ortBin)).toEqual(['linux']);
     expect(readdirSync(join(ortBin, 'linux'))).toEqual([process.arch]);
     expect(existsSync(join(ortBin, 'linux', process.arch, 'onnxruntime_binding.node'))).toBe(true);
+  });
+
+  it('ships the bundled models in under 60 MB together, so the download stays small', () => {
+    const folder = appPaths(asarPath).models;
+    const bytes = readdirSync(folder, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .reduce((sum, entry) => sum + statSync(join(entry.parentPath, entry.name)).size, 0);
+    expect(bytes).toBeGreaterThan(10e6); // the graphs are really there
+    expect(bytes).toBeLessThan(60e6);
   });
 });

@@ -10,6 +10,7 @@ mkdir -p "$DEST/models/train/gpu" "$DEST/models/train/data/emoji-64" "$DEST/mode
          "$DEST/tests/bench" "$DEST/tests/fixtures/models" "$DEST/fashion-mnist"
 cp "$ROOT"/models/train/*.py "$DEST/models/train/"
 cp "$ROOT"/models/train/gpu/*.py "$ROOT"/models/train/gpu/*.sh "$DEST/models/train/gpu/"
+mkdir -p "$DEST/models/train/resume" && cp "$ROOT"/models/train/resume/emoji_dit.pt "$DEST/models/train/resume/"
 cp "$ROOT"/models/train/data/emoji-64/train.* "$ROOT"/models/train/data/emoji-64/test.* "$DEST/models/train/data/emoji-64/"
 cp "$ROOT"/models/emoji-vae/encoder.onnx "$ROOT"/models/emoji-vae/manifest.json "$DEST/models/emoji-vae/"
 cp "$ROOT"/models/fmnist-ddpm-pixel/denoiser.onnx "$ROOT"/models/fmnist-ddpm-pixel/manifest.json "$DEST/models/fmnist-ddpm-pixel/"

@@ -269,7 +269,15 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
               // Full resolution where it is known (the decoded position, the final step), else the cheap preview.
               const last = position === positions - 1;
               const xt = decoded ? frame({ ...decoded.xt, shape: [1, ...decoded.xt.shape] }, 0, s) : last ? frame({ ...run.final, shape: [1, ...run.final.shape] }, 0, s) : frame(run.xt, position, s);
-              const x0 = position === 0 ? undefined : decoded?.x0 ? frame({ ...decoded.x0, shape: [1, ...decoded.x0.shape] }, 0, s) : frame(run.x0, position - 1, s);
+              // Where the run ends noise-free, its last x̂₀ is the final image itself, so it needs no decode either.
+              const x0 =
+                position === 0
+                  ? undefined
+                  : decoded?.x0
+                    ? frame({ ...decoded.x0, shape: [1, ...decoded.x0.shape] }, 0, s)
+                    : last && run.noiseLevels[position] === 0
+                      ? frame({ ...run.final, shape: [1, ...run.final.shape] }, 0, s)
+                      : frame(run.x0, position - 1, s);
               return (
                 <div key={s} className="flex gap-1 rounded border border-line p-1">
                   <ImageTile data={xt.data} shape={xt.shape} size={tile} label={`x_t #${s + 1}`} />

@@ -9,8 +9,11 @@ Data: node scripts/emoji-dataset.mjs first.
 The generator's classes are the StyleGAN-style fixtures' (tests/fixtures/models/build_fixtures.py: Mapping, Synthesis,
 Generator), which the app's tests already run and differentiate, at 128 channels down to 32 at 64 px, z and w of 128.
 Discriminator: residual blocks with minibatch standard deviation, as StyleGAN2's. Loss: non-saturating logistic with
-lazy R1 (gamma 0.5, every 16 steps), Adam 0.0025 (0, 0.99), batch 32, mirrored reals, EMA of the generator over 10k
-images. The exports are those of the fixtures (generator and synthesis at batch 1, the fused modulated convolution;
+lazy R1 (gamma 0.5, every 16 steps), Adam 2e-4 (0, 0.99), batch 32, mirrored reals, EMA of the generator over 10k
+images. Not StyleGAN2's 0.0025: that rate assumes equalized-learning-rate weights (stored at unit variance), and only
+the mapping network's are; at 0.0025 and batch 64 with R1 the generator's images grew to |x| ~ 2,000 within 10 steps
+and the losses to 1e5 (on the GPU machine and on a CPU alike), while 2e-4 stayed bounded. The RGB layers start scaled
+by 0.25, as the fixtures' are, so the first images lie mostly in [-1, 1] (|x| up to 10 without it). The exports are those of the fixtures (generator and synthesis at batch 1, the fused modulated convolution;
 mapping with a free batch); the encoder is trained afterwards on the EMA generator, as fmnist-dcgan's is.
 """
 import argparse, math, os, sys
@@ -28,6 +31,8 @@ Z = W = 128
 RESOLUTIONS = [8, 16, 32, 64]
 DEVICE = train_device()
 CHANNELS = {4: 128, 8: 128, 16: 128, 32: 64, 64: 32}
+LR = 2e-4
+RGB_INIT_GAIN = 0.25
 
 
 class DBlock(nn.Module):
@@ -72,7 +77,12 @@ class Encoder(nn.Module):
 
 
 def make_generator():
-    return sg.Generator(sg.Mapping(Z, W), sg.Synthesis(RESOLUTIONS, CHANNELS, W))
+    G = sg.Generator(sg.Mapping(Z, W), sg.Synthesis(RESOLUTIONS, CHANNELS, W))
+    with torch.no_grad():
+        for m in G.modules():
+            if isinstance(m, sg.StyleLayer) and not m.activate:   # the toRGB layers
+                m.weight.mul_(RGB_INIT_GAIN)
+    return G
 
 
 def export(G, E, xte, seconds, kimg, device="cpu (2 cores)", batch=32):
@@ -114,7 +124,7 @@ def export(G, E, xte, seconds, kimg, device="cpu (2 cores)", batch=32):
         "training": {"data": "emoji-64 train split (scripts/emoji-dataset.mjs)", "script": "models/train/train_emoji_gan.py", "seed": SEED,
                      "kimg": kimg, "seconds": int(round(seconds)), "torch": torch.__version__.split("a")[0].split("+")[0], "device": device,
                      "params": params, "loss": "non-saturating logistic, lazy R1 gamma 0.5; encoder |E(G(z)) - z|^2 + 0.05 |G(E(x)) - x|^2",
-                     "optimizer": f"Adam 0.0025 (0, 0.99), batch {batch}, EMA over 10k images"},
+                     "optimizer": f"Adam {LR} (0, 0.99), batch {batch}, EMA over 10k images"},
         "metrics": {"params": params, "onnxBytes": sum(sizes.values())},
     })
     log(f"exported {MID}: {params} generator parameters, {sum(sizes.values())} bytes")
@@ -155,8 +165,8 @@ def main():
     xtr = xtr.to(DEVICE)
     G, D = make_generator().to(DEVICE), Discriminator().to(DEVICE)
     ema = EMA(G, 0.5 ** (args.bs / 10_000))          # half-life of 10k images, as StyleGAN2's
-    optG = torch.optim.Adam(G.parameters(), lr=0.0025, betas=(0.0, 0.99))
-    optD = torch.optim.Adam(D.parameters(), lr=0.0025, betas=(0.0, 0.99))
+    optG = torch.optim.Adam(G.parameters(), lr=LR, betas=(0.0, 0.99))
+    optD = torch.optim.Adam(D.parameters(), lr=LR, betas=(0.0, 0.99))
     gen = torch.Generator().manual_seed(SEED)
     ck = load_ckpt("emoji_gan.pt")
     shown, timer, E = 0, Timer(), None

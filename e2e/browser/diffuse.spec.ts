@@ -60,10 +60,21 @@ test('the forward process and image-to-image', async ({ page }) => {
   await expect(page.getByLabel('Noise schedule')).toContainText('t = 900');
   await page.screenshot({ path: 'test-results/screenshots/diffuse-forward.png' });
 
+  // The image picked for the forward process is image-to-image's input too.
   await page.getByRole('tab', { name: 'Image to image' }).click();
-  await page.getByRole('button', { name: 'Use dataset image' }).click();
+  await expect(page.getByRole('img', { name: 'input · dataset #0' })).toBeVisible();
   await page.getByRole('button', { name: /Noise and denoise/ }).click();
   await expect(page.getByTestId('img2img-strip').getByRole('img')).toHaveCount(6, { timeout: 60_000 });
+
+  // Another model takes images of another size: its tabs ask for one of their own rather than keep a misfit.
+  await page.getByLabel('Diffusion model').selectOption({ label: 'Emoji DiT' });
+  await expect(page.getByRole('img', { name: /^input · / })).toHaveCount(0);
+  await expect(page.getByTestId('img2img-strip')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: /Noise and denoise/ })).toBeDisabled();
+  await page.getByRole('tab', { name: 'Forward process' }).click();
+  await expect(page.getByText('Pick an image to noise.')).toBeVisible();
+  await page.getByRole('button', { name: 'Use dataset image' }).click();
+  await expect(page.getByRole('img', { name: 'x₀ · Emoji in four design systems, test split (64×64) #0' })).toBeVisible();
 });
 
 test('the bundled class-conditional model draws the class asked for: sandals, then trousers', async ({ page }) => {

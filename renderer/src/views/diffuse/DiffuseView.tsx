@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { CallResult, ModelSummary } from '../../../../electron/api/contract';
 import { ApiError } from '../../../../electron/api/errors';
 import type { Float32Tensor } from '../../../../electron/api/tensor';
@@ -30,11 +30,22 @@ function useDiffuseModel(models: ModelSummary[]): [string, (id: string) => void]
   return [model, (id) => setSettings({ model: id, label: undefined, guidance: undefined })];
 }
 
+/**
+ * The image the forward process and image-to-image start from, one for both tabs, kept with the model it was fitted
+ * to: picked in one tab it is there in the other, and another model's tabs ask for an image at its own size.
+ */
+function useDiffuseInput(model: string) {
+  const [input, setInput] = useViewState<{ model: string; tensor: Float32Tensor; label: string } | undefined>('diffuse.input', undefined);
+  const image = input?.model === model ? input : undefined;
+  const pick = useCallback((tensor: Float32Tensor, label: string) => setInput({ model, tensor, label }), [model, setInput]);
+  return [image, pick] as const;
+}
+
 /** q(x_t | x_0): slide t and watch the image drown in noise, with the schedule plotted beside it. */
 function ForwardPanel({ models }: { models: ModelSummary[] }) {
   const client = useAppStore((s) => s.client);
   const [model, setModel] = useDiffuseModel(models);
-  const [image, setImage] = useViewState<{ tensor: Float32Tensor; label: string } | undefined>('diffuse.forward.image', undefined);
+  const [image, setImage] = useDiffuseInput(model);
   const [t, setT] = useViewState('diffuse.forward.t', 250);
   const [schedule, setSchedule] = useState<CallResult<'diffusion.schedule'>>();
   const [noised, setNoised] = useState<Float32Tensor>();
@@ -59,7 +70,7 @@ function ForwardPanel({ models }: { models: ModelSummary[] }) {
     <div className="flex flex-wrap gap-8">
       <div className="flex w-80 flex-col gap-3">
         <ModelPicker models={models} value={model} onChange={setModel} />
-        <ImageSource model={model} view="diffuse" onImage={(tensor, label) => setImage({ tensor, label })} />
+        <ImageSource model={model} view="diffuse" onImage={setImage} />
         <Message text={error} className="text-xs" />
       </div>
       {image && schedule ? (
@@ -89,8 +100,10 @@ const T0S = [100, 250, 400, 550, 700, 850];
 function ImageToImagePanel({ models }: { models: ModelSummary[] }) {
   const client = useAppStore((s) => s.client);
   const [model, setModel] = useDiffuseModel(models);
-  const [image, setImage] = useViewState<{ tensor: Float32Tensor; label: string } | undefined>('diffuse.img2img.image', undefined);
-  const [results, setResults] = useViewState<{ t0: number; image: Float32Tensor }[]>('diffuse.img2img.results', []);
+  const [image, setImage] = useDiffuseInput(model);
+  // A strip shows only beside the model that made it, as its input does.
+  const [strip, setResults] = useViewState<{ t0: number; image: Float32Tensor; model: string }[]>('diffuse.img2img.results', []);
+  const results = strip.filter((r) => r.model === model);
   const [job, setJob] = useViewState<{ done: number; cancel(): void } | undefined>('diffuse.img2img.job', undefined);
   const [error, setError] = useViewState<string | undefined>('diffuse.img2img.error', undefined);
   const [seed, setSeed] = useViewState('diffuse.img2img.seed', 0);
@@ -111,7 +124,7 @@ function ImageToImagePanel({ models }: { models: ModelSummary[] }) {
         setJob({ done: i, cancel: () => controller.abort() });
         jobs.update(jobId, i, T0S.length);
         const r = await client.invoke('diffusion.sample', { model, sampler: { kind: 'ddim', eta: 0 }, steps: 50, seed, batch: 1, init: { images: image.tensor, t0 }, ...(label !== undefined ? { label, guidance } : {}) }, { signal: controller.signal });
-        setResults((old) => [...old, { t0, image: r.final }]);
+        setResults((old) => [...old, { t0, image: r.final, model }]);
       }
     } catch (e) {
       setError(e instanceof ApiError && e.code === 'cancelled' ? 'Cancelled.' : (e as Error).message);
@@ -125,7 +138,7 @@ function ImageToImagePanel({ models }: { models: ModelSummary[] }) {
     <div className="flex flex-wrap gap-8">
       <div className="flex w-80 flex-col gap-3">
         <ModelPicker models={models} value={model} onChange={setModel} />
-        <ImageSource model={model} view="diffuse" onImage={(tensor, label) => setImage({ tensor, label })} />
+        <ImageSource model={model} view="diffuse" onImage={setImage} />
         <label className="flex items-center gap-2 text-sm">
           Seed
           <input type="number" min={0} value={seed} onChange={(e) => setSeed(Math.max(0, Math.floor(Number(e.target.value) || 0)))} className="w-20 rounded border border-line bg-panel-raised px-2 py-1" />

@@ -100,8 +100,10 @@ test('emoji in the VAE: explore by design system, a Noto → Twemoji direction f
 });
 
 test('the emoji DiT: ask for a design system and a category, play back x_t and x̂₀ in colour at 64 px, and guidance changes the picture', async ({ page }) => {
-  await page.goto(`${process.env.STUDIO_URL}#diffuse`);
-  await page.getByLabel('Diffusion model').selectOption({ label: 'Emoji DiT' });
+  // Its card in Models leads to Diffuse with it chosen.
+  await page.goto(`${process.env.STUDIO_URL}#models`);
+  await page.getByTestId('model-emoji-dit').getByRole('button', { name: 'Sample in Diffuse' }).click();
+  await expect(page.getByLabel('Diffusion model').locator('option:checked')).toHaveText('Emoji DiT');
   const classes = page.getByLabel('Class');
   // None, then the 4 design systems × 9 categories, named from the manifest.
   await expect(classes.locator('option')).toHaveCount(37);

@@ -4,6 +4,7 @@ import { decodesCodes, encodesImages } from '../../lib/modelKinds';
 import { datasetsFor, useDatasetStore } from '../../state/datasetStore';
 import { metricLines } from '../../lib/metricLabels';
 import { useAppStore } from '../../state/appStore';
+import { useDiffuseStore } from '../../state/diffuseStore';
 import { Reconstructions } from './Reconstructions';
 import { SampleGrid } from './SampleGrid';
 
@@ -64,6 +65,7 @@ export function ModelCard({ model }: { model: ModelSummary }) {
         ))}
       </dl>
       {decodesCodes(model) && <ModelPreview model={model} />}
+      {model.diffusion && <SampleInDiffuse model={model.id} />}
     </article>
   );
 }
@@ -90,5 +92,23 @@ function ModelPreview({ model }: { model: ModelSummary }) {
       <p className="mb-1 text-xs text-muted">This latent has no prior to sample from, so these are images of {dataset.name} and their reconstructions.</p>
       <Reconstructions model={model} dataset={dataset.id} indices={indices} tile={Math.min(64, Math.max(model.image.height, model.image.width))} />
     </div>
+  );
+}
+
+/** A denoiser's pictures come step by step: the card leads to Diffuse with this model chosen rather than sampling here. */
+function SampleInDiffuse({ model }: { model: string }) {
+  const setView = useAppStore((s) => s.setView);
+  const setSettings = useDiffuseStore((s) => s.setSettings);
+  return (
+    <button
+      type="button"
+      onClick={() => {
+        setSettings({ model, label: undefined, guidance: undefined });
+        setView('diffuse');
+      }}
+      className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised"
+    >
+      Sample in Diffuse
+    </button>
   );
 }

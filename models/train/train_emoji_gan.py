@@ -13,8 +13,9 @@ lazy R1 (gamma 0.5, every 16 steps), Adam 2e-4 (0, 0.99), batch 32, mirrored rea
 images. Not StyleGAN2's 0.0025: that rate assumes equalized-learning-rate weights (stored at unit variance), and only
 the mapping network's are; at 0.0025 and batch 64 with R1 the generator's images grew to |x| ~ 2,000 within 10 steps
 and the losses to 1e5 (on the GPU machine and on a CPU alike), while 2e-4 stayed bounded. The RGB layers start scaled
-by 0.25, as the fixtures' are, so the first images lie mostly in [-1, 1] (|x| up to 10 without it). The exports are those of the fixtures (generator and synthesis at batch 1, the fused modulated convolution;
-mapping with a free batch); the encoder is trained afterwards on the EMA generator, as fmnist-dcgan's is.
+by 0.25, as the fixtures' are, so the first images lie mostly in [-1, 1] (|x| up to 10 without it). The exports are
+those of the fixtures (generator and synthesis at batch 1, the fused modulated convolution; mapping with a free batch);
+the encoder is trained afterwards on the EMA generator, as fmnist-dcgan's is.
 """
 import argparse, math, os, sys
 import torch, torch.nn as nn, torch.nn.functional as F
@@ -78,10 +79,7 @@ class Encoder(nn.Module):
 
 def make_generator():
     G = sg.Generator(sg.Mapping(Z, W), sg.Synthesis(RESOLUTIONS, CHANNELS, W))
-    with torch.no_grad():
-        for m in G.modules():
-            if isinstance(m, sg.StyleLayer) and not m.activate:   # the toRGB layers
-                m.weight.mul_(RGB_INIT_GAIN)
+    sg.scale_rgb_layers(G, RGB_INIT_GAIN)
     return G
 
 

@@ -37,6 +37,8 @@ interface DiffuseState {
   error?: string;
   setTab(tab: DiffuseTab): void;
   setSettings(patch: Partial<SamplingSettings>): void;
+  /** Another model: its class and guidance start from its own defaults, not the last model's. */
+  chooseModel(model: string): void;
   set(patch: Partial<Pick<DiffuseState, 'position' | 'branchSeed' | 'branchEta'>>): void;
   /** classNames: the model's class names, for the run's label in the project. */
   generate(client: StudioClient, model: string, classNames?: string[]): Promise<void>;
@@ -128,6 +130,7 @@ export const useDiffuseStore = create<DiffuseState>((set, get) => {
     branchEta: 1,
     setTab: (tab) => set({ tab }),
     setSettings: (patch) => set((s) => ({ settings: { ...s.settings, ...patch } })),
+    chooseModel: (model) => set((s) => ({ settings: { ...s.settings, model, label: undefined, guidance: undefined } })),
     set: (patch) => set(patch),
     generate: async (client, model, classNames) => {
       const { sampler, steps, eta, seed, batch, label, guidance } = get().settings;

@@ -25,9 +25,9 @@ function ModelPicker({ models, value, onChange }: { models: ModelSummary[]; valu
 /** The view's one model choice, shared by its three tabs (Generate's, with its class and guidance reset on a change). */
 function useDiffuseModel(models: ModelSummary[]): [string, (id: string) => void] {
   const chosen = useDiffuseStore((s) => s.settings.model);
-  const setSettings = useDiffuseStore((s) => s.setSettings);
+  const chooseModel = useDiffuseStore((s) => s.chooseModel);
   const model = chosen && models.some((m) => m.id === chosen) ? chosen : models[0]!.id;
-  return [model, (id) => setSettings({ model: id, label: undefined, guidance: undefined })];
+  return [model, chooseModel];
 }
 
 /**

@@ -188,7 +188,7 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
     <div className="flex flex-col gap-4">
       <div className="flex flex-wrap items-center gap-4">
         <Field label="Model">
-          <select value={model} onChange={(e) => store.setSettings({ model: e.target.value, label: undefined, guidance: undefined })} aria-label="Diffusion model" className="rounded border border-line bg-panel-raised px-2 py-1">
+          <select value={model} onChange={(e) => store.chooseModel(e.target.value)} aria-label="Diffusion model" className="rounded border border-line bg-panel-raised px-2 py-1">
             {models.map((m) => (
               <option key={m.id} value={m.id}>
                 {m.name}
@@ -267,16 +267,16 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
           <div ref={grid} className="flex flex-wrap gap-4" data-testid="samples-grid">
             {Array.from({ length: run.args.batch }, (_, s) => {
               // Full resolution where it is known (the decoded position, the final step), else the cheap preview.
-              const last = position === positions - 1;
-              const xt = decoded ? frame({ ...decoded.xt, shape: [1, ...decoded.xt.shape] }, 0, s) : last ? frame({ ...run.final, shape: [1, ...run.final.shape] }, 0, s) : frame(run.xt, position, s);
+              const final = position === positions - 1 ? frame({ ...run.final, shape: [1, ...run.final.shape] }, 0, s) : undefined;
+              const xt = decoded ? frame({ ...decoded.xt, shape: [1, ...decoded.xt.shape] }, 0, s) : (final ?? frame(run.xt, position, s));
               // Where the run ends noise-free, its last x̂₀ is the final image itself, so it needs no decode either.
               const x0 =
                 position === 0
                   ? undefined
                   : decoded?.x0
                     ? frame({ ...decoded.x0, shape: [1, ...decoded.x0.shape] }, 0, s)
-                    : last && run.noiseLevels[position] === 0
-                      ? frame({ ...run.final, shape: [1, ...run.final.shape] }, 0, s)
+                    : final && run.noiseLevels[position] === 0
+                      ? final
                       : frame(run.x0, position - 1, s);
               return (
                 <div key={s} className="flex gap-1 rounded border border-line p-1">

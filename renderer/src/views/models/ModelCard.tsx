@@ -98,12 +98,12 @@ function ModelPreview({ model }: { model: ModelSummary }) {
 /** A denoiser's pictures come step by step: the card leads to Diffuse with this model chosen rather than sampling here. */
 function SampleInDiffuse({ model }: { model: string }) {
   const setView = useAppStore((s) => s.setView);
-  const setSettings = useDiffuseStore((s) => s.setSettings);
+  const chooseModel = useDiffuseStore((s) => s.chooseModel);
   return (
     <button
       type="button"
       onClick={() => {
-        setSettings({ model, label: undefined, guidance: undefined });
+        chooseModel(model);
         setView('diffuse');
       }}
       className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised"

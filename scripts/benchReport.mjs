@@ -75,6 +75,13 @@ export function formatReport(r) {
       push(`| ${px} px | ${s.model} | ${ms(s.decodeMs)} | ${ms(s.median)} | ${ms(s.p95)} | ≤ ${ms(s.decodeMs + 33)}: ${verdict(s.p95 <= s.decodeMs + 33)} | ${ms(s.firstMove)} | ${s.firstMoveOtherSlider === undefined ? '–' : ms(s.firstMoveOtherSlider)} | ≤ ${ms(s.decodeMs + 50)}: ${verdict(first <= s.decodeMs + 50)} | ${s.longTasks === 0 ? 'none over 50' : ms(s.longestTask)} (${verdict(s.longestTask <= 100)}) |`);
     }
     push('');
+    const nudged = Object.entries(b.editToPaintBySize).filter(([, s]) => s.nudges);
+    if (nudged.length) {
+      push('Nudge-to-paint on the same sliders: the slider focused and left alone for 6 s after the drags, then 15 arrow keys half a second apart within ±5 steps (where the whole grid is too dear to decode ahead, the amounts near the thumb are decoded while it rests).', '');
+      push('| size | one decode (ms) | p50 (ms) | p95 (ms) | nudges |', '|---|---|---|---|---|');
+      for (const [px, s] of nudged) push(`| ${px} px | ${ms(s.decodeMs)} | ${ms(s.nudges.median)} | ${ms(s.nudges.p95)} | ${s.nudges.runs} |`);
+      push('');
+    }
   }
   if (b.explorer) {
     for (const [count, x] of Object.entries(b.explorer)) {

@@ -1,5 +1,5 @@
 import type { Locator, Page } from '@playwright/test';
-import { expect, test } from './fixtures';
+import { expect, recordCalls, test } from './fixtures';
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { parseDatasetSample } from '../../electron/engine/dataset/sample';
@@ -103,19 +103,6 @@ test('edit a sneaker towards ankle boot, undo it, and restore the edit from an e
   await expect(page.getByTestId('direction-arrows')).toContainText('Sneaker → Ankle boot', { timeout: 60_000 });
   await page.screenshot({ path: 'test-results/screenshots/explore-directions.png' });
 });
-
-/** The name and lane of every call the page sends, read from each binary frame's JSON header. */
-function recordCalls(page: Page): { name: string; lane?: string }[] {
-  const calls: { name: string; lane?: string }[] = [];
-  page.on('websocket', (socket) =>
-    socket.on('framesent', ({ payload }) => {
-      if (typeof payload === 'string') return;
-      const header = JSON.parse(payload.subarray(4, 4 + payload.readUInt32LE(0)).toString('utf8')) as { type: string; name?: string; args?: { lane?: string } };
-      if (header.type === 'call') calls.push({ name: header.name!, lane: header.args?.lane });
-    }),
-  );
-  return calls;
-}
 
 test('picking an image and adding a direction decode the edited picture once', async ({ page }) => {
   const calls = recordCalls(page);

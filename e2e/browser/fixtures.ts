@@ -1,4 +1,4 @@
-import { expect, test as base } from '@playwright/test';
+import { expect, test as base, type Page } from '@playwright/test';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -31,3 +31,16 @@ export const test = base.extend<{ cspViolations: string[]; noOrphans: void }>({
 });
 
 export { expect };
+
+/** The name and lane of every call the page sends, read from each binary frame's JSON header. */
+export function recordCalls(page: Page): { name: string; lane?: string }[] {
+  const calls: { name: string; lane?: string }[] = [];
+  page.on('websocket', (socket) =>
+    socket.on('framesent', ({ payload }) => {
+      if (typeof payload === 'string') return;
+      const header = JSON.parse(payload.subarray(4, 4 + payload.readUInt32LE(0)).toString('utf8')) as { type: string; name?: string; args?: { lane?: string } };
+      if (header.type === 'call') calls.push({ name: header.name!, lane: header.args?.lane });
+    }),
+  );
+  return calls;
+}

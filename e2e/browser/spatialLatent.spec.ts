@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { serveWithUserModel } from '../browserServer';
-import { expect, test } from './fixtures';
+import { expect, recordCalls, test } from './fixtures';
 
 test('a colour VAE with a spatial latent [4, 8, 8]: its samples stay in their card and Edit shows the picture at full size', async ({ page }) => {
   const server = await serveWithUserModel(page, 'vae-spatial-tiny', 'ldm-spatial-tiny');
@@ -73,7 +73,8 @@ test('a 64×64 colour model explores the shipped emoji test split, coloured by d
   }
 });
 
-test('a 256 px VAE: the sweep strip fills frame by frame, with placeholders until each frame arrives', async ({ page }) => {
+test('a 256 px VAE: the sweep strip fills frame by frame, then frames near the thumb are decoded ahead and nudges paint them', async ({ page }) => {
+  const calls = recordCalls(page);
   const server = await serveWithUserModel(page, 'vae-256');
   try {
     await page.getByRole('tab', { name: 'Edit' }).click();
@@ -103,6 +104,33 @@ test('a 256 px VAE: the sweep strip fills frame by frame, with placeholders unti
     expect(partial.filter((n) => n >= 1 && n < 9).length, `states seen: ${states.join(', ')}`).toBeGreaterThan(0);
     expect(states.at(-1)).toBe('strip:9');
     await page.screenshot({ path: 'test-results/screenshots/edit-256-strip.png' });
+
+    // While the slider rests, the 20 amounts nearest its thumb (±0.5) are decoded ahead on the sweep's lane, one a call.
+    const decodes = (lane: string) => calls.filter((c) => c.name === 'model.preview' && c.lane === lane).length;
+    await expect.poll(() => decodes('edit-sweep'), { timeout: 30_000 }).toBe(9 + 20);
+    const after = page.getByRole('img', { name: 'After' });
+    const pixels = () => after.evaluate((c: HTMLCanvasElement) => c.toDataURL());
+    const before = await pixels();
+    const onDemand = decodes('edit');
+    const slider = page.getByRole('slider', { name: 'Wave' });
+    await slider.focus();
+    for (const [key, amount] of [['ArrowRight', '+0.05'], ['ArrowRight', '+0.10'], ['ArrowLeft', '+0.05'], ['ArrowLeft', '+0.00'], ['ArrowLeft', '-0.05']] as const) {
+      await page.keyboard.press(key);
+      await expect(page.getByTestId('direction-Wave').getByTestId('amount')).toHaveText(amount);
+      if (amount === '+0.00') await expect.poll(pixels).toBe(before);
+      else await expect.poll(pixels).not.toBe(before);
+    }
+    // Every nudge painted a frame the page had: the engine was asked for none of them.
+    expect(decodes('edit')).toBe(onDemand);
+    // The strip's own frames serve too: its end, +4, is painted from the strip.
+    await page.keyboard.press('End');
+    await expect(page.getByTestId('direction-Wave').getByTestId('amount')).toHaveText('+4.00');
+    await expect.poll(pixels).not.toBe(before);
+    expect(decodes('edit')).toBe(onDemand);
+    // Anywhere else, a move is decoded on demand as before.
+    await slider.fill('2.35');
+    await expect(page.getByTestId('direction-Wave').getByTestId('amount')).toHaveText('+2.35');
+    await expect.poll(() => decodes('edit')).toBe(onDemand + 1);
   } finally {
     server.stop();
   }

@@ -186,6 +186,31 @@ async function dragAndTime(page: Page, slider: string, drags: number): Promise<R
   return { ...stats(latencies.slice(1)), firstMove: latencies[0], inputs, longestTask: Math.max(0, ...longTasks), longTasks: longTasks.length };
 }
 
+/** A person's nudges after a drag: they look at the picture for a while, then step the slider with the arrow keys. */
+const LOOK_MS = 6000;
+const NUDGE_PAUSE_MS = 500;
+const NUDGES = ['ArrowRight', 'ArrowRight', 'ArrowRight', 'ArrowRight', 'ArrowRight', 'ArrowLeft', 'ArrowLeft', 'ArrowLeft', 'ArrowLeft', 'ArrowLeft', 'ArrowLeft', 'ArrowLeft', 'ArrowLeft', 'ArrowLeft', 'ArrowLeft'];
+
+/**
+ * Nudge-to-paint: from each arrow key's `input` event to the frame that shows its picture, the slider focused and left
+ * alone for LOOK_MS first (where the grid is too dear to decode ahead, the page decodes the amounts near the thumb then),
+ * a key every NUDGE_PAUSE_MS after the previous picture, within ±5 steps of where the thumb rested.
+ */
+async function nudgeAndTime(page: Page, slider: string): Promise<ReturnType<typeof stats>> {
+  await page.getByRole('slider', { name: slider }).focus();
+  await page.evaluate(installRecorder);
+  await page.waitForTimeout(LOOK_MS);
+  const painted = () => page.evaluate(() => (window as unknown as { __editToPaint: { latencies: number[] } }).__editToPaint.latencies.length);
+  for (const key of NUDGES) {
+    const before = await painted();
+    await page.keyboard.press(key);
+    await page.waitForFunction((n) => (window as unknown as { __editToPaint: { latencies: number[] } }).__editToPaint.latencies.length > n, before, { timeout: 10_000, polling: 10 });
+    await page.waitForTimeout(NUDGE_PAUSE_MS);
+  }
+  const { latencies } = await page.evaluate(() => (window as unknown as { __editToPaint: { latencies: number[] } }).__editToPaint);
+  return stats(latencies);
+}
+
 it('edit-to-paint: from a slider input event to the new image on screen, 200 drags', async () => {
   const { url } = await startServer();
   const page = await browser2d.newPage();
@@ -285,6 +310,7 @@ it('edit-to-paint at 64, 256 and 512 px, against one decode', async () => {
     const directionMs = performance.now() - tAdd;
     await page.getByRole('img', { name: 'After' }).waitFor();
     const drags = await dragAndTime(page, slider, px >= 512 ? 40 : px >= 256 ? 60 : 120);
+    const nudges = await nudgeAndTime(page, slider);
     // Then a second direction, and the first move on its slider: pressing it starts its strip, beside the drag.
     await page.getByLabel('From class').selectOption({ label: systems.labels[1]! });
     await page.getByLabel('To class').selectOption({ label: systems.labels[0]! });
@@ -294,7 +320,7 @@ it('edit-to-paint at 64, 256 and 512 px, against one decode', async () => {
     const { firstMove: firstMoveOtherSlider } = await dragAndTime(page, second, 3);
     // The page closed first: its strip goes on decoding once the slider is released, which the reference would wait behind.
     await page.close();
-    bySize[px] = { model, directionMs, decodeMs: await decodeReference(url, model, latent), ...drags, firstMoveOtherSlider };
+    bySize[px] = { model, directionMs, decodeMs: await decodeReference(url, model, latent), ...drags, firstMoveOtherSlider, nudges };
   }
   results['editToPaintBySize'] = bySize;
 });

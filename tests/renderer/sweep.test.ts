@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Uint8Tensor } from '../../electron/api/tensor';
+import { farthestBeyond, nearCapacity, nearestIndex, nearOrder, nextNear } from '../../renderer/src/views/edit/nearFrames';
 import { evenlySpaced, frameOf, joinBatches, median, pieceFrames, sweepAmounts, sweepIndex, sweepPlan } from '../../renderer/src/views/edit/sweep';
 
 describe('a direction slider’s sweep', () => {
@@ -70,5 +71,40 @@ describe('a direction slider’s sweep', () => {
     const joined = joinBatches([a, b]);
     expect(joined.shape).toEqual([3, 1, 1, 2]);
     expect(Array.from(joined.data)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+});
+
+describe('frames decoded ahead near the thumb, where the whole grid is too dear', () => {
+  const grid = sweepAmounts(4).length;
+
+  it('holds ±10 steps within 16 MiB: all of them up to 512 px, fewer for larger images', () => {
+    expect(nearCapacity(28 * 28)).toBe(20);
+    expect(nearCapacity(256 * 256 * 3)).toBe(20);
+    expect(nearCapacity(512 * 512 * 3)).toBe(20);
+    expect(nearCapacity(1024 * 1024 * 3)).toBe(5);
+    expect(nearCapacity(4096 * 4096 * 3)).toBe(0);
+  });
+
+  it('finds the grid position of any amount, typed ones between steps included', () => {
+    expect(nearestIndex(0, 4, 0.05, grid)).toBe(80);
+    expect(nearestIndex(0.37, 4, 0.05, grid)).toBe(87);
+    expect(nearestIndex(-9, 4, 0.05, grid)).toBe(0);
+    expect(nearestIndex(9, 4, 0.05, grid)).toBe(160);
+  });
+
+  it('decodes nearest first, towards the side the thumb last moved, and stays on the slider', () => {
+    expect(nearOrder(80, grid, 1).slice(0, 4)).toEqual([81, 79, 82, 78]);
+    expect(nearOrder(80, grid, -1).slice(0, 4)).toEqual([79, 81, 78, 82]);
+    expect(nearOrder(1, grid, 1)).toEqual([2, 0, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(nearOrder(160, grid, 1)).toHaveLength(10);
+    expect(nextNear(80, new Set([81, 79]), 20, grid)).toBe(82);
+    // Everything within the budget held: nothing more to decode until the thumb moves.
+    expect(nextNear(80, new Set(nearOrder(80, grid).slice(0, 4)), 4, grid)).toBeUndefined();
+    expect(nextNear(80, new Set(), 0, grid)).toBeUndefined();
+  });
+
+  it('drops the frames farthest from the thumb once the budget is full', () => {
+    expect(farthestBeyond(100, [81, 79, 82, 99, 101], 3).sort()).toEqual([79, 81]);
+    expect(farthestBeyond(100, [99, 101], 3)).toEqual([]);
   });
 });

@@ -19,6 +19,7 @@ import { useViewDataset } from '../../state/datasetStore';
 import { DatasetSelect } from '../../components/DatasetSelect';
 import { frameOf, sweepIndex } from './sweep';
 import { useSweep, type Sweep } from './useSweep';
+import { useNearFrames } from './useNearFrames';
 import { useViewState } from '../../state/viewState';
 import { useBoxSize } from '../../lib/useBoxSize';
 import { ExportScale, useExportScale } from '../../components/ExportScale';
@@ -201,12 +202,15 @@ export function EditView() {
   const focusedDirection = focused && vectors.has(focused) ? focused : [...vectors.keys()][0];
   const { sweep, current: sweepCurrent } = useSweep(modelId, base?.code, live, focusedDirection, range, vectors, space);
   const focusedAmount = live.find((e) => e.direction === focusedDirection)?.amount ?? 0;
-  // Dragging the focused slider paints a frame of its sweep at once; other changes wait for a decode.
+  const nearFrames = useNearFrames(modelId, sweepCurrent ? sweep : undefined, focusedAmount);
+  // Moving the focused slider to an amount already decoded (the whole grid where it is cheap, else the strip's frames
+  // and those near the thumb) paints that frame at once; other amounts and other changes wait for a decode.
   const sweepFrame = useMemo(() => {
-    // Only a whole decoded grid has every amount a drag can reach; a strip leaves drags to on-demand decodes.
-    const k = sweep?.grid && sweepCurrent ? sweepIndex(focusedAmount, range) : undefined;
-    return k === undefined ? undefined : frameOf(sweep!.grid!.images, k);
-  }, [sweep, sweepCurrent, focusedAmount, range]);
+    const k = sweep && sweepCurrent ? sweepIndex(focusedAmount, range) : undefined;
+    if (k === undefined) return undefined;
+    if (sweep!.grid) return frameOf(sweep!.grid.images, k);
+    return nearFrames?.get(k) ?? sweep!.strip[sweep!.stripAmounts.findIndex((a) => sweepIndex(a, range) === k)];
+  }, [sweep, sweepCurrent, focusedAmount, range, nearFrames]);
   // The edited picture is only shown (and read back by the readout and the export): 8-bit planes, a quarter of the bytes.
   const edited = usePreview(modelId, code, 'edit', sweepFrame, space);
   const original = usePreview(modelId, base?.code, 'edit-base', undefined, space);

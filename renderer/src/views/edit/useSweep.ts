@@ -19,6 +19,10 @@ export interface Sweep {
   strip: Uint8Tensor[];
   /** The slider's whole grid (161 images at ±4), where its measured cost allows: its amounts and one image per amount. */
   grid?: { amounts: number[]; images: Uint8Tensor };
+  /** Once the strip is done: whether the grid is decoded ahead, or only frames near the thumb (useNearFrames). */
+  plan?: 'grid' | 'strip';
+  /** Decodes frames of this sweep at the given amounts of the focused direction, as 8-bit planes, timed by the engine. */
+  decode(amounts: number[]): Promise<{ images: Uint8Tensor; ms: number }>;
 }
 
 /** Frames in the strip shown under the picture, and decoded first to measure what the grid would cost. */
@@ -29,6 +33,16 @@ const STRIP_QUIET_MS = 300;
 
 /** What a strip frame of each model last cost (median ms): a new direction's strip knows it before its first frame. */
 const frameCost = new Map<string, number>();
+
+/**
+ * A frame that costs more than a piece of the grid (at 256 px on a CPU as much as a drag's own decode) waits until the
+ * sliders, and the work itself since `started`, have been still for two frames' time: a new slider is about to be
+ * pressed, and a press finds at most the frame in flight. Cheap frames go on at once.
+ */
+export async function restBeforeDearFrame(model: string, started: number): Promise<void> {
+  const cost = frameCost.get(model);
+  if (cost !== undefined && cost > PIECE_MS) await slidersAtRest(Math.max(STRIP_QUIET_MS, 2 * cost), started);
+}
 
 /**
  * Decodes a strip of nine frames of the focused direction, one at a time, timing it; then, where the
@@ -65,13 +79,10 @@ export function useSweep(model: string | undefined, base: Float32Array | undefin
       const frameMs: number[] = [];
       const started = performance.now();
       for (const amount of stripAmounts) {
-        // A frame that costs more than a piece of the grid (at 256 px on a CPU as much as a drag's own decode) waits
-        // until the sliders, and the strip itself, have been still for two frames' time: a new slider is about to be
-        // pressed, and a press finds at most the frame in flight. The first frame of a model's first strip measures
-        // the cost; later strips know it (pressing another slider starts its strip, which must not run beside the
-        // drag). Cheap frames go on, so a small model's grid is ready within the drag.
-        const cost = frameCost.get(model);
-        if (cost !== undefined && cost > PIECE_MS) await slidersAtRest(Math.max(STRIP_QUIET_MS, 2 * cost), started);
+        // The first frame of a model's first strip measures the cost; later strips know it (pressing another slider
+        // starts its strip, which must not run beside the drag). Cheap frames go on, so a small model's grid is ready
+        // within the drag.
+        await restBeforeDearFrame(model, started);
         if (!live) return;
         const frame = await decode([amount]);
         if (!live) return;
@@ -80,18 +91,19 @@ export function useSweep(model: string | undefined, base: Float32Array | undefin
         const measured = median(frameMs);
         frameCost.set(model, measured);
         // Dear frames show as they arrive (at 512 px on a CPU the strip takes seconds); cheap ones all at once.
-        if (frames.length < STRIP_FRAMES && measured > PIECE_MS) setSweep({ key, direction, range, base, vectors, stripAmounts, strip: [...frames] });
+        if (frames.length < STRIP_FRAMES && measured > PIECE_MS) setSweep({ key, direction, range, base, vectors, stripAmounts, strip: [...frames], decode });
       }
-      setSweep({ key, direction, range, base, vectors, stripAmounts, strip: frames });
       const bytesPerFrame = frames[0]!.data.length;
-      if (sweepPlan(frameMs, grid.length, bytesPerFrame) === 'strip') return;
+      const plan = sweepPlan(frameMs, grid.length, bytesPerFrame);
+      setSweep({ key, direction, range, base, vectors, stripAmounts, strip: frames, plan, decode });
+      if (plan === 'strip') return;
       const piece = pieceFrames(median(frameMs), bytesPerFrame, grid.length);
       const parts: Uint8Tensor[] = [];
       for (let i = 0; i < grid.length; i += piece) {
         parts.push((await decode(grid.slice(i, i + piece))).images);
         if (!live) return;
       }
-      setSweep({ key, direction, range, base, vectors, stripAmounts, strip: frames, grid: { amounts: grid, images: joinBatches(parts) } });
+      setSweep({ key, direction, range, base, vectors, stripAmounts, strip: frames, plan, decode, grid: { amounts: grid, images: joinBatches(parts) } });
     })().catch(() => {});
     return () => {
       live = false;

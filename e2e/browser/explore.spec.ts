@@ -129,3 +129,28 @@ test('PCA, AE and VAE side by side: PCA made from the comparison, each space wit
     server.stop();
   }
 });
+
+test('a point picked with the Emoji VAE opens in Edit in the Emoji VAE, whatever model Edit showed', async ({ page }) => {
+  await page.goto(`${process.env.STUDIO_URL}#explore`);
+  await page.getByLabel('Model', { exact: true }).selectOption({ label: 'Emoji VAE' });
+  await expect(page.getByText(/754 points/)).toBeVisible({ timeout: 60_000 });
+  const canvas = page.getByTestId('explorer-canvas').locator('canvas');
+  const point = await findPoint(page, canvas);
+  await page.mouse.click(point.x, point.y);
+  const selection = page.getByTestId('selection');
+  await expect(selection).toContainText('Selection (1)');
+  const picked = (await selection.getByRole('img').first().getAttribute('aria-label'))!.match(/#(\d+)/)![1]!;
+
+  await page.getByRole('tab', { name: 'Edit' }).click();
+  const model = page.getByRole('combobox', { name: 'Model' });
+  await expect(model.locator('option:checked')).toHaveText('Fashion-MNIST VAE');
+  // The emoji split does not fit the Fashion-MNIST VAE: the selection is taken in the explorer's model instead.
+  const fromSelection = page.getByRole('button', { name: 'Explorer selection' });
+  await expect(fromSelection).toHaveAttribute('title', /in its model \(Emoji VAE\)/);
+  await fromSelection.click();
+  await expect(model.locator('option:checked')).toHaveText('Emoji VAE');
+  await expect(page.getByTestId('edit-base')).toContainText(`#${picked}`);
+  const after = page.getByRole('img', { name: 'After' });
+  await expect(after).toBeVisible();
+  expect(await after.evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([64, 64]);
+});

@@ -1,5 +1,5 @@
 import type { CallResult } from '../../../../electron/api/contract';
-import { memo, type FormEvent, useState } from 'react';
+import { memo, type FormEvent, useMemo, useState } from 'react';
 import type { ModelSummary } from '../../../../electron/api/contract';
 import { float32Tensor } from '../../../../electron/api/tensor';
 import { randomNormal } from '../../../../electron/common/random';
@@ -12,6 +12,7 @@ import { Message } from '../../components/Message';
 import { useViewState } from '../../state/viewState';
 import { noDatasetNote } from '../../lib/useDecoded';
 import type { CodeSpace } from '../../lib/codeSpace';
+import { decodesCodes } from '../../lib/modelKinds';
 import type { DatasetSummary } from '../../../../electron/api/contract';
 
 /** Where an edit starts: an image of the view's dataset, the explorer's selection, a random sample, or the user's own image. */
@@ -25,7 +26,18 @@ export const BasePicker = memo(function BasePicker({ model, dataset }: { model: 
   const [index, setIndex] = useViewState('edit.basePicker.index', '');
   const [error, setError] = useState<string>();
   const [seed, setSeed] = useViewState('edit.basePicker.seed', 1);
-  const exploredFits = useDatasetStore((s) => datasetsFor(s.datasets, model).find((d) => d.id === explored));
+  const exploredModelId = useLatentStore((s) => s.model);
+  const exploredModel = useAppStore((s) => s.models.find((m) => m.id === exploredModelId));
+  const datasets = useDatasetStore((s) => s.datasets);
+  // The selection is taken in this view's model where the explored dataset fits it, else in the explorer's own model
+  // (Edit then follows it, as it follows any base): a selection made with the Emoji VAE opens in the Emoji VAE.
+  const fromSelection = useMemo(() => {
+    for (const m of [model, exploredModel]) {
+      const fits = m && decodesCodes(m) ? datasetsFor(datasets, m).find((d) => d.id === explored) : undefined;
+      if (fits) return { model: m!, dataset: fits };
+    }
+    return undefined;
+  }, [model, exploredModel, datasets, explored]);
 
   async function run(work: () => Promise<void>) {
     setError(undefined);
@@ -36,13 +48,13 @@ export const BasePicker = memo(function BasePicker({ model, dataset }: { model: 
     }
   }
 
-  const fromDataset = (from: DatasetSummary, i: number) =>
+  const fromDataset = (from: DatasetSummary, i: number, into: ModelSummary = model) =>
     run(async () => {
-      const { images, labels: classes } = await client!.invoke('dataset.images', { dataset: from.id, indices: [i], model: model.id });
+      const { images, labels: classes } = await client!.invoke('dataset.images', { dataset: from.id, indices: [i], model: into.id });
       const image = float32Tensor(images.shape, Float32Array.from(images.data, (v) => v / 255));
-      const { mean } = await client!.invoke('model.encode', { model: model.id, images: image });
+      const { mean } = await client!.invoke('model.encode', { model: into.id, images: image });
       const where = from.id === BUNDLED_DATASET ? 'dataset' : from.name;
-      setBase({ model: model.id, code: mean.data, label: `${where} #${i} · ${from.labels[classes[0]!] ?? ''}`, image });
+      setBase({ model: into.id, code: mean.data, label: `${where} #${i} · ${from.labels[classes[0]!] ?? ''}`, image });
     });
 
   const submit = (event: FormEvent) => {
@@ -104,7 +116,13 @@ export const BasePicker = memo(function BasePicker({ model, dataset }: { model: 
         </form>
       )}
       <div className="flex flex-wrap gap-2">
-        <button type="button" disabled={selection.length === 0 || !exploredFits} onClick={() => exploredFits && void fromDataset(exploredFits, selection[0]!)} className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised disabled:opacity-40" title="The first image selected in the explorer">
+        <button
+          type="button"
+          disabled={selection.length === 0 || !fromSelection}
+          onClick={() => fromSelection && void fromDataset(fromSelection.dataset, selection[0]!, fromSelection.model)}
+          className="rounded border border-line px-2 py-1 text-sm hover:bg-panel-raised disabled:opacity-40"
+          title={fromSelection && fromSelection.model !== model ? `The first image selected in the explorer, in its model (${fromSelection.model.name})` : 'The first image selected in the explorer'}
+        >
           Explorer selection
         </button>
         <button

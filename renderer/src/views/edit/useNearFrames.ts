@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { ApiError } from '../../../../electron/api/errors';
 import type { Uint8Tensor } from '../../../../electron/api/tensor';
 import { farthestBeyond, nearCapacity, nearestIndex, nextNear } from './nearFrames';
 import { SLIDER_STEP, sweepAmounts } from './sweep';
@@ -42,7 +43,14 @@ export function useNearFrames(model: string | undefined, sweep: Sweep | undefine
           await new Promise<void>((resolve) => (t.moved = resolve));
           continue;
         }
-        const frame = await active.decode([grid[k]!]);
+        let frame: { images: Uint8Tensor };
+        try {
+          frame = await active.decode([grid[k]!]);
+        } catch (e) {
+          // A newer call on the sweep's lane took this one's place: ask again once the sliders rest; any other error ends it.
+          if (live && e instanceof ApiError && e.code === 'superseded') continue;
+          return;
+        }
         if (!live) return;
         frames.set(k, frame.images);
         for (const far of farthestBeyond(t.centre, frames.keys(), capacity)) frames.delete(far);

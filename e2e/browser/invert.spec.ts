@@ -4,6 +4,8 @@ import sharp from 'sharp';
 
 test('invert a dataset image: a falling loss curve, PSNR at least the encoder’s, then edit the code', async ({ page }) => {
   await page.goto(`${process.env.STUDIO_URL}#invert`);
+  // The one bundled GAN is named as the model the image goes into.
+  await expect(page.getByRole('combobox', { name: 'Model' }).locator('option:checked')).toHaveText('Fashion-MNIST DCGAN');
   await page.getByLabel('Dataset image number').fill('12');
   await page.getByRole('button', { name: 'Use dataset image' }).click();
   await expect(page.getByRole('img', { name: 'Target · dataset #12' })).toBeVisible();

@@ -136,15 +136,17 @@ export function InvertView() {
     <div className="grid h-full grid-cols-[20rem_1fr]">
       <aside className="flex min-h-0 flex-col gap-4 overflow-auto border-r border-line bg-panel p-4">
         <h2 className="text-lg font-medium">Invert</h2>
-        {gans.length > 1 && (
-          <select value={modelId} onChange={(e) => store.setModel(e.target.value)} aria-label="Model" className="rounded border border-line bg-panel-raised px-2 py-1 text-sm">
+        {/* Which generator the image is inverted into, named even when the library has only one, as the other views do. */}
+        <label className="flex items-center gap-2 text-sm text-muted">
+          Model
+          <select value={modelId} onChange={(e) => store.setModel(e.target.value)} aria-label="Model" className="min-w-0 flex-1 rounded border border-line bg-panel-raised px-2 py-1 text-sm text-ink">
             {gans.map((m) => (
               <option key={m.id} value={m.id}>
                 {m.name}
               </option>
             ))}
           </select>
-        )}
+        </label>
         <ImageSource model={modelId} view="invert" onImage={(tensor, label) => store.setTarget({ tensor, label })} />
         <section aria-label="Settings" className="flex flex-col gap-2">
           <NumberField label="Steps" value={settings.steps} min={1} max={5000} onChange={(steps) => setSettings({ steps })} title="Adam steps" />

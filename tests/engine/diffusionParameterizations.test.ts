@@ -76,14 +76,25 @@ describe('prediction types: ε, v and x_0 give the same ε̂ and x̂_0', () => {
     });
   }
 
-  it('clamps x̂_0 to the clip range but leaves ε̂ as predicted', () => {
-    const { xt, outputs } = at(500);
-    const big = outputs.sample.map((v) => v * 3);
-    const out = interpretOutput(schedule, 'sample', big, 500, xt, [-1, 1]);
-    expect(Math.max(...out.x0)).toBeLessThanOrEqual(1);
-    expect(Math.min(...out.x0)).toBeGreaterThanOrEqual(-1);
-    const a = schedule.alphasCumprod[500]!;
-    expect(out.eps[0]).toBeCloseTo((xt[0]! - Math.sqrt(a) * big[0]!) / Math.sqrt(1 - a), 4);
+  it('clamps x̂_0 to the clip range and, where it clamped, derives ε̂ again so the pair still adds up to x_t', () => {
+    const t = 500;
+    const a = schedule.alphasCumprod[t]!;
+    const { xt } = at(t);
+    // A prediction far outside [-1, 1] (as classifier-free guidance gives in pixel space), in each parameterization.
+    const big = x0.map((v) => v * 3);
+    const bigEps = big.map((v, i) => (xt[i]! - Math.sqrt(a) * v) / Math.sqrt(1 - a));
+    const outputs: Record<Prediction, Float32Array> = { epsilon: bigEps, v: bigEps.map((e, i) => Math.sqrt(a) * e - Math.sqrt(1 - a) * big[i]!), sample: big };
+    for (const prediction of ['epsilon', 'v', 'sample'] as const) {
+      const out = interpretOutput(schedule, prediction, outputs[prediction], t, xt, [-1, 1]);
+      expect(Math.max(...out.x0), prediction).toBeLessThanOrEqual(1);
+      expect(Math.min(...out.x0), prediction).toBeGreaterThanOrEqual(-1);
+      expect(maxDiff(out.x0.map((v, i) => Math.sqrt(a) * v + Math.sqrt(1 - a) * out.eps[i]!), xt), prediction).toBeLessThan(1e-5);
+      // Where x̂_0 was in range, ε̂ is the model's own.
+      const inside = [...big.keys()].filter((i) => Math.abs(big[i]!) < 0.99);
+      expect(inside.length).toBeGreaterThan(50);
+      expect(Math.max(...inside.map((i) => Math.abs(out.eps[i]! - bigEps[i]!))), prediction).toBeLessThan(1e-4);
+      expect(inside.every((i) => Math.abs(out.x0[i]! - big[i]!) < 1e-4), prediction).toBe(true);
+    }
   });
 
   for (const spec of [{ kind: 'ddim', eta: 0 }, { kind: 'ddpm', variance: 'posterior' }] as const) {

@@ -77,38 +77,40 @@ test('the forward process and image-to-image', async ({ page }) => {
   await expect(page.getByRole('img', { name: 'x₀ · Emoji in four design systems, test split (64×64) #0' })).toBeVisible();
 });
 
-test('the bundled class-conditional model draws the class asked for: sandals, then trousers', async ({ page }) => {
-  await page.goto(`${process.env.STUDIO_URL}#diffuse`);
-  await page.getByLabel('Diffusion model').selectOption({ label: 'Fashion-MNIST latent diffusion, class-conditional' });
-  const classes = page.getByLabel('Class');
-  await expect(classes.locator('option')).toHaveText(['none (unconditional)', 'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']);
-  await classes.selectOption({ label: 'Sandal' });
-  await expect(page.getByLabel('Guidance')).toHaveValue('3');
-  await page.getByLabel('Steps').fill('25');
-  await page.getByLabel('Batch').fill('4');
-  await page.getByRole('button', { name: 'Generate' }).click();
-  await expect(page.getByTestId('position')).toHaveText('step 25 / 25', { timeout: 60_000 });
-  // The share of rows with bright pixels, over the four samples: trousers fill theirs from top to bottom, most
-  // sandals only a low band (a high heel reaches higher).
-  const rowsLit = async () => {
-    let lit = 0;
-    let rows = 0;
-    for (let k = 1; k <= 4; k++) {
-      const tile = page.getByRole('img', { name: `x_t #${k}` });
-      const data = await pixels(tile);
-      const width = await tile.evaluate((c: HTMLCanvasElement) => c.width);
-      for (let y = 0; y < data.length / 4 / width; y++, rows++) if (Array.from({ length: width }, (_, x) => data[(y * width + x) * 4]!).some((v) => v > 128)) lit++;
-    }
-    return lit / rows;
-  };
-  const sandal = await rowsLit();
-  await expect(page.getByRole('region', { name: 'Saved runs' })).toContainText('Sandal · guidance 3');
-  await page.screenshot({ path: 'test-results/screenshots/diffuse-fmnist-conditional.png' });
+for (const space of ['latent', 'pixel']) {
+  test(`the bundled class-conditional ${space} model draws the class asked for: sandals, then trousers`, async ({ page }) => {
+    await page.goto(`${process.env.STUDIO_URL}#diffuse`);
+    await page.getByLabel('Diffusion model').selectOption({ label: `Fashion-MNIST ${space} diffusion, class-conditional` });
+    const classes = page.getByLabel('Class');
+    await expect(classes.locator('option')).toHaveText(['none (unconditional)', 'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']);
+    await classes.selectOption({ label: 'Sandal' });
+    await expect(page.getByLabel('Guidance')).toHaveValue('3');
+    await page.getByLabel('Steps').fill('25');
+    await page.getByLabel('Batch').fill('4');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await expect(page.getByTestId('position')).toHaveText('step 25 / 25', { timeout: 60_000 });
+    // The share of rows with bright pixels, over the four samples: trousers fill theirs from top to bottom, most
+    // sandals only a low band (a high heel reaches higher).
+    const rowsLit = async () => {
+      let lit = 0;
+      let rows = 0;
+      for (let k = 1; k <= 4; k++) {
+        const tile = page.getByRole('img', { name: `x_t #${k}` });
+        const data = await pixels(tile);
+        const width = await tile.evaluate((c: HTMLCanvasElement) => c.width);
+        for (let y = 0; y < data.length / 4 / width; y++, rows++) if (Array.from({ length: width }, (_, x) => data[(y * width + x) * 4]!).some((v) => v > 128)) lit++;
+      }
+      return lit / rows;
+    };
+    const sandal = await rowsLit();
+    await expect(page.getByRole('region', { name: 'Saved runs' })).toContainText('Sandal · guidance 3');
+    await page.screenshot({ path: `test-results/screenshots/diffuse-fmnist-conditional-${space}.png` });
 
-  await classes.selectOption({ label: 'Trouser' });
-  await page.getByRole('button', { name: 'Generate' }).click();
-  await expect(page.getByRole('region', { name: 'Saved runs' })).toContainText('Trouser · guidance 3');
-  await expect(page.getByTestId('position')).toHaveText('step 25 / 25', { timeout: 60_000 });
-  await expect.poll(rowsLit).toBeGreaterThan(sandal + 0.2);
-  expect(await rowsLit()).toBeGreaterThan(0.9);
-});
+    await classes.selectOption({ label: 'Trouser' });
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await expect(page.getByRole('region', { name: 'Saved runs' })).toContainText('Trouser · guidance 3');
+    await expect(page.getByTestId('position')).toHaveText('step 25 / 25', { timeout: 60_000 });
+    await expect.poll(rowsLit).toBeGreaterThan(sandal + 0.2);
+    expect(await rowsLit()).toBeGreaterThan(0.9);
+  });
+}

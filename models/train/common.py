@@ -3,7 +3,7 @@
 IDX loading, seeding, batching, ONNX export, parity fixtures, manifests.
 Always run with Debian's interpreter: OMP_NUM_THREADS=2 /usr/bin/python3 models/train/<script>.py
 """
-import base64, gzip, json, math, os, struct, time
+import base64, gzip, json, math, os, signal, struct, time
 import numpy as np
 import torch
 
@@ -476,6 +476,15 @@ class WallClock:
             self.checkpoint()
             self.saved()
         return False
+
+
+def stop_on_signal():
+    """A flag that SIGTERM or SIGINT sets, so a training loop ends its step, checkpoints and exports instead of dying."""
+    stop = {"flag": False}
+    def handler(sig, frame):
+        stop["flag"] = True
+    signal.signal(signal.SIGTERM, handler); signal.signal(signal.SIGINT, handler)
+    return stop
 
 
 def log(*a):

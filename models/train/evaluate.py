@@ -14,7 +14,8 @@ import numpy as np
 import torch, torch.nn.functional as F
 from common import *
 
-ALL = ["fmnist-classifier", "fmnist-vae", "fmnist-ae", "fmnist-ddpm-latent", "fmnist-ddpm-latent-cond", "fmnist-dcgan", "fmnist-ddpm-pixel"]
+ALL = ["fmnist-classifier", "fmnist-vae", "fmnist-ae", "fmnist-ddpm-latent", "fmnist-ddpm-latent-cond", "fmnist-dcgan", "fmnist-ddpm-pixel",
+       "fmnist-ddpm-pixel-cond"]
 N_SAMPLES = 1000
 INV = {"images": 100, "indexSeed": 2024, "steps": 300, "lr": 0.05, "betas": [0.9, 0.999], "eps": 1e-8,
        "schedule": "constant", "init": "encoder", "loss": "sum over pixels of (G(z)-x)^2, x in [-1,1]",
@@ -205,34 +206,57 @@ def eval_ddpm_latent(judge):
     log("latent ddpm", m)
 
 
+def guided_metrics(judge, mid, sample, decoded_by, step):
+    """A class-conditional model scored as evaluate.py scores them: 100 samples of each class at the manifest's guidance
+    (agreement: the classifier's label is the one asked for) and 1,000 with the null label (no class), as the
+    unconditional models are. sample(y, w, seed) gives images in [0, 1]; one row a class in the grid."""
+    guidance = json.load(open(os.path.join(MODELS, mid, "manifest.json")))["diffusion"]["conditioning"]["guidance"]
+    per = N_SAMPLES // 10
+    y = torch.arange(10).repeat_interleave(per)
+    s = sample(y, guidance, 31)
+    m = judge.sample_metrics(s, "guided", wanted=y)
+    m["guidance"] = guidance
+    m.update(judge.sample_metrics(sample(None, 0.0, 32), "unconditional"))
+    m["evaluatedAtStep"] = step
+    update_metrics(mid, m, {"guided": f"DDIM 50 steps, eta 0, 100 samples of each class at guidance {guidance:g}{decoded_by}",
+                            "guidedAgreement": "share of guided samples the fmnist-classifier labels as the class asked for",
+                            "unconditional": "DDIM 50 steps with the null label (no class, no guidance)", **SAMPLES_NOTE})
+    save_grid(s.view(10, per, 1, 28, 28)[:, :8].reshape(80, 1, 28, 28), os.path.join(MODELS, mid, "samples.png"), nrow=8)
+    return m
+
+
 @torch.no_grad()
 def eval_ddpm_latent_cond(judge):
-    """100 samples of each class at the manifest's guidance (agreement: the classifier's label is the one asked for),
-    and 1,000 with the null label (no class), as the unconditional model is scored."""
     from train_ddpm_latent_cond import Guided, NULL, load_cond_denoiser
     from train_vae import load_vae
     mid = "fmnist-ddpm-latent-cond"
     net, scale, ck = load_cond_denoiser(exported_ok=True)
     check_parity(mid, "denoiser", net, ["eps"])
-    guidance = json.load(open(os.path.join(MODELS, mid, "manifest.json")))["diffusion"]["conditioning"]["guidance"]
     _, dec = load_vae()
     _, abar = linear_schedule(1000)
-    per = N_SAMPLES // 10
-    y = torch.arange(10).repeat_interleave(per)
-    z = ddim_sample(Guided(net, y, guidance), (len(y), net.inp.in_features), abar, 50, torch.Generator().manual_seed(31))
-    s = dec(z / scale)
-    m = judge.sample_metrics(s, "guided", wanted=y)
-    m["guidance"] = guidance
-    u = dec(ddim_sample(Guided(net, torch.full((N_SAMPLES,), NULL), 0.0), (N_SAMPLES, net.inp.in_features), abar, 50, torch.Generator().manual_seed(32)) / scale)
-    m.update(judge.sample_metrics(u, "unconditional"))
-    m["evaluatedAtStep"] = ck["step"]
-    update_metrics(mid, m, {"guided": f"DDIM 50 steps, eta 0, 100 samples of each class at guidance {guidance:g}, decoded with fmnist-vae",
-                            "guidedAgreement": "share of guided samples the fmnist-classifier labels as the class asked for",
-                            "unconditional": "DDIM 50 steps with the null label (no class, no guidance)", **SAMPLES_NOTE})
-    # One row a class: columns are samples of that class.
-    grid = s.view(10, per, 1, 28, 28)[:, :8].reshape(80, 1, 28, 28)
-    save_grid(grid, os.path.join(MODELS, mid, "samples.png"), nrow=8)
+
+    def sample(y, w, seed):
+        y = torch.full((N_SAMPLES,), NULL) if y is None else y
+        return dec(ddim_sample(Guided(net, y, w), (len(y), net.inp.in_features), abar, 50, torch.Generator().manual_seed(seed)) / scale)
+    m = guided_metrics(judge, mid, sample, ", decoded with fmnist-vae", ck["step"])
     log("conditional latent ddpm", m)
+
+
+@torch.no_grad()
+def eval_ddpm_pixel_cond(judge):
+    from train_ddpm_pixel_cond import Guided, NULL, load_cond_denoiser
+    mid = "fmnist-ddpm-pixel-cond"
+    net, ck = load_cond_denoiser()
+    check_parity(mid, "denoiser", net, ["eps"])
+    _, abar = linear_schedule(1000)
+
+    def sample(y, w, seed):
+        y = torch.full((N_SAMPLES,), NULL) if y is None else y
+        g = torch.Generator().manual_seed(seed)
+        xs = [ddim_sample(Guided(net, y[i:i + 250], w), (len(y[i:i + 250]), 1, 28, 28), abar, 50, g) for i in range(0, len(y), 250)]
+        return (torch.cat(xs).clamp(-1, 1) + 1) / 2
+    m = guided_metrics(judge, mid, sample, "", ck["step"])
+    log("conditional pixel ddpm", m)
 
 
 def eval_dcgan(judge):
@@ -321,6 +345,8 @@ BEFORE = {
     "fmnist-ddpm-latent": "<br>before (the same samples decoded by the VAE's decoder before it was sharpened): 51.1% confident (p≥0.9), FD 19.53",
     "fmnist-ddpm-latent-cond": "<br>before (decoded by the VAE's decoder before it was sharpened): agreement 97.5%, 81.3% confident (p≥0.9), "
                                "FD 16.95; without a class: 41.1% confident (p≥0.9), FD 23.28",
+    "fmnist-ddpm-pixel-cond": "<br>fine-tuned from fmnist-ddpm-pixel at its training step 29,190 (the shipped fmnist-ddpm-pixel is step 26,331; "
+                              "steps 26,331 to 29,190 ran on 2 CPU cores), its class embedding started at zero; new in this version",
     "fmnist-ddpm-pixel": "<br>before (27.92 ep / 6,300 s on 2 CPU cores, training step 13,088): DDIM-50 samples: 30.0% confident (p≥0.9), "
                          "FD 17.90; with x0 clipping: 29.6% confident (p≥0.9), FD 17.94. Before that (11.82 ep / 2,820 s, step 5,541): "
                          "20.7% confident (p≥0.9), FD 24.36; with x0 clipping: 19.3% confident (p≥0.9), FD 24.13",
@@ -474,6 +500,7 @@ export OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1
 /usr/bin/python3 models/train/train_dcgan.py --epochs 60 --gan-minutes 103 --generator ema  # fmnist-dcgan (generator, inversion, encoder; --export-only re-exports the first two)
 /usr/bin/python3 models/train/train_ddpm_pixel.py --minutes 40           # fmnist-ddpm-pixel, fresh
 /usr/bin/python3 models/train/train_ddpm_pixel.py --resume --minutes 60  # continue pixel DDPM training (--from-onnx on a fresh clone)
+/usr/bin/python3 models/train/train_ddpm_pixel_cond.py --minutes 60      # fmnist-ddpm-pixel-cond, fine-tuned from the pixel DDPM (--from-onnx on a fresh clone; again to continue)
 /usr/bin/python3 models/train/evaluate.py                   # metrics -> manifests, grids, this README
 
 node scripts/emoji-dataset.mjs                              # models/train/data/emoji-64 (npm registry packages)
@@ -521,7 +548,8 @@ def main():
         steps = {"fmnist-classifier": lambda: eval_classifier(judge), "fmnist-vae": lambda: eval_vae(judge),
                  "fmnist-ae": lambda: eval_vae(judge, ae=True), "fmnist-ddpm-latent": lambda: eval_ddpm_latent(judge),
                  "fmnist-ddpm-latent-cond": lambda: eval_ddpm_latent_cond(judge),
-                 "fmnist-dcgan": lambda: eval_dcgan(judge), "fmnist-ddpm-pixel": lambda: eval_ddpm_pixel(judge)}
+                 "fmnist-dcgan": lambda: eval_dcgan(judge), "fmnist-ddpm-pixel": lambda: eval_ddpm_pixel(judge),
+                 "fmnist-ddpm-pixel-cond": lambda: eval_ddpm_pixel_cond(judge)}
         for mid in ALL:
             if mid in only and os.path.exists(os.path.join(MODELS, mid, "manifest.json")):
                 steps[mid]()

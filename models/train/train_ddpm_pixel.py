@@ -10,7 +10,7 @@ Training is wall-time bounded and resumable:
 the repository), with a fresh optimizer and the step count and time from its manifest. It checkpoints every --ckpt-every steps to models/train/checkpoints/ddpm_pixel.pt and exports models/fmnist-ddpm-pixel
 when the time budget is spent (or on SIGTERM/SIGINT).
 """
-import argparse, json, os, signal, sys
+import argparse, json, os, sys
 import torch, torch.nn as nn, torch.nn.functional as F
 from common import *
 
@@ -54,7 +54,10 @@ class UNet(nn.Module):
         self.out = nn.Conv2d(c0, 1, 3, padding=1)
 
     def forward(self, x_t, t):
-        te = self.t_mlp(timestep_embedding(t, self.tbase))
+        return self.denoise(x_t, self.t_mlp(timestep_embedding(t, self.tbase)))
+
+    def denoise(self, x_t, te):
+        """The UNet under a conditioning vector te (the time embedding, plus a class's in the conditional model)."""
         h0 = self.d0(self.inp(x_t), te)
         h1 = self.d1(self.down0(h0), te)
         h = self.mid(self.down1(h1), te)
@@ -165,10 +168,7 @@ def main():
         log(f"continuing from the shipped graph at step {step} ({prev:.0f}s)")
     timer = Timer(prev)
     budget_end = time.time() + args.minutes * 60
-    stop = {"flag": False}
-    def handler(sig, frame):
-        stop["flag"] = True
-    signal.signal(signal.SIGTERM, handler); signal.signal(signal.SIGINT, handler)
+    stop = stop_on_signal()
 
     def state():
         return {"model": m.state_dict(), "ema": ema.model.state_dict(), "opt": opt.state_dict(), "gen": gen.get_state(),

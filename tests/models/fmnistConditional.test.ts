@@ -3,14 +3,16 @@ import { dispatchCall } from '../../electron/engine/dispatch';
 import type { Engine } from '../../electron/engine/engine';
 import { callOptions, ok, realEngine } from '../helpers/engine';
 
-const MODEL = 'fmnist-ddpm-latent-cond';
 const LABELS = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 
 interface Sampled {
   final: { shape: number[]; data: Float32Array };
 }
 
-describe('the bundled class-conditional latent diffusion model', () => {
+describe.each([
+  ['latent', 'fmnist-ddpm-latent-cond'],
+  ['pixel', 'fmnist-ddpm-pixel-cond'],
+])('the bundled class-conditional %s diffusion model', (_space, MODEL) => {
   let engine: Engine;
   const call = (name: string, args: unknown) => dispatchCall(engine.handlers, name, args, callOptions());
   /** The fmnist-classifier's reading of 8 samples asked for as `label`, DDIM-25 at the model's own guidance. */

@@ -345,11 +345,12 @@ BEFORE = {
     "fmnist-ddpm-latent": "<br>before (the same samples decoded by the VAE's decoder before it was sharpened): 51.1% confident (p≥0.9), FD 19.53",
     "fmnist-ddpm-latent-cond": "<br>before (decoded by the VAE's decoder before it was sharpened): agreement 97.5%, 81.3% confident (p≥0.9), "
                                "FD 16.95; without a class: 41.1% confident (p≥0.9), FD 23.28",
-    "fmnist-ddpm-pixel-cond": "<br>fine-tuned from fmnist-ddpm-pixel at its training step 29,190 (the shipped fmnist-ddpm-pixel is step 26,331; "
-                              "steps 26,331 to 29,190 ran on 2 CPU cores), its class embedding started at zero; new in this version",
-    "fmnist-ddpm-pixel": "<br>before (27.92 ep / 6,300 s on 2 CPU cores, training step 13,088): DDIM-50 samples: 30.0% confident (p≥0.9), "
-                         "FD 17.90; with x0 clipping: 29.6% confident (p≥0.9), FD 17.94. Before that (11.82 ep / 2,820 s, step 5,541): "
-                         "20.7% confident (p≥0.9), FD 24.36; with x0 clipping: 19.3% confident (p≥0.9), FD 24.13",
+    "fmnist-ddpm-pixel-cond": "<br>fine-tuned from fmnist-ddpm-pixel as shipped (its EMA weights at training step 29,190), the class embedding "
+                              "started at zero; new in this version",
+    "fmnist-ddpm-pixel": "<br>before (84.42 ep / 6,750 s, training step 26,331: on 2 CPU cores to step 13,088, then on one H200 at batch 256): "
+                         "DDIM-50 samples: 37.0% confident (p≥0.9), FD 15.15; with x0 clipping: 37.0% confident (p≥0.9), FD 15.28. Before that "
+                         "(27.92 ep / 6,300 s on 2 CPU cores, training step 13,088): DDIM-50 samples: 30.0% confident (p≥0.9), FD 17.90; with x0 "
+                         "clipping: 29.6% confident (p≥0.9), FD 17.94",
 }
 
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Uint8Tensor } from '../../electron/api/tensor';
-import { farthestBeyond, nearCapacity, nearestIndex, nearOrder, nextNear } from '../../renderer/src/views/edit/nearFrames';
-import { evenlySpaced, frameOf, joinBatches, median, pieceFrames, sweepAmounts, sweepIndex, sweepPlan } from '../../renderer/src/views/edit/sweep';
+import { farthestBeyond, nearCapacity, nearOrder, nextNear } from '../../renderer/src/views/edit/nearFrames';
+import { evenlySpaced, frameOf, joinBatches, median, nearestSweepIndex, pieceFrames, sweepAmounts, sweepIndex, sweepPlan } from '../../renderer/src/views/edit/sweep';
 
 describe('a direction slider’s sweep', () => {
   it('holds every amount the slider can take, as the slider rounds them', () => {
@@ -86,10 +86,10 @@ describe('frames decoded ahead near the thumb, where the whole grid is too dear'
   });
 
   it('finds the grid position of any amount, typed ones between steps included', () => {
-    expect(nearestIndex(0, 4, 0.05, grid)).toBe(80);
-    expect(nearestIndex(0.37, 4, 0.05, grid)).toBe(87);
-    expect(nearestIndex(-9, 4, 0.05, grid)).toBe(0);
-    expect(nearestIndex(9, 4, 0.05, grid)).toBe(160);
+    expect(nearestSweepIndex(0, 4)).toBe(80);
+    expect(nearestSweepIndex(0.37, 4)).toBe(87);
+    expect(nearestSweepIndex(-9, 4)).toBe(0);
+    expect(nearestSweepIndex(9, 4)).toBe(160);
   });
 
   it('decodes nearest first, towards the side the thumb last moved, and stays on the slider', () => {

@@ -31,7 +31,8 @@ export function interpretOutput(schedule: NoiseSchedule, prediction: Prediction,
     const y = output[i]!;
     const clean = prediction === 'epsilon' ? (x - spread * y) / signal : prediction === 'v' ? signal * x - spread * y : y;
     const kept = clip ? Math.min(clip[1], Math.max(clip[0], clean)) : clean;
-    eps[i] = kept !== clean ? (x - signal * kept) / spread : prediction === 'epsilon' ? y : prediction === 'v' ? spread * x + signal * y : (x - signal * clean) / spread;
+    // ε̂ from x̂_0 for an x_0 model, and wherever the clamp moved x̂_0; else the model's own (ε, or from v).
+    eps[i] = prediction === 'sample' || kept !== clean ? (x - signal * kept) / spread : prediction === 'epsilon' ? y : spread * x + signal * y;
     x0[i] = kept;
   }
   return { eps, x0 };

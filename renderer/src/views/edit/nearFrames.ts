@@ -14,11 +14,6 @@ export function nearCapacity(bytesPerFrame: number, radius = NEAR_RADIUS): numbe
   return Math.max(0, Math.min(2 * radius, Math.floor(NEAR_BUDGET_BYTES / Math.max(bytesPerFrame, 1))));
 }
 
-/** The grid position nearest an amount (typed amounts may fall between). */
-export function nearestIndex(amount: number, range: number, step: number, gridLength: number): number {
-  return Math.min(gridLength - 1, Math.max(0, Math.round((amount + range) / step)));
-}
-
 /** Grid positions within `radius` of `centre`, nearest first; at equal distance the side the thumb last moved towards first. */
 export function nearOrder(centre: number, gridLength: number, lean: 1 | -1 = 1, radius = NEAR_RADIUS): number[] {
   const order: number[] = [];

@@ -18,6 +18,11 @@ export function sweepIndex(amount: number, range: number): number | undefined {
   return Math.abs(k - nearest) < 1e-6 && nearest >= 0 && nearest <= gridSteps(range) ? nearest : undefined;
 }
 
+/** The grid position nearest an amount, within the slider (typed or imported amounts may fall between steps or beyond). */
+export function nearestSweepIndex(amount: number, range: number): number {
+  return Math.min(gridSteps(range), Math.max(0, Math.round((amount + range) / SLIDER_STEP)));
+}
+
 /** Image k of a batch of 8-bit frames as a one-image tensor; a view, not a copy. */
 export function frameOf(images: Uint8Tensor, k: number): Uint8Tensor {
   const [, ...image] = images.shape;

@@ -1,8 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { ApiError } from '../../../../electron/api/errors';
 import type { Uint8Tensor } from '../../../../electron/api/tensor';
-import { farthestBeyond, nearCapacity, nearestIndex, nextNear } from './nearFrames';
-import { SLIDER_STEP, sweepAmounts } from './sweep';
+import { farthestBeyond, nearCapacity, nextNear } from './nearFrames';
+import { nearestSweepIndex, sweepAmounts } from './sweep';
 import { restBeforeDearFrame, type Sweep } from './useSweep';
 
 /**
@@ -15,8 +15,7 @@ import { restBeforeDearFrame, type Sweep } from './useSweep';
 export function useNearFrames(model: string | undefined, sweep: Sweep | undefined, amount: number): ReadonlyMap<number, Uint8Tensor> | undefined {
   const [near, setNear] = useState<{ sweep: Sweep; frames: ReadonlyMap<number, Uint8Tensor> }>();
   const active = sweep?.plan === 'strip' ? sweep : undefined;
-  const gridLength = active ? sweepAmounts(active.range).length : 0;
-  const centre = active ? nearestIndex(amount, active.range, SLIDER_STEP, gridLength) : 0;
+  const centre = active ? nearestSweepIndex(amount, active.range) : 0;
   // The loop below reads where the thumb is now and sleeps until it moves, without starting again on every move.
   const thumb = useRef({ centre, lean: 1 as 1 | -1, moved: undefined as (() => void) | undefined });
   useEffect(() => {

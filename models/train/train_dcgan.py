@@ -17,8 +17,17 @@ in 32 minutes the EMA still lagged the last iterate (FD 40.8 vs 38.7), so that m
 samples), and the bundled model is the EMA.
 A spectral-norm discriminator without BatchNorm (v1's widths) with
 hinge loss was tried first and dropped: after 3 epochs its samples were noisy (FD 61.6 vs v1's 42.6 after 8).
+
+Training on (v3, the bundled model): --from-onnx starts from the shipped generator (generator_from_onnx: rebuilt from
+inversion.onnx, equal to generator.onnx to 4e-6) when there is no checkpoint, so a fresh clone can go on from the
+bundled model; its epochs and GAN seconds are counted on. The discriminator was not shipped, so a fresh one learns
+against the fixed generator for --d-warmup steps first. The bundled model:
+    train_dcgan.py --from-onnx --disc wide --lr-g 1e-4 --lr-d 2e-4 --d-warmup 1000 --epochs 38
+(run with --epochs 80 --gan-minutes 208 and stopped after epoch 38, 16 epochs on from 22, when the EMA's figures had
+stopped rising). v1's discriminator started afresh stayed at chance (loss 1.39-1.40 over two epochs) and the EMA
+generator got worse (FD 25.5 -> 28.4), hence WideDiscriminator, and the generator's learning rate halved.
 """
-import argparse, os, sys
+import argparse, json, os, sys
 import torch, torch.nn as nn, torch.nn.functional as F
 from common import *
 
@@ -51,6 +60,24 @@ class Discriminator(nn.Module):
 
     def forward(self, x):
         return self.net(x).squeeze(1)
+
+
+class WideDiscriminator(nn.Module):
+    """A discriminator without BatchNorm, a third convolution and twice v1's parameters (training only): against the
+    shipped generator, v1's discriminator started afresh stayed at chance (loss 1.39) and the generator drifted."""
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Conv2d(1, 64, 4, 2, 1), nn.LeakyReLU(0.2),
+                                 nn.Conv2d(64, 128, 4, 2, 1), nn.LeakyReLU(0.2),
+                                 nn.Conv2d(128, 256, 3, 2, 1), nn.LeakyReLU(0.2),
+                                 nn.Flatten(), nn.Linear(256 * 4 * 4, 1))
+
+    def forward(self, x):
+        return self.net(x).squeeze(1)
+
+
+DISCRIMINATORS = {"bn": Discriminator, "wide": WideDiscriminator}
+DISCRIMINATOR_NOTES = {"bn": "BatchNorm discriminator", "wide": "three-convolution discriminator without BatchNorm"}
 
 
 def _bn_affine(bn):
@@ -161,6 +188,44 @@ def recalibrate_bn(G, gen, batches=100, bs=64):
     return G.eval()
 
 
+def _set_bn(bn, mean, var, scale, shift):
+    """BatchNorm statistics `mean`, `var` with the affine that makes its eval mode `scale * y + shift`."""
+    bn.running_mean.copy_(mean); bn.running_var.copy_(var)
+    bn.weight.copy_(scale * torch.sqrt(var + bn.eps)); bn.bias.copy_(shift + scale * mean)
+
+
+@torch.no_grad()
+def generator_from_onnx(gen, n=8192):
+    """The shipped generator as a trainable Generator, for training on from where the bundled model stopped.
+
+    inversion.onnx keeps fc's and the ConvTransposes' weights with each BatchNorm folded into a scale and shift
+    (W0, s0, b0, W1, s1, c1, W2, b2). Each BatchNorm gets statistics measured on `n` codes z ~ N(0, I) and the affine
+    that undoes them: in eval mode the Generator is the shipped graph (to float rounding), and in train mode,
+    where a batch's own statistics stand in for the measured ones, it is close to it.
+    """
+    ow, onnx = exported_weights()
+    folder = model_dir("fmnist-dcgan")
+    inv, _ = ow.dcgan(torch, onnx, folder)["inversion"]
+    G = Generator()
+    G.fc.weight.copy_(inv.W0); G.fc.bias.zero_()
+    y0 = G.fc(torch.randn(n, ZD, generator=gen))
+    _set_bn(G.bn0, y0.mean(0), y0.var(0, unbiased=False), inv.s0, inv.b0)
+    G.up1.weight.copy_(inv.W1)
+    y1 = G.up1(F.relu(y0 * inv.s0 + inv.b0).view(-1, 128, 7, 7))
+    _set_bn(G.bn1, y1.mean((0, 2, 3)), y1.var((0, 2, 3), unbiased=False), inv.s1.flatten(), inv.c1.flatten())
+    G.up2.weight.copy_(inv.W2); G.up2.bias.copy_(inv.b2)
+    G.eval()
+    shipped, _ = ow.dcgan(torch, onnx, folder)["generator"]
+    z = torch.randn(256, ZD, generator=gen)
+    err = (G(z) - shipped.eval()(z)).abs().max().item()
+    if err > 1e-4:
+        raise RuntimeError(f"the Generator rebuilt from inversion.onnx differs from generator.onnx by {err:.2e}")
+    with open(os.path.join(folder, "manifest.json")) as f:
+        training = json.load(f)["training"]
+    log(f"generator from {folder} ({training['epochs']} epochs, {training['ganSeconds']} s): max |diff| to generator.onnx {err:.1e}")
+    return G, training
+
+
 def load_gan():
     sd = load_ckpt("dcgan_final.pt")
     G, E = Generator(), GanEncoder()
@@ -191,6 +256,13 @@ def main():
     ap.add_argument("--generator", choices=["ema", "ema-recal", "last"], default="ema",
                     help="which generator the encoder is trained for and the graphs are exported from: the EMA generator, "
                          "the EMA generator with BatchNorm statistics re-estimated, or the last iterate")
+    ap.add_argument("--from-onnx", action="store_true",
+                    help="without a checkpoint, train on from the shipped generator (models/fmnist-dcgan), its epochs and seconds "
+                         "counted on, with a fresh discriminator warmed up first")
+    ap.add_argument("--disc", choices=sorted(DISCRIMINATORS), default="bn", help="the discriminator (training only)")
+    ap.add_argument("--lr-g", type=float, default=2e-4)
+    ap.add_argument("--lr-d", type=float, default=2e-4)
+    ap.add_argument("--d-warmup", type=int, default=500, help="--from-onnx: discriminator-only steps before training resumes")
     ap.add_argument("--export-only", action="store_true", help="re-export generator.onnx and inversion.onnx from the saved checkpoint "
                     "(all graphs, parity and manifest when it came from a --no-export run)")
     ap.add_argument("--no-export", action="store_true", help="train (GAN, then encoder) and save checkpoints/dcgan_final.pt only; "
@@ -213,10 +285,10 @@ def main():
     xtr, _ = load_tensors("train", (-1, 1))
     xte, _ = load_tensors("t10k", (-1, 1))
     xtr = xtr.to(dev)
-    G, Dn = Generator().to(dev), Discriminator().to(dev)
+    G, Dn = Generator().to(dev), DISCRIMINATORS[args.disc]().to(dev)
     ema = EMA(G, args.ema)                                 # weights and BatchNorm buffers
-    optG = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    optD = torch.optim.Adam(Dn.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    optG = torch.optim.Adam(G.parameters(), lr=args.lr_g, betas=(0.5, 0.999))
+    optD = torch.optim.Adam(Dn.parameters(), lr=args.lr_d, betas=(0.5, 0.999))
     gen = torch.Generator().manual_seed(SEED)
     ck = load_ckpt("dcgan2.pt")
     start, timer = 0, Timer()
@@ -225,10 +297,26 @@ def main():
         optG.load_state_dict(ck["optG"]); optD.load_state_dict(ck["optD"]); gen.set_state(ck["gen"])
         start = ck["epoch"]; timer = Timer(ck["seconds"])
         last = ck.get("epochSeconds")
+        continued = ck.get("continued")
         log(f"resumed dcgan2.pt at epoch {start}, {timer.total():.0f}s")
+    else:
+        last, continued = None, None
+    if not ck and args.from_onnx:
+        G0, shipped = generator_from_onnx(gen)
+        G.load_state_dict(G0.state_dict()); ema.model.load_state_dict(G0.state_dict())
+        start, timer = shipped["epochs"], Timer(shipped["ganSeconds"])
+        continued = {"epochs": start, "ganSeconds": shipped["ganSeconds"], "command": shipped["command"]}
+        # the discriminator's state was not shipped: a fresh one learns against the fixed generator first
+        G.train(); Dn.train()
+        for step in range(args.d_warmup):
+            real = xtr[torch.randint(0, len(xtr), (args.bs,), generator=gen).to(dev)]
+            with torch.no_grad():
+                fake = G(torch.randn(args.bs, ZD, generator=gen).to(dev))
+            dr, df = Dn(real), Dn(fake)
+            lossD = F.softplus(-dr).mean() + F.softplus(df).mean()
+            optD.zero_grad(); lossD.backward(); optD.step()
+        log(f"discriminator warmed up for {args.d_warmup} steps: lossD {lossD.item():.3f} D(real) {dr.mean().item():.3f} D(fake) {df.mean().item():.3f}")
     epochs_done = start
-    if not ck:
-        last = None
     for ep in range(start, args.epochs):
         t_ep = timer.total()
         if args.gan_minutes is not None and last is not None and t_ep + last > args.gan_minutes * 60:
@@ -258,7 +346,7 @@ def main():
         log(f"gan epoch {ep+1} lossD {sd/n:.3f} lossG {sg/n:.3f} D(real) {sr/n:.3f} D(fake) {sf/n:.3f} epoch {last:.0f}s t {timer.total():.0f}s")
         save_ckpt("dcgan2.pt", {"recipe": "ns-ema-b64", "G": G.state_dict(), "D": Dn.state_dict(), "G_ema": ema.model.state_dict(),
                                 "optG": optG.state_dict(), "optD": optD.state_dict(), "gen": gen.get_state(),
-                                "epoch": ep + 1, "seconds": timer.total(), "epochSeconds": last})
+                                "epoch": ep + 1, "seconds": timer.total(), "epochSeconds": last, "continued": continued})
     gan_seconds = timer.total()
     if args.generator == "last":
         G = G.eval()                                       # the last iterate, its own BatchNorm running statistics
@@ -297,7 +385,8 @@ def main():
     enc_seconds = etimer.total()
     G, E = G.cpu().eval(), E.cpu().eval()
     meta = {"epochs": epochs_done, "ganSeconds": gan_seconds, "encSeconds": enc_seconds, "encSteps": args.enc_steps, "bs": args.bs,
-            "ema": args.ema, "generator": args.generator, "paramsD": count_params(Dn), "device": device_name(dev),
+            "ema": args.ema, "generator": args.generator, "paramsD": count_params(Dn), "device": device_name(dev), "continued": continued,
+            "disc": args.disc, "lrG": args.lr_g, "lrD": args.lr_d,
             "command": " ".join(["/usr/bin/python3", "models/train/train_dcgan.py"] + sys.argv[1:])}
     save_ckpt("dcgan_final.pt", {"G": G.state_dict(), "E": E.state_dict(), "meta": meta})
     if args.no_export:
@@ -347,9 +436,11 @@ def export_all(G, E, xte, meta):
         "training": training_info("train_dcgan.py", SEED, epochs_done, gan_seconds + enc_seconds, device=meta["device"],
                                   command=meta["command"],
                                   ganSeconds=int(gan_seconds), encoderSeconds=int(enc_seconds), encoderSteps=meta["encSteps"],
+                                  **({"continuedFrom": meta["continued"]} if meta.get("continued") else {}),
                                   params={"generator": nG, "discriminator (training only)": nD, "encoder": nE},
-                                  loss="non-saturating GAN loss, BatchNorm discriminator; encoder: |E(G(z))-z|^2 + 0.05*|G(E(x))-x|^2",
-                                  optimizer=f"Adam lr 2e-4 betas (0.5, 0.999), batch {meta['bs']}, 1 D step per G step; encoder Adam one-cycle 1e-3, batch 64",
+                                  loss=f"non-saturating GAN loss, {DISCRIMINATOR_NOTES[meta.get('disc', 'bn')]}; encoder: |E(G(z))-z|^2 + 0.05*|G(E(x))-x|^2",
+                                  optimizer=f"Adam betas (0.5, 0.999), lr {meta.get('lrG', 2e-4):g} (generator) and {meta.get('lrD', 2e-4):g} (discriminator), "
+                                            f"batch {meta['bs']}, 1 D step per G step; encoder Adam one-cycle 1e-3, batch 64",
                                   exportedGenerator={"ema": f"EMA (decay {meta['ema']}) of the generator's weights and BatchNorm buffers",
                                                      "ema-recal": f"EMA (decay {meta['ema']}) of the generator's weights, BatchNorm statistics re-estimated over 100 generated batches of 64",
                                                      "last": "the last iterate (no EMA)"}[meta["generator"]]),

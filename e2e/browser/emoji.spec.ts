@@ -108,7 +108,7 @@ test('the emoji DiT: ask for a design system and a category, play back x_t and x
   // None, then the 4 design systems × 9 categories, named from the manifest.
   await expect(classes.locator('option')).toHaveCount(37);
   await classes.selectOption({ label: 'Noto · Smileys & Emotion' });
-  await expect(page.getByLabel('Guidance')).toHaveValue('4');
+  await expect(page.getByLabel('Guidance')).toHaveValue('7');
   await page.getByLabel('Steps').fill('25');
   await page.getByLabel('Batch').fill('2');
   await page.getByRole('button', { name: 'Generate' }).click();

@@ -3,18 +3,18 @@
 
 Run: OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/train/evaluate_emoji.py [--only emoji-classifier,emoji-vae,emoji-dit]
 Data: node scripts/emoji-dataset.mjs first. The classifier and the VAE are rebuilt from the weights of their exported
-graphs (checked against parity.json), so the figures are those of what the app runs; the DiT is sampled from its
-latest checkpoint's EMA weights (models/train/checkpoints/ or resume/), which is what train_emoji_dit.py exports.
+graphs (checked against parity.json), so the figures are those of what the app runs; so is the DiT once exported
+(before that, it is sampled from its latest checkpoint's EMA weights, in models/train/checkpoints/ or resume/).
 
 - emoji-classifier: test accuracy of the design system, the category and the pair; the FD baseline (as many random
   training images as the test split holds, scored like generator samples).
 - emoji-vae: PSNR and SSIM of the posterior mean's reconstruction over the test split, images in [0, 1].
 - emoji-dit: one sample per test image, asking for that image's design system and category, DDIM-50 (trailing
-  spacing, eta 0) with classifier-free guidance 4, as the app samples it; agreement = share of samples whose
+  spacing, eta 0) with classifier-free guidance 7 (the manifest's default), as the app samples it; agreement = share of samples whose
   classifier argmax is the requested pair (and its system, its category); FD between the classifier's 128-d
   features of the samples and of the test images.
 """
-import argparse, json, os
+import argparse, json, os, re
 import numpy as np
 import torch, torch.nn.functional as F
 from common import CKPT, MODELS, exported_weights, load_ckpt, log, psnr, setup
@@ -27,7 +27,7 @@ import train_emoji_dit as td
 ow, onnx = exported_weights()
 
 EMOJI = ["emoji-classifier", "emoji-vae", "emoji-dit"]
-GUIDANCE, STEPS = 4.0, 50
+GUIDANCE, STEPS = float(td.GUIDANCE), 50
 
 
 def load_classifier():
@@ -139,25 +139,27 @@ def sample_dit(net, labels, gen, guidance=GUIDANCE, steps=STEPS, batch=128):
 
 @torch.no_grad()
 def eval_dit(judge, dec, guidance=GUIDANCE):
-    ck = load_ckpt("emoji_dit.pt")
-    if not ck:
-        raise SystemExit("no emoji_dit.pt checkpoint: train models/train/train_emoji_dit.py first")
     manifest_path = os.path.join(MODELS, "emoji-dit", "manifest.json")
-    exported = json.load(open(manifest_path))["training"].get("exported", "the EMA weights") if os.path.exists(manifest_path) else "the EMA weights"
-    weights = "ema" if exported == "the EMA weights" else "net"
-    net = td.DiT(patch=ck.get("patch", 2))
-    net.load_state_dict({k: v.float() for k, v in ck[weights].items()})
-    net.eval()
     if os.path.exists(manifest_path):
-        # The checkpoint's weights against the exported graph's reference outputs: the figures are those of what ships.
-        as_dit = lambda x, t, y: net(x, t.long(), y.long())
-        check_parity("emoji-dit", "denoiser", as_dit, ["eps"])
+        # The exported graph's weights, so the figures are those of what ships (resume/emoji_dit.pt keeps them in float16).
+        training = json.load(open(manifest_path))["training"]
+        patch = int(re.search(r"patch (\d+)", training["architecture"]).group(1))
+        net, _ = ow.emoji_dit(torch, onnx, os.path.join(MODELS, "emoji-dit", "denoiser.onnx"), patch)
+        check_parity("emoji-dit", "denoiser", lambda x, t, y: net(x, t.long(), y.long()), ["eps"])
+        step, weights = training["steps"], "ema" if training.get("exported", "the EMA weights") == "the EMA weights" else "net"
+    else:
+        ck = load_ckpt("emoji_dit.pt")
+        if not ck:
+            raise SystemExit("no emoji_dit.pt checkpoint: train models/train/train_emoji_dit.py first")
+        net, step, weights = td.DiT(patch=ck.get("patch", 2)), ck["step"], "ema"
+        net.load_state_dict({k: v.float() for k, v in ck["ema"].items()})
+        net.eval()
     scale = json.load(open(os.path.join(MODELS, "emoji-vae", "manifest.json")))["training"]["latentScale"]
     gen = torch.Generator().manual_seed(31)
     labels = judge.system * tc.CATEGORIES + judge.category
     z = sample_dit(net, labels, gen, guidance)
     x = torch.cat([dec(z[i:i + 256] / scale) for i in range(0, len(z), 256)]).clamp(-1, 1)
-    m = {"evaluatedAtStep": ck["step"], "guidance": guidance, "weights": weights}
+    m = {"evaluatedAtStep": step, "guidance": guidance, "weights": weights}
     m.update(judge.agreement(x, judge.system, judge.category, "ddim50"))
     log("emoji-dit", m)
     # A grid of every pair: a row per design system and category group, two samples of each pair.

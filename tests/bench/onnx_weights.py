@@ -376,6 +376,22 @@ def pixel_denoiser(torch, onnx, path):
     return ld.finish()
 
 
+# ---------------------------------------------------------------------------------------------- emoji models
+def emoji_dit(torch, onnx, path, patch=2):
+    """train_emoji_dit.DiT from denoiser.onnx: biases, norms and tables by name; each Linear over tokens (a MatMul by a
+    constant, which the exporter names anonymously) from the scope of its MatMul, its weight transposed back"""
+    td = _train("train_emoji_dit")
+    net = td.DiT(patch=patch).eval()
+    g = OnnxGraph(onnx, path)
+    ld = Loader(torch, net, g)
+    for n in g.nodes:
+        w = g.const(n.input[1]) if n.op_type == "MatMul" else None
+        if w is not None and w.ndim == 2:
+            ld.put(f"{module_path(net, _scope(n.output[0]))}.weight", w.T)
+    ld.by_name()
+    return ld.finish()
+
+
 # ---------------------------------------------------------------------------------------------- StyleGAN fixtures
 def stylegan(torch, onnx, fid):
     """build_fixtures.py's Generator for a StyleGAN-style fixture, weights from its generator.onnx: by name where the

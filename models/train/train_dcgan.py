@@ -292,6 +292,9 @@ def main():
     gen = torch.Generator().manual_seed(SEED)
     ck = load_ckpt("dcgan2.pt")
     start, timer = 0, Timer()
+    if ck and ck.get("disc", "bn") != args.disc:
+        raise SystemExit(f"checkpoints/dcgan2.pt was trained with --disc {ck.get('disc', 'bn')}: resume with that, or move it "
+                         f"(and dcgan2_enc.pt) aside to start again (with --from-onnx: from the shipped generator)")
     if ck:
         G.load_state_dict(ck["G"]); Dn.load_state_dict(ck["D"]); ema.model.load_state_dict(ck["G_ema"])
         optG.load_state_dict(ck["optG"]); optD.load_state_dict(ck["optD"]); gen.set_state(ck["gen"])
@@ -344,7 +347,7 @@ def main():
         last = timer.total() - t_ep
         epochs_done = ep + 1
         log(f"gan epoch {ep+1} lossD {sd/n:.3f} lossG {sg/n:.3f} D(real) {sr/n:.3f} D(fake) {sf/n:.3f} epoch {last:.0f}s t {timer.total():.0f}s")
-        save_ckpt("dcgan2.pt", {"recipe": "ns-ema-b64", "G": G.state_dict(), "D": Dn.state_dict(), "G_ema": ema.model.state_dict(),
+        save_ckpt("dcgan2.pt", {"recipe": "ns-ema-b64", "disc": args.disc, "G": G.state_dict(), "D": Dn.state_dict(), "G_ema": ema.model.state_dict(),
                                 "optG": optG.state_dict(), "optD": optD.state_dict(), "gen": gen.get_state(),
                                 "epoch": ep + 1, "seconds": timer.total(), "epochSeconds": last, "continued": continued})
     gan_seconds = timer.total()
@@ -363,6 +366,10 @@ def main():
     schedE = torch.optim.lr_scheduler.OneCycleLR(optE, max_lr=1e-3, total_steps=args.enc_steps, pct_start=0.05)
     ck = load_ckpt("dcgan2_enc.pt")
     s0, etimer = 0, Timer()
+    if ck and ck.get("ganEpochs", epochs_done) != epochs_done:
+        # an encoder for an earlier generator (the GAN trained on since): train a new one
+        log(f"dcgan2_enc.pt was trained for the generator at epoch {ck['ganEpochs']}, not {epochs_done}: a new encoder")
+        ck = None
     if ck:
         E.load_state_dict(ck["E"]); optE.load_state_dict(ck["opt"]); schedE.load_state_dict(ck["sched"])
         gen.set_state(ck["gen"]); s0 = ck["step"]; etimer = Timer(ck["seconds"])
@@ -381,7 +388,7 @@ def main():
         if step % 250 == 0 or step == args.enc_steps:
             log(f"enc step {step} loss {run:.3f} (lz {lz.item():.3f} lx {lx.item():.2f}) t {etimer.total():.0f}s")
             save_ckpt("dcgan2_enc.pt", {"E": E.state_dict(), "opt": optE.state_dict(), "sched": schedE.state_dict(),
-                                       "gen": gen.get_state(), "step": step, "seconds": etimer.total()})
+                                       "gen": gen.get_state(), "step": step, "seconds": etimer.total(), "ganEpochs": epochs_done})
     enc_seconds = etimer.total()
     G, E = G.cpu().eval(), E.cpu().eval()
     meta = {"epochs": epochs_done, "ganSeconds": gan_seconds, "encSeconds": enc_seconds, "encSteps": args.enc_steps, "bs": args.bs,

@@ -10,6 +10,10 @@ test('invert a dataset image: a falling loss curve, PSNR at least the encoder’
   await page.getByRole('button', { name: 'Use dataset image' }).click();
   await expect(page.getByRole('img', { name: 'Target · dataset #12' })).toBeVisible();
   await page.getByRole('button', { name: 'Invert', exact: true }).click();
+  // Another view and back: the number beside the target is still the target's.
+  await page.getByRole('tab', { name: 'Models' }).click();
+  await page.getByRole('tab', { name: 'Invert' }).click();
+  await expect(page.getByLabel('Dataset image number')).toHaveValue('12');
   const result = page.getByTestId('inversion-result');
   await expect(result).toBeVisible({ timeout: 60_000 });
   const curve = page.getByLabel('Loss curve').locator('xpath=self::*[name()="svg"]');

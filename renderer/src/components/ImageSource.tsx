@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { useViewState } from '../state/viewState';
 import { float32Tensor, type Float32Tensor } from '../../../electron/api/tensor';
 import { ImageDropZone } from './ImageDropZone';
 import { DatasetSelect } from './DatasetSelect';
@@ -12,7 +13,8 @@ export function ImageSource({ model, view, onImage }: { model: string; view: str
   const client = useAppStore((s) => s.client);
   const summary = useAppStore((s) => s.models.find((m) => m.id === model));
   const { dataset, options } = useViewDataset(view, summary);
-  const [index, setIndex] = useState('0');
+  // Kept with the view's other state, so coming back to the view shows the number of the image it holds.
+  const [index, setIndex] = useViewState(`${view}.datasetImageNumber`, '0');
   const [error, setError] = useState<string>();
 
   const submit = async (event: FormEvent) => {

@@ -123,3 +123,16 @@ test('picking an image and adding a direction decode the edited picture once', a
   // At 28×28 the whole grid is ready, so the sliders paint from it and ask the engine nothing.
   expect(decodes('edit')).toBe(1);
 });
+
+test("the DCGAN's own random samples are not called off-manifold", async ({ page }) => {
+  await page.goto(`${process.env.STUDIO_URL}#edit`);
+  await page.getByRole('combobox', { name: 'Model' }).selectOption({ label: 'Fashion-MNIST DCGAN' });
+  // Its dataset codes come from a warm-start encoder and sit inside the prior's shell (median length 4.9 against 8.0):
+  // measured against them, 98.5% of the generator's own samples read as further than 99.5% of the data.
+  for (let i = 0; i < 3; i++) {
+    await page.getByRole('button', { name: 'Random sample' }).click();
+    await expect(page.getByTestId('typicality')).toBeVisible();
+    await expect(page.getByTestId('prior-distance')).toHaveText(/^From the prior: ‖z‖ = [\d.]+ \(a prior sample is about 8\.00 ± 0\.71\)$/);
+    await expect(page.getByTestId('typicality')).not.toContainText('off-manifold');
+  }
+});

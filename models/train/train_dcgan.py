@@ -80,6 +80,15 @@ DISCRIMINATORS = {"bn": Discriminator, "wide": WideDiscriminator}
 DISCRIMINATOR_NOTES = {"bn": "BatchNorm discriminator", "wide": "three-convolution discriminator without BatchNorm"}
 
 
+def discriminator_step(Dn, optD, real, fake):
+    """One discriminator update: standard BCE with logits, real and fake batches in separate passes (BatchNorm);
+    returns the loss and the logits."""
+    dr, df = Dn(real), Dn(fake)
+    lossD = F.softplus(-dr).mean() + F.softplus(df).mean()
+    optD.zero_grad(); lossD.backward(); optD.step()
+    return lossD, dr, df
+
+
 def _bn_affine(bn):
     s = bn.weight / torch.sqrt(bn.running_var + bn.eps)
     return s, bn.bias - bn.running_mean * s
@@ -205,7 +214,8 @@ def generator_from_onnx(gen, n=8192):
     """
     ow, onnx = exported_weights()
     folder = model_dir("fmnist-dcgan")
-    inv, _ = ow.dcgan(torch, onnx, folder)["inversion"]
+    graphs = ow.dcgan(torch, onnx, folder)
+    inv, _ = graphs["inversion"]
     G = Generator()
     G.fc.weight.copy_(inv.W0); G.fc.bias.zero_()
     y0 = G.fc(torch.randn(n, ZD, generator=gen))
@@ -215,7 +225,7 @@ def generator_from_onnx(gen, n=8192):
     _set_bn(G.bn1, y1.mean((0, 2, 3)), y1.var((0, 2, 3), unbiased=False), inv.s1.flatten(), inv.c1.flatten())
     G.up2.weight.copy_(inv.W2); G.up2.bias.copy_(inv.b2)
     G.eval()
-    shipped, _ = ow.dcgan(torch, onnx, folder)["generator"]
+    shipped, _ = graphs["generator"]
     z = torch.randn(256, ZD, generator=gen)
     err = (G(z) - shipped.eval()(z)).abs().max().item()
     if err > 1e-4:
@@ -315,9 +325,7 @@ def main():
             real = xtr[torch.randint(0, len(xtr), (args.bs,), generator=gen).to(dev)]
             with torch.no_grad():
                 fake = G(torch.randn(args.bs, ZD, generator=gen).to(dev))
-            dr, df = Dn(real), Dn(fake)
-            lossD = F.softplus(-dr).mean() + F.softplus(df).mean()
-            optD.zero_grad(); lossD.backward(); optD.step()
+            lossD, dr, df = discriminator_step(Dn, optD, real, fake)
         log(f"discriminator warmed up for {args.d_warmup} steps: lossD {lossD.item():.3f} D(real) {dr.mean().item():.3f} D(fake) {df.mean().item():.3f}")
     epochs_done = start
     for ep in range(start, args.epochs):
@@ -333,10 +341,7 @@ def main():
             real = xtr[idx.to(dev)]; b = len(idx)
             z = torch.randn(b, ZD, generator=gen).to(dev)
             fake = G(z)
-            # discriminator: standard BCE with logits, real and fake batches in separate passes (BatchNorm)
-            dr, df = Dn(real), Dn(fake.detach())
-            lossD = F.softplus(-dr).mean() + F.softplus(df).mean()
-            optD.zero_grad(); lossD.backward(); optD.step()
+            lossD, dr, df = discriminator_step(Dn, optD, real, fake.detach())
             # generator: non-saturating loss -log D(G(z))
             lossG = F.softplus(-Dn(fake)).mean()
             optG.zero_grad(); lossG.backward(); optG.step()

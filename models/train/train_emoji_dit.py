@@ -28,7 +28,7 @@ T = 1000
 SYSTEMS, CATEGORIES = 4, 9
 NULL = SYSTEMS * CATEGORIES
 # The app's default guidance scale. DDIM-50 at step 18,548 (evaluate_emoji.py, one sample per test image): guidance 4
-# pair agreement 15.2%, FD 23.34; 7: 19.1%, FD 22.43; 10: 19.6%, FD 26.82.
+# pair agreement 15.2%, FD 23.37; 7: 19.2%, FD 22.43; 10 (measured on the checkpoint's float16 weights): 19.6%, FD 26.82.
 GUIDANCE = 7
 DEVICE = train_device()
 

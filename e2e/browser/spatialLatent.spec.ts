@@ -47,6 +47,8 @@ test('a colour VAE with a spatial latent [4, 8, 8]: its samples stay in their ca
     const meta = await sharp(gif, { animated: true }).metadata();
     const scale = Number(await page.getByLabel('Export scale').inputValue());
     expect([meta.pages, meta.width, meta.pageHeight]).toEqual([10, 64 * scale, 64 * scale]);
+    // The scale picker names that size, the model's, not the 8×8 previews' (it read 4× · 32×32 px).
+    await expect(page.getByLabel('Export scale').locator('option:checked')).toHaveText(`${scale}× · ${64 * scale}×${64 * scale} px`);
   } finally {
     server.stop();
   }

@@ -328,7 +328,7 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
                 ))}
               </select>
             </Field>
-            <ExportScale size={run.xt.shape.slice(3)} />
+            <ExportScale size={run.final.shape.slice(2)} />
             <button type="button" onClick={() => void exportGif()} className="rounded border border-line px-3 py-1 hover:bg-panel-raised" title="One frame per step">
               Export GIF
             </button>

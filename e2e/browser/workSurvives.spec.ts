@@ -35,6 +35,8 @@ test('an inversion keeps running across view switches, Esc stops it with a usabl
   await expect(page.getByRole('img', { name: 'Target · dataset #12' })).toBeVisible();
   await expect(page.getByLabel('Steps')).toHaveValue('5000');
   await expect(page.getByRole('status', { name: 'Inverting' })).toBeVisible();
+  // A long inversion says how fast it goes and how long is left (a 256 px generator takes minutes).
+  await expect(page.getByRole('status', { name: 'Inverting' }).getByTestId('job-rate')).toHaveText(/^[\d.]+ steps\/s · \d+ (s|min) left$/);
   await page.keyboard.press('Escape');
   const result = page.getByTestId('inversion-result');
   await expect(result).toBeVisible();

@@ -233,7 +233,7 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
       </div>
       {job && (
         <div className="flex items-center gap-4">
-          <JobProgress label="Denoising" done={job.step} total={job.total} onCancel={job.stop} />
+          <JobProgress label="Denoising" done={job.step} total={job.total} unit="steps" onCancel={job.stop} />
           {job.preview && <ImageTile data={job.preview.data} shape={job.preview.shape} size={Math.max(56, Math.min(128, job.preview.shape[3]! * 2))} label="current x_t" />}
         </div>
       )}

@@ -282,7 +282,7 @@ export const NewDirection = memo(function NewDirection({ model, space = 'z', dat
           </button>
         </div>
       )}
-      {progress && <div className="mt-2"><JobProgress label="Scoring samples" done={progress.done} total={progress.total} onCancel={progress.cancel} /></div>}
+      {progress && <div className="mt-2"><JobProgress label="Scoring samples" done={progress.done} total={progress.total} unit="samples" onCancel={progress.cancel} /></div>}
       {message && (
         <p role={message.error ? 'alert' : 'status'} className={`mt-2 text-xs ${message.error ? 'text-danger' : 'text-muted'}`}>
           {message.text}

@@ -211,7 +211,7 @@ export function InvertView() {
           <EmptyState title="Pick an image to invert">Choose a dataset image or drop your own on the left; the GAN's code for it is found by optimization.</EmptyState>
         ) : (
           <div className="flex flex-col gap-4">
-            {job && <JobProgress label="Inverting" done={job.step} total={job.total} onCancel={job.stop} cancelLabel="Stop" cancelTitle="Stop now and keep the best code so far (Esc)" />}
+            {job && <JobProgress label="Inverting" done={job.step} total={job.total} unit="steps" onCancel={job.stop} cancelLabel="Stop" cancelTitle="Stop now and keep the best code so far (Esc)" />}
             <Message text={error} className="text-sm" />
             <div className="flex flex-wrap items-end gap-6">
               <ImageTile data={target.tensor.data} shape={target.tensor.shape} size={side} label={`Target · ${target.label}`} />

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CALL_NAMES } from './callNames';
-import { ProjectSchema } from './project';
+import { DatasetIdSchema, ProjectSchema } from './project';
 import { Float32TensorSchema, Uint8TensorSchema } from './tensor';
 
 /**
@@ -137,7 +137,7 @@ export type EditMetadata = z.infer<typeof EditMetadataSchema>;
 const MAX_IMPORT_BYTES = 200 * 1024 * 1024;
 
 /** The bundled sample is "bundled"; a folder of the user's images is "folder-" and a hash of its path. Absent: the bundled one. */
-const datasetId = z.string().regex(/^(bundled|bundled-[a-z0-9-]{1,40}|folder-[0-9a-f]{12})$/, 'a dataset id is "bundled", "bundled-" and a name, or "folder-" and 12 hex digits');
+const datasetId = DatasetIdSchema;
 
 export const DatasetSummarySchema = z.object({
   id: datasetId,

@@ -16,6 +16,9 @@ export const PROJECT_FORMAT = 2;
 const name = z.string().min(1).max(200);
 const modelId = z.string().min(1).max(64);
 
+/** A dataset as the API names it: the Fashion-MNIST sample, one a model ships with, or a folder of the user's. */
+export const DatasetIdSchema = z.string().regex(/^(bundled|bundled-[a-z0-9-]{1,40}|folder-[0-9a-f]{12})$/, 'a dataset id is "bundled", "bundled-" and a name, or "folder-" and 12 hex digits');
+
 /** A model's fingerprint as saved with the project: SHA-256 over its graph bytes and its image, latent and diffusion specs (engine/models/fingerprint.ts). */
 export const ModelStampSchema = z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in hex') }).strict();
 
@@ -36,7 +39,7 @@ export const ProjectSchema = z
       })
       .strict(),
     imported: z.array(z.object({ id: z.string(), name, model: modelId, code: Float32TensorSchema, image: Float32TensorSchema, space: z.enum(['z', 'w', 'w+']).optional() }).strict()).max(10_000),
-    keyframes: z.array(z.union([z.object({ kind: z.literal('dataset'), index: z.int().nonnegative(), dataset: z.string().regex(/^(bundled|folder-[0-9a-f]{12})$/).optional() }).strict(), z.object({ kind: z.literal('imported'), id: z.string() }).strict()])).max(1000),
+    keyframes: z.array(z.union([z.object({ kind: z.literal('dataset'), index: z.int().nonnegative(), dataset: DatasetIdSchema.optional() }).strict(), z.object({ kind: z.literal('imported'), id: z.string() }).strict()])).max(1000),
     directions: z
       .array(z.object({ name, model: modelId, kind: z.enum(['mean-difference', 'boundary', 'gradient', 'principal', 'orthogonal', 'imported']), note: z.string().max(1000), vector: Float32TensorSchema, space: z.enum(['z', 'w', 'w+']).optional() }).strict())
       .max(10_000),

@@ -53,6 +53,15 @@ describe('project files', () => {
     expect(projects[0]).toEqual({ path: saved.path, exists: true });
   });
 
+  it('keyframes from the emoji split a model ships with and from a folder of images save and open (autosave refused them)', async () => {
+    const project: Project = { ...sampleProject(), keyframes: [{ kind: 'dataset', index: 5, dataset: 'bundled-emoji-64' }, { kind: 'dataset', index: 7, dataset: 'folder-0123456789ab' }, { kind: 'dataset', index: 3 }] };
+    const saved = ok<{ path: string }>(await call('project.save', { path: join(dir, 'keyframes'), project }));
+    const opened = ok<{ project: Project }>(await call('project.open', { path: saved.path }));
+    expect(opened.project.keyframes).toEqual(project.keyframes);
+    const refused = await call('project.save', { path: join(dir, 'keyframes'), project: { ...project, keyframes: [{ kind: 'dataset', index: 1, dataset: '../elsewhere' }] } });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+  });
+
   it("the edit's undo history, a stopped inversion's curve and a branch's parent run round-trip", async () => {
     const base = sampleProject();
     const project: Project = {

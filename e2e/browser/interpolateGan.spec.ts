@@ -36,6 +36,25 @@ test('Interpolate walks between samples of a GAN that has no encoder, in colour 
     // z and its w decode to the same image, up to float rounding in the two graph paths.
     expect(await close(0, inZ.first)).toBeLessThanOrEqual(2);
     expect(await close(9, inZ.last)).toBeLessThanOrEqual(2);
+
+    // Another model: the GAN's samples are codes of its own, so they are skipped with a line saying why and kept for
+    // coming back (before, they were sent to the VAE and the view showed its shape error beside the GAN's old strip).
+    await page.getByRole('combobox', { name: 'Model' }).selectOption({ label: 'Fashion-MNIST VAE' });
+    await expect(page.getByTestId('keyframe-misfit')).toHaveText(Array(2).fill('Not used: a code of StyleGAN-style fixture (untrained)'));
+    await expect(page.getByTestId('too-few-keyframes')).toBeVisible();
+    await expect(frames).toHaveCount(0);
+    for (const index of ['3', '9']) {
+      await page.getByLabel('Dataset image number').fill(index);
+      await page.getByRole('button', { name: 'Add dataset image' }).click();
+    }
+    await expect(frames).toHaveCount(10, { timeout: 30_000 });
+    expect(await frames.first().evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([28, 28]);
+    await expect(page.getByRole('alert')).toHaveCount(0);
+    // Back to the GAN: its samples interpolate again, and the Fashion-MNIST images are the ones set aside.
+    await page.getByRole('combobox', { name: 'Model' }).selectOption({ label: 'StyleGAN-style fixture (untrained)' });
+    await expect(page.getByTestId('keyframe-misfit')).toHaveText(Array(2).fill('Not used: StyleGAN-style fixture (untrained) has no encoder for dataset images'));
+    await expect.poll(() => frames.first().evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([64, 64]);
+    await expect(page.getByRole('alert')).toHaveCount(0);
   } finally {
     server.stop();
   }

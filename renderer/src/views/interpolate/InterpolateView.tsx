@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
 import type { CallResult } from '../../../../electron/api/contract';
 import { float32Tensor } from '../../../../electron/api/tensor';
 import { EmptyState } from '../../components/EmptyState';
@@ -20,17 +20,22 @@ import { useViewState } from '../../state/viewState';
 import { ExportScale, useExportScale } from '../../components/ExportScale';
 import { ModelSelect } from '../../components/ModelSelect';
 import { useBoxSize } from '../../lib/useBoxSize';
+import { keyframeMisfit } from './keyframeFit';
 
 const SPACES: CodeSpace[] = ['z', 'w', 'w+'];
 
-type Strip = CallResult<'latent.interpolate'>;
+/** A strip and the model it was decoded by: another model's is not shown while this one's is on its way. */
+type Strip = CallResult<'latent.interpolate'> & { model: string };
 
 /** How the ids of prior samples added as keyframes begin. */
 const SAMPLE_ID = 'sample-';
 
+/** The longer side of a keyframe's thumbnail, CSS px, at most. */
+const KEYFRAME_SIZE = 96;
+
 function DecodedKeyframe({ model, code, index }: { model: string; code: Float32Array; index: number }) {
   const image = usePreview(model, code, `keyframe-${index}`);
-  return image ? <ImageTile data={image.data} shape={image.shape} zoom={2} label="decoded" /> : null;
+  return image ? <ImageTile data={image.data} shape={image.shape} zoom={2} maxSize={KEYFRAME_SIZE} label="decoded" /> : null;
 }
 
 function KeyframeThumb({ keyframe }: { keyframe: Keyframe }) {
@@ -38,9 +43,10 @@ function KeyframeThumb({ keyframe }: { keyframe: Keyframe }) {
   const datasetId = keyframe.kind === 'dataset' ? (keyframe.dataset ?? BUNDLED_DATASET) : undefined;
   const from = useDatasetStore((s) => s.datasets.find((d) => d.id === datasetId));
   const image = useDatasetImage(datasetId, keyframe.kind === 'dataset' ? keyframe.index : null);
-  if (imported) return <ImageTile data={imported.image.data} shape={imported.image.shape} zoom={2} label={imported.name} />;
+  // A 28 px image at 2×, a 256 px one no larger than a 28 px one is: keyframes are a row of thumbnails.
+  if (imported) return <ImageTile data={imported.image.data} shape={imported.image.shape} zoom={2} maxSize={KEYFRAME_SIZE} label={imported.name} />;
   const shape = datasetImageShape(from);
-  return image && shape ? <ImageTile data={image} shape={shape} zoom={2} label={keyframe.kind === 'dataset' ? `#${keyframe.index}` : ''} /> : null;
+  return image && shape ? <ImageTile data={image} shape={shape} zoom={2} maxSize={KEYFRAME_SIZE} label={keyframe.kind === 'dataset' ? `#${keyframe.index}` : ''} /> : null;
 }
 
 /** A strip frame's largest side: a row of `frames` fits the strip's width (a 64 px model's ten frames, not 192 px each). */
@@ -68,6 +74,10 @@ export function InterpolateView() {
   const keyframes = useLatentStore((s) => s.keyframes);
   const setKeyframes = useLatentStore((s) => s.setKeyframes);
   const imported = useLatentStore((s) => s.imported);
+  const datasets = useDatasetStore((s) => s.datasets);
+  // Why each keyframe cannot be used with this model (made with another one, or from a dataset it cannot read), if so.
+  const misfits = useMemo(() => keyframes.map((k) => (summary ? keyframeMisfit(k, summary, datasets, imported, models) : 'no model')), [keyframes, summary, datasets, imported, models]);
+  const usable = useMemo(() => keyframes.filter((_, i) => !misfits[i]), [keyframes, misfits]);
   const addImported = useLatentStore((s) => s.addImported);
   const setPath = useLatentStore((s) => s.setPath);
   const [method, setMethod] = useViewState<'lerp' | 'slerp'>('interpolate.method', 'slerp');
@@ -81,7 +91,7 @@ export function InterpolateView() {
   const [keyCodes, setKeyCodes] = useViewState<Float32Array[]>('interpolate.keyCodes', []);
   const { scaleFor, smooth } = useExportScale();
 
-  const segments = Math.max(0, keyframes.length - 1);
+  const segments = Math.max(0, usable.length - 1);
   const segmentDurations = Array.from({ length: segments }, (_, i) => durations[i] ?? 1);
 
   const codesOf = useCallback(async () => {
@@ -89,7 +99,7 @@ export function InterpolateView() {
     // Dataset keyframes are encoded in one call per dataset (the explorer's may differ from this view's).
     const datasetCodes = new Map<string, Float32Array>();
     const byDataset = new Map<string, number[]>();
-    for (const k of keyframes) if (k.kind === 'dataset') byDataset.set(k.dataset ?? BUNDLED_DATASET, [...(byDataset.get(k.dataset ?? BUNDLED_DATASET) ?? []), k.index]);
+    for (const k of usable) if (k.kind === 'dataset') byDataset.set(k.dataset ?? BUNDLED_DATASET, [...(byDataset.get(k.dataset ?? BUNDLED_DATASET) ?? []), k.index]);
     for (const [from, indices] of byDataset) {
       const { images } = await client.invoke('dataset.images', { dataset: from, indices, model });
       const { mean } = await client.invoke('model.encode', { model, images: float32Tensor(images.shape, Float32Array.from(images.data, (v) => v / 255)) });
@@ -97,7 +107,7 @@ export function InterpolateView() {
       indices.forEach((index, i) => datasetCodes.set(`${from}:${index}`, mean.data.slice(i * dim, (i + 1) * dim)));
     }
     const codes: Float32Array[] = [];
-    for (const k of keyframes) {
+    for (const k of usable) {
       if (k.kind === 'dataset') codes.push(await toSpace(datasetCodes.get(`${k.dataset ?? BUNDLED_DATASET}:${k.index}`)!, 'z', k.kind));
       else {
         const item = imported.find((i) => i.id === k.id)!;
@@ -114,7 +124,7 @@ export function InterpolateView() {
       const w = from === 'z' ? (await client!.invoke('model.map', { model: model!, z: float32Tensor([1, code.length], code) })).w.data : code;
       return space === 'w' ? w : broadcastW(w, summary!.style!.numWs);
     }
-  }, [client, model, summary, keyframes, imported, space]);
+  }, [client, model, summary, usable, imported, space]);
 
   /** A sample this model drew here, in this space: its picture is already the decoded code, so it is not shown twice. */
   const isOwnSample = (k: Keyframe) => {
@@ -125,7 +135,7 @@ export function InterpolateView() {
 
   const durationKey = segmentDurations.join(',');
   useEffect(() => {
-    if (!client || !model || keyframes.length < 2) return;
+    if (!client || !model || usable.length < 2) return;
     let current = true;
     setError(undefined);
     (async () => {
@@ -136,14 +146,14 @@ export function InterpolateView() {
       codes.forEach((c, i) => flat.set(c, i * dim));
       const result = await client.invoke('latent.interpolate', { model, keyframes: codesTensor(summary, space, flat, codes.length), frames, method, durations: durationKey.split(',').map(Number), space });
       if (!current) return;
-      setStrip(result);
+      setStrip({ ...result, model });
       // The explorer draws paths of z codes only.
       setPath(space === 'z' ? { model, codes: result.codes.data } : undefined);
     })().catch((e: Error) => current && setError(e.message));
     return () => {
       current = false;
     };
-  }, [client, model, summary, space, keyframes, frames, method, durationKey, codesOf, setPath]);
+  }, [client, model, summary, space, usable, frames, method, durationKey, codesOf, setPath]);
 
   const addIndex = (event: FormEvent) => {
     event.preventDefault();
@@ -236,15 +246,26 @@ export function InterpolateView() {
       <section className="mb-4 rounded-lg border border-line bg-panel p-4" aria-label="Keyframes">
         <div className="mb-3 flex flex-wrap items-end gap-3">
           {keyframes.map((k, i) => (
-            <div key={`${i}-${k.kind === 'dataset' ? `${k.dataset}:${k.index}` : k.id}`} className="flex flex-col items-center gap-1" data-testid="keyframe">
+            <div key={`${i}-${k.kind === 'dataset' ? `${k.dataset}:${k.index}` : k.id}`} className={`flex max-w-32 flex-col items-center gap-1 ${misfits[i] ? 'opacity-50' : ''}`} data-testid="keyframe">
               <KeyframeThumb keyframe={k} />
-              {keyCodes[i] && keyCodes.length === keyframes.length && !isOwnSample(k) && <DecodedKeyframe model={model!} code={keyCodes[i]} index={i} />}
+              {misfits[i] ? (
+                <p className="text-center text-xs text-muted" data-testid="keyframe-misfit">
+                  Not used: {misfits[i]}
+                </p>
+              ) : (
+                keyCodes.length === usable.length && keyCodes[usable.indexOf(k)] && !isOwnSample(k) && <DecodedKeyframe model={model!} code={keyCodes[usable.indexOf(k)]!} index={usable.indexOf(k)} />
+              )}
               <button type="button" onClick={() => setKeyframes(keyframes.filter((_, j) => j !== i))} className="text-xs text-muted hover:text-danger" title="Remove this keyframe">
                 Remove
               </button>
             </div>
           ))}
           {keyframes.length === 0 && <p className="text-sm text-muted">No keyframes yet: select two or more points in Explore and press Interpolate, or add dataset images by number.</p>}
+          {keyframes.length > usable.length && usable.length < 2 && (
+            <p className="max-w-72 text-sm text-muted" data-testid="too-few-keyframes">
+              {summary?.name} can use {usable.length === 0 ? 'none' : 'one'} of these keyframes: add {usable.length === 0 ? 'two' : 'one more'} below to interpolate with it.
+            </p>
+          )}
         </div>
         <div className="flex flex-wrap items-start gap-4">
           <div className="flex flex-col gap-2">
@@ -285,7 +306,7 @@ export function InterpolateView() {
         </div>
       </section>
 
-      {keyframes.length >= 2 && (
+      {usable.length >= 2 && (
         <section className="mb-4 flex flex-wrap items-center gap-5 text-sm" aria-label="Interpolation settings">
           <label className="flex items-center gap-2" title="slerp keeps codes at the norm the prior expects; lerp cuts through the middle">
             Method
@@ -311,7 +332,7 @@ export function InterpolateView() {
 
       <Message text={error} className="mb-3 text-sm" />
 
-      {strip && keyframes.length >= 2 && (
+      {strip?.model === model && usable.length >= 2 && (
         <section aria-label="Interpolation strip">
           <div ref={stripBox} className="mb-3 flex flex-wrap gap-1" data-testid="strip">
             {Array.from({ length: strip.images.shape[0]! }, (_, i) => (

@@ -3,6 +3,9 @@ import { expect, test } from './fixtures';
 
 test('Interpolate walks between samples of a GAN that has no encoder, in colour at its own size', async ({ page }) => {
   const server = await serveWithUserModel(page, 'stylegan-tiny');
+  // No call fails on the way, not even one the page would not show (a keyframe's code decoded by another model).
+  const consoleErrors: string[] = [];
+  page.on('console', (message) => message.type() === 'error' && consoleErrors.push(message.text()));
   try {
     await page.getByRole('tab', { name: 'Interpolate' }).click();
     await page.getByRole('combobox', { name: 'Model' }).selectOption({ label: 'StyleGAN-style fixture (untrained)' });
@@ -55,6 +58,7 @@ test('Interpolate walks between samples of a GAN that has no encoder, in colour 
     await expect(page.getByTestId('keyframe-misfit')).toHaveText(Array(2).fill('Not used: StyleGAN-style fixture (untrained) has no encoder for dataset images'));
     await expect.poll(() => frames.first().evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([64, 64]);
     await expect(page.getByRole('alert')).toHaveCount(0);
+    expect(consoleErrors).toEqual([]);
   } finally {
     server.stop();
   }

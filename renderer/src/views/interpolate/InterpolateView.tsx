@@ -78,6 +78,7 @@ export function InterpolateView() {
   // Why each keyframe cannot be used with this model (made with another one, or from a dataset it cannot read), if so.
   const misfits = useMemo(() => keyframes.map((k) => (summary ? keyframeMisfit(k, summary, datasets, imported, models) : 'no model')), [keyframes, summary, datasets, imported, models]);
   const usable = useMemo(() => keyframes.filter((_, i) => !misfits[i]), [keyframes, misfits]);
+  const codesKey = [model, space, ...usable.map((k) => (k.kind === 'dataset' ? `${k.dataset ?? BUNDLED_DATASET}:${k.index}` : k.id))].join('|');
   const addImported = useLatentStore((s) => s.addImported);
   const setPath = useLatentStore((s) => s.setPath);
   const [method, setMethod] = useViewState<'lerp' | 'slerp'>('interpolate.method', 'slerp');
@@ -88,7 +89,9 @@ export function InterpolateView() {
   const [indexInput, setIndexInput] = useState('');
   const [fps, setFps] = useViewState('interpolate.fps', 8);
   const [stripBox, { width: stripWidth }] = useBoxSize<HTMLDivElement>();
-  const [keyCodes, setKeyCodes] = useViewState<Float32Array[]>('interpolate.keyCodes', []);
+  // The keyframes' codes in the interpolation's space, with what they are codes of: shown under the keyframes only while
+  // those are still the model, space and keyframes on screen (another model's codes would be decoded by this one).
+  const [computed, setKeyCodes] = useViewState<{ key: string; codes: Float32Array[] } | undefined>('interpolate.keyCodes', undefined);
   const { scaleFor, smooth } = useExportScale();
 
   const segments = Math.max(0, usable.length - 1);
@@ -140,7 +143,7 @@ export function InterpolateView() {
     setError(undefined);
     (async () => {
       const codes = await codesOf();
-      if (current) setKeyCodes(codes);
+      if (current) setKeyCodes({ key: codesKey, codes });
       const dim = codes[0]!.length;
       const flat = new Float32Array(codes.length * dim);
       codes.forEach((c, i) => flat.set(c, i * dim));
@@ -153,7 +156,7 @@ export function InterpolateView() {
     return () => {
       current = false;
     };
-  }, [client, model, summary, space, usable, frames, method, durationKey, codesOf, setPath]);
+  }, [client, model, summary, space, usable, codesKey, frames, method, durationKey, codesOf, setPath]);
 
   const addIndex = (event: FormEvent) => {
     event.preventDefault();
@@ -253,7 +256,7 @@ export function InterpolateView() {
                   Not used: {misfits[i]}
                 </p>
               ) : (
-                keyCodes.length === usable.length && keyCodes[usable.indexOf(k)] && !isOwnSample(k) && <DecodedKeyframe model={model!} code={keyCodes[usable.indexOf(k)]!} index={usable.indexOf(k)} />
+                computed?.key === codesKey && !isOwnSample(k) && <DecodedKeyframe model={model!} code={computed.codes[usable.indexOf(k)]!} index={usable.indexOf(k)} />
               )}
               <button type="button" onClick={() => setKeyframes(keyframes.filter((_, j) => j !== i))} className="text-xs text-muted hover:text-danger" title="Remove this keyframe">
                 Remove

@@ -22,7 +22,7 @@ describe('which keyframes an interpolation with a model can use', () => {
   it('dataset images: where the model encodes and the dataset fits it (a folder fits any encoder)', () => {
     expect(misfit({ kind: 'dataset', index: 3 }, vae28)).toBeUndefined();
     expect(misfit({ kind: 'dataset', index: 3, dataset: 'folder-0123456789ab' }, vae28)).toBeUndefined();
-    expect(misfit({ kind: 'dataset', index: 3 }, vae64)).toBe('bundled set holds 28×28×1 images; VAE64 takes 64×64×3');
+    expect(misfit({ kind: 'dataset', index: 3 }, vae64)).toBe('a 28×28×1 image; this model takes 64×64×3');
     expect(misfit({ kind: 'dataset', index: 3, dataset: 'bundled-emoji-64' }, gan64)).toBe('GAN64 has no encoder for dataset images');
     expect(misfit({ kind: 'dataset', index: 3, dataset: 'folder-ffffffffffff' }, vae28)).toBe('its dataset is not open');
   });

@@ -78,6 +78,12 @@ export function InterpolateView() {
   // Why each keyframe cannot be used with this model (made with another one, or from a dataset it cannot read), if so.
   const misfits = useMemo(() => keyframes.map((k) => (summary ? keyframeMisfit(k, summary, datasets, imported, models) : 'no model')), [keyframes, summary, datasets, imported, models]);
   const usable = useMemo(() => keyframes.filter((_, i) => !misfits[i]), [keyframes, misfits]);
+  // Where this model can use fewer than two of the keyframes (another model's samples, a project opened on the default
+  // model): the models that can use two or more of them, offered in one click.
+  const fitting = useMemo(
+    () => (keyframes.length >= 2 && usable.length < 2 ? candidates.filter((m) => m.id !== model && keyframes.filter((k) => !keyframeMisfit(k, m, datasets, imported, models)).length >= 2) : []),
+    [keyframes, usable, candidates, model, datasets, imported, models],
+  );
   const codesKey = [model, space, ...usable.map((k) => (k.kind === 'dataset' ? `${k.dataset ?? BUNDLED_DATASET}:${k.index}` : k.id))].join('|');
   const addImported = useLatentStore((s) => s.addImported);
   const setPath = useLatentStore((s) => s.setPath);
@@ -266,7 +272,17 @@ export function InterpolateView() {
           {keyframes.length === 0 && <p className="text-sm text-muted">No keyframes yet: select two or more points in Explore and press Interpolate, or add dataset images by number.</p>}
           {keyframes.length > usable.length && usable.length < 2 && (
             <p className="max-w-72 text-sm text-muted" data-testid="too-few-keyframes">
-              {summary?.name} can use {usable.length === 0 ? 'none' : 'one'} of these keyframes: add {usable.length === 0 ? 'two' : 'one more'} below to interpolate with it.
+              {summary?.name} can use {usable.length === 0 ? 'none' : 'one'} of these keyframes: add {usable.length === 0 ? 'two' : 'one more'} below to interpolate with it
+              {fitting.length > 0 ? ', or interpolate with ' : '.'}
+              {fitting.map((m, i) => (
+                <span key={m.id}>
+                  {i > 0 && ' or '}
+                  <button type="button" onClick={() => setChosenModel(m.id)} className="text-accent underline">
+                    {m.name}
+                  </button>
+                </span>
+              ))}
+              {fitting.length > 0 && '.'}
             </p>
           )}
         </div>

@@ -14,7 +14,7 @@ export function keyframeMisfit(keyframe: Keyframe, model: ModelSummary, datasets
     if (!encodesImages(model)) return `${model.name} has no encoder for dataset images`;
     if (datasetsFor(datasets, model).some((d) => d.id === id)) return undefined;
     const from = datasets.find((d) => d.id === id);
-    return from ? `${from.name} holds ${imageSize(from)} images; ${model.name} takes ${imageSize(model.image)}` : 'its dataset is not open';
+    return from ? `a ${imageSize(from)} image; this model takes ${imageSize(model.image)}` : 'its dataset is not open';
   }
   const item = imported.find((i) => i.id === keyframe.id);
   if (!item) return 'no longer in the project';

@@ -43,6 +43,12 @@ test('a user’s StyleGAN-style generator with no inversion graph: added, differ
     await expect(page.getByTestId('dataset-mismatch')).toHaveCount(0);
     await page.locator('input[type=file]').setInputFiles(photo);
     await expect(page.getByRole('img', { name: 'Target · sunset.png' })).toBeVisible();
+    // The 28×28×1 DCGAN cannot take this 64×64×3 target: it says so (Invert used to send it and show the shape error); back on the fixture, the target is there again.
+    await page.getByRole('combobox', { name: 'Model' }).selectOption({ label: 'Fashion-MNIST DCGAN' });
+    await expect(page.getByTestId('target-misfit')).toHaveText('The target picked before (sunset.png) is a 64×64×3 image and this model takes 28×28×1. ');
+    await expect(page.getByRole('button', { name: 'Invert', exact: true })).toBeDisabled();
+    await page.getByRole('combobox', { name: 'Model' }).selectOption({ label: 'StyleGAN-style fixture (untrained)' });
+    await expect(page.getByRole('img', { name: 'Target · sunset.png' })).toBeVisible();
     await page.getByLabel('Steps').fill('80');
     await page.getByRole('button', { name: 'Invert', exact: true }).click();
     const result = page.getByTestId('inversion-result');

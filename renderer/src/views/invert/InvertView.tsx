@@ -12,7 +12,7 @@ import { Message } from '../../components/Message';
 import { useBoxSize } from '../../lib/useBoxSize';
 import { downloadBytes } from '../../lib/download';
 import { ExportScale, useExportScale } from '../../components/ExportScale';
-import { classifierFor, decodesCodes, noClassifierNote, sameImages } from '../../lib/modelKinds';
+import { classifierFor, decodesCodes, imageSize, noClassifierNote, sameImages } from '../../lib/modelKinds';
 import { useViewState } from '../../state/viewState';
 import { codesTensor } from '../../lib/codeSpace';
 function NumberField({ label, value, onChange, min, max, step, title, disabled }: { label: string; value: number; onChange(v: number): void; min: number; max: number; step?: number; title: string; disabled?: boolean }) {
@@ -79,10 +79,13 @@ export function InvertView() {
   const setView = useAppStore((s) => s.setView);
   const setBase = useEditStore((s) => s.setBase);
   const addInversion = useResultsStore((s) => s.addInversion);
-  const { model, target, settings, job, curve, live, result, resultModel, comparison, error, savedAs } = useInvertStore();
+  const { model, target: picked, settings, job, curve, live, result, resultModel, comparison, error, savedAs } = useInvertStore();
   const store = useInvertStore.getState();
   const modelId = model && gans.some((m) => m.id === model) ? model : gans[0]?.id;
   const summary = gans.find((m) => m.id === modelId);
+  // The target picked for another model is kept for it, and used here only where it is this model's size.
+  const [, channels = 0, height = 0, width = 0] = picked?.tensor.shape ?? [];
+  const target = picked && summary && sameImages({ channels, height, width }, summary.image) ? picked : undefined;
   const hasEncoder = !!summary && 'encoder' in summary.graphs;
   // The perceptual term compares a classifier's features of the images: one that reads this model's images.
   const featureOptions = summary ? models.filter((m) => m.kind === 'classifier' && sameImages(m.image, summary.image)) : [];
@@ -208,7 +211,10 @@ export function InvertView() {
       </aside>
       <main ref={panel} className="min-h-0 overflow-auto p-6">
         {!target ? (
-          <EmptyState title="Pick an image to invert">Choose a dataset image or drop your own on the left; the GAN's code for it is found by optimization.</EmptyState>
+          <EmptyState title="Pick an image to invert">
+            {picked && summary && <span data-testid="target-misfit">The target picked before ({picked.label}) is a {imageSize({ channels, height, width })} image and this model takes {imageSize(summary.image)}. </span>}
+            Choose a dataset image or drop your own on the left; the GAN's code for it is found by optimization.
+          </EmptyState>
         ) : (
           <div className="flex flex-col gap-4">
             {job && <JobProgress label="Inverting" done={job.step} total={job.total} unit="steps" onCancel={job.stop} cancelLabel="Stop" cancelTitle="Stop now and keep the best code so far (Esc)" />}

@@ -137,3 +137,28 @@ test('a 256 px VAE: the sweep strip fills frame by frame, then frames near the t
     server.stop();
   }
 });
+
+test('a 256 px latent diffusion model: the forward process and image-to-image keep its pictures within the view', async ({ page }) => {
+  const server = await serveWithUserModel(page, 'vae-256', 'ldm-256');
+  try {
+    await page.getByRole('tab', { name: 'Diffuse' }).click();
+    await page.getByRole('tab', { name: 'Image to image' }).click();
+    await page.getByRole('combobox').first().selectOption({ label: 'Latent diffusion fixture over the 256 px VAE (untrained)' });
+    // No dataset holds 256 px images: the view says what it waits for.
+    await expect(page.getByText('Pick an image to start from.')).toBeVisible();
+    const photo = await sharp({ create: { width: 300, height: 300, channels: 3, background: { r: 200, g: 90, b: 40 } } }).png().toBuffer();
+    await page.getByRole('tab', { name: 'Forward process' }).click();
+    await page.locator('input[type=file]').setInputFiles({ name: 'orange.png', mimeType: 'image/png', buffer: photo });
+    const x0 = page.getByRole('img', { name: 'x₀ · orange.png' });
+    await expect(x0).toBeVisible();
+    expect(await x0.evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([256, 256]);
+    // 5× would be 1,280 px a side; both pictures are at most 320 px, so the timestep slider stays in reach.
+    expect((await x0.boundingBox())!.width).toBeLessThanOrEqual(320);
+    const xt = page.getByRole('img', { name: /^x_t at t = / });
+    await expect(xt).toBeVisible();
+    expect((await xt.boundingBox())!.width).toBeLessThanOrEqual(320);
+    await expect(page.getByLabel('Timestep')).toBeInViewport();
+  } finally {
+    server.stop();
+  }
+});

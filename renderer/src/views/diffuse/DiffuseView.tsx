@@ -41,6 +41,9 @@ function useDiffuseInput(model: string) {
   return [image, pick] as const;
 }
 
+/** The forward process's pictures: their longer side, CSS px, at most. */
+const FORWARD_SIZE = 320;
+
 /** q(x_t | x_0): slide t and watch the image drown in noise, with the schedule plotted beside it. */
 function ForwardPanel({ models }: { models: ModelSummary[] }) {
   const client = useAppStore((s) => s.client);
@@ -76,8 +79,9 @@ function ForwardPanel({ models }: { models: ModelSummary[] }) {
       {image && schedule ? (
         <div className="flex flex-col gap-3">
           <div className="flex gap-4">
-            <ImageTile data={image.tensor.data} shape={image.tensor.shape} zoom={5} label={`x₀ · ${image.label}`} />
-            {noised && <ImageTile data={noised.data} shape={noised.shape} zoom={5} label={`x_t at t = ${t}`} />}
+            {/* 5× a 28 px image; a 256 px one at most 320 px a side, so the pair and the slider stay on screen. */}
+            <ImageTile data={image.tensor.data} shape={image.tensor.shape} zoom={5} maxSize={FORWARD_SIZE} label={`x₀ · ${image.label}`} />
+            {noised && <ImageTile data={noised.data} shape={noised.shape} zoom={5} maxSize={FORWARD_SIZE} label={`x_t at t = ${t}`} />}
           </div>
           <label className="flex items-center gap-2 text-sm">
             t
@@ -151,7 +155,7 @@ function ImageToImagePanel({ models }: { models: ModelSummary[] }) {
         <Message text={error} className="text-xs" />
       </div>
       <div className="flex min-w-0 flex-1 flex-col gap-3">
-        {image && <ImageTile data={image.tensor.data} shape={image.tensor.shape} zoom={4} maxSize={192} label={`input · ${image.label}`} />}
+        {image ? <ImageTile data={image.tensor.data} shape={image.tensor.shape} zoom={4} maxSize={192} label={`input · ${image.label}`} /> : <p className="text-sm text-muted">Pick an image to start from.</p>}
         {results.length > 0 && (
           <div className="flex flex-wrap gap-2" data-testid="img2img-strip">
             {results.map((r) => (

@@ -7,10 +7,11 @@ learned on top of a denoiser that already works. The embedding learns at 1e-3, t
 
 Run: OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/train/train_ddpm_pixel_cond.py --minutes 60
      (again to continue from checkpoints/ddpm_pixel_cond.pt; the first run starts from checkpoints/ddpm_pixel.pt's EMA
-      weights, or with --from-onnx from the shipped fmnist-ddpm-pixel graph on a fresh clone; --export-only re-exports)
+      weights, or with --from-onnx from the shipped fmnist-ddpm-pixel graph on a fresh clone; --continue-onnx goes on
+      from the shipped fmnist-ddpm-pixel-cond graph itself where its checkpoint is gone; --export-only re-exports)
 Checkpoints every --ckpt-every steps; exports models/fmnist-ddpm-pixel-cond when the time is spent (or on SIGTERM).
 """
-import argparse, json, os, time
+import argparse, json, os, re, sys, time
 import torch, torch.nn as nn, torch.nn.functional as F
 from common import *
 from train_ddpm_pixel import T, UNet, load_shipped
@@ -47,6 +48,20 @@ class Guided(nn.Module):
         if self.w == 0:
             return e_u
         return e_u + self.w * (self.net(x, t, self.y) - e_u)
+
+
+def load_shipped_cond():
+    """The shipped conditional graph's weights (its EMA's) as the ConditionalUNet's state dict, and where its training
+    stood: steps, seconds and samples from its manifest, and the unconditional step it was fine-tuned from."""
+    bench = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "bench")
+    sys.path.insert(0, bench)
+    import onnx, onnx_weights
+    d = model_dir(MID)
+    net, _ = onnx_weights.pixel_denoiser(torch, onnx, os.path.join(d, "denoiser.onnx"), conditional=True)
+    training = json.load(open(os.path.join(d, "manifest.json")))["training"]
+    from_step = int(re.search(r"training step (\d+)", training["note"]).group(1))
+    return net.state_dict(), {"step": training["steps"], "seconds": training["seconds"], "samples": round(training["epochs"] * 60000),
+                              "fromStep": from_step, "device": training.get("device")}
 
 
 def load_cond_denoiser():
@@ -103,6 +118,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--minutes", type=float, default=60)
     ap.add_argument("--from-onnx", action="store_true", help="start from the shipped fmnist-ddpm-pixel graph (a fresh clone)")
+    ap.add_argument("--continue-onnx", action="store_true", help="go on from the shipped fmnist-ddpm-pixel-cond graph (its checkpoint gone)")
     ap.add_argument("--export-only", action="store_true")
     ap.add_argument("--bs", type=int, default=128)
     ap.add_argument("--ckpt-every", type=int, default=100)
@@ -119,9 +135,18 @@ def main():
     gen = torch.Generator().manual_seed(SEED)
     ck = load_ckpt(CKPT_NAME)
     step, prev, samples = 0, 0.0, 0
+    shipped = None
     if ck:
         m.load_state_dict(ck["model"])
         from_step, devices = ck["fromStep"], device_history(ck.get("device"), dev)
+    elif args.continue_onnx:
+        # The shipped weights are the EMA's: they start both the model and its EMA; the optimizer starts afresh.
+        sd, shipped = load_shipped_cond()
+        m.load_state_dict(sd)
+        from_step, devices = shipped["fromStep"], device_history(shipped["device"], dev)
+        step, prev, samples = shipped["step"], shipped["seconds"], shipped["samples"]
+        gen.manual_seed(SEED + step)                    # batches other than the first run's from step 0
+        log(f"going on from the shipped {MID} at its step {step} ({prev}s)")
     else:
         if args.from_onnx:
             d = model_dir("fmnist-ddpm-pixel")

@@ -352,11 +352,11 @@ def latent_denoiser(torch, onnx, path):
     return m, w + ", TabledLatentDenoiser as exported"
 
 
-def pixel_denoiser(torch, onnx, path):
+def pixel_denoiser(torch, onnx, path, conditional=False):
     """UNet: Convs and Linears by name, GroupNorms from LayerNormalization + BatchNormalization, the last Conv from its
-    depthwise + ReduceSum form."""
-    tp = _train("train_ddpm_pixel")
-    m = tp.UNet().eval()
+    depthwise + ReduceSum form; `conditional`: the class-conditional UNet, whose class embedding is its Gather's table."""
+    tp = _train("train_ddpm_pixel_cond" if conditional else "train_ddpm_pixel")
+    m = (tp.ConditionalUNet() if conditional else tp.UNet()).eval()
     g = OnnxGraph(onnx, path)
     ld = Loader(torch, m, g)
     mods = dict(m.named_modules())

@@ -46,7 +46,9 @@ function KeyframeThumb({ keyframe }: { keyframe: Keyframe }) {
   // A 28 px image at 2×, a 256 px one no larger than a 28 px one is: keyframes are a row of thumbnails.
   if (imported) return <ImageTile data={imported.image.data} shape={imported.image.shape} zoom={2} maxSize={KEYFRAME_SIZE} label={imported.name} />;
   const shape = datasetImageShape(from);
-  return image && shape ? <ImageTile data={image} shape={shape} zoom={2} maxSize={KEYFRAME_SIZE} label={keyframe.kind === 'dataset' ? `#${keyframe.index}` : ''} /> : null;
+  if (image && shape) return <ImageTile data={image} shape={shape} zoom={2} maxSize={KEYFRAME_SIZE} label={keyframe.kind === 'dataset' ? `#${keyframe.index}` : ''} />;
+  // A dataset since removed (or not read yet): its number still says which image it was.
+  return keyframe.kind === 'dataset' ? <span className="text-xs text-muted">#{keyframe.index}</span> : null;
 }
 
 /** A strip frame's largest side: a row of `frames` fits the strip's width (a 64 px model's ten frames, not 192 px each). */

@@ -44,6 +44,9 @@ test('a colour VAE with a spatial latent [4, 8, 8]: its samples stay in their ca
     const download = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Export GIF' }).click();
     const gif = readFileSync(await (await download).path());
+    // While it was written the buttons waited and a line said so; done, they are back.
+    await expect(page.getByTestId('exporting')).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Export GIF' })).toBeEnabled();
     const meta = await sharp(gif, { animated: true }).metadata();
     const scale = Number(await page.getByLabel('Export scale').inputValue());
     expect([meta.pages, meta.width, meta.pageHeight]).toEqual([10, 64 * scale, 64 * scale]);

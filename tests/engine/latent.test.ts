@@ -122,9 +122,9 @@ describe('latent calls on the real VAE', () => {
 });
 
 describe('GIF export', () => {
-  it('writes a looping GIF89a with one frame per image, upscaled', () => {
+  it('writes a looping GIF89a with one frame per image, upscaled', async () => {
     const frames = float32Tensor([3, 1, 28, 28], new Float32Array(3 * 784).map((_, i) => (i % 784) / 784));
-    const gif = exportGif(frames, 4, [100, 100, 300]);
+    const gif = await exportGif(frames, 4, [100, 100, 300]);
     expect(new TextDecoder().decode(gif.subarray(0, 6))).toBe('GIF89a');
     expect(gif[6]! | (gif[7]! << 8)).toBe(112);
     // Count image descriptors (0x2C after a graphic control extension block).

@@ -17,6 +17,6 @@ export function imageHandlers(ctx: EngineContext): Pick<Handlers, 'image.import'
       return importImage(bytes, { channels, height, width }, fit, invert, name);
     },
     'image.exportPng': async ({ image, scale, smooth, metadata, original }) => ({ png: await exportPng(image, { scale, smooth, metadata, original }) }),
-    'image.exportGif': async ({ frames, scale, frameMs }) => ({ gif: exportGif(frames, scale, frameMs) }),
+    'image.exportGif': async ({ frames, scale, frameMs }) => ({ gif: await exportGif(frames, scale, frameMs) }),
   };
 }

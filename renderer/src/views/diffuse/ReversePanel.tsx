@@ -125,6 +125,8 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
   const [fps, setFps] = useState(12);
   const [gifSample, setGifSample] = useState(0);
   const [exportError, setExportError] = useState<string>();
+  // An export of a long run decodes its stored steps and writes them (128 frames of a 256 px model: seconds): said while it runs.
+  const [exporting, setExporting] = useState<'GIF' | 'PNG'>();
   const { scaleFor, smooth } = useExportScale();
   const [grid, { width: gridWidth }] = useBoxSize<HTMLDivElement>();
   // Up to four samples a row, each an x_t and x̂₀ pair, sized to the row (cards: 16 px apart, 14 px of border, padding
@@ -164,23 +166,31 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
 
   async function exportGif() {
     if (!client || !run) return;
+    setExporting('GIF');
+    setExportError(undefined);
     try {
       const { frames, shape } = await exportFrames(run, Array.from({ length: run.timesteps.length }, (_, i) => i + 1), gifSample);
       const { gif } = await client.invoke('image.exportGif', { frames: float32Tensor(shape, frames), scale: scaleFor(shape.slice(2)), frameMs: new Array(shape[0]!).fill(1000 / fps) });
       downloadBytes(gif, `diffusion-${run.args.model}-seed${run.args.seed}-sample${gifSample}.gif`, 'image/gif');
     } catch (e) {
       setExportError((e as Error).message);
+    } finally {
+      setExporting(undefined);
     }
   }
 
   async function exportGrid() {
     if (!client || !run) return;
+    setExporting('PNG');
+    setExportError(undefined);
     try {
       const { frames, shape } = await exportFrames(run, Array.from({ length: 11 }, (_, i) => Math.round((i * (positions - 1)) / 10)), gifSample);
       const { png } = await client.invoke('image.exportPng', { image: float32Tensor(shape, frames), scale: scaleFor(shape.slice(2)), smooth });
       downloadBytes(png, `diffusion-${run.args.model}-steps.png`, 'image/png');
     } catch (e) {
       setExportError((e as Error).message);
+    } finally {
+      setExporting(undefined);
     }
   }
 
@@ -329,12 +339,17 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
               </select>
             </Field>
             <ExportScale size={run.final.shape.slice(2)} />
-            <button type="button" onClick={() => void exportGif()} className="rounded border border-line px-3 py-1 hover:bg-panel-raised" title="One frame per step">
+            <button type="button" onClick={() => void exportGif()} disabled={!!exporting} className="rounded border border-line px-3 py-1 hover:bg-panel-raised disabled:opacity-40" title="One frame per stored step">
               Export GIF
             </button>
-            <button type="button" onClick={() => void exportGrid()} className="rounded border border-line px-3 py-1 hover:bg-panel-raised" title="Eleven evenly spaced steps as one PNG strip">
+            <button type="button" onClick={() => void exportGrid()} disabled={!!exporting} className="rounded border border-line px-3 py-1 hover:bg-panel-raised disabled:opacity-40" title="Eleven evenly spaced steps as one PNG strip">
               Export steps PNG
             </button>
+            {exporting && (
+              <span role="status" className="text-muted" data-testid="exporting">
+                Writing the {exporting}…
+              </span>
+            )}
           </div>
         </section>
       )}

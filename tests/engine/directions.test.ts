@@ -4,7 +4,7 @@ import { randomNormal } from '../../electron/common/random';
 import { applyEdits, dot, orthogonalize } from '../../electron/common/vectors';
 import { dispatchCall } from '../../electron/engine/dispatch';
 import type { Engine } from '../../electron/engine/engine';
-import { fitBoundary } from '../../electron/engine/ops/directions';
+import { BOUNDARY_EXACT_DIM, fitBoundary } from '../../electron/engine/ops/directions';
 import { callOptions, ok, realEngine } from '../helpers/engine';
 
 const SNEAKER = 7;
@@ -87,6 +87,37 @@ describe('boundary fitting', () => {
     const fit = fitBoundary(codes, dim, order.slice(0, 200), order.slice(-200));
     expect(fit.accuracy).toBe(1);
     expect(dot(fit.normal, truth)).toBeGreaterThan(0.95);
+  });
+
+  it('large codes (1,024 values, as the Emoji VAE has) are fitted on their leading components: the direction, its side and the bias still hold', () => {
+    const [dim, count] = [1024, 600];
+    expect(dim).toBeGreaterThan(BOUNDARY_EXACT_DIM);
+    // Codes as a decoder's are: most of their variance along a few directions (here 8, three times the attribute's),
+    // the attribute along another, and a little noise in every value.
+    const axes = Array.from({ length: 9 }, (_, k) => {
+      const v = randomNormal(dim, 10 + k);
+      return v.map((x) => x / Math.hypot(...v));
+    });
+    const weights = randomNormal(count * 9, 5);
+    const noise = randomNormal(count * dim, 6);
+    const codes = new Float32Array(count * dim);
+    for (let n = 0; n < count; n++)
+      for (let j = 0; j < dim; j++) {
+        let v = 0.05 * noise[n * dim + j]!;
+        for (let k = 0; k < 9; k++) v += (k < 8 ? 3 : 1) * weights[n * 9 + k]! * axes[k]![j]!;
+        codes[n * dim + j] = v;
+      }
+    const truth = axes[8]!;
+    const scores = Array.from({ length: count }, (_, n) => dot(codes.subarray(n * dim, (n + 1) * dim), truth));
+    const order = scores.map((s, i) => [s, i] as const).sort((a, b) => b[0] - a[0]).map(([, i]) => i);
+    const [plus, minus] = [order.slice(0, 150), order.slice(-150)];
+    // In the full space this took 19 s for 240 codes (IRLS on 1,025² normal equations).
+    const fit = fitBoundary(codes, dim, plus, minus);
+    expect(fit.accuracy).toBe(1);
+    expect(Math.hypot(...fit.normal)).toBeCloseTo(1, 5);
+    expect(dot(fit.normal, truth)).toBeGreaterThan(0.9);
+    const side = (n: number) => dot(codes.subarray(n * dim, (n + 1) * dim), fit.normal) + fit.bias;
+    expect(plus.every((n) => side(n) > 0) && minus.every((n) => side(n) < 0)).toBe(true);
   });
 });
 

@@ -310,6 +310,8 @@ export const calls = {
         durations: z.array(z.number().positive()).optional(),
         /** The keyframes' space: z, or a StyleGAN-style model's w [k, wDim] or w+ [k, numWs, wDim]. */
         space: z.enum(['z', 'w', 'w+']).default('z'),
+        /** Latest wins: while a strip is decoded, only the newest of the calls after it waits (a dragged frame count). */
+        lane,
       })
       .strict(),
     result: z.object({ codes: Float32TensorSchema, images: Float32TensorSchema, ms: z.number() }),

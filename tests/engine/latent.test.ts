@@ -99,6 +99,16 @@ describe('latent calls on the real VAE', () => {
     expect(both(strip.images.data, 9)).toEqual(both(ends.images.data, 1));
   });
 
+  it('interpolations on a lane: a frame count dragged from 2 to 64 decodes the first strip and the last, the ones between are superseded', async () => {
+    const keyframes = float32Tensor([2, 16], Float32Array.from([...randomNormal(16, 1), ...randomNormal(16, 2)]));
+    const outcomes = await Promise.all(Array.from({ length: 63 }, (_, i) => call('latent.interpolate', { model: 'fmnist-vae', keyframes, frames: i + 2, method: 'slerp', lane: 'interpolate' })));
+    const done = outcomes.flatMap((o) => (o.ok ? [(o.result as { images: { shape: number[] } }).images.shape[0]] : []));
+    expect(done[0]).toBe(2);
+    expect(done.at(-1)).toBe(64);
+    expect(outcomes.filter((o) => !o.ok && o.error.code === 'superseded').length).toBe(63 - done.length);
+    expect(done.length).toBeLessThan(10);
+  });
+
   it('projects the encoded dataset and finds neighbours of the same kind in the full latent space', async () => {
     const encoded = ok<{ codes: { data: Float32Array }; labels: number[] }>(await call('dataset.encode', { model: 'fmnist-vae', batchSize: 1000 }));
     const projection = ok<{ coords: { shape: number[] }; explained: number[] }>(await call('dataset.project', { model: 'fmnist-vae' }));

@@ -16,7 +16,7 @@ export function latentHandlers(ctx: EngineContext): Pick<Handlers, 'latent.inter
     return { shape: latent.shape, size: latent.shape.reduce((a, b) => a * b, 1) };
   };
   return {
-    'latent.interpolate': async ({ model, keyframes, frames, method, durations, space }) => {
+    'latent.interpolate': async ({ model, keyframes, frames, method, durations, space, lane }, call) => {
       const registered = ctx.host.model(model);
       const style = space === 'z' ? undefined : await styleSpaceOf(ctx.host, registered);
       // Codes of the space: the latent, one w, or a w per layer.
@@ -26,11 +26,14 @@ export function latentHandlers(ctx: EngineContext): Pick<Handlers, 'latent.inter
         throw new ApiError('bad-input', `keyframes must be two or more codes [k, ${shape.join(', ')}]; got [${keyframes.shape.join(', ')}]`, 'args.keyframes.shape');
       }
       if (durations && durations.length !== count - 1) throw new ApiError('bad-input', `give one duration per segment: ${count - 1}`, 'args.durations');
-      const { value, ms } = await timed(async () => {
-        const codes = float32Tensor([frames, ...shape], interpolatePath(keyframes.data, size, frames, method, durations));
-        return { codes, images: space === 'z' ? await decodeLatents(ctx.host, model, codes) : await decodeInSpace(ctx.host, registered, space, codes) };
-      });
-      return { ...value, ms };
+      const work = async () => {
+        const { value, ms } = await timed(async () => {
+          const codes = float32Tensor([frames, ...shape], interpolatePath(keyframes.data, size, frames, method, durations));
+          return { codes, images: space === 'z' ? await decodeLatents(ctx.host, model, codes) : await decodeInSpace(ctx.host, registered, space, codes) };
+        });
+        return { ...value, ms };
+      };
+      return lane ? ctx.lanes.run(`${call.client}:${lane}`, work) : work();
     },
     'latent.neighbors': async ({ model, dataset = BUNDLED_DATASET, query, k, exclude }) => {
       const { size } = latentSize(model);

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
 import type { CallResult } from '../../../../electron/api/contract';
+import { ApiError } from '../../../../electron/api/errors';
 import { float32Tensor } from '../../../../electron/api/tensor';
 import { EmptyState } from '../../components/EmptyState';
 import { ImageDropZone } from '../../components/ImageDropZone';
@@ -77,6 +78,8 @@ export function InterpolateView() {
   const setKeyframes = useLatentStore((s) => s.setKeyframes);
   const imported = useLatentStore((s) => s.imported);
   const datasets = useDatasetStore((s) => s.datasets);
+  // Appended to the keyframes as they are when it lands: a sample or an image added while another is still decoding keeps both.
+  const appendKeyframe = (keyframe: Keyframe) => setKeyframes([...useLatentStore.getState().keyframes, keyframe]);
   // Why each keyframe cannot be used with this model (made with another one, or from a dataset it cannot read), if so.
   const misfits = useMemo(() => keyframes.map((k) => (summary ? keyframeMisfit(k, summary, datasets, imported, models) : 'no model')), [keyframes, summary, datasets, imported, models]);
   const usable = useMemo(() => keyframes.filter((_, i) => !misfits[i]), [keyframes, misfits]);
@@ -155,12 +158,13 @@ export function InterpolateView() {
       const dim = codes[0]!.length;
       const flat = new Float32Array(codes.length * dim);
       codes.forEach((c, i) => flat.set(c, i * dim));
-      const result = await client.invoke('latent.interpolate', { model, keyframes: codesTensor(summary, space, flat, codes.length), frames, method, durations: durationKey.split(',').map(Number), space });
+      // On a lane: dragging the frame count asks for a strip per value; only the newest waits while one is decoded.
+      const result = await client.invoke('latent.interpolate', { model, keyframes: codesTensor(summary, space, flat, codes.length), frames, method, durations: durationKey.split(',').map(Number), space, lane: 'interpolate' });
       if (!current) return;
       setStrip({ ...result, model });
       // The explorer draws paths of z codes only.
       setPath(space === 'z' ? { model, codes: result.codes.data } : undefined);
-    })().catch((e: Error) => current && setError(e.message));
+    })().catch((e: Error) => current && !(e instanceof ApiError && e.code === 'superseded') && setError(e.message));
     return () => {
       current = false;
     };
@@ -171,7 +175,7 @@ export function InterpolateView() {
     const index = Number(indexInput);
     if (!dataset) return;
     if (!Number.isInteger(index) || index < 0 || index >= dataset.count) return setError(`${dataset.name}'s images are numbered 0 to ${dataset.count - 1}.`);
-    setKeyframes([...keyframes, { kind: 'dataset', index, dataset: dataset.id }]);
+    appendKeyframe({ kind: 'dataset', index, dataset: dataset.id });
     setIndexInput('');
   };
 
@@ -182,7 +186,7 @@ export function InterpolateView() {
       const { mean } = await client.invoke('model.encode', { model, images: result.modelInput });
       const id = `${file.name}-${Date.now()}`;
       addImported({ id, name: file.name, model, code: mean.data, image: result.modelInput });
-      setKeyframes([...keyframes, { kind: 'imported', id }]);
+      appendKeyframe({ kind: 'imported', id });
       return result;
     } catch (e) {
       setError((e as Error).message);
@@ -193,13 +197,15 @@ export function InterpolateView() {
   async function addSample() {
     if (!client || !summary?.latent) return;
     try {
+      // The seed is taken before the decode, so a second click meanwhile draws the next one.
+      const seed = sampleSeed;
+      setSampleSeed(seed + 1);
       const size = summary.latent.shape.reduce((a, b) => a * b, 1);
-      const code = randomNormal(size, sampleSeed);
+      const code = randomNormal(size, seed);
       const { images } = await client.invoke('model.decode', { model: summary.id, z: float32Tensor([1, ...summary.latent.shape], code) });
-      const id = `${SAMPLE_ID}${sampleSeed}-${Date.now()}`;
-      addImported({ id, name: `sample · seed ${sampleSeed}`, model: summary.id, code, image: images });
-      setKeyframes([...keyframes, { kind: 'imported', id }]);
-      setSampleSeed(sampleSeed + 1);
+      const id = `${SAMPLE_ID}${seed}-${Date.now()}`;
+      addImported({ id, name: `sample · seed ${seed}`, model: summary.id, code, image: images });
+      appendKeyframe({ kind: 'imported', id });
     } catch (e) {
       setError((e as Error).message);
     }
@@ -211,7 +217,7 @@ export function InterpolateView() {
     if (!item || !model) return;
     const keyId = `${item.id}-${Date.now()}`;
     addImported({ id: keyId, name: `inverted ${item.label}`, model, code: item.z.data, image: item.target, ...(item.space && item.space !== 'z' ? { space: item.space } : {}) });
-    setKeyframes([...keyframes, { kind: 'imported', id: keyId }]);
+    appendKeyframe({ kind: 'imported', id: keyId });
   }
 
   async function exportStrip(kind: 'png' | 'gif') {

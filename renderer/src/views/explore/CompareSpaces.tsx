@@ -3,6 +3,8 @@ import type { DatasetSummary, ModelSummary } from '../../../../electron/api/cont
 import { JobProgress } from '../../components/JobProgress';
 import { Message } from '../../components/Message';
 import { encodingKey, useLatentStore } from '../../state/latentStore';
+import { BUNDLED_DATASET } from '../../state/datasetStore';
+import { imageSize } from '../../lib/modelKinds';
 import { Reconstructions } from '../models/Reconstructions';
 import { SampleGrid } from '../models/SampleGrid';
 import { useMakePca } from '../models/useMakePca';
@@ -40,7 +42,7 @@ export function CompareSpaces({ models, dataset, pcaComponents }: { models: Mode
       <div className="grid min-h-0 flex-1 gap-px bg-line" style={{ gridTemplateColumns: `repeat(${ROLES.length}, minmax(0, 1fr))` }}>
         {ROLES.map((role) => {
           const m = byRole.get(role);
-          if (!m) return role === 'pca' ? <MakePcaColumn key={role} components={pcaComponents} /> : <MissingColumn key={role} role={role} />;
+          if (!m) return role === 'pca' ? <MakePcaColumn key={role} components={pcaComponents} dataset={dataset} /> : <MissingColumn key={role} role={role} />;
           const encoding = encodings[encodingKey(dataset.id, m.id)];
           return (
             <section key={m.id} className="flex min-h-0 flex-col bg-canvas" aria-label={m.name}>
@@ -65,8 +67,19 @@ export function CompareSpaces({ models, dataset, pcaComponents }: { models: Mode
   );
 }
 
-function MakePcaColumn({ components }: { components: number }) {
+function MakePcaColumn({ components, dataset }: { components: number; dataset: DatasetSummary }) {
   const { make, job, message, ready } = useMakePca();
+  // PCA models are made from the Fashion-MNIST sample (library.makePca); one of it would not fit another dataset's
+  // images, and the button only added a model this column could not show.
+  if (dataset.id !== BUNDLED_DATASET)
+    return (
+      <section className="flex min-h-0 flex-col items-start gap-3 bg-canvas p-4 text-sm" aria-label="PCA">
+        <h3 className="font-medium">PCA</h3>
+        <p className="text-muted" data-testid="pca-not-here">
+          The linear baseline is made from the Fashion-MNIST sample only, so there is none for {dataset.name}&apos;s {imageSize(dataset)} images: compare the three spaces on Fashion-MNIST with its models.
+        </p>
+      </section>
+    );
   return (
     <section className="flex min-h-0 flex-col items-start gap-3 bg-canvas p-4 text-sm" aria-label="PCA">
       <h3 className="font-medium">PCA</h3>

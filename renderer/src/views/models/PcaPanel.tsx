@@ -26,7 +26,7 @@ export function PcaPanel() {
     <section className="mb-4 rounded-lg border border-line bg-panel p-4" aria-label="PCA model">
       <div className="flex flex-wrap items-center gap-3 text-sm">
         <h3 className="font-medium">PCA as a model</h3>
-        <span className="text-muted">the dataset's principal components as a linear encoder and decoder: the baseline for the autoencoder and the VAE</span>
+        <span className="text-muted">the Fashion-MNIST sample's principal components as a linear encoder and decoder: the baseline for the autoencoder and the VAE</span>
         <label className="flex items-center gap-2 text-muted">
           Components
           <input type="number" min={2} max={64} value={input} onChange={(e) => setInput(e.target.value)} aria-label="Components" className="w-20 rounded border border-line bg-panel-raised px-2 py-1 text-ink" />

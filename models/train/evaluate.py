@@ -503,7 +503,7 @@ export OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1
 /usr/bin/python3 models/train/train_dcgan.py --from-onnx --disc wide --lr-g 1e-4 --lr-d 2e-4 --d-warmup 1000 --epochs 38 --generator ema  # then on to 38 (the bundled one)
 /usr/bin/python3 models/train/train_ddpm_pixel.py --minutes 40           # fmnist-ddpm-pixel, fresh
 /usr/bin/python3 models/train/train_ddpm_pixel.py --resume --minutes 60  # continue pixel DDPM training (--from-onnx on a fresh clone)
-/usr/bin/python3 models/train/train_ddpm_pixel_cond.py --minutes 60      # fmnist-ddpm-pixel-cond, fine-tuned from the pixel DDPM (--from-onnx on a fresh clone; again to continue)
+/usr/bin/python3 models/train/train_ddpm_pixel_cond.py --minutes 60      # fmnist-ddpm-pixel-cond, fine-tuned from the pixel DDPM (--from-onnx on a fresh clone; again to continue, or --continue-onnx from its shipped graph)
 /usr/bin/python3 models/train/evaluate.py                   # metrics -> manifests, grids, this README
 
 node scripts/emoji-dataset.mjs                              # models/train/data/emoji-64 (npm registry packages)

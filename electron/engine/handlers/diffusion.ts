@@ -31,7 +31,7 @@ export function diffusionHandlers(ctx: EngineContext): Pick<Handlers, 'diffusion
         t.forEach((step, i) => noised.set(qSample(space.schedule, x0, step, noise), i * x0.length));
         return { images: await space.toImages(noised, t.length) };
       };
-      return lane ? ctx.lanes.run(`${call.client}:${lane}`, work) : work();
+      return ctx.lanes.onLane(call.client, lane, work);
     },
     'diffusion.sample': async ({ model, sampler, steps, seed, batch, resume, init, label, guidance }, call) => {
       const space = spaceOf(model);
@@ -49,7 +49,7 @@ export function diffusionHandlers(ctx: EngineContext): Pick<Handlers, 'diffusion
         throw new ApiError('bad-input', `model "${model}" samples have shape [batch, ${space.sampleShape.join(', ')}]; got [${x.shape.join(', ')}]`, 'args.x.shape');
       }
       const work = async () => ({ images: await space.toImages(x.data, batch) });
-      return lane ? ctx.lanes.run(`${call.client}:${lane}`, work) : work();
+      return ctx.lanes.onLane(call.client, lane, work);
     },
   };
 }

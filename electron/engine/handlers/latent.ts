@@ -33,7 +33,7 @@ export function latentHandlers(ctx: EngineContext): Pick<Handlers, 'latent.inter
         });
         return { ...value, ms };
       };
-      return lane ? ctx.lanes.run(`${call.client}:${lane}`, work) : work();
+      return ctx.lanes.onLane(call.client, lane, work);
     },
     'latent.neighbors': async ({ model, dataset = BUNDLED_DATASET, query, k, exclude }) => {
       const { size } = latentSize(model);
@@ -53,7 +53,7 @@ export function latentHandlers(ctx: EngineContext): Pick<Handlers, 'latent.inter
         while (below < sorted.length && sorted[below]! <= distance!) below++;
         return { distance: distance!, percentile: (100 * below) / sorted.length, median: sorted[Math.floor(sorted.length / 2)]! };
       };
-      return lane ? ctx.lanes.run(`${call.client}:${lane}`, work) : work();
+      return ctx.lanes.onLane(call.client, lane, work);
     },
   };
 }

@@ -10,9 +10,6 @@ import { timed, type EngineContext } from '../context';
 import type { Handlers } from '../dispatch';
 
 export function modelHandlers(ctx: EngineContext): Pick<Handlers, 'model.decode' | 'model.preview' | 'model.map' | 'model.encode' | 'model.denoise' | 'model.classify' | 'gan.invert'> {
-  /** Runs now, or on a lane where the newest request wins (lanes are per client). */
-  const onLane = <T>(client: number, lane: string | undefined, work: () => Promise<T>) =>
-    lane ? ctx.lanes.run(`${client}:${lane}`, work) : work();
   const decode = ({ model, z, space, truncation }: { model: string; z: Float32Tensor; space?: CodeSpace; truncation?: number }) => {
     if (space && space !== 'z') return decodeInSpace(ctx.host, ctx.host.model(model), space, z);
     // ψ = 1 is the generator itself: only a real truncation goes through mapping and synthesis.
@@ -21,11 +18,11 @@ export function modelHandlers(ctx: EngineContext): Pick<Handlers, 'model.decode'
   };
   return {
     'model.decode': async (args, call) => {
-      const { value, ms } = await onLane(call.client, args.lane, () => timed(() => decode(args)));
+      const { value, ms } = await ctx.lanes.onLane(call.client, args.lane, () => timed(() => decode(args)));
       return { images: value, ms };
     },
     'model.preview': async (args, call) => {
-      const { value, ms } = await onLane(call.client, args.lane, () => timed(() => decode(args)));
+      const { value, ms } = await ctx.lanes.onLane(call.client, args.lane, () => timed(() => decode(args)));
       return { images: { dtype: 'uint8' as const, shape: value.shape, data: toUint8(value.data) }, ms };
     },
     'model.map': async ({ model, z }) => {
@@ -37,7 +34,7 @@ export function modelHandlers(ctx: EngineContext): Pick<Handlers, 'model.decode'
       return { w: float32Tensor([count, style.wDim], await mapCodes(ctx.host, registered, z.data, count)) };
     },
     'model.encode': async ({ model, images, seed, lane }, call) => {
-      const { value, ms } = await onLane(call.client, lane, () => timed(() => encodeImages(ctx.host, model, images, seed)));
+      const { value, ms } = await ctx.lanes.onLane(call.client, lane, () => timed(() => encodeImages(ctx.host, model, images, seed)));
       return { ...value, ms };
     },
     'model.denoise': async ({ model, x, t, label }) => {

@@ -17,6 +17,11 @@ export class LatestWins {
   /** How many requests actually ran, for tests and benchmarks. */
   runs = 0;
 
+  /** `work` on the client's lane where a request names one (lanes are per client: one window never supersedes another's), else at once. */
+  onLane<T>(client: number, lane: string | undefined, work: () => Promise<T>): Promise<T> {
+    return lane ? this.run(`${client}:${lane}`, work) : work();
+  }
+
   run<T>(lane: string, work: () => Promise<T>): Promise<T> {
     let state = this.lanes.get(lane);
     if (!state) this.lanes.set(lane, (state = { running: false }));

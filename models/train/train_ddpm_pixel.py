@@ -112,12 +112,13 @@ def export(ck):
     log(f"exported pixel ddpm at step {ck['step']}: params {n} onnx {size} bytes")
 
 
-def load_shipped(path):
-    """The shipped graph's weights as the UNet's state dict, mapped back by the bench's ONNX reader."""
+def load_shipped(path, conditional=False):
+    """The shipped graph's weights as the UNet's (or the class-conditional UNet's) state dict, mapped back by the bench's
+    ONNX reader."""
     bench = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "bench")
     sys.path.insert(0, bench)
     import onnx, onnx_weights
-    net, _ = onnx_weights.pixel_denoiser(torch, onnx, path)
+    net, _ = onnx_weights.pixel_denoiser(torch, onnx, path, conditional=conditional)
     return net.state_dict()
 
 

@@ -11,7 +11,7 @@ Run: OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/train/trai
       from the shipped fmnist-ddpm-pixel-cond graph itself where its checkpoint is gone; --export-only re-exports)
 Checkpoints every --ckpt-every steps; exports models/fmnist-ddpm-pixel-cond when the time is spent (or on SIGTERM).
 """
-import argparse, json, os, re, sys, time
+import argparse, json, os, re, time
 import torch, torch.nn as nn, torch.nn.functional as F
 from common import *
 from train_ddpm_pixel import T, UNet, load_shipped
@@ -53,14 +53,10 @@ class Guided(nn.Module):
 def load_shipped_cond():
     """The shipped conditional graph's weights (its EMA's) as the ConditionalUNet's state dict, and where its training
     stood: steps, seconds and samples from its manifest, and the unconditional step it was fine-tuned from."""
-    bench = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "bench")
-    sys.path.insert(0, bench)
-    import onnx, onnx_weights
     d = model_dir(MID)
-    net, _ = onnx_weights.pixel_denoiser(torch, onnx, os.path.join(d, "denoiser.onnx"), conditional=True)
     training = json.load(open(os.path.join(d, "manifest.json")))["training"]
     from_step = int(re.search(r"training step (\d+)", training["note"]).group(1))
-    return net.state_dict(), {"step": training["steps"], "seconds": training["seconds"], "samples": round(training["epochs"] * 60000),
+    return load_shipped(os.path.join(d, "denoiser.onnx"), conditional=True), {"step": training["steps"], "seconds": training["seconds"], "samples": round(training["epochs"] * 60000),
                               "fromStep": from_step, "device": training.get("device")}
 
 

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import type { StudioClient } from '../../../../electron/api/client';
 import type { ModelSummary } from '../../../../electron/api/contract';
 import { ApiError } from '../../../../electron/api/errors';
 import { float32Tensor, type Float32Tensor, type Uint8Tensor } from '../../../../electron/api/tensor';
@@ -164,14 +165,13 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
     return { frames: images.data, shape: images.shape };
   }
 
-  async function exportGif() {
+  /** One export of the run: said while it runs, its error shown, the buttons waiting until it ends. */
+  async function exportRun(kind: 'GIF' | 'PNG', write: (client: StudioClient, run: Run) => Promise<void>) {
     if (!client || !run) return;
-    setExporting('GIF');
+    setExporting(kind);
     setExportError(undefined);
     try {
-      const { frames, shape } = await exportFrames(run, Array.from({ length: run.timesteps.length }, (_, i) => i + 1), gifSample);
-      const { gif } = await client.invoke('image.exportGif', { frames: float32Tensor(shape, frames), scale: scaleFor(shape.slice(2)), frameMs: new Array(shape[0]!).fill(1000 / fps) });
-      downloadBytes(gif, `diffusion-${run.args.model}-seed${run.args.seed}-sample${gifSample}.gif`, 'image/gif');
+      await write(client, run);
     } catch (e) {
       setExportError((e as Error).message);
     } finally {
@@ -179,20 +179,19 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
     }
   }
 
-  async function exportGrid() {
-    if (!client || !run) return;
-    setExporting('PNG');
-    setExportError(undefined);
-    try {
+  const exportGif = () =>
+    exportRun('GIF', async (client, run) => {
+      const { frames, shape } = await exportFrames(run, Array.from({ length: run.timesteps.length }, (_, i) => i + 1), gifSample);
+      const { gif } = await client.invoke('image.exportGif', { frames: float32Tensor(shape, frames), scale: scaleFor(shape.slice(2)), frameMs: new Array(shape[0]!).fill(1000 / fps) });
+      downloadBytes(gif, `diffusion-${run.args.model}-seed${run.args.seed}-sample${gifSample}.gif`, 'image/gif');
+    });
+
+  const exportGrid = () =>
+    exportRun('PNG', async (client, run) => {
       const { frames, shape } = await exportFrames(run, Array.from({ length: 11 }, (_, i) => Math.round((i * (positions - 1)) / 10)), gifSample);
       const { png } = await client.invoke('image.exportPng', { image: float32Tensor(shape, frames), scale: scaleFor(shape.slice(2)), smooth });
       downloadBytes(png, `diffusion-${run.args.model}-steps.png`, 'image/png');
-    } catch (e) {
-      setExportError((e as Error).message);
-    } finally {
-      setExporting(undefined);
-    }
-  }
+    });
 
   return (
     <div className="flex flex-col gap-4">

@@ -21,7 +21,7 @@ import { useViewState } from '../../state/viewState';
 import { ExportScale, useExportScale } from '../../components/ExportScale';
 import { ModelSelect } from '../../components/ModelSelect';
 import { useBoxSize } from '../../lib/useBoxSize';
-import { keyframeMisfit } from './keyframeFit';
+import { datasetImageKey, keyframeKey, keyframeMisfit } from './keyframeFit';
 
 const SPACES: CodeSpace[] = ['z', 'w', 'w+'];
 
@@ -89,7 +89,7 @@ export function InterpolateView() {
     () => (keyframes.length >= 2 && usable.length < 2 ? candidates.filter((m) => m.id !== model && keyframes.filter((k) => !keyframeMisfit(k, m, datasets, imported, models)).length >= 2) : []),
     [keyframes, usable, candidates, model, datasets, imported, models],
   );
-  const codesKey = [model, space, ...usable.map((k) => (k.kind === 'dataset' ? `${k.dataset ?? BUNDLED_DATASET}:${k.index}` : k.id))].join('|');
+  const codesKey = [model, space, ...usable.map(keyframeKey)].join('|');
   const addImported = useLatentStore((s) => s.addImported);
   const setPath = useLatentStore((s) => s.setPath);
   const [method, setMethod] = useViewState<'lerp' | 'slerp'>('interpolate.method', 'slerp');
@@ -118,11 +118,11 @@ export function InterpolateView() {
       const { images } = await client.invoke('dataset.images', { dataset: from, indices, model });
       const { mean } = await client.invoke('model.encode', { model, images: float32Tensor(images.shape, Float32Array.from(images.data, (v) => v / 255)) });
       const dim = mean.data.length / indices.length;
-      indices.forEach((index, i) => datasetCodes.set(`${from}:${index}`, mean.data.slice(i * dim, (i + 1) * dim)));
+      indices.forEach((index, i) => datasetCodes.set(datasetImageKey(from, index), mean.data.slice(i * dim, (i + 1) * dim)));
     }
     const codes: Float32Array[] = [];
     for (const k of usable) {
-      if (k.kind === 'dataset') codes.push(await toSpace(datasetCodes.get(`${k.dataset ?? BUNDLED_DATASET}:${k.index}`)!, 'z', k.kind));
+      if (k.kind === 'dataset') codes.push(await toSpace(datasetCodes.get(keyframeKey(k))!, 'z', k.kind));
       else {
         const item = imported.find((i) => i.id === k.id)!;
         const own = item.model === model;

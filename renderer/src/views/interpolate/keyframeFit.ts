@@ -1,6 +1,6 @@
 import type { DatasetSummary, ModelSummary } from '../../../../electron/api/contract';
 import { encodesImages, imageSize } from '../../lib/modelKinds';
-import { BUNDLED_DATASET, datasetsFor } from '../../state/datasetStore';
+import { BUNDLED_DATASET, datasetFits } from '../../state/datasetStore';
 import type { ImportedCode, Keyframe } from '../../state/latentStore';
 
 /**
@@ -12,9 +12,9 @@ export function keyframeMisfit(keyframe: Keyframe, model: ModelSummary, datasets
   if (keyframe.kind === 'dataset') {
     const id = keyframe.dataset ?? BUNDLED_DATASET;
     if (!encodesImages(model)) return `${model.name} has no encoder for dataset images`;
-    if (datasetsFor(datasets, model).some((d) => d.id === id)) return undefined;
     const from = datasets.find((d) => d.id === id);
-    return from ? `a ${imageSize(from)} image; this model takes ${imageSize(model.image)}` : 'its dataset is not open';
+    if (!from) return 'its dataset is not open';
+    return datasetFits(from, model.image) ? undefined : `a ${imageSize(from)} image; this model takes ${imageSize(model.image)}`;
   }
   const item = imported.find((i) => i.id === keyframe.id);
   if (!item) return 'no longer in the project';
@@ -26,3 +26,9 @@ export function keyframeMisfit(keyframe: Keyframe, model: ModelSummary, datasets
   // A prior sample or an inversion is a code of its own model; an imported image was fitted to that model's input.
   return `a code of ${madeWith}`;
 }
+
+/** A dataset image as a key: the dataset and the image's number. */
+export const datasetImageKey = (dataset: string, index: number) => `${dataset}:${index}`;
+
+/** A keyframe as a key: which dataset image (of the bundled sample where none is named), or which imported code. */
+export const keyframeKey = (k: Keyframe) => (k.kind === 'dataset' ? datasetImageKey(k.dataset ?? BUNDLED_DATASET, k.index) : k.id);

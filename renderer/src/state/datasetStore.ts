@@ -76,13 +76,16 @@ export const useDatasetStore = create<DatasetState>((set, get) => ({
   },
 }));
 
+/** Whether a model taking images of `image`'s size reads dataset `d`: a folder's images are fitted to any model, a bundled sample's must be its size. */
+export const datasetFits = (d: DatasetSummary, image: Pick<ModelSummary['image'], 'channels' | 'height' | 'width'>) => d.source === 'folder' || sameImages(d, image);
+
 /**
  * The datasets a model can work with: the bundled sample where its images are the model's size,
  * a folder of the user's images for any model that encodes (they are fitted as imported images are).
  */
 export function datasetsFor(datasets: readonly DatasetSummary[], model: ModelSummary | undefined): DatasetSummary[] {
   if (!model) return [];
-  const fitting = datasets.filter((d) => d.source === 'folder' || sameImages(d, model.image));
+  const fitting = datasets.filter((d) => datasetFits(d, model.image));
   // The dataset a model ships with comes first, so views start on it.
   const ships = (d: DatasetSummary) => !!model.dataset && d.folder === model.dataset;
   return [...fitting.filter(ships), ...fitting.filter((d) => !ships(d))];

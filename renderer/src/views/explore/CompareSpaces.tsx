@@ -3,7 +3,7 @@ import type { DatasetSummary, ModelSummary } from '../../../../electron/api/cont
 import { JobProgress } from '../../components/JobProgress';
 import { Message } from '../../components/Message';
 import { encodingKey, useLatentStore } from '../../state/latentStore';
-import { BUNDLED_DATASET } from '../../state/datasetStore';
+import { BUNDLED_DATASET, datasetFits, useDatasetStore } from '../../state/datasetStore';
 import { imageSize } from '../../lib/modelKinds';
 import { Reconstructions } from '../models/Reconstructions';
 import { SampleGrid } from '../models/SampleGrid';
@@ -69,26 +69,27 @@ export function CompareSpaces({ models, dataset, pcaComponents }: { models: Mode
 
 function MakePcaColumn({ components, dataset }: { components: number; dataset: DatasetSummary }) {
   const { make, job, message, ready } = useMakePca();
-  // PCA models are made from the Fashion-MNIST sample (library.makePca); one of it would not fit another dataset's
-  // images, and the button only added a model this column could not show.
-  if (dataset.id !== BUNDLED_DATASET)
-    return (
-      <section className="flex min-h-0 flex-col items-start gap-3 bg-canvas p-4 text-sm" aria-label="PCA">
-        <h3 className="font-medium">PCA</h3>
-        <p className="text-muted" data-testid="pca-not-here">
-          The linear baseline is made from the Fashion-MNIST sample only, so there is none for {dataset.name}&apos;s {imageSize(dataset)} images: compare the three spaces on Fashion-MNIST with its models.
-        </p>
-      </section>
-    );
+  // PCA models are made from the Fashion-MNIST sample (library.makePca), at its size: where this dataset's images are
+  // another size, one would not fit them, and the button only added a model this column could not show.
+  const sample = useDatasetStore((s) => s.datasets.find((d) => d.id === BUNDLED_DATASET));
+  const fits = !!sample && datasetFits(dataset, sample);
   return (
     <section className="flex min-h-0 flex-col items-start gap-3 bg-canvas p-4 text-sm" aria-label="PCA">
       <h3 className="font-medium">PCA</h3>
-      <p className="text-muted">The linear baseline: the dataset's principal components as an encoder and decoder. It takes a few seconds to compute and is added to your library.</p>
-      <button type="button" onClick={() => void make(components, 'explore')} disabled={!!job || !ready} className="rounded bg-accent px-3 py-1 font-medium text-canvas disabled:opacity-40">
-        Make PCA with {components} components
-      </button>
-      {job && <JobProgress label="Computing PCA" done={job.done} total={job.total} onCancel={job.stop} />}
-      <Message text={message?.error ? message.text : undefined} className="text-sm" />
+      {fits ? (
+        <>
+          <p className="text-muted">The linear baseline: the dataset's principal components as an encoder and decoder. It takes a few seconds to compute and is added to your library.</p>
+          <button type="button" onClick={() => void make(components, 'explore')} disabled={!!job || !ready} className="rounded bg-accent px-3 py-1 font-medium text-canvas disabled:opacity-40">
+            Make PCA with {components} components
+          </button>
+          {job && <JobProgress label="Computing PCA" done={job.done} total={job.total} onCancel={job.stop} />}
+          <Message text={message?.error ? message.text : undefined} className="text-sm" />
+        </>
+      ) : (
+        <p className="text-muted" data-testid="pca-not-here">
+          The linear baseline is made from the Fashion-MNIST sample only, so there is none for {dataset.name}&apos;s {imageSize(dataset)} images: compare the three spaces on Fashion-MNIST with its models.
+        </p>
+      )}
     </section>
   );
 }

@@ -6,7 +6,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { ApiError } from '../api/errors';
 import type { ServerMessage } from '../api/messages';
-import { decodeFrame, encodeFrame } from '../api/wire';
+import { decodeFrame, encodeFrame, splitFrame } from '../api/wire';
 import { Connection } from '../engine/connection';
 import type { Engine } from '../engine/engine';
 import { allowedOrigins, CONTENT_SECURITY_POLICY, hostAllowed, tokensEqual } from './security';
@@ -89,8 +89,11 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
 }
 
 function serveSocket(ws: WebSocket, engine: Engine): void {
+  let seq = 0;
+  // A large reply goes as parts (splitFrame), so the page is never held by one message.
   const send = (message: ServerMessage) => {
-    if (ws.readyState === ws.OPEN) ws.send(encodeFrame(message));
+    if (ws.readyState !== ws.OPEN) return;
+    for (const part of splitFrame(encodeFrame(message), seq++)) ws.send(part);
   };
   const connection = new Connection(engine, send);
   ws.on('message', (data: RawData, isBinary: boolean) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, encodeFrame, WireError } from '../../electron/api/wire';
+import { decodeFrame, encodeFrame, FrameAssembler, splitFrame, WireError } from '../../electron/api/wire';
 
 describe('wire frames', () => {
   it('round-trips nested typed arrays as raw bytes, aligned for zero-copy views', () => {
@@ -51,5 +51,34 @@ describe('wire frames', () => {
     const tooLong = new Uint8Array(8);
     new DataView(tooLong.buffer).setUint32(0, 1000, true);
     expect(() => decodeFrame(tooLong)).toThrow(/exceeds/);
+  });
+
+  it('sends a large frame as parts of at most PART_BYTES each, joined back into the same message', () => {
+    const data = new Float32Array(100_000).map((_, i) => Math.cos(i));
+    const frame = encodeFrame({ type: 'result', id: 3, result: { images: { dtype: 'float32', shape: [100_000], data } } });
+    const parts = splitFrame(frame, 9, 64 * 1024);
+    expect(parts.length).toBe(Math.ceil(frame.byteLength / (64 * 1024)));
+    for (const part of parts) expect(part.byteLength).toBeLessThan(64 * 1024 + 200);
+    const assembler = new FrameAssembler();
+    const taken = parts.map((p) => assembler.take(p.slice().buffer));
+    expect(taken.slice(0, -1).every((m) => m === undefined)).toBe(true);
+    const message = taken.at(-1) as { id: number; result: { images: { data: Float32Array } } };
+    expect(message.id).toBe(3);
+    expect(message.result.images.data).toEqual(data);
+    // A small frame is itself, and passes through the assembler as decodeFrame gives it.
+    const small = encodeFrame({ type: 'progress', id: 3, progress: { step: 1 } });
+    expect(splitFrame(small, 10, 64 * 1024)).toEqual([small]);
+    expect(assembler.take(small)).toEqual({ type: 'progress', id: 3, progress: { step: 1 } });
+  });
+
+  it('refuses parts out of order and starts afresh at the next frame', () => {
+    const frame = encodeFrame({ x: new Uint8Array(10_000).fill(7) });
+    const parts = splitFrame(frame, 1, 4096);
+    const assembler = new FrameAssembler();
+    assembler.take(parts[0]!);
+    expect(() => assembler.take(parts[2]!)).toThrow(/out of order/);
+    expect(() => assembler.take(parts[1]!)).toThrow(/out of order/);
+    const again = splitFrame(frame, 2, 4096).map((p) => assembler.take(p));
+    expect((again.at(-1) as { x: Uint8Array }).x).toEqual(new Uint8Array(10_000).fill(7));
   });
 });

@@ -4,7 +4,8 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'nod
 import sharp from 'sharp';
 import WebSocket from 'ws';
 import { float32Tensor } from '../../electron/api/tensor';
-import { decodeFrame, encodeFrame } from '../../electron/api/wire';
+import { encodeFrame } from '../../electron/api/wire';
+import { emitFrames } from '../helpers/socketFrames';
 import { randomNormal } from '../../electron/common/random';
 import { parseDatasetSample } from '../../electron/engine/dataset/sample';
 import { tmpdir } from 'node:os';
@@ -225,13 +226,14 @@ async function decodeReference(url: string, model: string, latent: number[]): Pr
   const { port, searchParams } = new URL(url);
   const socket = new WebSocket(`ws://127.0.0.1:${port}/api?token=${searchParams.get('token')}`, { headers: { Origin: `http://127.0.0.1:${port}` } });
   socket.binaryType = 'arraybuffer';
+  emitFrames(socket);
   await new Promise((resolve) => socket.once('open', resolve));
   const size = latent.reduce((a, b) => a * b, 1);
   const times: number[] = [];
   for (let i = 0; i < 18; i++) {
     const t0 = performance.now();
     await new Promise<void>((resolve, reject) => {
-      socket.once('message', (data: ArrayBuffer) => ((decodeFrame(data) as { type: string }).type === 'result' ? resolve() : reject(new Error('decode failed'))));
+      socket.once('frame', (message: { type: string }) => (message.type === 'result' ? resolve() : reject(new Error('decode failed'))));
       socket.send(encodeFrame({ type: 'call', id: i + 1, name: 'model.decode', args: { model, z: float32Tensor([1, ...latent], randomNormal(size, i)) } }));
     });
     if (i >= 3) times.push(performance.now() - t0);

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, it } from 'vitest';
 import WebSocket from 'ws';
 import { float32Tensor } from '../../electron/api/tensor';
-import { decodeFrame, encodeFrame } from '../../electron/api/wire';
+import { encodeFrame } from '../../electron/api/wire';
+import { emitFrames } from '../helpers/socketFrames';
 import { randomNormal } from '../../electron/common/random';
 import { dispatchCall } from '../../electron/engine/dispatch';
 import type { Engine } from '../../electron/engine/engine';
@@ -33,6 +34,7 @@ beforeAll(async () => {
   server = await startBrowserServer({ engine, rendererDir: mkdtempSync(join(tmpdir(), 'bench-')), port: 0 });
   socket = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, { headers: { Origin: `http://127.0.0.1:${server.port}` } });
   socket.binaryType = 'arraybuffer';
+  emitFrames(socket);
   await new Promise((resolve) => socket.once('open', resolve));
 });
 afterAll(async () => {
@@ -53,15 +55,15 @@ function overSocket(name: string, args: unknown): Promise<unknown> {
   const id = nextId++;
   const frame = encodeFrame({ type: 'call', id, name, args });
   return new Promise((resolve, reject) => {
-    const onMessage = (data: ArrayBuffer) => {
-      const message = decodeFrame(data) as { id: number; type: string; result?: unknown; error?: { message: string } };
+    const onMessage = (reply: unknown, bytes: number) => {
+      const message = reply as { id: number; type: string; result?: unknown; error?: { message: string } };
       if (message.id !== id || message.type === 'progress') return;
-      socket.off('message', onMessage);
-      lastFrameBytes = frame.byteLength + data.byteLength;
+      socket.off('frame', onMessage);
+      lastFrameBytes = frame.byteLength + bytes;
       if (message.type === 'error') reject(new Error(message.error!.message));
       else resolve(message.result);
     };
-    socket.on('message', onMessage);
+    socket.on('frame', onMessage);
     socket.send(frame);
   });
 }

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, it } from 'vitest';
 import WebSocket from 'ws';
 import { float32Tensor } from '../../electron/api/tensor';
-import { decodeFrame, encodeFrame } from '../../electron/api/wire';
+import { encodeFrame } from '../../electron/api/wire';
+import { emitFrames } from '../helpers/socketFrames';
 import { randomNormal } from '../../electron/common/random';
 import { repoRoot } from '../helpers/engine';
 import { stats, writePart } from './harness';
@@ -27,14 +28,14 @@ const started = performance.now();
 function call(name: string, args: unknown, on: WebSocket = socket): Promise<unknown> {
   const id = nextId++;
   return new Promise((resolve, reject) => {
-    const onMessage = (data: ArrayBuffer) => {
-      const message = decodeFrame(data) as { id: number; type: string; result?: unknown; error?: { message: string } };
+    const onMessage = (frame: unknown) => {
+      const message = frame as { id: number; type: string; result?: unknown; error?: { message: string } };
       if (message.id !== id || message.type === 'progress') return;
-      on.off('message', onMessage);
+      on.off('frame', onMessage);
       if (message.type === 'error') reject(new Error(`${name}: ${message.error!.message}`));
       else resolve(message.result);
     };
-    on.on('message', onMessage);
+    on.on('frame', onMessage);
     on.send(encodeFrame({ type: 'call', id, name, args }));
   });
 }
@@ -63,7 +64,7 @@ beforeAll(async () => {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/api?token=${searchParams.get('token')}`, { headers: { Origin: `http://127.0.0.1:${port}` } });
     ws.binaryType = 'arraybuffer';
     await new Promise((resolve) => ws.once('open', resolve));
-    return ws;
+    return emitFrames(ws);
   };
   socket = await connect();
   pingSocket = await connect();

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { decodeFrame, encodeFrame } from '../../electron/api/wire';
+import { decodeFrame, encodeFrame, FrameAssembler, PART_BYTES } from '../../electron/api/wire';
+import { float32Tensor } from '../../electron/api/tensor';
+import { randomNormal } from '../../electron/common/random';
 import type { Engine } from '../../electron/engine/engine';
 import { startBrowserServer, type BrowserServer } from '../../electron/server/server';
 import { paths, realEngine } from '../helpers/engine';
@@ -83,6 +85,29 @@ describe('browser-mode server', () => {
     reply = nextMessage(socket);
     socket.send(encodeFrame({ type: 'call', id: 6, name: 'dataset.info', args: {} }));
     expect(await reply).toMatchObject({ type: 'result', id: 6 });
+    socket.close();
+  });
+
+  it('sends a reply over PART_BYTES as parts, each a message of its own, that join into the result', async () => {
+    const socket = await open(server.token);
+    const sizes: number[] = [];
+    const frames = new FrameAssembler();
+    const reply = new Promise<{ type: string; result: { images: { shape: number[]; data: Float32Array } } }>((resolve) =>
+      socket.on('message', (data) => {
+        sizes.push((data as ArrayBuffer).byteLength);
+        const message = frames.take(data as ArrayBuffer);
+        if ((message as { id?: number } | undefined)?.id === 1) resolve(message as never);
+      }),
+    );
+    // 500 Fashion-MNIST images: 1.57 MB of float32.
+    socket.send(encodeFrame({ type: 'call', id: 1, name: 'model.decode', args: { model: 'fmnist-vae', z: float32Tensor([500, 16], randomNormal(500 * 16, 3)) } }));
+    const { type, result } = await reply;
+    expect(type).toBe('result');
+    expect(result.images.shape).toEqual([500, 1, 28, 28]);
+    expect(result.images.data.every((v) => v >= 0 && v <= 1)).toBe(true);
+    // Its two parts (events, a few hundred bytes each, may come between calls).
+    expect(sizes.filter((size) => size > 100_000).length).toBe(2);
+    for (const size of sizes) expect(size).toBeLessThanOrEqual(PART_BYTES + 256);
     socket.close();
   });
 

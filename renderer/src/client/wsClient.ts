@@ -1,7 +1,7 @@
 import type { CallName } from '../../../electron/api/contract';
 import type { StudioClient } from '../../../electron/api/client';
 import { ApiError } from '../../../electron/api/errors';
-import { decodeFrame, encodeFrame } from '../../../electron/api/wire';
+import { encodeFrame, FrameAssembler } from '../../../electron/api/wire';
 import { PendingCalls } from './pending';
 
 /** Browser mode: the contract over a WebSocket to the local server, authorised by the launch token. */
@@ -13,9 +13,11 @@ export async function connectWebSocket(url: string): Promise<StudioClient> {
     socket.addEventListener('open', () => resolve(), { once: true });
     socket.addEventListener('error', () => reject(new ApiError('unauthorized', 'could not connect to the Latent Studio server: is it running, and is the token in the address current?')), { once: true });
   });
+  const frames = new FrameAssembler();
   socket.addEventListener('message', (event) => {
     try {
-      calls.receive(decodeFrame(event.data as ArrayBuffer));
+      const message = frames.take(event.data as ArrayBuffer);
+      if (message !== undefined) calls.receive(message);
     } catch (error) {
       console.error('Latent Studio: undecodable frame from the server', error);
     }

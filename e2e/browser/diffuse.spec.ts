@@ -50,6 +50,32 @@ test('generate 4 samples with DDIM 50, scrub the steps, branch at step 25, expor
   await expect(page.getByTestId('run-summary')).toContainText('made with another model than the one chosen above');
 });
 
+test('a 1000-step run at batch 16 keeps evenly spaced previews, and the scrubber moves over them', async ({ page }) => {
+  await page.goto(`${process.env.STUDIO_URL}#diffuse`);
+  await page.getByLabel('Steps').fill('1000');
+  await page.getByLabel('Batch').fill('16');
+  await page.getByRole('button', { name: 'Generate' }).click();
+  const scrubber = page.getByRole('slider', { name: 'Step' });
+  await expect(scrubber).toBeVisible({ timeout: 90_000 });
+  // 28×28 previews of 16 samples: every other position's fit the budget (501 of 1001).
+  await expect(scrubber).toHaveAttribute('max', '500');
+  await expect(page.getByTestId('position')).toHaveText('step 1000 / 1000');
+  await expect(page.getByTestId('samples-grid').getByRole('img', { name: /^x_t #/ })).toHaveCount(16);
+  const first = page.getByRole('img', { name: 'x_t #1', exact: true });
+  const end = await pixels(first);
+  await scrubber.focus();
+  await page.keyboard.press('Home');
+  await expect(page.getByTestId('position')).toHaveText('step 0 / 1000');
+  const start = await pixels(first);
+  expect(start).not.toEqual(end);
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByTestId('position')).toHaveText('step 2 / 1000');
+  await expect(page.getByRole('img', { name: 'predicted x₀' }).first()).toBeVisible();
+  await scrubber.fill('250');
+  await expect(page.getByTestId('position')).toHaveText('step 500 / 1000');
+  await expect(page.getByTestId('noise-level')).toContainText('next t = ');
+});
+
 test('the forward process and image-to-image', async ({ page }) => {
   await page.goto(`${process.env.STUDIO_URL}#diffuse`);
   await page.getByRole('tab', { name: 'Forward process' }).click();

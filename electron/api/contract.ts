@@ -425,12 +425,17 @@ export const calls = {
       timesteps: z.array(z.int()),
       noiseLevels: z.array(z.number()),
       /**
-       * Previews at every position, [steps + 1, batch, c, ph, pw], uint8; position 0 is the start. The model's cheap
-       * preview: pixel models show x (pooled to at most 128 px), spatial latent models a fitted linear latent → RGB
+       * The positions (0 … steps) whose previews xt and x0 hold, ascending, the first and the last always: every one
+       * where they fit a budget (12 MiB), else evenly spaced ones (at least 101), so a run's size is bounded.
+       */
+      previews: z.array(z.int().nonnegative()),
+      /**
+       * x_t's previews at those positions, [previews, batch, c, ph, pw], uint8; position 0 is the start. The model's
+       * cheap preview: pixel models show x (pooled to at most 128 px), spatial latent models a fitted linear latent → RGB
        * projection at latent resolution, flat latent models the pooled decode. diffusion.decode gives full resolution.
        */
       xt: Uint8TensorSchema,
-      /** Previews of the predicted x_0 at every step, [steps, batch, c, ph, pw]; x0[i] is shown at position i + 1. */
+      /** Previews of the predicted x_0, [previews − 1, batch, c, ph, pw]; x0[k] is shown at position previews[k + 1]. */
       x0: Uint8TensorSchema,
       /** The last position's x_t decoded at full resolution, [batch, c, h, w] in [0, 1]. */
       final: Float32TensorSchema,

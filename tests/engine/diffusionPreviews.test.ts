@@ -4,12 +4,13 @@ import { float32Tensor } from '../../electron/api/tensor';
 import { dispatchCall } from '../../electron/engine/dispatch';
 import type { Engine } from '../../electron/engine/engine';
 import { averagePool, fitLinearPreview } from '../../electron/engine/ops/diffusionPreview';
-import { RAW_BUDGET_BYTES } from '../../electron/engine/ops/diffusionSampling';
+import { PREVIEW_BUDGET_BYTES, PREVIEW_MIN_POSITIONS, RAW_BUDGET_BYTES } from '../../electron/engine/ops/diffusionSampling';
 import { callOptions, ok, realEngine, repoRoot } from '../helpers/engine';
 
 type Tensor = { shape: number[]; data: Float32Array };
 interface Run {
   timesteps: number[];
+  previews: number[];
   xt: { shape: number[]; data: Uint8Array };
   x0: { shape: number[]; data: Uint8Array };
   final: Tensor;
@@ -110,4 +111,35 @@ describe('cheap diffusion previews and bounded trajectories', () => {
     // Pixel previews are x itself: the last one is the final image, rounded to uint8.
     expect(maxDiff(Array.from(run.xt.data.subarray(200 * 8 * 784), (v) => v / 255), run.final.data)).toBeLessThanOrEqual(0.5 / 255 + 1e-6);
   }, 300_000);
+
+  it('keeps previews at evenly spaced positions once steps × batch outgrow their budget, each the preview streamed at its step', async () => {
+    // fmnist-ddpm-latent's previews are its VAE's 28×28 decodes: 1000 steps at batch 16 are 24 MiB of them.
+    const steps: { step: number; xt: Uint8Array; x0: Uint8Array }[] = [];
+    const options = callOptions();
+    options.onProgress = (p: unknown) => {
+      const { step, xt, x0 } = p as { step: number; xt: { data: Uint8Array }; x0: { data: Uint8Array } };
+      if (step % 100 === 0) steps.push({ step, xt: xt.data.slice(), x0: x0.data.slice() });
+    };
+    const outcome = await dispatchCall(engine.handlers, 'diffusion.sample', { model: 'fmnist-ddpm-latent', sampler: { kind: 'ddim', eta: 0 }, steps: 1000, seed: 4, batch: 16 }, options);
+    const run = ok<Run>(outcome);
+    const perPosition = 16 * 784;
+    expect(run.previews[0]).toBe(0);
+    expect(run.previews.at(-1)).toBe(1000);
+    expect(run.previews.length).toBeLessThan(1001);
+    expect(run.previews.length).toBeGreaterThanOrEqual(PREVIEW_MIN_POSITIONS);
+    expect(run.xt.shape).toEqual([run.previews.length, 16, 1, 28, 28]);
+    expect(run.x0.shape).toEqual([run.previews.length - 1, 16, 1, 28, 28]);
+    expect(run.xt.data.byteLength + run.x0.data.byteLength).toBeLessThanOrEqual(PREVIEW_BUDGET_BYTES);
+    // Each kept position holds what was streamed at its step: x_t in slot k, x̂₀ in slot k − 1.
+    let checked = 0;
+    for (const { step, xt, x0 } of steps) {
+      const k = run.previews.indexOf(step);
+      if (k < 0) continue;
+      expect(run.xt.data.subarray(k * perPosition, (k + 1) * perPosition)).toEqual(xt);
+      expect(run.x0.data.subarray((k - 1) * perPosition, k * perPosition)).toEqual(x0);
+      checked++;
+    }
+    expect(checked).toBeGreaterThanOrEqual(2);
+    console.info(`1000-step DDIM at batch 16 (fmnist-ddpm-latent): ${run.previews.length} of 1001 positions' previews kept, ${((run.xt.data.byteLength + run.x0.data.byteLength) / 2 ** 20).toFixed(1)} MiB (all would be ${((2001 * perPosition) / 2 ** 20).toFixed(1)} MiB)`);
+  }, 120_000);
 });

@@ -94,9 +94,17 @@ const uint8Tensor = (shape: number[], data: Uint8Array): Uint8Tensor => ({ dtype
 export const RAW_BUDGET_BYTES = 4 * 1024 * 1024;
 export const RAW_MIN_POSITIONS = 65;
 
-/** The positions (0 … count − 1) whose raw values a trajectory keeps, ascending. */
-export function storedPositions(count: number, bytesPerPosition: number): number[] {
-  const kept = Math.min(count, Math.max(RAW_MIN_POSITIONS, Math.floor(RAW_BUDGET_BYTES / bytesPerPosition)));
+/**
+ * The most bytes of uint8 previews (x_t and x̂₀) a trajectory keeps. Within it every position has its previews (a
+ * 1000-step run of a 256 px latent model at batch 4 keeps every other step); past it, evenly spaced positions (at
+ * least PREVIEW_MIN_POSITIONS), so that what a run sends and the page holds does not grow with steps × batch.
+ */
+export const PREVIEW_BUDGET_BYTES = 12 * 1024 * 1024;
+export const PREVIEW_MIN_POSITIONS = 101;
+
+/** The positions (0 … count − 1) a trajectory keeps within `budget` bytes, at least `min` (first and last included), ascending. */
+export function storedPositions(count: number, bytesPerPosition: number, budget = RAW_BUDGET_BYTES, min = RAW_MIN_POSITIONS): number[] {
+  const kept = Math.min(count, Math.max(min, Math.floor(budget / bytesPerPosition)));
   if (kept >= count) return Array.from({ length: count }, (_, i) => i);
   return [...new Set(Array.from({ length: kept }, (_, i) => Math.round((i * (count - 1)) / (kept - 1))))];
 }
@@ -128,9 +136,11 @@ export interface Trajectory {
   timesteps: number[];
   /** √(1 − ᾱ_t) at each position (0 after the last step). */
   noiseLevels: number[];
-  /** Previews of x_t at every position, [steps + 1, batch, c, ph, pw]. */
+  /** The positions whose previews are kept, ascending (all within PREVIEW_BUDGET_BYTES; always the first and the last). */
+  previews: number[];
+  /** Previews of x_t at those positions, [previews, batch, c, ph, pw]. */
   xt: Uint8Tensor;
-  /** Previews of x̂₀ at every step, [steps, batch, c, ph, pw]; x0[i] is shown at position i + 1. */
+  /** Previews of x̂₀, [previews − 1, batch, c, ph, pw]; x0[k] is shown at position previews[k + 1]. */
   x0: Uint8Tensor;
   /** The last position's x_t at full resolution in [0, 1], [batch, c, h, w]. */
   final: Float32Tensor;
@@ -169,8 +179,10 @@ export async function sampleTrajectory(host: ModelHost, space: DiffusionSpace, r
   const timesteps = all.slice(start);
   const preview = await space.preview();
   const previewSize = batch * preview.shape.reduce((a, b) => a * b, 1);
-  const xt = new Uint8Array((timesteps.length + 1) * previewSize);
-  const x0 = new Uint8Array(timesteps.length * previewSize);
+  const previews = storedPositions(timesteps.length + 1, 2 * previewSize, PREVIEW_BUDGET_BYTES, PREVIEW_MIN_POSITIONS);
+  const previewSlot = new Map(previews.map((p, i) => [p, i]));
+  const xt = new Uint8Array(previews.length * previewSize);
+  const x0 = new Uint8Array((previews.length - 1) * previewSize);
   const stored = storedPositions(timesteps.length + 1, 2 * size * 4);
   const slot = new Map(stored.map((p, i) => [p, i]));
   const raw = new Float32Array(stored.length * size);
@@ -194,8 +206,11 @@ export async function sampleTrajectory(host: ModelHost, space: DiffusionSpace, r
       rawX0.set(predOriginalSample, at * size);
     }
     const [xtPreview, x0Preview] = await Promise.all([preview.toPreviews(x, batch), preview.toPreviews(predOriginalSample, batch)]);
-    xt.set(xtPreview.data, (i + 1) * previewSize);
-    x0.set(x0Preview.data, i * previewSize);
+    const kept = previewSlot.get(i + 1);
+    if (kept !== undefined) {
+      xt.set(xtPreview.data, kept * previewSize);
+      x0.set(x0Preview.data, (kept - 1) * previewSize);
+    }
     ctx.progress({ step: i + 1, total: timesteps.length, t, xt: xtPreview, x0: x0Preview });
   }
 
@@ -204,8 +219,9 @@ export async function sampleTrajectory(host: ModelHost, space: DiffusionSpace, r
   return {
     timesteps,
     noiseLevels: [...timesteps.map((t) => Math.sqrt(1 - abar[t]!)), 0],
-    xt: uint8Tensor([timesteps.length + 1, ...previewShape], xt),
-    x0: uint8Tensor([timesteps.length, ...previewShape], x0),
+    previews,
+    xt: uint8Tensor([previews.length, ...previewShape], xt),
+    x0: uint8Tensor([previews.length - 1, ...previewShape], x0),
     final,
     stored,
     raw: float32Tensor([stored.length, batch, ...space.sampleShape], raw),

@@ -56,6 +56,22 @@ const samplerOf = (args: CallArgs<'diffusion.sample'>): DiffusionRecord['sampler
 /** Whether a run's previews are already its images at full size (small pixel models): then nothing needs decoding. */
 export const previewIsFull = (run: Run) => run.xt.shape.slice(2).join() === run.final.shape.slice(1).join();
 
+/**
+ * The slot in run.xt of the kept preview nearest to a position (a long run keeps evenly spaced ones: see
+ * `previews` in the contract); x̂₀'s preview there is run.x0's slot − 1.
+ */
+export function previewSlot(run: Run, position: number): number {
+  const kept = run.previews;
+  let lo = 0;
+  let hi = kept.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (kept[mid]! < position) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 && position - kept[lo - 1]! <= kept[lo]! - position ? lo - 1 : lo;
+}
+
 /** The stored position nearest to a scrub position: only those keep the raw values a branch or a full decode needs. */
 export function nearestStored(run: Run, position: number): number {
   return run.stored.reduce((best, p) => (Math.abs(p - position) < Math.abs(best - position) ? p : best), run.stored[0]!);
@@ -139,7 +155,7 @@ export const useDiffuseStore = create<DiffuseState>((set, get) => {
       if (!result) return;
       const conditioned = label === undefined ? '' : ` · ${classNames?.[label] ?? `class ${label}`}${args.guidance === undefined ? '' : ` · guidance ${args.guidance}`}`;
       useResultsStore.getState().addDiffusion({ label: `${args.sampler.kind.toUpperCase()} ${args.steps} steps · seed ${args.seed}${conditioned}`, model, sampler: samplerOf(args), steps, seed, batch, classLabel: label, guidance: args.guidance });
-      set({ run: result, branches: [], position: result.xt.shape[0]! - 1 });
+      set({ run: result, branches: [], position: result.timesteps.length });
     },
     branch: async (client) => {
       const { run, position, branchSeed, branchEta } = get();
@@ -160,7 +176,7 @@ export const useDiffuseStore = create<DiffuseState>((set, get) => {
       set((s) => ({ settings: { ...s.settings, model: record.model, sampler: sampler.kind, steps: record.steps, seed: root.seed, batch: record.batch, eta: sampler.kind === 'ddim' ? sampler.eta : s.settings.eta } }));
       const result = await sample(client, args);
       if (!result) return;
-      set({ run: result, branches: [], position: record.branchedAtStep ?? result.xt.shape[0]! - 1 });
+      set({ run: result, branches: [], position: record.branchedAtStep === undefined ? result.timesteps.length : result.previews[previewSlot(result, record.branchedAtStep)]! });
       if (record.branchedAtStep !== undefined && record.sampler.kind === 'ddim') {
         await branchFrom(client, result, nearestStored(result, record.branchedAtStep), record.seed, record.sampler.eta, false);
         set({ branchSeed: record.seed, branchEta: record.sampler.eta });

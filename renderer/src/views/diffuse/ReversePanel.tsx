@@ -7,7 +7,7 @@ import { ImageTile } from '../../components/ImageTile';
 import { JobProgress } from '../../components/JobProgress';
 import { downloadBytes } from '../../lib/download';
 import { useAppStore } from '../../state/appStore';
-import { nearestStored, previewIsFull, rawAt, useDiffuseStore, type Run } from '../../state/diffuseStore';
+import { nearestStored, previewIsFull, previewSlot, rawAt, useDiffuseStore, type Run } from '../../state/diffuseStore';
 import { useResultsStore } from '../../state/inversionStore';
 import { Message } from '../../components/Message';
 import { EmptyState } from '../../components/EmptyState';
@@ -134,15 +134,20 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
   // and gap each, and 2 px to spare against rounding).
   const columns = Math.min(run?.args.batch ?? 1, 4);
   const tile = Math.max(56, Math.min(256, Math.floor((gridWidth - (columns - 1) * 16 - columns * 16) / (columns * 2))));
-  const positions = run ? run.xt.shape[0]! : 0;
+  // The run's last position (its final images); the scrubber moves over the positions whose previews were kept.
+  const last = run ? run.timesteps.length : 0;
+  const slot = run ? previewSlot(run, position) : 0;
   const decoded = useFullDecode(run, position);
   const branchAt = run ? nearestStored(run, position) : 0;
 
   useEffect(() => {
     if (!playing || !run) return;
-    const timer = setInterval(() => useDiffuseStore.getState().set({ position: (useDiffuseStore.getState().position + 1) % positions }), 1000 / fps);
+    const timer = setInterval(() => {
+      const next = (previewSlot(run, useDiffuseStore.getState().position) + 1) % run.previews.length;
+      useDiffuseStore.getState().set({ position: run.previews[next]! });
+    }, 1000 / fps);
     return () => clearInterval(timer);
-  }, [playing, fps, run, positions]);
+  }, [playing, fps, run]);
 
   /**
    * Full-resolution x_t of sample `sample` at these positions, for exports: where the previews are smaller than
@@ -151,7 +156,7 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
    */
   async function exportFrames(run: Run, wanted: number[], sample: number): Promise<{ frames: Float32Array; shape: number[] }> {
     if (previewIsFull(run)) {
-      const tiles = wanted.map((p) => asFloat(frame(run.xt, p, sample)));
+      const tiles = [...new Set(wanted.map((p) => previewSlot(run, p)))].map((k) => asFloat(frame(run.xt, k, sample)));
       const data = new Float32Array(tiles.length * tiles[0]!.length);
       tiles.forEach((t, i) => data.set(t, i * t.length));
       return { frames: data, shape: [tiles.length, ...run.xt.shape.slice(2)] };
@@ -188,7 +193,7 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
 
   const exportGrid = () =>
     exportRun('PNG', async (client, run) => {
-      const { frames, shape } = await exportFrames(run, Array.from({ length: 11 }, (_, i) => Math.round((i * (positions - 1)) / 10)), gifSample);
+      const { frames, shape } = await exportFrames(run, Array.from({ length: 11 }, (_, i) => Math.round((i * last) / 10)), gifSample);
       const { png } = await client.invoke('image.exportPng', { image: float32Tensor(shape, frames), scale: scaleFor(shape.slice(2)), smooth });
       downloadBytes(png, `diffusion-${run.args.model}-steps.png`, 'image/png');
     });
@@ -261,9 +266,9 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
             <button type="button" onClick={() => setPlaying(!playing)} className="rounded border border-line px-3 py-1 text-sm hover:bg-panel-raised" title="Play or pause">
               {playing ? 'Pause' : 'Play'}
             </button>
-            <input type="range" min={0} max={positions - 1} value={position} onChange={(e) => setPosition(Number(e.target.value))} aria-label="Step" className="w-96" title="Scrub through the steps (arrow keys nudge)" />
+            <input type="range" min={0} max={run.previews.length - 1} value={slot} onChange={(e) => setPosition(run.previews[Number(e.target.value)]!)} aria-label="Step" className="w-96" title="Scrub through the steps (arrow keys nudge)" />
             <span className="text-sm tabular-nums" data-testid="position">
-              step {position} / {positions - 1}
+              step {position} / {last}
             </span>
             <span className="text-xs text-muted" data-testid="noise-level">
               {position < run.timesteps.length ? `next t = ${run.timesteps[position]}, ` : ''}noise level √(1−ᾱ) = {run.noiseLevels[position]!.toFixed(3)}
@@ -276,17 +281,17 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
           <div ref={grid} className="flex flex-wrap gap-4" data-testid="samples-grid">
             {Array.from({ length: run.args.batch }, (_, s) => {
               // Full resolution where it is known (the decoded position, the final step), else the cheap preview.
-              const final = position === positions - 1 ? frame({ ...run.final, shape: [1, ...run.final.shape] }, 0, s) : undefined;
-              const xt = decoded ? frame({ ...decoded.xt, shape: [1, ...decoded.xt.shape] }, 0, s) : (final ?? frame(run.xt, position, s));
+              const final = position === last ? frame({ ...run.final, shape: [1, ...run.final.shape] }, 0, s) : undefined;
+              const xt = decoded ? frame({ ...decoded.xt, shape: [1, ...decoded.xt.shape] }, 0, s) : (final ?? frame(run.xt, slot, s));
               // Where the run ends noise-free, its last x̂₀ is the final image itself, so it needs no decode either.
               const x0 =
-                position === 0
+                slot === 0
                   ? undefined
                   : decoded?.x0
                     ? frame({ ...decoded.x0, shape: [1, ...decoded.x0.shape] }, 0, s)
                     : final && run.noiseLevels[position] === 0
                       ? final
-                      : frame(run.x0, position - 1, s);
+                      : frame(run.x0, slot - 1, s);
               return (
                 <div key={s} className="flex gap-1 rounded border border-line p-1">
                   <ImageTile data={xt.data} shape={xt.shape} size={tile} label={`x_t #${s + 1}`} />

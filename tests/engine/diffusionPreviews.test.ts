@@ -115,10 +115,12 @@ describe('cheap diffusion previews and bounded trajectories', () => {
   it('keeps previews at evenly spaced positions once steps × batch outgrow their budget, each the preview streamed at its step', async () => {
     // fmnist-ddpm-latent's previews are its VAE's 28×28 decodes: 1000 steps at batch 16 are 24 MiB of them.
     const steps: { step: number; xt: Uint8Array; x0: Uint8Array }[] = [];
-    const options = callOptions();
-    options.onProgress = (p: unknown) => {
-      const { step, xt, x0 } = p as { step: number; xt: { data: Uint8Array }; x0: { data: Uint8Array } };
-      if (step % 100 === 0) steps.push({ step, xt: xt.data.slice(), x0: x0.data.slice() });
+    const options = {
+      ...callOptions(),
+      onProgress: (p: unknown) => {
+        const { step, xt, x0 } = p as { step: number; xt: { data: Uint8Array }; x0: { data: Uint8Array } };
+        if (step % 100 === 0) steps.push({ step, xt: xt.data.slice(), x0: x0.data.slice() });
+      },
     };
     const outcome = await dispatchCall(engine.handlers, 'diffusion.sample', { model: 'fmnist-ddpm-latent', sampler: { kind: 'ddim', eta: 0 }, steps: 1000, seed: 4, batch: 16 }, options);
     const run = ok<Run>(outcome);

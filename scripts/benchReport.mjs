@@ -114,6 +114,13 @@ export function formatReport(r) {
     for (const p of s.phases) push(`| ${p.phase} | ${p.ms} | ${p.rssMB.toFixed(0)} | ${p.peakMB.toFixed(0)} | ${cheap(p.cheapCall)} |`);
     push('');
   }
+  if (r.pageSession) {
+    const s = r.pageSession;
+    push('## The page and the server over a session at 256 px', '', `The real page in Chromium (software compositing) through a person's session with the 256 px fixtures (\`tests/bench/pageSession.perf.ts\`): the main thread's long tasks (over 50 ms) in each phase, and the browser-mode server's memory. Longest task **${s.longestTaskMs.toFixed(0)} ms** (target ≤ 100 ms: ${verdict(s.longestTaskMs <= 100)}); server peak **${s.peakMB.toFixed(0)} MB** (target ≤ 1.5 GB: ${verdict(s.peakMB <= 1536)}); the page's own load ${s.pageLoadLongestTaskMs.toFixed(0)} ms at most; ${(s.totalMs / 1000).toFixed(0)} s in all.`, '');
+    push('| phase | s | longest task (ms) | tasks over 50 / 100 ms | RSS after (MB) | peak so far (MB) |', '|---|---|---|---|---|---|');
+    for (const p of s.phases) push(`| ${p.phase} | ${(p.ms / 1000).toFixed(1)} | ${p.longestTaskMs.toFixed(0)} | ${p.tasksOver50} / ${p.tasksOver100} | ${p.rssMB.toFixed(0)} | ${p.peakMB.toFixed(0)} |`);
+    push('');
+  }
   if (d.folder100k) {
     const f = d.folder100k;
     const s = (v) => (v / 1000).toFixed(1);

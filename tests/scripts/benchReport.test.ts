@@ -21,4 +21,23 @@ describe('the bench report', () => {
     expect(markdown).toContain('| started | 0 | 80 | 90 | – |');
     expect(markdown).toContain('| inversion: 100 steps in w | 52098 | 1309 | 1319 | 2.6 / 8.2 / 89 |');
   });
+
+  it('formats the page session with each phase’s longest task and the server’s memory, against their targets', () => {
+    const markdown = formatReport({
+      machine: { cpu: 'Test CPU', cores: 2, platform: 'linux-x64', node: 'v20', date: '2026-12-04' },
+      pageSession: {
+        phases: [
+          { phase: 'explored with the 256 px VAE', ms: 15600, longestTaskMs: 104.2, tasksOver50: 2, tasksOver100: 2, rssMB: 1140, peakMB: 1156 },
+          { phase: 'diffuse: DDPM, 1000 steps at batch 4, then scrubbed', ms: 25900, longestTaskMs: 61, tasksOver50: 1, tasksOver100: 0, rssMB: 1131, peakMB: 1216 },
+        ],
+        longestTaskMs: 104.2,
+        peakMB: 1216,
+        pageLoadLongestTaskMs: 80,
+        totalMs: 120000,
+      },
+    });
+    expect(markdown).toContain('Longest task **104 ms** (target ≤ 100 ms: MISS); server peak **1216 MB** (target ≤ 1.5 GB: PASS)');
+    expect(markdown).toContain('| explored with the 256 px VAE | 15.6 | 104 | 2 / 2 | 1140 | 1156 |');
+    expect(markdown).toContain('| diffuse: DDPM, 1000 steps at batch 4, then scrubbed | 25.9 | 61 | 1 / 0 | 1131 | 1216 |');
+  });
 });

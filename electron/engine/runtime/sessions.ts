@@ -246,12 +246,13 @@ export function checkGraphMatchesSpec(session: RuntimeSession, spec: GraphSpecT,
 
 /**
  * The most bytes of inputs and outputs one run of a graph handles. ONNX Runtime's arena keeps the largest run's
- * activations for the session's life, and they grow with the batch times the image size: in the scripted 256 px
- * session of tests/bench/session.perf.ts the server peaked at 1.77 GB unchunked (16 MiB per run), 1.22 GB at 8 MiB
- * and 1.12 GB at 4 MiB, while runs of 8 instead of 32 at 256 px cost 2-5% throughput (of 5, 5-9%). It costs
- * nothing where a whole batch fits (a batch of 500 at 28×28 is 1.6 MB).
+ * activations for the session's life, and they grow with the batch times the image size: vae-256's decoder kept
+ * +68 MB after runs of 1, +137 MB of 2, +403 MB of 5, +802 MB of 10 (its encoder +65, +91, +163, +293 MB), for the
+ * same time an image on a CPU (46.1, 46.7, 48.5, 49.5 ms; encoder 33.5, 33.1, 35.7, 37.0 ms). So runs hold about
+ * 2 MiB: two images at 256 px, one at 512 px, about 40 at 64 px (emoji-vae's decoder: 2.0 ms an image in runs of 42,
+ * 2.1 in runs of 128), and a whole batch at 28×28 (500 images are 1.6 MB).
  */
-export const RUN_BYTES = 8 * 1024 * 1024;
+export const RUN_BYTES = 2 * 1024 * 1024;
 
 /**
  * A graph's runs move to the engine's thread when one is expected to take at most INLINE_MS, and back to the runtime's

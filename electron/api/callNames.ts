@@ -32,6 +32,7 @@ export const CALL_NAMES = [
   'diffusion.forward',
   'diffusion.sample',
   'diffusion.decode',
+  'diffusion.preview',
   'gan.invert',
   'project.save',
   'project.open',

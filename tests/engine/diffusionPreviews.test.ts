@@ -73,6 +73,12 @@ describe('cheap diffusion previews and bounded trajectories', () => {
     const { images } = ok<{ images: Tensor }>(await call('diffusion.decode', { model: LDM, x: slice(run.raw, run.stored.length - 1) }));
     expect(maxDiff(images.data, run.final.data)).toBeLessThan(1e-6);
     expect(await call('diffusion.decode', { model: LDM, x: float32Tensor([1, 16], new Float32Array(16)) })).toMatchObject({ ok: false, error: { code: 'bad-input', field: 'args.x.shape' } });
+    // diffusion.preview: the same images as bytes, rounded as a canvas rounds them.
+    const bytes = ok<{ images: { shape: number[]; data: Uint8Array } }>(await call('diffusion.preview', { model: LDM, x: slice(run.raw, run.stored.length - 1) })).images;
+    expect(bytes.shape).toEqual([1, 3, 64, 64]);
+    expect(bytes.data).toBeInstanceOf(Uint8Array);
+    expect(maxDiff(Array.from(bytes.data, (v) => v / 255), run.final.data)).toBeLessThanOrEqual(0.5 / 255 + 1e-6);
+    expect(await call('diffusion.preview', { model: LDM, x: float32Tensor([1, 16], new Float32Array(16)) })).toMatchObject({ ok: false, error: { code: 'bad-input', field: 'args.x.shape' } });
   });
 
   it('a 1000-step run keeps uint8 previews and raw values within a fixed budget; a branch from a stored position retraces the run', async () => {

@@ -42,6 +42,14 @@ describe('GIF export', () => {
     for (let n = 0; n < 2; n++) for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) expect(rgba[((n * 32 + y) * 32 + x) * 4]).toBe(Math.round(data[n * 256 + Math.floor(y / 2) * 16 + Math.floor(x / 2)]! * 255));
   });
 
+  it('frames given as bytes, as the preview calls give them, make the GIF their floats make', async () => {
+    const floats = noisyFrames(2, 3, 20, 24).map((v) => Math.round(v * 255) / 255);
+    const bytes = Uint8Array.from(floats, (v) => Math.round(v * 255));
+    const fromFloats = await exportGif(float32Tensor([2, 3, 20, 24], floats), 2, [80, 80]);
+    const fromBytes = await exportGif({ dtype: 'uint8', shape: [2, 3, 20, 24], data: bytes }, 2, [80, 80]);
+    expect(Buffer.from(fromBytes).equals(Buffer.from(fromFloats))).toBe(true);
+  });
+
   it('enlarges palette indices by nearest-neighbour', () => {
     expect(Array.from(upscaleIndices(Uint8Array.from([1, 2, 3, 4]), 2, 2, 2))).toEqual([1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]);
   });

@@ -1,14 +1,24 @@
 import { ApiError } from '../../api/errors';
-import { float32Tensor } from '../../api/tensor';
+import { float32Tensor, type Float32Tensor } from '../../api/tensor';
 import { NormalStream, qSample } from '../diffusion';
+import { toUint8 } from '../ops/diffusionPreview';
 import { DiffusionSpace, sampleTrajectory } from '../ops/diffusionSampling';
 import { timed, type EngineContext } from '../context';
 import type { Handlers } from '../dispatch';
 
-export function diffusionHandlers(ctx: EngineContext): Pick<Handlers, 'diffusion.schedule' | 'diffusion.forward' | 'diffusion.sample' | 'diffusion.decode'> {
+export function diffusionHandlers(ctx: EngineContext): Pick<Handlers, 'diffusion.schedule' | 'diffusion.forward' | 'diffusion.sample' | 'diffusion.decode' | 'diffusion.preview'> {
   const spaceOf = (model: string) => new DiffusionSpace(ctx.host, ctx.host.model(model));
   const checkT = (space: DiffusionSpace, t: number, field: string) => {
     if (t >= space.schedule.timesteps) throw new ApiError('bad-input', `timestep ${t} is past the schedule's last step ${space.schedule.timesteps - 1}`, field);
+  };
+  /** Samples in model space [batch, ...] as images at full resolution in [0, 1]. */
+  const decodeSamples = (model: string, x: Float32Tensor) => {
+    const space = spaceOf(model);
+    const batch = x.shape[0] ?? 0;
+    if (batch === 0 || x.data.length !== batch * space.sampleSize) {
+      throw new ApiError('bad-input', `model "${model}" samples have shape [batch, ${space.sampleShape.join(', ')}]; got [${x.shape.join(', ')}]`, 'args.x.shape');
+    }
+    return space.toImages(x.data, batch);
   };
   return {
     'diffusion.schedule': async ({ model }) => {
@@ -42,14 +52,11 @@ export function diffusionHandlers(ctx: EngineContext): Pick<Handlers, 'diffusion
       );
       return { ...value, ms };
     },
-    'diffusion.decode': async ({ model, x, lane }, call) => {
-      const space = spaceOf(model);
-      const batch = x.shape[0] ?? 0;
-      if (batch === 0 || x.data.length !== batch * space.sampleSize) {
-        throw new ApiError('bad-input', `model "${model}" samples have shape [batch, ${space.sampleShape.join(', ')}]; got [${x.shape.join(', ')}]`, 'args.x.shape');
-      }
-      const work = async () => ({ images: await space.toImages(x.data, batch) });
-      return ctx.lanes.onLane(call.client, lane, work);
-    },
+    'diffusion.decode': async ({ model, x, lane }, call) => ctx.lanes.onLane(call.client, lane, async () => ({ images: await decodeSamples(model, x) })),
+    'diffusion.preview': async ({ model, x, lane }, call) =>
+      ctx.lanes.onLane(call.client, lane, async () => {
+        const images = await decodeSamples(model, x);
+        return { images: { dtype: 'uint8' as const, shape: images.shape, data: toUint8(images.data) } };
+      }),
   };
 }

@@ -1,6 +1,6 @@
 import { GIFEncoder, applyPalette, quantize } from 'gifenc';
 import { ApiError } from '../../api/errors';
-import { float32Tensor, type Float32Tensor } from '../../api/tensor';
+import { float32Tensor, type Float32Tensor, type Uint8Tensor } from '../../api/tensor';
 import { tileImages } from './imageIO';
 
 const GRAY_PALETTE = Array.from({ length: 256 }, (_, v) => [v, v, v]);
@@ -42,13 +42,14 @@ export function upscaleIndices(index: Uint8Array, width: number, height: number,
  * quarter of the pixels take 30-45 ms, for 0.2-0.4 dB less PSNR. Pixels are matched to the palette at 16 bits, and the
  * indices are enlarged, not the pixels, so neither the fit nor the lookup grows with the scale.
  */
-export async function exportGif(frames: Float32Tensor, scale: number, frameMs: number[]): Promise<Uint8Array> {
+export async function exportGif(frames: Float32Tensor | Uint8Tensor, scale: number, frameMs: number[]): Promise<Uint8Array> {
   const [count, channels, height, width] = frames.shape as [number, number, number, number];
   if (frameMs.length !== count) throw new ApiError('bad-input', `one duration per frame: ${count} frames, ${frameMs.length} durations`, 'args.frameMs');
   const gif = GIFEncoder();
   const plane = channels * height * width;
   for (let n = 0; n < count; n++) {
-    const { raw } = tileImages(float32Tensor([1, channels, height, width], frames.data.subarray(n * plane, (n + 1) * plane)));
+    const frame = frames.data.subarray(n * plane, (n + 1) * plane);
+    const { raw } = tileImages(frame instanceof Uint8Array ? { dtype: 'uint8', shape: [1, channels, height, width], data: frame } : float32Tensor([1, channels, height, width], frame));
     let palette = GRAY_PALETTE;
     let index: Uint8Array;
     if (channels === 1) index = new Uint8Array(raw.buffer, raw.byteOffset, raw.length); // the grey value is its palette index

@@ -1,7 +1,7 @@
 import type { Metadata } from 'sharp';
 import { EditMetadataSchema, type EditMetadata } from '../../api/contract';
 import { ApiError } from '../../api/errors';
-import { float32Tensor, type Float32Tensor } from '../../api/tensor';
+import { float32Tensor, type Float32Tensor, type Uint8Tensor } from '../../api/tensor';
 import { byteTable } from './imageRange';
 import { addTextChunk, isPng, readTextChunks } from './pngText';
 
@@ -198,7 +198,7 @@ export interface PngExportOptions {
 }
 
 /** Lays out [n, c, h, w] images in [0, 1] side by side as interleaved 8-bit pixels (one row: a strip). */
-export function tileImages(images: Float32Tensor): { raw: Buffer; width: number; height: number; channels: 1 | 3 } {
+export function tileImages(images: Float32Tensor | Uint8Tensor): { raw: Buffer; width: number; height: number; channels: 1 | 3 } {
   const [count, channels, height, width] = images.shape as [number, number, number, number];
   if (images.shape.length !== 4 || count < 1 || (channels !== 1 && channels !== 3)) {
     throw new ApiError('bad-input', `export takes images [n, 1 or 3, height, width]; got [${images.shape.join(', ')}]`, 'args.image.shape');
@@ -206,13 +206,16 @@ export function tileImages(images: Float32Tensor): { raw: Buffer; width: number;
   const plane = height * width;
   const stripWidth = width * count;
   const raw = Buffer.alloc(stripWidth * height * channels);
+  // Bytes (model.preview, diffusion.preview) are the pixels already; floats are in [0, 1].
+  const data = images.data;
+  const bytes = data instanceof Uint8Array;
   for (let n = 0; n < count; n++) {
     for (let c = 0; c < channels; c++) {
       for (let p = 0; p < plane; p++) {
         const x = n * width + (p % width);
         const y = Math.floor(p / width);
-        const v = images.data[(n * channels + c) * plane + p]!;
-        raw[(y * stripWidth + x) * channels + c] = Math.round(Math.min(1, Math.max(0, v)) * 255);
+        const v = data[(n * channels + c) * plane + p]!;
+        raw[(y * stripWidth + x) * channels + c] = bytes ? v : Math.round(Math.min(1, Math.max(0, v)) * 255);
       }
     }
   }
@@ -220,7 +223,7 @@ export function tileImages(images: Float32Tensor): { raw: Buffer; width: number;
 }
 
 /** Images in [0, 1] as one PNG (a strip when there are several), upscaled by nearest-neighbour or Lanczos, with the edit embedded. */
-export async function exportPng(images: Float32Tensor, options: PngExportOptions): Promise<Uint8Array> {
+export async function exportPng(images: Float32Tensor | Uint8Tensor, options: PngExportOptions): Promise<Uint8Array> {
   const { raw, width, height, channels } = tileImages(images);
   const sharp = await loadSharp();
   const png = await sharp(raw, { raw: { width, height, channels } })

@@ -26,9 +26,6 @@ function frame(tensor: Images, position: number, sample: number): Images {
   return data instanceof Float32Array ? float32Tensor([1, ...rest], data) : { dtype: 'uint8', shape: [1, ...rest], data };
 }
 
-/** A frame as float32 in [0, 1], for the export calls. */
-const asFloat = (image: Images): Float32Array => (image.data instanceof Float32Array ? image.data : Float32Array.from(image.data, (v) => v / 255));
-
 /** The run's x_t and x̂₀ at one stored position at full resolution, [batch, c, h, w] each. */
 interface Decoded {
   run: Run;
@@ -150,24 +147,25 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
   }, [playing, fps, run]);
 
   /**
-   * Full-resolution x_t of sample `sample` at these positions, for exports: where the previews are smaller than
-   * the model's images, the positions' stored raw values are decoded in one call (each position snapped to the
-   * nearest stored one, so a GIF of a long run has a frame per stored step); else the previews themselves.
+   * Full-resolution x_t of sample `sample` at these positions, as bytes, for exports: where the previews are smaller
+   * than the model's images, the positions' stored raw values are decoded in one call (each position snapped to the
+   * nearest stored one, so a GIF of a long run has a frame per stored step); else the previews themselves. Bytes,
+   * not floats: 128 frames at 256 px are 25 MB each way instead of 100.
    */
-  async function exportFrames(run: Run, wanted: number[], sample: number): Promise<{ frames: Float32Array; shape: number[] }> {
+  async function exportFrames(run: Run, wanted: number[], sample: number): Promise<Uint8Tensor> {
     if (previewIsFull(run)) {
-      const tiles = [...new Set(wanted.map((p) => previewSlot(run, p)))].map((k) => asFloat(frame(run.xt, k, sample)));
-      const data = new Float32Array(tiles.length * tiles[0]!.length);
+      const tiles = [...new Set(wanted.map((p) => previewSlot(run, p)))].map((k) => frame(run.xt, k, sample).data);
+      const data = new Uint8Array(tiles.length * tiles[0]!.length);
       tiles.forEach((t, i) => data.set(t, i * t.length));
-      return { frames: data, shape: [tiles.length, ...run.xt.shape.slice(2)] };
+      return { dtype: 'uint8', shape: [tiles.length, ...run.xt.shape.slice(2)], data };
     }
     const positions = [...new Set(wanted.map((p) => nearestStored(run, p)))];
     const values = positions.map((p) => rawAt(run, p)!);
     const size = values[0]!.data.length / run.args.batch;
     const x = new Float32Array(positions.length * size);
     values.forEach((v, i) => x.set(v.data.subarray(sample * size, (sample + 1) * size), i * size));
-    const { images } = await client!.invoke('diffusion.decode', { model: run.args.model, x: float32Tensor([positions.length, ...values[0]!.shape.slice(1)], x) });
-    return { frames: images.data, shape: images.shape };
+    const { images } = await client!.invoke('diffusion.preview', { model: run.args.model, x: float32Tensor([positions.length, ...values[0]!.shape.slice(1)], x) });
+    return images;
   }
 
   /** One export of the run: said while it runs, its error shown, the buttons waiting until it ends. */
@@ -186,15 +184,15 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
 
   const exportGif = () =>
     exportRun('GIF', async (client, run) => {
-      const { frames, shape } = await exportFrames(run, Array.from({ length: run.timesteps.length }, (_, i) => i + 1), gifSample);
-      const { gif } = await client.invoke('image.exportGif', { frames: float32Tensor(shape, frames), scale: scaleFor(shape.slice(2)), frameMs: new Array(shape[0]!).fill(1000 / fps) });
+      const frames = await exportFrames(run, Array.from({ length: run.timesteps.length }, (_, i) => i + 1), gifSample);
+      const { gif } = await client.invoke('image.exportGif', { frames, scale: scaleFor(frames.shape.slice(2)), frameMs: new Array(frames.shape[0]!).fill(1000 / fps) });
       downloadBytes(gif, `diffusion-${run.args.model}-seed${run.args.seed}-sample${gifSample}.gif`, 'image/gif');
     });
 
   const exportGrid = () =>
     exportRun('PNG', async (client, run) => {
-      const { frames, shape } = await exportFrames(run, Array.from({ length: 11 }, (_, i) => Math.round((i * last) / 10)), gifSample);
-      const { png } = await client.invoke('image.exportPng', { image: float32Tensor(shape, frames), scale: scaleFor(shape.slice(2)), smooth });
+      const image = await exportFrames(run, Array.from({ length: 11 }, (_, i) => Math.round((i * last) / 10)), gifSample);
+      const { png } = await client.invoke('image.exportPng', { image, scale: scaleFor(image.shape.slice(2)), smooth });
       downloadBytes(png, `diffusion-${run.args.model}-steps.png`, 'image/png');
     });
 

@@ -11,8 +11,8 @@ import { writePart } from './harness';
 /**
  * A person's session at 256 px through the real page, in Chromium compositing in software (as browser.perf.ts's 2D
  * rows): the 256 px fixtures added in Models (their sample grids), a folder of 256 px images opened, explored, a
- * direction between its two labels dragged in Edit, an interpolation, a 1000-step DDPM at batch 4 played back, an
- * inversion in w. For each phase: the page's long tasks (PerformanceObserver 'longtask', over 50 ms) and the server's
+ * direction between its two labels dragged in Edit, an interpolation, a 1000-step DDPM at batch 4 played back and
+ * exported as a GIF, an inversion in w. For each phase: the page's long tasks (PerformanceObserver 'longtask', over 50 ms) and the server's
  * resident memory from /proc. Targets (the "large models" issue): no main-thread task over 100 ms, server peak ≤ 1.5 GB.
  */
 let browser: Browser;
@@ -159,6 +159,11 @@ it('the page and the server over a session at 256 px', async () => {
       await page.keyboard.press(i < 10 ? 'ArrowLeft' : 'PageDown');
       await page.waitForTimeout(100);
     }
+  });
+  await phase('diffuse: the run exported as a GIF', null, async () => {
+    const download = page.waitForEvent('download', { timeout: 300_000 });
+    await page.getByRole('button', { name: 'Export GIF' }).click();
+    await download;
   });
   await phase('invert: 100 steps in w', 'invert', async () => {
     await chooseModel(page, GAN);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ApiError } from '../../api/errors';
 import type { ModelLibrary, ModelProblem } from '../../api/contract';
 import type { MemoryBudget } from '../runtime/memoryBudget';
+import { runtimeSettled } from '../runtime/remoteSessions';
 import { SessionCache, type LoadedGraph, type SessionCacheOptions, type SessionMode } from '../runtime/sessions';
 import { modelFingerprint } from './fingerprint';
 import type { GraphSpecT } from './manifest';
@@ -183,8 +184,10 @@ export class ModelHost {
     return released;
   }
 
+  /** Releases every session, after the runs in flight (exiting during a run aborts the process). */
   async dispose(): Promise<void> {
     await this.sessions.releaseAll();
+    await runtimeSettled();
   }
 
   private changed(): void {

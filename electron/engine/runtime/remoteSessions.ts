@@ -40,6 +40,35 @@ class RuntimeThread {
   private worker?: Worker;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
+  private settledWaiters: (() => void)[] = [];
+
+  /**
+   * Resolves once nothing waits on the thread, still so a turn of the event loop later (a finished run's session
+   * release follows it), or after maxMs. A run cannot be abandoned, and a process that exits during one aborts
+   * ("terminate called after throwing an instance of 'Napi::Error'", SIGABRT): quitting waits for this first.
+   */
+  settled(maxMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, maxMs);
+      timer.unref();
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.settledWaiters.push(done);
+      this.checkSettled();
+    });
+  }
+
+  private checkSettled(): void {
+    if (this.pending.size > 0 || this.settledWaiters.length === 0) return;
+    setImmediate(() => {
+      if (this.pending.size > 0) return;
+      const waiters = this.settledWaiters;
+      this.settledWaiters = [];
+      for (const done of waiters) done();
+    });
+  }
 
   call<T>(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<T> {
     const worker = this.start();
@@ -62,12 +91,14 @@ class RuntimeThread {
       if (this.pending.size === 0) worker.unref();
       if (error !== undefined) waiting.reject(new Error(error));
       else waiting.resolve(value);
+      this.checkSettled();
     });
     const fail = (error: Error) => {
       if (this.worker !== worker) return;
       this.worker = undefined;
       for (const waiting of this.pending.values()) waiting.reject(new Error(`ONNX Runtime's thread stopped (${error.message}): run it again`));
       this.pending.clear();
+      this.checkSettled();
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
@@ -77,6 +108,9 @@ class RuntimeThread {
 }
 
 const thread = new RuntimeThread();
+
+/** Resolves once the runtime's thread has no run or release in flight, or after maxMs: see RuntimeThread.settled. */
+export const runtimeSettled = (maxMs = 5000): Promise<void> => thread.settled(maxMs);
 
 /**
  * Feeds as they are posted to the runtime's thread. A typed array is cloned with the whole buffer it views, so a chunk of

@@ -1,0 +1,45 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { float32Tensor } from '../../electron/api/tensor';
+import { encodeFrame, FrameAssembler } from '../../electron/api/wire';
+import { randomNormal } from '../../electron/common/random';
+
+/**
+ * Ctrl-C (SIGTERM) while a model runs: ONNX Runtime cannot abandon a run, and exiting during one aborted the process
+ * ("terminate called after throwing an instance of 'Napi::Error'", SIGABRT). The built server waits for it.
+ */
+it('the browser-mode server stopped in the middle of a run exits cleanly once the run ends', async () => {
+  const server = spawn(process.execPath, ['out/main/server.js', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LATENT_STUDIO_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'shutdown-config-')) } });
+  let stderr = '';
+  server.stderr!.on('data', (chunk) => (stderr += chunk));
+  const url = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    server.stdout!.on('data', (chunk) => {
+      output += chunk;
+      const match = output.match(/open (http:\S+)/);
+      if (match) resolve(match[1]!);
+    });
+    server.once('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
+  });
+  const { port, searchParams } = new URL(url);
+  const socket = new WebSocket(`ws://127.0.0.1:${port}/api?token=${searchParams.get('token')}`, { headers: { Origin: `http://127.0.0.1:${port}` } });
+  socket.binaryType = 'arraybuffer';
+  await new Promise((resolve) => socket.once('open', resolve));
+  // 20,000 Fashion-MNIST decodes: about a second of runs of 2 MiB here, so the signal 150 ms in comes during one.
+  let replied = false;
+  const frames = new FrameAssembler();
+  socket.on('message', (data: ArrayBuffer) => {
+    if ((frames.take(data) as { id?: number } | undefined)?.id === 1) replied = true;
+  });
+  socket.send(encodeFrame({ type: 'call', id: 1, name: 'model.decode', args: { model: 'fmnist-vae', z: float32Tensor([20_000, 16], randomNormal(20_000 * 16, 1)) } }));
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  expect(replied).toBe(false);
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => server.once('exit', (code, signal) => resolve({ code, signal })));
+  server.kill('SIGTERM');
+  expect(await exited).toEqual({ code: 0, signal: null });
+  expect(stderr).not.toContain('terminate called');
+}, 60_000);

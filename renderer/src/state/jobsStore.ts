@@ -23,6 +23,8 @@ export const useJobsStore = create<{
   jobs: RunningJob[];
   start(job: Omit<RunningJob, 'id'>): number;
   update(id: number, done: number, total: number): void;
+  /** A job that goes on to another stage says so (the status bar shows the label). */
+  relabel(id: number, label: string): void;
   finish(id: number): void;
 }>((set) => ({
   jobs: [],
@@ -32,6 +34,7 @@ export const useJobsStore = create<{
     return id;
   },
   update: (id, done, total) => set((s) => ({ jobs: s.jobs.map((j) => (j.id === id ? { ...j, done, total } : j)) })),
+  relabel: (id, label) => set((s) => ({ jobs: s.jobs.map((j) => (j.id === id ? { ...j, label } : j)) })),
   finish: (id) => set((s) => ({ jobs: s.jobs.filter((j) => j.id !== id) })),
 }));
 

@@ -13,6 +13,12 @@ export function EncodingStatus({ model, dataset }: { model: string; dataset: str
         </button>
       </div>
     );
+  if (job.projecting)
+    return (
+      <p role="status" className="text-sm text-muted">
+        Encoded {job.progress!.total.toLocaleString('en')} images; computing their principal components…
+      </p>
+    );
   if (job.progress) return <JobProgress label="Encoding the dataset" done={job.progress.done} total={job.progress.total} unit="images" onCancel={job.cancel} />;
   return null;
 }

@@ -8,6 +8,8 @@ import { encodingKey, useLatentStore } from '../../state/latentStore';
 
 export interface EncodingJob {
   progress?: { done: number; total: number };
+  /** The codes are in; their principal components are being computed. */
+  projecting?: boolean;
   error?: string;
   cancel?: () => void;
   restart(): void;
@@ -31,7 +33,10 @@ async function encode(client: StudioClient, dataset: string, model: string): Pro
         setJob(key, { progress, cancel: () => controller.abort() });
       },
     });
-    const projection = await client.invoke('dataset.project', { model, dataset });
+    // The codes are in; the PCA follows (seconds for large codes, or behind another job's runs): said, not left at n / n.
+    jobs.relabel(jobId, 'Computing the principal components');
+    setJob(key, { progress: { done: encoded.labels.length, total: encoded.labels.length }, projecting: true, cancel: () => controller.abort() });
+    const projection = await client.invoke('dataset.project', { model, dataset }, { signal: controller.signal });
     useLatentStore.getState().setEncoding(key, {
       dim: projection.dim,
       rank: projection.rank,

@@ -3,6 +3,8 @@ import { act } from 'react';
 import { createRoot } from 'react-dom/client';
 import { describe, expect, it } from 'vitest';
 import { ImageTile } from '../../renderer/src/components/ImageTile';
+import { AnimationPlayer } from '../../renderer/src/views/interpolate/AnimationPlayer';
+import { float32Tensor } from '../../electron/api/tensor';
 import { imageToRgba } from '../../renderer/src/lib/images';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
@@ -25,5 +27,14 @@ describe('images in the renderer', () => {
     expect(canvas.className).toContain('pixelated');
     expect(canvas.getAttribute('aria-label')).toBe('Decoded');
     expect(container.textContent).toContain('Decoded');
+  });
+
+  it("Interpolate's player zooms small frames and keeps a large model's within 512 px", () => {
+    const widths = [28, 256, 512].map((side) => {
+      const container = document.createElement('div');
+      act(() => createRoot(container).render(<AnimationPlayer images={float32Tensor([2, 3, side, side], new Float32Array(2 * 3 * side * side))} fps={8} />));
+      return container.querySelector('canvas')!.style.width;
+    });
+    expect(widths).toEqual(['168px', '512px', '512px']);
   });
 });

@@ -16,10 +16,11 @@ export interface EncodingJob {
 }
 
 /** Each dataset and model's encoding job (by encodingKey), outside any component: it runs on while the user looks at another view. */
-const useEncodingJobs = create<Record<string, Omit<EncodingJob, 'restart'>>>(() => ({}));
+export const useEncodingJobs = create<Record<string, Omit<EncodingJob, 'restart'>>>(() => ({}));
 const setJob = (key: string, job: Omit<EncodingJob, 'restart'>) => useEncodingJobs.setState({ [key]: job });
 
-async function encode(client: StudioClient, dataset: string, model: string): Promise<void> {
+/** Encodes a dataset with a model, then fetches the codes' PCA: a job in the status bar, its stage and progress in useEncodingJobs. */
+export async function encodeDataset(client: StudioClient, dataset: string, model: string): Promise<void> {
   const key = encodingKey(dataset, model);
   const controller = new AbortController();
   const jobs = useJobsStore.getState();
@@ -64,7 +65,7 @@ export function useEncoding(model: string | undefined, dataset: string | undefin
   const idle = !state || (!state.progress && !state.error);
 
   useEffect(() => {
-    if (client && model && dataset && !encoding && idle) void encode(client, dataset, model);
+    if (client && model && dataset && !encoding && idle) void encodeDataset(client, dataset, model);
   }, [client, model, dataset, encoding, idle]);
 
   return { ...state, restart: () => key && setJob(key, {}) };

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ImageTile } from '../../renderer/src/components/ImageTile';
 import { AnimationPlayer } from '../../renderer/src/views/interpolate/AnimationPlayer';
 import { float32Tensor } from '../../electron/api/tensor';
-import { imageToRgba } from '../../renderer/src/lib/images';
+import { FrameCache, imageToRgba } from '../../renderer/src/lib/images';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -36,5 +36,22 @@ describe('images in the renderer', () => {
       return container.querySelector('canvas')!.style.width;
     });
     expect(widths).toEqual(['168px', '512px', '512px']);
+  });
+});
+
+describe('the frame cache', () => {
+  it('converts a frame once and keeps frames within its byte budget', () => {
+    const cache = new FrameCache(2 * 16);
+    let made = 0;
+    const make = () => (made++, { data: new Uint8ClampedArray(16), width: 2, height: 2 } as ImageData);
+    const first = cache.get(0, make);
+    expect(cache.get(0, make)).toBe(first);
+    cache.get(1, make);
+    cache.get(1, make);
+    expect(made).toBe(2);
+    // Past the budget a frame is made each time, not kept.
+    cache.get(2, make);
+    cache.get(2, make);
+    expect(made).toBe(4);
   });
 });

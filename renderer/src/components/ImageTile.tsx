@@ -1,5 +1,5 @@
 import { useLayoutEffect, useRef } from 'react';
-import { imageToRgba } from '../lib/images';
+import { imageToRgba, type FrameCache } from '../lib/images';
 
 interface ImageTileProps {
   data: Float32Array | Uint8Array;
@@ -12,10 +12,12 @@ interface ImageTileProps {
   /** With a zoom: the longer side's CSS size at most, so a large model's image is not zoomed past the space it has. */
   maxSize?: number;
   label?: string;
+  /** Frames already converted (a player's), reused by index. */
+  cache?: FrameCache;
 }
 
 /** One image from a tensor, drawn pixel-exact at an integer zoom or fitted to a size (pixelated when enlarged 2× or more, smooth otherwise). */
-export function ImageTile({ data, shape, index = 0, zoom = 4, size, maxSize, label }: ImageTileProps) {
+export function ImageTile({ data, shape, index = 0, zoom = 4, size, maxSize, label, cache }: ImageTileProps) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const [, channels = 1, height = 28, width = 28] = shape;
   const longer = Math.max(width, height);
@@ -24,8 +26,9 @@ export function ImageTile({ data, shape, index = 0, zoom = 4, size, maxSize, lab
   useLayoutEffect(() => {
     const context = canvas.current?.getContext('2d');
     if (!context) return;
-    context.putImageData(new ImageData(imageToRgba(data, index, channels, height, width), width, height), 0, 0);
-  }, [data, index, channels, height, width]);
+    const make = () => new ImageData(imageToRgba(data, index, channels, height, width), width, height);
+    context.putImageData(cache ? cache.get(index, make) : make(), 0, 0);
+  }, [data, index, channels, height, width, cache]);
   return (
     <figure className="m-0 flex flex-col items-center gap-1">
       <canvas

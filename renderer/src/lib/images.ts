@@ -16,3 +16,25 @@ export function imageToRgba(
   }
   return rgba;
 }
+
+/**
+ * Frames of one tensor converted for a canvas, by index, within a byte budget: a player shows each frame many times,
+ * and converting a 512 px frame again at every tick took 40-75 ms of the page's main thread (8 ticks a second).
+ */
+export class FrameCache {
+  private readonly frames = new Map<number, ImageData>();
+  private bytes = 0;
+
+  constructor(private readonly maxBytes = 64 * 1024 * 1024) {}
+
+  get(index: number, make: () => ImageData): ImageData {
+    const kept = this.frames.get(index);
+    if (kept) return kept;
+    const made = make();
+    if (this.bytes + made.data.byteLength <= this.maxBytes) {
+      this.frames.set(index, made);
+      this.bytes += made.data.byteLength;
+    }
+    return made;
+  }
+}

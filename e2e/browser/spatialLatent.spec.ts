@@ -87,6 +87,10 @@ test('a 256 px VAE: the sweep strip fills frame by frame, then frames near the t
   const calls = recordCalls(page);
   const server = await serveWithUserModel(page, 'vae-256');
   try {
+    // Its sample grid shows tiles about 60 px wide: the images come averaged down to 128 px, not at 256.
+    const tiles = page.getByTestId('model-vae-256').getByTestId('samples').locator('canvas');
+    await expect(tiles).toHaveCount(16);
+    expect(await tiles.first().evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([128, 128]);
     await page.getByRole('tab', { name: 'Edit' }).click();
     await page.getByRole('combobox', { name: 'Model' }).selectOption({ label: 'Spatial-latent VAE 256x256 speed fixture (untrained)' });
     await page.getByRole('button', { name: 'Random sample' }).click();

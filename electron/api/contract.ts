@@ -222,8 +222,12 @@ export const calls = {
     result: z.object({ images: Float32TensorSchema, ms: z.number() }),
   },
   'model.preview': {
-    /** model.decode for display: the same arguments, the images as 8-bit channel planes (a quarter of the bytes, nothing to check for NaN). */
-    args: DecodeArgsSchema,
+    /**
+     * model.decode for display: the same arguments, the images as 8-bit channel planes (a quarter of the bytes, nothing
+     * to check for NaN). maxSide: images averaged down by a whole factor until their longer side is at most this (tiles
+     * shown small: a 512 px model's sample grid at 128 px is a sixteenth of the bytes to send and convert).
+     */
+    args: DecodeArgsSchema.extend({ maxSide: z.int().min(8).max(4096).optional() }).strict(),
     /** Images as bytes (value × 255, clamped and rounded as a canvas's Uint8ClampedArray does), shape [batch, channels, height, width]. */
     result: z.object({ images: Uint8TensorSchema, ms: z.number() }),
   },

@@ -6,6 +6,7 @@ import { float32Tensor } from '../../electron/api/tensor';
 import { NormalStream } from '../../electron/engine/diffusion/noise';
 import { dispatchCall } from '../../electron/engine/dispatch';
 import type { Engine } from '../../electron/engine/engine';
+import { averagePool } from '../../electron/engine/ops/diffusionPreview';
 import { callOptions, ok, realEngine, repoRoot } from '../helpers/engine';
 import { parityErrors } from '../helpers/parity';
 
@@ -102,6 +103,19 @@ describe('latent diffusion over the spatial VAE, as Stable Diffusion 1.x is set 
     const run = ok<{ xt: { shape: number[] }; final: Tensor }>(await call('diffusion.sample', { model: 'ldm-256', sampler: { kind: 'ddim', eta: 0 }, steps: 3, seed: 4, batch: 2 }));
     expect(run.xt.shape).toEqual([4, 2, 3, 32, 32]);
     expect(run.final.shape).toEqual([2, 3, 256, 256]);
+  });
+
+  it('model.preview with maxSide gives the decode averaged down by a whole factor, as bytes (a sample grid of small tiles)', async () => {
+    const z = float32Tensor([2, 4, 32, 32], Float32Array.from({ length: 2 * 4096 }, (_, i) => Math.sin(i * 0.1)));
+    const full = ok<{ images: Tensor }>(await call('model.decode', { model: 'vae-256', z })).images;
+    const small = ok<{ images: { shape: number[]; data: Uint8Array } }>(await call('model.preview', { model: 'vae-256', z, maxSide: 128 })).images;
+    expect(small.shape).toEqual([2, 3, 128, 128]);
+    const pooled = averagePool(full.data, 2, 3, 256, 256, 2);
+    expect(Array.from(small.data).every((v, i) => Math.abs(v / 255 - Math.min(1, Math.max(0, pooled[i]!))) <= 0.5 / 255 + 1e-6)).toBe(true);
+    // A side no whole factor brings within maxSide is kept; without maxSide nothing changes.
+    expect(ok<{ images: { shape: number[] } }>(await call('model.preview', { model: 'vae-256', z, maxSide: 100 })).images.shape).toEqual([2, 3, 64, 64]);
+    expect(ok<{ images: { shape: number[] } }>(await call('model.preview', { model: 'vae-256', z })).images.shape).toEqual([2, 3, 256, 256]);
+    expect(await call('model.preview', { model: 'vae-256', z, maxSide: 2 })).toMatchObject({ ok: false, error: { field: 'args.maxSide' } });
   });
 
   it('samples with leading spacing and offset 1, and decodes x / 0.18215 through the VAE', async () => {

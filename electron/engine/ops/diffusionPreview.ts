@@ -53,9 +53,9 @@ export function averagePool(data: Float32Array, n: number, c: number, h: number,
   return out;
 }
 
-/** The smallest pooling factor that divides both sides and brings the longer one to at most PREVIEW_MAX_SIDE. */
-export function poolFactor(h: number, w: number): number {
-  for (let f = 1; f <= Math.max(h, w); f++) if (h % f === 0 && w % f === 0 && Math.max(h, w) / f <= PREVIEW_MAX_SIDE) return f;
+/** The smallest pooling factor that divides both sides and brings the longer one to at most maxSide (1 where none does). */
+export function poolFactor(h: number, w: number, maxSide = PREVIEW_MAX_SIDE): number {
+  for (let f = 1; f <= Math.max(h, w); f++) if (h % f === 0 && w % f === 0 && Math.max(h, w) / f <= maxSide) return f;
   return 1;
 }
 

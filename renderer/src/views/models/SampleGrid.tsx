@@ -10,6 +10,8 @@ import { useBoxSize } from '../../lib/useBoxSize';
 import { useByValue } from '../../lib/useByValue';
 
 const GRID = 16;
+/** The sample grid's images at most this many pixels a side. */
+const GRID_MAX_SIDE = 128;
 
 /** Decodes 16 codes drawn from the prior; a click draws a new seed. The old grid stays until the new one is ready. */
 export function SampleGrid({ model }: { model: ModelSummary }) {
@@ -33,8 +35,9 @@ export function SampleGrid({ model }: { model: ModelSummary }) {
       try {
         const size = latent.shape.reduce((a, b) => a * b, 1);
         const z = { dtype: 'float32' as const, shape: [GRID, ...latent.shape], data: randomNormal(GRID * size, nextSeed) };
-        // Only shown, and kept per model for the session: 8-bit planes, a quarter of float32's bytes (16 samples at 512 px: 12.6 MB, not 50).
-        const result = await client.invoke('model.preview', { model: id, z, ...(style ? { truncation: nextPsi } : {}) });
+        // Only shown, small, and kept per model for the session: 8-bit planes averaged down to at most 128 px (16 samples
+        // of a 512 px model: 0.8 MB to send and convert, not 12.6 MB; tiles are about 60 px wide, twice that on a HiDPI screen).
+        const result = await client.invoke('model.preview', { model: id, z, maxSide: GRID_MAX_SIDE, ...(style ? { truncation: nextPsi } : {}) });
         setSamples({ ...result, seed: nextSeed, psi: nextPsi });
       } catch (e) {
         setError((e as Error).message);

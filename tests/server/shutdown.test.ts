@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { float32Tensor } from '../../electron/api/tensor';
 import { encodeFrame, FrameAssembler } from '../../electron/api/wire';
 import { randomNormal } from '../../electron/common/random';
+import { repoRoot } from '../helpers/engine';
 
 /**
  * Ctrl-C (SIGTERM) while a model runs: ONNX Runtime cannot abandon a run, and exiting during one aborted the process
@@ -29,14 +30,23 @@ it('the browser-mode server stopped in the middle of a run exits cleanly once th
   const socket = new WebSocket(`ws://127.0.0.1:${port}/api?token=${searchParams.get('token')}`, { headers: { Origin: `http://127.0.0.1:${port}` } });
   socket.binaryType = 'arraybuffer';
   await new Promise((resolve) => socket.once('open', resolve));
-  // 20,000 Fashion-MNIST decodes: about a second of runs of 2 MiB here, so the signal 150 ms in comes during one.
   let replied = false;
   const frames = new FrameAssembler();
+  const replies: Record<number, { type: string }> = {};
   socket.on('message', (data: ArrayBuffer) => {
-    if ((frames.take(data) as { id?: number } | undefined)?.id === 1) replied = true;
+    const message = frames.take(data) as { id?: number; type: string } | undefined;
+    if (message?.id !== undefined && message.type !== 'progress') replies[message.id] = message;
+    if (message?.id === 2) replied = true;
   });
-  socket.send(encodeFrame({ type: 'call', id: 1, name: 'model.decode', args: { model: 'fmnist-vae', z: float32Tensor([20_000, 16], randomNormal(20_000 * 16, 1)) } }));
-  await new Promise((resolve) => setTimeout(resolve, 150));
+  const until = async (done: () => boolean) => {
+    while (!done()) await new Promise((resolve) => setTimeout(resolve, 20));
+  };
+  socket.send(encodeFrame({ type: 'call', id: 1, name: 'library.addFolder', args: { path: join(repoRoot, 'tests', 'fixtures', 'models') } }));
+  await until(() => !!replies[1]);
+  expect(replies[1]!.type).toBe('result');
+  // 48 decodes of the 256 px VAE fixture: about 2 s of runs here, so the signal 300 ms in comes during one.
+  socket.send(encodeFrame({ type: 'call', id: 2, name: 'model.decode', args: { model: 'vae-256', z: float32Tensor([48, 4, 32, 32], randomNormal(48 * 4096, 1)) } }));
+  await new Promise((resolve) => setTimeout(resolve, 300));
   expect(replied).toBe(false);
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => server.once('exit', (code, signal) => resolve({ code, signal })));
   server.kill('SIGTERM');

@@ -1,14 +1,17 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { expect, type Page } from '@playwright/test';
 import { cpSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Starts the built browser-mode server on a free port with its settings in configDir; resolves to its printed URL. */
-export async function launchServer(configDir: string): Promise<{ url: string; stop(): void }> {
+/**
+ * Starts the built browser-mode server on a free port with its settings in configDir; resolves to its printed URL,
+ * with the process (its pid for memory readings, its exit) and everything it has printed so far.
+ */
+export async function launchServer(configDir: string): Promise<{ url: string; stop(): void; process: ChildProcess; output(): string }> {
   const server = spawn(process.execPath, ['out/main/server.js', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LATENT_STUDIO_CONFIG_DIR: configDir } });
+  let output = '';
   const url = await new Promise<string>((resolve, reject) => {
-    let output = '';
     const timer = setTimeout(() => reject(new Error(`browser-mode server did not start:\n${output}`)), 30_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
@@ -22,7 +25,7 @@ export async function launchServer(configDir: string): Promise<{ url: string; st
     server.stderr.on('data', onData);
     server.on('exit', (code) => reject(new Error(`browser-mode server exited with ${code}:\n${output}`)));
   });
-  return { url, stop: () => void server.kill('SIGTERM') };
+  return { url, stop: () => void server.kill('SIGTERM'), process: server, output: () => output };
 }
 
 /**

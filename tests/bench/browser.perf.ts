@@ -1,5 +1,5 @@
 import { chromium, type Browser, type Page } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import sharp from 'sharp';
 import WebSocket from 'ws';
@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, it } from 'vitest';
 import { CHROMIUM_OPTIONS, orbitAndPick } from './explorer';
+import { launchServer } from '../../e2e/browserServer';
 import { stats, writePart } from './harness';
 
 /** The explorer's rows: WebGL and the page composited through SwiftShader, as in the e2e suite. */
@@ -27,18 +28,10 @@ const servers: ChildProcess[] = [];
 const results: Record<string, unknown> = {};
 
 /** Starts browser mode as `npm start -- --browser` would, with a fresh settings folder; resolves with its URL. */
-function startServer(): Promise<{ url: string; process: ChildProcess }> {
-  const child = spawn(process.execPath, ['out/main/server.js', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LATENT_STUDIO_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'bench-config-')) } });
-  servers.push(child);
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk;
-      const match = output.match(/open (http:\S+)/);
-      if (match) resolve({ url: match[1]!, process: child });
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
+async function startServer(): Promise<{ url: string; process: ChildProcess }> {
+  const { url, process } = await launchServer(mkdtempSync(join(tmpdir(), 'bench-config-')));
+  servers.push(process);
+  return { url, process };
 }
 
 beforeAll(async () => {

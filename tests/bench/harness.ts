@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Timing statistics in milliseconds. */
@@ -37,4 +37,11 @@ const PARTS = join(process.cwd(), 'bench-results', 'parts');
 export function writePart(name: string, data: unknown): void {
   mkdirSync(PARTS, { recursive: true });
   writeFileSync(join(PARTS, `${name}.json`), JSON.stringify(data, null, 1));
+}
+
+/** A process's resident set now and its peak (VmRSS, VmHWM from /proc), in MB. */
+export function processMemory(pid: number): { rssMB: number; peakMB: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(status.match(new RegExp(`${field}:\\s+(\\d+) kB`))?.[1] ?? NaN);
+  return { rssMB: kb('VmRSS') / 1024, peakMB: kb('VmHWM') / 1024 };
 }

@@ -1,12 +1,13 @@
 import { chromium, type Browser, type Page } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, it } from 'vitest';
 import { CHROMIUM_OPTIONS } from './explorer';
-import { writePart } from './harness';
+import { launchServer } from '../../e2e/browserServer';
+import { processMemory, writePart } from './harness';
 
 /**
  * A person's session at 256 px through the real page, in Chromium compositing in software (as browser.perf.ts's 2D
@@ -43,13 +44,6 @@ async function writeFolder(): Promise<string> {
   return folder;
 }
 
-/** The server's resident set now and its peak (VmHWM), MB. */
-function memory(pid: number): { rssMB: number; peakMB: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) => Number(status.match(new RegExp(`${field}:\\s+(\\d+) kB`))?.[1] ?? NaN);
-  return { rssMB: kb('VmRSS') / 1024, peakMB: kb('VmHWM') / 1024 };
-}
-
 /** Records every long task with the phase it fell in (window.__phase), from the page's first script on. */
 function installLongTaskRecorder(): void {
   const w = window as unknown as { __longTasks: { phase: string; ms: number }[]; __phase: string };
@@ -71,16 +65,9 @@ it('the page and the server over a session at 256 px', async () => {
   const target = join(tmpdir(), `bench-page-target-${process.pid}.png`);
   await sharp(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="300" height="300"><rect width="300" height="300" fill="#fc8"/><circle cx="150" cy="150" r="90" fill="#36a"/></svg>')).png().toFile(target);
 
-  server = spawn(process.execPath, ['out/main/server.js', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LATENT_STUDIO_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'bench-page-config-')) } });
-  const url = await new Promise<string>((resolve, reject) => {
-    let output = '';
-    server.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk;
-      const match = output.match(/open (http:\S+)/);
-      if (match) resolve(match[1]!);
-    });
-    server.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
+  const launched = await launchServer(mkdtempSync(join(tmpdir(), 'bench-page-config-')));
+  server = launched.process;
+  const url = launched.url;
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await page.addInitScript(installLongTaskRecorder);
   const started = performance.now();
@@ -94,7 +81,7 @@ it('the page and the server over a session at 256 px', async () => {
     await page.waitForTimeout(500);
     const ms = performance.now() - t;
     const tasks = (await page.evaluate(() => (window as unknown as { __longTasks: { phase: string; ms: number }[] }).__longTasks)).filter((e) => e.phase === name).map((e) => e.ms);
-    phases.push({ phase: name, ms: Math.round(ms), longestTaskMs: Math.max(0, ...tasks), tasksOver50: tasks.length, tasksOver100: tasks.filter((d) => d > 100).length, ...memory(server.pid!) });
+    phases.push({ phase: name, ms: Math.round(ms), longestTaskMs: Math.max(0, ...tasks), tasksOver50: tasks.length, tasksOver100: tasks.filter((d) => d > 100).length, ...processMemory(server.pid!) });
   };
 
   await page.goto(`${url}#models`);

@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, it } from 'vitest';
@@ -9,7 +9,8 @@ import { encodeFrame } from '../../electron/api/wire';
 import { emitFrames } from '../helpers/socketFrames';
 import { randomNormal } from '../../electron/common/random';
 import { repoRoot } from '../helpers/engine';
-import { stats, writePart } from './harness';
+import { launchServer } from '../../e2e/browserServer';
+import { processMemory, stats, writePart } from './harness';
 
 /**
  * The browser-mode server's memory over a scripted session at 256 px, as the OS sees it (VmHWM, the peak resident
@@ -40,25 +41,10 @@ function call(name: string, args: unknown, on: WebSocket = socket): Promise<unkn
   });
 }
 
-/** kB figures of /proc/<pid>/status, in MB. */
-function memory(pid: number): { rssMB: number; peakMB: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) => Number(status.match(new RegExp(`${field}:\\s+(\\d+) kB`))?.[1] ?? NaN);
-  return { rssMB: kb('VmRSS') / 1024, peakMB: kb('VmHWM') / 1024 };
-}
-
 beforeAll(async () => {
-  const configDir = mkdtempSync(join(tmpdir(), 'bench-session-config-'));
-  server = spawn(process.execPath, ['out/main/server.js', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LATENT_STUDIO_CONFIG_DIR: configDir } });
-  const url = await new Promise<string>((resolve, reject) => {
-    let output = '';
-    server.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = output.match(/open (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/);
-      if (match) resolve(match[1]!);
-    });
-    server.on('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
-  });
+  const launched = await launchServer(mkdtempSync(join(tmpdir(), 'bench-session-config-')));
+  server = launched.process;
+  const url = launched.url;
   const { port, searchParams } = new URL(url);
   const connect = async () => {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/api?token=${searchParams.get('token')}`, { headers: { Origin: `http://127.0.0.1:${port}` } });
@@ -94,11 +80,11 @@ it('server memory over a scripted session at 256 px', async () => {
     working = false;
     await pinger;
     const { median, p95 } = stats(pings);
-    phases.push({ phase: name, ms: Math.round(performance.now() - t), ...memory(pid), cheapCall: { calls: pings.length, p50: median, p95, max: Math.max(...pings) } });
+    phases.push({ phase: name, ms: Math.round(performance.now() - t), ...processMemory(pid), cheapCall: { calls: pings.length, p50: median, p95, max: Math.max(...pings) } });
   };
   const folder = mkdtempSync(join(tmpdir(), 'bench-session-models-'));
   for (const name of ['vae-256', 'ldm-256', 'stylegan-256']) cpSync(join(repoRoot, 'tests', 'fixtures', 'models', name), join(folder, name), { recursive: true, filter: (p) => !p.includes('.latent-studio') });
-  phases.push({ phase: 'started', ms: 0, ...memory(pid) });
+  phases.push({ phase: 'started', ms: 0, ...processMemory(pid) });
   await phase('models added (their graphs loaded and checked)', async () => {
     await call('library.addFolder', { path: folder });
   });

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import WebSocket from 'ws';
 import { float32Tensor } from '../../electron/api/tensor';
 import { encodeFrame, FrameAssembler } from '../../electron/api/wire';
 import { randomNormal } from '../../electron/common/random';
+import { launchServer } from '../../e2e/browserServer';
 import { repoRoot } from '../helpers/engine';
 
 /**
@@ -14,18 +14,7 @@ import { repoRoot } from '../helpers/engine';
  * ("terminate called after throwing an instance of 'Napi::Error'", SIGABRT). The built server waits for it.
  */
 it('the browser-mode server stopped in the middle of a run exits cleanly once the run ends', async () => {
-  const server = spawn(process.execPath, ['out/main/server.js', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LATENT_STUDIO_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'shutdown-config-')) } });
-  let stderr = '';
-  server.stderr!.on('data', (chunk) => (stderr += chunk));
-  const url = await new Promise<string>((resolve, reject) => {
-    let output = '';
-    server.stdout!.on('data', (chunk) => {
-      output += chunk;
-      const match = output.match(/open (http:\S+)/);
-      if (match) resolve(match[1]!);
-    });
-    server.once('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
-  });
+  const { url, process: server, output } = await launchServer(mkdtempSync(join(tmpdir(), 'shutdown-config-')));
   const { port, searchParams } = new URL(url);
   const socket = new WebSocket(`ws://127.0.0.1:${port}/api?token=${searchParams.get('token')}`, { headers: { Origin: `http://127.0.0.1:${port}` } });
   socket.binaryType = 'arraybuffer';
@@ -51,5 +40,5 @@ it('the browser-mode server stopped in the middle of a run exits cleanly once th
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => server.once('exit', (code, signal) => resolve({ code, signal })));
   server.kill('SIGTERM');
   expect(await exited).toEqual({ code: 0, signal: null });
-  expect(stderr).not.toContain('terminate called');
+  expect(output()).not.toContain('terminate called');
 }, 60_000);

@@ -1,7 +1,7 @@
 import { ApiError } from '../../api/errors';
 import { float32Tensor, type Float32Tensor } from '../../api/tensor';
 import { NormalStream, qSample } from '../diffusion';
-import { toUint8 } from '../ops/diffusionPreview';
+import { displayBytes } from '../ops/diffusionPreview';
 import { DiffusionSpace, sampleTrajectory } from '../ops/diffusionSampling';
 import { timed, type EngineContext } from '../context';
 import type { Handlers } from '../dispatch';
@@ -53,10 +53,6 @@ export function diffusionHandlers(ctx: EngineContext): Pick<Handlers, 'diffusion
       return { ...value, ms };
     },
     'diffusion.decode': async ({ model, x, lane }, call) => ctx.lanes.onLane(call.client, lane, async () => ({ images: await decodeSamples(model, x) })),
-    'diffusion.preview': async ({ model, x, lane }, call) =>
-      ctx.lanes.onLane(call.client, lane, async () => {
-        const images = await decodeSamples(model, x);
-        return { images: { dtype: 'uint8' as const, shape: images.shape, data: toUint8(images.data) } };
-      }),
+    'diffusion.preview': async ({ model, x, lane }, call) => ctx.lanes.onLane(call.client, lane, async () => ({ images: displayBytes(await decodeSamples(model, x)) })),
   };
 }

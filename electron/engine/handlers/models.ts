@@ -5,7 +5,7 @@ import { decodeLatents, encodeImages } from '../ops/latentCodec';
 import { decodeInSpace, decodeTruncated, mapCodes, styleSpaceOf, type CodeSpace } from '../ops/styleSpace';
 import { ApiError } from '../../api/errors';
 import { float32Tensor, type Float32Tensor } from '../../api/tensor';
-import { averagePool, poolFactor, toUint8 } from '../ops/diffusionPreview';
+import { displayBytes } from '../ops/diffusionPreview';
 import { timed, type EngineContext } from '../context';
 import type { Handlers } from '../dispatch';
 
@@ -23,10 +23,7 @@ export function modelHandlers(ctx: EngineContext): Pick<Handlers, 'model.decode'
     },
     'model.preview': async ({ maxSide, ...args }, call) => {
       const { value, ms } = await ctx.lanes.onLane(call.client, args.lane, () => timed(() => decode(args)));
-      const [n = 1, c = 1, h = 1, w = 1] = value.shape;
-      const f = maxSide ? poolFactor(h, w, maxSide) : 1;
-      const pixels = f > 1 ? averagePool(value.data, n, c, h, w, f) : value.data;
-      return { images: { dtype: 'uint8' as const, shape: f > 1 ? [n, c, h / f, w / f] : value.shape, data: toUint8(pixels) }, ms };
+      return { images: displayBytes(value, maxSide), ms };
     },
     'model.map': async ({ model, z }) => {
       const registered = ctx.host.model(model);

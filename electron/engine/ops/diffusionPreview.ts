@@ -1,5 +1,5 @@
 import { Matrix, solve } from 'ml-matrix';
-import type { Uint8Tensor } from '../../api/tensor';
+import type { Float32Tensor, Uint8Tensor } from '../../api/tensor';
 import { psnr } from '../../common/imageMetrics';
 import { NormalStream } from '../diffusion';
 import type { RegisteredModel } from '../models/registry';
@@ -57,6 +57,16 @@ export function averagePool(data: Float32Array, n: number, c: number, h: number,
 export function poolFactor(h: number, w: number, maxSide = PREVIEW_MAX_SIDE): number {
   for (let f = 1; f <= Math.max(h, w); f++) if (h % f === 0 && w % f === 0 && Math.max(h, w) / f <= maxSide) return f;
   return 1;
+}
+
+/**
+ * Images [n, c, h, w] in [0, 1] as uint8 planes for display (model.preview, diffusion.preview, a pixel model's step
+ * previews), averaged down first by the smallest whole factor that brings the longer side to at most maxSide.
+ */
+export function displayBytes(images: Float32Tensor, maxSide = Infinity): Uint8Tensor {
+  const [n = 1, c = 1, h = 1, w = 1] = images.shape;
+  const f = poolFactor(h, w, maxSide);
+  return { dtype: 'uint8', shape: f > 1 ? [n, c, h / f, w / f] : images.shape, data: toUint8(averagePool(images.data, n, c, h, w, f)) };
 }
 
 /** Values in [0, 1] as bytes, rounded and clamped as a canvas's Uint8ClampedArray does (so a preview draws the pixels the floats would). */

@@ -7,7 +7,7 @@ import { noiseScheduleOf, predictGuided } from './denoise';
 import type { JobContext } from './datasetEncode';
 import { fromUnitRange, toUnitRange } from './imageRange';
 import { decodeLatents, encodeImages } from './latentCodec';
-import { averagePool, cachedLinearPreview, fitLinearPreview, poolFactor, projectLatents, toUint8, type PreviewSpace } from './diffusionPreview';
+import { cachedLinearPreview, displayBytes, fitLinearPreview, poolFactor, PREVIEW_MAX_SIDE, projectLatents, toUint8, type PreviewSpace } from './diffusionPreview';
 
 /**
  * A diffusion model's sample space and how to see it: pixel models show x
@@ -74,7 +74,7 @@ export class DiffusionSpace {
     return {
       kind: latent ? 'decode' : 'pixels',
       shape: [channels, height / f, width / f],
-      toPreviews: async (x, batch) => uint8Tensor([batch, channels, height / f, width / f], toUint8(averagePool((await this.toImages(x, batch)).data, batch, channels, height, width, f))),
+      toPreviews: async (x, batch) => displayBytes(await this.toImages(x, batch), PREVIEW_MAX_SIDE),
     };
   }
 

@@ -56,26 +56,26 @@ const samplerOf = (args: CallArgs<'diffusion.sample'>): DiffusionRecord['sampler
 /** Whether a run's previews are already its images at full size (small pixel models): then nothing needs decoding. */
 export const previewIsFull = (run: Run) => run.xt.shape.slice(2).join() === run.final.shape.slice(1).join();
 
+/** The index in ascending `positions` of the one nearest to `position` (the earlier of two as near). */
+function nearestIndex(positions: readonly number[], position: number): number {
+  let lo = 0;
+  let hi = positions.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (positions[mid]! < position) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 && position - positions[lo - 1]! <= positions[lo]! - position ? lo - 1 : lo;
+}
+
 /**
  * The slot in run.xt of the kept preview nearest to a position (a long run keeps evenly spaced ones: see
  * `previews` in the contract); x̂₀'s preview there is run.x0's slot − 1.
  */
-export function previewSlot(run: Run, position: number): number {
-  const kept = run.previews;
-  let lo = 0;
-  let hi = kept.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (kept[mid]! < position) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo > 0 && position - kept[lo - 1]! <= kept[lo]! - position ? lo - 1 : lo;
-}
+export const previewSlot = (run: Run, position: number): number => nearestIndex(run.previews, position);
 
 /** The stored position nearest to a scrub position: only those keep the raw values a branch or a full decode needs. */
-export function nearestStored(run: Run, position: number): number {
-  return run.stored.reduce((best, p) => (Math.abs(p - position) < Math.abs(best - position) ? p : best), run.stored[0]!);
-}
+export const nearestStored = (run: Run, position: number): number => run.stored[nearestIndex(run.stored, position)]!;
 
 /** The [batch, ...] model-space value of a run at a stored position: its x_t, or the x̂₀ shown there. */
 export function rawAt(run: Run, position: number, which: 'xt' | 'x0' = 'xt'): Float32Tensor | undefined {

@@ -319,7 +319,8 @@ export const calls = {
         lane,
       })
       .strict(),
-    result: z.object({ codes: Float32TensorSchema, images: Float32TensorSchema, ms: z.number() }),
+    /** images: the frames as 8-bit channel planes (value × 255, rounded and clamped), as model.preview gives them: a strip is only shown and exported. */
+    result: z.object({ codes: Float32TensorSchema, images: Uint8TensorSchema, ms: z.number() }),
   },
   'latent.neighbors': {
     args: z

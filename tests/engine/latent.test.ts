@@ -86,15 +86,18 @@ describe('latent calls on the real VAE', () => {
     expect(await call('model.preview', { model: 'fmnist-vae', z: float32Tensor([1, 15], new Float32Array(15)) })).toMatchObject({ ok: false, error: { code: 'bad-input' } });
   });
 
-  it('interpolation frames start and end on decode(A) and decode(B)', async () => {
+  it('interpolation frames start and end on decode(A) and decode(B), as 8-bit planes (what model.preview gives)', async () => {
     const a = randomNormal(16, 1);
     const b = randomNormal(16, 2);
-    const strip = ok<{ images: { shape: number[]; data: Float32Array } }>(
+    const strip = ok<{ images: { dtype: string; shape: number[]; data: Uint8Array } }>(
       await call('latent.interpolate', { model: 'fmnist-vae', keyframes: float32Tensor([2, 16], Float32Array.from([...a, ...b])), frames: 10, method: 'slerp' }),
     );
     expect(strip.images.shape).toEqual([10, 1, 28, 28]);
-    const ends = ok<{ images: { data: Float32Array } }>(await call('model.decode', { model: 'fmnist-vae', z: float32Tensor([2, 16], Float32Array.from([...a, ...b])) }));
-    const both = (source: Float32Array, frame: number) => Array.from(source.subarray(frame * 784, (frame + 1) * 784));
+    // A strip is only drawn and exported: bytes, a quarter of float32's (64 frames at 256 px: 12.6 MB, not 50).
+    expect(strip.images.dtype).toBe('uint8');
+    expect(strip.images.data).toBeInstanceOf(Uint8Array);
+    const ends = ok<{ images: { data: Uint8Array } }>(await call('model.preview', { model: 'fmnist-vae', z: float32Tensor([2, 16], Float32Array.from([...a, ...b])) }));
+    const both = (source: Uint8Array, frame: number) => Array.from(source.subarray(frame * 784, (frame + 1) * 784));
     expect(both(strip.images.data, 0)).toEqual(both(ends.images.data, 0));
     expect(both(strip.images.data, 9)).toEqual(both(ends.images.data, 1));
   });

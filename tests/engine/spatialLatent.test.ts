@@ -75,6 +75,7 @@ describe('a Stable-Diffusion-style VAE with a spatial latent [4, 8, 8] at 3Ã—64Ã
       const r = ok<{ codes: Tensor; images: Tensor }>(await call('latent.interpolate', { model: 'vae-spatial-tiny', keyframes, frames: 5, method: 'slerp' }));
       expect(r.codes.shape).toEqual([5, 4, 8, 8]);
       expect(r.images.shape).toEqual([5, 3, 64, 64]);
+      expect(r.images.data).toBeInstanceOf(Uint8Array);
       expect(Array.from(r.codes.data.subarray(0, 256))).toEqual(Array.from(keyframes.data.subarray(0, 256)));
     });
   });

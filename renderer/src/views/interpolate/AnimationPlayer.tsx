@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { Float32Tensor } from '../../../../electron/api/tensor';
+import type { Float32Tensor, Uint8Tensor } from '../../../../electron/api/tensor';
 import { ImageTile } from '../../components/ImageTile';
 import { FrameCache } from '../../lib/images';
 
@@ -7,7 +7,7 @@ import { FrameCache } from '../../lib/images';
 export const PLAYER_MAX = 512;
 
 /** Plays frames back and forth at a given rate; space toggles play. */
-export function AnimationPlayer({ images, fps }: { images: Float32Tensor; fps: number }) {
+export function AnimationPlayer({ images, fps }: { images: Float32Tensor | Uint8Tensor; fps: number }) {
   const count = images.shape[0]!;
   // Each frame converted once for the canvas, not at every tick.
   const cache = useMemo(() => new FrameCache(), [images]);

@@ -1,4 +1,5 @@
 import { useLayoutEffect, useRef } from 'react';
+import { canvasDraws } from '../lib/drawBudget';
 import { imageToRgba, type FrameCache } from '../lib/images';
 
 interface ImageTileProps {
@@ -22,12 +23,13 @@ export function ImageTile({ data, shape, index = 0, zoom = 4, size, maxSize, lab
   const [, channels = 1, height = 28, width = 28] = shape;
   const longer = Math.max(width, height);
   const scale = size ? size / longer : maxSize ? Math.min(zoom, maxSize / longer) : zoom;
-  // Drawn before the browser paints, so a new image shows in the same frame as its commit.
+  // Drawn before the browser paints, so a new image shows in the same frame as its commit; past the task's draw budget
+  // (many large tiles mounting at once) in the tasks after, the old picture kept until then.
   useLayoutEffect(() => {
     const context = canvas.current?.getContext('2d');
     if (!context) return;
     const make = () => new ImageData(imageToRgba(data, index, channels, height, width), width, height);
-    context.putImageData(cache ? cache.get(index, make) : make(), 0, 0);
+    return canvasDraws.draw(() => context.putImageData(cache ? cache.get(index, make) : make(), 0, 0));
   }, [data, index, channels, height, width, cache]);
   return (
     <figure className="m-0 flex flex-col items-center gap-1">

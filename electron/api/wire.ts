@@ -95,11 +95,19 @@ export const PART_BYTES = 1024 * 1024;
 
 /** A frame as the messages that carry it: itself, or `{type: 'part', seq, index, count, bytes}` frames of PART_BYTES. */
 export function splitFrame(frame: Uint8Array, seq: number, partBytes = PART_BYTES): Uint8Array[] {
-  if (frame.byteLength <= partBytes) return [frame];
+  return [...frameParts(frame, seq, partBytes)];
+}
+
+/** splitFrame's parts one at a time, each encoded when it is taken (a sender that spreads them over tasks copies as it goes). */
+export function* frameParts(frame: Uint8Array, seq: number, partBytes = PART_BYTES): Generator<Uint8Array> {
+  if (frame.byteLength <= partBytes) {
+    yield frame;
+    return;
+  }
   const count = Math.ceil(frame.byteLength / partBytes);
-  return Array.from({ length: count }, (_, index) =>
-    encodeFrame({ type: 'part', seq, index, count, total: frame.byteLength, bytes: frame.subarray(index * partBytes, Math.min(frame.byteLength, (index + 1) * partBytes)) }),
-  );
+  for (let index = 0; index < count; index++) {
+    yield encodeFrame({ type: 'part', seq, index, count, total: frame.byteLength, bytes: frame.subarray(index * partBytes, Math.min(frame.byteLength, (index + 1) * partBytes)) });
+  }
 }
 
 interface Part {
@@ -123,12 +131,19 @@ function isPart(message: unknown): message is Part {
 export class FrameAssembler {
   private gathering?: { seq: number; next: number; count: number; buffer: Uint8Array; filled: number };
 
+  /** maxTotal: the largest frame it joins; a first part announcing more is refused before anything is allocated. */
+  constructor(private readonly maxTotal = Infinity) {}
+
   take(data: ArrayBuffer | Uint8Array): unknown {
     const message = decodeFrame(data);
     if (!isPart(message)) return message;
     const { seq, index, count, total, bytes } = message;
     const valid = [seq, index, count, total].every((n) => Number.isSafeInteger(n) && n >= 0) && bytes instanceof Uint8Array && count >= 2;
     if (!valid) throw new WireError('a part must carry seq, index, count, total and its bytes');
+    if (total > this.maxTotal) {
+      this.gathering = undefined;
+      throw new WireError(`frame ${seq} would be ${total} bytes; at most ${this.maxTotal} are taken`);
+    }
     if (index === 0) this.gathering = { seq, next: 0, count, buffer: new Uint8Array(total), filled: 0 };
     const g = this.gathering;
     if (!g || g.seq !== seq || g.next !== index || g.count !== count || g.buffer.byteLength !== total || g.filled + bytes.byteLength > total) {

@@ -6,7 +6,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { ApiError } from '../api/errors';
 import type { ServerMessage } from '../api/messages';
-import { decodeFrame, encodeFrame, splitFrame } from '../api/wire';
+import { encodeFrame, FrameAssembler, splitFrame } from '../api/wire';
 import { Connection } from '../engine/connection';
 import type { Engine } from '../engine/engine';
 import { allowedOrigins, CONTENT_SECURITY_POLICY, hostAllowed, tokensEqual } from './security';
@@ -96,16 +96,18 @@ function serveSocket(ws: WebSocket, engine: Engine): void {
     for (const part of splitFrame(encodeFrame(message), seq++)) ws.send(part);
   };
   const connection = new Connection(engine, send);
+  // The page sends a large call (frames to export) as parts too, so its sending never holds it in one task.
+  const incoming = new FrameAssembler(MAX_MESSAGE_BYTES);
   ws.on('message', (data: RawData, isBinary: boolean) => {
     let message: unknown;
     try {
       if (!isBinary) throw new Error('messages are binary frames (see electron/api/wire.ts), not text');
-      message = decodeFrame(toBytes(data));
+      message = incoming.take(toBytes(data));
     } catch (error) {
       send({ type: 'error', id: null, error: new ApiError('bad-request', `frame: ${(error as Error).message}`, 'frame').toJSON() });
       return;
     }
-    connection.receive(message);
+    if (message !== undefined) connection.receive(message);
   });
   ws.on('close', () => connection.close());
 }

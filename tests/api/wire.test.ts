@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, encodeFrame, FrameAssembler, splitFrame, WireError } from '../../electron/api/wire';
+import { decodeFrame, encodeFrame, FrameAssembler, frameParts, splitFrame, WireError } from '../../electron/api/wire';
 
 describe('wire frames', () => {
   it('round-trips nested typed arrays as raw bytes, aligned for zero-copy views', () => {
@@ -69,6 +69,17 @@ describe('wire frames', () => {
     const small = encodeFrame({ type: 'progress', id: 3, progress: { step: 1 } });
     expect(splitFrame(small, 10, 64 * 1024)).toEqual([small]);
     expect(assembler.take(small)).toEqual({ type: 'progress', id: 3, progress: { step: 1 } });
+  });
+
+  it('an assembler with a limit refuses a frame announced larger, and joins the next one within it', () => {
+    const frame = encodeFrame({ x: new Uint8Array(10_000).fill(3) });
+    const assembler = new FrameAssembler(8192);
+    expect(() => assembler.take(splitFrame(frame, 1, 4096)[0]!)).toThrow(/would be \d+ bytes; at most 8192/);
+    const small = encodeFrame({ x: new Uint8Array(6000).fill(4) });
+    const joined = splitFrame(small, 2, 4096).map((p) => assembler.take(p));
+    expect((joined.at(-1) as { x: Uint8Array }).x).toEqual(new Uint8Array(6000).fill(4));
+    // frameParts gives splitFrame's parts, one at a time.
+    expect([...frameParts(frame, 5, 4096)]).toEqual(splitFrame(frame, 5, 4096));
   });
 
   it('refuses parts out of order and starts afresh at the next frame', () => {

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { decodeFrame, encodeFrame, FrameAssembler, PART_BYTES } from '../../electron/api/wire';
+import { decodeFrame, encodeFrame, FrameAssembler, PART_BYTES, splitFrame } from '../../electron/api/wire';
+import { dispatchCall } from '../../electron/engine/dispatch';
 import { float32Tensor } from '../../electron/api/tensor';
 import { randomNormal } from '../../electron/common/random';
 import type { Engine } from '../../electron/engine/engine';
 import { startBrowserServer, type BrowserServer } from '../../electron/server/server';
-import { paths, realEngine } from '../helpers/engine';
+import { callOptions, ok, paths, realEngine } from '../helpers/engine';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -108,6 +109,41 @@ describe('browser-mode server', () => {
     // Its two parts (events, a few hundred bytes each, may come between calls).
     expect(sizes.filter((size) => size > 100_000).length).toBe(2);
     for (const size of sizes) expect(size).toBeLessThanOrEqual(PART_BYTES + 256);
+    socket.close();
+  });
+
+  it('takes a call over PART_BYTES sent as parts (as the page sends frames to export), and refuses a part announcing too large a frame', async () => {
+    const socket = await open(server.token);
+    const frames = new FrameAssembler();
+    const replies: Record<string, unknown>[] = [];
+    socket.on('message', (data) => {
+      const message = frames.take(data as ArrayBuffer);
+      if (message !== undefined) replies.push(message as Record<string, unknown>);
+    });
+    const replyTo = async (id: number | null) => {
+      for (let i = 0; i < 500 && !replies.some((r) => r['id'] === id); i++) await new Promise((r) => setTimeout(r, 20));
+      return replies.find((r) => r['id'] === id) as { type: string; result?: { mean: { shape: number[]; data: Float32Array } }; error?: { code: string; message: string } };
+    };
+    // 600 images of 28×28: 1.9 MB of float32, two parts.
+    const images = float32Tensor([600, 1, 28, 28], Float32Array.from({ length: 600 * 784 }, (_, i) => (i % 784) / 784));
+    const parts = splitFrame(encodeFrame({ type: 'call', id: 11, name: 'model.encode', args: { model: 'fmnist-vae', images } }), 1);
+    expect(parts.length).toBe(2);
+    for (const part of parts) socket.send(part);
+    const encoded = await replyTo(11);
+    expect(encoded.type).toBe('result');
+    expect(encoded.result!.mean.shape).toEqual([600, 16]);
+    // The same images one by one give the same codes: the parts joined into exactly the call sent.
+    const one = ok<{ mean: { data: Float32Array } }>(await dispatchCall(engine.handlers, 'model.encode', { model: 'fmnist-vae', images: float32Tensor([1, 1, 28, 28], images.data.slice(599 * 784)) }, callOptions()));
+    const last = encoded.result!.mean.data.subarray(599 * 16);
+    expect(Math.max(...Array.from(one.mean.data, (v, i) => Math.abs(v - last[i]!)))).toBeLessThan(1e-5);
+
+    // A first part that announces 1 GB is refused before anything is allocated, and the socket goes on.
+    socket.send(encodeFrame({ type: 'part', seq: 2, index: 0, count: 1000, total: 2 ** 30, bytes: new Uint8Array(16) }));
+    const refused = await replyTo(null);
+    expect(refused).toMatchObject({ type: 'error', error: { code: 'bad-request' } });
+    expect(refused.error!.message).toMatch(/1073741824 bytes; at most 268435456/);
+    socket.send(encodeFrame({ type: 'call', id: 12, name: 'dataset.info', args: {} }));
+    expect((await replyTo(12)).type).toBe('result');
     socket.close();
   });
 

@@ -1,3 +1,5 @@
+import { postTask } from './nextTask';
+
 /**
  * Canvas draws within a time budget per task of the page's main thread. A strip of 64 frames at 256 px mounts 64
  * tiles in one React commit, and drawing each (bytes to RGBA, putImageData) in its layout effect made one task of
@@ -13,7 +15,7 @@ export class DrawBudget {
   constructor(
     private readonly budgetMs = 12,
     private readonly now: () => number = () => performance.now(),
-    /** Runs `task` in a later task of the event loop (a message, not a timer: timers are clamped and throttled). */
+    /** Runs `task` in a later task of the event loop. */
     private readonly post: (task: () => void) => void = postTask,
   ) {}
 
@@ -60,15 +62,6 @@ export class DrawBudget {
       if (this.queue.length > 0) this.postDrain();
     });
   }
-}
-
-function postTask(task: () => void): void {
-  const channel = new MessageChannel();
-  channel.port1.onmessage = () => {
-    channel.port1.close();
-    task();
-  };
-  channel.port2.postMessage(null);
 }
 
 /** The page's one budget: every tile draws through it, so tiles of several views mounting at once share it. */

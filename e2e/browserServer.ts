@@ -3,6 +3,7 @@ import { expect, type Page } from '@playwright/test';
 import { cpSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { clearLongTasks, longTasksSummary } from './longTasks';
 
 /**
  * Starts the built browser-mode server on a free port with its settings in configDir; resolves to its printed URL,
@@ -62,8 +63,10 @@ export default async function startServer(): Promise<() => Promise<void>> {
   const { url, stop } = await launchServer(configDir);
   process.env.STUDIO_URL = url;
   process.env.STUDIO_CONFIG_DIR = configDir;
+  clearLongTasks();
   return async () => {
     stop();
+    console.info(longTasksSummary());
     // `UPDATE_SCREENSHOTS=1 npm test` refreshes the README's screenshots from this run.
     if (process.env.UPDATE_SCREENSHOTS && existsSync('test-results/screenshots')) cpSync('test-results/screenshots', 'docs/screenshots', { recursive: true });
   };

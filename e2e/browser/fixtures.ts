@@ -1,12 +1,34 @@
 import { expect, test as base, type Page } from '@playwright/test';
-import { readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { FrameAssembler } from '../../electron/api/wire';
+import { longTasksFile, type LongTask } from '../longTasks';
 
 /**
  * Every browser-mode test also fails on a Content-Security-Policy violation,
  * so a view that needs more than the strict policy allows cannot slip in.
  */
-export const test = base.extend<{ cspViolations: string[]; noOrphans: void }>({
+export const test = base.extend<{ cspViolations: string[]; noOrphans: void; longTasks: LongTask[] }>({
+  // The page's main-thread tasks over 50 ms in every page of the test, with the view they fell in: reported beside the
+  // test and summed up at the end of the run (LONG_TASKS_FILE), never asserted on (timings belong in the bench).
+  longTasks: [
+    async ({ context }, use, testInfo) => {
+      const tasks: LongTask[] = [];
+      await context.exposeBinding('__e2eLongTask', (_source, ms: number, view: string) => void tasks.push({ ms: Math.round(ms), view }));
+      await context.addInitScript(() => {
+        const report = (window as unknown as { __e2eLongTask(ms: number, view: string): void }).__e2eLongTask;
+        new PerformanceObserver((list) => {
+          for (const entry of list.getEntries()) report(entry.duration, location.hash.replace(/^#/, '').split('?')[0] || 'start');
+        }).observe({ type: 'longtask', buffered: true });
+      });
+      await use(tasks);
+      if (tasks.length === 0) return;
+      const longest = tasks.reduce((a, b) => (b.ms > a.ms ? b : a));
+      testInfo.annotations.push({ type: 'long tasks', description: `${tasks.length} over 50 ms, longest ${longest.ms} ms (${longest.view})` });
+      appendFileSync(longTasksFile(), `${JSON.stringify({ test: testInfo.titlePath.slice(1).join(' › '), tasks })}\n`);
+    },
+    { auto: true },
+  ],
   // Tests share one server; each starts as after a clean exit, not greeted by the autosaves of earlier tests' closed pages.
   noOrphans: [
     async ({}, use) => {
@@ -32,15 +54,16 @@ export const test = base.extend<{ cspViolations: string[]; noOrphans: void }>({
 
 export { expect };
 
-/** The name and lane of every call the page sends, read from each binary frame's JSON header. */
+/** The name and lane of every call the page sends, read from its frames (a large call's parts joined first). */
 export function recordCalls(page: Page): { name: string; lane?: string }[] {
   const calls: { name: string; lane?: string }[] = [];
-  page.on('websocket', (socket) =>
+  page.on('websocket', (socket) => {
+    const frames = new FrameAssembler();
     socket.on('framesent', ({ payload }) => {
       if (typeof payload === 'string') return;
-      const header = JSON.parse(payload.subarray(4, 4 + payload.readUInt32LE(0)).toString('utf8')) as { type: string; name?: string; args?: { lane?: string } };
-      if (header.type === 'call') calls.push({ name: header.name!, lane: header.args?.lane });
-    }),
-  );
+      const message = frames.take(payload) as { type: string; name?: string; args?: { lane?: string } } | undefined;
+      if (message?.type === 'call') calls.push({ name: message.name!, lane: message.args?.lane });
+    });
+  });
   return calls;
 }

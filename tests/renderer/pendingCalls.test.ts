@@ -2,10 +2,11 @@ import { describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../electron/api/errors';
 import { float32Tensor } from '../../electron/api/tensor';
 import { PendingCalls } from '../../renderer/src/client/pending';
+import { calls as contract } from '../../electron/api/contract';
 
 describe('the renderer’s pending calls', () => {
   it('resolves a call with its contract-checked result and routes progress', async () => {
-    const calls = new PendingCalls();
+    const calls = new PendingCalls(contract);
     const progress = vi.fn();
     const { id, done } = calls.start('dataset.encode', progress);
     calls.receive({ type: 'progress', id, progress: { done: 1, total: 2 } });
@@ -15,7 +16,7 @@ describe('the renderer’s pending calls', () => {
   });
 
   it('rejects with the engine’s error as an ApiError naming the field', async () => {
-    const calls = new PendingCalls();
+    const calls = new PendingCalls(contract);
     const { id, done } = calls.start('model.decode');
     calls.receive({ type: 'error', id, error: { code: 'bad-input', message: 'expects [batch, 16]', field: 'args.z.shape' } });
     const error = await done.catch((e: unknown) => e);
@@ -24,7 +25,7 @@ describe('the renderer’s pending calls', () => {
   });
 
   it('refuses a result that breaks the contract, and ignores malformed messages', async () => {
-    const calls = new PendingCalls();
+    const calls = new PendingCalls(contract);
     const { id, done } = calls.start('app.info');
     const quiet = vi.spyOn(console, 'error').mockImplementation(() => {});
     calls.receive({ type: 'nonsense', id });
@@ -36,7 +37,7 @@ describe('the renderer’s pending calls', () => {
   });
 
   it('delivers events to subscribers until they unsubscribe', () => {
-    const calls = new PendingCalls();
+    const calls = new PendingCalls(contract);
     const handler = vi.fn();
     const off = calls.subscribe('models.changed', handler);
     calls.receive({ type: 'event', name: 'models.changed', payload: { models: [] } });

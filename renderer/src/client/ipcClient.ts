@@ -2,11 +2,11 @@ import type { CallName } from '../../../electron/api/contract';
 import type { PreloadBridge, StudioClient } from '../../../electron/api/client';
 import { ApiError } from '../../../electron/api/errors';
 import { withOwnBuffers } from '../../../electron/api/ownBuffers';
-import { PendingCalls } from './pending';
+import { PendingCalls, type Contract } from './pending';
 
 /** Desktop app: the contract over the preload's named calls. */
-export function ipcClient(bridge: PreloadBridge): StudioClient {
-  const calls = new PendingCalls();
+export function ipcClient(bridge: PreloadBridge, contract: Contract): StudioClient {
+  const calls = new PendingCalls(contract);
   bridge.onProgress((id, progress) => calls.receive({ type: 'progress', id, progress }));
   bridge.onEvent((name, payload) => calls.receive({ type: 'event', name, payload }));
   return {

@@ -1,6 +1,8 @@
-import { calls, type CallName } from '../../../electron/api/contract';
+import type { CallName, calls } from '../../../electron/api/contract';
 import { ApiError } from '../../../electron/api/errors';
 import { ServerMessageSchema } from '../../../electron/api/messages';
+
+export type Contract = typeof calls;
 
 interface PendingCall {
   name: CallName;
@@ -15,6 +17,9 @@ interface PendingCall {
  */
 export class PendingCalls {
   private nextId = 1;
+  /** The contract's call schemas, handed in: the client loads them after the page's first render (see createClient). */
+  constructor(private readonly contract: Contract) {}
+
   private readonly pending = new Map<number, PendingCall>();
   private readonly eventHandlers = new Map<string, Set<(payload: unknown) => void>>();
 
@@ -61,7 +66,7 @@ export class PendingCalls {
       call.reject(ApiError.from(message.error));
       return;
     }
-    const checked = calls[call.name].result.safeParse(message.result);
+    const checked = this.contract[call.name].result.safeParse(message.result);
     if (checked.success) call.resolve(checked.data);
     else call.reject(new ApiError('internal', `the engine's ${call.name} result does not match the contract: ${checked.error.issues[0]?.message}`));
   }

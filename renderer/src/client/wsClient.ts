@@ -3,17 +3,17 @@ import type { StudioClient } from '../../../electron/api/client';
 import { ApiError } from '../../../electron/api/errors';
 import { encodeFrame, FrameAssembler, frameParts } from '../../../electron/api/wire';
 import { nextTask } from '../lib/nextTask';
-import { PendingCalls } from './pending';
+import { PendingCalls, type Contract } from './pending';
 
 /** Browser mode: the contract over a WebSocket to the local server, authorised by the launch token. */
-export async function connectWebSocket(url: string): Promise<StudioClient> {
+export async function connectWebSocket(url: string, contract: Contract | Promise<Contract>): Promise<StudioClient> {
   const socket = new WebSocket(url);
   socket.binaryType = 'arraybuffer';
-  const calls = new PendingCalls();
   await new Promise<void>((resolve, reject) => {
     socket.addEventListener('open', () => resolve(), { once: true });
     socket.addEventListener('error', () => reject(new ApiError('unauthorized', 'could not connect to the Latent Studio server: is it running, and is the token in the address current?')), { once: true });
   });
+  const calls = new PendingCalls(await contract);
   // Messages go out in order; one over PART_BYTES (frames sent to an export) as parts, a task each, so sending it
   // never holds the page (WebSocket.send of 12.8 MB took 63 ms of one task here).
   let sendSeq = 0;

@@ -19,7 +19,7 @@ export interface SceneMarkers {
   directions?: { name: string; vector: Float32Array }[];
 }
 
-interface LatentSceneProps {
+export interface LatentSceneProps {
   encoding: Encoding;
   axes: readonly [number, number, number];
   hiddenClasses: readonly number[];

@@ -73,7 +73,7 @@ export function datasetHandlers(ctx: EngineContext): Pick<Handlers, 'dataset.inf
       return { codes: float32Tensor(value.shape, value.data.slice()), labels: Array.from(d.labels), ms: fresh ? ms : 0 };
     },
     'dataset.project': async ({ model, dataset = BUNDLED_DATASET }) => {
-      const p = ctx.codes.projection(dataset, model, await ctx.ensureCodes(dataset, model));
+      const p = await ctx.codes.projection(dataset, model, await ctx.ensureCodes(dataset, model));
       const count = p.coords.length / p.rank;
       return {
         dim: p.dim,

@@ -125,7 +125,7 @@ export function directionHandlers(ctx: EngineContext): Pick<Handlers, 'direction
     'direction.principal': async ({ model, dataset = BUNDLED_DATASET, count, space }) => {
       if (space !== 'z') return styleSpacePrincipal(ctx, model, count, space);
       const shape = latentOf(model);
-      const p = ctx.codes.projection(dataset, model, await ctx.ensureCodes(dataset, model));
+      const p = await ctx.codes.projection(dataset, model, await ctx.ensureCodes(dataset, model));
       const k = Math.min(count, p.rank);
       const vectors = new Float32Array(k * p.dim);
       for (let c = 0; c < k; c++) {

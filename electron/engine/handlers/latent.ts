@@ -49,9 +49,9 @@ export function latentHandlers(ctx: EngineContext): Pick<Handlers, 'latent.inter
       if (code.data.length !== size) throw new ApiError('bad-input', `the code has ${size} values; got [${code.shape.join(', ')}]`, 'args.code.shape');
       const work = async () => {
         const codes = await ctx.ensureCodes(dataset, model);
-        const projection = ctx.codes.projection(dataset, model, codes);
+        const projection = await ctx.codes.projection(dataset, model, codes);
         const [distance] = mahalanobis(projection, project(projection.mean, projection.components, projection.dim, code.data));
-        const sorted = ctx.codes.sortedDistances(dataset, model, codes);
+        const sorted = await ctx.codes.sortedDistances(dataset, model, codes);
         let below = 0;
         while (below < sorted.length && sorted[below]! <= distance!) below++;
         return { distance: distance!, percentile: (100 * below) / sorted.length, median: sorted[Math.floor(sorted.length / 2)]! };

@@ -2,47 +2,12 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { ApiError } from '../../api/errors';
-import { encodeModel, floatTensor, int64Tensor, onnx, type TensorProto } from '../autodiff/onnxModel';
+import { floatTensor, int64Tensor } from '../autodiff/onnxModel';
 import { writeFileAtomic } from '../atomicWrite';
 import type { DatasetSample } from '../dataset/sample';
-import { ort } from '../runtime/ort';
-import { createSession } from '../runtime/remoteSessions';
 import type { JobContext } from './datasetEncode';
+import { centredCrossProduct, graphBytes } from './matmul';
 import { MANIFEST_FORMAT } from '../models/manifest';
-
-/** A graph of MatMul, Sub/Add and Reshape, written with onnx-proto and run by ONNX Runtime like any model. */
-function graphBytes(name: string, input: { name: string; dims: (number | string)[] }, output: { name: string; dims: (number | string)[] }, initializer: TensorProto[], nodes: [string, string[], string[]][]): Uint8Array {
-  const type = (dims: (number | string)[]) => ({ tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } });
-  return encodeModel(
-    onnx.ModelProto.create({
-      irVersion: 8,
-      producerName: 'latent-studio pca',
-      opsetImport: [{ domain: '', version: 17 }],
-      graph: {
-        name,
-        input: [{ name: input.name, type: type(input.dims) }],
-        output: [{ name: output.name, type: type(output.dims) }],
-        initializer,
-        node: nodes.map(([op, inputs, outputs], i) => ({ opType: op, name: `${op}_${i}`, input: inputs, output: outputs })),
-      },
-    }),
-  );
-}
-
-/** XᵀX of centred rows [count × dim] by ONNX Runtime's MatMul (BLAS), rather than a 784³-by-10,000 loop in JS. */
-async function gram(centred: Float32Array, count: number, dim: number): Promise<Float32Array> {
-  const bytes = graphBytes('gram', { name: 'x', dims: [count, dim] }, { name: 'g', dims: [dim, dim] }, [], [
-    ['Transpose', ['x'], ['xt']],
-    ['MatMul', ['xt', 'x'], ['g']],
-  ]);
-  const session = await createSession(bytes);
-  try {
-    const out = await session.run({ x: new ort.Tensor('float32', centred, [count, dim]) });
-    return out.g!.data as Float32Array;
-  } finally {
-    await session.release();
-  }
-}
 
 export interface PcaModel {
   /** The model's folder: manifest.json, encoder.onnx, decoder.onnx. */
@@ -72,9 +37,8 @@ export async function buildPcaModel(dataset: DatasetSample, latent: number, pare
   step(0);
   const mean = new Float64Array(dim);
   for (let n = 0; n < count; n++) for (let j = 0; j < dim; j++) mean[j]! += dataset.pixels[n * dim + j]! / 255 / count;
-  const centred = new Float32Array(count * dim);
-  for (let n = 0; n < count; n++) for (let j = 0; j < dim; j++) centred[n * dim + j] = dataset.pixels[n * dim + j]! / 255 - mean[j]!;
-  const g = await gram(centred, count, dim);
+  const pixels = Float32Array.from(dataset.pixels, (v) => v / 255);
+  const g = await centredCrossProduct(pixels, count, dim, mean);
   step(1);
   const covariance = new Matrix(dim, dim);
   for (let i = 0; i < dim; i++) for (let j = 0; j < dim; j++) covariance.set(i, j, g[i * dim + j]! / (count - 1));

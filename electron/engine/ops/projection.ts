@@ -1,4 +1,5 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { centredCrossProduct, matmulRows, transpose } from './matmul';
 
 export interface Projection {
   /** Values per code. */
@@ -40,7 +41,11 @@ export function principalComponents(codes: Float32Array, count: number, dim: num
 function covariancePca(codes: Float32Array, count: number, dim: number, mean: Float64Array) {
   const centred = new Matrix(count, dim);
   for (let n = 0; n < count; n++) for (let j = 0; j < dim; j++) centred.set(n, j, codes[n * dim + j]! - mean[j]!);
-  const covariance = centred.transpose().mmul(centred).div(Math.max(1, count - 1));
+  return covarianceComponents(centred.transpose().mmul(centred).div(Math.max(1, count - 1)), dim);
+}
+
+/** Every component of a dim × dim covariance, by decreasing variance. */
+function covarianceComponents(covariance: Matrix, dim: number) {
   const evd = new EigenvalueDecomposition(covariance, { assumeSymmetric: true });
   const order = evd.realEigenvalues.map((value, index) => ({ value, index })).sort((a, b) => b.value - a.value);
   const vectors = evd.eigenvectorMatrix;
@@ -54,7 +59,7 @@ function covariancePca(codes: Float32Array, count: number, dim: number, mean: Fl
 }
 
 function gramPca(codes: Float32Array, count: number, dim: number, mean: Float64Array) {
-  const rows = Array.from({ length: Math.min(count, PCA_SAMPLE) }, (_, i) => Math.floor((i * count) / Math.min(count, PCA_SAMPLE)));
+  const rows = sampleRows(count);
   const s = rows.length;
   const centred = rows.map((n) => Float64Array.from({ length: dim }, (_, j) => codes[n * dim + j]! - mean[j]!));
   const gram = new Matrix(s, s);
@@ -67,12 +72,7 @@ function gramPca(codes: Float32Array, count: number, dim: number, mean: Float64A
       gram.set(b, a, dot);
     }
   }
-  const evd = new EigenvalueDecomposition(gram, { assumeSymmetric: true });
-  const order = evd.realEigenvalues
-    .map((value, index) => ({ value, index }))
-    .filter(({ value }) => value > 1e-9)
-    .sort((a, b) => b.value - a.value)
-    .slice(0, PCA_MAX_RANK);
+  const { evd, order } = leadingEigen(gram, sampleRank(count, s));
   const components = new Float32Array(order.length * dim);
   const variance = new Float32Array(order.length);
   order.forEach(({ value, index }, row) => {
@@ -88,6 +88,74 @@ function gramPca(codes: Float32Array, count: number, dim: number, mean: Float64A
   let total = 0;
   for (let n = 0; n < count; n++) for (let j = 0; j < dim; j++) total += (codes[n * dim + j]! - mean[j]!) ** 2;
   return { components, variance, total: total / Math.max(1, count - 1) };
+}
+
+/**
+ * The Gram matrix's leading PCA_MAX_RANK eigenpairs with variance, by decreasing eigenvalue; at most `rank` of them:
+ * codes centred on their own mean span one dimension less than their count, and the eigenvalue past that is rounding
+ * (in a float32 product, not below the 1e-9 the rest are held to).
+ */
+function leadingEigen(gram: Matrix, rank: number) {
+  const evd = new EigenvalueDecomposition(gram, { assumeSymmetric: true });
+  const order = evd.realEigenvalues
+    .map((value, index) => ({ value, index }))
+    .filter(({ value }) => value > 1e-9)
+    .sort((a, b) => b.value - a.value)
+    .slice(0, Math.min(PCA_MAX_RANK, rank));
+  return { evd, order };
+}
+
+/** The rank the Gram matrix of `sample` codes of `count` can have: all of them centred on their mean lose one. */
+const sampleRank = (count: number, sample: number) => (sample === count ? count - 1 : sample);
+
+/** Rows evenly spaced through `count`, at most PCA_SAMPLE of them: the codes the Gram matrix is made of. */
+const sampleRows = (count: number) => Array.from({ length: Math.min(count, PCA_SAMPLE) }, (_, i) => Math.floor((i * count) / Math.min(count, PCA_SAMPLE)));
+
+/**
+ * principalComponents for a dataset's codes, the same components and coordinates, with every product over the codes
+ * (the covariance, the Gram matrix, the components mapped back, every code's coordinates) run by ONNX Runtime in
+ * blocks (ops/matmul.ts). Only the eigen-decomposition (at most 512 × 512) stays in JavaScript.
+ */
+export async function datasetPrincipalComponents(codes: Float32Array, count: number, dim: number): Promise<Projection> {
+  const mean = new Float64Array(dim);
+  for (let n = 0; n < count; n++) for (let j = 0; j < dim; j++) mean[j]! += codes[n * dim + j]!;
+  for (let j = 0; j < dim; j++) mean[j]! /= count;
+  let result: { components: Float32Array; variance: Float32Array; total: number };
+  if (dim <= EXACT_PCA_DIM) {
+    const cross = await centredCrossProduct(codes, count, dim, mean);
+    const covariance = new Matrix(dim, dim);
+    for (let i = 0; i < dim; i++) for (let j = 0; j < dim; j++) covariance.set(i, j, cross[i * dim + j]! / Math.max(1, count - 1));
+    result = covarianceComponents(covariance, dim);
+  } else {
+    const rows = sampleRows(count);
+    const s = rows.length;
+    const sample = new Float32Array(s * dim);
+    rows.forEach((n, a) => {
+      for (let j = 0; j < dim; j++) sample[a * dim + j] = codes[n * dim + j]! - mean[j]!;
+    });
+    const g = await matmulRows(sample, s, dim, transpose(sample, s, dim), s);
+    const gram = new Matrix(s, s);
+    // Symmetric exactly (a float32 product need not be): the eigen-decomposition assumes it.
+    for (let a = 0; a < s; a++) for (let b = a; b < s; b++) gram.set(a, b, g[a * s + b]!).set(b, a, g[a * s + b]!);
+    const { evd, order } = leadingEigen(gram, sampleRank(count, s));
+    // v = Xᵀu / √λ for each eigenpair (λ, u) of G: the rows of Uᵀ X, scaled.
+    const ut = new Float32Array(order.length * s);
+    order.forEach(({ value, index }, row) => evd.eigenvectorMatrix.getColumn(index).forEach((u, a) => (ut[row * s + a] = u / Math.sqrt(value))));
+    const mapped = await matmulRows(ut, order.length, s, sample, dim);
+    const components = new Float32Array(order.length * dim);
+    order.forEach((_, row) => components.set(fixedSign(Array.from(mapped.subarray(row * dim, (row + 1) * dim))), row * dim));
+    let total = 0;
+    for (let n = 0; n < count; n++) for (let j = 0; j < dim; j++) total += (codes[n * dim + j]! - mean[j]!) ** 2;
+    result = { components, variance: Float32Array.from(order, ({ value }) => value / Math.max(1, s - 1)), total: total / Math.max(1, count - 1) };
+  }
+  const { components, variance, total } = result;
+  const rank = variance.length;
+  const mean32 = Float32Array.from(mean);
+  // (x − μ)·c = x·c − μ·c: the codes go to the product as they are, the mean's share taken off after.
+  const coords = await matmulRows(codes, count, dim, transpose(components, rank, dim), rank);
+  const meanShare = Array.from({ length: rank }, (_, c) => components.subarray(c * dim, (c + 1) * dim).reduce((sum, v, j) => sum + v * mean[j]!, 0));
+  for (let n = 0; n < count; n++) for (let c = 0; c < rank; c++) coords[n * rank + c]! -= meanShare[c]!;
+  return { dim, rank, mean: mean32, components, variance, explained: variance.map((v) => v / (total || 1)), coords };
 }
 
 /** A fixed sign (largest entry positive), so projections do not flip between runs. */

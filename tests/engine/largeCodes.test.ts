@@ -100,10 +100,9 @@ describe('the PCA of a dataset’s codes, its products run by ONNX Runtime', () 
     clearInterval(timer);
     expect(projection.rank).toBe(PCA_MAX_RANK);
     expect(projection.coords.length).toBe(count * PCA_MAX_RANK);
-    // The one stretch left on the engine's thread is the eigen-decomposition of the 512 × 512 Gram matrix (about 1.4 s
-    // here); the products over the 10,000 codes (about 6 s of loops before) no longer hold it.
-    const held = gaps.filter((g) => g > 250).reduce((a, b) => a + b, 0);
-    expect(held).toBeLessThan(3000);
+    // In JavaScript on the engine's thread it held it about 10 s; now the products go to ONNX Runtime, the
+    // eigen-decomposition to a worker, and the loops left (the mean, the total variance) let other work in as they go.
+    expect(Math.max(...gaps)).toBeLessThan(250);
   }, 120_000);
 });
 

@@ -1,11 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { ApiError } from '../../api/errors';
 import { floatTensor, int64Tensor } from '../autodiff/onnxModel';
 import { writeFileAtomic } from '../atomicWrite';
 import type { DatasetSample } from '../dataset/sample';
 import type { JobContext } from './datasetEncode';
+import { symmetricEigen } from '../runtime/eigenThread';
 import { centredCrossProduct, graphBytes } from './matmul';
 import { MANIFEST_FORMAT } from '../models/manifest';
 
@@ -40,10 +40,10 @@ export async function buildPcaModel(dataset: DatasetSample, latent: number, pare
   const pixels = Float32Array.from(dataset.pixels, (v) => v / 255);
   const g = await centredCrossProduct(pixels, count, dim, mean);
   step(1);
-  const covariance = new Matrix(dim, dim);
-  for (let i = 0; i < dim; i++) for (let j = 0; j < dim; j++) covariance.set(i, j, g[i * dim + j]! / (count - 1));
-  const evd = new EigenvalueDecomposition(covariance, { assumeSymmetric: true });
-  const order = evd.realEigenvalues.map((value, index) => ({ value: Math.max(0, value), index })).sort((a, b) => b.value - a.value);
+  for (let i = 0; i < dim * dim; i++) g[i]! /= count - 1;
+  // On a worker: a 784 × 784 decomposition is seconds of JavaScript, which held the engine's thread.
+  const { values, vectors } = await symmetricEigen(g, dim);
+  const order = Array.from(values, (value, index) => ({ value: Math.max(0, value), index })).sort((a, b) => b.value - a.value);
   const totalVariance = order.reduce((s, o) => s + o.value, 0) || 1;
   step(2);
   const kept = order.slice(0, latent);
@@ -52,7 +52,7 @@ export async function buildPcaModel(dataset: DatasetSample, latent: number, pare
   const encode = new Float32Array(dim * latent);
   const decode = new Float32Array(latent * dim);
   kept.forEach(({ value, index }, c) => {
-    const column = evd.eigenvectorMatrix.getColumn(index);
+    const column = Array.from({ length: dim }, (_, j) => vectors[j * dim + index]!);
     const sign = Math.sign(column.reduce((best, v) => (Math.abs(v) > Math.abs(best) ? v : best), 0)) || 1;
     const scale = Math.sqrt(value);
     for (let j = 0; j < dim; j++) {

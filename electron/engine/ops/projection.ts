@@ -1,4 +1,5 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { symmetricEigen } from '../runtime/eigenThread';
 import { centredCrossProduct, matmulRows, transpose } from './matmul';
 
 export interface Projection {
@@ -97,12 +98,14 @@ function gramPca(codes: Float32Array, count: number, dim: number, mean: Float64A
  */
 function leadingEigen(gram: Matrix, rank: number) {
   const evd = new EigenvalueDecomposition(gram, { assumeSymmetric: true });
-  const order = evd.realEigenvalues
-    .map((value, index) => ({ value, index }))
+  return { evd, order: leadingOrder(evd.realEigenvalues, rank) };
+}
+
+function leadingOrder(values: ArrayLike<number>, rank: number): { value: number; index: number }[] {
+  return Array.from(values, (value, index) => ({ value, index }))
     .filter(({ value }) => value > 1e-9)
     .sort((a, b) => b.value - a.value)
     .slice(0, Math.min(PCA_MAX_RANK, rank));
-  return { evd, order };
 }
 
 /** The rank the Gram matrix of `sample` codes of `count` can have: all of them centred on their mean lose one. */
@@ -114,18 +117,28 @@ const sampleRows = (count: number) => Array.from({ length: Math.min(count, PCA_S
 /**
  * principalComponents for a dataset's codes, the same components and coordinates, with every product over the codes
  * (the covariance, the Gram matrix, the components mapped back, every code's coordinates) run by ONNX Runtime in
- * blocks (ops/matmul.ts). Only the eigen-decomposition (at most 512 × 512) stays in JavaScript.
+ * blocks (ops/matmul.ts), and the eigen-decomposition (at most 512 × 512) on a worker thread (runtime/eigenThread.ts):
+ * the engine's thread does only the loops over the codes' values (the mean, the total variance).
  */
 export async function datasetPrincipalComponents(codes: Float32Array, count: number, dim: number): Promise<Projection> {
   const mean = new Float64Array(dim);
-  for (let n = 0; n < count; n++) for (let j = 0; j < dim; j++) mean[j]! += codes[n * dim + j]!;
+  await overRows(count, dim, (n) => {
+    for (let j = 0; j < dim; j++) mean[j]! += codes[n * dim + j]!;
+  });
   for (let j = 0; j < dim; j++) mean[j]! /= count;
   let result: { components: Float32Array; variance: Float32Array; total: number };
   if (dim <= EXACT_PCA_DIM) {
-    const cross = await centredCrossProduct(codes, count, dim, mean);
-    const covariance = new Matrix(dim, dim);
-    for (let i = 0; i < dim; i++) for (let j = 0; j < dim; j++) covariance.set(i, j, cross[i * dim + j]! / Math.max(1, count - 1));
-    result = covarianceComponents(covariance, dim);
+    const covariance = await centredCrossProduct(codes, count, dim, mean);
+    for (let i = 0; i < dim * dim; i++) covariance[i]! /= Math.max(1, count - 1);
+    const { values, vectors } = await symmetricEigen(covariance, dim);
+    const order = Array.from(values, (value, index) => ({ value, index })).sort((a, b) => b.value - a.value);
+    const components = new Float32Array(dim * dim);
+    const variance = new Float32Array(dim);
+    order.forEach(({ value, index }, row) => {
+      variance[row] = Math.max(0, value);
+      components.set(fixedSign(Array.from({ length: dim }, (_, j) => vectors[j * dim + index]!)), row * dim);
+    });
+    result = { components, variance, total: variance.reduce((a, b) => a + b, 0) };
   } else {
     const rows = sampleRows(count);
     const s = rows.length;
@@ -134,18 +147,23 @@ export async function datasetPrincipalComponents(codes: Float32Array, count: num
       for (let j = 0; j < dim; j++) sample[a * dim + j] = codes[n * dim + j]! - mean[j]!;
     });
     const g = await matmulRows(sample, s, dim, transpose(sample, s, dim), s);
-    const gram = new Matrix(s, s);
+    const gram = new Float64Array(s * s);
     // Symmetric exactly (a float32 product need not be): the eigen-decomposition assumes it.
-    for (let a = 0; a < s; a++) for (let b = a; b < s; b++) gram.set(a, b, g[a * s + b]!).set(b, a, g[a * s + b]!);
-    const { evd, order } = leadingEigen(gram, sampleRank(count, s));
+    for (let a = 0; a < s; a++) for (let b = a; b < s; b++) gram[a * s + b] = gram[b * s + a] = g[a * s + b]!;
+    const { values, vectors } = await symmetricEigen(gram, s);
+    const order = leadingOrder(values, sampleRank(count, s));
     // v = Xᵀu / √λ for each eigenpair (λ, u) of G: the rows of Uᵀ X, scaled.
     const ut = new Float32Array(order.length * s);
-    order.forEach(({ value, index }, row) => evd.eigenvectorMatrix.getColumn(index).forEach((u, a) => (ut[row * s + a] = u / Math.sqrt(value))));
+    order.forEach(({ value, index }, row) => {
+      for (let a = 0; a < s; a++) ut[row * s + a] = vectors[a * s + index]! / Math.sqrt(value);
+    });
     const mapped = await matmulRows(ut, order.length, s, sample, dim);
     const components = new Float32Array(order.length * dim);
     order.forEach((_, row) => components.set(fixedSign(Array.from(mapped.subarray(row * dim, (row + 1) * dim))), row * dim));
     let total = 0;
-    for (let n = 0; n < count; n++) for (let j = 0; j < dim; j++) total += (codes[n * dim + j]! - mean[j]!) ** 2;
+    await overRows(count, dim, (n) => {
+      for (let j = 0; j < dim; j++) total += (codes[n * dim + j]! - mean[j]!) ** 2;
+    });
     result = { components, variance: Float32Array.from(order, ({ value }) => value / Math.max(1, s - 1)), total: total / Math.max(1, count - 1) };
   }
   const { components, variance, total } = result;
@@ -156,6 +174,15 @@ export async function datasetPrincipalComponents(codes: Float32Array, count: num
   const meanShare = Array.from({ length: rank }, (_, c) => components.subarray(c * dim, (c + 1) * dim).reduce((sum, v, j) => sum + v * mean[j]!, 0));
   for (let n = 0; n < count; n++) for (let c = 0; c < rank; c++) coords[n * rank + c]! -= meanShare[c]!;
   return { dim, rank, mean: mean32, components, variance, explained: variance.map((v) => v / (total || 1)), coords };
+}
+
+/** Calls `row(n)` for every row, letting the engine's thread answer other messages every 2M values (100,000 codes of 1,024: 200 ms a pass). */
+async function overRows(count: number, dim: number, row: (n: number) => void): Promise<void> {
+  const block = Math.max(1, Math.floor(2_000_000 / dim));
+  for (let start = 0; start < count; start += block) {
+    for (let n = start; n < Math.min(count, start + block); n++) row(n);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 /** A fixed sign (largest entry positive), so projections do not flip between runs. */

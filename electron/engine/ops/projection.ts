@@ -42,19 +42,18 @@ export function principalComponents(codes: Float32Array, count: number, dim: num
 function covariancePca(codes: Float32Array, count: number, dim: number, mean: Float64Array) {
   const centred = new Matrix(count, dim);
   for (let n = 0; n < count; n++) for (let j = 0; j < dim; j++) centred.set(n, j, codes[n * dim + j]! - mean[j]!);
-  return covarianceComponents(centred.transpose().mmul(centred).div(Math.max(1, count - 1)), dim);
+  const evd = new EigenvalueDecomposition(centred.transpose().mmul(centred).div(Math.max(1, count - 1)), { assumeSymmetric: true });
+  return covarianceComponents(evd.realEigenvalues, (i) => evd.eigenvectorMatrix.getColumn(i), dim);
 }
 
-/** Every component of a dim × dim covariance, by decreasing variance. */
-function covarianceComponents(covariance: Matrix, dim: number) {
-  const evd = new EigenvalueDecomposition(covariance, { assumeSymmetric: true });
-  const order = evd.realEigenvalues.map((value, index) => ({ value, index })).sort((a, b) => b.value - a.value);
-  const vectors = evd.eigenvectorMatrix;
+/** Every component of a dim × dim covariance, by decreasing variance, from its eigenvalues and eigenvector(i). */
+function covarianceComponents(values: ArrayLike<number>, eigenvector: (i: number) => number[], dim: number) {
+  const order = Array.from(values, (value, index) => ({ value, index })).sort((a, b) => b.value - a.value);
   const components = new Float32Array(dim * dim);
   const variance = new Float32Array(dim);
   order.forEach(({ value, index }, row) => {
     variance[row] = Math.max(0, value);
-    components.set(fixedSign(vectors.getColumn(index)), row * dim);
+    components.set(fixedSign(eigenvector(index)), row * dim);
   });
   return { components, variance, total: variance.reduce((a, b) => a + b, 0) };
 }
@@ -131,14 +130,7 @@ export async function datasetPrincipalComponents(codes: Float32Array, count: num
     const covariance = await centredCrossProduct(codes, count, dim, mean);
     for (let i = 0; i < dim * dim; i++) covariance[i]! /= Math.max(1, count - 1);
     const { values, vectors } = await symmetricEigen(covariance, dim);
-    const order = Array.from(values, (value, index) => ({ value, index })).sort((a, b) => b.value - a.value);
-    const components = new Float32Array(dim * dim);
-    const variance = new Float32Array(dim);
-    order.forEach(({ value, index }, row) => {
-      variance[row] = Math.max(0, value);
-      components.set(fixedSign(Array.from({ length: dim }, (_, j) => vectors[j * dim + index]!)), row * dim);
-    });
-    result = { components, variance, total: variance.reduce((a, b) => a + b, 0) };
+    result = covarianceComponents(values, (i) => Array.from({ length: dim }, (_, j) => vectors[j * dim + i]!), dim);
   } else {
     const rows = sampleRows(count);
     const s = rows.length;

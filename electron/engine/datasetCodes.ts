@@ -1,5 +1,5 @@
 import type { Float32Tensor } from '../api/tensor';
-import { datasetPrincipalComponents, mahalanobis, type Projection } from './ops/projection';
+import { principalComponents, mahalanobis, type Projection } from './ops/projection';
 import type { MemoryBudget } from './runtime/memoryBudget';
 
 const keyOf = (dataset: string, model: string) => `${dataset}\u0000${model}`;
@@ -49,7 +49,7 @@ export class DatasetCodes {
     const running = this.computing.get(key);
     if (running?.codes === codes) return running.done;
     const generation = this.generation(key);
-    const done = datasetPrincipalComponents(codes.data, codes.shape[0]!, codes.data.length / codes.shape[0]!).then((projection) => {
+    const done = principalComponents(codes.data, codes.shape[0]!, codes.data.length / codes.shape[0]!).then((projection) => {
       // Codes set or forgotten meanwhile: this PCA is of codes no longer current, so it is returned, not kept.
       if (this.generation(key) === generation) {
         const bytes = [projection.mean, projection.components, projection.variance, projection.explained, projection.coords].reduce((n, a) => n + a.byteLength, 0);

@@ -78,18 +78,18 @@ describe('directions on the real VAE', () => {
 });
 
 describe('boundary fitting', () => {
-  it('recovers a known separating direction', () => {
+  it('recovers a known separating direction', async () => {
     const dim = 8;
     const codes = randomNormal(2000 * dim, 3);
     const truth = Float32Array.from({ length: dim }, (_, j) => (j === 2 ? 1 : 0));
     const scores = Array.from({ length: 2000 }, (_, n) => dot(codes.subarray(n * dim, (n + 1) * dim), truth));
     const order = scores.map((s, i) => [s, i] as const).sort((a, b) => b[0] - a[0]).map(([, i]) => i);
-    const fit = fitBoundary(codes, dim, order.slice(0, 200), order.slice(-200));
+    const fit = await fitBoundary(codes, dim, order.slice(0, 200), order.slice(-200));
     expect(fit.accuracy).toBe(1);
     expect(dot(fit.normal, truth)).toBeGreaterThan(0.95);
   });
 
-  it('large codes (1,024 values, as the Emoji VAE has) are fitted on their leading components: the direction, its side and the bias still hold', () => {
+  it('large codes (1,024 values, as the Emoji VAE has) are fitted on their leading components: the direction, its side and the bias still hold', async () => {
     const [dim, count] = [1024, 600];
     expect(dim).toBeGreaterThan(BOUNDARY_EXACT_DIM);
     // Codes as a decoder's are: most of their variance along a few directions (here 8, three times the attribute's),
@@ -112,7 +112,7 @@ describe('boundary fitting', () => {
     const order = scores.map((s, i) => [s, i] as const).sort((a, b) => b[0] - a[0]).map(([, i]) => i);
     const [plus, minus] = [order.slice(0, 150), order.slice(-150)];
     // In the full space this took 19 s for 240 codes (IRLS on 1,025² normal equations).
-    const fit = fitBoundary(codes, dim, plus, minus);
+    const fit = await fitBoundary(codes, dim, plus, minus);
     expect(fit.accuracy).toBe(1);
     expect(Math.hypot(...fit.normal)).toBeCloseTo(1, 5);
     expect(dot(fit.normal, truth)).toBeGreaterThan(0.9);

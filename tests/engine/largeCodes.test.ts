@@ -8,11 +8,11 @@ import { float32Tensor, type Float32Tensor } from '../../electron/api/tensor';
 import { randomNormal } from '../../electron/common/random';
 import { dispatchCall } from '../../electron/engine/dispatch';
 import type { Engine } from '../../electron/engine/engine';
-import { datasetPrincipalComponents, EXACT_PCA_DIM, PCA_MAX_RANK, principalComponents } from '../../electron/engine/ops/projection';
+import { EXACT_PCA_DIM, PCA_MAX_RANK, principalComponents, project } from '../../electron/engine/ops/projection';
 import { callOptions, ok, realEngine, repoRoot } from '../helpers/engine';
 
 describe('PCA of large codes', () => {
-  it('past EXACT_PCA_DIM values per code, the leading components come from the Gram matrix and match the covariance’s', () => {
+  it('past EXACT_PCA_DIM values per code, the leading components come from the Gram matrix and match the covariance’s', async () => {
     const [count, dim] = [200, 300];
     expect(dim).toBeGreaterThan(EXACT_PCA_DIM);
     // Codes near a 6-dimensional subspace, with a little noise in every direction.
@@ -25,7 +25,7 @@ describe('PCA of large codes', () => {
       for (let f = 0; f < 6; f++) v += factors[n * 6 + f]! * basis[f * dim + j]! * (6 - f);
       codes[n * dim + j] = v;
     }
-    const p = principalComponents(codes, count, dim);
+    const p = await principalComponents(codes, count, dim);
     expect(p.rank).toBe(Math.min(PCA_MAX_RANK, count - 1));
     expect(p.coords.length).toBe(count * p.rank);
     // The covariance's own eigenvalues, computed the slow way here.
@@ -34,7 +34,9 @@ describe('PCA of large codes', () => {
     const centred = new Matrix(count, dim);
     for (let n = 0; n < count; n++) for (let j = 0; j < dim; j++) centred.set(n, j, codes[n * dim + j]! - mean[j]!);
     const exact = new EigenvalueDecomposition(centred.transpose().mmul(centred).div(count - 1), { assumeSymmetric: true }).realEigenvalues.sort((a, b) => b - a);
-    for (let c = 0; c < 10; c++) expect(Math.abs(p.variance[c]! - exact[c]!) / exact[c]!).toBeLessThan(1e-3);
+    // The six strong directions to 1e-3; past them the noise's, whose eigenvalues are 1e-5 of the largest, to 1e-2
+    // (the Gram matrix is a float32 product, exact to about 1e-7 of the largest).
+    for (let c = 0; c < 10; c++) expect(Math.abs(p.variance[c]! - exact[c]!) / exact[c]!).toBeLessThan(c < 6 ? 1e-3 : 1e-2);
     const total = exact.reduce((a, b) => a + Math.max(0, b), 0);
     expect(p.explained[0]).toBeCloseTo(exact[0]! / total, 4);
     // Unit, orthogonal components.
@@ -62,27 +64,34 @@ describe('the PCA of a dataset’s codes, its products run by ONNX Runtime', () 
   }
 
   // Both ways to the components: the covariance (≤ EXACT_PCA_DIM values a code) and the Gram matrix of a sample (past it).
+  // (Past PCA_SAMPLE codes the Gram matrix is of a sample, whose variances are not all the codes'.)
   it.each([
     [3000, 48],
-    [1500, 700],
-  ])('%i codes of %i values: the components, variances, shares and coordinates of the JavaScript PCA', async (count, dim) => {
+    [400, 300],
+  ])('%i codes of %i values: the covariance’s leading eigenpairs, computed exactly in float64, and each code’s coordinates on them', async (count, dim) => {
     const codes = codesNearSubspace(count, dim, count + dim);
-    const expected = principalComponents(codes, count, dim);
-    const got = await datasetPrincipalComponents(codes, count, dim);
-    expect(got.rank).toBe(expected.rank);
-    const relative = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-6);
+    const got = await principalComponents(codes, count, dim);
+    const mean = new Float64Array(dim);
+    for (let n = 0; n < count; n++) for (let j = 0; j < dim; j++) mean[j]! += codes[n * dim + j]! / count;
+    const centred = new Matrix(count, dim);
+    for (let n = 0; n < count; n++) for (let j = 0; j < dim; j++) centred.set(n, j, codes[n * dim + j]! - mean[j]!);
+    const evd = new EigenvalueDecomposition(centred.transpose().mmul(centred).div(count - 1), { assumeSymmetric: true });
+    const exact = evd.realEigenvalues.map((value, index) => ({ value, index })).sort((a, b) => b.value - a.value);
+    const total = exact.reduce((a, b) => a + Math.max(0, b.value), 0);
+    for (let j = 0; j < dim; j++) expect(got.mean[j]).toBeCloseTo(mean[j]!, 4);
     for (let c = 0; c < 6; c++) {
-      expect(relative(got.variance[c]!, expected.variance[c]!)).toBeLessThan(1e-4);
-      expect(got.explained[c]).toBeCloseTo(expected.explained[c]!, 5);
-      // The same direction, with the same fixed sign.
-      const dot = got.components.subarray(c * dim, (c + 1) * dim).reduce((s, v, j) => s + v * expected.components[c * dim + j]!, 0);
-      expect(dot).toBeCloseTo(1, 4);
+      expect(Math.abs(got.variance[c]! - exact[c]!.value) / exact[c]!.value).toBeLessThan(1e-4);
+      expect(got.explained[c]).toBeCloseTo(exact[c]!.value / total, 5);
+      // The same direction (either sign; the sign is fixed by the largest entry).
+      const vector = evd.eigenvectorMatrix.getColumn(exact[c]!.index);
+      const along = got.components.subarray(c * dim, (c + 1) * dim).reduce((s, v, j) => s + v * vector[j]!, 0);
+      expect(Math.abs(along)).toBeCloseTo(1, 4);
     }
-    // Every code's coordinates on the leading components, to float32's precision of their spread.
+    // Every code's coordinates, (code − mean) · component, within 1e-3 of the components' spread.
+    const coords = project(got.mean, got.components.subarray(0, 6 * dim), dim, codes);
     let worst = 0;
-    for (let n = 0; n < count; n++) for (let c = 0; c < 6; c++) worst = Math.max(worst, relative(got.coords[n * got.rank + c]!, expected.coords[n * expected.rank + c]!) * Math.min(1, Math.abs(expected.coords[n * expected.rank + c]!) / Math.sqrt(expected.variance[c]!)));
+    for (let n = 0; n < count; n++) for (let c = 0; c < 6; c++) worst = Math.max(worst, Math.abs(got.coords[n * got.rank + c]! - coords[n * 6 + c]!) / Math.sqrt(got.variance[c]!));
     expect(worst).toBeLessThan(1e-3);
-    for (let j = 0; j < dim; j++) expect(got.mean[j]).toBeCloseTo(expected.mean[j]!, 4);
   }, 60_000);
 
   it('10,000 codes of 4,096 values: the engine keeps answering while their PCA runs', async () => {
@@ -96,7 +105,7 @@ describe('the PCA of a dataset’s codes, its products run by ONNX Runtime', () 
       gaps.push(now - last);
       last = now;
     }, 10);
-    const projection = await datasetPrincipalComponents(codes, count, dim);
+    const projection = await principalComponents(codes, count, dim);
     clearInterval(timer);
     expect(projection.rank).toBe(PCA_MAX_RANK);
     expect(projection.coords.length).toBe(count * PCA_MAX_RANK);

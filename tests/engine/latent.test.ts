@@ -11,7 +11,7 @@ import { callOptions, ok, realEngine } from '../helpers/engine';
 
 
 describe('PCA', () => {
-  it('agrees with ml-matrix’s SVD of the centred data', () => {
+  it('agrees with ml-matrix’s SVD of the centred data', async () => {
     const count = 500;
     const dim = 6;
     const noise = randomNormal(count * dim, 5);
@@ -20,7 +20,7 @@ describe('PCA', () => {
     for (let n = 0; n < count; n++) {
       for (let j = 0; j < dim; j++) codes[n * dim + j] = (j + 1) * noise[n * dim + j]! + 0.5 * noise[n * dim + ((j + 1) % dim)]! + 3;
     }
-    const pca = principalComponents(codes, count, dim);
+    const pca = await principalComponents(codes, count, dim);
     const centred = new Matrix(count, dim);
     for (let n = 0; n < count; n++) for (let j = 0; j < dim; j++) centred.set(n, j, codes[n * dim + j]! - pca.mean[j]!);
     const svd = new SingularValueDecomposition(centred, { autoTranspose: true });

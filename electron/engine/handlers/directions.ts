@@ -21,7 +21,7 @@ async function styleSpacePrincipal(ctx: EngineContext, model: string, count: num
   const style = await styleSpaceOf(ctx.host, registered);
   const zDim = registered.manifest.latent!.shape.reduce((a, b) => a * b, 1);
   const w = await mapCodes(ctx.host, registered, randomNormal(GANSPACE_SAMPLES * zDim, 1), GANSPACE_SAMPLES);
-  const p = principalComponents(w, GANSPACE_SAMPLES, style.wDim);
+  const p = await principalComponents(w, GANSPACE_SAMPLES, style.wDim);
   const k = Math.min(count, p.rank);
   const vectors = new Float32Array(k * style.wDim);
   for (let c = 0; c < k; c++) {
@@ -90,7 +90,7 @@ export function directionHandlers(ctx: EngineContext): Pick<Handlers, 'direction
       const take = Math.max(2, Math.round(samples * share));
       const positives = order.slice(0, take);
       const negatives = order.slice(-take);
-      const boundary = fitBoundary(codes, dim, positives, negatives);
+      const boundary = await fitBoundary(codes, dim, positives, negatives);
       return {
         vector: !style ? float32Tensor(zShape, boundary.normal) : space === 'w' ? float32Tensor([dim], boundary.normal) : float32Tensor([style.numWs, dim], broadcastW(boundary.normal, 1, style)),
         accuracy: boundary.accuracy,
@@ -119,7 +119,7 @@ export function directionHandlers(ctx: EngineContext): Pick<Handlers, 'direction
       const plus = members(positive, 'positive');
       const minus = members(negative, 'negative');
       const dim = codes.data.length / codes.shape[0]!;
-      const boundary = fitBoundary(codes.data, dim, plus, minus);
+      const boundary = await fitBoundary(codes.data, dim, plus, minus);
       return { vector: float32Tensor(shape, boundary.normal), accuracy: boundary.accuracy, positives: plus.length, negatives: minus.length };
     },
     'direction.principal': async ({ model, dataset = BUNDLED_DATASET, count, space }) => {

@@ -29,7 +29,7 @@ export interface Boundary {
  * regression fitted by iteratively reweighted least squares with a small ridge,
  * whose weight vector, normalised, is the editing direction.
  */
-export function fitBoundary(codes: Float32Array, dim: number, positive: readonly number[], negative: readonly number[], ridge = 1e-3, iterations = 25): Boundary {
+export async function fitBoundary(codes: Float32Array, dim: number, positive: readonly number[], negative: readonly number[], ridge = 1e-3, iterations = 25): Promise<Boundary> {
   return dim <= BOUNDARY_EXACT_DIM ? fitInFull(codes, dim, positive, negative, ridge, iterations) : fitOnComponents(codes, dim, positive, negative, ridge, iterations);
 }
 
@@ -43,12 +43,13 @@ export const BOUNDARY_EXACT_DIM = 256;
  * at most 64, from at most PCA_SAMPLE of their codes) and the difference of their means, the part of it the components
  * miss (a label can differ along a direction of little variance), and its normal taken back to the codes' space.
  */
-function fitOnComponents(codes: Float32Array, dim: number, positive: readonly number[], negative: readonly number[], ridge: number, iterations: number): Boundary {
+async function fitOnComponents(codes: Float32Array, dim: number, positive: readonly number[], negative: readonly number[], ridge: number, iterations: number): Promise<Boundary> {
   const rows = [...positive, ...negative];
   const picked = Array.from({ length: Math.min(rows.length, PCA_SAMPLE) }, (_, i) => rows[Math.floor((i * rows.length) / Math.min(rows.length, PCA_SAMPLE))]!);
   const sample = new Float32Array(picked.length * dim);
   picked.forEach((n, i) => sample.set(codes.subarray(n * dim, (n + 1) * dim), i * dim));
-  const pca = principalComponents(sample, picked.length, dim);
+  // Its products on ONNX Runtime's thread and its eigen-decomposition on a worker: 512 codes of 4,096 values are seconds of JavaScript.
+  const pca = await principalComponents(sample, picked.length, dim);
   const basis = withResidual(pca.components, dim, meanDifference(codes, dim, positive, negative));
   const rank = basis.length / dim;
   const coords = new Float32Array(rows.length * rank);

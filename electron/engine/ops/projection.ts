@@ -1,4 +1,3 @@
-import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { symmetricEigen } from '../runtime/eigenThread';
 import { centredCrossProduct, matmulRows, transpose } from './matmul';
 
@@ -24,28 +23,6 @@ export const PCA_SAMPLE = 512;
 /** ...and at most this many of them: a 4,096² eigen-decomposition in JavaScript takes minutes and stalls the engine. */
 export const PCA_MAX_RANK = 64;
 
-/**
- * PCA of `count` codes of `dim` values. Small codes: every component, from the covariance (ml-matrix). Large codes:
- * the leading PCA_MAX_RANK components from the Gram matrix of up to PCA_SAMPLE evenly spaced codes (its
- * eigenvectors, mapped back through the codes, are the covariance's; Σ = XᵀX and G = XXᵀ share their nonzero
- * eigenvalues), with the total variance of all the codes for the shares explained.
- */
-export function principalComponents(codes: Float32Array, count: number, dim: number): Projection {
-  const mean = new Float64Array(dim);
-  for (let n = 0; n < count; n++) for (let j = 0; j < dim; j++) mean[j]! += codes[n * dim + j]! / count;
-  const { components, variance, total } = dim <= EXACT_PCA_DIM ? covariancePca(codes, count, dim, mean) : gramPca(codes, count, dim, mean);
-  const rank = variance.length;
-  const mean32 = Float32Array.from(mean);
-  return { dim, rank, mean: mean32, components, variance, explained: variance.map((v) => v / (total || 1)), coords: project(mean32, components, dim, codes) };
-}
-
-function covariancePca(codes: Float32Array, count: number, dim: number, mean: Float64Array) {
-  const centred = new Matrix(count, dim);
-  for (let n = 0; n < count; n++) for (let j = 0; j < dim; j++) centred.set(n, j, codes[n * dim + j]! - mean[j]!);
-  const evd = new EigenvalueDecomposition(centred.transpose().mmul(centred).div(Math.max(1, count - 1)), { assumeSymmetric: true });
-  return covarianceComponents(evd.realEigenvalues, (i) => evd.eigenvectorMatrix.getColumn(i), dim);
-}
-
 /** Every component of a dim × dim covariance, by decreasing variance, from its eigenvalues and eigenvector(i). */
 function covarianceComponents(values: ArrayLike<number>, eigenvector: (i: number) => number[], dim: number) {
   const order = Array.from(values, (value, index) => ({ value, index })).sort((a, b) => b.value - a.value);
@@ -58,48 +35,11 @@ function covarianceComponents(values: ArrayLike<number>, eigenvector: (i: number
   return { components, variance, total: variance.reduce((a, b) => a + b, 0) };
 }
 
-function gramPca(codes: Float32Array, count: number, dim: number, mean: Float64Array) {
-  const rows = sampleRows(count);
-  const s = rows.length;
-  const centred = rows.map((n) => Float64Array.from({ length: dim }, (_, j) => codes[n * dim + j]! - mean[j]!));
-  const gram = new Matrix(s, s);
-  for (let a = 0; a < s; a++) {
-    for (let b = a; b < s; b++) {
-      let dot = 0;
-      const [x, y] = [centred[a]!, centred[b]!];
-      for (let j = 0; j < dim; j++) dot += x[j]! * y[j]!;
-      gram.set(a, b, dot);
-      gram.set(b, a, dot);
-    }
-  }
-  const { evd, order } = leadingEigen(gram, sampleRank(count, s));
-  const components = new Float32Array(order.length * dim);
-  const variance = new Float32Array(order.length);
-  order.forEach(({ value, index }, row) => {
-    // v = Xᵀu / √λ is the unit eigenvector of XᵀX for G's eigenpair (λ, u).
-    const u = evd.eigenvectorMatrix.getColumn(index);
-    const v = new Float64Array(dim);
-    for (let a = 0; a < s; a++) for (let j = 0; j < dim; j++) v[j]! += centred[a]![j]! * u[a]!;
-    const norm = Math.sqrt(value);
-    components.set(fixedSign(Array.from(v, (x) => x / norm)), row * dim);
-    variance[row] = value / Math.max(1, s - 1);
-  });
-  // The total variance of every code, not just the sample: what the shares explained are of.
-  let total = 0;
-  for (let n = 0; n < count; n++) for (let j = 0; j < dim; j++) total += (codes[n * dim + j]! - mean[j]!) ** 2;
-  return { components, variance, total: total / Math.max(1, count - 1) };
-}
-
 /**
- * The Gram matrix's leading PCA_MAX_RANK eigenpairs with variance, by decreasing eigenvalue; at most `rank` of them:
+ * The leading PCA_MAX_RANK eigenpairs of a Gram matrix with variance, by decreasing eigenvalue; at most `rank` of them:
  * codes centred on their own mean span one dimension less than their count, and the eigenvalue past that is rounding
  * (in a float32 product, not below the 1e-9 the rest are held to).
  */
-function leadingEigen(gram: Matrix, rank: number) {
-  const evd = new EigenvalueDecomposition(gram, { assumeSymmetric: true });
-  return { evd, order: leadingOrder(evd.realEigenvalues, rank) };
-}
-
 function leadingOrder(values: ArrayLike<number>, rank: number): { value: number; index: number }[] {
   return Array.from(values, (value, index) => ({ value, index }))
     .filter(({ value }) => value > 1e-9)
@@ -114,12 +54,16 @@ const sampleRank = (count: number, sample: number) => (sample === count ? count 
 const sampleRows = (count: number) => Array.from({ length: Math.min(count, PCA_SAMPLE) }, (_, i) => Math.floor((i * count) / Math.min(count, PCA_SAMPLE)));
 
 /**
- * principalComponents for a dataset's codes, the same components and coordinates, with every product over the codes
- * (the covariance, the Gram matrix, the components mapped back, every code's coordinates) run by ONNX Runtime in
- * blocks (ops/matmul.ts), and the eigen-decomposition (at most 512 × 512) on a worker thread (runtime/eigenThread.ts):
- * the engine's thread does only the loops over the codes' values (the mean, the total variance).
+ * PCA of `count` codes of `dim` values. Small codes: every component, from the covariance. Large codes: the leading
+ * PCA_MAX_RANK components from the Gram matrix of up to PCA_SAMPLE evenly spaced codes (its eigenvectors, mapped back
+ * through the codes, are the covariance's; Σ = XᵀX and G = XXᵀ share their nonzero eigenvalues), with the total
+ * variance of all the codes for the shares explained. Every product over the codes (the covariance, the Gram matrix,
+ * the components mapped back, every code's coordinates) runs by ONNX Runtime in blocks (ops/matmul.ts), the
+ * eigen-decomposition (at most 512 × 512) on a worker thread (runtime/eigenThread.ts): in JavaScript loops on the
+ * engine's thread, 10,000 codes of 4,096 values held it 9.9 s. What is left there (the mean, the total variance) yields
+ * as it goes.
  */
-export async function datasetPrincipalComponents(codes: Float32Array, count: number, dim: number): Promise<Projection> {
+export async function principalComponents(codes: Float32Array, count: number, dim: number): Promise<Projection> {
   const mean = new Float64Array(dim);
   await overRows(count, dim, (n) => {
     for (let j = 0; j < dim; j++) mean[j]! += codes[n * dim + j]!;

@@ -1,5 +1,6 @@
 import { symmetricEigen } from '../runtime/eigenThread';
 import { centredCrossProduct, matmulRows, transpose } from './matmul';
+import { forEachRow } from './rowLoop';
 
 export interface Projection {
   /** Values per code. */
@@ -65,7 +66,7 @@ const sampleRows = (count: number) => Array.from({ length: Math.min(count, PCA_S
  */
 export async function principalComponents(codes: Float32Array, count: number, dim: number): Promise<Projection> {
   const mean = new Float64Array(dim);
-  await overRows(count, dim, (n) => {
+  await forEachRow(count, dim, (n) => {
     for (let j = 0; j < dim; j++) mean[j]! += codes[n * dim + j]!;
   });
   for (let j = 0; j < dim; j++) mean[j]! /= count;
@@ -97,7 +98,7 @@ export async function principalComponents(codes: Float32Array, count: number, di
     const components = new Float32Array(order.length * dim);
     order.forEach((_, row) => components.set(fixedSign(Array.from(mapped.subarray(row * dim, (row + 1) * dim))), row * dim));
     let total = 0;
-    await overRows(count, dim, (n) => {
+    await forEachRow(count, dim, (n) => {
       for (let j = 0; j < dim; j++) total += (codes[n * dim + j]! - mean[j]!) ** 2;
     });
     result = { components, variance: Float32Array.from(order, ({ value }) => value / Math.max(1, s - 1)), total: total / Math.max(1, count - 1) };
@@ -110,15 +111,6 @@ export async function principalComponents(codes: Float32Array, count: number, di
   const meanShare = Array.from({ length: rank }, (_, c) => components.subarray(c * dim, (c + 1) * dim).reduce((sum, v, j) => sum + v * mean[j]!, 0));
   for (let n = 0; n < count; n++) for (let c = 0; c < rank; c++) coords[n * rank + c]! -= meanShare[c]!;
   return { dim, rank, mean: mean32, components, variance, explained: variance.map((v) => v / (total || 1)), coords };
-}
-
-/** Calls `row(n)` for every row, letting the engine's thread answer other messages every 2M values (100,000 codes of 1,024: 200 ms a pass). */
-async function overRows(count: number, dim: number, row: (n: number) => void): Promise<void> {
-  const block = Math.max(1, Math.floor(2_000_000 / dim));
-  for (let start = 0; start < count; start += block) {
-    for (let n = start; n < Math.min(count, start + block); n++) row(n);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
 }
 
 /** A fixed sign (largest entry positive), so projections do not flip between runs. */

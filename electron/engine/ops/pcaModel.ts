@@ -5,6 +5,7 @@ import { floatTensor, int64Tensor } from '../autodiff/onnxModel';
 import { writeFileAtomic } from '../atomicWrite';
 import type { DatasetSample } from '../dataset/sample';
 import type { JobContext } from './datasetEncode';
+import { unitFloats } from '../../api/tensor';
 import { symmetricEigen } from '../runtime/eigenThread';
 import { centredCrossProduct, graphBytes } from './matmul';
 import { MANIFEST_FORMAT } from '../models/manifest';
@@ -37,7 +38,7 @@ export async function buildPcaModel(dataset: DatasetSample, latent: number, pare
   step(0);
   const mean = new Float64Array(dim);
   for (let n = 0; n < count; n++) for (let j = 0; j < dim; j++) mean[j]! += dataset.pixels[n * dim + j]! / 255 / count;
-  const pixels = Float32Array.from(dataset.pixels, (v) => v / 255);
+  const pixels = unitFloats(dataset.pixels);
   const g = await centredCrossProduct(pixels, count, dim, mean);
   step(1);
   for (let i = 0; i < dim * dim; i++) g[i]! /= count - 1;

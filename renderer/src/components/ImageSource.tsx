@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useViewState } from '../state/viewState';
-import { float32Tensor, type Float32Tensor } from '../../../electron/api/tensor';
+import { unitTensor, type Float32Tensor } from '../../../electron/api/tensor';
 import { ImageDropZone } from './ImageDropZone';
 import { DatasetSelect } from './DatasetSelect';
 import { useAppStore } from '../state/appStore';
@@ -25,7 +25,7 @@ export function ImageSource({ model, view, onImage }: { model: string; view: str
     if (!Number.isInteger(i) || i < 0 || i >= dataset.count) return setError(`${dataset.name}'s images are numbered 0 to ${dataset.count - 1}.`);
     try {
       const { images } = await client.invoke('dataset.images', { dataset: dataset.id, indices: [i], model });
-      onImage(float32Tensor(images.shape, Float32Array.from(images.data, (v) => v / 255)), dataset.id === BUNDLED_DATASET ? `dataset #${i}` : `${dataset.name} #${i}`);
+      onImage(unitTensor(images), dataset.id === BUNDLED_DATASET ? `dataset #${i}` : `${dataset.name} #${i}`);
     } catch (e) {
       setError((e as Error).message);
     }

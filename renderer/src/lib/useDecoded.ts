@@ -1,6 +1,6 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { ApiError } from '../../../electron/api/errors';
-import { float32Tensor, type Float32Tensor, type Uint8Tensor } from '../../../electron/api/tensor';
+import { unitTensor, type Float32Tensor, type Uint8Tensor } from '../../../electron/api/tensor';
 import type { DatasetSummary, ModelSummary } from '../../../electron/api/contract';
 import { useAppStore } from '../state/appStore';
 import { imageSize } from './modelKinds';
@@ -12,7 +12,7 @@ export const codeOfDecoded = (image: Float32Tensor | Uint8Tensor | undefined): F
 
 /** An image as [0, 1] floats: 8-bit planes divided by 255, float images as they are. */
 export function asUnitFloats(image: Float32Tensor | Uint8Tensor): Float32Tensor {
-  return image.dtype === 'uint8' ? float32Tensor(image.shape, Float32Array.from(image.data, (v) => v / 255)) : image;
+  return image.dtype === 'uint8' ? unitTensor(image) : image;
 }
 
 type Image = Float32Tensor | Uint8Tensor;

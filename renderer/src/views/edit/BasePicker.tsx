@@ -1,7 +1,7 @@
 import type { CallResult } from '../../../../electron/api/contract';
 import { memo, type FormEvent, useMemo, useState } from 'react';
 import type { ModelSummary } from '../../../../electron/api/contract';
-import { float32Tensor } from '../../../../electron/api/tensor';
+import { unitTensor } from '../../../../electron/api/tensor';
 import { randomNormal } from '../../../../electron/common/random';
 import { ImageDropZone } from '../../components/ImageDropZone';
 import { useAppStore } from '../../state/appStore';
@@ -51,7 +51,7 @@ export const BasePicker = memo(function BasePicker({ model, dataset }: { model: 
   const fromDataset = (from: DatasetSummary, i: number, into: ModelSummary = model) =>
     run(async () => {
       const { images, labels: classes } = await client!.invoke('dataset.images', { dataset: from.id, indices: [i], model: into.id });
-      const image = float32Tensor(images.shape, Float32Array.from(images.data, (v) => v / 255));
+      const image = unitTensor(images);
       const { mean } = await client!.invoke('model.encode', { model: into.id, images: image });
       const where = from.id === BUNDLED_DATASET ? 'dataset' : from.name;
       setBase({ model: into.id, code: mean.data, label: `${where} #${i} · ${from.labels[classes[0]!] ?? ''}`, image });

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
 import type { CallResult } from '../../../../electron/api/contract';
 import { ApiError } from '../../../../electron/api/errors';
-import { float32Tensor } from '../../../../electron/api/tensor';
+import { float32Tensor, unitTensor } from '../../../../electron/api/tensor';
 import { EmptyState } from '../../components/EmptyState';
 import { ImageDropZone } from '../../components/ImageDropZone';
 import { ImageTile } from '../../components/ImageTile';
@@ -116,7 +116,7 @@ export function InterpolateView() {
     for (const k of usable) if (k.kind === 'dataset') byDataset.set(k.dataset ?? BUNDLED_DATASET, [...(byDataset.get(k.dataset ?? BUNDLED_DATASET) ?? []), k.index]);
     for (const [from, indices] of byDataset) {
       const { images } = await client.invoke('dataset.images', { dataset: from, indices, model });
-      const { mean } = await client.invoke('model.encode', { model, images: float32Tensor(images.shape, Float32Array.from(images.data, (v) => v / 255)) });
+      const { mean } = await client.invoke('model.encode', { model, images: unitTensor(images) });
       const dim = mean.data.length / indices.length;
       indices.forEach((index, i) => datasetCodes.set(datasetImageKey(from, index), mean.data.slice(i * dim, (i + 1) * dim)));
     }

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { ModelSummary } from '../../../../electron/api/contract';
-import { float32Tensor, type Float32Tensor } from '../../../../electron/api/tensor';
+import { float32Tensor, unitFloats, unitTensor, type Float32Tensor } from '../../../../electron/api/tensor';
 import { psnr } from '../../../../electron/common/imageMetrics';
 import { ImageTile } from '../../components/ImageTile';
 import { Message } from '../../components/Message';
@@ -36,7 +36,7 @@ export function Reconstructions({ model, dataset, indices, encoding, tile = 36 }
         z = new Float32Array(indices.length * encoding.dim);
         indices.forEach((index, i) => z.set(encoding.codes.subarray(index * encoding.dim, (index + 1) * encoding.dim), i * encoding.dim));
       } else {
-        z = (await client.invoke('model.encode', { model: model.id, images: float32Tensor(images.shape, Float32Array.from(images.data, (v) => v / 255)) })).mean.data;
+        z = (await client.invoke('model.encode', { model: model.id, images: unitTensor(images) })).mean.data;
       }
       const decodedImages = await client.invoke('model.decode', { model: model.id, z: float32Tensor([indices.length, ...latent], z) });
       setResult({ originals: images, decoded: decodedImages.images });
@@ -51,7 +51,7 @@ export function Reconstructions({ model, dataset, indices, encoding, tile = 36 }
     if (!decoded || !originals || originals.data.length !== decoded.data.length) return undefined;
     const size = decoded.data.length / indices.length;
     let sum = 0;
-    for (let i = 0; i < indices.length; i++) sum += psnr(Float32Array.from(originals.data.subarray(i * size, (i + 1) * size), (v) => v / 255), decoded.data.subarray(i * size, (i + 1) * size));
+    for (let i = 0; i < indices.length; i++) sum += psnr(unitFloats(originals.data.subarray(i * size, (i + 1) * size)), decoded.data.subarray(i * size, (i + 1) * size));
     return sum / indices.length;
   }, [decoded, originals, indices.length]);
 

@@ -55,3 +55,10 @@ export function unitFloats(bytes: Uint8Array): Float32Array {
 
 /** An 8-bit image tensor as floats in [0, 1]. */
 export const unitTensor = (images: Uint8Tensor): Float32Tensor => float32Tensor([...images.shape], unitFloats(images.data));
+
+/** unitFloats' inverse for values that are k / 255 (fitted images): each rounded back to its byte, by a plain loop. */
+export function unitBytes(floats: Float32Array): Uint8Array {
+  const out = new Uint8Array(floats.length);
+  for (let i = 0; i < floats.length; i++) out[i] = Math.round(floats[i]! * 255);
+  return out;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { unitFloats, unitTensor } from '../../electron/api/tensor';
+import { unitBytes, unitFloats, unitTensor } from '../../electron/api/tensor';
 
 describe('8-bit images as floats in [0, 1]', () => {
   it('every byte k becomes the float32 nearest k / 255, as the models have always been given', () => {
@@ -16,5 +16,10 @@ describe('8-bit images as floats in [0, 1]', () => {
     expect(tensor.dtype).toBe('float32');
     expect(tensor.shape).toEqual([2, 3, 4, 4]);
     expect(tensor.data.every((v) => v === Math.fround(0.2))).toBe(true);
+  });
+
+  it('and back: every fitted value k / 255 rounds to its byte again', () => {
+    const bytes = Uint8Array.from({ length: 256 }, (_, k) => k);
+    expect(Array.from(unitBytes(unitFloats(bytes)))).toEqual(Array.from(bytes));
   });
 });

@@ -1,6 +1,6 @@
 import type { DatasetSummary } from '../../api/contract';
 import { ApiError } from '../../api/errors';
-import { float32Tensor } from '../../api/tensor';
+import { float32Tensor, unitBytes } from '../../api/tensor';
 import { timed, type EngineContext } from '../context';
 import { BUNDLED_DATASET, type Dataset } from '../dataset/dataset';
 import type { Handlers } from '../dispatch';
@@ -63,7 +63,7 @@ export function datasetHandlers(ctx: EngineContext): Pick<Handlers, 'dataset.inf
       }
       const { channels, height, width } = ctx.host.model(model).manifest.image;
       const images = await d.modelImages({ channels, height, width }, indices);
-      return { images: { dtype: 'uint8', shape: [indices.length, channels, height, width], data: Uint8Array.from(images, (v) => Math.round(v * 255)) }, labels };
+      return { images: { dtype: 'uint8', shape: [indices.length, channels, height, width], data: unitBytes(images) }, labels };
     },
     'dataset.encode': async ({ model, dataset = BUNDLED_DATASET, batchSize }, call) => {
       const d = await ctx.datasets.get(dataset);

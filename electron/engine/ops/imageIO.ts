@@ -1,7 +1,7 @@
 import type { Metadata } from 'sharp';
 import { EditMetadataSchema, type EditMetadata } from '../../api/contract';
 import { ApiError } from '../../api/errors';
-import { float32Tensor, type Float32Tensor, type Uint8Tensor } from '../../api/tensor';
+import { float32Tensor, unitBytes, type Float32Tensor, type Uint8Tensor } from '../../api/tensor';
 import { byteTable } from './imageRange';
 import { addTextChunk, isPng, readTextChunks } from './pngText';
 
@@ -147,7 +147,7 @@ export async function fitPixels(bytes: Uint8Array, target: ImageTarget, fit: Fit
     }
   }
   const { modelInput } = await importImage(bytes, target, fit, false, name);
-  return { data: Buffer.from(Uint8Array.from(modelInput.data, (v) => Math.round(v * 255))), channels: target.channels };
+  return { data: Buffer.from(unitBytes(modelInput.data)), channels: target.channels };
 }
 
 /** Interleaved 8-bit pixels as channel planes at `offset` of `out`, each value through `table` (byte → the model's value). */

@@ -5,7 +5,7 @@ import { decodeLatents, encodeImages } from '../ops/latentCodec';
 import { decodeInSpace, decodeTruncated, mapCodes, styleSpaceOf, type CodeSpace } from '../ops/styleSpace';
 import { ApiError } from '../../api/errors';
 import { float32Tensor, type Float32Tensor } from '../../api/tensor';
-import { displayBytes } from '../ops/diffusionPreview';
+import { decodeForDisplay } from '../ops/displayDecode';
 import { timed, type EngineContext } from '../context';
 import type { Handlers } from '../dispatch';
 
@@ -22,8 +22,9 @@ export function modelHandlers(ctx: EngineContext): Pick<Handlers, 'model.decode'
       return { images: value, ms };
     },
     'model.preview': async ({ maxSide, ...args }, call) => {
-      const { value, ms } = await ctx.lanes.onLane(call.client, args.lane, () => timed(() => decode(args)));
-      return { images: displayBytes(value, maxSide), ms };
+      const { channels, height, width } = ctx.host.model(args.model).manifest.image;
+      const { value, ms } = await ctx.lanes.onLane(call.client, args.lane, () => timed(() => decodeForDisplay(args.z, channels * height * width, (z) => decode({ ...args, z }), maxSide)));
+      return { images: value, ms };
     },
     'model.map': async ({ model, z }) => {
       const registered = ctx.host.model(model);

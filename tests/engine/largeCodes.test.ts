@@ -10,6 +10,7 @@ import { dispatchCall } from '../../electron/engine/dispatch';
 import type { Engine } from '../../electron/engine/engine';
 import { EXACT_PCA_DIM, PCA_MAX_RANK, principalComponents, project } from '../../electron/engine/ops/projection';
 import { callOptions, ok, realEngine, repoRoot } from '../helpers/engine';
+import { timerGaps } from '../helpers/timerGaps';
 
 describe('PCA of large codes', () => {
   it('past EXACT_PCA_DIM values per code, the leading components come from the Gram matrix and match the covariance’s', async () => {
@@ -98,15 +99,9 @@ describe('the PCA of a dataset’s codes, its products run by ONNX Runtime', () 
     const [count, dim] = [10_000, 4096];
     const codes = codesNearSubspace(count, dim, 9);
     // Timers that should fire every 10 ms: in JavaScript loops the engine's thread missed them for seconds.
-    const gaps: number[] = [];
-    let last = performance.now();
-    const timer = setInterval(() => {
-      const now = performance.now();
-      gaps.push(now - last);
-      last = now;
-    }, 10);
+    const ticks = timerGaps(10);
     const projection = await principalComponents(codes, count, dim);
-    clearInterval(timer);
+    const gaps = ticks.stop();
     expect(projection.rank).toBe(PCA_MAX_RANK);
     expect(projection.coords.length).toBe(count * PCA_MAX_RANK);
     // In JavaScript on the engine's thread it held it about 10 s; now the products go to ONNX Runtime, the

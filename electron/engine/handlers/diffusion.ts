@@ -1,7 +1,7 @@
 import { ApiError } from '../../api/errors';
 import { float32Tensor, type Float32Tensor } from '../../api/tensor';
 import { NormalStream, qSample } from '../diffusion';
-import { displayBytes } from '../ops/diffusionPreview';
+import { decodeForDisplay } from '../ops/displayDecode';
 import { DiffusionSpace, sampleTrajectory } from '../ops/diffusionSampling';
 import { timed, type EngineContext } from '../context';
 import type { Handlers } from '../dispatch';
@@ -53,6 +53,9 @@ export function diffusionHandlers(ctx: EngineContext): Pick<Handlers, 'diffusion
       return { ...value, ms };
     },
     'diffusion.decode': async ({ model, x, lane }, call) => ctx.lanes.onLane(call.client, lane, async () => ({ images: await decodeSamples(model, x) })),
-    'diffusion.preview': async ({ model, x, lane }, call) => ctx.lanes.onLane(call.client, lane, async () => ({ images: displayBytes(await decodeSamples(model, x)) })),
+    'diffusion.preview': async ({ model, x, lane }, call) => {
+      const { channels, height, width } = ctx.host.model(model).manifest.image;
+      return ctx.lanes.onLane(call.client, lane, async () => ({ images: await decodeForDisplay(x, channels * height * width, (piece) => decodeSamples(model, piece)) }));
+    },
   };
 }

@@ -1,5 +1,5 @@
 import type { Float32Tensor } from '../api/tensor';
-import { principalComponents, mahalanobis, type Projection } from './ops/projection';
+import { mahalanobis, principalComponents, type Projection } from './ops/projection';
 import type { MemoryBudget } from './runtime/memoryBudget';
 
 const keyOf = (dataset: string, model: string) => `${dataset}\u0000${model}`;

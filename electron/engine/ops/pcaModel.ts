@@ -8,6 +8,7 @@ import type { JobContext } from './datasetEncode';
 import { unitFloats } from '../../api/tensor';
 import { symmetricEigen } from '../runtime/eigenThread';
 import { centredCrossProduct, graphBytes } from './matmul';
+import { fixedSign } from './projection';
 import { MANIFEST_FORMAT } from '../models/manifest';
 
 export interface PcaModel {
@@ -53,12 +54,11 @@ export async function buildPcaModel(dataset: DatasetSample, latent: number, pare
   const encode = new Float32Array(dim * latent);
   const decode = new Float32Array(latent * dim);
   kept.forEach(({ value, index }, c) => {
-    const column = Array.from({ length: dim }, (_, j) => vectors[j * dim + index]!);
-    const sign = Math.sign(column.reduce((best, v) => (Math.abs(v) > Math.abs(best) ? v : best), 0)) || 1;
+    const column = fixedSign(Array.from({ length: dim }, (_, j) => vectors[j * dim + index]!));
     const scale = Math.sqrt(value);
     for (let j = 0; j < dim; j++) {
-      encode[j * latent + c] = (sign * column[j]!) / scale;
-      decode[c * dim + j] = sign * column[j]! * scale;
+      encode[j * latent + c] = column[j]! / scale;
+      decode[c * dim + j] = column[j]! * scale;
     }
   });
   const explained = kept.reduce((s, o) => s + o.value, 0) / totalVariance;

@@ -114,7 +114,7 @@ export async function principalComponents(codes: Float32Array, count: number, di
 }
 
 /** A fixed sign (largest entry positive), so projections do not flip between runs. */
-function fixedSign(column: number[]): number[] {
+export function fixedSign(column: number[]): number[] {
   const sign = Math.sign(column.reduce((best, v) => (Math.abs(v) > Math.abs(best) ? v : best), 0)) || 1;
   return column.map((v) => sign * v);
 }

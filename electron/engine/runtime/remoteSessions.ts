@@ -1,8 +1,8 @@
-import { Worker } from 'node:worker_threads';
 import type { InferenceSession } from 'onnxruntime-node';
 import { ownBytes } from '../../api/ownBuffers';
 import workerSource from './sessionWorker.cjs?raw';
 import { nodeRequire } from './ort';
+import { WorkerCalls } from './workerCalls';
 
 /** A tensor as it crosses to and from the runtime's thread: ort.Tensor has this shape, and so do the results. */
 export interface TensorData {
@@ -24,11 +24,6 @@ export interface RuntimeSession {
   release(): Promise<void>;
 }
 
-interface Pending {
-  resolve: (value: unknown) => void;
-  reject: (error: Error) => void;
-}
-
 /**
  * The one thread every ONNX Runtime session lives and runs on. onnxruntime-node's `run` holds its calling thread for
  * the whole run (a 512 px decode: 0 of 316 one-millisecond timers fired during it), so on the engine's thread each
@@ -37,9 +32,10 @@ interface Pending {
  * with the first session, and holds the process open only while something waits on it.
  */
 class RuntimeThread {
-  private worker?: Worker;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
+  private readonly calls = new WorkerCalls(workerSource, () => ({ ortPath: nodeRequire.resolve('onnxruntime-node') }), {
+    failed: (message) => message,
+    stopped: (reason) => `ONNX Runtime's thread stopped (${reason}): run it again`,
+  }, () => this.checkSettled());
   private settledWaiters: (() => void)[] = [];
 
   /**
@@ -61,9 +57,9 @@ class RuntimeThread {
   }
 
   private checkSettled(): void {
-    if (this.pending.size > 0 || this.settledWaiters.length === 0) return;
+    if (this.calls.busy || this.settledWaiters.length === 0) return;
     setImmediate(() => {
-      if (this.pending.size > 0) return;
+      if (this.calls.busy) return;
       const waiters = this.settledWaiters;
       this.settledWaiters = [];
       for (const done of waiters) done();
@@ -71,39 +67,7 @@ class RuntimeThread {
   }
 
   call<T>(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<T> {
-    const worker = this.start();
-    const id = this.nextId++;
-    if (this.pending.size === 0) worker.ref();
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      worker.postMessage({ ...message, id }, transfer);
-    });
-  }
-
-  private start(): Worker {
-    if (this.worker) return this.worker;
-    const worker = new Worker(workerSource, { eval: true, workerData: { ortPath: nodeRequire.resolve('onnxruntime-node') } });
-    worker.unref();
-    worker.on('message', ({ id, value, error }: { id: number; value?: unknown; error?: string }) => {
-      const waiting = this.pending.get(id);
-      if (!waiting) return;
-      this.pending.delete(id);
-      if (this.pending.size === 0) worker.unref();
-      if (error !== undefined) waiting.reject(new Error(error));
-      else waiting.resolve(value);
-      this.checkSettled();
-    });
-    const fail = (error: Error) => {
-      if (this.worker !== worker) return;
-      this.worker = undefined;
-      for (const waiting of this.pending.values()) waiting.reject(new Error(`ONNX Runtime's thread stopped (${error.message}): run it again`));
-      this.pending.clear();
-      this.checkSettled();
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
-    this.worker = worker;
-    return worker;
+    return this.calls.call<T>(message, transfer);
   }
 }
 

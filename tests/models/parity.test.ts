@@ -7,7 +7,7 @@ import { SessionCache, runGraph } from '../../electron/engine/runtime/sessions';
 import { paths } from '../helpers/engine';
 import { readParity, relativeMaxError } from '../helpers/parity';
 
-const EXPECTED_MODELS = ['fmnist-classifier', 'fmnist-vae', 'fmnist-ae', 'fmnist-ddpm-latent', 'fmnist-ddpm-latent-cond', 'fmnist-dcgan', 'fmnist-ddpm-pixel', 'fmnist-ddpm-pixel-cond', 'emoji-classifier', 'emoji-vae', 'emoji-dit'];
+const EXPECTED_MODELS = ['fmnist-classifier', 'fmnist-vae', 'fmnist-ae', 'fmnist-vae-spatial', 'fmnist-ddpm-latent', 'fmnist-ddpm-latent-cond', 'fmnist-dcgan', 'fmnist-ddpm-pixel', 'fmnist-ddpm-pixel-cond', 'emoji-classifier', 'emoji-vae', 'emoji-dit'];
 const folders = readdirSync(paths.models).filter((name) => existsSync(join(paths.models, name, 'manifest.json')));
 const sessions = new SessionCache({ providers: ['cpu'], intraOpNumThreads: 2 });
 afterAll(() => sessions.releaseAll());

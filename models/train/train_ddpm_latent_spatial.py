@@ -112,14 +112,7 @@ def load_cond_denoiser(exported_ok=False):
     if not exported_ok:
         raise SystemExit(f"no {CKPT_NAME} checkpoint: train first")
     ow, onnx = exported_weights()
-    graph = ow.OnnxGraph(onnx, os.path.join(MODELS, MID, "denoiser.onnx"))
-    ld = ow.Loader(torch, m, graph)
-    for scope, _groups, _eps, gamma, beta in graph.group_norms():
-        at = ow.module_path(m, scope)
-        ld.put(f"{at}.weight", gamma)
-        ld.put(f"{at}.bias", beta)
-    ld.by_name()
-    m, _ = ld.finish()
+    m, _ = ow.with_group_norms(torch, onnx, m, os.path.join(MODELS, MID, "denoiser.onnx"))
     man = json.load(open(os.path.join(MODELS, MID, "manifest.json")))
     return m.eval(), man["diffusion"]["latentScale"], {"step": man["training"]["steps"]}
 

@@ -157,15 +157,7 @@ def from_exported(role):
     path = os.path.join(MODELS, MID, f"{role}.onnx")
     if not os.path.exists(path):
         raise SystemExit(f"{path} is missing: train and export emoji-vae first (models/train/train_emoji_vae.py)")
-    module = getattr(VAE(), role)
-    graph = ow.OnnxGraph(onnx, path)
-    loader = ow.Loader(torch, module, graph)
-    for scope, _groups, _eps, gamma, beta in graph.group_norms():
-        at = ow.module_path(module, scope)
-        loader.put(f"{at}.weight", gamma)
-        loader.put(f"{at}.bias", beta)
-    loader.by_name()
-    return loader.finish()
+    return ow.with_group_norms(torch, onnx, getattr(VAE(), role), path)
 
 
 def export(vae, xte, seconds, epochs, steps):

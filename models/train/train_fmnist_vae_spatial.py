@@ -108,18 +108,8 @@ def load_vae_spatial(exported_ok=True, exported=False):
     if not exported_ok:
         raise SystemExit(f"no {CKPT_NAME} checkpoint: train first")
     ow, onnx = exported_weights()
-    out = []
-    for role in ("encoder", "decoder"):
-        module = getattr(vae, role)
-        graph = ow.OnnxGraph(onnx, os.path.join(MODELS, MID, f"{role}.onnx"))
-        loader = ow.Loader(torch, module, graph)
-        for scope, _groups, _eps, gamma, beta in graph.group_norms():
-            at = ow.module_path(module, scope)
-            loader.put(f"{at}.weight", gamma)
-            loader.put(f"{at}.bias", beta)
-        loader.by_name()
-        out.append(loader.finish()[0].eval())
-    return tuple(out)
+    return tuple(ow.with_group_norms(torch, onnx, getattr(vae, role), os.path.join(MODELS, MID, f"{role}.onnx"))[0].eval()
+                 for role in ("encoder", "decoder"))
 
 
 def export(vae, xte, seconds, epochs, steps):

@@ -352,13 +352,8 @@ def latent_denoiser(torch, onnx, path):
     return m, w + ", TabledLatentDenoiser as exported"
 
 
-def pixel_denoiser(torch, onnx, path, conditional=False):
-    """UNet: Convs and Linears by name, GroupNorms from LayerNormalization + BatchNormalization, the last Conv from its
-    depthwise + ReduceSum form; `conditional`: the class-conditional UNet, whose class embedding is its Gather's table."""
-    tp = _train("train_ddpm_pixel_cond" if conditional else "train_ddpm_pixel")
-    m = (tp.ConditionalUNet() if conditional else tp.UNet()).eval()
-    g = OnnxGraph(onnx, path)
-    ld = Loader(torch, m, g)
+def put_group_norms(ld, g, m):
+    """Each GroupNorm of module m from the graph's form of it (OnnxGraph.group_norms), its groups and epsilon checked."""
     mods = dict(m.named_modules())
     for scope, groups, eps, gamma, beta in g.group_norms():
         p = module_path(m, scope)
@@ -367,6 +362,25 @@ def pixel_denoiser(torch, onnx, path, conditional=False):
             raise WeightError(f"{p}: graph has {groups} groups, epsilon {eps}; module {gn.num_groups}, {gn.eps}")
         ld.put(f"{p}.weight", gamma)
         ld.put(f"{p}.bias", beta)
+
+
+def with_group_norms(torch, onnx, m, path):
+    """Module m with the weights of the graph at path: GroupNorms from their exported form, the rest by name."""
+    g = OnnxGraph(onnx, path)
+    ld = Loader(torch, m, g)
+    put_group_norms(ld, g, m)
+    ld.by_name()
+    return ld.finish()
+
+
+def pixel_denoiser(torch, onnx, path, conditional=False):
+    """UNet: Convs and Linears by name, GroupNorms from LayerNormalization + BatchNormalization, the last Conv from its
+    depthwise + ReduceSum form; `conditional`: the class-conditional UNet, whose class embedding is its Gather's table."""
+    tp = _train("train_ddpm_pixel_cond" if conditional else "train_ddpm_pixel")
+    m = (tp.ConditionalUNet() if conditional else tp.UNet()).eval()
+    g = OnnxGraph(onnx, path)
+    ld = Loader(torch, m, g)
+    put_group_norms(ld, g, m)
     for scope, w, b in g.depthwise_sums():
         p = module_path(m, scope)
         ld.put(f"{p}.weight", w)

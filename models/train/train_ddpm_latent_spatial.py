@@ -167,7 +167,7 @@ def main():
     if args.export_only:
         net, scale, ck = load_cond_denoiser()
         return export(net, scale, ck)
-    enc, _ = load_vae_spatial(exported_ok=False)
+    enc, _ = load_vae_spatial()  # a fresh clone: the shipped encoder (the checkpoint's EMA weights, exported)
     xtr, ytr = load_tensors("train")
     with torch.no_grad():
         z = posterior_means(enc, xtr)

@@ -174,6 +174,21 @@ def timestep_embedding(t, dim, max_period=10000.0):
     return torch.cat([torch.sin(args), torch.cos(args)], dim=1)
 
 
+class Guided(torch.nn.Module):
+    """Classifier-free guidance as the app computes it, for sampling a class-conditional denoiser net(x, t, y) here:
+    eps = eps(x, null) + w (eps(x, y) - eps(x, null)); at w = 0 the null label's alone."""
+
+    def __init__(self, net, y, w, null):
+        super().__init__()
+        self.net, self.y, self.w, self.null = net, y, w, null
+
+    def forward(self, x, t):
+        e_u = self.net(x, t, torch.full_like(self.y, self.null))
+        if self.w == 0:
+            return e_u
+        return e_u + self.w * (self.net(x, t, self.y) - e_u)
+
+
 @torch.no_grad()
 def ddim_sample(model, shape, abar, steps=50, gen=None, eta=0.0, x=None, clip_x0=None):
     """deterministic DDIM (eta=0) sampling with an epsilon-prediction model.

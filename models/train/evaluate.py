@@ -247,7 +247,7 @@ def eval_vae_spatial(judge):
 
 @torch.no_grad()
 def eval_ddpm_latent_cond(judge):
-    from train_ddpm_latent_spatial import Guided, NULL, MID, load_cond_denoiser
+    from train_ddpm_latent_spatial import NULL, MID, load_cond_denoiser
     from train_fmnist_vae_spatial import LATENT, load_vae_spatial, MID as DECODER
     net, scale, ck = load_cond_denoiser(exported_ok=True)
     check_parity(MID, "denoiser", net, ["eps"])
@@ -256,7 +256,7 @@ def eval_ddpm_latent_cond(judge):
 
     def sample(y, w, seed):
         y = torch.full((N_SAMPLES,), NULL) if y is None else y
-        z = ddim_sample(Guided(net, y, w), (len(y), *LATENT), abar, 50, torch.Generator().manual_seed(seed)) / scale
+        z = ddim_sample(Guided(net, y, w, NULL), (len(y), *LATENT), abar, 50, torch.Generator().manual_seed(seed)) / scale
         return torch.cat([dec(z[i:i + 500]) for i in range(0, len(z), 500)])
     m = guided_metrics(judge, MID, sample, f", decoded with {DECODER}", ck["step"])
     log("conditional latent ddpm", m)
@@ -264,7 +264,7 @@ def eval_ddpm_latent_cond(judge):
 
 @torch.no_grad()
 def eval_ddpm_pixel_cond(judge):
-    from train_ddpm_pixel_cond import Guided, NULL, load_cond_denoiser
+    from train_ddpm_pixel_cond import NULL, load_cond_denoiser
     mid = "fmnist-ddpm-pixel-cond"
     net, ck = load_cond_denoiser()
     check_parity(mid, "denoiser", net, ["eps"])
@@ -273,7 +273,7 @@ def eval_ddpm_pixel_cond(judge):
     def sample(y, w, seed):
         y = torch.full((N_SAMPLES,), NULL) if y is None else y
         g = torch.Generator().manual_seed(seed)
-        xs = [ddim_sample(Guided(net, y[i:i + 250], w), (len(y[i:i + 250]), 1, 28, 28), abar, 50, g) for i in range(0, len(y), 250)]
+        xs = [ddim_sample(Guided(net, y[i:i + 250], w, NULL), (len(y[i:i + 250]), 1, 28, 28), abar, 50, g) for i in range(0, len(y), 250)]
         return (torch.cat(xs).clamp(-1, 1) + 1) / 2
     m = guided_metrics(judge, mid, sample, "", ck["step"])
     log("conditional pixel ddpm", m)

@@ -87,20 +87,6 @@ class SpatialDenoiser(nn.Module):
         return self.conv_out(F.silu(self.norm_out(h)))
 
 
-class Guided(nn.Module):
-    """eps = eps(x, null) + w (eps(x, y) - eps(x, null)): what the app computes, for sampling in evaluate.py."""
-
-    def __init__(self, net, y, w):
-        super().__init__()
-        self.net, self.y, self.w = net, y, w
-
-    def forward(self, x, t):
-        t = t.long()
-        e_c = self.net(x, t, self.y)
-        e_u = self.net(x, t, torch.full_like(self.y, NULL))
-        return e_u + self.w * (e_c - e_u)
-
-
 def load_cond_denoiser(exported_ok=False):
     """The EMA network, its latent scale and the checkpoint's counters. Without the (git-ignored) checkpoint and with
     exported_ok, the network of the shipped graph (its initializers by name, GroupNorms mapped back) and the manifest's figures."""

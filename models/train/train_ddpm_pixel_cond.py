@@ -36,20 +36,6 @@ class ConditionalUNet(UNet):
         return self.denoise(x_t, self.t_mlp(timestep_embedding(t, self.tbase)) + self.label(y.long()))
 
 
-class Guided(nn.Module):
-    """eps = eps(x, null) + w (eps(x, y) - eps(x, null)): what the app computes, for sampling in evaluate.py."""
-
-    def __init__(self, net, y, w):
-        super().__init__()
-        self.net, self.y, self.w = net, y, w
-
-    def forward(self, x, t):
-        e_u = self.net(x, t, torch.full_like(self.y, NULL))
-        if self.w == 0:
-            return e_u
-        return e_u + self.w * (self.net(x, t, self.y) - e_u)
-
-
 def load_shipped_cond():
     """The shipped conditional graph's weights (its EMA's) as the ConditionalUNet's state dict, and where its training
     stood: steps, seconds and samples from its manifest, and the unconditional step it was fine-tuned from."""

@@ -119,16 +119,21 @@ def edges(x):
     return x[..., :, 1:] - x[..., :, :-1], x[..., 1:, :] - x[..., :-1, :]
 
 
-def loss_terms(vae, x, gen):
-    mean, logvar = vae.encoder(x)
-    z = mean + torch.randn(mean.shape, generator=gen).to(mean.device) * (0.5 * logvar).exp()
-    y = vae.decoder(z)
+def autoencoder_loss(y, x, mean, logvar, latent):
+    """L1 + 0.5 L2 + 0.5 gradient-difference L1 on pixels + 1e-6 KL per latent element (SD's autoencoder weight); and
+    the terms for the log."""
     l1 = (y - x).abs().mean()
     l2 = ((y - x) ** 2).mean()
     (yx, yy), (xx, xy) = edges(y), edges(x)
     grad = (yx - xx).abs().mean() + (yy - xy).abs().mean()
     kl = 0.5 * (mean ** 2 + logvar.exp() - 1 - logvar).mean()
-    return l1 + 0.5 * l2 + 0.5 * grad + 1e-6 * kl * np.prod(LATENT), {"l1": l1.item(), "grad": grad.item(), "kl": kl.item()}
+    return l1 + 0.5 * l2 + 0.5 * grad + 1e-6 * kl * np.prod(latent), {"l1": l1.item(), "grad": grad.item(), "kl": kl.item()}
+
+
+def loss_terms(vae, x, gen):
+    mean, logvar = vae.encoder(x)
+    z = mean + torch.randn(mean.shape, generator=gen).to(mean.device) * (0.5 * logvar).exp()
+    return autoencoder_loss(vae.decoder(z), x, mean, logvar, LATENT)
 
 
 @torch.no_grad()

@@ -19,13 +19,12 @@ import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
 from common import (EMA, MODELS, LABELS, Timer, WallClock, count_params, export_onnx, io_spec, load_tensors, log, model_dir,
                     parity_case, psnr, save_ckpt, load_ckpt, setup, training_info, write_json, write_manifest, exported_weights)
-from train_emoji_vae import ResBlock, Down, Up, edges
+from train_emoji_vae import ResBlock, Down, Up, autoencoder_loss
 
 SEED = 13
 LATENT = (4, 7, 7)
 MID = "fmnist-vae-spatial"
 CKPT_NAME = "fmnist_vae_spatial.pt"
-KL_WEIGHT = 1e-6
 
 
 class Encoder(nn.Module):
@@ -59,10 +58,14 @@ class Decoder(nn.Module):
         self.norm_out = nn.GroupNorm(8, ch[1])
         self.conv_out = nn.Conv2d(ch[1], 1, 3, 1, 1)
 
-    def forward(self, z):
+    def unclamped(self, z):
+        """The image before its clamp to [0, 1], which has no gradient outside it: what the loss sees."""
         h = self.block3(self.up2(self.block2(self.up1(self.block1(self.block0(self.conv_in(z)))))))
+        return self.conv_out(F.silu(self.norm_out(h)))
+
+    def forward(self, z):
         # Clamped, not squashed: a sigmoid would spend the decoder's capacity on saturating the white background.
-        return self.conv_out(F.silu(self.norm_out(h))).clamp(0.0, 1.0)
+        return self.unclamped(z).clamp(0.0, 1.0)
 
 
 class VAE(nn.Module):
@@ -74,16 +77,7 @@ class VAE(nn.Module):
 def loss_terms(vae, x, gen):
     mean, logvar = vae.encoder(x)
     z = mean + torch.randn(mean.shape, generator=gen) * (0.5 * logvar).exp()
-    # The decoder's clamp has no gradient outside [0, 1], so the loss sees the unclamped output.
-    dec = vae.decoder
-    h = dec.block3(dec.up2(dec.block2(dec.up1(dec.block1(dec.block0(dec.conv_in(z)))))))
-    y = dec.conv_out(F.silu(dec.norm_out(h)))
-    l1 = (y - x).abs().mean()
-    l2 = ((y - x) ** 2).mean()
-    (yx, yy), (xx, xy) = edges(y), edges(x)
-    grad = (yx - xx).abs().mean() + (yy - xy).abs().mean()
-    kl = 0.5 * (mean ** 2 + logvar.exp() - 1 - logvar).mean()
-    return l1 + 0.5 * l2 + 0.5 * grad + KL_WEIGHT * kl * np.prod(LATENT), {"l1": l1.item(), "grad": grad.item(), "kl": kl.item()}
+    return autoencoder_loss(vae.decoder.unclamped(z), x, mean, logvar, LATENT)
 
 
 @torch.no_grad()

@@ -130,6 +130,13 @@ for (const [space, guidance] of [['latent', '2'], ['pixel', '3']] as const) {
       return lit / rows;
     };
     const sandal = await rowsLit();
+    // The latent model's step previews are decodes at 28×28 (25 steps at batch 4 decode in a fraction of a second),
+    // not its 7×7 latent: a scrubbed step shows the picture at once.
+    await page.getByRole('slider', { name: 'Step' }).fill('12');
+    await expect(page.getByTestId('position')).toHaveText('step 12 / 25');
+    expect(await page.getByRole('img', { name: 'predicted x₀' }).first().evaluate((c: HTMLCanvasElement) => c.width)).toBe(28);
+    await expect(page.getByTestId('preview-note')).toHaveCount(0);
+    await page.getByRole('slider', { name: 'Step' }).fill('25');
     await expect(page.getByRole('region', { name: 'Saved runs' })).toContainText(`Sandal · guidance ${guidance}`);
     await page.screenshot({ path: `test-results/screenshots/diffuse-fmnist-conditional-${space}.png` });
 

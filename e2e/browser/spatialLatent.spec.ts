@@ -34,13 +34,15 @@ test('a colour VAE with a spatial latent [4, 8, 8]: its samples stay in their ca
     expect(await sample.evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([64, 64]);
     await page.getByRole('slider', { name: 'Step' }).fill('0');
     await expect(page.getByTestId('noise-level')).toContainText('next t = 901');
-    // Steps are kept as 8×8 previews (a linear latent → RGB projection); once scrubbing rests on one, it is decoded at 64×64.
+    // Ten steps at batch 2 decode 42 images for their previews, a few milliseconds each: every step is kept decoded
+    // at 64×64, not as the latent's 8×8, so scrubbing shows full pictures at once and nothing is decoded again.
     await page.getByRole('slider', { name: 'Step' }).fill('5');
     await expect(page.getByTestId('position')).toHaveText('step 5 / 10');
-    await expect.poll(() => sample.evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([64, 64]);
+    expect(await sample.evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([64, 64]);
     const predicted = page.getByRole('img', { name: 'predicted x₀' }).nth(1);
-    await expect.poll(() => predicted.evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([64, 64]);
-    // Exports are decoded at full size too, not made of the 8×8 previews: a GIF of every step at 64×64.
+    expect(await predicted.evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([64, 64]);
+    await expect(page.getByTestId('preview-note')).toHaveCount(0);
+    // Exports are at full size too: a GIF of every step at 64×64.
     const download = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Export GIF' }).click();
     const gif = readFileSync(await (await download).path());
@@ -150,7 +152,7 @@ test('a 256 px VAE: the sweep strip fills frame by frame, then frames near the t
   }
 });
 
-test('a 256 px latent diffusion model: the forward process and image-to-image keep its pictures within the view', async ({ page }) => {
+test('a 256 px latent diffusion model: the forward process and image-to-image keep its pictures within the view; its long runs preview the latent', async ({ page }) => {
   const server = await serveWithUserModel(page, 'vae-256', 'ldm-256');
   try {
     await page.getByRole('tab', { name: 'Diffuse' }).click();
@@ -170,6 +172,19 @@ test('a 256 px latent diffusion model: the forward process and image-to-image ke
     await expect(xt).toBeVisible();
     expect((await xt.boundingBox())!.width).toBeLessThanOrEqual(320);
     await expect(page.getByLabel('Timestep')).toBeInViewport();
+
+    // Generating 50 steps would decode 101 pictures of 256×256 for the step previews, seconds on this CPU: the steps
+    // are kept as 32×32 previews of the latent, the summary says so, and the step scrubbing rests on is decoded in full.
+    await page.getByRole('tab', { name: 'Generate' }).click();
+    await page.getByLabel('Steps').fill('50');
+    await page.getByLabel('Batch').fill('1');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await expect(page.getByTestId('position')).toHaveText('step 50 / 50', { timeout: 60_000 });
+    await expect(page.getByTestId('preview-note')).toHaveText('· steps show as 32×32 previews of the latent while you scrub; the step you stop on is decoded at 256×256');
+    await page.getByRole('slider', { name: 'Step' }).fill('20');
+    const step = page.getByRole('img', { name: 'x_t #1' });
+    await expect.poll(() => step.evaluate((c: HTMLCanvasElement) => c.width)).toBe(256);
+    await page.screenshot({ path: 'test-results/screenshots/diffuse-ldm-256.png' });
   } finally {
     server.stop();
   }

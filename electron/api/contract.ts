@@ -437,10 +437,13 @@ export const calls = {
       previews: z.array(z.int().nonnegative()),
       /**
        * x_t's previews at those positions, [previews, batch, c, ph, pw], uint8; position 0 is the start. The model's
-       * cheap preview: pixel models show x (pooled to at most 128 px), spatial latent models a fitted linear latent → RGB
-       * projection at latent resolution, flat latent models the pooled decode. diffusion.decode gives full resolution.
+       * cheap preview (previewKind): pixel models show x (pooled to at most 128 px); latent models the decode, pooled
+       * alike, except a spatial latent whose run would spend more than a budget decoding every step (measured speed ×
+       * steps × batch), which shows a fitted linear latent → RGB projection at latent resolution. diffusion.decode
+       * gives full resolution.
        */
       xt: Uint8TensorSchema,
+      previewKind: z.enum(['pixels', 'decode', 'linear']),
       /** Previews of the predicted x_0, [previews − 1, batch, c, ph, pw]; x0[k] is shown at position previews[k + 1]. */
       x0: Uint8TensorSchema,
       /** The last position's x_t decoded at full resolution, [batch, c, h, w] in [0, 1]. */

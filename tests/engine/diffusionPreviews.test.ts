@@ -3,12 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { float32Tensor } from '../../electron/api/tensor';
 import { dispatchCall } from '../../electron/engine/dispatch';
 import type { Engine } from '../../electron/engine/engine';
-import { averagePool, fitLinearPreview } from '../../electron/engine/ops/diffusionPreview';
+import { averagePool, DECODED_PREVIEWS_BUDGET_MS, decodedPreviewsFit, fitLinearPreview } from '../../electron/engine/ops/diffusionPreview';
 import { PREVIEW_BUDGET_BYTES, PREVIEW_MIN_POSITIONS, RAW_BUDGET_BYTES } from '../../electron/engine/ops/diffusionSampling';
 import { callOptions, ok, realEngine, repoRoot } from '../helpers/engine';
 
 type Tensor = { shape: number[]; data: Float32Array };
 interface Run {
+  previewKind: string;
   timesteps: number[];
   previews: number[];
   xt: { shape: number[]; data: Uint8Array };
@@ -19,7 +20,6 @@ interface Run {
   rawX0: Tensor;
 }
 const LDM = 'ldm-spatial-tiny';
-const LATENT = 4 * 8 * 8;
 const psnr = (a: ArrayLike<number>, b: ArrayLike<number>) => 10 * Math.log10(1 / (Array.from(a).reduce((s, v, i) => s + (v - b[i]!) ** 2, 0) / a.length));
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
 const bytes = (run: Run) => [run.xt, run.x0, run.final, run.raw, run.rawX0].reduce((n, t) => n + t.data.byteLength, 0);
@@ -42,23 +42,48 @@ describe('cheap diffusion previews and bounded trajectories', () => {
   it('fits a linear latent → RGB projection against VAE decodes pooled to the latent grid, and previews with it', async () => {
     const fit = await fitLinearPreview([4, 8, 8], { channels: 3, height: 64, width: 64 }, decode);
     expect(fit.matrix).toHaveLength(3 * 5);
-    console.info(`ldm-spatial-tiny linear preview: PSNR ${fit.psnr.toFixed(2)} dB against the pooled decode (fit samples)`);
+    console.info(`ldm-spatial-tiny linear preview: PSNR ${fit.psnr.toFixed(2)} dB against the pooled decode (fit samples); decode ${fit.decodeMsPerImage.toFixed(2)} ms an image`);
     expect(fit.psnr).toBeGreaterThan(20);
+    expect(fit.decodeMsPerImage).toBeGreaterThan(0);
 
-    // On a sampled trajectory: every position's preview is the projection at 8×8, close to the decode pooled to 8×8.
-    const run = ok<Run>(await call('diffusion.sample', { model: LDM, sampler: { kind: 'ddim', eta: 0 }, steps: 10, seed: 2, batch: 2 }));
-    expect(run.xt.shape).toEqual([11, 2, 3, 8, 8]);
-    expect(run.x0.shape).toEqual([10, 2, 3, 8, 8]);
+    // A run whose decodes would cost more than their budget (250 steps at batch 8: 4,008 decodes, 4 s at 1 ms an
+    // image, and this decoder takes 1.5 to 3.6 ms): every position's preview is the projection at 8×8, close to the decode pooled to 8×8.
+    const [steps, batch] = [250, 8];
+    const run = ok<Run>(await call('diffusion.sample', { model: LDM, sampler: { kind: 'ddim', eta: 0 }, steps, seed: 2, batch }));
+    expect(run.previewKind).toBe('linear');
+    expect(run.xt.shape).toEqual([steps + 1, batch, 3, 8, 8]);
+    expect(run.x0.shape).toEqual([steps, batch, 3, 8, 8]);
     // Held out: the start, x_T ~ N(0, I) as the fit's samples but from another seed, decoded in full and pooled.
     const start = ok<{ images: Tensor }>(await call('diffusion.decode', { model: LDM, x: slice(run.raw, 0) })).images;
-    const heldOut = psnr(Array.from(run.xt.data.subarray(0, 2 * 192), (v) => v / 255), averagePool(start.data, 2, 3, 64, 64, 8));
+    const heldOut = psnr(Array.from(run.xt.data.subarray(0, batch * 192), (v) => v / 255), averagePool(start.data, batch, 3, 64, 64, 8));
     // Logged, not asserted: the sampled x_0 of this untrained fixture lies far off N(0, I), where no linear fit can hold.
-    const pooled = averagePool(run.final.data, 2, 3, 64, 64, 8);
-    const previewOfLast = Array.from(run.xt.data.subarray(10 * 2 * 192), (v) => v / 255);
+    const pooled = averagePool(run.final.data, batch, 3, 64, 64, 8);
+    const previewOfLast = Array.from(run.xt.data.subarray(steps * batch * 192), (v) => v / 255);
     const mean = pooled.reduce((a, b) => a + b, 0) / pooled.length;
     const [quality, flat] = [psnr(previewOfLast, pooled), psnr(new Float32Array(pooled.length).fill(mean), pooled)];
     console.info(`ldm-spatial-tiny linear preview: ${heldOut.toFixed(2)} dB on held-out x_T, ${quality.toFixed(2)} dB on a sampled x_0 (flat mean grey: ${flat.toFixed(2)} dB)`);
     expect(heldOut).toBeGreaterThan(20);
+  });
+
+  it('a run whose decodes fit their budget previews every step decoded: the bundled 28 px latent model shows 28×28, not its 7×7 latent', async () => {
+    // The budget is a cost: measured time an image × (2 steps + 1) × batch.
+    expect(decodedPreviewsFit(0.75, 50, 4)).toBe(true); // a 28 px decoder: 0.3 s
+    expect(decodedPreviewsFit(65, 50, 1)).toBe(false); // a 256 px VAE on this CPU: 6.6 s
+    expect(decodedPreviewsFit(65, 3, 1)).toBe(true); // the same VAE, three steps: 0.5 s
+    expect(decodedPreviewsFit(1, 999, 1, DECODED_PREVIEWS_BUDGET_MS)).toBe(true);
+    expect(decodedPreviewsFit(1, 1000, 1, DECODED_PREVIEWS_BUDGET_MS)).toBe(false);
+
+    const model = 'fmnist-ddpm-latent-cond';
+    const run = ok<Run>(await call('diffusion.sample', { model, sampler: { kind: 'ddim', eta: 0 }, steps: 10, seed: 3, batch: 2, label: 5 }));
+    expect(run.previewKind).toBe('decode');
+    expect(run.xt.shape).toEqual([11, 2, 1, 28, 28]);
+    expect(run.x0.shape).toEqual([10, 2, 1, 28, 28]);
+    // Each preview is the decode of the raw values at its position, as bytes: x_t and x̂₀ at step 5, and the end.
+    for (const [previews, raw, slot, at] of [[run.xt, run.raw, 5, 5], [run.x0, run.rawX0, 4, 5], [run.xt, run.raw, 10, 10]] as const) {
+      const bytes = ok<{ images: { data: Uint8Array } }>(await call('diffusion.preview', { model, x: slice(raw, run.stored.indexOf(at)) })).images.data;
+      expect(maxDiff(previews.data.subarray(slot * 2 * 784, (slot + 1) * 2 * 784), bytes)).toBeLessThanOrEqual(1);
+    }
+    expect(maxDiff(Array.from(run.xt.data.subarray(10 * 2 * 784), (v) => v / 255), run.final.data)).toBeLessThanOrEqual(0.5 / 255 + 1e-6);
   });
 
   it('diffusion.decode is the VAE decode of x / scale at full resolution, for a stored x_t and x̂₀', async () => {
@@ -85,6 +110,7 @@ describe('cheap diffusion previews and bounded trajectories', () => {
     const args = { model: LDM, sampler: { kind: 'ddim', eta: 0 }, steps: 1000, seed: 9, batch: 4 };
     const run = ok<Run>(await call('diffusion.sample', args));
     const positions = 1001;
+    expect(run.previewKind).toBe('linear');
     expect(run.xt.data).toBeInstanceOf(Uint8Array);
     expect(run.xt.shape).toEqual([positions, 4, 3, 8, 8]);
     // Evenly spaced positions within the raw budget, the first and the last included.

@@ -97,13 +97,20 @@ describe('latent diffusion over the spatial VAE, as Stable Diffusion 1.x is set 
     for (const [output, error] of Object.entries(errors)) expect(error, output).toBeLessThan(1e-4);
   });
 
-  it('its 256 px sibling over vae-256, the speed fixture of the benchmarks, runs as in PyTorch too and previews at latent resolution', async () => {
+  it('its 256 px sibling over vae-256, the speed fixture of the benchmarks, runs as in PyTorch too and previews at latent resolution where decoding every step would cost seconds', async () => {
     const errors = await parityErrors(join(fixtures, 'ldm-256'));
     expect(Object.keys(errors)).toEqual(['denoiser eps']);
     for (const [output, error] of Object.entries(errors)) expect(error, output).toBeLessThan(1e-4);
-    const run = ok<{ xt: { shape: number[] }; final: Tensor }>(await call('diffusion.sample', { model: 'ldm-256', sampler: { kind: 'ddim', eta: 0 }, steps: 3, seed: 4, batch: 2 }));
-    expect(run.xt.shape).toEqual([4, 2, 3, 32, 32]);
-    expect(run.final.shape).toEqual([2, 3, 256, 256]);
+    // 50 steps would decode 101 images for their previews (about 6.6 s on this CPU): the 32×32 projection instead.
+    type Run = { previewKind: string; xt: { shape: number[] }; final: Tensor };
+    const run = ok<Run>(await call('diffusion.sample', { model: 'ldm-256', sampler: { kind: 'ddim', eta: 0 }, steps: 50, seed: 4, batch: 1 }));
+    expect(run.previewKind).toBe('linear');
+    expect(run.xt.shape).toEqual([51, 1, 3, 32, 32]);
+    expect(run.final.shape).toEqual([1, 3, 256, 256]);
+    // Three steps decode 7 (about 0.5 s): decoded previews, pooled to 128 px.
+    const short = ok<Run>(await call('diffusion.sample', { model: 'ldm-256', sampler: { kind: 'ddim', eta: 0 }, steps: 3, seed: 4, batch: 1 }));
+    expect(short.previewKind).toBe('decode');
+    expect(short.xt.shape).toEqual([4, 1, 3, 128, 128]);
   });
 
   it('model.preview with maxSide gives the decode averaged down by a whole factor, as bytes (a sample grid of small tiles)', async () => {
@@ -122,8 +129,8 @@ describe('latent diffusion over the spatial VAE, as Stable Diffusion 1.x is set 
   it('samples with leading spacing and offset 1, and decodes x / 0.18215 through the VAE', async () => {
     const run = ok<{ timesteps: number[]; xt: { shape: number[] }; final: Tensor; raw: Tensor }>(await call('diffusion.sample', { model: 'ldm-spatial-tiny', sampler: { kind: 'ddim', eta: 0 }, steps: 5, seed: 4, batch: 1 }));
     expect(run.timesteps).toEqual([801, 601, 401, 201, 1]);
-    // Steps are previewed at latent resolution; the last position is decoded at the model's 64×64.
-    expect(run.xt.shape).toEqual([6, 1, 3, 8, 8]);
+    // Five steps decode 11 images for their previews, a few milliseconds each: the steps are previewed decoded, at 64×64.
+    expect(run.xt.shape).toEqual([6, 1, 3, 64, 64]);
     expect(run.final.shape).toEqual([1, 3, 64, 64]);
     expect(run.raw.shape).toEqual([6, 1, 4, 8, 8]);
     const last = run.raw.data.subarray(5 * 256);

@@ -5,15 +5,28 @@ import { NormalStream } from '../diffusion';
 import type { RegisteredModel } from '../models/registry';
 
 /**
- * Cheap per-step previews of a diffusion model's samples, chosen once per model
+ * Cheap per-step previews of a diffusion model's samples
  * (ComfyUI's latent → RGB preview matrix is the idea behind the linear one):
  * - pixel models: x itself, average-pooled until its longer side is at most PREVIEW_MAX_SIDE;
- * - latent models with a spatial latent [C, h, w]: a linear map of each latent pixel's C channels
- *   plus a bias to the image's channels, at latent resolution, fitted once against VAE decodes;
+ * - latent models with a spatial latent [C, h, w]: the VAE decode, pooled, when the run's decodes fit
+ *   DECODED_PREVIEWS_BUDGET_MS at the decoder's measured speed; otherwise a linear map of each latent pixel's
+ *   C channels plus a bias to the image's channels, at latent resolution, fitted once against VAE decodes;
  * - latent models with a flat latent: there is no latent grid, so the VAE decode, pooled.
  * Every preview is uint8, so a trajectory of previews costs a quarter of float32 images at most.
  */
 export const PREVIEW_MAX_SIDE = 128;
+
+/**
+ * What one run may spend decoding its step previews in full (x_t and x̂₀ at every step, and the start). A cost,
+ * not a size: a 7×7 projection of a 28×28 model's latent is illegible while its 50-step run at batch 4 decodes in
+ * about 0.3 s, where a 256 px VAE's decodes would add seconds to a run of a few hundred milliseconds of denoising.
+ */
+export const DECODED_PREVIEWS_BUDGET_MS = 2000;
+
+/** Whether a run of `steps` at `batch` decodes its previews in full within the budget, at `msPerImage` a decode. */
+export function decodedPreviewsFit(msPerImage: number, steps: number, batch: number, budgetMs = DECODED_PREVIEWS_BUDGET_MS): boolean {
+  return (2 * steps + 1) * batch * msPerImage <= budgetMs;
+}
 
 /** Samples of N(0, I) in model space the projection is fitted on, and their seed (fixed, so a fit is reproducible). */
 const FIT_SAMPLES = 16;
@@ -25,6 +38,8 @@ export interface LinearPreview {
   channels: number;
   /** PSNR (dB) of the projection against the VAE decodes average-pooled to the latent grid, on the fit samples. */
   psnr: number;
+  /** The decoder's time per image (ms) on the fit samples, after a warm-up decode: what decoded previews would cost. */
+  decodeMsPerImage: number;
 }
 
 export interface PreviewSpace {
@@ -105,7 +120,11 @@ export async function fitLinearPreview(
   const [c, h, w] = latentShape as [number, number, number];
   const plane = h * w;
   const x = new NormalStream(FIT_SEED).next(FIT_SAMPLES * c * plane);
-  const target = averagePool(await decode(x, FIT_SAMPLES), FIT_SAMPLES, image.channels, image.height, image.width, image.height / h);
+  await decode(x.subarray(0, c * plane), 1); // warm-up: a session's first run also allocates, which the timing below must not count
+  const started = performance.now();
+  const decoded = await decode(x, FIT_SAMPLES);
+  const decodeMsPerImage = (performance.now() - started) / FIT_SAMPLES;
+  const target = averagePool(decoded, FIT_SAMPLES, image.channels, image.height, image.width, image.height / h);
   const k = c + 1;
   // Normal equations XᵀX w = Xᵀy, with a whisper of ridge so a dead latent channel cannot make XᵀX singular.
   const xtx = new Float64Array(k * k);
@@ -126,7 +145,7 @@ export async function fitLinearPreview(
   const weights = solve(new Matrix(Array.from({ length: k }, (_, a) => Array.from(xtx.subarray(a * k, (a + 1) * k)))), new Matrix(Array.from({ length: k }, (_, a) => xty.map((b) => b[a]!))));
   const matrix = new Float32Array(image.channels * k);
   for (let o = 0; o < image.channels; o++) for (let a = 0; a < k; a++) matrix[o * k + a] = weights.get(a, o);
-  const fit: LinearPreview = { matrix, channels: image.channels, psnr: 0 };
+  const fit: LinearPreview = { matrix, channels: image.channels, psnr: 0, decodeMsPerImage };
   const predicted = projectLatents(fit, x, FIT_SAMPLES, c, plane).map((v) => Math.min(1, Math.max(0, v)));
   fit.psnr = psnr(predicted, target);
   return fit;

@@ -7,7 +7,7 @@ import { noiseScheduleOf, predictGuided } from './denoise';
 import type { JobContext } from './datasetEncode';
 import { fromUnitRange, toUnitRange } from './imageRange';
 import { decodeLatents, encodeImages } from './latentCodec';
-import { cachedLinearPreview, displayBytes, fitLinearPreview, poolFactor, PREVIEW_MAX_SIDE, projectLatents, toUint8, type PreviewSpace } from './diffusionPreview';
+import { cachedLinearPreview, decodedPreviewsFit, displayBytes, fitLinearPreview, poolFactor, PREVIEW_MAX_SIDE, projectLatents, toUint8, type PreviewSpace } from './diffusionPreview';
 
 /**
  * A diffusion model's sample space and how to see it: pixel models show x
@@ -51,30 +51,33 @@ export class DiffusionSpace {
     return mean.data.map((v) => (v - latent.shift) * latent.scale);
   }
 
-  /** The model's cheap preview (see diffusionPreview.ts): chosen once per model, a linear projection fitted on first use. */
-  async preview(): Promise<PreviewSpace> {
+  /**
+   * The previews of a run of `steps` at `batch` (see diffusionPreview.ts): for a spatial latent, the decode where the
+   * run's decodes fit their budget at the decoder's measured speed, else the linear projection; both fitted and
+   * measured once per decoder, on first use.
+   */
+  async preview(run: { steps: number; batch: number }): Promise<PreviewSpace> {
     const { channels, height, width } = this.model.manifest.image;
     const latent = this.latent;
     const [c, h, w] = this.sampleShape as [number, number, number];
     const spatial = latent && this.sampleShape.length === 3 && height % h === 0 && width % w === 0 && height / h === width / w;
-    if (latent && spatial) {
-      const decoder = this.host.model(latent.decoder);
-      const linear = await cachedLinearPreview(decoder, `${latent.scale}:${latent.shift}:${this.sampleShape.join('x')}`, () =>
-        fitLinearPreview(this.sampleShape, this.model.manifest.image, async (x, batch) => (await this.toImages(x, batch)).data),
-      );
-      return {
-        kind: 'linear',
-        linear,
-        shape: [channels, h, w],
-        toPreviews: async (x, batch) => uint8Tensor([batch, channels, h, w], toUint8(projectLatents(linear, x, batch, c, h * w))),
-      };
-    }
-    // Pixel models and flat latents: the image itself, pooled down to the preview size.
     const f = poolFactor(height, width);
-    return {
+    const decoded: PreviewSpace = {
       kind: latent ? 'decode' : 'pixels',
       shape: [channels, height / f, width / f],
       toPreviews: async (x, batch) => displayBytes(await this.toImages(x, batch), PREVIEW_MAX_SIDE),
+    };
+    if (!latent || !spatial) return decoded; // pixel models and flat latents: the image itself, pooled down
+    const decoder = this.host.model(latent.decoder);
+    const linear = await cachedLinearPreview(decoder, `${latent.scale}:${latent.shift}:${this.sampleShape.join('x')}`, () =>
+      fitLinearPreview(this.sampleShape, this.model.manifest.image, async (x, batch) => (await this.toImages(x, batch)).data),
+    );
+    if (decodedPreviewsFit(linear.decodeMsPerImage, run.steps, run.batch)) return decoded;
+    return {
+      kind: 'linear',
+      linear,
+      shape: [channels, h, w],
+      toPreviews: async (x, batch) => uint8Tensor([batch, channels, h, w], toUint8(projectLatents(linear, x, batch, c, h * w))),
     };
   }
 
@@ -140,6 +143,8 @@ export interface Trajectory {
   previews: number[];
   /** Previews of x_t at those positions, [previews, batch, c, ph, pw]. */
   xt: Uint8Tensor;
+  /** What the previews are: x itself, the decode, or the linear projection at latent resolution. */
+  previewKind: PreviewSpace['kind'];
   /** Previews of x̂₀, [previews − 1, batch, c, ph, pw]; x0[k] is shown at position previews[k + 1]. */
   x0: Uint8Tensor;
   /** The last position's x_t at full resolution in [0, 1], [batch, c, h, w]. */
@@ -177,7 +182,7 @@ export async function sampleTrajectory(host: ModelHost, space: DiffusionSpace, r
   }
 
   const timesteps = all.slice(start);
-  const preview = await space.preview();
+  const preview = await space.preview({ steps: timesteps.length, batch });
   const previewSize = batch * preview.shape.reduce((a, b) => a * b, 1);
   const previews = storedPositions(timesteps.length + 1, 2 * previewSize, PREVIEW_BUDGET_BYTES, PREVIEW_MIN_POSITIONS);
   const previewSlot = new Map(previews.map((p, i) => [p, i]));
@@ -221,6 +226,7 @@ export async function sampleTrajectory(host: ModelHost, space: DiffusionSpace, r
     noiseLevels: [...timesteps.map((t) => Math.sqrt(1 - abar[t]!)), 0],
     previews,
     xt: uint8Tensor([previews.length, ...previewShape], xt),
+    previewKind: preview.kind,
     x0: uint8Tensor([previews.length - 1, ...previewShape], x0),
     final,
     stored,

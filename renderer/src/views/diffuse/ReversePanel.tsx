@@ -301,6 +301,12 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
           {/* The run stays up when another model is chosen, so it names the model that made it. */}
           <p className="text-xs text-muted" data-testid="run-summary">
             {models.find((m) => m.id === run.args.model)?.name ?? run.args.model}: {run.timesteps.length} steps at batch {run.args.batch} in {(run.ms / 1000).toFixed(2)} s
+            {run.previewKind === 'linear' && (
+              <span data-testid="preview-note" title="Decoding every step through the VAE would cost this run more than its budget, so steps are kept as a linear map of the latent's channels to colour">
+                {' '}
+                · steps show as {run.xt.shape.slice(3).join('×')} previews of the latent while you scrub; the step you stop on is decoded at {run.final.shape.slice(2).join('×')}
+              </span>
+            )}
             {run.args.model !== model && <span className="text-ink"> · made with another model than the one chosen above: Generate to sample this one</span>}
           </p>
           <div className="flex flex-wrap items-center gap-3 text-sm">

@@ -146,5 +146,18 @@ for (const [space, guidance] of [['latent', '2'], ['pixel', '3']] as const) {
     await expect(page.getByTestId('position')).toHaveText('step 25 / 25', { timeout: 60_000 });
     await expect.poll(rowsLit).toBeGreaterThan(sandal + 0.2);
     expect(await rowsLit()).toBeGreaterThan(0.9);
+    if (space !== 'latent') return;
+
+    // 300 steps at batch 16 would decode 9,616 pictures for the step previews: they are the 7×7 latent's instead, the
+    // summary says so and which steps are decoded in full when scrubbing stops on one (those whose values are kept).
+    await page.getByLabel('Steps').fill('300');
+    await page.getByLabel('Batch').fill('16');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await expect(page.getByTestId('position')).toHaveText('step 300 / 300', { timeout: 90_000 });
+    await expect(page.getByTestId('preview-note')).toHaveText(/^\s*· steps show as 7×7 previews of the latent while you scrub; the \d+ steps whose values are kept \(see Branch\) are decoded at 28×28 when you stop on one$/);
+    await page.getByRole('slider', { name: 'Step' }).fill('0');
+    await expect(page.getByTestId('position')).toHaveText('step 0 / 300');
+    const start = page.getByRole('img', { name: 'x_t #1', exact: true });
+    await expect.poll(() => start.evaluate((c: HTMLCanvasElement) => c.width)).toBe(28);
   });
 }

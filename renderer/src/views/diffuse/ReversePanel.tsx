@@ -304,7 +304,10 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
             {run.previewKind === 'linear' && (
               <span data-testid="preview-note" title="Decoding every step through the VAE would cost this run more than its budget, so steps are kept as a linear map of the latent's channels to colour">
                 {' '}
-                · steps show as {run.xt.shape.slice(3).join('×')} previews of the latent while you scrub; the step you stop on is decoded at {run.final.shape.slice(2).join('×')}
+                · steps show as {run.xt.shape.slice(3).join('×')} previews of the latent while you scrub;{' '}
+                {run.stored.length > run.timesteps.length
+                  ? `the step you stop on is decoded at ${run.final.shape.slice(2).join('×')}`
+                  : `the ${run.stored.length} steps whose values are kept (see Branch) are decoded at ${run.final.shape.slice(2).join('×')} when you stop on one`}
               </span>
             )}
             {run.args.model !== model && <span className="text-ink"> · made with another model than the one chosen above: Generate to sample this one</span>}

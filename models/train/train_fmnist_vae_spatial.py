@@ -8,8 +8,7 @@ values than pixels), with a KL term small enough not to blur and large enough to
 
 Run: OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/train/train_fmnist_vae_spatial.py [--minutes 30] [--epochs 6]
      (again with the same command to continue: it resumes from models/train/checkpoints/fmnist_vae_spatial.pt;
-      --export-only exports the EMA weights of the latest checkpoint without training: the decoder as this script
-      trained it, so run train_vae_sharpen.py --model fmnist-vae-spatial --export-only after it)
+      --export-only exports the EMA weights of the latest checkpoint without training)
 
 Architecture: emoji-vae's blocks (train_emoji_vae.py: ResNet blocks with GroupNorm and SiLU, SD's asymmetric
 stride-2 downsampling, nearest-neighbour upsampling), 28 -> 14 -> 7. Images in [0, 1], as the other Fashion-MNIST
@@ -26,7 +25,6 @@ SEED = 13
 LATENT = (4, 7, 7)
 MID = "fmnist-vae-spatial"
 CKPT_NAME = "fmnist_vae_spatial.pt"
-SHARPEN_CKPT_NAME = "fmnist_vae_spatial_sharpen.pt"  # train_vae_sharpen.py --model fmnist-vae-spatial
 
 
 class Encoder(nn.Module):
@@ -92,18 +90,13 @@ def posterior_means(enc, x):
     return torch.cat([enc(x[i:i + 1000])[0] for i in range(0, len(x), 1000)])
 
 
-def load_vae_spatial(exported_ok=True, exported=False, sharpened=True):
-    """(encoder, decoder) in eval mode: the checkpoint's EMA weights where this machine has them (git-ignored), the
-    decoder sharpened by train_vae_sharpen.py --model fmnist-vae-spatial where its checkpoint is there too (unless
-    sharpened=False); else (or with exported) the exported graphs' initializers, GroupNorms mapped back as for
-    emoji-vae: what the app runs."""
+def load_vae_spatial(exported_ok=True, exported=False):
+    """(encoder, decoder) in eval mode: the checkpoint's EMA weights where this machine has them (git-ignored), else
+    (or with exported) the exported graphs' initializers, GroupNorms mapped back as for emoji-vae: what the app runs."""
     ck = None if exported else load_ckpt(CKPT_NAME)
     vae = VAE()
     if ck:
         vae.load_state_dict(ck["ema"])
-        sharp = load_ckpt(SHARPEN_CKPT_NAME) if sharpened else None
-        if sharp:
-            vae.decoder.load_state_dict(sharp["ema"])
         return vae.encoder.eval(), vae.decoder.eval()
     if not exported_ok:
         raise SystemExit(f"no {CKPT_NAME} checkpoint: train first")

@@ -53,18 +53,20 @@ afterAll(() => host.dispose());
 const CASES = [
   { model: 'ldm-spatial-tiny', steps: 50, batch: 4, rounds: 3 },
   { model: 'ldm-spatial-tiny', steps: 1000, batch: 16, rounds: 1 },
+  { model: 'fmnist-ddpm-latent-cond', steps: 50, batch: 4, rounds: 3 },
+  { model: 'fmnist-ddpm-latent-cond', steps: 1000, batch: 16, rounds: 1 },
   { model: 'fmnist-ddpm-pixel', steps: 50, batch: 4, rounds: 3 },
   { model: 'fmnist-ddpm-pixel', steps: 1000, batch: 4, rounds: 1 },
 ];
 
 it('diffusion sampling: per-step ms and trajectory bytes, full decodes vs previews', async () => {
-  const rows: string[] = ['| model | steps × batch | before: ms/step | before: MiB | after: ms/step | after: MiB |', '|---|---|---|---|---|---|'];
+  const rows: string[] = ['| model | steps × batch | before: ms/step | before: MiB | after: ms/step | after: MiB | after: previews |', '|---|---|---|---|---|---|---|'];
   const job = { signal: new AbortController().signal, progress: () => {} };
   for (const { model, steps, batch, rounds } of CASES) {
     const space = new DiffusionSpace(host, host.model(model));
     const request: SampleRequest = { sampler: { kind: 'ddim', eta: 0 }, steps, seed: 1, batch };
     await sampleTrajectory(host, space, { ...request, steps: 2 }, job); // warm-up and the preview fit
-    let [beforeMs, afterMs, beforeBytes, afterBytes] = [Infinity, Infinity, 0, 0];
+    let [beforeMs, afterMs, beforeBytes, afterBytes, kind] = [Infinity, Infinity, 0, 0, ''];
     for (let round = 0; round < rounds; round++) {
       let t = performance.now();
       beforeBytes = await sampleWithFullDecodes(host, space, request);
@@ -73,9 +75,10 @@ it('diffusion sampling: per-step ms and trajectory bytes, full decodes vs previe
       const after = await sampleTrajectory(host, space, request, job);
       afterMs = Math.min(afterMs, (performance.now() - t) / steps);
       afterBytes = [after.xt, after.x0, after.final, after.raw, after.rawX0].reduce((n, x) => n + x.data.byteLength, 0);
+      kind = `${after.previewKind} ${after.xt.shape.slice(3).join('×')}`;
     }
     const mib = (b: number) => (b / 2 ** 20).toFixed(2);
-    rows.push(`| ${model} | ${steps} × ${batch} | ${beforeMs.toFixed(2)} | ${mib(beforeBytes)} | ${afterMs.toFixed(2)} | ${mib(afterBytes)} |`);
+    rows.push(`| ${model} | ${steps} × ${batch} | ${beforeMs.toFixed(2)} | ${mib(beforeBytes)} | ${afterMs.toFixed(2)} | ${mib(afterBytes)} | ${kind} |`);
   }
   console.info(rows.join('\n'));
 });

@@ -4,7 +4,8 @@ import { float32Tensor } from '../../electron/api/tensor';
 import { dispatchCall } from '../../electron/engine/dispatch';
 import type { Engine } from '../../electron/engine/engine';
 import { averagePool, DECODED_PREVIEWS_BUDGET_MS, decodedPreviewsFit, fitLinearPreview } from '../../electron/engine/ops/diffusionPreview';
-import { PREVIEW_BUDGET_BYTES, PREVIEW_MIN_POSITIONS, RAW_BUDGET_BYTES } from '../../electron/engine/ops/diffusionSampling';
+import { ModelHost } from '../../electron/engine/models/host';
+import { DiffusionSpace, PREVIEW_BUDGET_BYTES, PREVIEW_MIN_POSITIONS, RAW_BUDGET_BYTES, sampleTrajectory } from '../../electron/engine/ops/diffusionSampling';
 import { callOptions, ok, realEngine, repoRoot } from '../helpers/engine';
 
 type Tensor = { shape: number[]; data: Float32Array };
@@ -177,4 +178,30 @@ describe('cheap diffusion previews and bounded trajectories', () => {
     expect(checked).toBeGreaterThanOrEqual(2);
     console.info(`1000-step DDIM at batch 16 (fmnist-ddpm-latent): ${run.previews.length} of 1001 positions' previews kept, ${((run.xt.data.byteLength + run.x0.data.byteLength) / 2 ** 20).toFixed(1)} MiB (all would be ${((2001 * perPosition) / 2 ** 20).toFixed(1)} MiB)`);
   }, 120_000);
+});
+
+describe('the decoder cost behind the choice of previews', () => {
+  let host: ModelHost;
+  beforeAll(async () => {
+    host = new ModelHost({ providers: ['cpu'] });
+    await host.loadFolders([{ path: join(repoRoot, 'tests', 'fixtures', 'models'), source: 'user' }]);
+  });
+  afterAll(() => host.dispose());
+
+  it('a cost measured while the engine was busy is corrected by the next run’s final decode', async () => {
+    const space = new DiffusionSpace(host, host.model(LDM));
+    const job = { signal: new AbortController().signal, progress: () => {} };
+    const request = { sampler: { kind: 'ddim' as const, eta: 0 }, steps: 10, seed: 1, batch: 2 };
+    // The decoder's estimate as a busy engine might have measured it: 1 s an image, so 42 decodes are far past 2 s.
+    const { linear } = await space.preview({ steps: 1_000_000, batch: 16 });
+    expect(linear).toBeDefined();
+    linear!.decodeMsPerImage = 1000;
+    const first = await sampleTrajectory(host, space, request, job);
+    expect(first.previewKind).toBe('linear');
+    // Its final decode (two images) took milliseconds: the estimate follows, and the same run now previews decoded.
+    expect(linear!.decodeMsPerImage).toBeLessThan(50);
+    const second = await sampleTrajectory(host, space, request, job);
+    expect(second.previewKind).toBe('decode');
+    expect(second.xt.shape).toEqual([11, 2, 3, 64, 64]);
+  });
 });

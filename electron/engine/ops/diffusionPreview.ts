@@ -49,6 +49,16 @@ export interface PreviewSpace {
   linear?: LinearPreview;
   /** x (batch × sampleSize, model space) as uint8 previews [batch, ...shape]. */
   toPreviews(x: Float32Array, batch: number): Promise<Uint8Tensor>;
+  /** A full decode's time per image seen by the run (its final images), for the decoder's cost estimate. */
+  observeDecode?(msPerImage: number): void;
+}
+
+/**
+ * Lowers a decoder's cost estimate to a decode seen since: a decode measured while the engine was busy (sample grids
+ * running when Diffuse opens) can only read too slow, so the fastest seen is the decoder's own cost.
+ */
+export function observeDecode(linear: LinearPreview, msPerImage: number): void {
+  if (msPerImage > 0) linear.decodeMsPerImage = Math.min(linear.decodeMsPerImage, msPerImage);
 }
 
 /** Averages f × f blocks of [n, c, h, w] images (h and w divisible by f). */

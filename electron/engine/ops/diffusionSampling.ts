@@ -7,7 +7,7 @@ import { noiseScheduleOf, predictGuided } from './denoise';
 import type { JobContext } from './datasetEncode';
 import { fromUnitRange, toUnitRange } from './imageRange';
 import { decodeLatents, encodeImages } from './latentCodec';
-import { cachedLinearPreview, decodedPreviewsFit, displayBytes, fitLinearPreview, poolFactor, PREVIEW_MAX_SIDE, projectLatents, toUint8, type PreviewSpace } from './diffusionPreview';
+import { cachedLinearPreview, decodedPreviewsFit, displayBytes, fitLinearPreview, observeDecode, poolFactor, PREVIEW_MAX_SIDE, projectLatents, toUint8, type PreviewSpace } from './diffusionPreview';
 
 /**
  * A diffusion model's sample space and how to see it: pixel models show x
@@ -72,12 +72,14 @@ export class DiffusionSpace {
     const linear = await cachedLinearPreview(decoder, `${latent.scale}:${latent.shift}:${this.sampleShape.join('x')}`, () =>
       fitLinearPreview(this.sampleShape, this.model.manifest.image, async (x, batch) => (await this.toImages(x, batch)).data),
     );
-    if (decodedPreviewsFit(linear.decodeMsPerImage, run.steps, run.batch)) return decoded;
+    const observe = (msPerImage: number) => observeDecode(linear, msPerImage);
+    if (decodedPreviewsFit(linear.decodeMsPerImage, run.steps, run.batch)) return { ...decoded, observeDecode: observe };
     return {
       kind: 'linear',
       linear,
       shape: [channels, h, w],
       toPreviews: async (x, batch) => uint8Tensor([batch, channels, h, w], toUint8(projectLatents(linear, x, batch, c, h * w))),
+      observeDecode: observe,
     };
   }
 
@@ -219,7 +221,9 @@ export async function sampleTrajectory(host: ModelHost, space: DiffusionSpace, r
     ctx.progress({ step: i + 1, total: timesteps.length, t, xt: xtPreview, x0: x0Preview });
   }
 
+  const decodeStarted = performance.now();
   const final = await space.toImages(x, batch);
+  preview.observeDecode?.((performance.now() - decodeStarted) / batch);
   const previewShape = [batch, ...preview.shape];
   return {
     timesteps,

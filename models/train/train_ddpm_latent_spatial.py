@@ -134,8 +134,8 @@ def export(net, scale, ck):
                                   steps=ck["step"], batch=ck["bs"], ema=0.999,
                                   data=f"{DECODER} posterior means of Fashion-MNIST train (60,000) with their classes",
                                   architecture="conv: 64 channels, 4 ResNet blocks with adaGN (time + class), self-attention over 7x7",
-                                  loss="epsilon MSE, 10% null label to step 16,000, then 20% (the null label's samples lagged) to step 36,000",
-                                  optimizer="AdamW 5e-4, cosine to 5e-5 over 16,000 steps, then again over 22,000 from step 16,000 and over 36,000 from step 22,000 (warm restarts)"),
+                                  loss="epsilon MSE, 10% null label to step 16,000, then 20% (the null label's samples lagged) to step 50,000",
+                                  optimizer="AdamW 5e-4, cosine to 5e-5 over 16,000 steps, then again over 22,000 from step 16,000, over 36,000 from step 22,000 and over 50,000 from step 36,000 (warm restarts)"),
         "metrics": {"params": n, "onnxBytes": size},
     })
     log(f"exported {MID}: params {n}, onnx {size} bytes")

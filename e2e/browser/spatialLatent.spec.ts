@@ -173,13 +173,13 @@ test('a 256 px latent diffusion model: the forward process and image-to-image ke
     expect((await xt.boundingBox())!.width).toBeLessThanOrEqual(320);
     await expect(page.getByLabel('Timestep')).toBeInViewport();
 
-    // Generating 50 steps would decode 101 pictures of 256×256 for the step previews, seconds on this CPU: the steps
+    // Generating 100 steps would decode 201 pictures of 256×256 for the step previews, 10 s on this CPU: the steps
     // are kept as 32×32 previews of the latent, the summary says so, and the step scrubbing rests on is decoded in full.
     await page.getByRole('tab', { name: 'Generate' }).click();
-    await page.getByLabel('Steps').fill('50');
+    await page.getByLabel('Steps').fill('100');
     await page.getByLabel('Batch').fill('1');
     await page.getByRole('button', { name: 'Generate' }).click();
-    await expect(page.getByTestId('position')).toHaveText('step 50 / 50', { timeout: 60_000 });
+    await expect(page.getByTestId('position')).toHaveText('step 100 / 100', { timeout: 60_000 });
     await expect(page.getByTestId('preview-note')).toHaveText('· steps show as 32×32 previews of the latent while you scrub; the step you stop on is decoded at 256×256');
     await page.getByRole('slider', { name: 'Step' }).fill('20');
     const step = page.getByRole('img', { name: 'x_t #1' });

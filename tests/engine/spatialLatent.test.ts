@@ -101,11 +101,11 @@ describe('latent diffusion over the spatial VAE, as Stable Diffusion 1.x is set 
     const errors = await parityErrors(join(fixtures, 'ldm-256'));
     expect(Object.keys(errors)).toEqual(['denoiser eps']);
     for (const [output, error] of Object.entries(errors)) expect(error, output).toBeLessThan(1e-4);
-    // 50 steps would decode 101 images for their previews (about 6.6 s on this CPU): the 32×32 projection instead.
+    // 100 steps would decode 201 images for their previews (about 10 s on this CPU): the 32×32 projection instead.
     type Run = { previewKind: string; xt: { shape: number[] }; final: Tensor };
-    const run = ok<Run>(await call('diffusion.sample', { model: 'ldm-256', sampler: { kind: 'ddim', eta: 0 }, steps: 50, seed: 4, batch: 1 }));
+    const run = ok<Run>(await call('diffusion.sample', { model: 'ldm-256', sampler: { kind: 'ddim', eta: 0 }, steps: 100, seed: 4, batch: 1 }));
     expect(run.previewKind).toBe('linear');
-    expect(run.xt.shape).toEqual([51, 1, 3, 32, 32]);
+    expect(run.xt.shape).toEqual([101, 1, 3, 32, 32]);
     expect(run.final.shape).toEqual([1, 3, 256, 256]);
     // Three steps decode 7 (about 0.5 s): decoded previews, pooled to 128 px.
     const short = ok<Run>(await call('diffusion.sample', { model: 'ldm-256', sampler: { kind: 'ddim', eta: 0 }, steps: 3, seed: 4, batch: 1 }));

@@ -213,18 +213,26 @@ def main():
     setup(SEED)
     xtr, _, _ = load_split("train")
     xte, _, _ = load_split("test")
-    vae = VAE().to(DEVICE)
+    train_autoencoder(VAE().to(DEVICE), xtr, xte, args, SEED, "emoji_vae.pt", loss_terms, evaluate, export, batch=mirror_half)
+
+
+def mirror_half(xb, gen):
+    """The batch on the training device, mirrored half the time: emoji are mostly symmetric, so this doubles the data."""
+    xb = xb.to(DEVICE)
+    return xb.flip(3) if torch.rand(1, generator=gen).item() < 0.5 else xb
+
+
+def train_autoencoder(vae, xtr, xte, args, seed, ckpt_name, loss_terms, evaluate, export, batch=lambda xb, gen: xb):
+    """The SD-style autoencoders' training (emoji-vae, fmnist-vae-spatial): Adam 1e-3, cosine to 1e-4 over
+    args.epochs, EMA 0.999, checkpoints every few minutes and at each epoch's end (the same command resumes), the EMA
+    model's test PSNR after each epoch (evaluate(model, xte): per-image PSNR), then export(ema_model, xte, seconds,
+    epoch, step). `batch` prepares each batch; `seed` seeds the batch order and noise."""
     ema = EMA(vae, 0.999)
     opt = torch.optim.Adam(vae.parameters(), lr=1e-3)
     steps_per_epoch = (len(xtr) + args.bs - 1) // args.bs
     total_steps = args.epochs * steps_per_epoch
-
-    def set_lr():
-        # Cosine from 1e-3 to 1e-4 over the planned steps, then 1e-4 (a run continued past its plan stays there).
-        for g in opt.param_groups:
-            g["lr"] = 1e-4 + 0.5 * (1e-3 - 1e-4) * (1 + np.cos(np.pi * min(step / total_steps, 1.0)))
-    gen = torch.Generator().manual_seed(SEED)
-    ck = load_ckpt("emoji_vae.pt")
+    gen = torch.Generator().manual_seed(seed)
+    ck = load_ckpt(ckpt_name)
     epoch, step, timer = 0, 0, Timer()
     if ck:
         vae.load_state_dict(ck["vae"]); ema.model.load_state_dict(ck["ema"]); opt.load_state_dict(ck["opt"])  # load_state_dict keeps each module's device
@@ -232,9 +240,10 @@ def main():
         log(f"resumed at epoch {epoch}, step {step}, {timer.total():.0f}s trained")
     if args.export_only:
         return export(ema.model, xte, timer.total(), epoch, step)
+
     def checkpoint():
-        save_ckpt("emoji_vae.pt", {"vae": vae.state_dict(), "ema": ema.model.state_dict(), "opt": opt.state_dict(),
-                                   "gen": gen.get_state(), "epoch": epoch, "step": step, "seconds": timer.total()})
+        save_ckpt(ckpt_name, {"vae": vae.state_dict(), "ema": ema.model.state_dict(), "opt": opt.state_dict(),
+                              "gen": gen.get_state(), "epoch": epoch, "step": step, "seconds": timer.total()})
 
     clock = WallClock(args.minutes, checkpoint)
     while epoch < args.epochs:
@@ -243,15 +252,16 @@ def main():
         # An epoch resumed mid-way starts again from its beginning; its finished steps were already taken.
         sums = {"l1": 0.0, "grad": 0.0, "kl": 0.0}
         for b in range(steps_per_epoch):
-            idx = order[b * args.bs:(b + 1) * args.bs]
-            xb = xtr[idx].to(DEVICE)
-            if torch.rand(1, generator=gen).item() < 0.5:
-                xb = xb.flip(3)                       # emoji are mostly symmetric; mirroring doubles the data
+            xb = batch(xtr[order[b * args.bs:(b + 1) * args.bs]], gen)
             loss, parts = loss_terms(vae, xb, gen)
-            set_lr()
+            # Cosine from 1e-3 to 1e-4 over the planned steps, then 1e-4 (a run continued past its plan stays there).
+            for g in opt.param_groups:
+                g["lr"] = 1e-4 + 0.5 * (1e-3 - 1e-4) * (1 + np.cos(np.pi * min(step / total_steps, 1.0)))
             opt.zero_grad(); loss.backward(); opt.step(); ema.update(vae)
             step += 1
             for k in sums: sums[k] += parts[k]
+            if step % 200 == 0:
+                log(f"epoch {epoch} step {step} l1 {parts['l1']:.4f} grad {parts['grad']:.4f} kl {parts['kl']:.3f} t {timer.total():.0f}s")
             if clock.tick(f"epoch {epoch} step {step}"):
                 return
         epoch += 1
@@ -260,7 +270,6 @@ def main():
             f"test PSNR (EMA) {p:.2f} dB t {timer.total():.0f}s")
         checkpoint(); clock.saved()
     export(ema.model, xte, timer.total(), epoch, step)
-
 
 if __name__ == "__main__":
     main()

@@ -15,11 +15,10 @@ stride-2 downsampling, nearest-neighbour upsampling), 28 -> 14 -> 7. Images in [
 models. Loss: emoji-vae's (L1 + 0.5 L2 + 0.5 gradient-difference L1 + 1e-6 KL per latent element). EMA 0.999.
 """
 import argparse, os
-import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
-from common import (EMA, MODELS, LABELS, Timer, WallClock, count_params, export_onnx, io_spec, load_tensors, log, model_dir,
-                    parity_case, psnr, save_ckpt, load_ckpt, setup, training_info, write_json, write_manifest, exported_weights)
-from train_emoji_vae import ResBlock, Down, Up, autoencoder_loss
+from common import (MODELS, LABELS, count_params, export_onnx, io_spec, load_tensors, log, model_dir,
+                    parity_case, psnr, load_ckpt, setup, training_info, write_json, write_manifest, exported_weights)
+from train_emoji_vae import ResBlock, Down, Up, autoencoder_loss, train_autoencoder
 
 SEED = 13
 LATENT = (4, 7, 7)
@@ -148,49 +147,7 @@ def main():
     setup(SEED)
     xtr, _ = load_tensors("train")
     xte, _ = load_tensors("t10k")
-    vae = VAE()
-    ema = EMA(vae, 0.999)
-    opt = torch.optim.Adam(vae.parameters(), lr=1e-3)
-    steps_per_epoch = (len(xtr) + args.bs - 1) // args.bs
-    total_steps = args.epochs * steps_per_epoch
-    gen = torch.Generator().manual_seed(SEED)
-    ck = load_ckpt(CKPT_NAME)
-    epoch, step, timer = 0, 0, Timer()
-    if ck:
-        vae.load_state_dict(ck["vae"]); ema.model.load_state_dict(ck["ema"]); opt.load_state_dict(ck["opt"])
-        gen.set_state(ck["gen"]); epoch, step = ck["epoch"], ck["step"]; timer = Timer(ck["seconds"])
-        log(f"resumed at epoch {epoch}, step {step}, {timer.total():.0f}s trained")
-    if args.export_only:
-        return export(ema.model, xte, timer.total(), epoch, step)
-
-    def checkpoint():
-        save_ckpt(CKPT_NAME, {"vae": vae.state_dict(), "ema": ema.model.state_dict(), "opt": opt.state_dict(),
-                              "gen": gen.get_state(), "epoch": epoch, "step": step, "seconds": timer.total()})
-
-    clock = WallClock(args.minutes, checkpoint)
-    while epoch < args.epochs:
-        vae.train()
-        order = torch.randperm(len(xtr), generator=gen)
-        # An epoch resumed mid-way starts again from its beginning (its finished steps were already taken).
-        sums = {"l1": 0.0, "grad": 0.0, "kl": 0.0}
-        for b in range(steps_per_epoch):
-            xb = xtr[order[b * args.bs:(b + 1) * args.bs]]
-            loss, parts = loss_terms(vae, xb, gen)
-            for g in opt.param_groups:
-                g["lr"] = 1e-4 + 0.5 * (1e-3 - 1e-4) * (1 + np.cos(np.pi * min(step / total_steps, 1.0)))
-            opt.zero_grad(); loss.backward(); opt.step(); ema.update(vae)
-            step += 1
-            for k in sums: sums[k] += parts[k]
-            if step % 200 == 0:
-                log(f"epoch {epoch} step {step} l1 {parts['l1']:.4f} grad {parts['grad']:.4f} kl {parts['kl']:.3f} t {timer.total():.0f}s")
-            if clock.tick(f"epoch {epoch} step {step}"):
-                return
-        epoch += 1
-        p = psnr(reconstruct(ema.model.eval(), xte), xte).mean().item()
-        log(f"epoch {epoch} l1 {sums['l1'] / steps_per_epoch:.4f} grad {sums['grad'] / steps_per_epoch:.4f} "
-            f"kl {sums['kl'] / steps_per_epoch:.3f} test PSNR (EMA) {p:.2f} dB t {timer.total():.0f}s")
-        checkpoint(); clock.saved()
-    export(ema.model, xte, timer.total(), epoch, step)
+    train_autoencoder(VAE(), xtr, xte, args, SEED, CKPT_NAME, loss_terms, lambda vae, x: psnr(reconstruct(vae.eval(), x), x), export)
 
 
 if __name__ == "__main__":

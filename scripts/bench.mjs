@@ -25,8 +25,9 @@ if (existsSync(python)) {
 // denoiser's batch-64 median was 53.1 ms against 49.9 ms alone (2026-11-24). datasets (folders of images encoded
 // against the bare encoder, then 100,000 images in the explorer) starts its one browser at its very end; it takes
 // about 10 minutes, most of it writing, indexing and encoding the 100,000 files (BENCH_FOLDER_IMAGES sets fewer).
-// pageSession drives the real page through a 256 px session (about 3 minutes).
-for (const file of ['graphs', 'autodiff', 'engine', 'session', 'datasets', 'pageSession', 'browser']) run('node_modules/.bin/vitest', ['run', '--config', 'vitest.bench.config.ts', `tests/bench/${file}.perf.ts`]);
+// pageSession drives the real page through a 256 px session (about 3 minutes). diffusionPreviews runs before and after
+// cheap step previews side by side (about 3 minutes, most of it the 1000-step runs with full decodes).
+for (const file of ['graphs', 'autodiff', 'engine', 'diffusionPreviews', 'session', 'datasets', 'pageSession', 'browser']) run('node_modules/.bin/vitest', ['run', '--config', 'vitest.bench.config.ts', `tests/bench/${file}.perf.ts`]);
 
 const parts = Object.fromEntries(readdirSync(`${out}/parts`).filter((f) => f.endsWith('.json')).map((f) => [f.replace('.json', ''), JSON.parse(readFileSync(`${out}/parts/${f}`, 'utf8'))]));
 const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, platform: `${process.platform}-${process.arch}`, date: new Date().toISOString() };

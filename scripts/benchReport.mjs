@@ -154,6 +154,12 @@ export function formatReport(r) {
     }
     push('');
   }
+  if (r.previews?.length) {
+    push('Step previews (`tests/bench/diffusionPreviews.perf.ts`, one process): a run\'s time per step and what it keeps, "before" decoding x_t and x̂₀ in full every step as float32 with raw x_t at every position (the sampler as first written), "after" the app\'s (previews decoded where (2 × steps + 1) × batch decodes fit 2 s at the decoder\'s measured speed, a linear latent → RGB projection past it, raw values within a budget); 50-step rows best of three rounds.', '');
+    push('| model | steps × batch | before: ms/step | before: MiB | after: ms/step | after: MiB | after: previews |', '|---|---|---|---|---|---|---|');
+    for (const p of r.previews) push(`| ${p.model} | ${p.steps} × ${p.batch} | ${p.beforeMsPerStep.toFixed(2)} | ${p.beforeMiB.toFixed(2)} | ${p.afterMsPerStep.toFixed(2)} | ${p.afterMiB.toFixed(2)} | ${p.previews} |`);
+    push('');
+  }
   return lines.join('\n');
 }
 

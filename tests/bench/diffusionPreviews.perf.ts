@@ -6,6 +6,7 @@ import { ModelHost } from '../../electron/engine/models/host';
 import { predictGuided } from '../../electron/engine/ops/denoise';
 import { DiffusionSpace, sampleTrajectory, type SampleRequest } from '../../electron/engine/ops/diffusionSampling';
 import { paths, repoRoot } from '../helpers/engine';
+import { writePart } from './harness';
 
 /**
  * Per-step time and trajectory bytes of diffusion sampling, before and after cheap previews, in one process:
@@ -60,25 +61,27 @@ const CASES = [
 ];
 
 it('diffusion sampling: per-step ms and trajectory bytes, full decodes vs previews', async () => {
-  const rows: string[] = ['| model | steps × batch | before: ms/step | before: MiB | after: ms/step | after: MiB | after: previews |', '|---|---|---|---|---|---|---|'];
+  const rows: PreviewRow[] = [];
   const job = { signal: new AbortController().signal, progress: () => {} };
   for (const { model, steps, batch, rounds } of CASES) {
     const space = new DiffusionSpace(host, host.model(model));
     const request: SampleRequest = { sampler: { kind: 'ddim', eta: 0 }, steps, seed: 1, batch };
     await sampleTrajectory(host, space, { ...request, steps: 2 }, job); // warm-up and the preview fit
-    let [beforeMs, afterMs, beforeBytes, afterBytes, kind] = [Infinity, Infinity, 0, 0, ''];
+    const row: PreviewRow = { model, steps, batch, beforeMsPerStep: Infinity, beforeMiB: 0, afterMsPerStep: Infinity, afterMiB: 0, previews: '' };
     for (let round = 0; round < rounds; round++) {
       let t = performance.now();
-      beforeBytes = await sampleWithFullDecodes(host, space, request);
-      beforeMs = Math.min(beforeMs, (performance.now() - t) / steps);
+      row.beforeMiB = (await sampleWithFullDecodes(host, space, request)) / 2 ** 20;
+      row.beforeMsPerStep = Math.min(row.beforeMsPerStep, (performance.now() - t) / steps);
       t = performance.now();
       const after = await sampleTrajectory(host, space, request, job);
-      afterMs = Math.min(afterMs, (performance.now() - t) / steps);
-      afterBytes = [after.xt, after.x0, after.final, after.raw, after.rawX0].reduce((n, x) => n + x.data.byteLength, 0);
-      kind = `${after.previewKind} ${after.xt.shape.slice(3).join('×')}`;
+      row.afterMsPerStep = Math.min(row.afterMsPerStep, (performance.now() - t) / steps);
+      row.afterMiB = [after.xt, after.x0, after.final, after.raw, after.rawX0].reduce((n, x) => n + x.data.byteLength, 0) / 2 ** 20;
+      row.previews = `${after.previewKind} ${after.xt.shape.slice(3).join('×')}`;
     }
-    const mib = (b: number) => (b / 2 ** 20).toFixed(2);
-    rows.push(`| ${model} | ${steps} × ${batch} | ${beforeMs.toFixed(2)} | ${mib(beforeBytes)} | ${afterMs.toFixed(2)} | ${mib(afterBytes)} | ${kind} |`);
+    rows.push(row);
+    console.info(`${model} ${steps} × ${batch}: ${row.beforeMsPerStep.toFixed(2)} → ${row.afterMsPerStep.toFixed(2)} ms a step, ${row.beforeMiB.toFixed(2)} → ${row.afterMiB.toFixed(2)} MiB, ${row.previews}`);
   }
-  console.info(rows.join('\n'));
+  writePart('previews', rows);
 });
+
+interface PreviewRow { model: string; steps: number; batch: number; beforeMsPerStep: number; beforeMiB: number; afterMsPerStep: number; afterMiB: number; previews: string }

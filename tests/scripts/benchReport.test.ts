@@ -40,4 +40,17 @@ describe('the bench report', () => {
     expect(markdown).toContain('| explored with the 256 px VAE | 15.6 | 104 | 2 / 2 | 1140 | 1156 |');
     expect(markdown).toContain('| diffuse: DDPM, 1000 steps at batch 4, then scrubbed | 25.9 | 61 | 1 / 0 | 1131 | 1216 |');
   });
+
+  it('formats the step previews rows, before and after, with the kind of preview each run chose', () => {
+    const markdown = formatReport({
+      machine: { cpu: 'Test CPU', cores: 2, platform: 'linux-x64', node: 'v20', date: '2026-12-05' },
+      previews: [
+        { model: 'fmnist-ddpm-latent-cond', steps: 50, batch: 4, beforeMsPerStep: 13.471, beforeMiB: 1.359, afterMsPerStep: 12.07, afterMiB: 0.62, previews: 'decode 28×28' },
+        { model: 'fmnist-ddpm-latent-cond', steps: 1000, batch: 16, beforeMsPerStep: 32.4, beforeMiB: 107.73, afterMsPerStep: 6.449, afterMiB: 5.54, previews: 'linear 7×7' },
+      ],
+    });
+    expect(markdown).toContain('| model | steps × batch | before: ms/step | before: MiB | after: ms/step | after: MiB | after: previews |');
+    expect(markdown).toContain('| fmnist-ddpm-latent-cond | 50 × 4 | 13.47 | 1.36 | 12.07 | 0.62 | decode 28×28 |');
+    expect(markdown).toContain('| fmnist-ddpm-latent-cond | 1000 × 16 | 32.40 | 107.73 | 6.45 | 5.54 | linear 7×7 |');
+  });
 });

@@ -29,7 +29,7 @@ export function formatReport(r) {
       const gflops = flops && node ? flops / (node.median / 1000) / 1e9 : undefined;
       const target = batch === '1' ? 2.5 : 1.5;
       push(
-        `| ${key} | ${batch} | ${ms(node?.median)} (${ms(node?.p10)}–${ms(node?.p90)}) | ${ms(web?.median)} | ${eager?.median ? ms(eager.median) : (t?.torch?.skipped ? `skipped: ${t.torch.skipped}` : 'skipped')} | ${speedup ? `${speedup.toFixed(2)}×` : '–'} | ${verdict(speedup === undefined ? undefined : speedup >= target)} | ${gflops ? gflops.toFixed(2) : '–'} | ${gflops && torch.peakGflops ? ((100 * gflops) / torch.peakGflops).toFixed(1) : '–'} |`,
+        `| ${key} | ${batch} | ${ms(node?.median)} (${ms(node?.p10)}–${ms(node?.p90)}) | ${ms(web?.median)} | ${eager?.median ? ms(eager.median) : t?.torch?.skipped ? `skipped: ${t.torch.skipped}` : torch.available ? 'skipped: not in the PyTorch side\'s models' : 'skipped'} | ${speedup ? `${speedup.toFixed(2)}×` : '–'} | ${verdict(speedup === undefined ? undefined : speedup >= target)} | ${gflops ? gflops.toFixed(2) : '–'} | ${gflops && torch.peakGflops ? ((100 * gflops) / torch.peakGflops).toFixed(1) : '–'} |`,
       );
     }
   }

@@ -12,7 +12,7 @@ Writes one JSON file (shape below) and prints a short summary. All times are mil
   loadAverage, cpuBusyAtStart, otherProcessesCpuShare (share of all cores other processes used during the run),
   peakGflops, peakMethod, peakSide, peakCandidates [{side, method, gflops, OPENBLAS_CORETYPE?, ...}], peakErrors?,
   OPENBLAS_CORETYPE (as this environment sets it, or null), torchMmGflops, torchMmOpenblasCoretype, peakBlasThreads,
-  graphs: {"<modelId>/<role>": {flops: {"1": n, "64": n}, weights, parityMaxRelError, parityMaxAbsError,
+  graphs: {"<modelId>/<role>": {flops: {"1": n, "64": n}, flopsMethod?, weights, parityMaxRelError, parityMaxAbsError,
                                  torch: {"1": stats, "64": stats} | {skipped: reason}}},
   ddim50: {"<modelId>": {"1": stats, "16": stats} | {skipped: reason}},
   inversion300: {"1": stats + stepsPerSecond, "8": ...} | {skipped: reason}
@@ -21,8 +21,12 @@ Writes one JSON file (shape below) and prints a short summary. All times are mil
   stats = {median, p10, p90, runs}
 
 - FLOPs are counted from the .onnx files alone (onnx + shape inference at a fixed batch): 2*MACs of Conv,
-  ConvTranspose, Gemm and MatMul nodes; elementwise ops are ignored.
-- The PyTorch modules are the classes in models/train/*.py with the weights of the ONNX files the repository ships
+  ConvTranspose, Gemm and MatMul nodes; elementwise ops are ignored. Where Debian's onnx 1.12 cannot infer the shapes
+  (Pads and Reshapes computed from Shape: the SD-style VAE encoders, the spatial latent denoiser, the DiT), they are
+  PyTorch's profiler's count of the same module's run (flopsMethod says so; it agrees with the ONNX count where both
+  size a graph without ConvTranspose).
+- Every bundled model (models/*/manifest.json), as graphs.perf.ts times every bundled graph. The PyTorch modules are
+  the classes in models/train/*.py with the weights of the ONNX files the repository ships
   (tests/bench/onnx_weights.py maps the initializers back, through the export's rewrites, to each module's
   state_dict; the training checkpoints are git-ignored and not used), so the PyTorch side runs on a fresh clone.
   The modules are the ones the graphs were exported from: FoldedGenerator for the DCGAN generator,
@@ -38,7 +42,7 @@ Writes one JSON file (shape below) and prints a short summary. All times are mil
   build_fixtures.py's classes with the weights of the fixture's generator.onnx, parity-checked as above.
 - Never fails on a missing model, weight or package; exits 0.
 """
-import argparse, base64, json, math, os, platform, sys, time, traceback
+import argparse, base64, json, math, os, platform, re, sys, time, traceback
 
 sys.dont_write_bytecode = True                 # importing models/train/*.py must not leave __pycache__ in the repo
 THREADS = 2
@@ -58,7 +62,8 @@ MODELS = os.path.join(ROOT, "models")
 FIXTURES = os.path.join(ROOT, "tests", "fixtures", "models")
 STYLEGAN_FIXTURES = ["stylegan-tiny", "stylegan-256"]
 TRAIN = os.path.join(MODELS, "train")
-MODEL_IDS = ["fmnist-classifier", "fmnist-vae", "fmnist-ae", "fmnist-ddpm-latent", "fmnist-dcgan", "fmnist-ddpm-pixel"]
+# Every bundled model, as graphs.perf.ts times every bundled graph (a folder without a manifest is not a model).
+MODEL_IDS = sorted(d for d in os.listdir(MODELS) if os.path.isfile(os.path.join(MODELS, d, "manifest.json")))
 FLOP_BATCHES = [1, 64]
 GRAPH_BATCHES = [1, 64]
 DDIM_BATCHES = [1, 16]
@@ -304,6 +309,23 @@ class Skip(Exception):
     pass
 
 
+def with_int_inputs(torch, loaded, spec):
+    """(module, weights) whose graph takes integer inputs (timesteps, class labels): the module is called with them as
+    int64 tensors, as the graph is, however the caller made them (parity.json keeps every input as float32)."""
+    module, weights = loaded
+    ints = [i.get("dtype") in ("int64", "int32") for i in spec["inputs"]]
+
+    class IntInputs(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inner = module
+
+        def forward(self, *args):
+            return self.inner(*(a.long() if is_int else a for a, is_int in zip(args, ints)))
+
+    return IntInputs().eval(), weights
+
+
 def build_modules(torch, onnx, mid, man):
     """-> {role: (module, weights description)}, the weights read from the model's ONNX files (tests/bench/onnx_weights.py);
     raises Skip with the reason when they cannot be."""
@@ -333,11 +355,35 @@ def build_modules(torch, onnx, mid, man):
             return ow.dcgan(torch, onnx, folder)
         if mid == "fmnist-ddpm-pixel":
             return {"denoiser": ow.pixel_denoiser(torch, onnx, files["denoiser"])}
+        if mid == "fmnist-ddpm-pixel-cond":
+            return {"denoiser": with_int_inputs(torch, ow.pixel_denoiser(torch, onnx, files["denoiser"], conditional=True), man["graphs"]["denoiser"])}
+        if mid == "fmnist-ddpm-latent-cond":
+            m = ow._train("train_ddpm_latent_spatial").SpatialDenoiser()
+            return {"denoiser": with_int_inputs(torch, ow.with_group_norms(torch, onnx, m, files["denoiser"]), man["graphs"]["denoiser"])}
+        if mid in ("fmnist-vae-spatial", "emoji-vae"):
+            vae = ow._train("train_fmnist_vae_spatial" if mid == "fmnist-vae-spatial" else "train_emoji_vae").VAE()
+            return {role: ow.with_group_norms(torch, onnx, getattr(vae, role), files[role]) for role in ("encoder", "decoder")}
+        if mid == "emoji-classifier":
+            return {"classifier": ow.classifier(torch, onnx, files["classifier"], module=ow._train("train_emoji_classifier").Classifier())}
+        if mid == "emoji-dit":
+            found = re.search(r"patch (\d+)", (man.get("training") or {}).get("architecture", ""))
+            if not found:
+                raise Skip("the manifest's training.architecture names no patch size")
+            return {"denoiser": with_int_inputs(torch, ow.emoji_dit(torch, onnx, files["denoiser"], int(found.group(1))), man["graphs"]["denoiser"])}
     except ow.WeightError as e:
         raise Skip(f"cannot load the weights from the ONNX files: {e}")
     except ImportError as e:
         raise Skip(f"cannot import the training script's module: {e}")
     raise Skip(f"no PyTorch module mapping for model {mid}")
+
+
+def profiled_flops(torch, module, args):
+    """FLOPs of one run as PyTorch's profiler counts them (2 x MACs of convolutions and matrix products, as count_flops):
+    for graphs whose shapes this onnx cannot infer (Pads and Reshapes computed from Shape). It counts no ConvTranspose,
+    so it only stands in where the ONNX count is short."""
+    with torch.profiler.profile(with_flops=True) as prof, torch.inference_mode():
+        module(*args)
+    return int(sum(e.flops for e in prof.key_averages() if e.flops))
 
 
 def make_inputs(torch, man, spec, batch, gen):
@@ -349,7 +395,11 @@ def make_inputs(torch, man, spec, batch, gen):
     out = []
     for inp in spec["inputs"]:
         shape = [batch if d == "batch" else int(d) for d in inp["shape"]]
-        if inp["name"] == "t":
+        if inp.get("dtype") in ("int64", "int32"):
+            # integer timesteps over the schedule, or class labels over the model's (the null label included)
+            labels = ((man.get("diffusion") or {}).get("conditioning") or {}).get("labels") or [0] * 10
+            x = torch.randint(0, 1000 if inp["name"] == "t" else len(labels) + 1, shape, generator=gen)
+        elif inp["name"] == "t":
             x = torch.rand(shape, generator=gen) * 999.0
         elif kind == "diffusion":
             x = torch.randn(shape, generator=gen)
@@ -674,6 +724,11 @@ def bench_graphs(torch, onnx, manifests, quick, res, loaded):
                                                max_runs=(15 if quick else (100 if big else 2000)),
                                                min_runs=(3 if quick else (30 if big else 5)), warmup_s=(0.0 if quick else 0.3))
                 entry["torch"] = tres
+                if entry.get("flopsUnsized"):
+                    counted = {str(b): profiled_flops(torch, module, make_inputs(torch, man, spec, b, gen)) for b in FLOP_BATCHES}
+                    if all(counted[k] > (entry["flops"].get(k) or 0) for k in counted):
+                        entry["flops"], entry["flopsMethod"] = counted, (
+                            f"PyTorch's profiler on the same module: this onnx could not size {len(entry['flopsUnsized'])} of the graph's Conv/MatMul nodes")
             except Exception as e:
                 traceback.print_exc()
                 entry["torch"] = {"skipped": f"error while timing: {type(e).__name__}: {e}"}

@@ -13,11 +13,21 @@ test('a user’s class-conditional v-prediction denoiser: choose a class, and gu
     await page.getByLabel('Diffusion model').selectOption({ label: 'Class-conditional v-prediction fixture (untrained)' });
     const classes = page.getByLabel('Class');
     await expect(classes.locator('option')).toHaveText(['none (unconditional)', 'red', 'green', 'blue', 'yellow']);
-    await expect(page.getByLabel('Guidance')).toBeDisabled();
-    await classes.selectOption({ label: 'blue' });
+    // A conditional model starts on its first class, guided at its manifest's scale: what it draws best.
+    await expect(classes.locator('option:checked')).toHaveText('red');
     await expect(page.getByLabel('Guidance')).toHaveValue('3');
+    await expect(page.getByLabel('Guidance')).toBeEnabled();
+    // "none" is a choice of its own: it stays chosen through a run, and the run is unconditional.
+    await classes.selectOption({ label: 'none (unconditional)' });
+    await expect(page.getByLabel('Guidance')).toBeDisabled();
     await page.getByLabel('Steps').fill('10');
     await page.getByLabel('Batch').fill('1');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await expect(page.getByRole('region', { name: 'Saved runs' })).toContainText('DDIM 10 steps · seed 0', { timeout: 60_000 });
+    await expect(page.getByRole('region', { name: 'Saved runs' })).not.toContainText('guidance');
+    await expect(classes.locator('option:checked')).toHaveText('none (unconditional)');
+    await classes.selectOption({ label: 'blue' });
+    await expect(page.getByLabel('Guidance')).toHaveValue('3');
     await page.getByLabel('Guidance').fill('1');
     await page.getByRole('button', { name: 'Generate' }).click();
     await expect(page.getByTestId('position')).toHaveText('step 10 / 10', { timeout: 60_000 });

@@ -18,8 +18,8 @@ export interface SamplingSettings {
   eta: number;
   seed: number;
   batch: number;
-  /** A conditional model's class (undefined: unconditional) and guidance scale (undefined: the model's default). */
-  label?: number;
+  /** A conditional model's class (null: none, unconditional; undefined: not chosen, the model's first) and guidance scale (undefined: the model's default). */
+  label?: number | null;
   guidance?: number;
 }
 export type DiffuseTab = 'forward' | 'reverse' | 'img2img';
@@ -149,7 +149,8 @@ export const useDiffuseStore = create<DiffuseState>((set, get) => {
     chooseModel: (model) => set((s) => ({ settings: { ...s.settings, model, label: undefined, guidance: undefined } })),
     set: (patch) => set(patch),
     generate: async (client, model, classNames) => {
-      const { sampler, steps, eta, seed, batch, label, guidance } = get().settings;
+      const { sampler, steps, eta, seed, batch, guidance } = get().settings;
+      const label = get().settings.label ?? undefined;
       const args: CallArgs<'diffusion.sample'> = { model, sampler: sampler === 'ddim' ? { kind: 'ddim', eta } : { kind: 'ddpm', variance: 'posterior' }, steps, seed, batch, label, guidance: label === undefined ? undefined : guidance };
       const result = await sample(client, args);
       if (!result) return;

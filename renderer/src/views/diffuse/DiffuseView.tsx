@@ -112,9 +112,9 @@ function ImageToImagePanel({ models }: { models: ModelSummary[] }) {
   const [error, setError] = useViewState<string | undefined>('diffuse.img2img.error', undefined);
   const [seed, setSeed] = useViewState('diffuse.img2img.seed', 0);
   // A class-conditional model turns the image towards the class asked for ("this drawing as a Twemoji smiley").
-  const [chosen, setChosen] = useViewState<{ model?: string; label?: number; guidance?: number }>('diffuse.img2img.conditioning', {});
+  const [chosen, setChosen] = useViewState<{ model?: string; label?: number | null; guidance?: number }>('diffuse.img2img.conditioning', {});
   const conditioning = models.find((m) => m.id === model)?.diffusion?.conditioning;
-  const { label, guidance } = conditioningDefaults(conditioning, chosen.model === model ? chosen : {});
+  const { label, guidance } = conditioningDefaults(conditioning, chosen.model === model ? chosen : {}, 'unconditional');
 
   async function run() {
     if (!client || !image) return;

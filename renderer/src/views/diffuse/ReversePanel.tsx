@@ -115,7 +115,7 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
   const store = useDiffuseStore.getState();
   const model = settings.model && models.some((m) => m.id === settings.model) ? settings.model : models[0]!.id;
   const { sampler, steps, eta, seed, batch } = settings;
-  // A class-conditional model: its classes, and a class chosen by default where it has no unconditional mode.
+  // A class-conditional model: its classes, the first chosen until the user chooses (none included).
   const conditioning = models.find((m) => m.id === model)?.diffusion?.conditioning;
   const { label, guidance } = conditioningDefaults(conditioning, settings);
   const setPosition = (p: number) => store.set({ position: p });
@@ -233,7 +233,7 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
           type="button"
           onClick={() => {
             if (!client) return;
-            store.setSettings({ label, guidance });
+            store.setSettings({ label: label ?? null, guidance });
             void store.generate(client, model, conditioning?.labels);
           }}
           disabled={!!job || !client}

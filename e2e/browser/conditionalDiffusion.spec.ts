@@ -43,6 +43,14 @@ test('a user’s class-conditional v-prediction denoiser: choose a class, and gu
     await expect.poll(async () => (await pixels(sample)).join()).not.toBe(gentle.join());
     await expect(page.getByRole('region', { name: 'Saved runs' })).toContainText('blue · guidance 6');
     await page.screenshot({ path: 'test-results/screenshots/diffuse-conditional.png' });
+    // A saved run sampled again brings its class back into the fields, none included.
+    const saved = page.getByRole('region', { name: 'Saved runs' }).getByRole('button');
+    await saved.filter({ hasText: 'DDIM 10 steps · seed 0' }).filter({ hasNotText: 'guidance' }).click();
+    await expect(classes.locator('option:checked')).toHaveText('none (unconditional)');
+    await expect(page.getByLabel('Guidance')).toBeDisabled();
+    await saved.filter({ hasText: 'blue · guidance 1' }).click();
+    await expect(classes.locator('option:checked')).toHaveText('blue');
+    await expect(page.getByLabel('Guidance')).toHaveValue('1');
 
     // No dataset holds 16×16 colour images: image-to-image says what to do instead of offering one.
     // The tab keeps the model chosen in Generate: the view has one model choice.

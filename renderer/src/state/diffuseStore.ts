@@ -174,7 +174,8 @@ export const useDiffuseStore = create<DiffuseState>((set, get) => {
       }
       const sampler = root.sampler.kind === 'ddim' ? ({ kind: 'ddim', eta: root.sampler.eta } as const) : ({ kind: 'ddpm', variance: root.sampler.variance } as const);
       const args: CallArgs<'diffusion.sample'> = { model: record.model, sampler, steps: record.steps, seed: root.seed, batch: record.batch, label: record.classLabel, guidance: record.guidance };
-      set((s) => ({ settings: { ...s.settings, model: record.model, sampler: sampler.kind, steps: record.steps, seed: root.seed, batch: record.batch, eta: sampler.kind === 'ddim' ? sampler.eta : s.settings.eta } }));
+      // The fields show the run sampled again, its class (none included) and guidance too.
+      set((s) => ({ settings: { ...s.settings, model: record.model, sampler: sampler.kind, steps: record.steps, seed: root.seed, batch: record.batch, eta: sampler.kind === 'ddim' ? sampler.eta : s.settings.eta, label: record.classLabel ?? null, guidance: record.guidance } }));
       const result = await sample(client, args);
       if (!result) return;
       set({ run: result, branches: [], position: record.branchedAtStep === undefined ? result.timesteps.length : result.previews[previewSlot(result, record.branchedAtStep)]! });

@@ -1,9 +1,13 @@
 import { create } from 'zustand';
-import type { CallArgs, CallResult } from '../../../electron/api/contract';
+import type { CallArgs, CallProgress, CallResult } from '../../../electron/api/contract';
 import type { StudioClient } from '../../../electron/api/client';
 import { ApiError } from '../../../electron/api/errors';
 import type { Float32Tensor } from '../../../electron/api/tensor';
 import { useJobsStore } from './jobsStore';
+import { coalesce } from '../lib/coalesce';
+
+/** The least time between two progress reports drawn. */
+const PROGRESS_MS = 100;
 
 export type InversionResult = CallResult<'gan.invert'>;
 /** What Invert shows as its result: a fresh inversion, or one saved in the project (fewer details). */
@@ -77,20 +81,23 @@ export const useInvertStore = create<InvertState>((set, get) => {
     const jobs = useJobsStore.getState();
     const jobId = jobs.start({ view: 'invert', label: 'Inverting', done: 0, total: run.steps, stop: () => stop.abort() });
     set({ error: undefined, curve: [], job: { step: 0, total: run.steps, stop: () => stop.abort() } });
+    let progress: ReturnType<typeof coalesce<CallProgress<'gan.invert'>>> | undefined;
     try {
       const { perceptual, ...rest } = run;
       const settings = { ...rest, ...(perceptual > 0 && classifier ? { perceptual: { classifier, weight: perceptual } } : {}) };
       const args: CallArgs<'gan.invert'> = { model, image: target.tensor, settings };
-      return await client.invoke('gan.invert', args, {
-        stop: stop.signal,
-        onProgress: (p) => {
-          jobs.update(jobId, p.step, p.total);
-          set((s) => ({ job: s.job && { ...s.job, step: p.step, total: p.total }, curve: [...s.curve, p.bestLoss], live: p.best ?? s.live }));
-        },
+      // Every step reports (hundreds a second for a small generator): the view takes them ten times a second.
+      progress = coalesce<CallProgress<'gan.invert'>>(PROGRESS_MS, (batch) => {
+        const p = batch[batch.length - 1]!;
+        const live = batch.findLast((b) => b.best)?.best;
+        jobs.update(jobId, p.step, p.total);
+        set((s) => ({ job: s.job && { ...s.job, step: p.step, total: p.total }, curve: [...s.curve, ...batch.map((b) => b.bestLoss)], live: live ?? s.live }));
       });
+      return await client.invoke('gan.invert', args, { stop: stop.signal, onProgress: progress.push });
     } catch (e) {
       set({ error: e instanceof ApiError && e.code === 'cancelled' ? 'Cancelled.' : (e as Error).message });
     } finally {
+      progress?.flush();
       useJobsStore.getState().finish(jobId);
       set({ job: undefined });
     }

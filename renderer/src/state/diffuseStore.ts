@@ -1,10 +1,14 @@
 import { create } from 'zustand';
-import type { CallArgs, CallResult } from '../../../electron/api/contract';
+import type { CallArgs, CallProgress, CallResult } from '../../../electron/api/contract';
 import type { StudioClient } from '../../../electron/api/client';
 import { ApiError } from '../../../electron/api/errors';
 import { float32Tensor, type Float32Tensor, type Uint8Tensor } from '../../../electron/api/tensor';
 import { useResultsStore, type DiffusionRecord } from './inversionStore';
 import { useJobsStore } from './jobsStore';
+import { coalesce } from '../lib/coalesce';
+
+/** The least time between two progress reports drawn. */
+const PROGRESS_MS = 100;
 
 export type Run = CallResult<'diffusion.sample'> & { args: CallArgs<'diffusion.sample'> };
 export interface Branch {
@@ -98,18 +102,19 @@ export const useDiffuseStore = create<DiffuseState>((set, get) => {
     const jobs = useJobsStore.getState();
     const jobId = jobs.start({ view: 'diffuse', label: 'Denoising', done: 0, total, stop: () => stop.abort() });
     set({ error: undefined, job: { step: 0, total, stop: () => stop.abort() } });
+    // Small models report hundreds of steps a second: the view shows the latest step ten times a second.
+    const progress = coalesce<CallProgress<'diffusion.sample'>>(PROGRESS_MS, (batch) => {
+      const p = batch[batch.length - 1]!;
+      jobs.update(jobId, p.step, p.total);
+      set((s) => ({ job: s.job && { ...s.job, step: p.step, total: p.total, preview: p.xt } }));
+    });
     try {
-      const result = await client.invoke('diffusion.sample', args, {
-        signal: stop.signal,
-        onProgress: (p) => {
-          jobs.update(jobId, p.step, p.total);
-          set((s) => ({ job: s.job && { ...s.job, step: p.step, total: p.total, preview: p.xt } }));
-        },
-      });
+      const result = await client.invoke('diffusion.sample', args, { signal: stop.signal, onProgress: progress.push });
       return { ...result, args };
     } catch (e) {
       set({ error: e instanceof ApiError && e.code === 'cancelled' ? 'Sampling was cancelled.' : (e as Error).message });
     } finally {
+      progress.flush();
       useJobsStore.getState().finish(jobId);
       set({ job: undefined });
     }

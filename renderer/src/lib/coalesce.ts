@@ -1,3 +1,6 @@
+/** How often a job's progress is drawn: ten times a second reads as live, and leaves the cores to the job. */
+export const PROGRESS_MS = 100;
+
 /**
  * Gathers a stream of reports and hands them on in batches, at most one batch every `ms` (the first report at
  * once): a job that reports hundreds of steps a second would otherwise render the view and draw a frame for each,

@@ -5,10 +5,7 @@ import { ApiError } from '../../../electron/api/errors';
 import { float32Tensor, type Float32Tensor, type Uint8Tensor } from '../../../electron/api/tensor';
 import { useResultsStore, type DiffusionRecord } from './inversionStore';
 import { useJobsStore } from './jobsStore';
-import { coalesce } from '../lib/coalesce';
-
-/** The least time between two progress reports drawn. */
-const PROGRESS_MS = 100;
+import { coalesce, PROGRESS_MS } from '../lib/coalesce';
 
 export type Run = CallResult<'diffusion.sample'> & { args: CallArgs<'diffusion.sample'> };
 export interface Branch {

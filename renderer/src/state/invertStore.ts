@@ -4,10 +4,7 @@ import type { StudioClient } from '../../../electron/api/client';
 import { ApiError } from '../../../electron/api/errors';
 import type { Float32Tensor } from '../../../electron/api/tensor';
 import { useJobsStore } from './jobsStore';
-import { coalesce } from '../lib/coalesce';
-
-/** The least time between two progress reports drawn. */
-const PROGRESS_MS = 100;
+import { coalesce, PROGRESS_MS } from '../lib/coalesce';
 
 export type InversionResult = CallResult<'gan.invert'>;
 /** What Invert shows as its result: a fresh inversion, or one saved in the project (fewer details). */

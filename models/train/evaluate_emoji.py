@@ -14,7 +14,7 @@ graphs (checked against parity.json), so the figures are those of what the app r
   classifier argmax is the requested pair (and its system, its category); FD between the classifier's 128-d
   features of the samples and of the test images.
 """
-import argparse, json, os, re
+import argparse, json, os
 import numpy as np
 import torch, torch.nn.functional as F
 from common import CKPT, MODELS, exported_weights, load_ckpt, log, psnr, setup
@@ -143,8 +143,7 @@ def eval_dit(judge, dec, guidance=GUIDANCE):
     if os.path.exists(manifest_path):
         # The exported graph's weights, so the figures are those of what ships (resume/emoji_dit.pt keeps them in float16).
         training = json.load(open(manifest_path))["training"]
-        patch = int(re.search(r"patch (\d+)", training["architecture"]).group(1))
-        net, _ = ow.emoji_dit(torch, onnx, os.path.join(MODELS, "emoji-dit", "denoiser.onnx"), patch)
+        net, _ = ow.emoji_dit(torch, onnx, os.path.join(MODELS, "emoji-dit", "denoiser.onnx"))
         check_parity("emoji-dit", "denoiser", lambda x, t, y: net(x, t.long(), y.long()), ["eps"])
         step, weights = training["steps"], "ema" if training.get("exported", "the EMA weights") == "the EMA weights" else "net"
     else:

@@ -391,12 +391,18 @@ def pixel_denoiser(torch, onnx, path, conditional=False):
 
 
 # ---------------------------------------------------------------------------------------------- emoji models
-def emoji_dit(torch, onnx, path, patch=2):
+def emoji_dit(torch, onnx, path):
     """train_emoji_dit.DiT from denoiser.onnx: biases, norms and tables by name; each Linear over tokens (a MatMul by a
-    constant, which the exporter names anonymously) from the scope of its MatMul, its weight transposed back"""
+    constant, which the exporter names anonymously) from the scope of its MatMul, its weight transposed back. The patch
+    size is the graph's: its position table has one row per token of the latent grid."""
     td = _train("train_emoji_dit")
-    net = td.DiT(patch=patch).eval()
     g = OnnxGraph(onnx, path)
+    pos = g.const("pos")
+    if pos is None:
+        raise WeightError(f"{os.path.relpath(path, ROOT)}: no position table (pos) to read the patch size from")
+    size = td.LATENT[1]
+    patch = size // math.isqrt(pos.shape[1])
+    net = td.DiT(patch=patch).eval()
     ld = Loader(torch, net, g)
     for n in g.nodes:
         w = g.const(n.input[1]) if n.op_type == "MatMul" else None

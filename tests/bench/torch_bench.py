@@ -42,7 +42,7 @@ Writes one JSON file (shape below) and prints a short summary. All times are mil
   build_fixtures.py's classes with the weights of the fixture's generator.onnx, parity-checked as above.
 - Never fails on a missing model, weight or package; exits 0.
 """
-import argparse, base64, json, math, os, platform, re, sys, time, traceback
+import argparse, base64, json, math, os, platform, sys, time, traceback
 
 sys.dont_write_bytecode = True                 # importing models/train/*.py must not leave __pycache__ in the repo
 THREADS = 2
@@ -366,10 +366,7 @@ def build_modules(torch, onnx, mid, man):
         if mid == "emoji-classifier":
             return {"classifier": ow.classifier(torch, onnx, files["classifier"], module=ow._train("train_emoji_classifier").Classifier())}
         if mid == "emoji-dit":
-            found = re.search(r"patch (\d+)", (man.get("training") or {}).get("architecture", ""))
-            if not found:
-                raise Skip("the manifest's training.architecture names no patch size")
-            return {"denoiser": with_int_inputs(torch, ow.emoji_dit(torch, onnx, files["denoiser"], int(found.group(1))), man["graphs"]["denoiser"])}
+            return {"denoiser": with_int_inputs(torch, ow.emoji_dit(torch, onnx, files["denoiser"]), man["graphs"]["denoiser"])}
     except ow.WeightError as e:
         raise Skip(f"cannot load the weights from the ONNX files: {e}")
     except ImportError as e:

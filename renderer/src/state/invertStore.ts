@@ -78,23 +78,22 @@ export const useInvertStore = create<InvertState>((set, get) => {
     const jobs = useJobsStore.getState();
     const jobId = jobs.start({ view: 'invert', label: 'Inverting', done: 0, total: run.steps, stop: () => stop.abort() });
     set({ error: undefined, curve: [], job: { step: 0, total: run.steps, stop: () => stop.abort() } });
-    let progress: ReturnType<typeof coalesce<CallProgress<'gan.invert'>>> | undefined;
+    // Every step reports (hundreds a second for a small generator): the view takes them ten times a second.
+    const progress = coalesce<CallProgress<'gan.invert'>>(PROGRESS_MS, (batch) => {
+      const p = batch[batch.length - 1]!;
+      const live = batch.findLast((b) => b.best)?.best;
+      jobs.update(jobId, p.step, p.total);
+      set((s) => ({ job: s.job && { ...s.job, step: p.step, total: p.total }, curve: [...s.curve, ...batch.map((b) => b.bestLoss)], live: live ?? s.live }));
+    });
     try {
       const { perceptual, ...rest } = run;
       const settings = { ...rest, ...(perceptual > 0 && classifier ? { perceptual: { classifier, weight: perceptual } } : {}) };
       const args: CallArgs<'gan.invert'> = { model, image: target.tensor, settings };
-      // Every step reports (hundreds a second for a small generator): the view takes them ten times a second.
-      progress = coalesce<CallProgress<'gan.invert'>>(PROGRESS_MS, (batch) => {
-        const p = batch[batch.length - 1]!;
-        const live = batch.findLast((b) => b.best)?.best;
-        jobs.update(jobId, p.step, p.total);
-        set((s) => ({ job: s.job && { ...s.job, step: p.step, total: p.total }, curve: [...s.curve, ...batch.map((b) => b.bestLoss)], live: live ?? s.live }));
-      });
       return await client.invoke('gan.invert', args, { stop: stop.signal, onProgress: progress.push });
     } catch (e) {
       set({ error: e instanceof ApiError && e.code === 'cancelled' ? 'Cancelled.' : (e as Error).message });
     } finally {
-      progress?.flush();
+      progress.flush();
       useJobsStore.getState().finish(jobId);
       set({ job: undefined });
     }

@@ -1,4 +1,4 @@
-import { expect, test } from './fixtures';
+import { expect, recordCalls, test } from './fixtures';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +64,37 @@ test('two tabs on one server autosave apart; a save clears only its own; a close
     await expect(d.getByRole('alertdialog', { name: 'Recover unsaved work' })).toHaveCount(0);
   } finally {
     await context.close();
+    server.stop();
+  }
+});
+
+test('an autosave due during a drag waits for the release: its bytes never queue before the drag’s decodes', async ({ page }) => {
+  const calls = recordCalls(page);
+  const autosaves = () => calls.filter((c) => c.name === 'project.autosave').length;
+  const server = await launchServer(mkdtempSync(join(tmpdir(), 'e2e-drag-autosave-')));
+  try {
+    await page.goto(`${server.url}#edit`);
+    await checked(page);
+    await pickBase(page, 9);
+    const before = autosaves();
+    // Adding a direction is a change: its autosave falls due 3 s later, while the slider below is held.
+    await page.getByRole('tab', { name: 'Classes' }).click();
+    await page.getByRole('button', { name: 'Add direction' }).click();
+    const slider = page.getByRole('slider', { name: 'Sneaker → Ankle boot' });
+    const box = (await slider.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    for (let i = 0; i < 10; i++) {
+      await page.mouse.move(box.x + box.width * (0.2 + 0.06 * i), box.y + box.height / 2);
+      await page.waitForTimeout(450);
+    }
+    expect(calls.filter((c) => c.name === 'model.preview').length).toBeGreaterThan(0);
+    expect(autosaves()).toBe(before);
+    await page.mouse.up();
+    // The release commits the amount, a change of its own: one autosave follows, with the drag's work in it.
+    await expect.poll(autosaves, { timeout: 10_000 }).toBe(before + 1);
+    await expect(page.getByText(/autosaved \d/)).toBeVisible();
+  } finally {
     server.stop();
   }
 });

@@ -6,6 +6,7 @@ import { DATASET_PATH_INPUT, useDatasetStore } from '../state/datasetStore';
 import { applyProject, emptyProject, SESSION_ID, snapshotProject, trackChanges, useProjectStore } from '../state/projectSync';
 import { RecoveryDialog, type Orphan } from './RecoveryDialog';
 import { FileMenu } from './FileMenu';
+import { noPointerPressed, watchPointerPresses } from '../lib/pointerGesture';
 
 const AUTOSAVE_IDLE_MS = 3000;
 
@@ -70,14 +71,21 @@ export function ProjectMenu() {
     );
   }, [client, refreshRecent]);
 
-  // Any change marks the project dirty and schedules an autosave once the user pauses.
+  // Any change marks the project dirty and schedules an autosave once the user pauses, and not before a drag under way
+  // ends (a slider's value reaches the store only on release), so the project's bytes never queue before its decodes.
   useEffect(() => {
     if (!client) return;
+    watchPointerPresses();
     return trackChanges(() => {
       if (suppress.current) return;
       useProjectStore.getState().set({ dirty: true });
       clearTimeout(timer.current);
-      timer.current = setTimeout(() => void autosaveNow(client).catch((e: Error) => setMessage({ text: `Autosave failed: ${e.message}`, error: true })), AUTOSAVE_IDLE_MS);
+      const scheduled = (timer.current = setTimeout(async () => {
+        await noPointerPressed();
+        // A change during the press scheduled another autosave, which this one leaves to it.
+        if (timer.current !== scheduled) return;
+        await autosaveNow(client).catch((e: Error) => setMessage({ text: `Autosave failed: ${e.message}`, error: true }));
+      }, AUTOSAVE_IDLE_MS));
     });
   }, [client]);
 
@@ -95,6 +103,7 @@ export function ProjectMenu() {
         const name = path.split(/[\\/]/).pop()!.replace(/\.lsproj$/, '') || 'Untitled';
         const result = await client.invoke('project.save', { path, project: snapshotProject(name), session: SESSION_ID });
         clearTimeout(timer.current);
+        timer.current = undefined;
         useProjectStore.getState().set({ name, path: result.path, dirty: false, savedAt: result.savedAt });
         setMessage({ text: `Saved ${result.path}` });
         refreshRecent();

@@ -67,7 +67,7 @@ test('the Memory panel shows what the engine caches against its budget; a budget
   const vae = page.getByTestId('model-fmnist-vae');
   await expect(vae.getByTestId('runs-on')).toContainText(/^cpu · loaded/);
   await expect(memory.getByTestId('memory-used')).toHaveText(/^[\d.]+ MB cached of a [\d.]+ (MB|GB) budget$/);
-  await expect(memory.getByTestId('memory-kinds')).toContainText(/model sessions \(weights\): [\d.]+ MB \(\d+\)/);
+  await expect(memory.getByTestId('memory-kinds')).toContainText(/model sessions \(weights and working memory\): [\d.]+ MB \(\d+\)/);
   await expect(memory.getByTestId('memory-process')).toContainText(/Engine process: [\d.]+ (MB|GB) resident/);
 
   await memory.getByLabel('Memory budget', { exact: true }).selectOption('256');

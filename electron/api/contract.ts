@@ -93,7 +93,7 @@ export const MIN_MEMORY_BUDGET_MB = 128;
 const SettingsSchema = z.object({
   provider: z.enum(['cuda', 'dml', 'cpu']).optional(),
   threads: z.int().min(1).max(64).optional(),
-  /** The engine's memory budget for what it caches, in MiB (absent: a quarter of the machine's memory, 512 MiB to 4 GiB). */
+  /** The engine's memory budget for what it caches, in MiB (absent: half the machine's memory, 512 MiB to 8 GiB). */
   memoryBudgetMb: z.int().min(MIN_MEMORY_BUDGET_MB).max(65536).optional(),
 });
 

@@ -4,7 +4,8 @@ import { dispatchCall } from '../../electron/engine/dispatch';
 import { createEngine, type Engine } from '../../electron/engine/engine';
 import { loadModelFolders } from '../../electron/engine/models/registry';
 import { defaultMemoryBudget, MemoryBudget } from '../../electron/engine/runtime/memoryBudget';
-import { RUN_BYTES, runGraph, SessionCache } from '../../electron/engine/runtime/sessions';
+import { RUN_BYTES, runGraph, SessionCache, usesMemoryPattern } from '../../electron/engine/runtime/sessions';
+import { statSync } from 'node:fs';
 import type { MemoryReport } from '../../electron/api/contract';
 import { join } from 'node:path';
 import { callOptions, freshConfigDir, ok, paths, repoRoot } from '../helpers/engine';
@@ -45,11 +46,25 @@ describe('the memory budget', () => {
     expect(budget.report().evictions).toBe(1);
   });
 
-  it('defaults to a quarter of the machine, between 512 MiB and 4 GiB', () => {
+  it('an entry that grows (a session whose arena took a larger run) is counted, and others are evicted to fit it', () => {
+    const released: string[] = [];
+    const budget = new MemoryBudget(10);
+    budget.add('old', entry(3, released, 'old'));
+    budget.add('session', entry(3, released, 'session'));
+    budget.grow('session', 5);
+    expect(released).toEqual(['old']);
+    expect(budget.report()).toMatchObject({ usedBytes: 8, largest: [{ label: 'session', bytes: 8 }] });
+    // An entry already gone (evicted meanwhile) is not counted again.
+    budget.grow('old', 5);
+    expect(budget.report().usedBytes).toBe(8);
+  });
+
+  it('defaults to half the machine, between 512 MiB and 8 GiB', () => {
     const GiB = 1024 ** 3;
-    expect(defaultMemoryBudget(1 * GiB)).toBe(GiB / 2);
-    expect(defaultMemoryBudget(8 * GiB)).toBe(2 * GiB);
-    expect(defaultMemoryBudget(128 * GiB)).toBe(4 * GiB);
+    expect(defaultMemoryBudget(0.5 * GiB)).toBe(GiB / 2);
+    expect(defaultMemoryBudget(8 * GiB)).toBe(4 * GiB);
+    expect(defaultMemoryBudget(24 * GiB)).toBe(8 * GiB);
+    expect(defaultMemoryBudget(128 * GiB)).toBe(8 * GiB);
   });
 });
 
@@ -82,6 +97,26 @@ describe('sessions under the budget (real graphs)', () => {
     expect(await cache.release('fmnist-vae')).toBe(true);
     expect(budget.report().usedBytes).toBe(0);
     expect((await running).x!.shape).toEqual([256, 1, 28, 28]);
+  });
+});
+
+describe('what a session holds (real graphs)', () => {
+  it('a 256 px decoder counts the activations its arena keeps, not only its weights; a 28×28 one little more than its file', async () => {
+    const budget = new MemoryBudget(4096 * MB);
+    const cache = new SessionCache({ providers: ['cpu'], intraOpNumThreads: 2 }, budget);
+    const vae256 = (await loadModelFolders(join(repoRoot, 'tests', 'fixtures', 'models'), 'user')).models.find((m) => m.manifest.id === 'vae-256')!;
+    const large = await cache.get('vae-256', vae256.folder, 'decoder', vae256.manifest.graphs.decoder!);
+    const file = statSync(join(vae256.folder, vae256.manifest.graphs.decoder!.file)).size;
+    // One 256 px decode's activations: about 65 MB here, against a 1.8 MB file.
+    expect(large.workingBytes).toBeGreaterThan(20 * MB);
+    expect(budget.report().largest[0]).toMatchObject({ label: 'vae-256 decoder', bytes: file + large.workingBytes });
+    expect(usesMemoryPattern(large.spec)).toBe(false);
+
+    const fmnist = (await loadModelFolders(paths.models, 'bundled')).models.find((m) => m.manifest.id === 'fmnist-vae')!;
+    const small = await cache.get('fmnist-vae', fmnist.folder, 'decoder', fmnist.manifest.graphs.decoder!);
+    expect(small.workingBytes).toBeLessThan(8 * MB);
+    expect(usesMemoryPattern(small.spec)).toBe(true);
+    await cache.releaseAll();
   });
 });
 

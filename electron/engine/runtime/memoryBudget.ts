@@ -4,7 +4,7 @@ import type { MemoryReport as ReportedMemory } from '../../api/contract';
 export type MemoryKind = ReportedMemory['kinds'][number]['kind'];
 
 export const MEMORY_KIND_LABELS: Record<MemoryKind, string> = {
-  sessions: 'model sessions (weights)',
+  sessions: 'model sessions (weights and working memory)',
   codes: 'dataset codes',
   projections: 'projections and distances',
 };
@@ -41,6 +41,16 @@ export class MemoryBudget {
     this.remove(key);
     this.entries.set(key, { ...entry, lastUsed: ++this.clock });
     this.used += entry.bytes;
+    this.fit(key);
+  }
+
+  /** An entry's owner found it holds more than it said (a session's arena grew): counted, then others evicted to fit. */
+  grow(key: string, bytes: number): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    entry.bytes += bytes;
+    this.used += bytes;
+    entry.lastUsed = ++this.clock;
     this.fit(key);
   }
 
@@ -115,8 +125,12 @@ export class MemoryBudget {
   }
 }
 
-/** A default budget for what the engine caches: a quarter of the machine's memory, between 512 MiB and 4 GiB. */
+/**
+ * A default budget for what the engine keeps: half the machine's memory, between 512 MiB and 8 GiB. It counts the
+ * sessions' working memory (their runs' activations), which a model needs whenever it runs: a 1024 px VAE's encoder and
+ * decoder hold 4.7 GB together, so a smaller budget would have them evict each other and reload (seconds) at every use.
+ */
 export function defaultMemoryBudget(totalBytes: number): number {
   const MiB = 1024 * 1024;
-  return Math.min(4096 * MiB, Math.max(512 * MiB, Math.floor(totalBytes / 4 / MiB) * MiB));
+  return Math.min(8192 * MiB, Math.max(512 * MiB, Math.floor(totalBytes / 2 / MiB) * MiB));
 }

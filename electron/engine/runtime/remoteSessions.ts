@@ -20,7 +20,8 @@ export interface RuntimeSession {
   readonly outputMetadata: readonly InferenceSession.ValueMetadata[];
   run(feeds: Record<string, TensorData>): Promise<Record<string, Required<TensorData>>>;
   /** run, with how long the run itself took on the runtime's thread (without the hop there and back). */
-  timedRun(feeds: Record<string, TensorData>): Promise<{ outputs: Record<string, Required<TensorData>>; ms: number }>;
+  /** Also says how much the process's resident memory grew over the run, besides its outputs (the session's arena growing). */
+  timedRun(feeds: Record<string, TensorData>): Promise<{ outputs: Record<string, Required<TensorData>>; ms: number; grewBytes: number }>;
   release(): Promise<void>;
 }
 
@@ -100,7 +101,7 @@ export async function createSession(model: string | Uint8Array, options: Inferen
   // Feeds are copied, not moved: callers keep their codes and images.
   const timedRun = (feeds: Record<string, TensorData>) => {
     const posted = postableFeeds(feeds);
-    return thread.call<{ outputs: Record<string, Required<TensorData>>; ms: number }>({ op: 'run', key: info.key, feeds: posted.feeds }, posted.transfer);
+    return thread.call<{ outputs: Record<string, Required<TensorData>>; ms: number; grewBytes: number }>({ op: 'run', key: info.key, feeds: posted.feeds }, posted.transfer);
   };
   return {
     inputNames: info.inputNames,

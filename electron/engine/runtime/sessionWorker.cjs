@@ -34,17 +34,27 @@ async function handle(message) {
   }
   const feeds = {};
   for (const [name, t] of Object.entries(message.feeds)) feeds[name] = new ort.Tensor(t.type, t.data, t.dims);
+  const rssBefore = process.memoryUsage.rss();
   const started = performance.now();
   const results = await session.run(feeds);
   const ms = performance.now() - started;
-  const value = { outputs: {}, ms };
+  const grew = process.memoryUsage.rss() - rssBefore;
+  const value = { outputs: {}, ms, grewBytes: 0 };
   const transfer = [];
+  let outputBytes = 0;
   for (const [name, t] of Object.entries(results)) {
     const data = t.data;
     value.outputs[name] = { type: t.type, dims: [...t.dims], data, size: t.size };
     // The worker keeps nothing of a result, so its memory moves to the caller rather than being copied.
-    if (data && data.buffer && !transfer.includes(data.buffer)) transfer.push(data.buffer);
+    if (data && data.buffer && !transfer.includes(data.buffer)) {
+      transfer.push(data.buffer);
+      outputBytes += data.buffer.byteLength;
+    }
   }
+  // What the run left resident besides its outputs: the session's arena grown to hold this run's activations (it keeps
+  // them for the session's life). Runs here are one at a time, so the growth is this session's, but for what the
+  // engine's thread allocated meanwhile.
+  value.grewBytes = Math.max(0, grew - outputBytes);
   return { value, transfer };
 }
 

@@ -31,6 +31,12 @@ export interface LoadedGraph {
   provider: ProviderName;
   /** Creating the session plus its one warm-up run. */
   loadMs: number;
+  /**
+   * What the session keeps resident for its runs' activations, as measured where they ran: ONNX Runtime's arena grows to
+   * the largest run's needs and keeps them for the session's life (a 1024 px VAE's decoder: 2.2 GB). Counted in the
+   * memory budget beside the weights, so what the Models view reports is what the process holds.
+   */
+  workingBytes: number;
   /** Providers that failed before the one in use, with why. */
   fallbacks: string[];
 }
@@ -91,7 +97,7 @@ export class SessionCache {
         this.budget?.add(`session:${key}`, {
           kind: 'sessions',
           label: `${modelId} ${role}${mode === 'steady' ? ' (batch job)' : ''}`,
-          bytes: statSync(path).size,
+          bytes: statSync(path).size + loaded.workingBytes,
           busy: () => leases.get(loaded)!.active > 0,
           release: () => {
             this.loading.delete(key);
@@ -159,6 +165,7 @@ export class SessionCache {
         const options: InferenceSession.SessionOptions = {
           executionProviders: [provider],
           graphOptimizationLevel: 'all',
+          enableMemPattern: usesMemoryPattern(spec),
           ...(this.options.intraOpNumThreads ? { intraOpNumThreads: this.options.intraOpNumThreads } : {}),
         };
         // The runtime's thread pool stops spinning when a run ends: spinning on, it held the cores the engine's thread
@@ -167,8 +174,8 @@ export class SessionCache {
         const spinning = mode === 'steady' ? { intra_op: { allow_spinning: '0' } } : { force_spinning_stop: '1' };
         const session = await createSession(path, { ...options, extra: { session: spinning } });
         checkGraphMatchesSpec(session, spec, `${modelId} ${role}`);
-        const warmUpMs = await warmUp(session, spec);
-        return { session, msPerItem: warmUpMs, runs: 0, runsInline: false, mode, createInline: () => createWarmInline(path, options, spec), spec, provider, loadMs: performance.now() - started, fallbacks };
+        const warm = await warmUp(session, spec);
+        return { session, msPerItem: warm.ms, runs: 0, runsInline: false, mode, createInline: () => createWarmInline(path, options, spec), spec, provider, loadMs: performance.now() - started, fallbacks, workingBytes: warm.grewBytes };
       } catch (error) {
         if (error instanceof ApiError) throw error;
         // No provider can read a file that is not a whole ONNX model: say so in words, once.
@@ -182,13 +189,33 @@ export class SessionCache {
   }
 }
 
+/** Bytes of one batch item's inputs and outputs, as the manifest states them (a named axis other than the batch counts 1). */
+export function specItemBytes(spec: GraphSpecT): number {
+  return [...spec.inputs, ...spec.outputs].reduce((sum, t) => sum + t.shape.slice(1).reduce<number>((n, d) => n * (typeof d === 'number' ? d : 1), 4), 0);
+}
+
+/** From this many bytes of inputs and outputs an item (a colour image of about 150 px), a graph runs without a memory pattern. */
+export const NO_MEMORY_PATTERN_ITEM_BYTES = 256 * 1024;
+
+/**
+ * Whether a session plans its runs' memory ahead (ONNX Runtime's memory pattern: one block for all of a run's
+ * activations, kept per input shape) on top of its arena. For image-sized graphs that block doubled what the session
+ * kept between runs, for no speed: vae-512's decoder held 292 MB against 151 MB without it (233–256 ms a run either
+ * way), the 1024 px VAE's decoder 4.45 GB against 2.25 GB and its encoder 4.81 against 2.48 GB. Small graphs keep it:
+ * their runs are a fraction of a millisecond, where fewer allocations can show.
+ */
+export function usesMemoryPattern(spec: GraphSpecT): boolean {
+  return specItemBytes(spec) < NO_MEMORY_PATTERN_ITEM_BYTES;
+}
+
 function sessionKey(modelId: string, role: string, mode: SessionMode): string {
   return mode === 'interactive' ? `${modelId}/${role}` : `${modelId}/${role}~${mode}`;
 }
 
-/** One run at batch 1 with zeros, so the first real request does not pay for lazy initialisation; resolves with its ms. */
-async function warmUp(session: RuntimeSession, spec: GraphSpecT): Promise<number> {
-  return (await session.timedRun(zeroFeeds(spec))).ms;
+/** One run at batch 1 with zeros, so the first real request does not pay for lazy initialisation; resolves with its ms and the memory it took. */
+async function warmUp(session: RuntimeSession, spec: GraphSpecT): Promise<{ ms: number; grewBytes: number }> {
+  const { ms, grewBytes } = await session.timedRun(zeroFeeds(spec));
+  return { ms, grewBytes };
 }
 
 /** The graph's session on the engine's thread, warmed up as the first was (so its first run's cost is not taken for its usual one). */
@@ -321,6 +348,17 @@ function measured(graph: LoadedGraph, msPerItem: number): void {
   graph.msPerItem = graph.runs++ === 0 ? msPerItem : Math.min(msPerItem, 1.25 * graph.msPerItem);
 }
 
+/** Growth under this is the engine's own allocations during the run, not the session's arena. */
+const GROWTH_NOISE_BYTES = 4 * 1024 * 1024;
+
+/** A run that grew the session's arena (a larger batch than before) adds to what its budget entry counts. */
+function grewWorkingMemory(graph: LoadedGraph, grewBytes: number): void {
+  if (grewBytes < GROWTH_NOISE_BYTES) return;
+  graph.workingBytes += grewBytes;
+  const lease = leases.get(graph);
+  if (lease && !lease.evicted) lease.budget?.grow(`session:${lease.key}`, grewBytes);
+}
+
 /** The graph's session on the engine's thread, made on first use; if it cannot be made, its runs go to the runtime's thread. */
 async function inlineSession(graph: LoadedGraph): Promise<InferenceSession | undefined> {
   graph.inline ??= graph.createInline();
@@ -366,8 +404,9 @@ async function runOnce(graph: LoadedGraph, inputs: Record<string, Float32Tensor>
       measured(loaded, (performance.now() - started) / batch);
       return outputs;
     }
-    const { outputs, ms } = await loaded.session.timedRun(feeds);
+    const { outputs, ms, grewBytes } = await loaded.session.timedRun(feeds);
     measured(loaded, ms / batch);
+    grewWorkingMemory(loaded, grewBytes);
     return outputs;
   });
   const out: Record<string, Float32Tensor> = {};

@@ -9,6 +9,16 @@ const BUDGETS_MB = [256, 512, 1024, 2048, 4096, 8192, 16384];
 /** The report is cheap (a sum over the engine's cache entries): read it while the panel is on screen. */
 const REFRESH_MS = 2000;
 
+/**
+ * A line for when the budget is too small for the models in use: an entry over half the budget (a large model's session
+ * with its working memory) leaves no room for a second one, so graphs used in turn evict each other and reload each time.
+ */
+export function crowdedBudgetNote(report: Pick<MemoryReport, 'budgetBytes' | 'largest' | 'evictions'>): string | undefined {
+  const largest = report.largest[0];
+  if (!largest || report.evictions === 0 || largest.bytes <= report.budgetBytes / 2) return undefined;
+  return `${largest.label} holds ${formatBytes(largest.bytes)} with its working memory, over half the budget: graphs used in turn (this model's encoder and decoder) evict each other and load again each time, seconds for a large model. A larger budget keeps them loaded.`;
+}
+
 /** What the engine keeps in memory against its budget, the process's own figures, and ways to change both. */
 export function MemoryPanel() {
   const info = useAppStore((s) => s.info);
@@ -106,6 +116,11 @@ export function MemoryPanel() {
             Engine process: {formatBytes(report.process.rssBytes)} resident, JavaScript heap {formatBytes(report.process.heapBytes)}; evicted to fit the budget so far: {report.evictions}
           </p>
         </>
+      )}
+      {report && crowdedBudgetNote(report) && (
+        <p className="mt-1 text-xs text-warning" data-testid="memory-crowded">
+          {crowdedBudgetNote(report)}
+        </p>
       )}
       <Message text={note} error={false} className="mt-2 text-xs" />
       <Message text={error} className="mt-2 text-sm" />

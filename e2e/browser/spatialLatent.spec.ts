@@ -152,6 +152,39 @@ test('a 256 px VAE: the sweep strip fills frame by frame, then frames near the t
   }
 });
 
+test('a 256 px strip of 64 frames shows its progress and stops on Cancel; a smaller one then decodes', async ({ page }) => {
+  const server = await serveWithUserModel(page, 'vae-256');
+  try {
+    await page.getByRole('tab', { name: 'Interpolate' }).click();
+    await page.getByRole('combobox', { name: 'Model' }).selectOption({ label: 'Spatial-latent VAE 256x256 speed fixture (untrained)' });
+    await page.getByRole('button', { name: 'Add random sample' }).click();
+    await page.getByRole('button', { name: 'Add random sample' }).click();
+    await expect(page.getByTestId('keyframe')).toHaveCount(2);
+    await expect(page.getByTestId('strip').getByRole('img')).toHaveCount(10, { timeout: 30_000 });
+    // 64 frames at 256 px take seconds on a CPU: the strip's progress shows, as a job of the view's in the status bar too.
+    await page.getByRole('slider', { name: 'Frames', exact: true }).fill('64');
+    const progress = page.getByRole('progressbar', { name: 'Decoding the strip progress' });
+    await expect(progress).toHaveAttribute('aria-valuemax', '64');
+    // It moves as the engine reports each run of two frames.
+    await expect.poll(async () => Number(await progress.getAttribute('aria-valuenow'))).toBeGreaterThan(0);
+    await expect(page.getByTestId('status-job')).toContainText('Decoding the strip');
+    await page.getByRole('status', { name: 'Decoding the strip' }).getByRole('button', { name: 'Cancel' }).click();
+    await expect(page.getByText(/^Stopped after ([2-9]|[1-5]\d|6[0-2]) of 64 frames: change the frames/)).toBeVisible();
+    await expect(page.getByTestId('status-job')).toHaveCount(0);
+    await expect(progress).toHaveCount(0);
+    // The 10-frame strip of before is not taken for the 64 frames asked for.
+    await expect(page.getByTestId('strip').getByRole('img')).not.toHaveCount(64);
+    await page.screenshot({ path: 'test-results/screenshots/interpolate-256-stopped.png' });
+
+    await page.getByRole('slider', { name: 'Frames', exact: true }).fill('4');
+    await expect(page.getByTestId('strip').getByRole('img')).toHaveCount(4, { timeout: 30_000 });
+    await expect(page.getByText(/^Stopped after/)).toHaveCount(0);
+    await expect(page.getByRole('alert')).toHaveCount(0);
+  } finally {
+    server.stop();
+  }
+});
+
 test('a 256 px latent diffusion model: the forward process and image-to-image keep its pictures within the view; its long runs preview the latent', async ({ page }) => {
   const server = await serveWithUserModel(page, 'vae-256', 'ldm-256');
   try {

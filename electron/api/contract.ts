@@ -321,6 +321,8 @@ export const calls = {
       .strict(),
     /** images: the frames as 8-bit channel planes (value × 255, rounded and clamped), as model.preview gives them: a strip is only shown and exported. */
     result: z.object({ codes: Float32TensorSchema, images: Uint8TensorSchema, ms: z.number() }),
+    /** Frames decoded so far, after each run (a frame a run at 1024 px); cancelling stops it before the next run. */
+    progress: z.object({ done: z.int(), total: z.int() }),
   },
   'latent.neighbors': {
     args: z

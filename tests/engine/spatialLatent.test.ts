@@ -97,6 +97,29 @@ describe('latent diffusion over the spatial VAE, as Stable Diffusion 1.x is set 
     for (const [output, error] of Object.entries(errors)) expect(error, output).toBeLessThan(1e-4);
   });
 
+  it('a 256 px strip reports each run of frames as it is decoded, and a cancel stops it before the next run', async () => {
+    const keyframes = float32Tensor([2, 4, 32, 32], new NormalStream(3).next(2 * 4096));
+    const args = { model: 'vae-256', keyframes, frames: 8, method: 'slerp' };
+    const progress: { done: number; total: number }[] = [];
+    const whole = ok<{ images: { shape: number[] } }>(await dispatchCall(engine.handlers, 'latent.interpolate', args, callOptions(progress)));
+    expect(whole.images.shape).toEqual([8, 3, 256, 256]);
+    // Two 256 px images a run (RUN_BYTES).
+    expect(progress).toEqual([2, 4, 6, 8].map((done) => ({ done, total: 8 })));
+
+    const controller = new AbortController();
+    const seen: { done: number; total: number }[] = [];
+    const stopped = await dispatchCall(engine.handlers, 'latent.interpolate', args, {
+      signal: controller.signal,
+      client: 1,
+      onProgress: (p: unknown) => {
+        seen.push(p as { done: number; total: number });
+        controller.abort();
+      },
+    });
+    expect(stopped).toMatchObject({ ok: false, error: { code: 'cancelled', message: 'decoding was cancelled after 2 of 8 images' } });
+    expect(seen).toEqual([{ done: 2, total: 8 }]);
+  });
+
   it('its 256 px sibling over vae-256, the speed fixture of the benchmarks, runs as in PyTorch too and previews at latent resolution where decoding every step would cost seconds', async () => {
     const errors = await parityErrors(join(fixtures, 'ldm-256'));
     expect(Object.keys(errors)).toEqual(['denoiser eps']);

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { CallResult } from '../../../../electron/api/contract';
 import { ApiError } from '../../../../electron/api/errors';
 import { float32Tensor, unitTensor } from '../../../../electron/api/tensor';
@@ -17,6 +17,8 @@ import { useLatentStore, type Keyframe } from '../../state/latentStore';
 import { decodesCodes, encodesImages } from '../../lib/modelKinds';
 import { AnimationPlayer } from './AnimationPlayer';
 import { Message } from '../../components/Message';
+import { JobProgress } from '../../components/JobProgress';
+import { useJobsStore } from '../../state/jobsStore';
 import { useViewState } from '../../state/viewState';
 import { ExportScale, useExportScale } from '../../components/ExportScale';
 import { ModelSelect } from '../../components/ModelSelect';
@@ -27,6 +29,9 @@ const SPACES: CodeSpace[] = ['z', 'w', 'w+'];
 
 /** A strip and the model it was decoded by: another model's is not shown while this one's is on its way. */
 type Strip = CallResult<'latent.interpolate'> & { model: string };
+
+/** A strip still decoding after this long shows its progress and a Cancel (at 28 px it is back long before). */
+const PROGRESS_AFTER_MS = 300;
 
 /** How the ids of prior samples added as keyframes begin. */
 const SAMPLE_ID = 'sample-';
@@ -148,10 +153,30 @@ export function InterpolateView() {
   };
 
   const durationKey = segmentDurations.join(',');
+  // A large model's strip takes seconds (ten frames at 1024 px on a CPU: 16 s): its progress, and a way to stop it.
+  const [decoding, setDecoding] = useState<{ done: number; total: number }>();
+  const [stopped, setStopped] = useState<string>();
+  const stripJob = useRef<AbortController>(undefined);
   useEffect(() => {
     if (!client || !model || usable.length < 2) return;
     let current = true;
     setError(undefined);
+    setStopped(undefined);
+    // Cancelled when the strip is no longer wanted (other keyframes or frames, another view): the engine stops before
+    // its next frame, instead of decoding the rest of a strip no one will see while the new one waits on the lane.
+    const job = (stripJob.current = new AbortController());
+    let progress = { done: 0, total: frames };
+    // Shown, it is also a job of the view's: the status bar counts it and Esc stops it.
+    let shownAs: number | undefined;
+    const reveal = setTimeout(() => {
+      shownAs = useJobsStore.getState().start({ view: 'interpolate', label: 'Decoding the strip', ...progress, stop: () => job.abort() });
+      setDecoding(progress);
+    }, PROGRESS_AFTER_MS);
+    const hide = () => {
+      clearTimeout(reveal);
+      if (shownAs !== undefined) useJobsStore.getState().finish(shownAs);
+      shownAs = undefined;
+    };
     (async () => {
       const codes = await codesOf();
       if (current) setKeyCodes({ key: codesKey, codes });
@@ -159,14 +184,38 @@ export function InterpolateView() {
       const flat = new Float32Array(codes.length * dim);
       codes.forEach((c, i) => flat.set(c, i * dim));
       // On a lane: dragging the frame count asks for a strip per value; only the newest waits while one is decoded.
-      const result = await client.invoke('latent.interpolate', { model, keyframes: codesTensor(summary, space, flat, codes.length), frames, method, durations: durationKey.split(',').map(Number), space, lane: 'interpolate' });
+      const result = await client.invoke(
+        'latent.interpolate',
+        { model, keyframes: codesTensor(summary, space, flat, codes.length), frames, method, durations: durationKey.split(',').map(Number), space, lane: 'interpolate' },
+        {
+          signal: job.signal,
+          onProgress: (p) => {
+            progress = p;
+            if (shownAs === undefined || !current) return;
+            setDecoding(p);
+            useJobsStore.getState().update(shownAs, p.done, p.total);
+          },
+        },
+      );
       if (!current) return;
       setStrip({ ...result, model });
       // The explorer draws paths of z codes only.
       setPath(space === 'z' ? { model, codes: result.codes.data } : undefined);
-    })().catch((e: Error) => current && !(e instanceof ApiError && e.code === 'superseded') && setError(e.message));
+    })()
+      .catch((e: Error) => {
+        if (!current || (e instanceof ApiError && e.code === 'superseded')) return;
+        if (e instanceof ApiError && e.code === 'cancelled') setStopped(`Stopped after ${progress.done} of ${progress.total} frames: change the frames, the method or the keyframes to decode the strip again.`);
+        else setError(e.message);
+      })
+      .finally(() => {
+        hide();
+        if (current) setDecoding(undefined);
+      });
     return () => {
       current = false;
+      hide();
+      job.abort();
+      setDecoding(undefined);
     };
   }, [client, model, summary, space, usable, codesKey, frames, method, durationKey, codesOf, setPath]);
 
@@ -358,6 +407,12 @@ export function InterpolateView() {
       )}
 
       <Message text={error} className="mb-3 text-sm" />
+      {decoding && (
+        <div className="mb-3">
+          <JobProgress label="Decoding the strip" done={decoding.done} total={decoding.total} unit="frames" onCancel={() => stripJob.current?.abort()} />
+        </div>
+      )}
+      <Message text={stopped} error={false} className="mb-3 text-sm" />
 
       {strip?.model === model && usable.length >= 2 && (
         <section aria-label="Interpolation strip">
@@ -367,7 +422,7 @@ export function InterpolateView() {
             ))}
           </div>
           <p className="mb-3 text-xs text-muted">
-            {strip.images.shape[0]} frames decoded in one batch in {strip.ms.toFixed(1)} ms
+            {strip.images.shape[0]} frames decoded in {strip.ms.toFixed(1)} ms
           </p>
           <div className="flex flex-wrap items-start gap-6">
             <AnimationPlayer images={strip.images} fps={fps} />

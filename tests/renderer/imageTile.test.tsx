@@ -18,6 +18,18 @@ describe('images in the renderer', () => {
     expect(Array.from(imageToRgba(new Uint8Array([7, 9, 11, 13]), 0, 1, 2, 2).subarray(4, 8))).toEqual([9, 9, 9, 255]);
   });
 
+  it('8-bit colour planes become the same RGBA as their float values would, for any image of a batch', () => {
+    const [channels, height, width] = [3, 5, 7];
+    const bytes = Uint8Array.from({ length: 2 * channels * height * width }, (_, i) => (i * 37 + 11) % 256);
+    const floats = Float32Array.from(bytes, (v) => v / 255);
+    for (const index of [0, 1]) {
+      const rgba = imageToRgba(bytes, index, channels, height, width);
+      expect(Array.from(rgba)).toEqual(Array.from(imageToRgba(floats, index, channels, height, width)));
+      // The second image's first pixel: its three planes' first values, opaque.
+      if (index === 1) expect(Array.from(rgba.subarray(0, 4))).toEqual([bytes[105], bytes[140], bytes[175], 255]);
+    }
+  });
+
   it('an image tile is a pixel-exact canvas at an integer zoom with its label', () => {
     const container = document.createElement('div');
     act(() => createRoot(container).render(<ImageTile data={new Float32Array(784)} shape={[1, 1, 28, 28]} zoom={4} label="Decoded" />));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyProject, type Project } from '../../electron/api/project';
-import { float32Tensor } from '../../electron/api/tensor';
+import { float32Tensor, type Uint8Tensor } from '../../electron/api/tensor';
 import { dispatchCall } from '../../electron/engine/dispatch';
 import type { Engine } from '../../electron/engine/engine';
 import { modelFingerprint } from '../../electron/engine/models/fingerprint';
@@ -81,8 +81,8 @@ describe('project files', () => {
       ['garbage.lsproj', 'PK\u0003\u0004 this is a zip, not a project', /not valid JSON.*truncated or damaged/],
       ['truncated.lsproj', good.slice(0, Math.floor(good.length / 2)), /not valid JSON/],
       ['empty.lsproj', '', /the file is empty/],
-      ['future.lsproj', good.replace('"format": 2', '"format": 7'), /saved by a newer Latent Studio \(project format 7\); this version reads up to format 2/],
-      ['unmigratable.lsproj', good.replace('"format": 2', '"format": 0'), /uses project format 0, which this version cannot migrate/],
+      ['future.lsproj', good.replace('"format": 3', '"format": 7'), /saved by a newer Latent Studio \(project format 7\); this version reads up to format 3/],
+      ['unmigratable.lsproj', good.replace('"format": 3', '"format": 0'), /uses project format 0, which this version cannot migrate/],
       ['bad-stamp.lsproj', good.replace('"models": {}', '"models": {"fmnist-vae": {"sha256": "abc"}}'), /problem at project\.models\.fmnist-vae\.sha256: a SHA-256 in hex/],
       ['edited.lsproj', good.replace('"amount": 2.5', '"amount": "lots"'), /problem at project\.edit\.stack\.0\.amount/],
       ['foreign.lsproj', JSON.stringify({ hello: 'world' }), /not a Latent Studio project/],
@@ -187,7 +187,7 @@ describe('project files', () => {
     await second.dispose();
   });
 
-  it('a format 1 file (from before model fingerprints) is migrated on open, untouched on disk until saved as format 2', async () => {
+  it('a format 1 file (from before model fingerprints) is migrated on open, untouched on disk until saved as format 3', async () => {
     const path = join(dir, 'old.lsproj');
     copyFileSync(join(repoRoot, 'tests/fixtures/projects/format-1.lsproj'), path);
     const before = digest(path);
@@ -198,10 +198,38 @@ describe('project files', () => {
     expect(digest(path)).toBe(before);
 
     ok(await call('project.save', { path, project: opened.project }));
-    expect(JSON.parse(readFileSync(path, 'utf8')).project.format).toBe(2);
+    expect(JSON.parse(readFileSync(path, 'utf8')).project.format).toBe(3);
     const reopened = ok<{ project: Project; migratedFrom?: number }>(await call('project.open', { path }));
     expect(reopened.migratedFrom).toBeUndefined();
     expect(Object.keys(reopened.project.models)).toEqual(['fmnist-dcgan', 'fmnist-ddpm-latent', 'fmnist-vae']);
+  });
+
+  it('images kept as 8-bit planes round-trip exactly in a quarter of the bytes; a format 2 file with float images still opens', async () => {
+    // A 256 px colour picture read from a file: every value is k / 255.
+    const bytes = Uint8Array.from({ length: 3 * 256 * 256 }, (_, i) => (i * 7 + (i >> 9)) % 256);
+    const image: Uint8Tensor = { dtype: 'uint8', shape: [1, 3, 256, 256], data: bytes };
+    const floats = float32Tensor([1, 3, 256, 256], Float32Array.from(bytes, (v) => v / 255));
+    const base = sampleProject();
+    const asBytes: Project = { ...base, imported: [{ ...base.imported[0]!, image }], edit: { ...base.edit!, base: { ...base.edit!.base, image } }, inversions: [{ ...base.inversions[0]!, target: image }] };
+    const asFloats: Project = { ...base, imported: [{ ...base.imported[0]!, image: floats }], edit: { ...base.edit!, base: { ...base.edit!.base, image: floats } }, inversions: [{ ...base.inversions[0]!, target: floats }] };
+    const saved = ok<{ path: string }>(await call('project.save', { path: join(dir, 'bytes'), project: asBytes }));
+    const opened = ok<{ project: Project; migratedFrom?: number }>(await call('project.open', { path: saved.path }));
+    expect({ ...opened.project, models: {} }).toEqual(asBytes);
+    expect(opened.migratedFrom).toBeUndefined();
+    const floatFile = serializeProject(asFloats, '0.1.0');
+    const byteFile = readFileSync(saved.path, 'utf8');
+    expect(byteFile.length).toBeLessThan(floatFile.length / 3.5);
+
+    // As the previous version wrote it: format 2, float32 images. It opens as it was, and says it was upgraded.
+    const old = join(dir, 'format-2.lsproj');
+    writeFileSync(old, floatFile.replace('"format": 3', '"format": 2'));
+    const migrated = ok<{ project: Project; migratedFrom?: number }>(await call('project.open', { path: old }));
+    expect(migrated.migratedFrom).toBe(2);
+    expect({ ...migrated.project, models: {} }).toEqual(asFloats);
+
+    // 8-bit bytes that do not fill the shape are refused like float ones.
+    const short = byteFile.replace(/"u8": "[^"]+"/, `"u8": "${Buffer.from(new Uint8Array(10)).toString('base64')}"`);
+    expect(() => parseProject(short, 'short.lsproj')).toThrow(/short\.lsproj is damaged: a stored tensor does not match its shape/);
   });
 
   it('warns when a model has changed since the save or is not installed, and keeps the missing model’s stamp on save', async () => {

@@ -1,20 +1,31 @@
 import { z } from 'zod';
 import { ApiError } from '../../api/errors';
 import { PROJECT_FORMAT, ProjectSchema, type Project } from '../../api/project';
-import { float32Tensor, type Float32Tensor } from '../../api/tensor';
+import { float32Tensor, type Float32Tensor, type Uint8Tensor } from '../../api/tensor';
 
 /**
  * Project files on disk: JSON with a format number, every tensor as its
- * shape plus base64 little-endian float32 (compact, exact). Reading checks
- * everything and names what is wrong; older formats are migrated.
+ * shape plus base64 of its bytes: little-endian float32 (codes, vectors) or
+ * 8-bit (images). Compact and exact. Reading checks everything and names
+ * what is wrong; older formats are migrated.
  */
 const MAGIC = 'latent-studio-project';
 export const PROJECT_EXTENSION = '.lsproj';
 
-const StoredTensorSchema = z.object({ shape: z.array(z.int().nonnegative()), f32: z.string() }).strict();
+const StoredTensorSchema = z.union([z.object({ shape: z.array(z.int().nonnegative()), f32: z.string() }).strict(), z.object({ shape: z.array(z.int().nonnegative()), u8: z.string() }).strict()]);
+type StoredTensor = z.infer<typeof StoredTensorSchema>;
 
-function encodeTensor(t: Float32Tensor): z.infer<typeof StoredTensorSchema> {
-  return { shape: t.shape, f32: Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64') };
+function encodeTensor(t: Float32Tensor | Uint8Tensor): StoredTensor {
+  const bytes = Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64');
+  return t.dtype === 'uint8' ? { shape: t.shape, u8: bytes } : { shape: t.shape, f32: bytes };
+}
+
+/** A stored tensor back as the API's, or undefined where its bytes do not match its shape. */
+function decodeTensor(stored: StoredTensor): Float32Tensor | Uint8Tensor | undefined {
+  const count = stored.shape.reduce((a, b) => a * b, 1);
+  const bytes = Buffer.from('f32' in stored ? stored.f32 : stored.u8, 'base64');
+  if ('u8' in stored) return bytes.length === count ? { dtype: 'uint8', shape: stored.shape, data: new Uint8Array(bytes) } : undefined;
+  return bytes.length === count * 4 ? float32Tensor(stored.shape, new Float32Array(new Uint8Array(bytes).buffer)) : undefined;
 }
 
 /** Walks a value, turning tensors into their stored form (or back). */
@@ -28,7 +39,7 @@ function mapTensors(value: unknown, isTensor: (v: Record<string, unknown>) => bo
 }
 
 export function serializeProject(project: Project, appVersion: string): string {
-  const stored = mapTensors(project, (v) => v['data'] instanceof Float32Array, encodeTensor);
+  const stored = mapTensors(project, (v) => v['data'] instanceof Float32Array || v['data'] instanceof Uint8Array, encodeTensor);
   return JSON.stringify({ app: MAGIC, appVersion, savedAt: new Date().toISOString(), project: stored }, null, 1);
 }
 
@@ -38,6 +49,8 @@ const EnvelopeSchema = z.object({ app: z.literal(MAGIC), appVersion: z.string().
 const MIGRATIONS: Record<number, (old: Record<string, unknown>) => Record<string, unknown>> = {
   // Format 2 added the models' fingerprints; a format 1 project has none, so nothing can be compared.
   1: (old) => ({ ...old, format: 2, models: {} }),
+  // Format 3 may keep images as 8-bit; format 2's float32 images stay valid as they are.
+  2: (old) => ({ ...old, format: 3 }),
 };
 
 export function parseProject(text: string, fileName: string): { project: Project; savedAt?: string; migratedFrom?: number } {
@@ -62,17 +75,16 @@ export function parseProject(text: string, fileName: string): { project: Project
     if (!step) throw new ApiError('bad-input', `${fileName} uses project format ${f}, which this version cannot migrate.`, 'project.format');
     project = step(project);
   }
-  const isStored = (v: Record<string, unknown>) => typeof v['f32'] === 'string' && Array.isArray(v['shape']);
+  const isStored = (v: Record<string, unknown>) => (typeof v['f32'] === 'string' || typeof v['u8'] === 'string') && Array.isArray(v['shape']);
   let decodeFailure: string | undefined;
-  const decoded = mapTensors(project, isStored, (v: z.infer<typeof StoredTensorSchema>) => {
+  const decoded = mapTensors(project, isStored, (v: StoredTensor) => {
     const parsed = StoredTensorSchema.safeParse(v);
-    const bytes = parsed.success ? Buffer.from(parsed.data.f32, 'base64') : Buffer.alloc(0);
-    const count = parsed.success ? parsed.data.shape.reduce((a, b) => a * b, 1) : -1;
-    if (!parsed.success || bytes.length !== count * 4) {
+    const tensor = parsed.success ? decodeTensor(parsed.data) : undefined;
+    if (!tensor) {
       decodeFailure ??= 'a stored tensor does not match its shape';
       return v;
     }
-    return float32Tensor(parsed.data.shape, new Float32Array(new Uint8Array(bytes).buffer));
+    return tensor;
   });
   if (decodeFailure) throw new ApiError('bad-input', `${fileName} is damaged: ${decodeFailure}.`, 'project');
   const checked = ProjectSchema.safeParse(decoded);

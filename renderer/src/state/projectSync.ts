@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import { emptyProject, PROJECT_FORMAT, type Project } from '../../../electron/api/project';
-import { float32Tensor } from '../../../electron/api/tensor';
+import { float32Tensor, unitTensor, type Float32Tensor, type Uint8Tensor } from '../../../electron/api/tensor';
 import { restoredHistory } from '../../../electron/common/editHistory';
 import { useDiffuseStore } from './diffuseStore';
 import { useInvertStore } from './invertStore';
@@ -10,6 +10,26 @@ import { useResultsStore } from './inversionStore';
 import { useLatentStore } from './latentStore';
 
 const vector = (data: Float32Array) => float32Tensor([data.length], data);
+
+/**
+ * Images in [0, 1] as the project keeps them: 8-bit planes, a quarter of float32's bytes to send at every autosave
+ * (exact for pictures read from files, which are k / 255; within half a level for decoded samples). Made once per
+ * image: the same pictures go out with every autosave.
+ */
+const savedBytes = new WeakMap<Float32Tensor, Uint8Tensor>();
+export function projectImage(image: Float32Tensor): Uint8Tensor {
+  let bytes = savedBytes.get(image);
+  if (!bytes) {
+    const data = new Uint8Array(image.data.length);
+    for (let i = 0; i < data.length; i++) data[i] = Math.min(255, Math.max(0, Math.round(image.data[i]! * 255)));
+    bytes = { dtype: 'uint8', shape: [...image.shape], data };
+    savedBytes.set(image, bytes);
+  }
+  return bytes;
+}
+
+/** A project's image as the stores keep it, floats in [0, 1] (format 2 kept floats already). */
+const storedImage = (image: Float32Tensor | Uint8Tensor): Float32Tensor => (image.dtype === 'uint8' ? unitTensor(image) : image);
 
 /**
  * This window's (or tab's) autosave session, new on every load: each window
@@ -32,16 +52,16 @@ export function snapshotProject(name: string): Project {
     // Stamps carried from the opened file; the engine refreshes those of installed models on save.
     models: useProjectStore.getState().models,
     explorer: { model: latent.model, axes: latent.axes, selection: latent.selection, hiddenClasses: latent.hiddenClasses },
-    imported: latent.imported.map((i) => ({ id: i.id, name: i.name, model: i.model, code: vector(i.code), image: i.image, ...(i.space && i.space !== 'z' ? { space: i.space } : {}) })),
+    imported: latent.imported.map((i) => ({ id: i.id, name: i.name, model: i.model, code: vector(i.code), image: projectImage(i.image), ...(i.space && i.space !== 'z' ? { space: i.space } : {}) })),
     keyframes: latent.keyframes,
     directions: edit.directions.map((d) => ({ name: d.name, model: d.model, kind: d.kind, note: d.note, vector: vector(d.vector), ...(d.space && d.space !== 'z' ? { space: d.space } : {}) })),
     edit: edit.base && {
-      base: { model: edit.base.model, code: vector(edit.base.code), label: edit.base.label, image: edit.base.image, ...(edit.base.space && edit.base.space !== 'z' ? { space: edit.base.space } : {}) },
+      base: { model: edit.base.model, code: vector(edit.base.code), label: edit.base.label, ...(edit.base.image ? { image: projectImage(edit.base.image) } : {}), ...(edit.base.space && edit.base.space !== 'z' ? { space: edit.base.space } : {}) },
       stack: edit.history.present,
       past: edit.history.past,
       future: edit.history.future,
     },
-    inversions: results.inversions,
+    inversions: results.inversions.map((i) => ({ ...i, target: projectImage(i.target) })),
     diffusionBranches: results.diffusion,
   };
 }
@@ -54,20 +74,23 @@ export function applyProject(project: Project): void {
     selection: project.explorer.selection,
     hiddenClasses: project.explorer.hiddenClasses,
     neighbors: [],
-    imported: project.imported.map((i) => ({ id: i.id, name: i.name, model: i.model, code: i.code.data, image: i.image, space: i.space })),
+    imported: project.imported.map((i) => ({ id: i.id, name: i.name, model: i.model, code: i.code.data, image: storedImage(i.image), space: i.space })),
     keyframes: project.keyframes,
     path: undefined,
   });
   useEditStore.setState({
     directions: project.directions.map((d) => ({ name: d.name, model: d.model, kind: d.kind, note: d.note, vector: d.vector.data, space: d.space })),
-    base: project.edit && { model: project.edit.base.model, code: project.edit.base.code.data, label: project.edit.base.label, image: project.edit.base.image, space: project.edit.base.space },
+    base: project.edit && { model: project.edit.base.model, code: project.edit.base.code.data, label: project.edit.base.label, image: project.edit.base.image && storedImage(project.edit.base.image), space: project.edit.base.space },
     history: restoredHistory(project.edit?.stack ?? [], project.edit?.past, project.edit?.future),
   });
   // What Invert and Diffuse show belongs to the previous project; the new one's saved pieces are listed there.
   useInvertStore.getState().reset();
   useDiffuseStore.getState().reset();
   resetViewState();
-  useResultsStore.getState().replace(project.inversions, project.diffusionBranches);
+  useResultsStore.getState().replace(
+    project.inversions.map((i) => ({ ...i, target: storedImage(i.target) })),
+    project.diffusionBranches,
+  );
   useProjectStore.getState().set({ models: project.models, opened: useProjectStore.getState().opened + 1 });
 }
 

@@ -230,6 +230,8 @@ export const calls = {
     args: DecodeArgsSchema.extend({ maxSide: z.int().min(8).max(4096).optional() }).strict(),
     /** Images as bytes (value × 255, clamped and rounded as a canvas's Uint8ClampedArray does), shape [batch, channels, height, width]. */
     result: z.object({ images: Uint8TensorSchema, ms: z.number() }),
+    /** Images decoded so far, after each run, where the images take more than one run (a sample grid of a large model). */
+    progress: z.object({ done: z.int(), total: z.int() }),
   },
   'model.map': {
     /** A StyleGAN-style model's mapping network: z [batch, zDim] → w [batch, wDim]. */

@@ -120,6 +120,17 @@ describe('latent diffusion over the spatial VAE, as Stable Diffusion 1.x is set 
     expect(seen).toEqual([{ done: 2, total: 8 }]);
   });
 
+  it('a 256 px sample grid reports its runs as they finish; one image (a slider’s) reports nothing', async () => {
+    const codes = (n: number) => float32Tensor([n, 4, 32, 32], new NormalStream(4).next(n * 4096));
+    const progress: unknown[] = [];
+    const grid = ok<{ images: { shape: number[] } }>(await dispatchCall(engine.handlers, 'model.preview', { model: 'vae-256', z: codes(5) }, callOptions(progress)));
+    expect(grid.images.shape).toEqual([5, 3, 256, 256]);
+    expect(progress).toEqual([2, 4, 5].map((done) => ({ done, total: 5 })));
+    const single: unknown[] = [];
+    ok(await dispatchCall(engine.handlers, 'model.preview', { model: 'vae-256', z: codes(1), lane: 'edit' }, callOptions(single)));
+    expect(single).toEqual([]);
+  });
+
   it('its 256 px sibling over vae-256, the speed fixture of the benchmarks, runs as in PyTorch too and previews at latent resolution where decoding every step would cost seconds', async () => {
     const errors = await parityErrors(join(fixtures, 'ldm-256'));
     expect(Object.keys(errors)).toEqual(['denoiser eps']);

@@ -23,7 +23,8 @@ export function modelHandlers(ctx: EngineContext): Pick<Handlers, 'model.decode'
     },
     'model.preview': async ({ maxSide, ...args }, call) => {
       const { channels, height, width } = ctx.host.model(args.model).manifest.image;
-      const { value, ms } = await ctx.lanes.onLane(call.client, args.lane, () => timed(() => decodeForDisplay(args.z, channels * height * width, (z) => decode({ ...args, z }), maxSide)));
+      const job = { signal: call.signal, progress: (done: number, total: number) => call.progress({ done, total }) };
+      const { value, ms } = await ctx.lanes.onLane(call.client, args.lane, () => timed(() => decodeForDisplay(args.z, channels * height * width, (z) => decode({ ...args, z }), maxSide, job)));
       return { images: value, ms };
     },
     'model.map': async ({ model, z }) => {

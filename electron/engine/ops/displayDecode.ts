@@ -13,7 +13,10 @@ export async function decodeForDisplay(
   imageValues: number,
   decode: (piece: Float32Tensor) => Promise<Float32Tensor>,
   maxSide = Infinity,
-  /** For a call that reports progress and can be cancelled: checked and told between pieces (at 1024 px a piece is one image, 1.4 s on a CPU). */
+  /**
+   * For a call that reports progress and can be cancelled: checked between pieces and told after each, where there is
+   * more than one (at 1024 px a piece is one image, 1.4 s on a CPU; a slider's single image says nothing).
+   */
   job?: { signal?: AbortSignal; progress?: (done: number, total: number) => void },
 ): Promise<Uint8Tensor> {
   const count = codes.shape[0] ?? 0;
@@ -29,7 +32,7 @@ export async function decodeForDisplay(
     const size = images.data.length / n;
     out ??= { dtype: 'uint8', shape: [count, ...images.shape.slice(1)], data: new Uint8Array(size * count) };
     out.data.set(images.data, start * size);
-    job?.progress?.(start + n, count);
+    if (piece < count) job?.progress?.(start + n, count);
   }
   return out!;
 }

@@ -23,6 +23,8 @@ export function SampleGrid({ model }: { model: ModelSummary }) {
   const [psi, setPsi] = useViewState(`models.samples.${model.id}.psi`, 1);
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
+  // A large model's 16 samples take many runs (a 1024 px VAE: one image a run, 23 s on a CPU): how far along they are.
+  const [progress, setProgress] = useState<{ done: number; total: number }>();
 
   // What the grid depends on, by value: a library update (a model loading) replaces the summary object, and must
   // not send the request again while the first is still on its way.
@@ -31,13 +33,14 @@ export function SampleGrid({ model }: { model: ModelSummary }) {
     async (nextSeed: number, nextPsi: number) => {
       if (!client || !latent) return;
       setBusy(true);
+      setProgress(undefined);
       setError(undefined);
       try {
         const size = latent.shape.reduce((a, b) => a * b, 1);
         const z = { dtype: 'float32' as const, shape: [GRID, ...latent.shape], data: randomNormal(GRID * size, nextSeed) };
         // Only shown, small, and kept per model for the session: 8-bit planes averaged down to at most 128 px (16 samples
         // of a 512 px model: 0.8 MB to send and convert, not 12.6 MB; tiles are about 60 px wide, twice that on a HiDPI screen).
-        const result = await client.invoke('model.preview', { model: id, z, maxSide: GRID_MAX_SIDE, ...(style ? { truncation: nextPsi } : {}) });
+        const result = await client.invoke('model.preview', { model: id, z, maxSide: GRID_MAX_SIDE, ...(style ? { truncation: nextPsi } : {}) }, { onProgress: setProgress });
         setSamples({ ...result, seed: nextSeed, psi: nextPsi });
       } catch (e) {
         setError((e as Error).message);
@@ -86,7 +89,9 @@ export function SampleGrid({ model }: { model: ModelSummary }) {
             <span className="w-8 tabular-nums">{psi.toFixed(2)}</span>
           </label>
         )}
-        <span className="text-xs text-muted">{samples ? `seed ${samples.seed}${model.style ? ` · ψ ${samples.psi.toFixed(2)}` : ''} · ${samples.images.shape[0]} decoded in ${samples.ms.toFixed(1)} ms` : busy ? 'Decoding…' : ''}</span>
+        <span className="text-xs text-muted" data-testid="samples-status">
+          {busy && progress ? `Decoding ${progress.done} of ${progress.total}…` : samples ? `seed ${samples.seed}${model.style ? ` · ψ ${samples.psi.toFixed(2)}` : ''} · ${samples.images.shape[0]} decoded in ${samples.ms.toFixed(1)} ms` : busy ? 'Decoding…' : ''}
+        </span>
       </div>
       <Message text={error} className="mt-2 text-sm" />
     </div>

@@ -111,6 +111,15 @@ describe('what a session holds (real graphs)', () => {
     expect(large.workingBytes).toBeGreaterThan(20 * MB);
     expect(budget.report().largest[0]).toMatchObject({ label: 'vae-256 decoder', bytes: file + large.workingBytes });
     expect(usesMemoryPattern(large.spec)).toBe(false);
+    // A larger batch may grow the arena once; runs no larger never add to the count, whatever else grew meanwhile.
+    const z = (n: number) => float32Tensor([n, 4, 32, 32], Float32Array.from({ length: n * 4096 }, (_, i) => Math.sin(i * 0.37)));
+    const warmedOnly = large.workingBytes;
+    await runGraph(large, { z: z(2) });
+    const afterLarger = large.workingBytes;
+    expect(afterLarger).toBeGreaterThanOrEqual(warmedOnly);
+    for (let i = 0; i < 3; i++) await runGraph(large, { z: z(i % 2 ? 1 : 2) });
+    expect(large.workingBytes).toBe(afterLarger);
+    expect(budget.report().largest[0]).toMatchObject({ label: 'vae-256 decoder', bytes: file + afterLarger });
 
     const fmnist = (await loadModelFolders(paths.models, 'bundled')).models.find((m) => m.manifest.id === 'fmnist-vae')!;
     const small = await cache.get('fmnist-vae', fmnist.folder, 'decoder', fmnist.manifest.graphs.decoder!);

@@ -37,6 +37,8 @@ export interface LoadedGraph {
    * memory budget beside the weights, so what the Models view reports is what the process holds.
    */
   workingBytes: number;
+  /** The largest run's input bytes so far: only a larger run can grow the arena (see grewWorkingMemory). */
+  largestRunBytes: number;
   /** Providers that failed before the one in use, with why. */
   fallbacks: string[];
 }
@@ -175,7 +177,20 @@ export class SessionCache {
         const session = await createSession(path, { ...options, extra: { session: spinning } });
         checkGraphMatchesSpec(session, spec, `${modelId} ${role}`);
         const warm = await warmUp(session, spec);
-        return { session, msPerItem: warm.ms, runs: 0, runsInline: false, mode, createInline: () => createWarmInline(path, options, spec), spec, provider, loadMs: performance.now() - started, fallbacks, workingBytes: warm.grewBytes };
+        return {
+          session,
+          msPerItem: warm.ms,
+          runs: 0,
+          runsInline: false,
+          mode,
+          createInline: () => createWarmInline(path, options, spec),
+          spec,
+          provider,
+          loadMs: performance.now() - started,
+          fallbacks,
+          workingBytes: warm.grewBytes,
+          largestRunBytes: warm.inputBytes,
+        };
       } catch (error) {
         if (error instanceof ApiError) throw error;
         // No provider can read a file that is not a whole ONNX model: say so in words, once.
@@ -189,9 +204,12 @@ export class SessionCache {
   }
 }
 
-/** Bytes of one batch item's inputs and outputs, as the manifest states them (a named axis other than the batch counts 1). */
+/** Bytes of one batch item of a tensor the manifest states (its dims after the batch; a named one counts 1). */
+const itemBytes = (t: GraphSpecT['inputs'][number]) => t.shape.slice(1).reduce<number>((n, d) => n * (typeof d === 'number' ? d : 1), 4);
+
+/** Bytes of one batch item's inputs and outputs, as the manifest states them. */
 export function specItemBytes(spec: GraphSpecT): number {
-  return [...spec.inputs, ...spec.outputs].reduce((sum, t) => sum + t.shape.slice(1).reduce<number>((n, d) => n * (typeof d === 'number' ? d : 1), 4), 0);
+  return [...spec.inputs, ...spec.outputs].reduce((sum, t) => sum + itemBytes(t), 0);
 }
 
 /** From this many bytes of inputs and outputs an item (a colour image of about 150 px), a graph runs without a memory pattern. */
@@ -213,10 +231,13 @@ function sessionKey(modelId: string, role: string, mode: SessionMode): string {
 }
 
 /** One run at batch 1 with zeros, so the first real request does not pay for lazy initialisation; resolves with its ms and the memory it took. */
-async function warmUp(session: RuntimeSession, spec: GraphSpecT): Promise<{ ms: number; grewBytes: number }> {
-  const { ms, grewBytes } = await session.timedRun(zeroFeeds(spec));
-  return { ms, grewBytes };
+async function warmUp(session: RuntimeSession, spec: GraphSpecT): Promise<{ ms: number; grewBytes: number; inputBytes: number }> {
+  const feeds = zeroFeeds(spec);
+  const { ms, grewBytes } = await session.timedRun(feeds);
+  return { ms, grewBytes, inputBytes: feedBytes(feeds) };
 }
+
+const feedBytes = (feeds: Record<string, InstanceType<typeof ort.Tensor>>) => Object.values(feeds).reduce((sum, t) => sum + (t.data as ArrayBufferView).byteLength, 0);
 
 /** The graph's session on the engine's thread, warmed up as the first was (so its first run's cost is not taken for its usual one). */
 async function createWarmInline(path: string, options: InferenceSession.SessionOptions, spec: GraphSpecT): Promise<InferenceSession> {
@@ -316,11 +337,11 @@ function chunkSize(spec: GraphSpecT, inputs: Record<string, Float32Tensor>, batc
   if (typeof axis !== 'string' || batch < 2) return undefined;
   if (![...spec.inputs, ...spec.outputs].every((s) => s.shape[0] === axis)) return undefined;
   if (Object.values(inputs).some((t) => t.shape[0] !== batch)) return undefined;
-  let itemBytes = 0;
-  for (const t of Object.values(inputs)) itemBytes += (t.data.length / batch) * 4;
+  let perItem = 0;
+  for (const t of Object.values(inputs)) perItem += (t.data.length / batch) * 4;
   // Outputs' other dims, where the manifest states them as numbers (a decoder's image size).
-  for (const output of spec.outputs) itemBytes += output.shape.slice(1).reduce<number>((n, d) => n * (typeof d === 'number' ? d : 1), 4);
-  const most = Math.max(1, Math.floor(RUN_BYTES / itemBytes));
+  for (const output of spec.outputs) perItem += itemBytes(output);
+  const most = Math.max(1, Math.floor(RUN_BYTES / perItem));
   if (most >= batch) return undefined;
   return Math.ceil(batch / Math.ceil(batch / most));
 }
@@ -351,8 +372,14 @@ function measured(graph: LoadedGraph, msPerItem: number): void {
 /** Growth under this is the engine's own allocations during the run, not the session's arena. */
 const GROWTH_NOISE_BYTES = 4 * 1024 * 1024;
 
-/** A run that grew the session's arena (a larger batch than before) adds to what its budget entry counts. */
-function grewWorkingMemory(graph: LoadedGraph, grewBytes: number): void {
+/**
+ * A run larger than any before (a larger batch) that grew the process adds to what the session's budget entry counts:
+ * its arena grew to hold the run's activations. Runs no larger reuse the arena, so what grew during them is the engine's
+ * own allocations meanwhile, and counting it would make entries creep up over a long session.
+ */
+function grewWorkingMemory(graph: LoadedGraph, grewBytes: number, inputBytes: number): void {
+  if (inputBytes <= graph.largestRunBytes) return;
+  graph.largestRunBytes = inputBytes;
   if (grewBytes < GROWTH_NOISE_BYTES) return;
   graph.workingBytes += grewBytes;
   const lease = leases.get(graph);
@@ -406,7 +433,7 @@ async function runOnce(graph: LoadedGraph, inputs: Record<string, Float32Tensor>
     }
     const { outputs, ms, grewBytes } = await loaded.session.timedRun(feeds);
     measured(loaded, ms / batch);
-    grewWorkingMemory(loaded, grewBytes);
+    grewWorkingMemory(loaded, grewBytes, feedBytes(feeds));
     return outputs;
   });
   const out: Record<string, Float32Tensor> = {};

@@ -10,11 +10,22 @@ async function box(locator: Locator): Promise<Box> {
 const overlap = (a: Box, b: Box) => a.x < b.x + b.width - 0.5 && b.x < a.x + a.width - 0.5 && a.y < b.y + b.height - 0.5 && b.y < a.y + a.height - 0.5;
 const inside = (inner: Box, outer: Box) => inner.x >= outer.x - 0.5 && inner.y >= outer.y - 0.5 && inner.x + inner.width <= outer.x + outer.width + 0.5 && inner.y + inner.height <= outer.y + outer.height + 0.5;
 
-/** Every named part is on screen, and no two overlap. */
+/**
+ * Every named part is on screen, and no two overlap, once the layout has settled: sizes that follow a box's measured
+ * size (the Edit picture, ResizeObserver) catch up a frame after the box changes (the sweep strip's last frame
+ * arriving), and a one-frame state is not what a person sees. Measured again, two frames apart, until two readings agree.
+ */
 async function expectLaidOut(page: Page, parts: Record<string, Locator>) {
   const { width, height } = page.viewportSize()!;
   const screen = { x: 0, y: 0, width, height };
-  const boxes = Object.fromEntries(await Promise.all(Object.entries(parts).map(async ([name, locator]) => [name, await box(locator)] as const)));
+  const measure = async () => Object.fromEntries(await Promise.all(Object.entries(parts).map(async ([name, locator]) => [name, await box(locator)] as const)));
+  let boxes = await measure();
+  for (let tries = 0; tries < 20; tries++) {
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    const again = await measure();
+    if (JSON.stringify(again) === JSON.stringify(boxes)) break;
+    boxes = again;
+  }
   for (const [name, b] of Object.entries(boxes)) expect(inside(b, screen), `${name} on screen at ${width}×${height}: ${JSON.stringify(b)}`).toBe(true);
   const names = Object.keys(boxes);
   for (let i = 0; i < names.length; i++)

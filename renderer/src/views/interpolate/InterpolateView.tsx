@@ -156,6 +156,8 @@ export function InterpolateView() {
   // A large model's strip takes seconds (ten frames at 1024 px on a CPU: 16 s): its progress, and a way to stop it.
   const [decoding, setDecoding] = useState<{ done: number; total: number }>();
   const [stopped, setStopped] = useState<string>();
+  // Bumped by "Decode again" after a stop: the same strip asked for once more.
+  const [attempt, setAttempt] = useState(0);
   const stripJob = useRef<AbortController>(undefined);
   useEffect(() => {
     if (!client || !model || usable.length < 2) return;
@@ -204,7 +206,7 @@ export function InterpolateView() {
     })()
       .catch((e: Error) => {
         if (!current || (e instanceof ApiError && e.code === 'superseded')) return;
-        if (e instanceof ApiError && e.code === 'cancelled') setStopped(`Stopped after ${progress.done} of ${progress.total} frames: change the frames, the method or the keyframes to decode the strip again.`);
+        if (e instanceof ApiError && e.code === 'cancelled') setStopped(`Stopped after ${progress.done} of ${progress.total} frames.`);
         else setError(e.message);
       })
       .finally(() => {
@@ -217,7 +219,7 @@ export function InterpolateView() {
       job.abort();
       setDecoding(undefined);
     };
-  }, [client, model, summary, space, usable, codesKey, frames, method, durationKey, codesOf, setPath]);
+  }, [client, model, summary, space, usable, codesKey, frames, method, durationKey, codesOf, setPath, attempt]);
 
   const addIndex = (event: FormEvent) => {
     event.preventDefault();
@@ -412,7 +414,14 @@ export function InterpolateView() {
           <JobProgress label="Decoding the strip" done={decoding.done} total={decoding.total} unit="frames" onCancel={() => stripJob.current?.abort()} />
         </div>
       )}
-      <Message text={stopped} error={false} className="mb-3 text-sm" />
+      {stopped && (
+        <div className="mb-3 flex items-center gap-3 text-sm">
+          <Message text={stopped} error={false} className="text-sm" />
+          <button type="button" onClick={() => setAttempt((n) => n + 1)} className="rounded border border-line px-2 py-0.5 text-xs hover:bg-panel-raised">
+            Decode again
+          </button>
+        </div>
+      )}
 
       {strip?.model === model && usable.length >= 2 && (
         <section aria-label="Interpolation strip">

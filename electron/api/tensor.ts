@@ -56,6 +56,16 @@ export function unitFloats(bytes: Uint8Array): Float32Array {
 /** An 8-bit image tensor as floats in [0, 1]. */
 export const unitTensor = (images: Uint8Tensor): Float32Tensor => float32Tensor([...images.shape], unitFloats(images.data));
 
+/**
+ * Values in [0, 1] (any floats: decoded images stray outside) as bytes, rounded and clamped as a canvas's
+ * Uint8ClampedArray does, so bytes made here draw the pixels the floats would.
+ */
+export function clampedUnitBytes(data: Float32Array): Uint8Array {
+  const out = new Uint8ClampedArray(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = data[i]! * 255;
+  return new Uint8Array(out.buffer);
+}
+
 /** unitFloats' inverse for values that are k / 255 (fitted images): each rounded back to its byte, by a plain loop. */
 export function unitBytes(floats: Float32Array): Uint8Array {
   const out = new Uint8Array(floats.length);

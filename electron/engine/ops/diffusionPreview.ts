@@ -1,5 +1,5 @@
 import { Matrix, solve } from 'ml-matrix';
-import type { Float32Tensor, Uint8Tensor } from '../../api/tensor';
+import { clampedUnitBytes, type Float32Tensor, type Uint8Tensor } from '../../api/tensor';
 import { psnr } from '../../common/imageMetrics';
 import { NormalStream } from '../diffusion';
 import type { RegisteredModel } from '../models/registry';
@@ -91,14 +91,7 @@ export function poolFactor(h: number, w: number, maxSide = PREVIEW_MAX_SIDE): nu
 export function displayBytes(images: Float32Tensor, maxSide = Infinity): Uint8Tensor {
   const [n = 1, c = 1, h = 1, w = 1] = images.shape;
   const f = poolFactor(h, w, maxSide);
-  return { dtype: 'uint8', shape: f > 1 ? [n, c, h / f, w / f] : images.shape, data: toUint8(averagePool(images.data, n, c, h, w, f)) };
-}
-
-/** Values in [0, 1] as bytes, rounded and clamped as a canvas's Uint8ClampedArray does (so a preview draws the pixels the floats would). */
-export function toUint8(data: Float32Array): Uint8Array {
-  const out = new Uint8ClampedArray(data.length);
-  for (let i = 0; i < data.length; i++) out[i] = data[i]! * 255;
-  return new Uint8Array(out.buffer);
+  return { dtype: 'uint8', shape: f > 1 ? [n, c, h / f, w / f] : images.shape, data: clampedUnitBytes(averagePool(images.data, n, c, h, w, f)) };
 }
 
 /** Applies a [out, C + 1] projection to latents [n, C, h, w]: images [n, out, h, w], unclamped. */

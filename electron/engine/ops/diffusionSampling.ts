@@ -1,5 +1,5 @@
 import { ApiError } from '../../api/errors';
-import { float32Tensor, type Float32Tensor, type Uint8Tensor } from '../../api/tensor';
+import { clampedUnitBytes, float32Tensor, type Float32Tensor, type Uint8Tensor } from '../../api/tensor';
 import { createSampler, interpretOutput, NormalStream, qSample, type NoiseSchedule, type SamplerSpec } from '../diffusion';
 import type { ModelHost } from '../models/host';
 import type { RegisteredModel } from '../models/registry';
@@ -7,7 +7,7 @@ import { noiseScheduleOf, predictGuided } from './denoise';
 import type { JobContext } from './datasetEncode';
 import { fromUnitRange, toUnitRange } from './imageRange';
 import { decodeLatents, encodeImages } from './latentCodec';
-import { cachedLinearPreview, decodedPreviewsFit, displayBytes, fitLinearPreview, observeDecode, poolFactor, PREVIEW_MAX_SIDE, projectLatents, toUint8, type PreviewSpace } from './diffusionPreview';
+import { cachedLinearPreview, decodedPreviewsFit, displayBytes, fitLinearPreview, observeDecode, poolFactor, PREVIEW_MAX_SIDE, projectLatents, type PreviewSpace } from './diffusionPreview';
 
 /**
  * A diffusion model's sample space and how to see it: pixel models show x
@@ -78,7 +78,7 @@ export class DiffusionSpace {
       kind: 'linear',
       linear,
       shape: [channels, h, w],
-      toPreviews: async (x, batch) => uint8Tensor([batch, channels, h, w], toUint8(projectLatents(linear, x, batch, c, h * w))),
+      toPreviews: async (x, batch) => uint8Tensor([batch, channels, h, w], clampedUnitBytes(projectLatents(linear, x, batch, c, h * w))),
       observeDecode: observe,
     };
   }

@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import { emptyProject, PROJECT_FORMAT, type Project } from '../../../electron/api/project';
-import { float32Tensor, unitTensor, type Float32Tensor, type Uint8Tensor } from '../../../electron/api/tensor';
+import { clampedUnitBytes, float32Tensor, unitTensor, type Float32Tensor, type Uint8Tensor } from '../../../electron/api/tensor';
 import { restoredHistory } from '../../../electron/common/editHistory';
 import { useDiffuseStore } from './diffuseStore';
 import { useInvertStore } from './invertStore';
@@ -20,9 +20,7 @@ const savedBytes = new WeakMap<Float32Tensor, Uint8Tensor>();
 export function projectImage(image: Float32Tensor): Uint8Tensor {
   let bytes = savedBytes.get(image);
   if (!bytes) {
-    const data = new Uint8Array(image.data.length);
-    for (let i = 0; i < data.length; i++) data[i] = Math.min(255, Math.max(0, Math.round(image.data[i]! * 255)));
-    bytes = { dtype: 'uint8', shape: [...image.shape], data };
+    bytes = { dtype: 'uint8', shape: [...image.shape], data: clampedUnitBytes(image.data) };
     savedBytes.set(image, bytes);
   }
   return bytes;

@@ -1,7 +1,7 @@
 import { ApiError } from '../../api/errors';
 import { float32Tensor } from '../../api/tensor';
 import { interpolatePath } from '../../common/interpolate';
-import { decodeForDisplay } from '../ops/displayDecode';
+import { decodeForDisplay, displayJob } from '../ops/displayDecode';
 import { decodeLatents } from '../ops/latentCodec';
 import { decodeInSpace, styleSpaceOf } from '../ops/styleSpace';
 import { nearestNeighbors } from '../ops/neighbors';
@@ -32,10 +32,7 @@ export function latentHandlers(ctx: EngineContext): Pick<Handlers, 'latent.inter
           const codes = float32Tensor([frames, ...shape], interpolatePath(keyframes.data, size, frames, method, durations));
           const { channels, height, width } = registered.manifest.image;
           // Bytes, a quarter of float32 (64 frames at 256 px: 12.6 MB to send and draw instead of 50), a run's worth at a time.
-          const images = await decodeForDisplay(codes, channels * height * width, (piece) => (space === 'z' ? decodeLatents(ctx.host, model, piece) : decodeInSpace(ctx.host, registered, space, piece)), Infinity, {
-            signal: call.signal,
-            progress: (done, total) => call.progress({ done, total }),
-          });
+          const images = await decodeForDisplay(codes, channels * height * width, (piece) => (space === 'z' ? decodeLatents(ctx.host, model, piece) : decodeInSpace(ctx.host, registered, space, piece)), Infinity, displayJob(call));
           return { codes, images };
         });
         return { ...value, ms };

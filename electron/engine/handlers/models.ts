@@ -5,7 +5,7 @@ import { decodeLatents, encodeImages } from '../ops/latentCodec';
 import { decodeInSpace, decodeTruncated, mapCodes, styleSpaceOf, type CodeSpace } from '../ops/styleSpace';
 import { ApiError } from '../../api/errors';
 import { float32Tensor, type Float32Tensor } from '../../api/tensor';
-import { decodeForDisplay } from '../ops/displayDecode';
+import { decodeForDisplay, displayJob } from '../ops/displayDecode';
 import { timed, type EngineContext } from '../context';
 import type { Handlers } from '../dispatch';
 
@@ -23,8 +23,7 @@ export function modelHandlers(ctx: EngineContext): Pick<Handlers, 'model.decode'
     },
     'model.preview': async ({ maxSide, ...args }, call) => {
       const { channels, height, width } = ctx.host.model(args.model).manifest.image;
-      const job = { signal: call.signal, progress: (done: number, total: number) => call.progress({ done, total }) };
-      const { value, ms } = await ctx.lanes.onLane(call.client, args.lane, () => timed(() => decodeForDisplay(args.z, channels * height * width, (z) => decode({ ...args, z }), maxSide, job)));
+      const { value, ms } = await ctx.lanes.onLane(call.client, args.lane, () => timed(() => decodeForDisplay(args.z, channels * height * width, (z) => decode({ ...args, z }), maxSide, displayJob(call))));
       return { images: value, ms };
     },
     'model.map': async ({ model, z }) => {

@@ -3,6 +3,12 @@ import { float32Tensor, type Float32Tensor, type Uint8Tensor } from '../../api/t
 import { RUN_BYTES } from '../runtime/sessions';
 import { displayBytes } from './diffusionPreview';
 
+/** What decodeForDisplay takes of a call that reports its images as they are done and can be cancelled. */
+export const displayJob = (call: { signal: AbortSignal; progress(p: { done: number; total: number }): void }) => ({
+  signal: call.signal,
+  progress: (done: number, total: number) => call.progress({ done, total }),
+});
+
 /**
  * Codes decoded for display a run's worth at a time (RUN_BYTES of images), each piece made 8-bit planes as it comes
  * back, into one array. Decoded whole, a strip's float images (32 frames at 256 px: 25 MB) were joined, brought to

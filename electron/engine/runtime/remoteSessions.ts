@@ -12,6 +12,9 @@ export interface TensorData {
   size?: number;
 }
 
+/** A run's outputs, how long the run itself took, and how much the process's resident memory grew over it besides the outputs. */
+type TimedRun = { outputs: Record<string, Required<TensorData>>; ms: number; grewBytes: number };
+
 /** What the engine uses of an InferenceSession, run on the runtime's own thread. */
 export interface RuntimeSession {
   readonly inputNames: readonly string[];
@@ -19,9 +22,11 @@ export interface RuntimeSession {
   readonly inputMetadata: readonly InferenceSession.ValueMetadata[];
   readonly outputMetadata: readonly InferenceSession.ValueMetadata[];
   run(feeds: Record<string, TensorData>): Promise<Record<string, Required<TensorData>>>;
-  /** run, with how long the run itself took on the runtime's thread (without the hop there and back). */
-  /** Also says how much the process's resident memory grew over the run, besides its outputs (the session's arena growing). */
-  timedRun(feeds: Record<string, TensorData>): Promise<{ outputs: Record<string, Required<TensorData>>; ms: number; grewBytes: number }>;
+  /**
+   * run, with how long the run itself took on the runtime's thread (without the hop there and back) and how much the
+   * process's resident memory grew over it besides its outputs (the session's arena growing).
+   */
+  timedRun(feeds: Record<string, TensorData>): Promise<TimedRun>;
   release(): Promise<void>;
 }
 
@@ -101,7 +106,7 @@ export async function createSession(model: string | Uint8Array, options: Inferen
   // Feeds are copied, not moved: callers keep their codes and images.
   const timedRun = (feeds: Record<string, TensorData>) => {
     const posted = postableFeeds(feeds);
-    return thread.call<{ outputs: Record<string, Required<TensorData>>; ms: number; grewBytes: number }>({ op: 'run', key: info.key, feeds: posted.feeds }, posted.transfer);
+    return thread.call<TimedRun>({ op: 'run', key: info.key, feeds: posted.feeds }, posted.transfer);
   };
   return {
     inputNames: info.inputNames,

@@ -208,12 +208,12 @@ export class SessionCache {
 const itemBytes = (t: GraphSpecT['inputs'][number]) => t.shape.slice(1).reduce<number>((n, d) => n * (typeof d === 'number' ? d : 1), 4);
 
 /** Bytes of one batch item's inputs and outputs, as the manifest states them. */
-export function specItemBytes(spec: GraphSpecT): number {
+function specItemBytes(spec: GraphSpecT): number {
   return [...spec.inputs, ...spec.outputs].reduce((sum, t) => sum + itemBytes(t), 0);
 }
 
 /** From this many bytes of inputs and outputs an item (a colour image of about 150 px), a graph runs without a memory pattern. */
-export const NO_MEMORY_PATTERN_ITEM_BYTES = 256 * 1024;
+const NO_MEMORY_PATTERN_ITEM_BYTES = 256 * 1024;
 
 /**
  * Whether a session plans its runs' memory ahead (ONNX Runtime's memory pattern: one block for all of a run's

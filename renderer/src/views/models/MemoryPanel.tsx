@@ -68,6 +68,7 @@ export function MemoryPanel() {
   const used = report?.usedBytes ?? 0;
   const budget = report?.budgetBytes ?? 1;
   const chosen = info.settings.memoryBudgetMb;
+  const crowded = report && crowdedBudgetNote(report);
   return (
     <section className="mb-4 rounded-lg border border-line bg-panel p-4" aria-label="Memory">
       <div className="mb-2 flex flex-wrap items-center gap-4">
@@ -117,9 +118,9 @@ export function MemoryPanel() {
           </p>
         </>
       )}
-      {report && crowdedBudgetNote(report) && (
+      {crowded && (
         <p className="mt-1 text-xs text-warning" data-testid="memory-crowded">
-          {crowdedBudgetNote(report)}
+          {crowded}
         </p>
       )}
       <Message text={note} error={false} className="mt-2 text-xs" />

@@ -9,6 +9,8 @@ export interface ExplorerFigures {
   displayFps: number;
   /** Frames drawn a second while the camera turns every frame (no mouse): what the scene can draw while orbiting. */
   spinFps: number;
+  /** Points the cloud drew while the camera moved, at the orbit's end (the cloud thins to hold the frame rate). */
+  movingPoints: number;
   pick: Stats;
 }
 
@@ -21,7 +23,7 @@ export async function orbitAndPick(page: Page, settleMs = 1000): Promise<Explore
   const canvas = page.getByTestId('explorer-canvas').locator('canvas');
   const box = (await canvas.boundingBox())!;
   await page.waitForTimeout(settleMs);
-  type Bench = { framesDrawn(): number; pickMs(x: number, y: number): { ms: number; hits: number }; spin(ms: number): Promise<number> };
+  type Bench = { framesDrawn(): number; movingPoints(): number; pickMs(x: number, y: number): { ms: number; hits: number }; spin(ms: number): Promise<number> };
   const drawn = () => page.evaluate(() => (window as unknown as { __latentBench: Bench }).__latentBench.framesDrawn());
   const drawnBefore = await drawn();
   // The page's animation frames during the orbit, in a loop that ends when its array is taken (a second orbit on the
@@ -50,6 +52,7 @@ export async function orbitAndPick(page: Page, settleMs = 1000): Promise<Explore
     return taken;
   });
   const drawnDuring = (await drawn()) - drawnBefore;
+  const movingPoints = await page.evaluate(() => (window as unknown as { __latentBench: Bench }).__latentBench.movingPoints());
   await page.mouse.up();
   const span = frames.at(-1)! - frames[0]!;
   const picks = await page.evaluate(
@@ -64,7 +67,7 @@ export async function orbitAndPick(page: Page, settleMs = 1000): Promise<Explore
   const spinFps = await page.evaluate(() => (window as unknown as { __latentBench: Bench }).__latentBench.spin(3000));
   // The scene is drawn on demand, so the frames it drew while the camera moved are the rate; the page's animation frames
   // (which go on at the display's rate when nothing is drawn) are kept beside it.
-  return { fps: (drawnDuring * 1000) / span, frames: drawnDuring, displayFps: ((frames.length - 1) * 1000) / span, spinFps, pick: stats(picks) };
+  return { fps: (drawnDuring * 1000) / span, frames: drawnDuring, displayFps: ((frames.length - 1) * 1000) / span, spinFps, movingPoints, pick: stats(picks) };
 }
 
 /** The Chromium the benchmarks drive: Debian's, WebGL through SwiftShader. */

@@ -6,6 +6,7 @@ import type { OrbitControls as OrbitControlsImpl } from 'three-stdlib';
 import { mulberry32 } from '../../../../electron/common/random';
 import { classColor, type Encoding } from '../../state/latentStore';
 import { benchOptions } from './benchOptions';
+import { MIN_MOVING_POINTS, MovingPointBudget } from './movingPointBudget';
 import { nearestPointRaycast } from './nearestPointRaycast';
 import { projectCodes } from './useEncoding';
 
@@ -38,12 +39,8 @@ const POINT_SIZE = 0.035;
 /** Denser clouds get smaller points: they stay readable, and software renderers fill far fewer pixels. */
 const pointSize = (count: number) => POINT_SIZE * Math.min(1, Math.sqrt(10_000 / Math.max(count, 1)));
 
-/**
- * While the camera moves, at most this many points are drawn: frame time grows with the point
- * count (software GL: 38 fps at 10k, 30 at 25k, 23 at 50k, 15 at 100k), and a uniform sample shows the same
- * shape while orbiting. The whole cloud is back as soon as the camera stops.
- */
-const MOVING_POINT_BUDGET = 20_000;
+/** What one page's orbits have learned about drawing points while the camera moves. */
+const movingBudget = new MovingPointBudget();
 
 /** The indices in a fixed pseudo-random order, so any prefix of the draw order is a uniform sample. */
 function shuffled(indices: number[]): Int32Array {
@@ -56,15 +53,25 @@ function shuffled(indices: number[]): Int32Array {
   return out;
 }
 
-/** Draws only the budget's prefix of the cloud while the orbit controls are being dragged. */
+/** While the orbit controls are dragged, draws only the moving budget's prefix of the cloud, timing each frame. */
 function useThinWhileMoving(geometry: THREE.BufferGeometry, count: number): void {
   const controls = useThree((state) => state.controls) as unknown as THREE.EventDispatcher<{ start: object; end: object }> | null;
   const invalidate = useThree((state) => state.invalidate);
+  const moving = useRef(false);
+  const thins = count > MIN_MOVING_POINTS;
+  useFrame(() => {
+    if (moving.current && movingBudget.frame(performance.now(), count)) geometry.setDrawRange(0, movingBudget.points(count));
+  });
   useEffect(() => {
-    if (!controls || count <= MOVING_POINT_BUDGET) return;
-    const thin = () => geometry.setDrawRange(0, MOVING_POINT_BUDGET);
+    if (!controls || !thins) return;
+    const thin = () => {
+      moving.current = true;
+      movingBudget.start();
+      geometry.setDrawRange(0, movingBudget.points(count));
+    };
     // Frames are drawn on demand: the whole cloud needs one more frame once the camera stops.
     const full = () => {
+      moving.current = false;
       geometry.setDrawRange(0, Infinity);
       invalidate();
     };
@@ -75,7 +82,7 @@ function useThinWhileMoving(geometry: THREE.BufferGeometry, count: number): void
       controls.removeEventListener('end', full);
       full();
     };
-  }, [controls, geometry, count, invalidate]);
+  }, [controls, geometry, count, thins, invalidate]);
 }
 
 /**
@@ -250,6 +257,8 @@ function PickTimer() {
   useEffect(() => {
     (window as unknown as { __latentBench?: unknown }).__latentBench = {
       framesDrawn: () => drawn.current,
+      /** Points the cloud drew in the latest frame while the camera moved. */
+      movingPoints: () => movingBudget.lastPoints,
       /** Orbits for `ms` as a drag does (the controls' start and end, so the cloud thins as it does), drawing every frame it can; resolves to frames drawn a second. */
       async spin(ms: number) {
         if (!controls) return 0;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { serveWithUserModel } from '../browserServer';
+import { FrameAssembler } from '../../electron/api/wire';
 import { expect, recordCalls, test } from './fixtures';
 
 test('a colour VAE with a spatial latent [4, 8, 8]: its samples stay in their card and Edit shows the picture at full size', async ({ page }) => {
@@ -221,6 +222,62 @@ test('a 256 px latent diffusion model: the forward process and image-to-image ke
     const step = page.getByRole('img', { name: 'x_t #1' });
     await expect.poll(() => step.evaluate((c: HTMLCanvasElement) => c.width)).toBe(256);
     await page.screenshot({ path: 'test-results/screenshots/diffuse-ldm-256.png' });
+  } finally {
+    server.stop();
+  }
+});
+
+test('a 256 px sample grid shows its tiles as they come; leaving Models stops it, and coming back decodes only the rest', async ({ page }) => {
+  // The server's messages are held back from the moment the grid's first run has reached the page, so the view is left
+  // part way through the grid however fast this machine decodes; the page's own messages (the cancel) go through.
+  const sent: { id: number; name: string; args: { model?: string; z?: { shape: number[] } } }[] = [];
+  const held: (string | Buffer)[] = [];
+  let holding = false;
+  let release = () => {};
+  await page.routeWebSocket(/\/api\?token=/, (ws) => {
+    const server = ws.connectToServer();
+    const fromPage = new FrameAssembler();
+    const fromServer = new FrameAssembler();
+    ws.onMessage((message) => {
+      if (typeof message !== 'string') {
+        const call = fromPage.take(message) as (typeof sent)[number] & { type: string };
+        if (call?.type === 'call') sent.push(call);
+      }
+      server.send(message);
+    });
+    server.onMessage((message) => {
+      if (holding) return void held.push(message);
+      ws.send(message);
+      if (typeof message === 'string') return;
+      const reply = fromServer.take(message) as { type: string; id: number; progress?: { images?: unknown } } | undefined;
+      const grid = sent.find((c) => c.name === 'model.preview' && c.args.model === 'vae-256');
+      if (reply?.type === 'progress' && reply.id === grid?.id && reply.progress?.images) holding = true;
+    });
+    release = () => {
+      holding = false;
+      for (const message of held.splice(0)) ws.send(message);
+    };
+  });
+  const server = await serveWithUserModel(page, 'vae-256');
+  try {
+    const card = page.getByTestId('model-vae-256');
+    // Its first run (two images) is on screen, the rest waits as placeholders.
+    await expect(card.getByTestId('samples').locator('canvas')).toHaveCount(2);
+    await expect(card.getByTestId('sample-pending')).toHaveCount(14);
+    await expect(card.getByTestId('samples-status')).toHaveText('Decoding 2 of 16…');
+    const first = sent.filter((c) => c.name === 'model.preview' && c.args.model === 'vae-256');
+    expect(first.map((c) => c.args.z!.shape[0])).toEqual([16]);
+
+    await page.getByRole('tab', { name: 'Explore' }).click();
+    await expect(page.locator('#view-panel')).toHaveAttribute('data-view', 'explore');
+    release();
+    await page.getByRole('tab', { name: 'Models' }).click();
+    // Back in Models: the two tiles are kept, and only the other 14 codes are decoded.
+    await expect(card.getByTestId('samples').locator('canvas')).toHaveCount(16, { timeout: 30_000 });
+    const calls = sent.filter((c) => c.name === 'model.preview' && c.args.model === 'vae-256');
+    expect(calls.map((c) => c.args.z!.shape[0])).toEqual([16, 14]);
+    await expect(card.getByTestId('samples-status')).toContainText('seed 1 · 16 decoded in');
+    await expect(card.getByRole('alert')).toHaveCount(0);
   } finally {
     server.stop();
   }

@@ -227,11 +227,18 @@ export const calls = {
      * to check for NaN). maxSide: images averaged down by a whole factor until their longer side is at most this (tiles
      * shown small: a 512 px model's sample grid at 128 px is a sixteenth of the bytes to send and convert).
      */
-    args: DecodeArgsSchema.extend({ maxSide: z.int().min(8).max(4096).optional() }).strict(),
+    args: DecodeArgsSchema.extend({
+      maxSide: z.int().min(8).max(4096).optional(),
+      /** Each progress report also carries the run's images, so a grid shows them as they come (and keeps them if stopped). */
+      progressive: z.boolean().optional(),
+    }).strict(),
     /** Images as bytes (value × 255, clamped and rounded as a canvas's Uint8ClampedArray does), shape [batch, channels, height, width]. */
     result: z.object({ images: Uint8TensorSchema, ms: z.number() }),
-    /** Images decoded so far, after each run, where the images take more than one run (a sample grid of a large model). */
-    progress: z.object({ done: z.int(), total: z.int() }),
+    /**
+     * Images decoded so far, after each run, where the images take more than one run (a sample grid of a large model);
+     * with `progressive`, the images of that run: the codes [done - images.shape[0], done).
+     */
+    progress: z.object({ done: z.int(), total: z.int(), images: Uint8TensorSchema.optional() }),
   },
   'model.map': {
     /** A StyleGAN-style model's mapping network: z [batch, zDim] → w [batch, wDim]. */

@@ -131,6 +131,36 @@ describe('latent diffusion over the spatial VAE, as Stable Diffusion 1.x is set 
     expect(single).toEqual([]);
   });
 
+  it('a progressive sample grid carries each run’s images with its report: together they are the grid, and a grid stopped midway keeps what came', async () => {
+    const z = float32Tensor([5, 4, 32, 32], new NormalStream(4).next(5 * 4096));
+    const reports: { done: number; total: number; images: { shape: number[]; data: Uint8Array } }[] = [];
+    const grid = ok<{ images: { shape: number[]; data: Uint8Array } }>(await dispatchCall(engine.handlers, 'model.preview', { model: 'vae-256', z, maxSide: 128, progressive: true }, callOptions(reports)));
+    expect(reports.map((r) => [r.done, r.images.shape])).toEqual([
+      [2, [2, 3, 128, 128]],
+      [4, [2, 3, 128, 128]],
+      [5, [1, 3, 128, 128]],
+    ]);
+    const joined = new Uint8Array(grid.images.data.length);
+    let at = 0;
+    for (const r of reports) joined.set(r.images.data, (at += r.images.data.length) - r.images.data.length);
+    expect(joined).toEqual(grid.images.data);
+
+    // Stopped after its first run, the grid's remaining codes decoded later give the same images.
+    const controller = new AbortController();
+    const first: typeof reports = [];
+    const stopped = await dispatchCall(engine.handlers, 'model.preview', { model: 'vae-256', z, maxSide: 128, progressive: true }, {
+      signal: controller.signal,
+      client: 1,
+      onProgress: (p: unknown) => {
+        first.push(p as (typeof reports)[number]);
+        controller.abort();
+      },
+    });
+    expect(stopped).toMatchObject({ ok: false, error: { code: 'cancelled' } });
+    const rest = ok<{ images: { data: Uint8Array } }>(await call('model.preview', { model: 'vae-256', z: float32Tensor([3, 4, 32, 32], z.data.subarray(2 * 4096)), maxSide: 128 }));
+    expect(Uint8Array.from([...first[0]!.images.data, ...rest.images.data])).toEqual(grid.images.data);
+  });
+
   it('its 256 px sibling over vae-256, the speed fixture of the benchmarks, runs as in PyTorch too and previews at latent resolution where decoding every step would cost seconds', async () => {
     const errors = await parityErrors(join(fixtures, 'ldm-256'));
     expect(Object.keys(errors)).toEqual(['denoiser eps']);

@@ -21,9 +21,9 @@ export function modelHandlers(ctx: EngineContext): Pick<Handlers, 'model.decode'
       const { value, ms } = await ctx.lanes.onLane(call.client, args.lane, () => timed(() => decode(args)));
       return { images: value, ms };
     },
-    'model.preview': async ({ maxSide, ...args }, call) => {
+    'model.preview': async ({ maxSide, progressive, ...args }, call) => {
       const { channels, height, width } = ctx.host.model(args.model).manifest.image;
-      const { value, ms } = await ctx.lanes.onLane(call.client, args.lane, () => timed(() => decodeForDisplay(args.z, channels * height * width, (z) => decode({ ...args, z }), maxSide, displayJob(call))));
+      const { value, ms } = await ctx.lanes.onLane(call.client, args.lane, () => timed(() => decodeForDisplay(args.z, channels * height * width, (z) => decode({ ...args, z }), maxSide, displayJob(call, progressive))));
       return { images: value, ms };
     },
     'model.map': async ({ model, z }) => {

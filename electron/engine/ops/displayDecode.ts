@@ -3,10 +3,13 @@ import { float32Tensor, type Float32Tensor, type Uint8Tensor } from '../../api/t
 import { RUN_BYTES } from '../runtime/sessions';
 import { displayBytes } from './diffusionPreview';
 
-/** What decodeForDisplay takes of a call that reports its images as they are done and can be cancelled. */
-export const displayJob = (call: { signal: AbortSignal; progress(p: { done: number; total: number }): void }) => ({
+/**
+ * What decodeForDisplay takes of a call that reports how far it is and can be cancelled; with `withImages`, each
+ * report carries the run's images too, so a grid can show them as they come.
+ */
+export const displayJob = (call: { signal: AbortSignal; progress(p: { done: number; total: number; images?: Uint8Tensor }): void }, withImages = false) => ({
   signal: call.signal,
-  progress: (done: number, total: number) => call.progress({ done, total }),
+  progress: (done: number, total: number, images: Uint8Tensor) => call.progress(withImages ? { done, total, images } : { done, total }),
 });
 
 /**
@@ -23,7 +26,7 @@ export async function decodeForDisplay(
    * For a call that reports progress and can be cancelled: checked between pieces and told after each, where there is
    * more than one (at 1024 px a piece is one image, 1.4 s on a CPU; a slider's single image says nothing).
    */
-  job?: { signal?: AbortSignal; progress?: (done: number, total: number) => void },
+  job?: { signal?: AbortSignal; progress?: (done: number, total: number, images: Uint8Tensor) => void },
 ): Promise<Uint8Tensor> {
   const count = codes.shape[0] ?? 0;
   // No codes: decode refuses them with its own message.
@@ -38,7 +41,7 @@ export async function decodeForDisplay(
     const size = images.data.length / n;
     out ??= { dtype: 'uint8', shape: [count, ...images.shape.slice(1)], data: new Uint8Array(size * count) };
     out.data.set(images.data, start * size);
-    if (piece < count) job?.progress?.(start + n, count);
+    if (piece < count) job?.progress?.(start + n, count, images);
   }
   return out!;
 }

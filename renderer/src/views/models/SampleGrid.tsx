@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { ApiError } from '../../../../electron/api/errors';
 import type { ModelSummary } from '../../../../electron/api/contract';
 import type { Uint8Tensor } from '../../../../electron/api/tensor';
 import { randomNormal } from '../../../../electron/common/random';
@@ -13,42 +14,103 @@ const GRID = 16;
 /** The sample grid's images at most this many pixels a side. */
 const GRID_MAX_SIDE = 128;
 
-/** Decodes 16 codes drawn from the prior; a click draws a new seed. The old grid stays until the new one is ready. */
+/**
+ * A grid as far as it has come: tiles before `done` are of `seed` and `psi`; those from `done` to `shown` are the previous
+ * grid's, kept (dimmed) until the new ones replace them.
+ */
+interface Samples {
+  images: Uint8Tensor;
+  done: number;
+  shown: number;
+  ms: number;
+  seed: number;
+  psi: number;
+}
+
+/**
+ * Decodes 16 codes drawn from the prior; a click draws a new seed. A large model's tiles show as each run brings them.
+ * Leaving the view stops the decoding (it would take the runtime from the view the person went to), keeping the tiles
+ * that came, and coming back decodes only the rest.
+ */
 export function SampleGrid({ model }: { model: ModelSummary }) {
   const client = useAppStore((s) => s.client);
   // Kept per model across view switches, so a grid is decoded once, not on every visit.
   const [seed, setSeed] = useViewState(`models.samples.${model.id}.seed`, 1);
-  const [samples, setSamples] = useViewState<{ images: Uint8Tensor; ms: number; seed: number; psi: number } | undefined>(`models.samples.${model.id}`, undefined);
+  const [samples, setSamples] = useViewState<Samples | undefined>(`models.samples.${model.id}`, undefined);
   // Truncation ψ for a StyleGAN-style model: 1 is the generator itself, lower pulls towards the average style.
   const [psi, setPsi] = useViewState(`models.samples.${model.id}.psi`, 1);
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   // A large model's 16 samples take many runs (a 1024 px VAE: one image a run, 23 s on a CPU): how far along they are.
   const [progress, setProgress] = useState<{ done: number; total: number }>();
+  const running = useRef<AbortController | undefined>(undefined);
+  useEffect(
+    () => () => {
+      running.current?.abort();
+      running.current = undefined;
+    },
+    [],
+  );
 
   // What the grid depends on, by value: a library update (a model loading) replaces the summary object, and must
   // not send the request again while the first is still on its way.
   const { id, latent, style } = useByValue({ id: model.id, latent: model.latent, style: model.style });
   const sample = useCallback(
-    async (nextSeed: number, nextPsi: number) => {
+    /** Decodes the grid of `nextSeed` and `nextPsi` from tile `from` on (earlier tiles are in `kept`). */
+    async (nextSeed: number, nextPsi: number, from = 0, kept?: Samples) => {
       if (!client || !latent) return;
+      running.current?.abort();
+      const controller = new AbortController();
+      running.current = controller;
       setBusy(true);
-      setProgress(undefined);
+      setProgress(from > 0 ? { done: from, total: GRID } : undefined);
       setError(undefined);
+      const size = latent.shape.reduce((a, b) => a * b, 1);
+      const z = { dtype: 'float32' as const, shape: [GRID - from, ...latent.shape], data: randomNormal(GRID * size, nextSeed).subarray(from * size) };
+      const started = performance.now();
+      const msBefore = kept?.ms ?? 0;
+      // Each run's tiles go into a copy of the grid on screen (of this seed when resuming, else the previous one's).
+      let grid = kept;
+      const place = (images: Uint8Tensor, at: number) => {
+        const per = images.data.length / images.shape[0]!;
+        const shape = [GRID, ...images.shape.slice(1)];
+        setSamples((old) => {
+          const base = grid ?? old;
+          const fits = base && base.images.shape.every((n, i) => n === shape[i]);
+          const data = fits ? base.images.data.slice() : new Uint8Array(per * GRID);
+          data.set(images.data, at * per);
+          const done = at + images.shape[0]!;
+          grid = { images: { dtype: 'uint8', shape, data }, done, shown: Math.max(done, fits ? base.shown : 0), ms: msBefore + performance.now() - started, seed: nextSeed, psi: nextPsi };
+          return grid;
+        });
+      };
       try {
-        const size = latent.shape.reduce((a, b) => a * b, 1);
-        const z = { dtype: 'float32' as const, shape: [GRID, ...latent.shape], data: randomNormal(GRID * size, nextSeed) };
         // Only shown, small, and kept per model for the session: 8-bit planes averaged down to at most 128 px (16 samples
         // of a 512 px model: 0.8 MB to send and convert, not 12.6 MB; tiles are about 60 px wide, twice that on a HiDPI screen).
-        const result = await client.invoke('model.preview', { model: id, z, maxSide: GRID_MAX_SIDE, ...(style ? { truncation: nextPsi } : {}) }, { onProgress: setProgress });
-        setSamples({ ...result, seed: nextSeed, psi: nextPsi });
+        const result = await client.invoke(
+          'model.preview',
+          { model: id, z, maxSide: GRID_MAX_SIDE, progressive: true, ...(style ? { truncation: nextPsi } : {}) },
+          {
+            signal: controller.signal,
+            onProgress: (p) => {
+              setProgress({ done: from + p.done, total: GRID });
+              if (p.images) place(p.images, from + p.done - p.images.shape[0]!);
+            },
+          },
+        );
+        // A single run reports nothing: its images are the result.
+        if (!grid || grid.done < GRID) place(result.images, from);
+        setSamples((old) => old && { ...old, ms: msBefore + result.ms });
       } catch (e) {
-        setError((e as Error).message);
+        if ((e as ApiError).code !== 'cancelled') setError((e as Error).message);
       } finally {
-        setBusy(false);
+        if (running.current === controller) {
+          running.current = undefined;
+          setBusy(false);
+        }
       }
     },
-    [client, id, latent, style],
+    [client, id, latent, style, setSamples],
   );
 
   const hasSamples = !!samples;
@@ -56,18 +118,30 @@ export function SampleGrid({ model }: { model: ModelSummary }) {
   const [grid, { width }] = useBoxSize<HTMLDivElement>();
   const imageSide = Math.max(model.image.height, model.image.width);
   const tile = Math.max(16, Math.min(imageSide * 2, Math.floor((width - 7 * 4) / 8)));
+  // A grid left unfinished (the view was left) goes on from where it stopped.
+  const resumeFrom = samples && samples.done < GRID ? samples.done : undefined;
   useEffect(() => {
+    if (running.current) return;
     if (!hasSamples) void sample(seed, psi);
-  }, [sample, hasSamples, seed, psi]);
+    else if (resumeFrom !== undefined) void sample(samples!.seed, samples!.psi, resumeFrom, samples);
+    // Only when the grid is first shown or its model changes: a grid that failed part way is not retried in a loop.
+  }, [sample, hasSamples]);
 
   return (
     <div>
       <div ref={grid} className="grid w-full grid-cols-8 gap-1" data-testid="samples" aria-busy={busy}>
         {samples &&
           width > 0 &&
-          Array.from({ length: samples.images.shape[0]! }, (_, i) => (
-            <ImageTile key={i} data={samples.images.data} shape={samples.images.shape} index={i} size={tile} />
-          ))}
+          Array.from({ length: GRID }, (_, i) =>
+            i < samples.shown ? (
+              // Tiles past `done` are the previous grid's, dimmed until this one's decode reaches them.
+              <div key={i} className={i < samples.done ? undefined : 'opacity-40'}>
+                <ImageTile data={samples.images.data} shape={samples.images.shape} index={i} size={tile} />
+              </div>
+            ) : (
+              <div key={i} className="rounded-sm bg-white/5" style={{ width: tile, height: tile }} data-testid="sample-pending" />
+            ),
+          )}
       </div>
       <div className="mt-2 flex items-center gap-3">
         <button
@@ -90,7 +164,7 @@ export function SampleGrid({ model }: { model: ModelSummary }) {
           </label>
         )}
         <span className="text-xs text-muted" data-testid="samples-status">
-          {busy && progress ? `Decoding ${progress.done} of ${progress.total}…` : samples ? `seed ${samples.seed}${model.style ? ` · ψ ${samples.psi.toFixed(2)}` : ''} · ${samples.images.shape[0]} decoded in ${samples.ms.toFixed(1)} ms` : busy ? 'Decoding…' : ''}
+          {busy && progress ? `Decoding ${progress.done} of ${progress.total}…` : samples && samples.done < GRID ? `${samples.done} of ${GRID} decoded` : samples ? `seed ${samples.seed}${model.style ? ` · ψ ${samples.psi.toFixed(2)}` : ''} · ${samples.images.shape[0]} decoded in ${samples.ms.toFixed(1)} ms` : busy ? 'Decoding…' : ''}
         </span>
       </div>
       <Message text={error} className="mt-2 text-sm" />

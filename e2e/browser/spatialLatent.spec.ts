@@ -227,21 +227,25 @@ test('a 256 px latent diffusion model: the forward process and image-to-image ke
   }
 });
 
-test('a 256 px sample grid shows its tiles as they come; leaving Models stops it, and coming back decodes only the rest', async ({ page }) => {
+test('a 256 px sample grid shows its tiles as they come; leaving Models stops it, coming back decodes only the rest, and a reload decodes nothing', async ({ page }) => {
   // The server's messages are held back from the moment the grid's first run has reached the page, so the view is left
   // part way through the grid however fast this machine decodes; the page's own messages (the cancel) go through.
-  const sent: { id: number; name: string; args: { model?: string; z?: { shape: number[] } } }[] = [];
+  // Calls and progress by connection (a reload opens another, whose call ids start again).
+  const sent: { connection: number; id: number; name: string; args: { model?: string; z?: { shape: number[] } } }[] = [];
   const held: (string | Buffer)[] = [];
+  const reported: { connection: number; id: number }[] = [];
+  let connections = 0;
   let holding = false;
   let release = () => {};
   await page.routeWebSocket(/\/api\?token=/, (ws) => {
     const server = ws.connectToServer();
+    const connection = ++connections;
     const fromPage = new FrameAssembler();
     const fromServer = new FrameAssembler();
     ws.onMessage((message) => {
       if (typeof message !== 'string') {
         const call = fromPage.take(message) as (typeof sent)[number] & { type: string };
-        if (call?.type === 'call') sent.push(call);
+        if (call?.type === 'call') sent.push({ ...call, connection });
       }
       server.send(message);
     });
@@ -250,8 +254,9 @@ test('a 256 px sample grid shows its tiles as they come; leaving Models stops it
       ws.send(message);
       if (typeof message === 'string') return;
       const reply = fromServer.take(message) as { type: string; id: number; progress?: { images?: unknown } } | undefined;
+      if (reply?.type === 'progress') reported.push({ connection, id: reply.id });
       const grid = sent.find((c) => c.name === 'model.preview' && c.args.model === 'vae-256');
-      if (reply?.type === 'progress' && reply.id === grid?.id && reply.progress?.images) holding = true;
+      if (reply?.type === 'progress' && connection === grid?.connection && reply.id === grid.id && reply.progress?.images) holding = true;
     });
     release = () => {
       holding = false;
@@ -278,6 +283,15 @@ test('a 256 px sample grid shows its tiles as they come; leaving Models stops it
     expect(calls.map((c) => c.args.z!.shape[0])).toEqual([16, 14]);
     await expect(card.getByTestId('samples-status')).toContainText('seed 1 · 16 decoded in');
     await expect(card.getByRole('alert')).toHaveCount(0);
+
+    // A reload (as a second window would) asks for the same grid, and the engine answers from the pictures it kept:
+    // no run of the decoder, so no progress.
+    await page.reload();
+    await expect(card.getByTestId('samples').locator('canvas')).toHaveCount(16, { timeout: 30_000 });
+    const grids = sent.filter((c) => c.name === 'model.preview' && c.args.model === 'vae-256');
+    expect(grids.map((c) => c.args.z!.shape[0])).toEqual([16, 14, 16]);
+    expect(reported.filter((r) => r.connection === grids[2]!.connection && r.id === grids[2]!.id)).toEqual([]);
+    expect(grids[2]!.connection).toBe(2);
   } finally {
     server.stop();
   }

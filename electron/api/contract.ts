@@ -97,7 +97,7 @@ const SettingsSchema = z.object({
   memoryBudgetMb: z.int().min(MIN_MEMORY_BUDGET_MB).max(65536).optional(),
 });
 
-const MemoryKindSchema = z.enum(['sessions', 'codes', 'projections']);
+const MemoryKindSchema = z.enum(['sessions', 'codes', 'projections', 'previews']);
 /** What the engine keeps between calls, against its budget, and the process as the OS sees it. */
 export const MemoryReportSchema = z.object({
   budgetBytes: z.number().nonnegative(),
@@ -231,6 +231,11 @@ export const calls = {
       maxSide: z.int().min(8).max(4096).optional(),
       /** Each progress report also carries the run's images, so a grid shows them as they come (and keeps them if stopped). */
       progressive: z.boolean().optional(),
+      /**
+       * The pictures are kept by the engine (within its memory budget) by model, options and code, and codes asked for
+       * again (a sample grid in another window, after a reload, or resumed) are answered from them without decoding.
+       */
+      reuse: z.boolean().optional(),
     }).strict(),
     /** Images as bytes (value × 255, clamped and rounded as a canvas's Uint8ClampedArray does), shape [batch, channels, height, width]. */
     result: z.object({ images: Uint8TensorSchema, ms: z.number() }),

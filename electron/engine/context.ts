@@ -3,6 +3,7 @@ import type { DatasetLibrary } from './dataset/datasetLibrary';
 import type { DatasetSample } from './dataset/sample';
 import type { DatasetCodes } from './datasetCodes';
 import type { ModelHost } from './models/host';
+import type { PreviewCache } from './ops/previewCache';
 import type { ProjectStore } from './project/projectStore';
 import type { AppPaths } from './paths';
 import type { LatestWins } from './runtime/coalesce';
@@ -32,6 +33,8 @@ export interface EngineContext {
   datasets: DatasetLibrary;
   /** Codes and projections per dataset and model. */
   codes: DatasetCodes;
+  /** Pictures decoded for display that windows ask for again (sample grids). */
+  previews: PreviewCache;
   /** A dataset's codes under a model, encoding them first (as a job, when given one) if needed. */
   ensureCodes(dataset: string, model: string, job?: { signal: AbortSignal; progress(p: { done: number; total: number }): void; batchSize?: number }): Promise<Float32Tensor>;
   /** A native folder dialog, where the desktop shell provides one. */

@@ -24,6 +24,7 @@ import { projectHandlers } from './handlers/project';
 import type { AppPaths } from './paths';
 import { LatestWins } from './runtime/coalesce';
 import { defaultMemoryBudget, MemoryBudget } from './runtime/memoryBudget';
+import { PreviewCache } from './ops/previewCache';
 import { detectProviders, providerOrder, type ProviderName } from './runtime/providers';
 import { SettingsStore } from './settings';
 
@@ -109,6 +110,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     // Folder datasets keep their index, thumbnails and codes in the app's own folder.
     datasets: new DatasetLibrary(samples, join(options.configDir, 'datasets'), settings),
     codes: new DatasetCodes(memory),
+    previews: new PreviewCache(memory),
     ensureCodes: async (datasetId, model, job = { signal: new AbortController().signal, progress: () => {} }) => {
       const cached = ctx.codes.get(datasetId, model);
       if (cached) return cached;

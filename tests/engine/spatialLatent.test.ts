@@ -161,6 +161,30 @@ describe('latent diffusion over the spatial VAE, as Stable Diffusion 1.x is set 
     expect(Uint8Array.from([...first[0]!.images.data, ...rest.images.data])).toEqual(grid.images.data);
   });
 
+  it('a grid asked for with reuse is kept by the engine: stopped part way, asked again, it decodes only the rest; a third time, nothing', async () => {
+    const z = float32Tensor([5, 4, 32, 32], new NormalStream(9).next(5 * 4096));
+    const args = { model: 'vae-256', z, maxSide: 128, progressive: true, reuse: true };
+    const reference = ok<{ images: { data: Uint8Array } }>(await call('model.preview', { model: 'vae-256', z, maxSide: 128 })).images.data;
+    const controller = new AbortController();
+    const stopped = await dispatchCall(engine.handlers, 'model.preview', args, { signal: controller.signal, client: 1, onProgress: () => controller.abort() });
+    expect(stopped).toMatchObject({ ok: false, error: { code: 'cancelled' } });
+
+    // From another window: the two pictures kept come in the first report, then the other three are decoded.
+    const reports: { done: number; images: { shape: number[] } }[] = [];
+    const again = ok<{ images: { data: Uint8Array } }>(await dispatchCall(engine.handlers, 'model.preview', args, callOptions(reports)));
+    expect(reports.map((r) => [r.done, r.images.shape[0]])).toEqual([
+      [2, 2],
+      [4, 2],
+      [5, 1],
+    ]);
+    expect(again.images.data).toEqual(reference);
+    const third: unknown[] = [];
+    expect(ok<{ images: { data: Uint8Array } }>(await dispatchCall(engine.handlers, 'model.preview', args, callOptions(third))).images.data).toEqual(reference);
+    expect(third).toEqual([]);
+    const memory = ok<{ kinds: { kind: string; bytes: number }[] }>(await call('app.memory', {}));
+    expect(memory.kinds.find((k) => k.kind === 'previews')!.bytes).toBeGreaterThanOrEqual(5 * 3 * 128 * 128);
+  });
+
   it('its 256 px sibling over vae-256, the speed fixture of the benchmarks, runs as in PyTorch too and previews at latent resolution where decoding every step would cost seconds', async () => {
     const errors = await parityErrors(join(fixtures, 'ldm-256'));
     expect(Object.keys(errors)).toEqual(['denoiser eps']);

@@ -5,7 +5,8 @@ import { decodeLatents, encodeImages } from '../ops/latentCodec';
 import { decodeInSpace, decodeTruncated, mapCodes, styleSpaceOf, type CodeSpace } from '../ops/styleSpace';
 import { ApiError } from '../../api/errors';
 import { float32Tensor, type Float32Tensor } from '../../api/tensor';
-import { decodeForDisplay, displayJob } from '../ops/displayDecode';
+import { decodeForDisplay, displayJob, type DisplayJob } from '../ops/displayDecode';
+import { modelFingerprint } from '../models/fingerprint';
 import { timed, type EngineContext } from '../context';
 import type { Handlers } from '../dispatch';
 
@@ -21,9 +22,17 @@ export function modelHandlers(ctx: EngineContext): Pick<Handlers, 'model.decode'
       const { value, ms } = await ctx.lanes.onLane(call.client, args.lane, () => timed(() => decode(args)));
       return { images: value, ms };
     },
-    'model.preview': async ({ maxSide, progressive, ...args }, call) => {
-      const { channels, height, width } = ctx.host.model(args.model).manifest.image;
-      const { value, ms } = await ctx.lanes.onLane(call.client, args.lane, () => timed(() => decodeForDisplay(args.z, channels * height * width, (z) => decode({ ...args, z }), maxSide, displayJob(call, progressive))));
+    'model.preview': async ({ maxSide, progressive, reuse, ...args }, call) => {
+      const registered = ctx.host.model(args.model);
+      const { channels, height, width } = registered.manifest.image;
+      const pictures = (z: Float32Tensor, job: DisplayJob) => decodeForDisplay(z, channels * height * width, (piece) => decode({ ...args, z: piece }), maxSide, job);
+      const { value, ms } = await ctx.lanes.onLane(call.client, args.lane, () =>
+        timed(async () => {
+          if (!reuse) return pictures(args.z, displayJob(call, progressive));
+          const scope = JSON.stringify([await modelFingerprint(registered), maxSide ?? null, args.space ?? 'z', args.truncation ?? 1]);
+          return ctx.previews.picturesOf(ctx.previews.keys(scope, args.z), args.z, pictures, displayJob(call, progressive));
+        }),
+      );
       return { images: value, ms };
     },
     'model.map': async ({ model, z }) => {

@@ -3,11 +3,20 @@ import { float32Tensor, type Float32Tensor, type Uint8Tensor } from '../../api/t
 import { RUN_BYTES } from '../runtime/sessions';
 import { displayBytes } from './diffusionPreview';
 
+/** What decodeForDisplay is told and tells while it works: cancel, progress, and each run's pictures as they come. */
+export interface DisplayJob {
+  signal?: AbortSignal;
+  /** After each run, where there is more than one (at 1024 px a run is one image, 1.4 s on a CPU; a slider's says nothing). */
+  progress?: (done: number, total: number, images: Uint8Tensor) => void;
+  /** Every run's pictures, the codes [start, start + images.shape[0]), one run or many. */
+  piece?: (start: number, images: Uint8Tensor) => void;
+}
+
 /**
  * What decodeForDisplay takes of a call that reports how far it is and can be cancelled; with `withImages`, each
  * report carries the run's images too, so a grid can show them as they come.
  */
-export const displayJob = (call: { signal: AbortSignal; progress(p: { done: number; total: number; images?: Uint8Tensor }): void }, withImages = false) => ({
+export const displayJob = (call: { signal: AbortSignal; progress(p: { done: number; total: number; images?: Uint8Tensor }): void }, withImages = false): DisplayJob => ({
   signal: call.signal,
   progress: (done: number, total: number, images: Uint8Tensor) => call.progress(withImages ? { done, total, images } : { done, total }),
 });
@@ -22,11 +31,8 @@ export async function decodeForDisplay(
   imageValues: number,
   decode: (piece: Float32Tensor) => Promise<Float32Tensor>,
   maxSide = Infinity,
-  /**
-   * For a call that reports progress and can be cancelled: checked between pieces and told after each, where there is
-   * more than one (at 1024 px a piece is one image, 1.4 s on a CPU; a slider's single image says nothing).
-   */
-  job?: { signal?: AbortSignal; progress?: (done: number, total: number, images: Uint8Tensor) => void },
+  /** For a call that reports progress and can be cancelled: checked between pieces and told after each. */
+  job?: DisplayJob,
 ): Promise<Uint8Tensor> {
   const count = codes.shape[0] ?? 0;
   // No codes: decode refuses them with its own message.
@@ -41,6 +47,7 @@ export async function decodeForDisplay(
     const size = images.data.length / n;
     out ??= { dtype: 'uint8', shape: [count, ...images.shape.slice(1)], data: new Uint8Array(size * count) };
     out.data.set(images.data, start * size);
+    job?.piece?.(start, images);
     if (piece < count) job?.progress?.(start + n, count, images);
   }
   return out!;

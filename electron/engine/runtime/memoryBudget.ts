@@ -7,6 +7,7 @@ export const MEMORY_KIND_LABELS: Record<MemoryKind, string> = {
   sessions: 'model sessions (weights and working memory)',
   codes: 'dataset codes',
   projections: 'projections and distances',
+  previews: 'pictures decoded for display',
 };
 
 interface Entry {

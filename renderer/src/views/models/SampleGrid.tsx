@@ -87,9 +87,10 @@ export function SampleGrid({ model }: { model: ModelSummary }) {
       try {
         // Only shown, small, and kept per model for the session: 8-bit planes averaged down to at most 128 px (16 samples
         // of a 512 px model: 0.8 MB to send and convert, not 12.6 MB; tiles are about 60 px wide, twice that on a HiDPI screen).
+        // The engine keeps them too (reuse), so another window or a reload gets the same grid without decoding it again.
         const result = await client.invoke(
           'model.preview',
-          { model: id, z, maxSide: GRID_MAX_SIDE, progressive: true, ...(style ? { truncation: nextPsi } : {}) },
+          { model: id, z, maxSide: GRID_MAX_SIDE, progressive: true, reuse: true, ...(style ? { truncation: nextPsi } : {}) },
           {
             signal: controller.signal,
             onProgress: (p) => {

@@ -122,4 +122,17 @@ describe('ONNX Runtime on a thread of its own (real 256 px graph)', () => {
     expect(await cache.get('fmnist-vae', vae.folder, 'decoder', spec, 'steady')).not.toBe(steady);
     await cache.releaseAll();
   });
+  it('counts the memory a run grows by to that run alone, when another session’s run was asked for at the same moment', async () => {
+    const users = (await loadModelFolders(join(repoRoot, 'tests', 'fixtures', 'models'), 'user')).models;
+    const vae = users.find((m) => m.manifest.id === 'vae-256')!;
+    const bundled = (await loadModelFolders(join(repoRoot, 'models'), 'bundled')).models.find((m) => m.manifest.id === 'fmnist-vae')!;
+    const large = await createSession(join(vae.folder, vae.manifest.graphs.decoder!.file), { executionProviders: ['cpu'], intraOpNumThreads: 2 });
+    const small = await createSession(join(bundled.folder, bundled.manifest.graphs.decoder!.file), { executionProviders: ['cpu'], intraOpNumThreads: 2 });
+    const z = (n: number, dims: number[]) => ({ type: 'float32' as const, dims: [n, ...dims], data: Float32Array.from({ length: n * dims.reduce((a, b) => a * b) }, (_, i) => Math.sin(i * 0.3)) });
+    // Both asked for in the same turn, the large one first: 8 decodes at 256 px grow its arena by tens of MB.
+    const [big, little] = await Promise.all([large.timedRun({ z: z(8, [4, 32, 32]) }), small.timedRun({ z: z(1, [16]) })]);
+    expect(big.grewBytes).toBeGreaterThan(30 * 1024 * 1024);
+    expect(little.grewBytes).toBeLessThan(8 * 1024 * 1024);
+    await Promise.all([large.release(), small.release()]);
+  });
 });

@@ -34,8 +34,9 @@ export interface RuntimeSession {
  * The one thread every ONNX Runtime session lives and runs on. onnxruntime-node's `run` holds its calling thread for
  * the whole run (a 512 px decode: 0 of 316 one-millisecond timers fired during it), so on the engine's thread each
  * run froze the server, or Electron's main process, with everything it serves. Runs still go one at a time, as they
- * did; the engine's thread meanwhile reads messages, answers cheap calls and encodes replies. The worker is started
- * with the first session, and holds the process open only while something waits on it.
+ * did (the worker takes one message at a time, so what a run grows the process by is measured for that run alone); the
+ * engine's thread meanwhile reads messages, answers cheap calls and encodes replies. The worker is started with the
+ * first session, and holds the process open only while something waits on it.
  */
 class RuntimeThread {
   private readonly calls = new WorkerCalls(workerSource, () => ({ ortPath: nodeRequire.resolve('onnxruntime-node') }), {

@@ -52,15 +52,22 @@ async function handle(message) {
     }
   }
   // What the run left resident besides its outputs: the session's arena grown to hold this run's activations (it keeps
-  // them for the session's life). Runs here are one at a time, so the growth is this session's, but for what the
-  // engine's thread allocated meanwhile.
+  // them for the session's life). Messages are handled one at a time (below), so the growth is this session's, but for
+  // what the engine's thread allocated meanwhile.
   value.grewBytes = Math.max(0, grew - outputBytes);
   return { value, transfer };
 }
 
+// One message at a time, each begun when the one before has ended. onnxruntime-node does a run (and a load) in a
+// setImmediate after `run` returns its promise, so messages that arrived together all began before any of their runs:
+// each measured its memory before the others' runs and after its own, and a 28×28 decode asked for beside a 256 px one
+// counted the 256 px run's 296 MB as its own. Runs took turns on this thread anyway; now each measures only itself.
+let previous = Promise.resolve();
 parentPort.on('message', (message) => {
-  handle(message).then(
-    ({ value, transfer }) => parentPort.postMessage({ id: message.id, value }, transfer ?? []),
-    (error) => parentPort.postMessage({ id: message.id, error: String(error && error.message ? error.message : error) }),
+  previous = previous.then(() =>
+    handle(message).then(
+      ({ value, transfer }) => parentPort.postMessage({ id: message.id, value }, transfer ?? []),
+      (error) => parentPort.postMessage({ id: message.id, error: String(error && error.message ? error.message : error) }),
+    ),
   );
 });

@@ -53,26 +53,34 @@ function shuffled(indices: number[]): Int32Array {
   return out;
 }
 
-/** While the orbit controls are dragged, draws only the moving budget's prefix of the cloud, timing each frame. */
-function useThinWhileMoving(geometry: THREE.BufferGeometry, count: number): void {
+/**
+ * While the orbit controls are dragged, draws only the moving budget's prefix of the cloud, timing each frame. The sample's
+ * points are drawn at the size a cloud of that many gets, so it keeps about the look of the whole (5,000 of 100,000 at
+ * the whole cloud's size read as a faint dusting).
+ */
+function useThinWhileMoving(geometry: THREE.BufferGeometry, material: React.RefObject<THREE.PointsMaterial | null>, count: number): void {
   const controls = useThree((state) => state.controls) as unknown as THREE.EventDispatcher<{ start: object; end: object }> | null;
   const invalidate = useThree((state) => state.invalidate);
   const moving = useRef(false);
   const thins = count > MIN_MOVING_POINTS;
+  const draw = (points: number) => {
+    geometry.setDrawRange(0, points < count ? points : Infinity);
+    if (material.current) material.current.size = pointSize(Math.min(points, count));
+  };
   useFrame(() => {
-    if (moving.current && movingBudget.frame(performance.now(), count)) geometry.setDrawRange(0, movingBudget.points(count));
+    if (moving.current && movingBudget.frame(performance.now(), count)) draw(movingBudget.points(count));
   });
   useEffect(() => {
     if (!controls || !thins) return;
     const thin = () => {
       moving.current = true;
       movingBudget.start();
-      geometry.setDrawRange(0, movingBudget.points(count));
+      draw(movingBudget.points(count));
     };
     // Frames are drawn on demand: the whole cloud needs one more frame once the camera stops.
     const full = () => {
       moving.current = false;
-      geometry.setDrawRange(0, Infinity);
+      draw(count);
       invalidate();
     };
     controls.addEventListener('start', thin);
@@ -82,6 +90,7 @@ function useThinWhileMoving(geometry: THREE.BufferGeometry, count: number): void
       controls.removeEventListener('end', full);
       full();
     };
+    // `draw` reads only the geometry, material and count named here.
   }, [controls, geometry, count, thins, invalidate]);
 }
 
@@ -162,7 +171,8 @@ function PointCloud({ encoding, axes, hiddenClasses, scale, onHover, onPick }: P
     return { geometry, visible };
   }, [encoding, axes, hiddenClasses, scale]);
   useEffect(() => () => geometry.dispose(), [geometry]);
-  useThinWhileMoving(geometry, visible.length);
+  const material = useRef<THREE.PointsMaterial>(null);
+  useThinWhileMoving(geometry, material, visible.length);
 
   const indexOf = (event: ThreeEvent<PointerEvent | MouseEvent>) => (event.index === undefined ? null : (visible[event.index] ?? null));
   return (
@@ -182,7 +192,7 @@ function PointCloud({ encoding, axes, hiddenClasses, scale, onHover, onPick }: P
         if (index !== null) onPick?.(index, e.nativeEvent.shiftKey);
       }}
     >
-      <pointsMaterial size={pointSize(visible.length)} vertexColors sizeAttenuation />
+      <pointsMaterial ref={material} size={pointSize(visible.length)} vertexColors sizeAttenuation />
     </points>
   );
 }

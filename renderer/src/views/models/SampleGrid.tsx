@@ -128,6 +128,15 @@ export function SampleGrid({ model }: { model: ModelSummary }) {
     // Only when the grid is first shown or its model changes: a grid that failed part way is not retried in a loop.
   }, [sample, hasSamples]);
 
+  // A large model's first tiles wait for it to load and warm up (a 1024 px VAE: about 12 s on a CPU): say which wait it is.
+  const status = () => {
+    if (busy && progress) return `Decoding ${progress.done} of ${progress.total}…`;
+    if (busy) return model.provider ? 'Decoding…' : 'Loading the model…';
+    if (!samples) return '';
+    if (samples.done < GRID) return `${samples.done} of ${GRID} decoded`;
+    return `seed ${samples.seed}${model.style ? ` · ψ ${samples.psi.toFixed(2)}` : ''} · ${GRID} decoded in ${samples.ms.toFixed(1)} ms`;
+  };
+
   return (
     <div>
       <div ref={grid} className="grid w-full grid-cols-8 gap-1" data-testid="samples" aria-busy={busy}>
@@ -165,7 +174,7 @@ export function SampleGrid({ model }: { model: ModelSummary }) {
           </label>
         )}
         <span className="text-xs text-muted" data-testid="samples-status">
-          {busy && progress ? `Decoding ${progress.done} of ${progress.total}…` : samples && samples.done < GRID ? `${samples.done} of ${GRID} decoded` : samples ? `seed ${samples.seed}${model.style ? ` · ψ ${samples.psi.toFixed(2)}` : ''} · ${samples.images.shape[0]} decoded in ${samples.ms.toFixed(1)} ms` : busy ? 'Decoding…' : ''}
+          {status()}
         </span>
       </div>
       <Message text={error} className="mt-2 text-sm" />

@@ -153,7 +153,7 @@ test('a 256 px VAE: the sweep strip fills frame by frame, then frames near the t
   }
 });
 
-test('a 256 px strip of 64 frames shows its progress and stops on Cancel, decodes again on request, and a smaller one then decodes', async ({ page }) => {
+test('a 256 px strip of 64 frames shows its progress and its frames as they come, stops on Cancel keeping them, decodes again on request, and a smaller one then decodes', async ({ page }) => {
   const server = await serveWithUserModel(page, 'vae-256');
   try {
     await page.getByRole('tab', { name: 'Interpolate' }).click();
@@ -166,15 +166,19 @@ test('a 256 px strip of 64 frames shows its progress and stops on Cancel, decode
     await page.getByRole('slider', { name: 'Frames', exact: true }).fill('64');
     const progress = page.getByRole('progressbar', { name: 'Decoding the strip progress' });
     await expect(progress).toHaveAttribute('aria-valuemax', '64');
-    // It moves as the engine reports each run of two frames.
+    // It moves as the engine reports each run of two frames, and the frames show as they come, the rest as placeholders.
     await expect.poll(async () => Number(await progress.getAttribute('aria-valuenow'))).toBeGreaterThan(0);
+    await expect.poll(async () => page.getByTestId('strip-pending').count()).toBeGreaterThan(0);
     await expect(page.getByTestId('status-job')).toContainText('Decoding the strip');
     await page.getByRole('status', { name: 'Decoding the strip' }).getByRole('button', { name: 'Cancel' }).click();
-    await expect(page.getByText(/^Stopped after ([2-9]|[1-5]\d|6[0-2]) of 64 frames\.$/)).toBeVisible();
+    const stoppedLine = page.getByText(/^Stopped after ([2-9]|[1-5]\d|6[0-2]) of 64 frames\.$/);
+    await expect(stoppedLine).toBeVisible();
     await expect(page.getByTestId('status-job')).toHaveCount(0);
     await expect(progress).toHaveCount(0);
-    // The 10-frame strip of before is not taken for the 64 frames asked for.
-    await expect(page.getByTestId('strip').getByRole('img')).not.toHaveCount(64);
+    // The frames decoded before the stop stay on screen, the others as placeholders (not the 10-frame strip of before).
+    const kept = Number((await stoppedLine.textContent())!.match(/after (\d+)/)![1]);
+    await expect(page.getByTestId('strip').getByRole('img')).toHaveCount(kept);
+    await expect(page.getByTestId('strip-pending')).toHaveCount(64 - kept);
     await page.screenshot({ path: 'test-results/screenshots/interpolate-256-stopped.png' });
 
     // Asked for again, the same 64 frames decode to the end.

@@ -331,12 +331,17 @@ export const calls = {
         space: z.enum(['z', 'w', 'w+']).default('z'),
         /** Latest wins: while a strip is decoded, only the newest of the calls after it waits (a dragged frame count). */
         lane,
+        /** Each progress report also carries the run's frames, so the strip shows them as they come. */
+        progressive: z.boolean().optional(),
       })
       .strict(),
     /** images: the frames as 8-bit channel planes (value × 255, rounded and clamped), as model.preview gives them: a strip is only shown and exported. */
     result: z.object({ codes: Float32TensorSchema, images: Uint8TensorSchema, ms: z.number() }),
-    /** Frames decoded so far, after each run (a frame a run at 1024 px); cancelling stops it before the next run. */
-    progress: z.object({ done: z.int(), total: z.int() }),
+    /**
+     * Frames decoded so far, after each run (a frame a run at 1024 px); cancelling stops it before the next run. With
+     * `progressive`, the frames of that run: [done - images.shape[0], done).
+     */
+    progress: z.object({ done: z.int(), total: z.int(), images: Uint8TensorSchema.optional() }),
   },
   'latent.neighbors': {
     args: z

@@ -105,6 +105,11 @@ describe('latent diffusion over the spatial VAE, as Stable Diffusion 1.x is set 
     expect(whole.images.shape).toEqual([8, 3, 256, 256]);
     // Two 256 px images a run (RUN_BYTES).
     expect(progress).toEqual([2, 4, 6, 8].map((done) => ({ done, total: 8 })));
+    // Asked for progressively, each report carries its run's frames, which together are the strip.
+    const runs: { done: number; images: { shape: number[]; data: Uint8Array } }[] = [];
+    const again = ok<{ images: { data: Uint8Array } }>(await dispatchCall(engine.handlers, 'latent.interpolate', { ...args, progressive: true }, callOptions(runs)));
+    expect(runs.map((r) => [r.done, r.images.shape[0]])).toEqual([2, 4, 6, 8].map((done) => [done, 2]));
+    expect(Uint8Array.from(runs.flatMap((r) => [...r.images.data]))).toEqual(again.images.data);
 
     const controller = new AbortController();
     const seen: { done: number; total: number }[] = [];

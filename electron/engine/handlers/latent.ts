@@ -17,7 +17,7 @@ export function latentHandlers(ctx: EngineContext): Pick<Handlers, 'latent.inter
     return { shape: latent.shape, size: latent.shape.reduce((a, b) => a * b, 1) };
   };
   return {
-    'latent.interpolate': async ({ model, keyframes, frames, method, durations, space, lane }, call) => {
+    'latent.interpolate': async ({ model, keyframes, frames, method, durations, space, lane, progressive }, call) => {
       const registered = ctx.host.model(model);
       const style = space === 'z' ? undefined : await styleSpaceOf(ctx.host, registered);
       // Codes of the space: the latent, one w, or a w per layer.
@@ -32,7 +32,7 @@ export function latentHandlers(ctx: EngineContext): Pick<Handlers, 'latent.inter
           const codes = float32Tensor([frames, ...shape], interpolatePath(keyframes.data, size, frames, method, durations));
           const { channels, height, width } = registered.manifest.image;
           // Bytes, a quarter of float32 (64 frames at 256 px: 12.6 MB to send and draw instead of 50), a run's worth at a time.
-          const images = await decodeForDisplay(codes, channels * height * width, (piece) => (space === 'z' ? decodeLatents(ctx.host, model, piece) : decodeInSpace(ctx.host, registered, space, piece)), Infinity, displayJob(call));
+          const images = await decodeForDisplay(codes, channels * height * width, (piece) => (space === 'z' ? decodeLatents(ctx.host, model, piece) : decodeInSpace(ctx.host, registered, space, piece)), Infinity, displayJob(call, progressive));
           return { codes, images };
         });
         return { ...value, ms };

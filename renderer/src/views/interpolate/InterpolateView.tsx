@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { CallResult } from '../../../../electron/api/contract';
 import { ApiError } from '../../../../electron/api/errors';
-import { float32Tensor, unitTensor } from '../../../../electron/api/tensor';
+import { float32Tensor, unitTensor, type Uint8Tensor } from '../../../../electron/api/tensor';
 import { EmptyState } from '../../components/EmptyState';
 import { ImageDropZone } from '../../components/ImageDropZone';
 import { ImageTile } from '../../components/ImageTile';
@@ -60,6 +60,15 @@ function KeyframeThumb({ keyframe }: { keyframe: Keyframe }) {
 /** A strip frame's largest side: a row of `frames` fits the strip's width (a 64 px model's ten frames, not 192 px each). */
 function stripFit(frames: number, width: number): number | undefined {
   return width > 0 ? Math.max(24, Math.floor((width - (frames - 1) * 4) / frames)) : undefined;
+}
+
+/** The strip's frames so far with a run's frames [done - n, done) written in: a new array, so its tiles draw again. */
+function withFrames(frames: Uint8Tensor | undefined, run: Uint8Tensor, done: number, total: number, model: string): { images: Uint8Tensor; done: number; model: string } {
+  const per = run.data.length / run.shape[0]!;
+  const data = new Uint8Array(per * total);
+  if (frames) data.set(frames.data.subarray(0, (done - run.shape[0]!) * per));
+  data.set(run.data, (done - run.shape[0]!) * per);
+  return { images: { dtype: 'uint8', shape: [total, ...run.shape.slice(1)], data }, done, model };
 }
 
 export function InterpolateView() {
@@ -156,6 +165,8 @@ export function InterpolateView() {
   // A large model's strip takes seconds (ten frames at 1024 px on a CPU: 16 s): its progress, and a way to stop it.
   const [decoding, setDecoding] = useState<{ done: number; total: number }>();
   const [stopped, setStopped] = useState<string>();
+  // A strip of more than one run, as far as it has come: its frames show as they are decoded, and stay if it is stopped.
+  const [partial, setPartial] = useState<{ images: Uint8Tensor; done: number; model: string }>();
   // Bumped by "Decode again" after a stop: the same strip asked for once more.
   const [attempt, setAttempt] = useState(0);
   const stripJob = useRef<AbortController>(undefined);
@@ -164,6 +175,7 @@ export function InterpolateView() {
     let current = true;
     setError(undefined);
     setStopped(undefined);
+    setPartial(undefined);
     // Cancelled when the strip is no longer wanted (other keyframes or frames, another view): the engine stops before
     // its next frame, instead of decoding the rest of a strip no one will see while the new one waits on the lane.
     const job = (stripJob.current = new AbortController());
@@ -188,12 +200,14 @@ export function InterpolateView() {
       // On a lane: dragging the frame count asks for a strip per value; only the newest waits while one is decoded.
       const result = await client.invoke(
         'latent.interpolate',
-        { model, keyframes: codesTensor(summary, space, flat, codes.length), frames, method, durations: durationKey.split(',').map(Number), space, lane: 'interpolate' },
+        { model, keyframes: codesTensor(summary, space, flat, codes.length), frames, method, durations: durationKey.split(',').map(Number), space, lane: 'interpolate', progressive: true },
         {
           signal: job.signal,
           onProgress: (p) => {
-            progress = p;
-            if (shownAs === undefined || !current) return;
+            progress = { done: p.done, total: p.total };
+            if (!current) return;
+            if (p.images) setPartial((old) => withFrames(old?.model === model && old.images.shape[0] === p.total ? old.images : undefined, p.images!, p.done, p.total, model));
+            if (shownAs === undefined) return;
             setDecoding(p);
             useJobsStore.getState().update(shownAs, p.done, p.total);
           },
@@ -201,6 +215,7 @@ export function InterpolateView() {
       );
       if (!current) return;
       setStrip({ ...result, model });
+      setPartial(undefined);
       // The explorer draws paths of z codes only.
       setPath(space === 'z' ? { model, codes: result.codes.data } : undefined);
     })()
@@ -423,7 +438,26 @@ export function InterpolateView() {
         </div>
       )}
 
-      {strip?.model === model && usable.length >= 2 && (
+      {partial?.model === model && usable.length >= 2 ? (
+        <section aria-label="Interpolation strip">
+          <div ref={stripBox} className="mb-3 flex flex-wrap gap-1" data-testid="strip">
+            {Array.from({ length: partial.images.shape[0]! }, (_, i) => {
+              const [, , height = 1, width = 1] = partial.images.shape;
+              const fit = stripFit(partial.images.shape[0]!, stripWidth);
+              // A frame still to come keeps the place and size its tile will have (ImageTile's zoom and maxSize).
+              const scale = Math.min(3, (fit ?? Infinity) / Math.max(height, width));
+              return i < partial.done ? (
+                <ImageTile key={i} data={partial.images.data} shape={partial.images.shape} index={i} zoom={3} maxSize={fit} />
+              ) : (
+                <div key={i} className="rounded-sm bg-white/5" style={{ width: width * scale, height: height * scale }} data-testid="strip-pending" />
+              );
+            })}
+          </div>
+          <p className="mb-3 text-xs text-muted">
+            {partial.done} of {partial.images.shape[0]} frames decoded
+          </p>
+        </section>
+      ) : strip?.model === model && usable.length >= 2 && (
         <section aria-label="Interpolation strip">
           <div ref={stripBox} className="mb-3 flex flex-wrap gap-1" data-testid="strip">
             {Array.from({ length: strip.images.shape[0]! }, (_, i) => (

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dispatchCall } from '../../electron/engine/dispatch';
 import type { Engine } from '../../electron/engine/engine';
+import { loadOrder, ModelHost } from '../../electron/engine/models/host';
 import { float32Tensor } from '../../electron/api/tensor';
 import { callOptions, freshConfigDir, ok, paths, realEngine } from '../helpers/engine';
 
@@ -81,6 +82,24 @@ describe('the model library', () => {
     expect(library.models.map((m) => m.id)).toContain('fmnist-vae');
     expect(library.problems).toContainEqual(expect.objectContaining({ field: 'graphs.outputs.logits.shape', message: expect.stringMatching(/\[batch, 10\] in the graph but \[batch, 12\] in the manifest/) }));
     await engine.dispose();
+  });
+
+  it('loads the graphs that make pictures before those that read them, so a view asking for pictures does not wait for an encoder', async () => {
+    const host = new ModelHost({ providers: ['cpu'], intraOpNumThreads: 2 });
+    await host.loadFolders([{ path: paths.models, source: 'bundled' }]);
+    const loaded: string[] = [];
+    const graph = host.graph.bind(host);
+    host.graph = (model, role, mode) => {
+      loaded.push(`${model.manifest.id}/${role}`);
+      return graph(model, role, mode);
+    };
+    for (const id of ['fmnist-vae', 'fmnist-dcgan']) await host.load(id);
+    // Their manifests list the encoder first, and the DCGAN's inversion graph before its encoder.
+    expect(Object.keys(host.model('fmnist-vae').manifest.graphs)).toEqual(['encoder', 'decoder']);
+    expect(loaded).toEqual(['fmnist-vae/decoder', 'fmnist-vae/encoder', 'fmnist-dcgan/generator', 'fmnist-dcgan/inversion', 'fmnist-dcgan/encoder']);
+    expect(loadOrder(['generator', 'mapping', 'synthesis'])).toEqual(['generator', 'mapping', 'synthesis']);
+    expect(loadOrder(['classifier'])).toEqual(['classifier']);
+    await host.dispose();
   });
 
   it('loads a model with its provider, load time and the reason faster providers were not used, and unloads it', async () => {

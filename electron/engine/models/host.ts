@@ -170,9 +170,13 @@ export class ModelHost {
   }
 
   /** Loads (and warms up) every graph of a model. */
+  /**
+   * Loads every graph of the model: those that make pictures first, since the views ask for pictures first (the Models
+   * view's sample grid waited behind a 1024 px VAE's encoder warming up, a full encode, before its decoder could load).
+   */
   async load(id: string): Promise<void> {
     const model = this.model(id);
-    for (const role of Object.keys(model.manifest.graphs)) await this.graph(model, role);
+    for (const role of loadOrder(Object.keys(model.manifest.graphs))) await this.graph(model, role);
   }
 
   /** Releases a model's sessions and their memory; returns whether any were loaded. */
@@ -219,4 +223,10 @@ function crossReferenceProblem(model: RegisteredModel, models: RegisteredModel[]
   const theirs = decoder.manifest.latent?.shape ?? [];
   if (ours.join() !== theirs.join()) return { ...at, message: `diffusion.decoder: this model's latents are [${ours.join(', ')}] but "${diffusion.decoder}" decodes [${theirs.join(', ')}]` };
   return undefined;
+}
+
+/** Graphs that read images (encoders, inversion graphs, classifiers) after those that make them, in manifest order otherwise. */
+export function loadOrder(roles: string[]): string[] {
+  const readsImages = (role: string) => /encoder|inversion|classifier/i.test(role);
+  return [...roles.filter((r) => !readsImages(r)), ...roles.filter(readsImages)];
 }

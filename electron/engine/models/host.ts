@@ -169,10 +169,10 @@ export class ModelHost {
     if (changed) this.changed();
   }
 
-  /** Loads (and warms up) every graph of a model. */
   /**
-   * Loads every graph of the model: those that make pictures first, since the views ask for pictures first (the Models
-   * view's sample grid waited behind a 1024 px VAE's encoder warming up, a full encode, before its decoder could load).
+   * Loads (and warms up) every graph of the model: those that make pictures first, since the views ask for pictures
+   * first (the Models view's sample grid waited behind a 1024 px VAE's encoder warming up, a full encode, before its
+   * decoder could load).
    */
   async load(id: string): Promise<void> {
     const model = this.model(id);

@@ -66,6 +66,17 @@ export function clampedUnitBytes(data: Float32Array): Uint8Array {
   return new Uint8Array(out.buffer);
 }
 
+/** Batches of 8-bit images, in order, as one [n, ...] tensor (a sweep's pieces, a grid's kept and new pictures). */
+export function joinBatches(parts: readonly Uint8Tensor[]): Uint8Tensor {
+  const data = new Uint8Array(parts.reduce((n, p) => n + p.data.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    data.set(p.data, at);
+    at += p.data.length;
+  }
+  return { dtype: 'uint8', shape: [parts.reduce((n, p) => n + p.shape[0]!, 0), ...parts[0]!.shape.slice(1)], data };
+}
+
 /** unitFloats' inverse for values that are k / 255 (fitted images): each rounded back to its byte, by a plain loop. */
 export function unitBytes(floats: Float32Array): Uint8Array {
   const out = new Uint8Array(floats.length);

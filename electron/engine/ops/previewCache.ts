@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { float32Tensor, type Float32Tensor, type Uint8Tensor } from '../../api/tensor';
+import { float32Tensor, joinBatches, type Float32Tensor, type Uint8Tensor } from '../../api/tensor';
 import type { MemoryBudget } from '../runtime/memoryBudget';
 import type { DisplayJob } from './displayDecode';
 
@@ -7,10 +7,8 @@ import type { DisplayJob } from './displayDecode';
 const DEFAULT_CAP = 64 * 1024 * 1024;
 const BUDGET_KEY = 'previews';
 
-interface Picture {
-  shape: number[];
-  data: Uint8Array;
-}
+/** One picture, as a batch of one [1, c, h, w]. */
+type Picture = Uint8Tensor;
 
 /**
  * Pictures decoded for display that a window asks for again: a model's sample grid in a second window or tab, after a
@@ -48,30 +46,20 @@ export class PreviewCache {
     let known = 0;
     while (known < count && this.pictures.has(keys[known]!)) known++;
     const kept = keys.slice(0, known).map((key) => this.use(key)!);
-    const joined = (pictures: Picture[]): Uint8Tensor => {
-      const data = new Uint8Array(pictures.reduce((sum, p) => sum + p.data.length, 0));
-      let at = 0;
-      for (const p of pictures) {
-        data.set(p.data, at);
-        at += p.data.length;
-      }
-      return { dtype: 'uint8', shape: [pictures.length, ...pictures[0]!.shape], data };
-    };
-    if (known === count) return joined(kept);
+    if (known === count) return joinBatches(kept);
     const per = codes.data.length / count;
     const rest = float32Tensor([count - known, ...codes.shape.slice(1)], codes.data.subarray(known * per));
     let reported = false;
     const decoded = await decode(rest, {
       signal: job.signal,
       progress: (done, _total, images) => {
-        if (known > 0 && !reported) job.progress?.(known, count, joined(kept));
+        if (known > 0 && !reported) job.progress?.(known, count, joinBatches(kept));
         reported = true;
         job.progress?.(known + done, count, images);
       },
       piece: (start, images) => this.put(keys.slice(known + start), images),
     });
-    const size = decoded.data.length / (count - known);
-    return joined([...kept, ...Array.from({ length: count - known }, (_, i) => ({ shape: decoded.shape.slice(1), data: decoded.data.subarray(i * size, (i + 1) * size) }))]);
+    return known > 0 ? joinBatches([...kept, decoded]) : decoded;
   }
 
   /** Frees every picture (the memory budget's release). */
@@ -100,7 +88,7 @@ export class PreviewCache {
         this.pictures.delete(key);
         this.bytes -= old.data.length;
       }
-      this.pictures.set(key, { shape: images.shape.slice(1), data: images.data.slice(i * size, (i + 1) * size) });
+      this.pictures.set(key, { dtype: 'uint8', shape: [1, ...images.shape.slice(1)], data: images.data.slice(i * size, (i + 1) * size) });
       this.bytes += size;
     }
     for (const [key, picture] of this.pictures) {

@@ -72,13 +72,3 @@ export function pieceFrames(msPerFrame: number, bytesPerFrame: number, gridFrame
   return Math.max(1, Math.min(gridFrames, byTime, byBytes));
 }
 
-/** Batches of 8-bit frames, in order, as one [n, c, h, w] tensor. */
-export function joinBatches(parts: readonly Uint8Tensor[]): Uint8Tensor {
-  const data = new Uint8Array(parts.reduce((n, p) => n + p.data.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    data.set(p.data, at);
-    at += p.data.length;
-  }
-  return { dtype: 'uint8', shape: [parts.reduce((n, p) => n + p.shape[0]!, 0), ...parts[0]!.shape.slice(1)], data };
-}

@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'react';
-import type { Uint8Tensor } from '../../../../electron/api/tensor';
+import { joinBatches, type Uint8Tensor } from '../../../../electron/api/tensor';
 import { decodeArgs, type CodeSpace } from '../../lib/codeSpace';
 import { applyEdits, type Edit } from '../../../../electron/common/vectors';
 import { useAppStore } from '../../state/appStore';
 import { slidersAtRest } from './sliderActivity';
-import { evenlySpaced, joinBatches, median, PIECE_MS, pieceFrames, sweepAmounts, sweepPlan } from './sweep';
+import { evenlySpaced, median, PIECE_MS, pieceFrames, sweepAmounts, sweepPlan } from './sweep';
 
 export interface Sweep {
   /** The other directions' amounts it was decoded with, and everything else it depends on. */

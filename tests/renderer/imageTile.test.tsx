@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ImageTile } from '../../renderer/src/components/ImageTile';
 import { AnimationPlayer } from '../../renderer/src/views/interpolate/AnimationPlayer';
 import { float32Tensor } from '../../electron/api/tensor';
-import { FrameCache, imageToRgba } from '../../renderer/src/lib/images';
+import { FrameCache, imageToRgba, withRun } from '../../renderer/src/lib/images';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -48,6 +48,25 @@ describe('images in the renderer', () => {
       return container.querySelector('canvas')!.style.width;
     });
     expect(widths).toEqual(['168px', '512px', '512px']);
+  });
+});
+
+describe('a grid or strip filled run by run', () => {
+  const run = (n: number, value: number) => ({ dtype: 'uint8' as const, shape: [n, 3, 2, 2], data: new Uint8Array(n * 12).fill(value) });
+
+  it('writes a run at its place in a new array, keeping the frames of the same shape and blanking those of another', () => {
+    const first = withRun(undefined, run(2, 7), 0, 4);
+    expect(first.kept).toBe(false);
+    expect(first.images.shape).toEqual([4, 3, 2, 2]);
+    expect(Array.from(first.images.data)).toEqual([...Array(24).fill(7), ...Array(24).fill(0)]);
+    const second = withRun(first.images, run(1, 9), 3, 4);
+    expect(second.kept).toBe(true);
+    expect(second.images.data).not.toBe(first.images.data);
+    expect(Array.from(second.images.data)).toEqual([...Array(24).fill(7), ...Array(12).fill(0), ...Array(12).fill(9)]);
+    // Another count (or another model's size) is not carried over.
+    const other = withRun(second.images, run(1, 5), 0, 5);
+    expect(other.kept).toBe(false);
+    expect(Array.from(other.images.data)).toEqual([...Array(12).fill(5), ...Array(48).fill(0)]);
   });
 });
 

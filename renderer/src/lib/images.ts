@@ -1,3 +1,5 @@
+import type { Uint8Tensor } from '../../../electron/api/tensor';
+
 /** Whether this machine stores a 32-bit word's lowest byte first, so one word write sets R, G, B, A in that order. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
@@ -48,4 +50,18 @@ export class FrameCache {
     }
     return made;
   }
+}
+
+/**
+ * `frames` ([total, ...], 8-bit) with a run of images written in from index `at`, as a new tensor, so tiles showing it
+ * draw again (a grid or strip filling as its runs come). Frames of another shape (another model's, another count) are
+ * not carried over: the rest is blank, and `kept` says which it was.
+ */
+export function withRun(frames: Uint8Tensor | undefined, run: Uint8Tensor, at: number, total: number): { images: Uint8Tensor; kept: boolean } {
+  const shape = [total, ...run.shape.slice(1)];
+  const kept = !!frames && frames.shape.length === shape.length && frames.shape.every((n, i) => n === shape[i]);
+  const per = run.data.length / run.shape[0]!;
+  const data = kept ? frames.data.slice() : new Uint8Array(per * total);
+  data.set(run.data, at * per);
+  return { images: { dtype: 'uint8', shape, data }, kept };
 }

@@ -5,6 +5,7 @@ import { float32Tensor, unitTensor, type Uint8Tensor } from '../../../../electro
 import { EmptyState } from '../../components/EmptyState';
 import { ImageDropZone } from '../../components/ImageDropZone';
 import { ImageTile } from '../../components/ImageTile';
+import { withRun } from '../../lib/images';
 import { downloadBytes } from '../../lib/download';
 import { datasetImageShape, noDatasetNote, useDatasetImage, usePreview } from '../../lib/useDecoded';
 import { BUNDLED_DATASET, useDatasetStore, useViewDataset } from '../../state/datasetStore';
@@ -60,15 +61,6 @@ function KeyframeThumb({ keyframe }: { keyframe: Keyframe }) {
 /** A strip frame's largest side: a row of `frames` fits the strip's width (a 64 px model's ten frames, not 192 px each). */
 function stripFit(frames: number, width: number): number | undefined {
   return width > 0 ? Math.max(24, Math.floor((width - (frames - 1) * 4) / frames)) : undefined;
-}
-
-/** The strip's frames so far with a run's frames [done - n, done) written in: a new array, so its tiles draw again. */
-function withFrames(frames: Uint8Tensor | undefined, run: Uint8Tensor, done: number, total: number, model: string): { images: Uint8Tensor; done: number; model: string } {
-  const per = run.data.length / run.shape[0]!;
-  const data = new Uint8Array(per * total);
-  if (frames) data.set(frames.data.subarray(0, (done - run.shape[0]!) * per));
-  data.set(run.data, (done - run.shape[0]!) * per);
-  return { images: { dtype: 'uint8', shape: [total, ...run.shape.slice(1)], data }, done, model };
 }
 
 export function InterpolateView() {
@@ -206,7 +198,7 @@ export function InterpolateView() {
           onProgress: (p) => {
             progress = { done: p.done, total: p.total };
             if (!current) return;
-            if (p.images) setPartial((old) => withFrames(old?.model === model && old.images.shape[0] === p.total ? old.images : undefined, p.images!, p.done, p.total, model));
+            if (p.images) setPartial((old) => ({ images: withRun(old?.model === model ? old.images : undefined, p.images!, p.done - p.images!.shape[0]!, p.total).images, done: p.done, model }));
             if (shownAs === undefined) return;
             setDecoding(p);
             useJobsStore.getState().update(shownAs, p.done, p.total);

@@ -9,6 +9,7 @@ import { Message } from '../../components/Message';
 import { useViewState } from '../../state/viewState';
 import { useBoxSize } from '../../lib/useBoxSize';
 import { useByValue } from '../../lib/useByValue';
+import { withRun } from '../../lib/images';
 
 const GRID = 16;
 /** The sample grid's images at most this many pixels a side. */
@@ -71,19 +72,14 @@ export function SampleGrid({ model }: { model: ModelSummary }) {
       const msBefore = kept?.ms ?? 0;
       // Each run's tiles go into a copy of the grid on screen (of this seed when resuming, else the previous one's).
       let grid = kept;
-      const place = (images: Uint8Tensor, at: number) => {
-        const per = images.data.length / images.shape[0]!;
-        const shape = [GRID, ...images.shape.slice(1)];
+      const place = (run: Uint8Tensor, at: number) =>
         setSamples((old) => {
           const base = grid ?? old;
-          const fits = base && base.images.shape.every((n, i) => n === shape[i]);
-          const data = fits ? base.images.data.slice() : new Uint8Array(per * GRID);
-          data.set(images.data, at * per);
-          const done = at + images.shape[0]!;
-          grid = { images: { dtype: 'uint8', shape, data }, done, shown: Math.max(done, fits ? base.shown : 0), ms: msBefore + performance.now() - started, seed: nextSeed, psi: nextPsi };
+          const { images, kept } = withRun(base?.images, run, at, GRID);
+          const done = at + run.shape[0]!;
+          grid = { images, done, shown: Math.max(done, kept ? base!.shown : 0), ms: msBefore + performance.now() - started, seed: nextSeed, psi: nextPsi };
           return grid;
         });
-      };
       try {
         // Only shown, small, and kept per model for the session: 8-bit planes averaged down to at most 128 px (16 samples
         // of a 512 px model: 0.8 MB to send and convert, not 12.6 MB; tiles are about 60 px wide, twice that on a HiDPI screen).

@@ -236,6 +236,12 @@ export const calls = {
        * again (a sample grid in another window, after a reload, or resumed) are answered from them without decoding.
        */
       reuse: z.boolean().optional(),
+      /**
+       * 'background' for pictures made ahead on speculation (a slider's strip, the frames near its thumb): their runs
+       * yield to any other (on a CPU, on a thread of the lowest priority), so what a person waits for never queues
+       * behind them. Default 'foreground'.
+       */
+      priority: z.enum(['foreground', 'background']).optional(),
     }).strict(),
     /** Images as bytes (value × 255, clamped and rounded as a canvas's Uint8ClampedArray does), shape [batch, channels, height, width]. */
     result: z.object({ images: Uint8TensorSchema, ms: z.number() }),

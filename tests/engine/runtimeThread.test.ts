@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { float32Tensor } from '../../electron/api/tensor';
 import { loadModelFolders } from '../../electron/engine/models/registry';
-import { createSession, postableFeeds } from '../../electron/engine/runtime/remoteSessions';
+import { MemoryBudget } from '../../electron/engine/runtime/memoryBudget';
+import { withPriority } from '../../electron/engine/runtime/priority';
+import { createSession, lowPriorityThreadAvailable, postableFeeds } from '../../electron/engine/runtime/remoteSessions';
 import { INLINE_MAX_MS, runGraph, SessionCache } from '../../electron/engine/runtime/sessions';
 import { repoRoot } from '../helpers/engine';
 
@@ -134,5 +136,35 @@ describe('ONNX Runtime on a thread of its own (real 256 px graph)', () => {
     expect(big.grewBytes).toBeGreaterThan(30 * 1024 * 1024);
     expect(little.grewBytes).toBeLessThan(8 * 1024 * 1024);
     await Promise.all([large.release(), small.release()]);
+  });
+
+  it.runIf(lowPriorityThreadAvailable)('runs background work on a low-priority copy that a foreground run does not wait for, counted in the budget and released with the graph', async () => {
+    const budget = new MemoryBudget(4 * 1024 ** 3);
+    const cache = new SessionCache({ providers: ['cpu'], intraOpNumThreads: 2 }, budget);
+    const large = (await loadModelFolders(join(repoRoot, 'tests', 'fixtures', 'large-models'), 'user')).models.find((m) => m.manifest.id === 'vae-512')!;
+    const small = (await loadModelFolders(join(repoRoot, 'tests', 'fixtures', 'models'), 'user')).models.find((m) => m.manifest.id === 'vae-256')!;
+    const dear = await cache.get('vae-512', large.folder, 'decoder', large.manifest.graphs.decoder!);
+    const cheap = await cache.get('vae-256', small.folder, 'decoder', small.manifest.graphs.decoder!);
+    const code = (side: number) => float32Tensor([1, 4, side, side], Float32Array.from({ length: 4 * side * side }, (_, i) => Math.cos(i * 0.07)));
+    const reference = (await runGraph(dear, { z: code(64) })).x!;
+    // The first background run makes the copy, on the thread of the lowest priority, and the budget counts it.
+    const ahead = (await withPriority('background', () => runGraph(dear, { z: code(64) }))).x!;
+    expect(Array.from(ahead.data)).toEqual(Array.from(reference.data));
+    const copy = (await dear.background)!;
+    expect(copy.nice).toBe(19);
+    expect(budget.report().largest.map((e) => e.label)).toContain('vae-512 decoder (background)');
+    // A 512 px decode made ahead, then a 256 px one a person waits for: on one thread it would queue behind the first
+    // (runs there go one at a time); here it ends first, whatever the cores (a quarter of the work, at full priority).
+    const order: string[] = [];
+    const background = withPriority('background', () => runGraph(dear, { z: code(64) })).then(() => order.push('background'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await runGraph(cheap, { z: code(32) }).then(() => order.push('foreground'));
+    await background;
+    expect(order).toEqual(['foreground', 'background']);
+    // Evicted or released, the graph takes its copy with it.
+    await cache.release('vae-512');
+    await expect(copy.run({ z: { type: 'float32', dims: [1, 4, 64, 64], data: code(64).data } })).rejects.toThrow('this session was released');
+    expect(budget.report().largest.map((e) => e.label)).not.toContain('vae-512 decoder (background)');
+    await cache.releaseAll();
   });
 });

@@ -8,6 +8,7 @@ import { float32Tensor, type Float32Tensor } from '../../api/tensor';
 import { decodeForDisplay, displayJob, type DisplayJob } from '../ops/displayDecode';
 import { modelFingerprint } from '../models/fingerprint';
 import { timed, type EngineContext } from '../context';
+import { withPriority } from '../runtime/priority';
 import type { Handlers } from '../dispatch';
 
 export function modelHandlers(ctx: EngineContext): Pick<Handlers, 'model.decode' | 'model.preview' | 'model.map' | 'model.encode' | 'model.denoise' | 'model.classify' | 'gan.invert'> {
@@ -22,16 +23,19 @@ export function modelHandlers(ctx: EngineContext): Pick<Handlers, 'model.decode'
       const { value, ms } = await ctx.lanes.onLane(call.client, args.lane, () => timed(() => decode(args)));
       return { images: value, ms };
     },
-    'model.preview': async ({ maxSide, progressive, reuse, ...args }, call) => {
+    'model.preview': async ({ maxSide, progressive, reuse, priority, ...args }, call) => {
       const registered = ctx.host.model(args.model);
       const { channels, height, width } = registered.manifest.image;
       const pictures = (z: Float32Tensor, job: DisplayJob) => decodeForDisplay(z, channels * height * width, (piece) => decode({ ...args, z: piece }), maxSide, job);
+      // Set inside the lane's work: a waiting call is started from the end of the one before it, whose priority it would inherit.
       const { value, ms } = await ctx.lanes.onLane(call.client, args.lane, () =>
-        timed(async () => {
-          if (!reuse) return pictures(args.z, displayJob(call, progressive));
-          const scope = JSON.stringify([await modelFingerprint(registered), maxSide ?? null, args.space ?? 'z', args.truncation ?? 1]);
-          return ctx.previews.picturesOf(ctx.previews.keys(scope, args.z), args.z, pictures, displayJob(call, progressive));
-        }),
+        withPriority(priority ?? 'foreground', () =>
+          timed(async () => {
+            if (!reuse) return pictures(args.z, displayJob(call, progressive));
+            const scope = JSON.stringify([await modelFingerprint(registered), maxSide ?? null, args.space ?? 'z', args.truncation ?? 1]);
+            return ctx.previews.picturesOf(ctx.previews.keys(scope, args.z), args.z, pictures, displayJob(call, progressive));
+          }),
+        ),
       );
       return { images: value, ms };
     },

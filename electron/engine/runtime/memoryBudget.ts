@@ -68,6 +68,10 @@ export class MemoryBudget {
     this.used -= entry.bytes;
   }
 
+  get budgetBytes(): number {
+    return this.budget;
+  }
+
   setBudget(bytes: number): void {
     this.budget = bytes;
     this.fit();
@@ -115,6 +119,8 @@ export class MemoryBudget {
     const order = [...this.entries].filter(([key, entry]) => key !== keep && !entry.busy?.()).sort((a, b) => a[1].lastUsed - b[1].lastUsed);
     for (const [key, entry] of order) {
       if (this.used <= this.budget) return;
+      // An entry's release may have taken another with it (a session's background copy).
+      if (this.entries.get(key) !== entry) continue;
       this.evict(key, entry);
     }
   }

@@ -17,6 +17,8 @@ type TimedRun = { outputs: Record<string, Required<TensorData>>; ms: number; gre
 
 /** What the engine uses of an InferenceSession, run on the runtime's own thread. */
 export interface RuntimeSession {
+  /** The scheduling priority its thread runs at (0 unless the thread lowered it). */
+  readonly nice: number;
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   readonly inputMetadata: readonly InferenceSession.ValueMetadata[];
@@ -31,15 +33,18 @@ export interface RuntimeSession {
 }
 
 /**
- * The one thread every ONNX Runtime session lives and runs on. onnxruntime-node's `run` holds its calling thread for
- * the whole run (a 512 px decode: 0 of 316 one-millisecond timers fired during it), so on the engine's thread each
- * run froze the server, or Electron's main process, with everything it serves. Runs still go one at a time, as they
- * did (the worker takes one message at a time, so what a run grows the process by is measured for that run alone); the
- * engine's thread meanwhile reads messages, answers cheap calls and encodes replies. The worker is started with the
- * first session, and holds the process open only while something waits on it.
+ * A thread ONNX Runtime sessions live and run on. onnxruntime-node's `run` holds its calling thread for the whole run
+ * (a 512 px decode: 0 of 316 one-millisecond timers fired during it), so on the engine's thread each run froze the
+ * server, or Electron's main process, with everything it serves. Runs on one thread go one at a time (the worker takes
+ * one message at a time, so what a run grows the process by is measured for that run alone); the engine's thread
+ * meanwhile reads messages, answers cheap calls and encodes replies. The worker is started with its first session, and
+ * holds the process open only while something waits on it.
  */
 class RuntimeThread {
-  private readonly calls = new WorkerCalls(workerSource, () => ({ ortPath: nodeRequire.resolve('onnxruntime-node') }), {
+  /** `nice`: the scheduling priority the thread (and the runtime's threads it starts) takes, where the system allows. */
+  constructor(private readonly nice = 0) {}
+
+  private readonly calls = new WorkerCalls(workerSource, () => ({ ortPath: nodeRequire.resolve('onnxruntime-node'), nice: this.nice }), {
     failed: (message) => message,
     stopped: (reason) => `ONNX Runtime's thread stopped (${reason}): run it again`,
   }, () => this.checkSettled());
@@ -78,10 +83,24 @@ class RuntimeThread {
   }
 }
 
-const thread = new RuntimeThread();
+/** Where every session lives unless it runs background work. */
+const runtimeThread = new RuntimeThread();
 
-/** Resolves once the runtime's thread has no run or release in flight, or after maxMs: see RuntimeThread.settled. */
-export const runtimeSettled = (maxMs = 5000): Promise<void> => thread.settled(maxMs);
+/**
+ * Sessions for background work (runPriority: a slider's strip, frames near its thumb) live on a second thread of the
+ * lowest priority, so a foreground run on the first thread takes the cores whenever it wants them and the operating
+ * system pauses the background run meanwhile (a 512 px decode beside a background one: 130 ms against 132 alone, and
+ * 247 at equal priority). Only on Linux, where a thread's priority is its own; elsewhere background work shares the
+ * first thread and queues as it did.
+ */
+export const lowPriorityThreadAvailable = process.platform === 'linux';
+const LOWEST_PRIORITY = 19;
+let backgroundThread: RuntimeThread | undefined;
+
+/** Resolves once neither runtime thread has a run or release in flight, or after maxMs: see RuntimeThread.settled. */
+export const runtimeSettled = async (maxMs = 5000): Promise<void> => {
+  await Promise.all([runtimeThread.settled(maxMs), backgroundThread?.settled(maxMs)]);
+};
 
 /**
  * Feeds as they are posted to the runtime's thread. A typed array is cloned with the whole buffer it views, so a chunk of
@@ -100,9 +119,13 @@ export function postableFeeds(feeds: Record<string, TensorData>): { feeds: Recor
   return { feeds: posted, transfer };
 }
 
-/** An ONNX Runtime session from a file or a model's bytes, created and run on the runtime's thread. */
-export async function createSession(model: string | Uint8Array, options: InferenceSession.SessionOptions = {}): Promise<RuntimeSession> {
-  const info = await thread.call<{ key: number; inputNames: string[]; outputNames: string[]; inputMetadata: InferenceSession.ValueMetadata[]; outputMetadata: InferenceSession.ValueMetadata[] }>({ op: 'create', model, options });
+/**
+ * An ONNX Runtime session from a file or a model's bytes, created and run on the runtime's thread, or with `lowPriority`
+ * (where lowPriorityThreadAvailable) on the low-priority one.
+ */
+export async function createSession(model: string | Uint8Array, options: InferenceSession.SessionOptions = {}, lowPriority = false): Promise<RuntimeSession> {
+  const thread = lowPriority && lowPriorityThreadAvailable ? (backgroundThread ??= new RuntimeThread(LOWEST_PRIORITY)) : runtimeThread;
+  const info = await thread.call<{ key: number; inputNames: string[]; outputNames: string[]; inputMetadata: InferenceSession.ValueMetadata[]; outputMetadata: InferenceSession.ValueMetadata[]; nice: number }>({ op: 'create', model, options });
   let released: Promise<void> | undefined;
   // Feeds are copied, not moved: callers keep their codes and images.
   const timedRun = (feeds: Record<string, TensorData>) => {
@@ -110,6 +133,7 @@ export async function createSession(model: string | Uint8Array, options: Inferen
     return thread.call<TimedRun>({ op: 'run', key: info.key, feeds: posted.feeds }, posted.transfer);
   };
   return {
+    nice: info.nice,
     inputNames: info.inputNames,
     outputNames: info.outputNames,
     inputMetadata: info.inputMetadata,

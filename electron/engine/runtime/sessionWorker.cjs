@@ -3,6 +3,19 @@
 // read, no cancel, no autosave, for as long as the run took. Loaded as source by remoteSessions.ts (a worker evaluated
 // from text, so it needs no file of its own in a bundle); messages: { id, op: 'create' | 'run' | 'release', ... }.
 const { parentPort, workerData } = require('node:worker_threads');
+
+// The low-priority thread (workerData.nice) lowers its own scheduling priority before it loads the runtime: on Linux a
+// thread's nice value is its own, and the threads ONNX Runtime starts for a session inherit it from this one (elsewhere
+// the call would lower the whole process).
+let nice = 0;
+if (workerData.nice && process.platform === 'linux') {
+  try {
+    require('node:os').setPriority(0, workerData.nice);
+    nice = require('node:os').getPriority(0);
+  } catch {
+    // Left at the process's priority: runs still happen, only without yielding.
+  }
+}
 const ort = require(workerData.ortPath);
 
 const sessions = new Map();
@@ -18,6 +31,7 @@ async function handle(message) {
     return {
       value: {
         key,
+        nice,
         inputNames: [...session.inputNames],
         outputNames: [...session.outputNames],
         inputMetadata: metadata(session.inputMetadata),
@@ -53,7 +67,7 @@ async function handle(message) {
   }
   // What the run left resident besides its outputs: the session's arena grown to hold this run's activations (it keeps
   // them for the session's life). Messages are handled one at a time (below), so the growth is this session's, but for
-  // what the engine's thread allocated meanwhile.
+  // what the engine's thread (or the other runtime thread's runs) allocated meanwhile.
   value.grewBytes = Math.max(0, grew - outputBytes);
   return { value, transfer };
 }

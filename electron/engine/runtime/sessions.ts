@@ -6,7 +6,8 @@ import { float32Tensor, type Float32Tensor } from '../../api/tensor';
 import type { GraphSpecT } from '../models/manifest';
 import type { MemoryBudget } from './memoryBudget';
 import { ort } from './ort';
-import { createSession, type RuntimeSession } from './remoteSessions';
+import { runPriority } from './priority';
+import { createSession, lowPriorityThreadAvailable, type RuntimeSession } from './remoteSessions';
 import type { ProviderName } from './providers';
 
 export interface LoadedGraph {
@@ -27,6 +28,13 @@ export interface LoadedGraph {
   inline?: Promise<InferenceSession>;
   /** Makes that second session with the options of the first. */
   createInline: () => Promise<InferenceSession>;
+  /**
+   * The same graph on the low-priority thread, for background runs (priority.ts), made on first use where that thread
+   * exists and a second copy is cheap to hold (backgroundSession); resolves undefined where it could not be made.
+   */
+  background?: Promise<RuntimeSession | undefined>;
+  /** Makes that session, warmed up, with the options of the first but never spinning. */
+  createBackground: () => Promise<RuntimeSession>;
   spec: GraphSpecT;
   provider: ProviderName;
   /** Creating the session plus its one warm-up run. */
@@ -64,6 +72,9 @@ interface GraphLease {
   /** The same graph loaded again, for a caller that still holds this one after it was evicted. */
   reload: () => Promise<LoadedGraph>;
   budget?: MemoryBudget;
+  /** The budget's label for the graph, and its file's size: for the background copy's entry. */
+  label: string;
+  fileBytes: number;
 }
 const leases = new WeakMap<LoadedGraph, GraphLease>();
 
@@ -95,11 +106,13 @@ export class SessionCache {
     else {
       const path = join(folder, spec.file);
       graph = this.load(modelId, path, role, spec, mode).then((loaded) => {
-        leases.set(loaded, { key, active: 0, evicted: false, reload: () => this.get(modelId, folder, role, spec, mode), budget: this.budget });
+        const label = `${modelId} ${role}${mode === 'steady' ? ' (batch job)' : ''}`;
+        const fileBytes = statSync(path).size;
+        leases.set(loaded, { key, active: 0, evicted: false, reload: () => this.get(modelId, folder, role, spec, mode), budget: this.budget, label, fileBytes });
         this.budget?.add(`session:${key}`, {
           kind: 'sessions',
-          label: `${modelId} ${role}${mode === 'steady' ? ' (batch job)' : ''}`,
-          bytes: statSync(path).size + loaded.workingBytes,
+          label,
+          bytes: fileBytes + loaded.workingBytes,
           busy: () => leases.get(loaded)!.active > 0,
           release: () => {
             this.loading.delete(key);
@@ -184,6 +197,11 @@ export class SessionCache {
           runsInline: false,
           mode,
           createInline: () => createWarmInline(path, options, spec),
+          createBackground: async () => {
+            const background = await createSession(path, { ...options, extra: { session: { intra_op: { allow_spinning: '0' } } } }, true);
+            await warmUp(background, spec);
+            return background;
+          },
           spec,
           provider,
           loadMs: performance.now() - started,
@@ -395,6 +413,56 @@ async function inlineSession(graph: LoadedGraph): Promise<InferenceSession | und
 function release(graph: LoadedGraph): void {
   void graph.session.release();
   void graph.inline?.then((session) => session.release(), () => undefined);
+  void graph.background?.then((session) => session?.release());
+  const lease = leases.get(graph);
+  lease?.budget?.remove(backgroundKey(lease));
+}
+
+const backgroundKey = (lease: GraphLease) => `session:${lease.key}~background`;
+
+/**
+ * A second copy of a graph is made for background runs only while it is at most this share of the memory budget: a
+ * 512 px decoder's copy holds about 160 MB, a 1024 px one's 2.2 GB (whose background runs then share the runtime's
+ * thread and queue, as all did before).
+ */
+const BACKGROUND_COPY_SHARE = 1 / 8;
+
+/**
+ * The graph's session on the low-priority thread, made on first use; undefined where there is no such thread, the graph
+ * runs on another provider (a GPU's queue does not yield to the scheduler) or in a batch job, or its copy would be dear.
+ * The copy is an entry of the memory budget of its own, counted as the first session's weights and working memory (its
+ * runs are the same sizes), and goes with the first when that is evicted.
+ */
+async function backgroundSession(graph: LoadedGraph): Promise<RuntimeSession | undefined> {
+  if (!lowPriorityThreadAvailable || graph.provider !== 'cpu' || graph.mode !== 'interactive') return undefined;
+  const lease = leases.get(graph);
+  if (!graph.background) {
+    const bytes = (lease?.fileBytes ?? 0) + graph.workingBytes;
+    if (lease?.budget && bytes > lease.budget.budgetBytes * BACKGROUND_COPY_SHARE) return undefined;
+    const made = graph.createBackground().then(
+      (session) => {
+        if (!lease) return session;
+        if (lease.evicted || graph.background !== made) {
+          void session.release();
+          return undefined;
+        }
+        lease.budget?.add(backgroundKey(lease), {
+          kind: 'sessions',
+          label: `${lease.label} (background)`,
+          bytes,
+          busy: () => lease.active > 0,
+          release: () => {
+            if (graph.background === made) graph.background = undefined;
+            void session.release();
+          },
+        });
+        return session;
+      },
+      () => undefined,
+    );
+    graph.background = made;
+  }
+  return graph.background;
 }
 
 /** Runs on the graph's session, counted as in use so eviction passes it over; an evicted graph is loaded again. */
@@ -425,6 +493,10 @@ async function runOnce(graph: LoadedGraph, inputs: Record<string, Float32Tensor>
     const expected = loaded.msPerItem * batch;
     loaded.runsInline = loaded.provider === 'cpu' && loaded.mode === 'interactive' && expected <= (loaded.runsInline ? INLINE_MAX_MS : INLINE_MS);
     const inline = loaded.runsInline ? await inlineSession(loaded) : undefined;
+    // Background work's dear runs go to the low-priority thread, where a foreground run pauses them. Their time is not
+    // the graph's cost (a paused run looks dear), so it is not measured.
+    const background = !inline && runPriority() === 'background' ? await backgroundSession(loaded) : undefined;
+    if (background) return (await background.timedRun(feeds)).outputs;
     if (inline) {
       const started = performance.now();
       const outputs = await inline.run(feeds);

@@ -67,8 +67,9 @@ export function useSweep(model: string | undefined, base: Float32Array | undefin
       const codes = new Float32Array(amounts.length * base.length);
       amounts.forEach((amount, i) => codes.set(applyEdits(base, [...edits, { direction, amount }], vectors), i * base.length));
       // Frames that are only shown and read back one at a time travel as 8-bit planes (model.preview): a quarter of
-      // float32's bytes to send, hold and convert (a 256 px grid: 32 MB, not 127).
-      return client.invoke('model.preview', { ...decodeArgs(summary, space, codes, amounts.length), lane: 'edit-sweep' });
+      // float32's bytes to send, hold and convert (a 256 px grid: 32 MB, not 127). They are made ahead, so they run in
+      // the background: a drag's own decode does not wait for the strip frame in flight.
+      return client.invoke('model.preview', { ...decodeArgs(summary, space, codes, amounts.length), lane: 'edit-sweep', priority: 'background' });
     };
     let live = true;
     (async () => {

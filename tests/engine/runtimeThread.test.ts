@@ -147,10 +147,13 @@ describe('ONNX Runtime on a thread of its own (real 256 px graph)', () => {
     const cheap = await cache.get('vae-256', small.folder, 'decoder', small.manifest.graphs.decoder!);
     const code = (side: number) => float32Tensor([1, 4, side, side], Float32Array.from({ length: 4 * side * side }, (_, i) => Math.cos(i * 0.07)));
     const reference = (await runGraph(dear, { z: code(64) })).x!;
-    // The first background run makes the copy, on the thread of the lowest priority, and the budget counts it.
+    // The first background run begins the copy, on the thread of the lowest priority, and runs meanwhile on the graph's
+    // own session; once made, the budget counts the copy, and background runs give the same pictures there.
     const ahead = (await withPriority('background', () => runGraph(dear, { z: code(64) }))).x!;
     expect(Array.from(ahead.data)).toEqual(Array.from(reference.data));
-    const copy = (await dear.background)!;
+    const copy = (await dear.background!.made)!;
+    expect(dear.background!.ready).toBe(copy);
+    expect(Array.from((await withPriority('background', () => runGraph(dear, { z: code(64) }))).x!.data)).toEqual(Array.from(reference.data));
     expect(copy.nice).toBe(19);
     expect(budget.report().largest.map((e) => e.label)).toContain('vae-512 decoder (background)');
     // A 512 px decode made ahead, then a 256 px one a person waits for: on one thread it would queue behind the first
@@ -161,6 +164,11 @@ describe('ONNX Runtime on a thread of its own (real 256 px graph)', () => {
     await runGraph(cheap, { z: code(32) }).then(() => order.push('foreground'));
     await background;
     expect(order).toEqual(['foreground', 'background']);
+    // A background run never waits for a copy being made: a copy that is never ready leaves them on the graph's own session.
+    cheap.createBackground = () => new Promise(() => {});
+    const meanwhile = (await withPriority('background', () => runGraph(cheap, { z: code(32) }))).x!;
+    expect(meanwhile.shape).toEqual([1, 3, 256, 256]);
+    expect(cheap.background?.ready).toBeUndefined();
     // Evicted or released, the graph takes its copy with it.
     await cache.release('vae-512');
     await expect(copy.run({ z: { type: 'float32', dims: [1, 4, 64, 64], data: code(64).data } })).rejects.toThrow('this session was released');

@@ -29,10 +29,11 @@ export interface LoadedGraph {
   /** Makes that second session with the options of the first. */
   createInline: () => Promise<InferenceSession>;
   /**
-   * The same graph on the low-priority thread, for background runs (priority.ts), made on first use where that thread
-   * exists and a second copy is cheap to hold (backgroundSession); resolves undefined where it could not be made.
+   * The same graph on the low-priority thread, for background runs (priority.ts), begun on the first one where that
+   * thread exists and a second copy is cheap to hold (backgroundSession): `made` resolves undefined where it could not
+   * be made; `ready` is the copy once made.
    */
-  background?: Promise<RuntimeSession | undefined>;
+  background?: { made: Promise<RuntimeSession | undefined>; ready?: RuntimeSession };
   /** Makes that session, warmed up, with the options of the first but never spinning. */
   createBackground: () => Promise<RuntimeSession>;
   spec: GraphSpecT;
@@ -413,7 +414,7 @@ async function inlineSession(graph: LoadedGraph): Promise<InferenceSession | und
 function release(graph: LoadedGraph): void {
   void graph.session.release();
   void graph.inline?.then((session) => session.release(), () => undefined);
-  void graph.background?.then((session) => session?.release());
+  void graph.background?.made.then((session) => session?.release());
   const lease = leases.get(graph);
   lease?.budget?.remove(backgroundKey(lease));
 }
@@ -428,41 +429,45 @@ const backgroundKey = (lease: GraphLease) => `session:${lease.key}~background`;
 const BACKGROUND_COPY_SHARE = 1 / 8;
 
 /**
- * The graph's session on the low-priority thread, made on first use; undefined where there is no such thread, the graph
- * runs on another provider (a GPU's queue does not yield to the scheduler) or in a batch job, or its copy would be dear.
- * The copy is an entry of the memory budget of its own, counted as the first session's weights and working memory (its
- * runs are the same sizes), and goes with the first when that is evicted.
+ * The graph's copy on the low-priority thread, once made; undefined where there is no such thread, the graph runs on
+ * another provider (a GPU's queue does not yield to the scheduler) or in a batch job, or its copy would be dear. The
+ * first background run begins making it (a load and a warm-up run, on that thread) and runs on the graph's own session
+ * meanwhile, as later ones do until it is ready: a run never waits for the copy. (Waited for, a 512 px decoder's copy
+ * made the first strip frame take 1.9 s, which Edit then took for a frame's cost and held the next frames back for
+ * twice that.) The copy is an entry of the memory budget of its own, counted as the first session's weights and
+ * working memory (its runs are the same sizes), and goes with the first when that is evicted.
  */
-async function backgroundSession(graph: LoadedGraph): Promise<RuntimeSession | undefined> {
+function backgroundSession(graph: LoadedGraph): RuntimeSession | undefined {
   if (!lowPriorityThreadAvailable || graph.provider !== 'cpu' || graph.mode !== 'interactive') return undefined;
+  if (graph.background) return graph.background.ready;
   const lease = leases.get(graph);
-  if (!graph.background) {
-    const bytes = (lease?.fileBytes ?? 0) + graph.workingBytes;
-    if (lease?.budget && bytes > lease.budget.budgetBytes * BACKGROUND_COPY_SHARE) return undefined;
-    const made = graph.createBackground().then(
+  const bytes = (lease?.fileBytes ?? 0) + graph.workingBytes;
+  if (lease?.budget && bytes > lease.budget.budgetBytes * BACKGROUND_COPY_SHARE) return undefined;
+  const background: NonNullable<LoadedGraph['background']> = {
+    made: graph.createBackground().then(
       (session) => {
-        if (!lease) return session;
-        if (lease.evicted || graph.background !== made) {
+        if (lease?.evicted || graph.background !== background) {
           void session.release();
           return undefined;
         }
-        lease.budget?.add(backgroundKey(lease), {
+        background.ready = session;
+        lease?.budget?.add(backgroundKey(lease), {
           kind: 'sessions',
           label: `${lease.label} (background)`,
           bytes,
           busy: () => lease.active > 0,
           release: () => {
-            if (graph.background === made) graph.background = undefined;
+            if (graph.background === background) graph.background = undefined;
             void session.release();
           },
         });
         return session;
       },
       () => undefined,
-    );
-    graph.background = made;
-  }
-  return graph.background;
+    ),
+  };
+  graph.background = background;
+  return undefined;
 }
 
 /** Runs on the graph's session, counted as in use so eviction passes it over; an evicted graph is loaded again. */
@@ -495,7 +500,7 @@ async function runOnce(graph: LoadedGraph, inputs: Record<string, Float32Tensor>
     const inline = loaded.runsInline ? await inlineSession(loaded) : undefined;
     // Background work's dear runs go to the low-priority thread, where a foreground run pauses them. Their time is not
     // the graph's cost (a paused run looks dear), so it is not measured.
-    const background = !inline && runPriority() === 'background' ? await backgroundSession(loaded) : undefined;
+    const background = !inline && runPriority() === 'background' ? backgroundSession(loaded) : undefined;
     if (background) return (await background.timedRun(feeds)).outputs;
     if (inline) {
       const started = performance.now();

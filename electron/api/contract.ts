@@ -177,7 +177,8 @@ export const calls = {
       name: z.string(),
       version: z.string(),
       platform: z.string(),
-      runtime: z.object({ library: z.string(), version: z.string() }),
+      /** automaticThreads: what a session computes with while the threads setting is empty (absent: ONNX Runtime's default). */
+      runtime: z.object({ library: z.string(), version: z.string(), automaticThreads: z.int().positive().optional() }),
       providers: z.array(ProviderSchema),
       /** The provider new sessions are created with (first available in preference order). */
       preferredProvider: z.string(),

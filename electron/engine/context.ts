@@ -20,6 +20,8 @@ export interface EngineContext {
   providers: ProviderStatus[];
   /** Providers to try, in order, under the current settings. */
   providerOrder(): ProviderName[];
+  /** Threads a session uses while the threads setting is empty (runtime/threads.ts); undefined: ONNX Runtime's own default. */
+  automaticThreads?: number;
   /** Re-creates every session under the current settings. */
   applySettings(): Promise<void>;
   /** Applies the memory budget of the current settings (evicting what no longer fits). */

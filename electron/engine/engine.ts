@@ -24,6 +24,7 @@ import { projectHandlers } from './handlers/project';
 import type { AppPaths } from './paths';
 import { LatestWins } from './runtime/coalesce';
 import { defaultMemoryBudget, MemoryBudget } from './runtime/memoryBudget';
+import { defaultSessionThreads } from './runtime/threads';
 import { PreviewCache } from './ops/previewCache';
 import { detectProviders, providerOrder, type ProviderName } from './runtime/providers';
 import { SettingsStore } from './settings';
@@ -60,7 +61,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   if (settings.problem) console.warn(`Latent Studio: ${settings.problem}`);
   const providers = detectProviders();
   const order = () => providerOrder(providers, options.provider ?? settings.get().provider);
-  const sessionOptions = () => ({ providers: order(), intraOpNumThreads: options.threads ?? settings.get().threads });
+  const automaticThreads = defaultSessionThreads();
+  const sessionOptions = () => ({ providers: order(), intraOpNumThreads: options.threads ?? settings.get().threads ?? automaticThreads });
   const unavailable = () => {
     const first = order()[0];
     return providers.filter((p) => !p.available && providers.indexOf(p) < providers.findIndex((q) => q.name === first)).map((p) => p.reason!);
@@ -102,6 +104,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     settings,
     providers,
     providerOrder: order,
+    automaticThreads,
     applySettings: () => host.reconfigure(sessionOptions()),
     memory,
     applyMemoryBudget: () => memory.setBudget(budgetBytes()),

@@ -17,7 +17,7 @@ export function appHandlers(ctx: EngineContext): Pick<Handlers, 'app.info' | 'se
       name: 'Latent Studio',
       version: ctx.version,
       platform: `${process.platform}-${process.arch}`,
-      runtime: { library: 'onnxruntime-node', version: ortVersion },
+      runtime: { library: 'onnxruntime-node', version: ortVersion, ...(ctx.automaticThreads ? { automaticThreads: ctx.automaticThreads } : {}) },
       providers: ctx.providers,
       preferredProvider: ctx.providerOrder()[0]!,
       settings: settingsView(),

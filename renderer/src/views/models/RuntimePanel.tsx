@@ -29,17 +29,20 @@ export function RuntimePanel() {
         <h3 className="text-sm font-medium">
           Runtime: {info.runtime.library} {info.runtime.version}
         </h3>
-        <label className="ml-auto flex items-center gap-2 text-xs text-muted" title="Threads per model session; empty for ONNX Runtime's default">
+        <label
+          className="ml-auto flex items-center gap-2 text-xs text-muted"
+          title={`Threads per model session; empty for automatic (${info.runtime.automaticThreads ? `one per core: ${info.runtime.automaticThreads}` : "ONNX Runtime's default"})`}
+        >
           Threads
           <input
             type="number"
             min={1}
             max={64}
             defaultValue={info.settings.threads ?? ''}
-            placeholder="auto"
+            placeholder={info.runtime.automaticThreads ? `auto (${info.runtime.automaticThreads})` : 'auto'}
             aria-label="Threads"
             onBlur={(e) => void update({ threads: e.target.value ? Math.min(64, Math.max(1, Math.round(Number(e.target.value)))) : null })}
-            className="w-16 rounded border border-line bg-panel-raised px-2 py-1 text-ink"
+            className="w-20 rounded border border-line bg-panel-raised px-2 py-1 text-ink"
           />
         </label>
         <label className="flex items-center gap-2 text-xs text-muted">

@@ -197,7 +197,9 @@ export class SessionCache {
           runs: 0,
           runsInline: false,
           mode,
-          createInline: () => createWarmInline(path, options, spec),
+          // Cheap runs on the engine's thread compute on it alone: a second thread saved them 2-8% (a 28×28 decode 0.105 →
+          // 0.097 ms, the pixel denoiser 1.30 → 1.25 ms) and spun beside the page's renderer during every drag.
+          createInline: () => createWarmInline(path, { ...options, intraOpNumThreads: 1 }, spec),
           createBackground: async () => {
             const background = await createSession(path, { ...options, extra: { session: { intra_op: { allow_spinning: '0' } } } }, true);
             await warmUp(background, spec);

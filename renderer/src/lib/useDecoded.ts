@@ -5,6 +5,7 @@ import type { DatasetSummary, ModelSummary } from '../../../electron/api/contrac
 import { useAppStore } from '../state/appStore';
 import { imageSize } from './modelKinds';
 import { decodeArgs, type CodeSpace } from './codeSpace';
+import { noteDecodeCost } from './decodeCost';
 
 /** The code each image usePreview returned was decoded from, so a readout can describe the image on screen. */
 const decodedFrom = new WeakMap<Float32Tensor | Uint8Tensor, Float32Array>();
@@ -49,6 +50,7 @@ export function usePreview(model: string | undefined, code: Float32Array | undef
       lastKnown.current = undefined;
       reply = client.invoke('model.preview', { ...decodeArgs(summary, space, code, 1), lane }).then((r) => {
         decodedFrom.set(r.images, code);
+        noteDecodeCost(model, r.ms);
         return r.images;
       });
       asked.current = { model: identity, space, code, reply };

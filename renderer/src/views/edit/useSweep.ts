@@ -5,6 +5,7 @@ import { applyEdits, type Edit } from '../../../../electron/common/vectors';
 import { useAppStore } from '../../state/appStore';
 import { slidersAtRest } from './sliderActivity';
 import { evenlySpaced, median, PIECE_MS, pieceFrames, sweepAmounts, sweepPlan } from './sweep';
+import { decodeCost } from '../../lib/decodeCost';
 
 export interface Sweep {
   /** The other directions' amounts it was decoded with, and everything else it depends on. */
@@ -37,10 +38,12 @@ const frameCost = new Map<string, number>();
 /**
  * A frame that costs more than a piece of the grid (at 256 px on a CPU as much as a drag's own decode) waits until the
  * sliders, and the work itself since `started`, have been still for two frames' time: a new slider is about to be
- * pressed, and a press finds at most the frame in flight. Cheap frames go on at once.
+ * pressed, and a press finds at most the frame in flight. Cheap frames go on at once. Before a strip has measured the
+ * model, the picture's own decodes tell its cost: at 512 px the first strip frame began with the new slider, and the
+ * press that followed waited for it.
  */
 export async function restBeforeDearFrame(model: string, started: number): Promise<void> {
-  const cost = frameCost.get(model);
+  const cost = frameCost.get(model) ?? decodeCost(model);
   if (cost !== undefined && cost > PIECE_MS) await slidersAtRest(Math.max(STRIP_QUIET_MS, 2 * cost), started);
 }
 
@@ -80,9 +83,9 @@ export function useSweep(model: string | undefined, base: Float32Array | undefin
       const frameMs: number[] = [];
       const started = performance.now();
       for (const amount of stripAmounts) {
-        // The first frame of a model's first strip measures the cost; later strips know it (pressing another slider
-        // starts its strip, which must not run beside the drag). Cheap frames go on, so a small model's grid is ready
-        // within the drag.
+        // The first frame of a model's first strip measures the cost (the picture's decodes estimate it before); later
+        // strips know it (pressing another slider starts its strip, which must not run beside the drag). Cheap frames
+        // go on, so a small model's grid is ready within the drag.
         await restBeforeDearFrame(model, started);
         if (!live) return;
         const frame = await decode([amount]);

@@ -68,7 +68,7 @@ export function formatReport(r) {
     push('A drag\'s decode begun while a frame made ahead is decoded (in-process, `model.preview`; the drag\'s begun a fifth of a decode after the frame\'s): the frame as Edit sends it, in the background, and at equal priority, as before. Target: within one decode and two frames (33 ms).', '');
     push('| size | model | one decode alone (ms) | beside a background frame: median / worst (ms) | target | beside a frame at equal priority: median / worst (ms) |', '|---|---|---|---|---|---|');
     for (const [px, s] of Object.entries(e.besideBackground)) {
-      push(`| ${px} px | ${s.model} | ${ms(s.aloneMs)} | ${ms(s.background.median)} / ${ms(s.background.worst)} | ≤ ${ms(s.aloneMs + 33)}: ${verdict(s.background.median <= s.aloneMs + 33)} | ${ms(s.equal.median)} / ${ms(s.equal.worst)} |`);
+      push(`| ${px} px | ${s.model}${s.copyReady === false ? ' (its background copy was not made within 10 s)' : ''} | ${ms(s.aloneMs)} | ${ms(s.background.median)} / ${ms(s.background.worst)} | ≤ ${ms(s.aloneMs + 33)}: ${verdict(s.background.median <= s.aloneMs + 33)} | ${ms(s.equal.median)} / ${ms(s.equal.worst)} |`);
     }
     push('');
   }

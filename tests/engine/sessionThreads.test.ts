@@ -25,16 +25,18 @@ function fakeCpus(cpus: ([number, number] | null)[]): string {
 }
 
 describe('threads a session computes with when none are set', () => {
-  it('counts the physical cores the kernel reports: separate cores each, hyperthread pairs once, across packages', () => {
-    expect(defaultSessionThreads(fakeCpus([[0, 0], [0, 1]]), 2)).toBe(2);
-    expect(defaultSessionThreads(fakeCpus([[0, 0], [0, 0], [0, 1], [0, 1]]), 4)).toBe(2);
-    expect(defaultSessionThreads(fakeCpus([[0, 0], [1, 0], [0, 1], [1, 1]]), 4)).toBe(4);
-    // An offline CPU has no topology and is not counted.
-    expect(defaultSessionThreads(fakeCpus([[0, 0], null, [0, 2]]), 3)).toBe(2);
+  it('counts the physical cores the kernel reports (separate cores each, hyperthread pairs once, across packages), less one for the window', () => {
+    expect(defaultSessionThreads(fakeCpus([[0, 0], [0, 1], [0, 2], [0, 3]]), 4)).toBe(3);
+    expect(defaultSessionThreads(fakeCpus([[0, 0], [0, 0], [0, 1], [0, 1], [0, 2], [0, 2]]), 6)).toBe(2);
+    expect(defaultSessionThreads(fakeCpus([[0, 0], [1, 0], [0, 1], [1, 1]]), 4)).toBe(3);
+    // An offline CPU has no topology and is not counted; one core is all a session gets, never none.
+    expect(defaultSessionThreads(fakeCpus([[0, 0], null, [0, 2], [0, 3]]), 4)).toBe(2);
+    expect(defaultSessionThreads(fakeCpus([[0, 0], [0, 1]]), 2)).toBe(1);
+    expect(defaultSessionThreads(fakeCpus([[0, 0]]), 1)).toBe(1);
   });
 
   it('stays within the CPUs the process may use, and leaves the runtime its default where the topology cannot be read', () => {
-    expect(defaultSessionThreads(fakeCpus([[0, 0], [0, 1], [0, 2], [0, 3]]), 2)).toBe(2);
+    expect(defaultSessionThreads(fakeCpus([[0, 0], [0, 1], [0, 2], [0, 3]]), 2)).toBe(1);
     expect(defaultSessionThreads(fakeCpus([null, null]), 2)).toBeUndefined();
     expect(defaultSessionThreads(join(tmpdir(), 'no-such-cpu-folder'), 2)).toBeUndefined();
   });

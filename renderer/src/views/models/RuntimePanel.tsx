@@ -31,7 +31,7 @@ export function RuntimePanel() {
         </h3>
         <label
           className="ml-auto flex items-center gap-2 text-xs text-muted"
-          title={`Threads per model session; empty for automatic (${info.runtime.automaticThreads ? `one per core: ${info.runtime.automaticThreads}` : "ONNX Runtime's default"})`}
+          title={`Threads per model session; empty for automatic (${info.runtime.automaticThreads ? `one per core, less one for the window: ${info.runtime.automaticThreads}` : "ONNX Runtime's default"})`}
         >
           Threads
           <input

@@ -187,8 +187,8 @@ export class SessionCache {
         // The runtime's thread pool stops spinning when a run ends: spinning on, it held the cores the engine's thread
         // needs to take the reply and send the next run (DDIM at 256 px: about 1 ms more a step). A steady session
         // does not spin at all.
-        const spinning = mode === 'steady' ? { intra_op: { allow_spinning: '0' } } : { force_spinning_stop: '1' };
-        const session = await createSession(path, { ...options, extra: { session: spinning } });
+        const spinning = mode === 'steady' ? NEVER_SPIN : { session: { force_spinning_stop: '1' } };
+        const session = await createSession(path, { ...options, extra: spinning });
         checkGraphMatchesSpec(session, spec, `${modelId} ${role}`);
         const warm = await warmUp(session, spec);
         return {
@@ -201,7 +201,7 @@ export class SessionCache {
           // 0.097 ms, the pixel denoiser 1.30 → 1.25 ms) and spun beside the page's renderer during every drag.
           createInline: () => createWarmInline(path, { ...options, intraOpNumThreads: 1 }, spec),
           createBackground: async () => {
-            const background = await createSession(path, { ...options, extra: { session: { intra_op: { allow_spinning: '0' } } } }, true);
+            const background = await createSession(path, { ...options, extra: NEVER_SPIN }, true);
             await warmUp(background, spec);
             return background;
           },
@@ -224,6 +224,9 @@ export class SessionCache {
     throw new ApiError('model-error', `could not load ${modelId} ${role} (${path}): ${fallbacks.join('; ')}`);
   }
 }
+
+/** Session options for a thread pool that never spins: a steady batch job's and a background copy's share the cores with other work. */
+const NEVER_SPIN = { session: { intra_op: { allow_spinning: '0' } } };
 
 /** Bytes of one batch item of a tensor the manifest states (its dims after the batch; a named one counts 1). */
 const itemBytes = (t: GraphSpecT['inputs'][number]) => t.shape.slice(1).reduce<number>((n, d) => n * (typeof d === 'number' ? d : 1), 4);

@@ -69,7 +69,9 @@ export function usePreview(model: string | undefined, code: Float32Array | undef
       current = false;
     };
   }, [client, model, summary, code, lane, known, space]);
-  return code ? (known ?? image) : undefined;
+  // Leaving known images, the render before the effect above shows the newest of them, not the older decode in state:
+  // at 256 px a move from a strip frame to another amount flashed the picture of two moves before for a frame.
+  return code ? (known ?? lastKnown.current ?? image) : undefined;
 }
 
 /** What a model's decodes depend on, as its summary says: its files and how its codes and images are shaped. */

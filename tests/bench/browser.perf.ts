@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, it } from 'vitest';
 import { CHROMIUM_OPTIONS, orbitAndPick } from './explorer';
 import { launchServer } from '../../e2e/browserServer';
+import { BarePage, installUi, type PageUi } from './barePage';
 import { stats, writePart } from './harness';
 
 /** The explorer's rows: WebGL and the page composited through SwiftShader, as in the e2e suite. */
@@ -153,29 +154,55 @@ function installRecorder(): void {
 const APPROACH_STEPS = 6;
 const APPROACH_STEP_MS = 25;
 
-async function dragAndTime(page: Page, slider: string, drags: number): Promise<Record<string, unknown>> {
+/** What the drag and nudge series need of a page: Playwright's, or a BarePage (no DevTools Network domain). */
+interface Driver {
+  evaluate<A, R>(fn: (arg: A) => R, arg?: A): Promise<R>;
+  waitFor<A>(fn: (arg: A) => unknown, arg: A, timeoutMs: number): Promise<void>;
+  move(x: number, y: number, steps?: number): Promise<void>;
+  down(): Promise<void>;
+  up(): Promise<void>;
+  press(key: 'ArrowLeft' | 'ArrowRight'): Promise<void>;
+}
+
+const playwrightDriver = (page: Page): Driver => ({
+  evaluate: (fn, arg) => page.evaluate(fn as never, arg) as never,
+  waitFor: async (fn, arg, timeout) => void (await page.waitForFunction(fn as never, arg, { timeout, polling: 10 })),
+  move: (x, y, steps = 1) => page.mouse.move(x, y, { steps }),
+  down: () => page.mouse.down(),
+  up: () => page.mouse.up(),
+  press: (key) => page.keyboard.press(key),
+});
+
+const sliderSelector = (name: string) => `input[type="range"][aria-label="${name}"]`;
+const boxOf = (selector: string) => {
+  const r = document.querySelector(selector)!.getBoundingClientRect();
+  return { x: r.x, y: r.y, width: r.width, height: r.height };
+};
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function dragAndTime(page: Driver, slider: string, drags: number): Promise<Record<string, unknown>> {
   await page.evaluate(installRecorder);
-  const box = (await page.getByRole('slider', { name: slider }).boundingBox())!;
+  const box = await page.evaluate(boxOf, sliderSelector(slider));
   const y = box.y + box.height / 2;
   type Recorder = { latencies: number[]; inputs: number; longTasks: number[] };
   const painted = () => page.evaluate(() => (window as unknown as { __editToPaint: Recorder }).__editToPaint.latencies.length);
   // A hand's approach: the pointer reaches the track and settles on the thumb over ~150 ms before it presses
   // (a press follows a pointing movement of several hundred ms, whose last part is over the target).
-  await page.mouse.move(box.x + box.width * 0.3, y, { steps: 5 });
+  await page.move(box.x + box.width * 0.3, y, 5);
   for (let step = 1; step <= APPROACH_STEPS; step++) {
-    await page.waitForTimeout(APPROACH_STEP_MS);
-    await page.mouse.move(box.x + box.width * (0.3 + (0.2 * step) / APPROACH_STEPS), y);
+    await pause(APPROACH_STEP_MS);
+    await page.move(box.x + box.width * (0.3 + (0.2 * step) / APPROACH_STEPS), y);
   }
-  await page.mouse.down();
+  await page.down();
   for (let i = 0; i < drags; i++) {
     const before = await painted();
     // Jumps of at least a few steps, so every move changes the value and the image.
-    await page.mouse.move(box.x + box.width * (0.1 + 0.8 * ((i * 0.37) % 1)), y);
+    await page.move(box.x + box.width * (0.1 + 0.8 * ((i * 0.37) % 1)), y);
     // Polled on a timer: Playwright's default polls every animation frame, which makes the page produce a frame every
     // vsync while it waits (about 10 frames and 40 ms of the renderer's CPU per 256 px drag, taken from the decode).
-    await page.waitForFunction((n) => (window as unknown as { __editToPaint: Recorder }).__editToPaint.latencies.length > n, before, { timeout: 10_000, polling: 10 });
+    await page.waitFor((n) => (window as unknown as { __editToPaint: Recorder }).__editToPaint.latencies.length > n, before, 10_000);
   }
-  await page.mouse.up();
+  await page.up();
   const { latencies, inputs, longTasks } = await page.evaluate(() => (window as unknown as { __editToPaint: Recorder }).__editToPaint);
   return { ...stats(latencies.slice(1)), firstMove: latencies[0], inputs, longestTask: Math.max(0, ...longTasks), longTasks: longTasks.length };
 }
@@ -183,23 +210,23 @@ async function dragAndTime(page: Page, slider: string, drags: number): Promise<R
 /** A person's nudges after a drag: they look at the picture for a while, then step the slider with the arrow keys. */
 const LOOK_MS = 6000;
 const NUDGE_PAUSE_MS = 500;
-const NUDGES = ['ArrowRight', 'ArrowRight', 'ArrowRight', 'ArrowRight', 'ArrowRight', 'ArrowLeft', 'ArrowLeft', 'ArrowLeft', 'ArrowLeft', 'ArrowLeft', 'ArrowLeft', 'ArrowLeft', 'ArrowLeft', 'ArrowLeft', 'ArrowLeft'];
+const NUDGES = ['ArrowRight', 'ArrowRight', 'ArrowRight', 'ArrowRight', 'ArrowRight', 'ArrowLeft', 'ArrowLeft', 'ArrowLeft', 'ArrowLeft', 'ArrowLeft', 'ArrowLeft', 'ArrowLeft', 'ArrowLeft', 'ArrowLeft', 'ArrowLeft'] as const;
 
 /**
  * Nudge-to-paint: from each arrow key's `input` event to the frame that shows its picture, the slider focused and left
  * alone for LOOK_MS first (where the grid is too dear to decode ahead, the page decodes the amounts near the thumb then),
  * a key every NUDGE_PAUSE_MS after the previous picture, within ±5 steps of where the thumb rested.
  */
-async function nudgeAndTime(page: Page, slider: string): Promise<ReturnType<typeof stats>> {
-  await page.getByRole('slider', { name: slider }).focus();
+async function nudgeAndTime(page: Driver, slider: string): Promise<ReturnType<typeof stats>> {
+  await page.evaluate((selector) => (document.querySelector(selector) as HTMLElement).focus(), sliderSelector(slider));
   await page.evaluate(installRecorder);
-  await page.waitForTimeout(LOOK_MS);
+  await pause(LOOK_MS);
   const painted = () => page.evaluate(() => (window as unknown as { __editToPaint: { latencies: number[] } }).__editToPaint.latencies.length);
   for (const key of NUDGES) {
     const before = await painted();
-    await page.keyboard.press(key);
-    await page.waitForFunction((n) => (window as unknown as { __editToPaint: { latencies: number[] } }).__editToPaint.latencies.length > n, before, { timeout: 10_000, polling: 10 });
-    await page.waitForTimeout(NUDGE_PAUSE_MS);
+    await page.press(key);
+    await page.waitFor((n) => (window as unknown as { __editToPaint: { latencies: number[] } }).__editToPaint.latencies.length > n, before, 10_000);
+    await pause(NUDGE_PAUSE_MS);
   }
   const { latencies } = await page.evaluate(() => (window as unknown as { __editToPaint: { latencies: number[] } }).__editToPaint);
   return stats(latencies);
@@ -210,7 +237,7 @@ it('edit-to-paint: from a slider input event to the new image on screen, 200 dra
   const page = await browser2d.newPage();
   await editPage(page, url);
   await page.getByTestId('edit-strip').waitFor();
-  results['editToPaint'] = await dragAndTime(page, 'Sneaker → Ankle boot', 200);
+  results['editToPaint'] = await dragAndTime(playwrightDriver(page), 'Sneaker → Ankle boot', 200);
   await page.close();
 });
 
@@ -233,6 +260,54 @@ async function decodeReference(url: string, model: string, latent: number[]): Pr
   }
   socket.close();
   return stats(times).median;
+}
+
+/** Page-side calls of installUi's helpers. */
+const ui = (page: Driver) => {
+  const call = <R>(method: keyof PageUi, ...args: string[]) =>
+    page.evaluate(([m, ...a]) => ((window as unknown as { __ui: Record<string, (...x: string[]) => unknown> }).__ui[m!]!(...a) as R), [method, ...args]);
+  const when = (method: keyof PageUi, arg: string, timeoutMs = 30_000) =>
+    page.waitFor(([m, a]) => (window as unknown as { __ui: Record<string, (x: string) => unknown> }).__ui[m!]!(a!), [method, arg], timeoutMs);
+  return { call, when, click: async (name: string, timeoutMs?: number) => (await when('canClick', name, timeoutMs), await call('click', name)) };
+};
+
+/** Adds a direction between two classes in Edit's Classes tab and waits for its slider. */
+async function addDirection(page: Driver, from: string, to: string, timeoutMs = 60_000): Promise<void> {
+  const { call, when, click } = ui(page);
+  await when('hasControl', 'From class');
+  await call('select', 'From class', from);
+  await call('select', 'To class', to);
+  await click('Add direction');
+  await when('exists', sliderSelector(`${from} → ${to}`), timeoutMs);
+}
+
+/**
+ * Edit with a model, a dataset image and a direction from one class to another, by the page's controls as a person
+ * uses them (installUi: the same steps whichever driver); resolves with the time from "Add direction" to its slider.
+ */
+async function openEditWithDirection(page: Driver, o: { name: string; dataset: string; from: string; to: string; discard: boolean }): Promise<{ directionMs: number }> {
+  await page.evaluate(installUi);
+  const { call, when, click } = ui(page);
+  // The page before closed with its work autosaved, which this one offers back: not wanted here.
+  if (o.discard) await click('Discard', 10_000);
+  await page.waitFor((n) => Array.from((document.querySelector('select[aria-label="Model"]') as HTMLSelectElement | null)?.options ?? []).some((x) => x.textContent === n), o.name, 30_000);
+  await call('select', 'Model', o.name);
+  // One dataset that fits is named, not offered.
+  await page.waitFor(() => document.querySelector('select[aria-label="Dataset"], [data-testid="dataset-name"]'), undefined, 30_000);
+  if (await call<boolean>('hasControl', 'Dataset')) {
+    const option = (await call<string[]>('options', 'Dataset')).find((t) => new RegExp(o.dataset).test(t));
+    if (!option) throw new Error(`no dataset matching ${o.dataset}`);
+    await call('select', 'Dataset', option);
+  }
+  await when('hasControl', 'Dataset image number');
+  await call('fill', 'Dataset image number', '3');
+  await click('Dataset image');
+  await click('Classes');
+  const t0 = performance.now();
+  await addDirection(page, o.from, o.to, 120_000);
+  const directionMs = performance.now() - t0;
+  await when('exists', 'canvas[aria-label="After"]');
+  return { directionMs };
 }
 
 /**
@@ -275,47 +350,34 @@ it('edit-to-paint at 64, 256 and 512 px, against one decode', async () => {
   }
   await setup.close();
   const bySize: Record<string, unknown> = {};
+  const [from, to] = [systems.labels[0]!, systems.labels[1]!];
+  let pagesOpened = 0;
   for (const { px, model, name, latent, dataset } of [
-    { px: 64, model: 'vae-spatial-tiny', name: 'Spatial-latent VAE fixture (untrained)', latent: [4, 8, 8], dataset: /^Emoji in four design systems/ },
-    { px: 256, model: 'vae-256', name: 'Spatial-latent VAE 256x256 speed fixture (untrained)', latent: [4, 32, 32], dataset: 'Emoji 256 · 48' },
-    { px: 512, model: 'vae-512', name: 'Spatial-latent VAE 512x512 speed fixture (untrained)', latent: [4, 64, 64], dataset: 'Emoji 512 · 48' },
+    { px: 64, model: 'vae-spatial-tiny', name: 'Spatial-latent VAE fixture (untrained)', latent: [4, 8, 8], dataset: '^Emoji in four design systems' },
+    { px: 256, model: 'vae-256', name: 'Spatial-latent VAE 256x256 speed fixture (untrained)', latent: [4, 32, 32], dataset: '^Emoji 256 · 48$' },
+    { px: 512, model: 'vae-512', name: 'Spatial-latent VAE 512x512 speed fixture (untrained)', latent: [4, 64, 64], dataset: '^Emoji 512 · 48$' },
   ]) {
-    // A page of its own for each size, as a fresh window: Edit keeps the model of an image it holds.
-    const page = await browser2d.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(`${url}#edit`);
-    // The page before closed with its work autosaved, which this one offers back: not wanted here.
-    if (px > 64) await page.getByRole('button', { name: 'Discard' }).click({ timeout: 10_000 });
-    await page.getByRole('combobox', { name: 'Model' }).selectOption({ label: name });
-    // One dataset that fits is named, not offered.
-    const choice = page.getByRole('combobox', { name: 'Dataset', exact: true });
-    await choice.or(page.getByTestId('dataset-name')).first().waitFor();
-    if (await choice.isVisible()) {
-      const option = typeof dataset === 'string' ? dataset : (await choice.locator('option').allTextContents()).find((t) => dataset.test(t))!;
-      await choice.selectOption({ label: option });
-    }
-    await page.getByLabel('Dataset image number').fill('3');
-    await page.getByRole('button', { name: 'Dataset image', exact: true }).click();
-    await page.getByRole('tab', { name: 'Classes' }).click();
-    await page.getByLabel('From class').selectOption({ label: systems.labels[0]! });
-    await page.getByLabel('To class').selectOption({ label: systems.labels[1]! });
-    await page.getByRole('button', { name: 'Add direction' }).click();
-    const slider = `${systems.labels[0]} → ${systems.labels[1]}`;
-    const tAdd = performance.now();
-    await page.getByRole('slider', { name: slider }).waitFor({ timeout: 120_000 });
-    const directionMs = performance.now() - tAdd;
-    await page.getByRole('img', { name: 'After' }).waitFor();
-    const drags = await dragAndTime(page, slider, px >= 512 ? 40 : px >= 256 ? 60 : 120);
-    const nudges = await nudgeAndTime(page, slider);
+    const drags = px >= 512 ? 40 : px >= 256 ? 60 : 120;
+    // A page of its own for each size, as a fresh window (Edit keeps the model of an image it holds), in a Chromium
+    // no DevTools client watches, as a person's is (BarePage).
+    const page = await BarePage.open(CHROMIUM_OPTIONS.executablePath, [...CHROMIUM_OPTIONS.args, '--disable-gpu-compositing'], `${url}#edit`);
+    const { directionMs } = await openEditWithDirection(page, { name, dataset, from, to, discard: pagesOpened++ > 0 });
+    const timed = await dragAndTime(page, `${from} → ${to}`, drags);
+    const nudges = await nudgeAndTime(page, `${from} → ${to}`);
     // Then a second direction, and the first move on its slider: pressing it starts its strip, beside the drag.
-    await page.getByLabel('From class').selectOption({ label: systems.labels[1]! });
-    await page.getByLabel('To class').selectOption({ label: systems.labels[0]! });
-    await page.getByRole('button', { name: 'Add direction' }).click();
-    const second = `${systems.labels[1]} → ${systems.labels[0]}`;
-    await page.getByRole('slider', { name: second }).waitFor({ timeout: 60_000 });
-    const { firstMove: firstMoveOtherSlider } = await dragAndTime(page, second, 3);
+    await addDirection(page, to, from);
+    const { firstMove: firstMoveOtherSlider } = await dragAndTime(page, `${to} → ${from}`, 3);
     // The page closed first: its strip goes on decoding once the slider is released, which the reference would wait behind.
     await page.close();
-    bySize[px] = { model, directionMs, decodeMs: await decodeReference(url, model, latent), ...drags, firstMoveOtherSlider, nudges };
+    // The same drags in a page Playwright drives, as this row ran before: its DevTools client has each socket message
+    // copied to it, which at 512 px costs the page's main thread about 15 ms a picture.
+    const watched = await browser2d.newPage({ viewport: { width: 1280, height: 900 } });
+    await watched.goto(`${url}#edit`);
+    const driver = playwrightDriver(watched);
+    await openEditWithDirection(driver, { name, dataset, from, to, discard: pagesOpened++ > 0 });
+    const underPlaywright = await dragAndTime(driver, `${from} → ${to}`, drags);
+    await watched.close();
+    bySize[px] = { model, directionMs, decodeMs: await decodeReference(url, model, latent), ...timed, firstMoveOtherSlider, nudges, underPlaywright };
   }
   results['editToPaintBySize'] = bySize;
 });

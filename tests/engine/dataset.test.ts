@@ -66,4 +66,12 @@ describe('the dataset sample', () => {
     header.writeUInt32LE(28, 20);
     expect(() => parseDatasetSample(gzipSync(header))).toThrow(/5 images of 1×28×28 need/);
   });
+
+  it('the app reads a sample off its thread with the same checks: a truncated or foreign file says so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sample-async-'));
+    writeFileSync(join(dir, 'truncated.lsds.gz'), readFileSync(paths.datasetBinary).subarray(0, 1000));
+    writeFileSync(join(dir, 'foreign.lsds.gz'), gzipSync(Buffer.from('PNG not a dataset')));
+    await expect(readDatasetSample(join(dir, 'truncated.lsds.gz'), paths.datasetSidecar)).rejects.toThrow(/not gzip data/);
+    await expect(readDatasetSample(join(dir, 'foreign.lsds.gz'), paths.datasetSidecar)).rejects.toThrow(/does not start with LSDS0001/);
+  });
 });

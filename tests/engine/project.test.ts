@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
@@ -9,7 +9,7 @@ import { emptyProject, type Project } from '../../electron/api/project';
 import { float32Tensor, type Uint8Tensor } from '../../electron/api/tensor';
 import { dispatchCall } from '../../electron/engine/dispatch';
 import type { Engine } from '../../electron/engine/engine';
-import { modelFingerprint } from '../../electron/engine/models/fingerprint';
+import { modelFingerprint, modelVersion } from '../../electron/engine/models/fingerprint';
 import { readManifest } from '../../electron/engine/models/registry';
 import { parseProject, serializeProject } from '../../electron/engine/project/projectFile';
 import { callOptions, freshConfigDir, ok, realEngine, repoRoot } from '../helpers/engine';
@@ -271,6 +271,31 @@ describe('project files', () => {
     graph.writeUInt8(graph.readUInt8(graph.length - 1) ^ 1, graph.length - 1);
     writeFileSync(join(folder, 'decoder.onnx'), graph);
     expect(await load()).not.toBe(first);
+  });
+
+  it("a model's version for this process follows its graphs' files without reading them, and not its name or metrics", async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'model-version-'));
+    cpSync(join(repoRoot, 'models/fmnist-ae'), folder, { recursive: true });
+    const model = async () => {
+      const result = await readManifest(folder);
+      if (!('manifest' in result)) throw new Error('manifest');
+      return { manifest: result.manifest, folder, source: 'user' as const };
+    };
+    // Whole seconds, so the time can be set back exactly below.
+    const decoder = join(folder, 'decoder.onnx');
+    const time = 1_700_000_000;
+    utimesSync(decoder, time, time);
+    const first = await modelVersion(await model());
+    const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8'));
+    writeFileSync(join(folder, 'manifest.json'), JSON.stringify({ ...manifest, name: 'Renamed', metrics: { note: 1 } }));
+    expect(await modelVersion(await model())).toBe(first);
+    // Its bytes are never read: a graph replaced by zeros of the same size and time reads as the same version. A graph
+    // written again (a new modification time) is a new version.
+    writeFileSync(decoder, Buffer.alloc(statSync(decoder).size));
+    utimesSync(decoder, time, time);
+    expect(await modelVersion(await model())).toBe(first);
+    utimesSync(decoder, time, time + 5);
+    expect(await modelVersion(await model())).not.toBe(first);
   });
 
   it('parses what it serializes', () => {

@@ -6,7 +6,7 @@ import { decodeInSpace, decodeTruncated, mapCodes, styleSpaceOf, type CodeSpace 
 import { ApiError } from '../../api/errors';
 import { float32Tensor, type Float32Tensor } from '../../api/tensor';
 import { decodeForDisplay, displayJob, type DisplayJob } from '../ops/displayDecode';
-import { modelFingerprint } from '../models/fingerprint';
+import { modelVersion } from '../models/fingerprint';
 import { timed, type EngineContext } from '../context';
 import { withPriority } from '../runtime/priority';
 import type { Handlers } from '../dispatch';
@@ -32,7 +32,7 @@ export function modelHandlers(ctx: EngineContext): Pick<Handlers, 'model.decode'
         withPriority(priority ?? 'foreground', () =>
           timed(async () => {
             if (!reuse) return pictures(args.z, displayJob(call, progressive));
-            const scope = JSON.stringify([await modelFingerprint(registered), maxSide ?? null, args.space ?? 'z', args.truncation ?? 1]);
+            const scope = JSON.stringify([await modelVersion(registered), maxSide ?? null, args.space ?? 'z', args.truncation ?? 1]);
             return ctx.previews.picturesOf(ctx.previews.keys(scope, args.z), args.z, pictures, displayJob(call, progressive));
           }),
         ),

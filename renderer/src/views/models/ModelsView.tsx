@@ -8,10 +8,12 @@ import { MemoryPanel } from './MemoryPanel';
 import { TryImagePanel } from './TryImagePanel';
 import { PcaPanel } from './PcaPanel';
 import { DatasetsPanel } from './DatasetsPanel';
+import { pictureWork } from '../../lib/pictureWork';
 
 /**
  * Opening the library loads every model, so each shows the provider it really runs on; not those the memory
- * budget released (loading them would evict others, and the view would chase its own tail).
+ * budget released (loading them would evict others, and the view would chase its own tail). Each load waits until no
+ * sample grid is decoding.
  */
 function useLoadAll(): string | undefined {
   const client = useAppStore((s) => s.client);
@@ -26,6 +28,8 @@ function useLoadAll(): string | undefined {
     let cancelled = false;
     (async () => {
       for (const id of pending.split(',')) {
+        // The sample grids on screen first: a load between their runs delays the pictures a person is waiting for.
+        await pictureWork.idle();
         if (cancelled) return;
         if (asked.current.has(id)) continue;
         asked.current.add(id);

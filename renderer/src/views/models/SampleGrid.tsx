@@ -10,6 +10,7 @@ import { useViewState } from '../../state/viewState';
 import { useBoxSize } from '../../lib/useBoxSize';
 import { useByValue } from '../../lib/useByValue';
 import { withRun } from '../../lib/images';
+import { pictureWork } from '../../lib/pictureWork';
 
 const GRID = 16;
 /** The sample grid's images at most this many pixels a side. */
@@ -84,7 +85,7 @@ export function SampleGrid({ model }: { model: ModelSummary }) {
         // Only shown, small, and kept per model for the session: 8-bit planes averaged down to at most 128 px (16 samples
         // of a 512 px model: 0.8 MB to send and convert, not 12.6 MB; tiles are about 60 px wide, twice that on a HiDPI screen).
         // The engine keeps them too (reuse), so another window or a reload gets the same grid without decoding it again.
-        const result = await client.invoke(
+        const result = await pictureWork.track(client.invoke(
           'model.preview',
           { model: id, z, maxSide: GRID_MAX_SIDE, progressive: true, reuse: true, ...(style ? { truncation: nextPsi } : {}) },
           {
@@ -94,7 +95,7 @@ export function SampleGrid({ model }: { model: ModelSummary }) {
               if (p.images) place(p.images, from + p.done - p.images.shape[0]!);
             },
           },
-        );
+        ));
         // A single run reports nothing: its images are the result.
         if (!grid || grid.done < GRID) place(result.images, from);
         setSamples((old) => old && { ...old, ms: msBefore + result.ms });

@@ -142,7 +142,7 @@ export function formatReport(r) {
     push(
       '## Pipelines',
       '',
-      'DDIM-50 (η = 0). "Bare loop" is denoiser + sampler with one decode at the end, as PyTorch eager is timed; "playback job" is the app\'s diffusion.sample, which also makes x_t and x̂₀ previews at every step, decodes the last position in full and keeps the trajectory. At 256 px (ldm-256 over vae-256, fixtures) the playback job should cost at most 1.25× the bare loop.',
+      'DDIM-50 (η = 0). "Bare loop" is denoiser + sampler with one decode at the end, as PyTorch eager is timed; "playback job" is the app\'s diffusion.sample, which also makes x_t and x̂₀ previews at every step, decodes the last position in full and keeps the trajectory; the two are timed in turns (medians of at least 7 of each). At 256 px (ldm-256 over vae-256, fixtures) the playback job should cost at most 1.25× the bare loop.',
       '',
     );
     push('| DDIM-50 | batch | bare loop, onnxruntime-node (ms) | PyTorch eager (ms) | speed-up | playback job (ms) | playback ÷ bare | target |', '|---|---|---|---|---|---|---|---|');

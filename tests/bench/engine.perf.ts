@@ -11,7 +11,7 @@ import { dispatchCall } from '../../electron/engine/dispatch';
 import type { Engine } from '../../electron/engine/engine';
 import { startBrowserServer, type BrowserServer } from '../../electron/server/server';
 import { callOptions, realEngine, repoRoot } from '../helpers/engine';
-import { measure, writePart } from './harness';
+import { measure, measureInTurns, writePart } from './harness';
 
 let engine: Engine;
 let server: BrowserServer;
@@ -144,22 +144,11 @@ it('a drag’s decode while a frame ahead is decoded: background priority agains
   results['besideBackground'] = bySize;
 });
 
-it('DDIM-50 playback jobs: pixel and latent at 28 px, latent at 256 px', async () => {
-  const ddim: Record<string, Record<string, unknown>> = {};
-  for (const [model, batches] of DDIM_CASES) {
-    ddim[model] = {};
-    for (const batch of batches) {
-      try {
-        ddim[model]![batch] = await measure(() => inProcess('diffusion.sample', { model, sampler: { kind: 'ddim', eta: 0 }, steps: 50, seed: 1, batch }), { warmup: 1, minMs: 2000, maxRuns: 10, minRuns: 3 });
-      } catch (error) {
-        ddim[model]![batch] = { skipped: (error as Error).message };
-      }
-    }
-  }
-  results['ddim50'] = ddim;
-});
-
-it('DDIM-50 as a bare loop (denoiser and sampler, decoding once at the end), as the PyTorch side measures it', async () => {
+/**
+ * DDIM-50 as the app plays it back (diffusion.sample: previews of x_t and x̂₀ at every step, the trajectory kept) and as a
+ * bare loop (denoiser and sampler, decoding once at the end, as the PyTorch side measures it), in turns.
+ */
+it('DDIM-50: playback jobs against the bare loop, pixel and latent at 28 px, latent at 256 px', async () => {
   const { DiffusionSpace } = await import('../../electron/engine/ops/diffusionSampling');
   const { createSampler, NormalStream } = await import('../../electron/engine/diffusion');
   const { ModelHost } = await import('../../electron/engine/models/host');
@@ -169,13 +158,16 @@ it('DDIM-50 as a bare loop (denoiser and sampler, decoding once at the end), as 
     { path: (await import('../helpers/engine')).paths.models, source: 'bundled' },
     { path: FIXTURES, source: 'user' },
   ]);
+  const ddim: Record<string, Record<string, unknown>> = {};
   const bare: Record<string, Record<string, unknown>> = {};
   for (const [id, batches] of DDIM_CASES) {
+    ddim[id] = {};
+    bare[id] = {};
     const space = new DiffusionSpace(host, host.model(id));
     const graph = await host.graph(space.model, 'denoiser');
     const [xName, tName] = graph.spec.inputs.map((i) => i.name);
-    bare[id] = {};
     for (const batch of batches) {
+      const playback = () => inProcess('diffusion.sample', { model: id, sampler: { kind: 'ddim', eta: 0 }, steps: 50, seed: 1, batch });
       const loop = async () => {
         const sampler = createSampler(space.schedule, { kind: 'ddim', eta: 0 }, space.clip);
         const size = batch * space.sampleSize;
@@ -187,10 +179,15 @@ it('DDIM-50 as a bare loop (denoiser and sampler, decoding once at the end), as 
         }
         return space.toImages(x, batch);
       };
-      bare[id]![batch] = await measure(loop, { warmup: 1, minMs: 2000, maxRuns: 20, minRuns: 3 });
+      try {
+        [ddim[id]![batch], bare[id]![batch]] = await measureInTurns(playback, loop);
+      } catch (error) {
+        ddim[id]![batch] = { skipped: (error as Error).message };
+      }
     }
   }
   await host.dispose();
+  results['ddim50'] = ddim;
   results['ddim50Bare'] = bare;
 });
 

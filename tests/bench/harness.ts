@@ -31,6 +31,31 @@ export async function measure(work: () => Promise<unknown> | unknown, options: {
   return stats(samples);
 }
 
+/**
+ * Two pieces of work timed in turns, a then b, after a warm-up of each, so a drift in the machine's speed (another
+ * process, the CPU's clock) falls on both alike: a ratio of two medians taken one after the other moved by ±0.1 from
+ * run to run (DDIM-50's playback against its bare loop at 256 px read 1.10 and 1.32 at batch 1 and 4 in one full run,
+ * 1.26 and 1.13 in the next).
+ */
+export async function measureInTurns(a: () => Promise<unknown>, b: () => Promise<unknown>, options: { warmup?: number; minMs?: number; maxRounds?: number; minRounds?: number } = {}): Promise<[Stats, Stats]> {
+  const { warmup = 1, minMs = 4000, maxRounds = 20, minRounds = 7 } = options;
+  for (let i = 0; i < warmup; i++) {
+    await a();
+    await b();
+  }
+  const timesA: number[] = [];
+  const timesB: number[] = [];
+  const start = performance.now();
+  while (timesA.length < maxRounds && (timesA.length < minRounds || performance.now() - start < minMs)) {
+    for (const [work, times] of [[a, timesA], [b, timesB]] as const) {
+      const t0 = performance.now();
+      await work();
+      times.push(performance.now() - t0);
+    }
+  }
+  return [stats(timesA), stats(timesB)];
+}
+
 const PARTS = join(process.cwd(), 'bench-results', 'parts');
 
 /** Each perf file writes its own part; scripts/bench.mjs merges them into the report. */

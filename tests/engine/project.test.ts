@@ -255,17 +255,27 @@ describe('project files', () => {
     expect(resaved['fmnist-vae'].sha256).not.toBe('0'.repeat(64));
   });
 
-  it('a model’s fingerprint follows its graph bytes, not its name or metrics', async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'fingerprint-'));
+  /** A copy of the bundled autoencoder in a folder of its own, read as the library reads it, and its manifest renamed. */
+  function copiedModel() {
+    const folder = mkdtempSync(join(tmpdir(), 'model-copy-'));
     cpSync(join(repoRoot, 'models/fmnist-ae'), folder, { recursive: true });
-    const load = async () => {
+    const read = async () => {
       const result = await readManifest(folder);
       if (!('manifest' in result)) throw new Error('manifest');
-      return modelFingerprint({ manifest: result.manifest, folder, source: 'user' });
+      return { manifest: result.manifest, folder, source: 'user' as const };
     };
+    const rename = () => {
+      const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8'));
+      writeFileSync(join(folder, 'manifest.json'), JSON.stringify({ ...manifest, name: 'Renamed', metrics: { note: 1 } }));
+    };
+    return { folder, read, rename };
+  }
+
+  it('a model’s fingerprint follows its graph bytes, not its name or metrics', async () => {
+    const { folder, read, rename } = copiedModel();
+    const load = async () => modelFingerprint(await read());
     const first = await load();
-    const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8'));
-    writeFileSync(join(folder, 'manifest.json'), JSON.stringify({ ...manifest, name: 'Renamed', metrics: { note: 1 } }));
+    rename();
     expect(await load()).toBe(first);
     const graph = readFileSync(join(folder, 'decoder.onnx'));
     graph.writeUInt8(graph.readUInt8(graph.length - 1) ^ 1, graph.length - 1);
@@ -274,28 +284,22 @@ describe('project files', () => {
   });
 
   it("a model's version for this process follows its graphs' files without reading them, and not its name or metrics", async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'model-version-'));
-    cpSync(join(repoRoot, 'models/fmnist-ae'), folder, { recursive: true });
-    const model = async () => {
-      const result = await readManifest(folder);
-      if (!('manifest' in result)) throw new Error('manifest');
-      return { manifest: result.manifest, folder, source: 'user' as const };
-    };
+    const { folder, read, rename } = copiedModel();
+    const version = async () => modelVersion(await read());
     // Whole seconds, so the time can be set back exactly below.
     const decoder = join(folder, 'decoder.onnx');
     const time = 1_700_000_000;
     utimesSync(decoder, time, time);
-    const first = await modelVersion(await model());
-    const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8'));
-    writeFileSync(join(folder, 'manifest.json'), JSON.stringify({ ...manifest, name: 'Renamed', metrics: { note: 1 } }));
-    expect(await modelVersion(await model())).toBe(first);
+    const first = await version();
+    rename();
+    expect(await version()).toBe(first);
     // Its bytes are never read: a graph replaced by zeros of the same size and time reads as the same version. A graph
     // written again (a new modification time) is a new version.
     writeFileSync(decoder, Buffer.alloc(statSync(decoder).size));
     utimesSync(decoder, time, time);
-    expect(await modelVersion(await model())).toBe(first);
+    expect(await version()).toBe(first);
     utimesSync(decoder, time, time + 5);
-    expect(await modelVersion(await model())).not.toBe(first);
+    expect(await version()).not.toBe(first);
   });
 
   it('parses what it serializes', () => {

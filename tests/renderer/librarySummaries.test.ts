@@ -1,22 +1,7 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from 'vitest';
-import type { ModelSummary } from '../../electron/api/contract';
 import { keepUnchanged, useAppStore } from '../../renderer/src/state/appStore';
-
-const summary = (id: string, extra: Partial<ModelSummary> = {}): ModelSummary => ({
-  id,
-  name: id,
-  kind: 'vae',
-  description: '',
-  source: 'bundled',
-  image: { channels: 1, height: 28, width: 28, range: [0, 1] },
-  latent: { shape: [16], prior: 'standard-normal' },
-  graphs: {},
-  metrics: {},
-  folder: `/models/${id}`,
-  fallbacks: [],
-  ...extra,
-});
+import { modelSummary as summary } from './modelSummary';
 
 describe('library updates keep the summaries that did not change', () => {
   it('keeps the earlier object for an equal summary and takes the new one for a changed or new model', () => {

@@ -2,26 +2,14 @@
 import { act } from 'react';
 import { createRoot } from 'react-dom/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ModelSummary } from '../../electron/api/contract';
 import type { Uint8Tensor } from '../../electron/api/tensor';
 import { usePreview } from '../../renderer/src/lib/useDecoded';
 import { useAppStore } from '../../renderer/src/state/appStore';
+import { modelSummary } from './modelSummary';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
-const model: ModelSummary = {
-  id: 'vae',
-  name: 'vae',
-  kind: 'vae',
-  description: '',
-  source: 'bundled',
-  image: { channels: 1, height: 2, width: 2, range: [0, 1] },
-  latent: { shape: [2], prior: 'standard-normal' },
-  graphs: {},
-  metrics: {},
-  folder: '/models/vae',
-  fallbacks: [],
-};
+const model = modelSummary('vae', { image: { channels: 1, height: 2, width: 2, range: [0, 1] }, latent: { shape: [2], prior: 'standard-normal' } });
 const picture = (value: number): Uint8Tensor => ({ dtype: 'uint8', shape: [1, 1, 2, 2], data: new Uint8Array(4).fill(value) });
 
 /** A client whose model.preview answers when the test says, recording each call's code. */

@@ -12,10 +12,10 @@ import { pictureWork } from '../../lib/pictureWork';
 
 /**
  * Opening the library loads every model, so each shows the provider it really runs on; not those the memory
- * budget released (loading them would evict others, and the view would chase its own tail). Each load waits until no
- * sample grid is decoding.
+ * budget released (loading them would evict others, and the view would chase its own tail). One load at a time, each
+ * once no sample grid is decoding.
  */
-function useLoadAll(): string | undefined {
+export function useLoadAll(): string | undefined {
   const client = useAppStore((s) => s.client);
   const models = useAppStore((s) => s.models);
   const [error, setError] = useState<string>();
@@ -23,6 +23,10 @@ function useLoadAll(): string | undefined {
   // Asked for already by this view: each load that lands changes `pending` and restarts the loop below, which
   // must not ask again for the model whose load is still running.
   const asked = useRef(new Set<string>());
+  // The load under way. A restarted loop waits for it rather than starting another beside it: at start-up every
+  // models.changed restarted the loop, and three loads went to the engine's one runtime thread at once, where the
+  // first picture a person asked for in another view then waited behind all of them.
+  const loading = useRef<Promise<unknown>>(Promise.resolve());
   useEffect(() => {
     if (!client || !pending) return;
     let cancelled = false;
@@ -30,10 +34,12 @@ function useLoadAll(): string | undefined {
       for (const id of pending.split(',')) {
         // The sample grids on screen first: a load between their runs delays the pictures a person is waiting for.
         await pictureWork.idle();
+        await loading.current;
         if (cancelled) return;
-        if (asked.current.has(id)) continue;
+        if (asked.current.has(id) || useAppStore.getState().models.find((m) => m.id === id)?.provider) continue;
         asked.current.add(id);
-        await client.invoke('model.load', { model: id }).catch((e: Error) => setError(`${id}: ${e.message}`));
+        loading.current = client.invoke('model.load', { model: id }).catch((e: Error) => setError(`${id}: ${e.message}`));
+        await loading.current;
         asked.current.delete(id);
       }
     })();

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, it } from 'vitest';
 import { CHROMIUM_OPTIONS, orbitAndPick } from './explorer';
 import { launchServer } from '../../e2e/browserServer';
 import { BarePage, installUi, type PageUi } from './barePage';
-import { stats, writePart } from './harness';
+import { pause, stats, writePart } from './harness';
 
 /** The explorer's rows: WebGL and the page composited through SwiftShader, as in the e2e suite. */
 let browser: Browser;
@@ -178,7 +178,6 @@ const boxOf = (selector: string) => {
   const r = document.querySelector(selector)!.getBoundingClientRect();
   return { x: r.x, y: r.y, width: r.width, height: r.height };
 };
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function dragAndTime(page: Driver, slider: string, drags: number): Promise<Record<string, unknown>> {
   await page.evaluate(installRecorder);

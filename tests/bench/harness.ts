@@ -56,6 +56,9 @@ export async function measureInTurns(a: () => Promise<unknown>, b: () => Promise
   return [stats(timesA), stats(timesB)];
 }
 
+/** Resolves after `ms` milliseconds of Node's time. */
+export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 const PARTS = join(process.cwd(), 'bench-results', 'parts');
 
 /** Each perf file writes its own part; scripts/bench.mjs merges them into the report. */

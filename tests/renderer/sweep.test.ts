@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { joinBatches, type Uint8Tensor } from '../../electron/api/tensor';
 import { farthestBeyond, nearCapacity, nearOrder, nextNear } from '../../renderer/src/views/edit/nearFrames';
-import { evenlySpaced, frameOf, median, nearestSweepIndex, pieceFrames, sweepAmounts, sweepIndex, sweepPlan } from '../../renderer/src/views/edit/sweep';
+import { evenlySpaced, frameOf, nearestSweepIndex, pieceFrames, sweepAmounts, sweepIndex, sweepPlan } from '../../renderer/src/views/edit/sweep';
+import { median } from '../../renderer/src/lib/median';
 
 describe('a direction slider’s sweep', () => {
   it('holds every amount the slider can take, as the slider rounds them', () => {

@@ -19,24 +19,27 @@ export async function fileDigest(path: string): Promise<string> {
   return digest;
 }
 
-/**
- * What a latent code depends on: the graphs' bytes and how the manifest says
- * to feed them (image range, latent shape, diffusion schedule). Names,
- * descriptions and metrics may change without changing what a code means.
- */
 /** Fields added later with defaults count only when set otherwise, so older models keep their fingerprints. */
 function withoutDefaults(diffusion: NonNullable<RegisteredModel['manifest']['diffusion']>): Record<string, unknown> {
   const { spacing, offset, ...rest } = diffusion;
   return { ...rest, ...(spacing !== 'linspace' ? { spacing } : {}), ...(offset !== 0 ? { offset } : {}) };
 }
 
+/** How the manifest says to feed the graphs (image range, latent shape, diffusion schedule), as both identities below take it. */
+const feeding = ({ image, latent, diffusion }: RegisteredModel['manifest']) => ({ image, latent, diffusion: diffusion && withoutDefaults(diffusion) });
+
+/** The model's graphs by role, in a fixed order, with their paths. */
+const graphPaths = (model: RegisteredModel) => Object.keys(model.manifest.graphs).sort().map((role) => [role, join(model.folder, model.manifest.graphs[role]!.file)] as const);
+
+/**
+ * What a latent code depends on: the graphs' bytes and how the manifest says
+ * to feed them (image range, latent shape, diffusion schedule). Names,
+ * descriptions and metrics may change without changing what a code means.
+ */
 export async function modelFingerprint(model: RegisteredModel): Promise<string> {
-  const { graphs, image, latent, diffusion } = model.manifest;
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({ image, latent, diffusion: diffusion && withoutDefaults(diffusion) }));
-  for (const role of Object.keys(graphs).sort()) {
-    hash.update(`\0${role}\0${await fileDigest(join(model.folder, graphs[role]!.file))}`);
-  }
+  hash.update(JSON.stringify(feeding(model.manifest)));
+  for (const [role, path] of graphPaths(model)) hash.update(`\0${role}\0${await fileDigest(path)}`);
   return hash.digest('hex');
 }
 
@@ -47,15 +50,9 @@ export async function modelFingerprint(model: RegisteredModel): Promise<string> 
  * DCGAN's graphs were read and hashed (its decode began about 0.2 s after the call here).
  */
 export async function modelVersion(model: RegisteredModel): Promise<string> {
-  const { graphs, image, latent, diffusion } = model.manifest;
-  const files = await Promise.all(
-    Object.keys(graphs)
-      .sort()
-      .map(async (role) => {
-        const path = join(model.folder, graphs[role]!.file);
-        const info = await stat(path);
-        return [role, path, info.size, info.mtimeMs];
-      }),
-  );
-  return JSON.stringify({ image, latent, diffusion: diffusion && withoutDefaults(diffusion), files });
+  const files = await Promise.all(graphPaths(model).map(async ([role, path]) => {
+    const info = await stat(path);
+    return [role, path, info.size, info.mtimeMs];
+  }));
+  return JSON.stringify({ ...feeding(model.manifest), files });
 }

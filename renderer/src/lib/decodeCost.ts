@@ -1,3 +1,5 @@
+import { median } from './median';
+
 /**
  * What a model's recent decodes for display cost in the engine (ms, the median of the last few), by model: what the page
  * knows of a model's speed before anything has measured it for a purpose (Edit's strip holds its first frame back for
@@ -16,7 +18,5 @@ export function noteDecodeCost(model: string, ms: number): void {
 /** The median of the model's last few decodes for display, or undefined before any. */
 export function decodeCost(model: string): number | undefined {
   const list = recent.get(model);
-  if (!list?.length) return undefined;
-  const sorted = [...list].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1];
+  return list?.length ? median(list) : undefined;
 }

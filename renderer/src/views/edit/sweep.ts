@@ -1,4 +1,5 @@
 import { elementCount, type Uint8Tensor } from '../../../../electron/api/tensor';
+import { median } from '../../lib/median';
 
 /** A direction slider moves in these steps, so every amount it can show is on one grid. */
 export const SLIDER_STEP = 0.05;
@@ -39,12 +40,6 @@ export function evenlySpaced(length: number, count: number): number[] {
 export const SWEEP_BUDGET_MS = 1500;
 export const SWEEP_BUDGET_BYTES = 64 * 1024 * 1024;
 
-/** The middle value; the mean of the two middle ones for an even count. */
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /**
  * Whether to decode a slider's whole grid ahead ('grid', so drags paint at once) or only a strip of a

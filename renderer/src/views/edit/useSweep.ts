@@ -4,7 +4,8 @@ import { decodeArgs, type CodeSpace } from '../../lib/codeSpace';
 import { applyEdits, type Edit } from '../../../../electron/common/vectors';
 import { useAppStore } from '../../state/appStore';
 import { slidersAtRest } from './sliderActivity';
-import { evenlySpaced, median, PIECE_MS, pieceFrames, sweepAmounts, sweepPlan } from './sweep';
+import { evenlySpaced, PIECE_MS, pieceFrames, sweepAmounts, sweepPlan } from './sweep';
+import { median } from '../../lib/median';
 import { decodeCost } from '../../lib/decodeCost';
 
 export interface Sweep {

@@ -20,12 +20,10 @@ export function useLoadAll(): string | undefined {
   const models = useAppStore((s) => s.models);
   const [error, setError] = useState<string>();
   const pending = models.filter((m) => !m.provider && !m.evicted).map((m) => m.id).join(',');
-  // Asked for already by this view: each load that lands changes `pending` and restarts the loop below, which
-  // must not ask again for the model whose load is still running.
-  const asked = useRef(new Set<string>());
-  // The load under way. A restarted loop waits for it rather than starting another beside it: at start-up every
-  // models.changed restarted the loop, and three loads went to the engine's one runtime thread at once, where the
-  // first picture a person asked for in another view then waited behind all of them.
+  // The load under way. Each load that lands changes `pending` and restarts the loop below, which waits for it rather
+  // than starting another beside it (or asking for the same model again): at start-up every models.changed restarted
+  // the loop, and three loads went to the engine's one runtime thread at once, where the first picture a person asked
+  // for in another view then waited behind all of them.
   const loading = useRef<Promise<unknown>>(Promise.resolve());
   useEffect(() => {
     if (!client || !pending) return;
@@ -36,11 +34,9 @@ export function useLoadAll(): string | undefined {
         await pictureWork.idle();
         await loading.current;
         if (cancelled) return;
-        if (asked.current.has(id) || useAppStore.getState().models.find((m) => m.id === id)?.provider) continue;
-        asked.current.add(id);
+        if (useAppStore.getState().models.find((m) => m.id === id)?.provider) continue;
         loading.current = client.invoke('model.load', { model: id }).catch((e: Error) => setError(`${id}: ${e.message}`));
         await loading.current;
-        asked.current.delete(id);
       }
     })();
     return () => {

@@ -6,6 +6,7 @@ import { decodeInSpace, decodeTruncated, mapCodes, styleSpaceOf, type CodeSpace 
 import { ApiError } from '../../api/errors';
 import { float32Tensor, type Float32Tensor } from '../../api/tensor';
 import { decodeForDisplay, displayJob, type DisplayJob } from '../ops/displayDecode';
+import { priorCodes } from '../ops/priorCodes';
 import { modelVersion } from '../models/fingerprint';
 import { timed, type EngineContext } from '../context';
 import { withPriority } from '../runtime/priority';
@@ -23,9 +24,12 @@ export function modelHandlers(ctx: EngineContext): Pick<Handlers, 'model.decode'
       const { value, ms } = await ctx.lanes.onLane(call.client, args.lane, () => timed(() => decode(args)));
       return { images: value, ms };
     },
-    'model.preview': async ({ maxSide, progressive, reuse, priority, ...args }, call) => {
-      const registered = ctx.host.model(args.model);
+    'model.preview': async ({ maxSide, progressive, reuse, priority, prior, ...given }, call) => {
+      const registered = ctx.host.model(given.model);
       const { channels, height, width } = registered.manifest.image;
+      const latent = registered.manifest.latent;
+      if (prior && !latent) throw new ApiError('bad-input', `model "${given.model}" has no latent space to draw codes from`, 'args.prior');
+      const args = { ...given, z: given.z ?? (await priorCodes(latent!.shape, prior!)) };
       const pictures = (z: Float32Tensor, job: DisplayJob) => decodeForDisplay(z, channels * height * width, (piece) => decode({ ...args, z: piece }), maxSide, job);
       // Set inside the lane's work: a waiting call is started from the end of the one before it, whose priority it would inherit.
       const { value, ms } = await ctx.lanes.onLane(call.client, args.lane, () =>

@@ -2,7 +2,6 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ApiError } from '../../../../electron/api/errors';
 import type { ModelSummary } from '../../../../electron/api/contract';
 import type { Uint8Tensor } from '../../../../electron/api/tensor';
-import { randomNormal } from '../../../../electron/common/random';
 import { ImageTile } from '../../components/ImageTile';
 import { useAppStore } from '../../state/appStore';
 import { Message } from '../../components/Message';
@@ -67,8 +66,6 @@ export function SampleGrid({ model }: { model: ModelSummary }) {
       setBusy(true);
       setProgress(from > 0 ? { done: from, total: GRID } : undefined);
       setError(undefined);
-      const size = latent.shape.reduce((a, b) => a * b, 1);
-      const z = { dtype: 'float32' as const, shape: [GRID - from, ...latent.shape], data: randomNormal(GRID * size, nextSeed).subarray(from * size) };
       const started = performance.now();
       const msBefore = kept?.ms ?? 0;
       // Each run's tiles go into a copy of the grid on screen (of this seed when resuming, else the previous one's).
@@ -87,7 +84,8 @@ export function SampleGrid({ model }: { model: ModelSummary }) {
         // The engine keeps them too (reuse), so another window or a reload gets the same grid without decoding it again.
         const result = await pictureWork.track(client.invoke(
           'model.preview',
-          { model: id, z, maxSide: GRID_MAX_SIDE, progressive: true, reuse: true, ...(style ? { truncation: nextPsi } : {}) },
+          // The engine draws the codes from the seed: a 1024 px model's 16 codes took a page 180 ms to draw, 4 MB to send.
+          { model: id, prior: { seed: nextSeed, count: GRID, from }, maxSide: GRID_MAX_SIDE, progressive: true, reuse: true, ...(style ? { truncation: nextPsi } : {}) },
           {
             signal: controller.signal,
             onProgress: (p) => {

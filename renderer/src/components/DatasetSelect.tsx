@@ -1,11 +1,12 @@
 import type { DatasetSummary } from '../../../electron/api/contract';
 import { useDatasetStore } from '../state/datasetStore';
+import { formatCount } from '../lib/formatCount';
 
 /** Chooses the dataset a view works on, among those that fit its model; a single option is named, not offered. */
 export function DatasetSelect({ view, dataset, options }: { view: string; dataset?: DatasetSummary; options: DatasetSummary[] }) {
   const choose = useDatasetStore((s) => s.choose);
   if (!dataset) return null;
-  const describe = (d: DatasetSummary) => `${d.name} · ${d.count.toLocaleString('en')}`;
+  const describe = (d: DatasetSummary) => `${d.name} · ${formatCount(d.count)}`;
   return (
     <label className="flex items-center gap-2 text-sm text-muted" title="The images this view takes dataset images, labels and codes from">
       Dataset

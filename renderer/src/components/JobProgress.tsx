@@ -1,4 +1,5 @@
 import { useRef } from 'react';
+import { formatCount } from '../lib/formatCount';
 
 /** "12 s", "3 min", "1 h 5 min": a time left as a person reads it. */
 const duration = (seconds: number) => (seconds < 90 ? `${Math.max(1, Math.round(seconds))} s` : seconds < 5400 ? `${Math.round(seconds / 60)} min` : `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`);
@@ -36,7 +37,7 @@ export function JobProgress({
         <div className="h-full origin-left bg-accent" style={{ transform: `scaleX(${share.toFixed(3)})` }} />
       </div>
       <span className="tabular-nums text-muted">
-        {done.toLocaleString('en')} / {total.toLocaleString('en')}
+        {formatCount(done)} / {formatCount(total)}
       </span>
       {unit && rate > 0 && (
         <span className="tabular-nums text-muted" data-testid="job-rate">

@@ -7,6 +7,7 @@ import { applyProject, emptyProject, SESSION_ID, snapshotProject, trackChanges, 
 import { RecoveryDialog, type Orphan } from './RecoveryDialog';
 import { FileMenu } from './FileMenu';
 import { noPointerPressed, watchPointerPresses } from '../lib/pointerGesture';
+import { formatClock } from '../lib/formatTime';
 
 const AUTOSAVE_IDLE_MS = 3000;
 
@@ -203,7 +204,7 @@ export function ProjectMenu() {
         {project.name}
         {project.dirty ? ' •' : ''}
       </span>
-      {project.autosavedAt && project.dirty && <span className="text-xs text-muted">autosaved {new Date(project.autosavedAt).toLocaleTimeString()}</span>}
+      {project.autosavedAt && project.dirty && <span className="text-xs text-muted">autosaved {formatClock(new Date(project.autosavedAt))}</span>}
       {message && (
         <span role={message.error ? 'alert' : 'status'} className={`max-w-xl truncate text-xs ${message.error ? 'text-danger' : 'text-muted'}`} title={message.text}>
           {message.text}

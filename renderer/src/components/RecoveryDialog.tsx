@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { CallResult } from '../../../electron/api/contract';
+import { formatDateTime } from '../lib/formatTime';
 
 export type Orphan = CallResult<'project.recovery'>['sessions'][number];
 
@@ -11,7 +12,7 @@ export type Orphan = CallResult<'project.recovery'>['sessions'][number];
 export function RecoveryDialog({ orphans, onRecover, onDiscard, onLater }: { orphans: Orphan[]; onRecover(o: Orphan): Promise<void>; onDiscard(o: Orphan): Promise<void>; onLater(): void }) {
   const [error, setError] = useState<string>();
   const act = (what: (o: Orphan) => Promise<void>, o: Orphan) => () => void what(o).catch((e: Error) => setError(e.message));
-  const when = (o: Orphan) => (o.savedAt ? new Date(o.savedAt).toLocaleString() : 'at an unknown time');
+  const when = (o: Orphan) => (o.savedAt ? formatDateTime(new Date(o.savedAt)) : 'at an unknown time');
   return (
     <div role="alertdialog" aria-label="Recover unsaved work" aria-modal="false" className="fixed bottom-10 left-1/2 z-50 w-[28rem] -translate-x-1/2 rounded-lg border border-accent bg-panel p-4 text-sm shadow-lg">
       <p className="mb-3">

@@ -1,5 +1,6 @@
 import { providerInUse, useAppStore, VIEWS } from '../state/appStore';
 import { useJobsStore } from '../state/jobsStore';
+import { formatCount } from '../lib/formatCount';
 
 export function StatusBar() {
   const info = useAppStore((s) => s.info);
@@ -25,7 +26,7 @@ export function StatusBar() {
           className="rounded px-1 text-ink hover:bg-panel-raised"
           title={`Running in ${VIEWS.find((v) => v.id === job.view)?.label}; click to go there`}
         >
-          {job.label} {job.total > 0 ? `${job.done.toLocaleString('en')} / ${job.total.toLocaleString('en')}` : '…'}
+          {job.label} {job.total > 0 ? `${formatCount(job.done)} / ${formatCount(job.total)}` : '…'}
         </button>
       ))}
       <span className="ml-auto">{info ? `Latent Studio ${info.version} · onnxruntime ${info.runtime.version}` : ''}</span>

@@ -1,3 +1,5 @@
+import { formatCount } from './formatCount';
+
 /**
  * A manifest's metrics as a person reads them: `priorSamplesConfidentShare: 0.036` as "Prior samples confidently
  * classified 3.6%". Keys are camelCase names a training script chose (the bundled ones and users' alike), so the
@@ -42,7 +44,7 @@ const sentence = (parts: string[]) => {
   return text.charAt(0).toUpperCase() + text.slice(1);
 };
 
-const plain = (value: number) => (Number.isInteger(value) ? value.toLocaleString('en') : Math.abs(value) >= 100 ? value.toFixed(1) : value.toFixed(3));
+const plain = (value: number) => (Number.isInteger(value) ? formatCount(value) : Math.abs(value) >= 100 ? value.toFixed(1) : value.toFixed(3));
 
 export function metricLine(key: string, value: number): MetricLine {
   const parts = words(key);

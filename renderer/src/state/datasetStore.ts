@@ -6,6 +6,7 @@ import { sameImages } from '../lib/modelKinds';
 import { forgetDatasetImages } from '../lib/useDecoded';
 import { useJobsStore } from './jobsStore';
 import { useLatentStore } from './latentStore';
+import { formatCount } from '../lib/formatCount';
 
 export const BUNDLED_DATASET = 'bundled';
 /** The Models view's folder path field, where "Open image folder as dataset…" lands in browser mode. */
@@ -60,7 +61,7 @@ export const useDatasetStore = create<DatasetState>((set, get) => ({
       useLatentStore.setState((s) => ({ encodings: Object.fromEntries(Object.entries(s.encodings).filter(([key]) => !key.startsWith(`${dataset.id}|`))) }));
       await get().refresh(client);
       const skipped = dataset.skippedCount ? `; ${dataset.skippedCount} file${dataset.skippedCount === 1 ? '' : 's'} could not be read` : '';
-      set({ message: { text: `${dataset.name}: ${dataset.count.toLocaleString('en')} images, ${dataset.labels.length} label${dataset.labels.length === 1 ? '' : 's'}${skipped}.` } });
+      set({ message: { text: `${dataset.name}: ${formatCount(dataset.count)} images, ${dataset.labels.length} label${dataset.labels.length === 1 ? '' : 's'}${skipped}.` } });
       return dataset;
     } catch (e) {
       const cancelled = e instanceof ApiError && e.code === 'cancelled';

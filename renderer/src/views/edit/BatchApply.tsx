@@ -6,6 +6,7 @@ import { JobProgress } from '../../components/JobProgress';
 import { useAppStore } from '../../state/appStore';
 import { useJobsStore } from '../../state/jobsStore';
 import { useViewState } from '../../state/viewState';
+import { formatCount } from '../../lib/formatCount';
 
 type Source = 'listed' | 'all' | 'folder';
 
@@ -62,7 +63,7 @@ export const BatchApply = memo(function BatchApply({ model, dataset, stack, vect
         },
       );
       const skipped = r.skippedCount ? `; ${r.skippedCount} could not be read (${r.skipped.slice(0, 3).map((s) => s.path).join(', ')}${r.skippedCount > 3 ? ', …' : ''})` : '';
-      setMessage({ text: `Wrote ${r.written.toLocaleString('en')} edited image${r.written === 1 ? '' : 's'} to ${r.output}${skipped}.` });
+      setMessage({ text: `Wrote ${formatCount(r.written)} edited image${r.written === 1 ? '' : 's'} to ${r.output}${skipped}.` });
     } catch (e) {
       setMessage({ text: e instanceof ApiError && e.code === 'cancelled' ? `Stopped: ${e.message}.` : (e as Error).message, error: !(e instanceof ApiError && e.code === 'cancelled') });
     } finally {
@@ -80,7 +81,7 @@ export const BatchApply = memo(function BatchApply({ model, dataset, stack, vect
         <div className="flex flex-wrap items-center gap-2">
           <select value={from} onChange={(e) => setSource(e.target.value as Source)} aria-label="Images to edit" className="rounded border border-line bg-panel-raised px-2 py-1">
             {dataset && <option value="listed">Images of {dataset.name}, by number</option>}
-            {dataset && <option value="all">All {dataset.count.toLocaleString('en')} images of {dataset.name}</option>}
+            {dataset && <option value="all">All {formatCount(dataset.count)} images of {dataset.name}</option>}
             <option value="folder">A folder of image files</option>
           </select>
           {from === 'listed' && <input value={listed} onChange={(e) => setListed(e.target.value)} placeholder="e.g. 12, 40, 77" aria-label="Image numbers to edit" className={field} />}

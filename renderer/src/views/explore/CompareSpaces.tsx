@@ -11,6 +11,7 @@ import { useMakePca } from '../models/useMakePca';
 import { LatentScene } from './LazyLatentScene';
 import { EncodingStatus } from './EncodingStatus';
 import { reconstructionIndices, ROLE_NAMES, ROLES, roleOf, type SpaceRole } from './spaceRoles';
+import { formatCount } from '../../lib/formatCount';
 
 /** What each prior's random codes mean for that kind of space: the point of the comparison. */
 const SAMPLE_NOTES: Record<SpaceRole, string> = {
@@ -37,7 +38,7 @@ export function CompareSpaces({ models, dataset, pcaComponents }: { models: Mode
   return (
     <div className="flex min-h-0 flex-1 flex-col">
       <p className="border-b border-line bg-panel px-4 py-2 text-xs text-muted" data-testid="compare-caption">
-        The same {dataset.count.toLocaleString('en')} images in each space, coloured by label. Look at the shape of each cloud: PCA's is a linear projection of the pixels, one continuous cloud stretched along a few directions; the autoencoder's codes form clumps and strands with empty space between them; the VAE's fill a round, continuous region around the origin, as its N(0, I) prior asks. Then compare the reconstructions of the same images, and what random codes decode to in each.
+        The same {formatCount(dataset.count)} images in each space, coloured by label. Look at the shape of each cloud: PCA's is a linear projection of the pixels, one continuous cloud stretched along a few directions; the autoencoder's codes form clumps and strands with empty space between them; the VAE's fill a round, continuous region around the origin, as its N(0, I) prior asks. Then compare the reconstructions of the same images, and what random codes decode to in each.
       </p>
       <div className="grid min-h-0 flex-1 gap-px bg-line" style={{ gridTemplateColumns: `repeat(${ROLES.length}, minmax(0, 1fr))` }}>
         {ROLES.map((role) => {

@@ -1,5 +1,6 @@
 import { JobProgress } from '../../components/JobProgress';
 import { useEncoding } from './useEncoding';
+import { formatCount } from '../../lib/formatCount';
 
 /** Encodes the dataset under a model (once; the codes are kept) and shows the job's progress or its error. */
 export function EncodingStatus({ model, dataset }: { model: string; dataset: string }) {
@@ -16,7 +17,7 @@ export function EncodingStatus({ model, dataset }: { model: string; dataset: str
   if (job.projecting)
     return (
       <p role="status" className="text-sm text-muted">
-        Encoded {job.progress!.total.toLocaleString('en')} images; computing their principal components…
+        Encoded {formatCount(job.progress!.total)} images; computing their principal components…
       </p>
     );
   if (job.progress) return <JobProgress label="Encoding the dataset" done={job.progress.done} total={job.progress.total} unit="images" onCancel={job.cancel} />;

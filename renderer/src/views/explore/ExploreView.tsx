@@ -16,6 +16,7 @@ import { LatentScene } from './LazyLatentScene';
 import { useLabelSet } from './useLabelSet';
 import { benchOptions, expandEncoding } from './benchOptions';
 import { ModelSelect } from '../../components/ModelSelect';
+import { formatCount } from '../../lib/formatCount';
 
 
 function SingleSpace({ model, dataset, encoding, labels }: { model: string; dataset: DatasetSummary; encoding: Encoding; labels: string[] }) {
@@ -181,7 +182,7 @@ export function ExploreView() {
         <SingleSpace model={model} dataset={dataset} encoding={shown} labels={labelSet.labels} />
       ) : (
         <EmptyState title="Encoding the dataset">
-          Each of the {dataset.count.toLocaleString('en')} images of {dataset.name} is encoded once per model; {dataset.source === 'folder' ? 'the codes are kept on disk, so the next time is instant.' : 'the codes are kept for this session.'}
+          Each of the {formatCount(dataset.count)} images of {dataset.name} is encoded once per model; {dataset.source === 'folder' ? 'the codes are kept on disk, so the next time is instant.' : 'the codes are kept for this session.'}
         </EmptyState>
       )}
     </div>

@@ -3,6 +3,7 @@ import { JobProgress } from '../../components/JobProgress';
 import { Message } from '../../components/Message';
 import { useAppStore } from '../../state/appStore';
 import { DATASET_PATH_INPUT, useDatasetStore } from '../../state/datasetStore';
+import { formatCount } from '../../lib/formatCount';
 
 /** Datasets: the bundled sample and folders of the user's own images, opened, read again, or forgotten. */
 export function DatasetsPanel() {
@@ -90,7 +91,7 @@ export function DatasetsPanel() {
                 <span className="font-medium">{d.name}</span>
                 <span className="text-muted">
                   {' '}
-                  · {d.count.toLocaleString('en')} images · {d.labels.length} label{d.labels.length === 1 ? '' : 's'}
+                  · {formatCount(d.count)} images · {d.labels.length} label{d.labels.length === 1 ? '' : 's'}
                 </span>
               </span>
               {d.source === 'folder' && (
@@ -105,7 +106,7 @@ export function DatasetsPanel() {
               )}
             </div>
             {d.folder && <code className="block break-all text-xs text-muted">{d.folder}</code>}
-            <p className="text-xs text-muted">{d.labels.map((label, i) => `${label} (${d.labelCounts[i]!.toLocaleString('en')})`).join(' · ')}</p>
+            <p className="text-xs text-muted">{d.labels.map((label, i) => `${label} (${formatCount(d.labelCounts[i]!)})`).join(' · ')}</p>
             {d.problem && <p className="text-xs text-warning">{d.problem}</p>}
             {d.skippedCount > 0 && (
               <details className="mt-1 text-xs" data-testid="skipped-files">

@@ -7,6 +7,7 @@ import { useAppStore } from '../../state/appStore';
 import { useDiffuseStore } from '../../state/diffuseStore';
 import { Reconstructions } from './Reconstructions';
 import { SampleGrid } from './SampleGrid';
+import { formatCount } from '../../lib/formatCount';
 
 export function ModelCard({ model }: { model: ModelSummary }) {
   const metrics = metricLines(model.metrics, model.params !== undefined);
@@ -41,7 +42,7 @@ export function ModelCard({ model }: { model: ModelSummary }) {
         {model.params !== undefined && (
           <>
             <dt className="text-muted">Parameters</dt>
-            <dd>{model.params.toLocaleString('en')}</dd>
+            <dd>{formatCount(model.params)}</dd>
           </>
         )}
         <dt className="text-muted">Runs on</dt>

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CALL_NAMES } from './callNames';
 import { DatasetIdSchema, ProjectSchema } from './project';
-import { Float32TensorSchema, Uint8TensorSchema } from './tensor';
+import { Float32TensorSchema, Uint8TensorSchema } from './tensorSchemas';
 
 /**
  * The one API contract. Every call names its argument and result schemas; a

@@ -1,7 +1,8 @@
-import { z } from 'zod';
-
-/** Errors are values with a code and a message a person can act on. */
-export const ErrorCodeSchema = z.enum([
+/**
+ * Errors are values with a code and a message a person can act on. No zod here: the page imports ApiError at load, and
+ * zod's schemas are built in a chunk of their own after its first render (errorSchemas.ts).
+ */
+export const ERROR_CODES = [
   'bad-request', // a message or its arguments failed the contract's schema
   'unknown-call',
   'not-found', // a model, image or job that does not exist
@@ -11,16 +12,15 @@ export const ErrorCodeSchema = z.enum([
   'superseded', // a newer request on the same lane replaced this one before it ran
   'unauthorized',
   'internal',
-]);
-export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
-export const ApiErrorSchema = z.object({
-  code: ErrorCodeSchema,
-  message: z.string(),
+export interface ApiErrorShape {
+  code: ErrorCode;
+  message: string;
   /** Dotted path of the field at fault, e.g. "args.z.shape". */
-  field: z.string().optional(),
-});
-export type ApiErrorShape = z.infer<typeof ApiErrorSchema>;
+  field?: string;
+}
 
 export class ApiError extends Error {
   readonly code: ErrorCode;
@@ -42,11 +42,4 @@ export class ApiError extends Error {
   static from(shape: ApiErrorShape): ApiError {
     return new ApiError(shape.code, shape.message, shape.field);
   }
-}
-
-/** Turns a zod failure into a bad-request error naming the first field at fault. */
-export function schemaError(error: z.ZodError, prefix: string): ApiError {
-  const issue = error.issues[0];
-  const path = [prefix, ...(issue?.path ?? []).map(String)].filter(Boolean).join('.');
-  return new ApiError('bad-request', `${path || 'message'}: ${issue?.message ?? 'invalid'}`, path || undefined);
 }

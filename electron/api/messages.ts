@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ApiErrorSchema } from './errors';
+import { ApiErrorSchema } from './errorSchemas';
 
 /**
  * Envelopes shared by both transports. A call is answered by exactly one

@@ -1,36 +1,23 @@
-import { z } from 'zod';
-
 /**
  * Tensors cross every boundary as a typed array plus its shape, never as JSON
  * number lists: IPC's structured clone and the WebSocket wire format both carry
  * the bytes as they are.
  */
-const shapeSchema = z.array(z.int().nonnegative()).max(8);
-
 function elementCount(shape: readonly number[]): number {
   return shape.reduce((n, d) => n * d, 1);
 }
 
-const lengthMatchesShape = (t: { shape: number[]; data: { length: number } }) =>
-  elementCount(t.shape) === t.data.length;
-const lengthMessage = { message: 'data length does not match the product of shape', path: ['data'] };
-
-function allFinite(data: Float32Array): boolean {
-  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) return false;
-  return true;
+/** Checked at the boundary by tensorSchemas.ts (kept apart: the page imports these helpers at load, zod after). */
+export interface Float32Tensor {
+  dtype: 'float32';
+  shape: number[];
+  data: Float32Array;
 }
-
-export const Float32TensorSchema = z
-  .object({ dtype: z.literal('float32'), shape: shapeSchema, data: z.custom<Float32Array>((v) => v instanceof Float32Array, 'expected a Float32Array') })
-  .refine(lengthMatchesShape, lengthMessage)
-  .refine((t) => allFinite(t.data), { message: 'values must be finite numbers (no NaN or Infinity)', path: ['data'] });
-
-export const Uint8TensorSchema = z
-  .object({ dtype: z.literal('uint8'), shape: shapeSchema, data: z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected a Uint8Array') })
-  .refine(lengthMatchesShape, lengthMessage);
-
-export type Float32Tensor = z.infer<typeof Float32TensorSchema>;
-export type Uint8Tensor = z.infer<typeof Uint8TensorSchema>;
+export interface Uint8Tensor {
+  dtype: 'uint8';
+  shape: number[];
+  data: Uint8Array;
+}
 
 export function float32Tensor(shape: number[], data?: Float32Array): Float32Tensor {
   const size = elementCount(shape);

@@ -1,5 +1,6 @@
 import { ClientMessageSchema, type ServerMessage } from '../api/messages';
-import { ApiError, schemaError } from '../api/errors';
+import { ApiError } from '../api/errors';
+import { schemaError } from '../api/errorSchemas';
 import { dispatchCall } from './dispatch';
 import type { Engine } from './engine';
 

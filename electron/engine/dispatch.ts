@@ -1,5 +1,6 @@
 import { calls, isCallName, progressSchemaOf, type CallName, type CallResult, type ParsedCallArgs, type CallProgress } from '../api/contract';
-import { ApiError, schemaError, type ApiErrorShape } from '../api/errors';
+import { ApiError, type ApiErrorShape } from '../api/errors';
+import { schemaError } from '../api/errorSchemas';
 
 export interface CallContext<N extends CallName> {
   signal: AbortSignal;

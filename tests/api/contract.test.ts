@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { CALL_NAMES } from '../../electron/api/callNames';
 import { callNames, calls, eventNames, isCallName } from '../../electron/api/contract';
 import { ClientMessageSchema, ServerMessageSchema } from '../../electron/api/messages';
-import { Float32TensorSchema, float32Tensor } from '../../electron/api/tensor';
-import { schemaError } from '../../electron/api/errors';
+import { float32Tensor } from '../../electron/api/tensor';
+import { Float32TensorSchema } from '../../electron/api/tensorSchemas';
+import { schemaError } from '../../electron/api/errorSchemas';
 
 describe('tensor schema', () => {
   it('accepts a typed array whose length matches its shape', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ipcClient } from '../../renderer/src/client/ipcClient';
-import { calls } from '../../electron/api/contract';
+import * as checks from '../../renderer/src/client/checks';
 
 describe('the desktop client', () => {
   it('hands the preload a call whose typed arrays own their buffers', async () => {
@@ -12,7 +12,7 @@ describe('the desktop client', () => {
       onEvent: () => () => {},
     };
     const codes = new Float32Array(1000 * 16);
-    const client = ipcClient(bridge as never, calls);
+    const client = ipcClient(bridge as never, checks);
     await client.invoke('model.preview', { model: 'vae', codes: { shape: [1, 16], data: codes.subarray(32, 48) } } as never).catch(() => {});
     const args = sent[0] as { codes: { data: Float32Array } };
     expect(args.codes.data.length).toBe(16);

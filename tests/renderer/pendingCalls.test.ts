@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../electron/api/errors';
 import { float32Tensor } from '../../electron/api/tensor';
 import { PendingCalls } from '../../renderer/src/client/pending';
-import { calls as contract } from '../../electron/api/contract';
+import * as contract from '../../renderer/src/client/checks';
 
 describe('the renderer’s pending calls', () => {
   it('resolves a call with its contract-checked result and routes progress', async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeFrame, FrameAssembler, PART_BYTES } from '../../electron/api/wire';
 import { connectWebSocket } from '../../renderer/src/client/wsClient';
-import { calls } from '../../electron/api/contract';
+import * as checks from '../../renderer/src/client/checks';
 
 /** A socket that opens at once and records what is sent. */
 class RecordingSocket extends EventTarget {
@@ -33,7 +33,7 @@ const drainMicrotasks = async () => {
 describe('the browser-mode client sends', () => {
   it('a call over PART_BYTES as parts, one per task, in order, and a call after it only once they are out', async () => {
     globalThis.WebSocket = RecordingSocket as never;
-    const client = await connectWebSocket('ws://127.0.0.1:1/api?token=t', calls);
+    const client = await connectWebSocket('ws://127.0.0.1:1/api?token=t', checks);
     const socket = RecordingSocket.last;
     // 3.5 MB of frames, as Diffuse's GIF export sends them: four parts.
     const frames = { dtype: 'uint8', shape: [54, 3, 150, 150], data: new Uint8Array(54 * 3 * 150 * 150).map((_, i) => i % 251) };
@@ -56,7 +56,7 @@ describe('the browser-mode client sends', () => {
 
   it('a small call in the task that made it', async () => {
     globalThis.WebSocket = RecordingSocket as never;
-    const client = await connectWebSocket('ws://127.0.0.1:1/api?token=t', calls);
+    const client = await connectWebSocket('ws://127.0.0.1:1/api?token=t', checks);
     const socket = RecordingSocket.last;
     void client.invoke('app.info', {} as never).catch(() => {});
     await drainMicrotasks();

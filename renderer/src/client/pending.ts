@@ -1,8 +1,8 @@
-import type { CallName, calls } from '../../../electron/api/contract';
+import type { CallName } from '../../../electron/api/contract';
 import { ApiError } from '../../../electron/api/errors';
-import { ServerMessageSchema } from '../../../electron/api/messages';
 
-export type Contract = typeof calls;
+/** The schemas messages are checked against (checks.ts, loaded after the page's first render). */
+export type Contract = typeof import('./checks');
 
 interface PendingCall {
   name: CallName;
@@ -17,7 +17,7 @@ interface PendingCall {
  */
 export class PendingCalls {
   private nextId = 1;
-  /** The contract's call schemas, handed in: the client loads them after the page's first render (see createClient). */
+  /** The contract's schemas, handed in: the client loads them after the page's first render (see createClient). */
   constructor(private readonly contract: Contract) {}
 
   private readonly pending = new Map<number, PendingCall>();
@@ -41,7 +41,7 @@ export class PendingCalls {
 
   /** Takes any message from the host: a result, an error, progress or an event. */
   receive(raw: unknown): void {
-    const parsed = ServerMessageSchema.safeParse(raw);
+    const parsed = this.contract.ServerMessageSchema.safeParse(raw);
     if (!parsed.success) {
       console.error('Latent Studio: ignored a malformed message from the engine', parsed.error.issues[0]);
       return;
@@ -66,7 +66,7 @@ export class PendingCalls {
       call.reject(ApiError.from(message.error));
       return;
     }
-    const checked = this.contract[call.name].result.safeParse(message.result);
+    const checked = this.contract.calls[call.name].result.safeParse(message.result);
     if (checked.success) call.resolve(checked.data);
     else call.reject(new ApiError('internal', `the engine's ${call.name} result does not match the contract: ${checked.error.issues[0]?.message}`));
   }

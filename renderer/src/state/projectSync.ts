@@ -1,5 +1,6 @@
 import { create } from 'zustand';
-import { emptyProject, PROJECT_FORMAT, type Project } from '../../../electron/api/project';
+import type { Project } from '../../../electron/api/project';
+import { emptyProject, PROJECT_FORMAT } from '../../../electron/api/projectFormat';
 import { clampedUnitBytes, float32Tensor, unitTensor, type Float32Tensor, type Uint8Tensor } from '../../../electron/api/tensor';
 import { restoredHistory } from '../../../electron/common/editHistory';
 import { useDiffuseStore } from './diffuseStore';

@@ -3,7 +3,6 @@ import type { Edit } from '../../../../electron/common/vectors';
 import type { CodeSpace } from '../../lib/codeSpace';
 import { downloadBytes } from '../../lib/download';
 import { useEditStore, type Direction } from '../../state/editStore';
-import { DirectionsFileSchema } from '../../../../electron/api/directionsFile';
 import { memo, useRef, useState } from 'react';
 import { Message } from '../../components/Message';
 import { SLIDER_STEP } from './sweep';
@@ -85,6 +84,8 @@ export const DirectionSliders = memo(function DirectionSliders({ model, space, l
   async function importJson(file: File) {
     setError(undefined);
     try {
+      // The schema (zod) loads with the first file read, not with the page.
+      const { DirectionsFileSchema } = await import('../../../../electron/api/directionsFile');
       const parsed = DirectionsFileSchema.safeParse(JSON.parse(await file.text()));
       if (!parsed.success) throw new Error(`${file.name} is not a directions file: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`);
       const size = directions[0]?.vector.length;

@@ -172,5 +172,13 @@ for (const [space, guidance] of [['latent', '2'], ['pixel', '3']] as const) {
     await expect(page.getByTestId('position')).toHaveText('step 0 / 300');
     const start = page.getByRole('img', { name: 'x_t #1', exact: true });
     await expect.poll(() => start.evaluate((c: HTMLCanvasElement) => c.width)).toBe(28);
+
+    // Its GIF is decoded and written by the engine (diffusion.exportGif): a frame for each kept step, at 28×28.
+    const kept = Number(/the (\d+) steps whose values are kept/.exec((await page.getByTestId('preview-note').textContent())!)![1]);
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export GIF' }).click();
+    const meta = await sharp(readFileSync(await (await download).path()), { animated: true }).metadata();
+    const scale = Number(await page.getByLabel('Export scale').inputValue());
+    expect([meta.pages, meta.width, meta.pageHeight]).toEqual([kept, 28 * scale, 28 * scale]);
   });
 }

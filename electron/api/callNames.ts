@@ -33,6 +33,7 @@ export const CALL_NAMES = [
   'diffusion.sample',
   'diffusion.decode',
   'diffusion.preview',
+  'diffusion.exportGif',
   'gan.invert',
   'project.save',
   'project.open',

@@ -120,6 +120,13 @@ const lane = z.string().min(1).max(64).optional();
  * (default), w [batch, wDim] or w+ [batch, numWs, wDim]. truncation ψ (z codes of a StyleGAN-style model):
  * w = w_avg + ψ (w − w_avg); 1 is the generator itself.
  */
+/** A GIF's frame size (each pixel as scale × scale) and each frame's time on screen, in milliseconds. */
+const gifTiming = {
+  scale: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]).default(4),
+  frameMs: z.array(z.number().min(10).max(60_000)).min(1).max(1024),
+};
+const gifResult = z.object({ gif: z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected GIF bytes') });
+
 const DecodeArgsSchema = z.object({ model: modelId, z: Float32TensorSchema, space: z.enum(['z', 'w', 'w+']).optional(), truncation: z.number().min(0).max(2).optional(), lane }).strict();
 
 export const EditMetadataSchema = z.object({
@@ -329,12 +336,10 @@ export const calls = {
       .object({
         /** Frames [n, c, h, w]: floats in [0, 1], or bytes as diffusion.preview and model.preview give them. */
         frames: z.union([Float32TensorSchema, Uint8TensorSchema]),
-        scale: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]).default(4),
-        /** How long each frame shows, in milliseconds. */
-        frameMs: z.array(z.number().min(10).max(60_000)).min(1).max(1024),
+        ...gifTiming,
       })
       .strict(),
-    result: z.object({ gif: z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected GIF bytes') }),
+    result: gifResult,
   },
   'latent.interpolate': {
     args: z
@@ -501,6 +506,14 @@ export const calls = {
     /** Samples in model space ([batch, ...], e.g. a stored x_t or x̂₀) at full resolution: latent models decode through their VAE. */
     args: z.object({ model: modelId, x: Float32TensorSchema, lane }).strict(),
     result: z.object({ images: Float32TensorSchema }),
+  },
+  'diffusion.exportGif': {
+    /**
+     * A run's stored positions of one sample ([n, ...sample shape], model space), decoded and written as a GIF by the
+     * engine: the frames never cross to the window (128 stored steps at 256 px were 25 MB to the page and 25 MB back).
+     */
+    args: z.object({ model: modelId, x: Float32TensorSchema, ...gifTiming }).strict(),
+    result: gifResult,
   },
   'diffusion.preview': {
     /**

@@ -106,6 +106,15 @@ describe('cheap diffusion previews and bounded trajectories', () => {
     expect(bytes.data).toBeInstanceOf(Uint8Array);
     expect(maxDiff(Array.from(bytes.data, (v) => v / 255), run.final.data)).toBeLessThanOrEqual(0.5 / 255 + 1e-6);
     expect(await call('diffusion.preview', { model: LDM, x: float32Tensor([1, 16], new Float32Array(16)) })).toMatchObject({ ok: false, error: { code: 'bad-input', field: 'args.x.shape' } });
+    // diffusion.exportGif: the GIF of those bytes, written without them crossing to the window and back.
+    const x = float32Tensor([3, 4, 8, 8], Float32Array.from([0, run.stored.length >> 1, run.stored.length - 1].flatMap((k) => Array.from(slice(run.raw, k).data.subarray(0, 256)))));
+    const frames = ok<{ images: { shape: number[]; data: Uint8Array } }>(await call('diffusion.preview', { model: LDM, x })).images;
+    const timing = { scale: 2, frameMs: [100, 100, 400] };
+    const viaPage = ok<{ gif: Uint8Array }>(await call('image.exportGif', { frames, ...timing })).gif;
+    const inEngine = ok<{ gif: Uint8Array }>(await call('diffusion.exportGif', { model: LDM, x, ...timing })).gif;
+    expect(new TextDecoder().decode(inEngine.subarray(0, 6))).toBe('GIF89a');
+    expect(Buffer.compare(inEngine, viaPage)).toBe(0);
+    expect(await call('diffusion.exportGif', { model: LDM, x, scale: 2, frameMs: [100] })).toMatchObject({ ok: false, error: { code: 'bad-input', field: 'args.frameMs' } });
   });
 
   it('a 1000-step run keeps uint8 previews and raw values within a fixed budget; a branch from a stored position retraces the run', async () => {

@@ -2,11 +2,12 @@ import { ApiError } from '../../api/errors';
 import { float32Tensor, type Float32Tensor } from '../../api/tensor';
 import { NormalStream, qSample } from '../diffusion';
 import { decodeForDisplay } from '../ops/displayDecode';
+import { exportGif } from '../ops/gif';
 import { DiffusionSpace, sampleTrajectory } from '../ops/diffusionSampling';
 import { timed, type EngineContext } from '../context';
 import type { Handlers } from '../dispatch';
 
-export function diffusionHandlers(ctx: EngineContext): Pick<Handlers, 'diffusion.schedule' | 'diffusion.forward' | 'diffusion.sample' | 'diffusion.decode' | 'diffusion.preview'> {
+export function diffusionHandlers(ctx: EngineContext): Pick<Handlers, 'diffusion.schedule' | 'diffusion.forward' | 'diffusion.sample' | 'diffusion.decode' | 'diffusion.preview' | 'diffusion.exportGif'> {
   const spaceOf = (model: string) => new DiffusionSpace(ctx.host, ctx.host.model(model));
   const checkT = (space: DiffusionSpace, t: number, field: string) => {
     if (t >= space.schedule.timesteps) throw new ApiError('bad-input', `timestep ${t} is past the schedule's last step ${space.schedule.timesteps - 1}`, field);
@@ -19,6 +20,11 @@ export function diffusionHandlers(ctx: EngineContext): Pick<Handlers, 'diffusion
       throw new ApiError('bad-input', `model "${model}" samples have shape [batch, ${space.sampleShape.join(', ')}]; got [${x.shape.join(', ')}]`, 'args.x.shape');
     }
     return space.toImages(x.data, batch);
+  };
+  /** Samples as diffusion.preview gives them: 8-bit planes at full resolution. */
+  const displayed = (model: string, x: Float32Tensor) => {
+    const { channels, height, width } = ctx.host.model(model).manifest.image;
+    return decodeForDisplay(x, channels * height * width, (piece) => decodeSamples(model, piece));
   };
   return {
     'diffusion.schedule': async ({ model }) => {
@@ -53,9 +59,7 @@ export function diffusionHandlers(ctx: EngineContext): Pick<Handlers, 'diffusion
       return { ...value, ms };
     },
     'diffusion.decode': async ({ model, x, lane }, call) => ctx.lanes.onLane(call.client, lane, async () => ({ images: await decodeSamples(model, x) })),
-    'diffusion.preview': async ({ model, x, lane }, call) => {
-      const { channels, height, width } = ctx.host.model(model).manifest.image;
-      return ctx.lanes.onLane(call.client, lane, async () => ({ images: await decodeForDisplay(x, channels * height * width, (piece) => decodeSamples(model, piece)) }));
-    },
+    'diffusion.preview': async ({ model, x, lane }, call) => ctx.lanes.onLane(call.client, lane, async () => ({ images: await displayed(model, x) })),
+    'diffusion.exportGif': async ({ model, x, scale, frameMs }) => ({ gif: await exportGif(await displayed(model, x), scale, frameMs) }),
   };
 }

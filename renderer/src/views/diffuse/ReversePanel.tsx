@@ -146,26 +146,32 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
     return () => clearInterval(timer);
   }, [playing, fps, run]);
 
-  /**
-   * Full-resolution x_t of sample `sample` at these positions, as bytes, for exports: where the previews are smaller
-   * than the model's images, the positions' stored raw values are decoded in one call (each position snapped to the
-   * nearest stored one, so a GIF of a long run has a frame per stored step); else the previews themselves. Bytes,
-   * not floats: 128 frames at 256 px are 25 MB each way instead of 100.
-   */
-  async function exportFrames(run: Run, wanted: number[], sample: number): Promise<Uint8Tensor> {
-    if (previewIsFull(run)) {
-      const tiles = [...new Set(wanted.map((p) => previewSlot(run, p)))].map((k) => frame(run.xt, k, sample).data);
-      const data = new Uint8Array(tiles.length * tiles[0]!.length);
-      tiles.forEach((t, i) => data.set(t, i * t.length));
-      return { dtype: 'uint8', shape: [tiles.length, ...run.xt.shape.slice(2)], data };
-    }
+  /** The stored raw values of sample `sample` at these positions, each snapped to the nearest stored one (deduplicated). */
+  function storedCodes(run: Run, wanted: number[], sample: number): Float32Tensor {
     const positions = [...new Set(wanted.map((p) => nearestStored(run, p)))];
     const values = positions.map((p) => rawAt(run, p)!);
     const size = values[0]!.data.length / run.args.batch;
     const x = new Float32Array(positions.length * size);
     values.forEach((v, i) => x.set(v.data.subarray(sample * size, (sample + 1) * size), i * size));
-    const { images } = await client!.invoke('diffusion.preview', { model: run.args.model, x: float32Tensor([positions.length, ...values[0]!.shape.slice(1)], x) });
-    return images;
+    return float32Tensor([positions.length, ...values[0]!.shape.slice(1)], x);
+  }
+
+  /** x_t of sample `sample` at these positions from the previews kept on the page, where they are at full resolution. */
+  function previewFrames(run: Run, wanted: number[], sample: number): Uint8Tensor {
+    const tiles = [...new Set(wanted.map((p) => previewSlot(run, p)))].map((k) => frame(run.xt, k, sample).data);
+    const data = new Uint8Array(tiles.length * tiles[0]!.length);
+    tiles.forEach((t, i) => data.set(t, i * t.length));
+    return { dtype: 'uint8', shape: [tiles.length, ...run.xt.shape.slice(2)], data };
+  }
+
+  /**
+   * Full-resolution x_t of sample `sample` at these positions, as bytes, for exports: the previews where they are at
+   * full resolution, else the positions' stored raw values decoded in one call (so a GIF of a long run has a frame per
+   * stored step). Bytes, not floats: 128 frames at 256 px are 25 MB instead of 100.
+   */
+  async function exportFrames(run: Run, wanted: number[], sample: number): Promise<Uint8Tensor> {
+    if (previewIsFull(run)) return previewFrames(run, wanted, sample);
+    return (await client!.invoke('diffusion.preview', { model: run.args.model, x: storedCodes(run, wanted, sample) })).images;
   }
 
   /** One export of the run: said while it runs, its error shown, the buttons waiting until it ends. */
@@ -184,8 +190,17 @@ export function ReversePanel({ models }: { models: ModelSummary[] }) {
 
   const exportGif = () =>
     exportRun('GIF', async (client, run) => {
-      const frames = await exportFrames(run, Array.from({ length: run.timesteps.length }, (_, i) => i + 1), gifSample);
-      const { gif } = await client.invoke('image.exportGif', { frames, scale: scaleFor(frames.shape.slice(2)), frameMs: new Array(frames.shape[0]!).fill(1000 / fps) });
+      const every = Array.from({ length: run.timesteps.length }, (_, i) => i + 1);
+      const image = models.find((m) => m.id === run.args.model)?.image;
+      if (!image) throw new Error(`the model of this run (${run.args.model}) is no longer in the library`);
+      const timing = (count: number) => ({ scale: scaleFor([image.height, image.width]), frameMs: new Array(count).fill(1000 / fps) });
+      // Decoded and written by the engine where the previews are smaller than the images: the frames never come to the page.
+      const { gif } = previewIsFull(run)
+        ? await client.invoke('image.exportGif', { frames: previewFrames(run, every, gifSample), ...timing(new Set(every.map((p) => previewSlot(run, p))).size) })
+        : await (async () => {
+            const x = storedCodes(run, every, gifSample);
+            return client.invoke('diffusion.exportGif', { model: run.args.model, x, ...timing(x.shape[0]!) });
+          })();
       downloadBytes(gif, `diffusion-${run.args.model}-seed${run.args.seed}-sample${gifSample}.gif`, 'image/gif');
     });
 

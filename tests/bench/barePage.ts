@@ -34,8 +34,11 @@ export class BarePage {
     });
   }
 
-  /** Launches a headless Chromium of its own with `args` and opens `url` in a page of `viewport`'s size. */
-  static async open(executablePath: string, args: string[], url: string, viewport = { width: 1280, height: 900 }): Promise<BarePage> {
+  /**
+   * Launches a headless Chromium of its own with `args` and opens `url` in a page of `viewport`'s size; `init`, where
+   * given, runs in the page before its own scripts (as Playwright's addInitScript).
+   */
+  static async open(executablePath: string, args: string[], url: string, viewport = { width: 1280, height: 900 }, init?: () => void): Promise<BarePage> {
     const profile = mkdtempSync(join(tmpdir(), 'bench-bare-chromium-'));
     const chromium = spawn(
       executablePath,
@@ -64,6 +67,11 @@ export class BarePage {
     const { targetId } = (await page.send('Target.createTarget', { url: 'about:blank' }, false)) as { targetId: string };
     page.sessionId = ((await page.send('Target.attachToTarget', { targetId, flatten: true }, false)) as { sessionId: string }).sessionId;
     await page.send('Emulation.setDeviceMetricsOverride', { ...viewport, deviceScaleFactor: 1, mobile: false });
+    if (init) {
+      // The Page domain (navigation events, none of the socket's data) has to be on for scripts on new documents.
+      await page.send('Page.enable');
+      await page.send('Page.addScriptToEvaluateOnNewDocument', { source: `(${init.toString()})()` });
+    }
     await page.send('Page.navigate', { url });
     await page.waitFor(() => document.readyState === 'complete', undefined, 30_000);
     return page;
@@ -123,10 +131,17 @@ export class BarePage {
     await this.send('Input.dispatchMouseEvent', { type: 'mouseReleased', x: this.pointer.x, y: this.pointer.y, button: 'left', buttons: 0, clickCount: 1 });
   }
 
-  /** Presses and releases an arrow key in the focused element. */
-  async press(key: 'ArrowLeft' | 'ArrowRight'): Promise<void> {
-    const keyCode = key === 'ArrowLeft' ? 37 : 39;
+  /** Presses and releases a key in the focused element. */
+  async press(key: 'ArrowLeft' | 'ArrowRight' | 'PageDown'): Promise<void> {
+    const keyCode = { ArrowLeft: 37, ArrowRight: 39, PageDown: 34 }[key];
     for (const type of ['rawKeyDown', 'keyUp']) await this.send('Input.dispatchKeyEvent', { type, key, code: key, windowsVirtualKeyCode: keyCode, nativeVirtualKeyCode: keyCode });
+  }
+
+  /** Gives the file input `selector` these files, as a person choosing them does (its input and change events follow). */
+  async setInputFiles(selector: string, files: string[]): Promise<void> {
+    const { result } = (await this.send('Runtime.evaluate', { expression: `document.querySelector(${JSON.stringify(selector)})` })) as { result: { objectId?: string } };
+    if (!result.objectId) throw new Error(`no element ${selector}`);
+    await this.send('DOM.setFileInputFiles', { files, objectId: result.objectId });
   }
 
   async close(): Promise<void> {
@@ -176,6 +191,14 @@ export function installUi(): void {
       }
     },
     options: (name: string) => Array.from((control(name) as HTMLSelectElement).options).map((o) => o.textContent ?? ''),
+    hasOption: (name: string, label: string) => {
+      try {
+        return Array.from((control(name) as HTMLSelectElement).options).some((o) => o.textContent === label);
+      } catch {
+        return false;
+      }
+    },
+    selectValue: (name: string, value: string) => setValue(control(name) as HTMLSelectElement, value, 'change'),
     select: (name: string, label: string) => {
       const select = control(name) as HTMLSelectElement;
       const option = Array.from(select.options).find((o) => o.textContent === label);
@@ -196,7 +219,9 @@ export type PageUi = {
   exists(selector: string): boolean;
   hasControl(name: string): boolean;
   options(name: string): string[];
+  hasOption(name: string, label: string): boolean;
   select(name: string, label: string): void;
+  selectValue(name: string, value: string): void;
   fill(name: string, value: string): void;
   click(name: string): void;
   canClick(name: string): boolean;

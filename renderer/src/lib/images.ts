@@ -65,3 +65,19 @@ export function withRun(frames: Uint8Tensor | undefined, run: Uint8Tensor, at: n
   data.set(run.data, at * per);
   return { images: { dtype: 'uint8', shape, data }, kept };
 }
+
+/**
+ * A strip's frames as its runs come, one 8-bit picture per frame: a run's frames are written in as views of its own
+ * bytes, and the others stay the arrays they were, so only the tiles of new frames draw again. (A strip of 32 frames at
+ * 256 px was copied whole, 6.3 MB, at every run, and every tile drew again: work that grew as frames², in tasks of up
+ * to 123 ms.) Frames of another count or size are not carried over.
+ */
+export function framesWithRun(frames: readonly (Uint8Array | undefined)[] | undefined, run: Uint8Tensor, at: number, total: number): (Uint8Array | undefined)[] {
+  const count = run.shape[0]!;
+  const per = run.data.length / count;
+  const fits = !!frames && frames.length === total && frames.every((f) => f === undefined || f.length === per);
+  const next = fits ? [...frames] : new Array<Uint8Array | undefined>(total).fill(undefined);
+  for (let k = 0; k < count; k++) next[at + k] = run.data.subarray(k * per, (k + 1) * per);
+  return next;
+}
+

@@ -1,11 +1,11 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { CallResult } from '../../../../electron/api/contract';
 import { ApiError } from '../../../../electron/api/errors';
-import { float32Tensor, unitTensor, type Uint8Tensor } from '../../../../electron/api/tensor';
+import { float32Tensor, unitTensor } from '../../../../electron/api/tensor';
 import { EmptyState } from '../../components/EmptyState';
 import { ImageDropZone } from '../../components/ImageDropZone';
 import { ImageTile } from '../../components/ImageTile';
-import { withRun } from '../../lib/images';
+import { framesWithRun } from '../../lib/images';
 import { downloadBytes } from '../../lib/download';
 import { datasetImageShape, noDatasetNote, useDatasetImage, usePreview } from '../../lib/useDecoded';
 import { BUNDLED_DATASET, useDatasetStore, useViewDataset } from '../../state/datasetStore';
@@ -158,7 +158,8 @@ export function InterpolateView() {
   const [decoding, setDecoding] = useState<{ done: number; total: number }>();
   const [stopped, setStopped] = useState<string>();
   // A strip of more than one run, as far as it has come: its frames show as they are decoded, and stay if it is stopped.
-  const [partial, setPartial] = useState<{ images: Uint8Tensor; done: number; model: string }>();
+  // A strip as its runs come: one picture per frame ([channels, height, width] each), those still to come undefined.
+  const [partial, setPartial] = useState<{ frames: (Uint8Array | undefined)[]; frameShape: number[]; done: number; model: string }>();
   // Bumped by "Decode again" after a stop: the same strip asked for once more.
   const [attempt, setAttempt] = useState(0);
   const stripJob = useRef<AbortController>(undefined);
@@ -198,7 +199,7 @@ export function InterpolateView() {
           onProgress: (p) => {
             progress = { done: p.done, total: p.total };
             if (!current) return;
-            if (p.images) setPartial((old) => ({ images: withRun(old?.model === model ? old.images : undefined, p.images!, p.done - p.images!.shape[0]!, p.total).images, done: p.done, model }));
+            if (p.images) setPartial((old) => ({ frames: framesWithRun(old?.model === model ? old.frames : undefined, p.images!, p.done - p.images!.shape[0]!, p.total), frameShape: p.images!.shape.slice(1), done: p.done, model }));
             if (shownAs === undefined) return;
             setDecoding(p);
             useJobsStore.getState().update(shownAs, p.done, p.total);
@@ -433,20 +434,20 @@ export function InterpolateView() {
       {partial?.model === model && usable.length >= 2 ? (
         <section aria-label="Interpolation strip">
           <div ref={stripBox} className="mb-3 flex flex-wrap gap-1" data-testid="strip">
-            {Array.from({ length: partial.images.shape[0]! }, (_, i) => {
-              const [, , height = 1, width = 1] = partial.images.shape;
-              const fit = stripFit(partial.images.shape[0]!, stripWidth);
+            {partial.frames.map((frame, i) => {
+              const [, height = 1, width = 1] = partial.frameShape;
+              const fit = stripFit(partial.frames.length, stripWidth);
               // A frame still to come keeps the place and size its tile will have (ImageTile's zoom and maxSize).
               const scale = Math.min(3, (fit ?? Infinity) / Math.max(height, width));
-              return i < partial.done ? (
-                <ImageTile key={i} data={partial.images.data} shape={partial.images.shape} index={i} zoom={3} maxSize={fit} />
+              return i < partial.done && frame ? (
+                <ImageTile key={i} data={frame} shape={[1, ...partial.frameShape]} zoom={3} maxSize={fit} />
               ) : (
                 <div key={i} className="rounded-sm bg-white/5" style={{ width: width * scale, height: height * scale }} data-testid="strip-pending" />
               );
             })}
           </div>
           <p className="mb-3 text-xs text-muted">
-            {partial.done} of {partial.images.shape[0]} frames decoded
+            {partial.done} of {partial.frames.length} frames decoded
           </p>
         </section>
       ) : strip?.model === model && usable.length >= 2 && (

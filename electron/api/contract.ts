@@ -115,11 +115,6 @@ export type MemoryReport = z.infer<typeof MemoryReportSchema>;
 /** Supersedable requests name a lane; the newest on a lane wins and older waiting ones are dropped. */
 const lane = z.string().min(1).max(64).optional();
 
-/**
- * Codes to decode, for model.decode and model.preview. space: the codes' space for a StyleGAN-style model: z
- * (default), w [batch, wDim] or w+ [batch, numWs, wDim]. truncation ψ (z codes of a StyleGAN-style model):
- * w = w_avg + ψ (w − w_avg); 1 is the generator itself.
- */
 /** A GIF's frame size (each pixel as scale × scale) and each frame's time on screen, in milliseconds. */
 const gifTiming = {
   scale: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]).default(4),
@@ -127,6 +122,11 @@ const gifTiming = {
 };
 const gifResult = z.object({ gif: z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected GIF bytes') });
 
+/**
+ * Codes to decode, for model.decode and model.preview. space: the codes' space for a StyleGAN-style model: z
+ * (default), w [batch, wDim] or w+ [batch, numWs, wDim]. truncation ψ (z codes of a StyleGAN-style model):
+ * w = w_avg + ψ (w − w_avg); 1 is the generator itself.
+ */
 const DecodeArgsSchema = z.object({ model: modelId, z: Float32TensorSchema, space: z.enum(['z', 'w', 'w+']).optional(), truncation: z.number().min(0).max(2).optional(), lane }).strict();
 
 export const EditMetadataSchema = z.object({

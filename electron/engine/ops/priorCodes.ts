@@ -1,4 +1,4 @@
-import { float32Tensor, type Float32Tensor } from '../../api/tensor';
+import { elementCount, float32Tensor, type Float32Tensor } from '../../api/tensor';
 import { NormalStream } from '../diffusion/noise';
 
 /** Values drawn between turns of the event loop: about 4 ms each here, so other calls are answered between them. */
@@ -12,7 +12,7 @@ const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * page's main thread and a 4 MB message). Drawn in slices that yield, so a large draw never holds the engine's thread.
  */
 export async function priorCodes(shape: readonly number[], prior: { seed: number; count: number; from: number }): Promise<Float32Tensor> {
-  const size = shape.reduce((a, b) => a * b, 1);
+  const size = elementCount(shape);
   const stream = new NormalStream(prior.seed);
   const out = new Float32Array((prior.count - prior.from) * size);
   let skip = prior.from * size;

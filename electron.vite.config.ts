@@ -28,5 +28,7 @@ export default defineConfig({
     // function names for CPU profiles.
     build: { minify: process.env.NO_MINIFY ? false : true, rollupOptions: { input: resolve('renderer/index.html') } },
     plugins: [react(), tailwindcss()],
+    // The 3D scene's worker (views/explore/sceneWorker.tsx) is a module worker.
+    worker: { format: 'es' },
   },
 });

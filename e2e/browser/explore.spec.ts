@@ -154,3 +154,42 @@ test('a point picked with the Emoji VAE opens in Edit in the Emoji VAE, whatever
   await expect(after).toBeVisible();
   expect(await after.evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([64, 64]);
 });
+
+test('the 3D view is drawn by a worker, and the latent cursor dragged by its handle decodes where it goes', async ({ page }) => {
+  await page.goto(`${process.env.STUDIO_URL}#explore`);
+  const canvas = page.getByTestId('explorer-canvas').locator('canvas');
+  await expect(page.getByText(/10000 points/)).toBeVisible({ timeout: 60_000 });
+  await expect.poll(() => pixelSpread(canvas), { timeout: 20_000 }).toBeGreaterThan(8);
+  // The page handed its canvas to the scene's worker, so WebGL's waits are that thread's: the page cannot draw on it.
+  expect(page.workers().map((w) => w.url()).some((url) => /sceneWorker/.test(url))).toBe(true);
+  const pageContext = await canvas.evaluate((c: HTMLCanvasElement) => {
+    try {
+      return c.getContext('webgl2') ? 'a context' : 'none';
+    } catch (error) {
+      return (error as Error).name;
+    }
+  });
+  expect(pageContext).toBe('InvalidStateError');
+
+  await page.getByRole('button', { name: 'Latent cursor' }).click();
+  const panel = page.getByTestId('cursor');
+  await expect(panel).toContainText('Move the cursor to decode.');
+  // With nothing selected the cursor sits at the mean code, the scene's origin in the middle of the canvas; its red
+  // handle points right along the first component.
+  const box = (await canvas.boundingBox())!;
+  const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
+  const drag = async (from: number, by: number) => {
+    await page.mouse.move(cx + from, cy);
+    await page.mouse.down();
+    for (let i = 1; i <= 10; i++) await page.mouse.move(cx + from + (i * by) / 10, cy);
+    await page.mouse.up();
+  };
+  await drag(55, 100);
+  const atCursor = panel.getByRole('img', { name: 'At the cursor' });
+  await expect(atCursor).toBeVisible();
+  const first = await tilePixels(atCursor);
+  // The handle moved with the cursor, its arrow now pointing back at the origin (the gizmo turns its arrows towards the
+  // middle of the view): grabbing it there moves the cursor again, to another picture.
+  await drag(45, -200);
+  await expect.poll(async () => (await tilePixels(atCursor)).join(',') !== first.join(','), { timeout: 10_000 }).toBe(true);
+});

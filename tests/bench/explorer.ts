@@ -17,13 +17,14 @@ export interface ExplorerFigures {
 /**
  * On an explorer page opened with `&bench=1` whose points are on screen: the frame rate while the
  * mouse orbits the camera for 3 s (frames the scene drew over the span of the page's animation frames), then 100 raycast picks around
- * the centre of the canvas, each timed by the page (window.__latentBench.pickMs).
+ * the centre of the canvas, each timed by the thread that draws the scene (window.__latentBench.pickMs).
  */
 export async function orbitAndPick(page: Page, settleMs = 1000): Promise<ExplorerFigures> {
   const canvas = page.getByTestId('explorer-canvas').locator('canvas');
   const box = (await canvas.boundingBox())!;
   await page.waitForTimeout(settleMs);
-  type Bench = { framesDrawn(): number; movingPoints(): number; pickMs(x: number, y: number): { ms: number; hits: number }; spin(ms: number): Promise<number> };
+  // Each call is answered by the worker that draws the scene (or by the page, where it draws it), hence promises.
+  type Bench = { framesDrawn(): Promise<number>; movingPoints(): Promise<number>; pickMs(x: number, y: number): Promise<{ ms: number; hits: number }>; spin(ms: number): Promise<number> };
   const drawn = () => page.evaluate(() => (window as unknown as { __latentBench: Bench }).__latentBench.framesDrawn());
   const drawnBefore = await drawn();
   // The page's animation frames during the orbit, in a loop that ends when its array is taken (a second orbit on the
@@ -56,10 +57,10 @@ export async function orbitAndPick(page: Page, settleMs = 1000): Promise<Explore
   await page.mouse.up();
   const span = frames.at(-1)! - frames[0]!;
   const picks = await page.evaluate(
-    ({ w, h }) => {
+    async ({ w, h }) => {
       const bench = (window as unknown as { __latentBench: Bench }).__latentBench;
       const out: number[] = [];
-      for (let i = 0; i < 100; i++) out.push(bench.pickMs(w / 2 + Math.cos(i) * 100, h / 2 + Math.sin(i) * 100).ms);
+      for (let i = 0; i < 100; i++) out.push((await bench.pickMs(w / 2 + Math.cos(i) * 100, h / 2 + Math.sin(i) * 100)).ms);
       return out;
     },
     { w: box.width, h: box.height },

@@ -8,7 +8,7 @@ import { imageSize } from '../../lib/modelKinds';
 import { Reconstructions } from '../models/Reconstructions';
 import { SampleGrid } from '../models/SampleGrid';
 import { useMakePca } from '../models/useMakePca';
-import { LatentScene } from './LazyLatentScene';
+import { LatentScene } from './LatentScene';
 import { EncodingStatus } from './EncodingStatus';
 import { reconstructionIndices, ROLE_NAMES, ROLES, roleOf, type SpaceRole } from './spaceRoles';
 import { formatCount } from '../../lib/formatCount';

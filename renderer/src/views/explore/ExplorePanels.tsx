@@ -6,7 +6,8 @@ import { datasetImageShape, useDatasetImage, usePreview } from '../../lib/useDec
 import { useBoxSize } from '../../lib/useBoxSize';
 import type { DatasetSummary } from '../../../../electron/api/contract';
 import { useAppStore } from '../../state/appStore';
-import { classColor, useLatentStore, type Encoding } from '../../state/latentStore';
+import { classColor } from '../../lib/classColor';
+import { useLatentStore, type Encoding } from '../../state/latentStore';
 import { Message } from '../../components/Message';
 
 const codeOf = (encoding: Encoding, index: number) => encoding.codes.subarray(index * encoding.dim, (index + 1) * encoding.dim);

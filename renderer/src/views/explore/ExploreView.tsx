@@ -12,7 +12,7 @@ import { CompareSpaces } from './CompareSpaces';
 import { comparisonName, ROLES, roleOf } from './spaceRoles';
 import { EncodingStatus } from './EncodingStatus';
 import { AxesPicker, CursorPanel, HoverPreview, ImportPanel, Legend, SelectionPanel } from './ExplorePanels';
-import { LatentScene } from './LazyLatentScene';
+import { LatentScene } from './LatentScene';
 import { useLabelSet } from './useLabelSet';
 import { benchOptions, expandEncoding } from './benchOptions';
 import { ModelSelect } from '../../components/ModelSelect';

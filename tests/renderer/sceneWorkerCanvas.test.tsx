@@ -122,12 +122,12 @@ describe('the explorer scene drawn by a worker', () => {
     const data = encoding(8);
     const rerender = mount({ encoding: data, axes, hiddenClasses, markers, ...first });
     const worker = RecordingWorker.last!;
-    const id = (worker.take().find((m) => m.type === 'init') as Extract<ToSceneWorker, { type: 'init' }>).id;
+    const { id, seq } = worker.take().find((m) => m.type === 'encoding') as Extract<ToSceneWorker, { type: 'encoding' }>;
     rerender({ encoding: data, axes, hiddenClasses, markers, ...later });
-    act(() => worker.answer({ type: 'hover', id, index: 3 }));
-    act(() => worker.answer({ type: 'pick', id, index: 1, add: true }));
+    act(() => worker.answer({ type: 'hover', id, seq, index: 3 }));
+    act(() => worker.answer({ type: 'pick', id, seq, index: 1, add: true }));
     // Another scene's answers are not this one's.
-    act(() => worker.answer({ type: 'hover', id: id + 100, index: 0 }));
+    act(() => worker.answer({ type: 'hover', id: id + 100, seq, index: 0 }));
     expect(first.onHover).not.toHaveBeenCalled();
     expect(later.onHover.mock.calls).toEqual([[3]]);
     expect(later.onPick.mock.calls).toEqual([[1, true]]);
@@ -135,6 +135,25 @@ describe('the explorer scene drawn by a worker', () => {
     act(() => root!.unmount());
     root = undefined;
     expect(worker.take()).toContainEqual({ type: 'dispose', id });
+  });
+
+  it("drops a hover or pick in the previous model's cloud once another model's encoding is sent", () => {
+    const handlers = { onHover: vi.fn(), onPick: vi.fn() };
+    const markers = { selection: [], neighbors: [], hovered: null, imported: [] };
+    const rerender = mount({ encoding: encoding(8), axes, hiddenClasses, markers, ...handlers });
+    const worker = RecordingWorker.last!;
+    const before = worker.take().find((m) => m.type === 'encoding') as Extract<ToSceneWorker, { type: 'encoding' }>;
+    rerender({ encoding: encoding(16), axes, hiddenClasses, markers, ...handlers });
+    const after = worker.take().find((m) => m.type === 'encoding') as Extract<ToSceneWorker, { type: 'encoding' }>;
+    expect(after.seq).toBeGreaterThan(before.seq);
+    // The worker had not drawn the new cloud yet when the pointer went over a point of the old one: index 9000 of a
+    // 10,000-point dataset would be no image of the new one's, or the wrong one.
+    act(() => worker.answer({ type: 'hover', id: before.id, seq: before.seq, index: 9000 }));
+    act(() => worker.answer({ type: 'pick', id: before.id, seq: before.seq, index: 9000, add: false }));
+    expect(handlers.onHover).not.toHaveBeenCalled();
+    expect(handlers.onPick).not.toHaveBeenCalled();
+    act(() => worker.answer({ type: 'pick', id: after.id, seq: after.seq, index: 2, add: false }));
+    expect(handlers.onPick.mock.calls).toEqual([[2, false]]);
   });
 
   it('places the direction labels where the worker says the arrow tips are', () => {

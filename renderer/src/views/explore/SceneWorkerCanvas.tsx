@@ -55,6 +55,8 @@ export function SceneWorkerCanvas({ view, listens, callbacks, bench, label, onFa
   const latest = useRef({ callbacks, onFailed, onBench });
   latest.current = { callbacks, onFailed, onBench };
   const sent = useRef<Partial<SceneViewData>>({});
+  /** The latest encoding sent: answers about an earlier one's cloud are dropped. */
+  const encodingSeq = useRef(0);
 
   useEffect(() => {
     const element = host.current!;
@@ -71,6 +73,7 @@ export function SceneWorkerCanvas({ view, listens, callbacks, bench, label, onFa
     let nextCall = 1;
     listeners.set(sceneId, (message) => {
       const { callbacks: cb } = latest.current;
+      if ('seq' in message && message.seq !== encodingSeq.current) return;
       if (message.type === 'hover') cb.onHover?.(message.index);
       else if (message.type === 'pick') cb.onPick?.(message.index, message.add);
       else if (message.type === 'cursor') cb.onCursor?.(message.code);
@@ -124,7 +127,7 @@ export function SceneWorkerCanvas({ view, listens, callbacks, bench, label, onFa
   }, [bench]);
 
   useEffect(() => {
-    send({ type: 'encoding', id: id.current, encoding: view.encoding });
+    send({ type: 'encoding', id: id.current, seq: ++encodingSeq.current, encoding: view.encoding });
   }, [view.encoding]);
 
   useEffect(() => {

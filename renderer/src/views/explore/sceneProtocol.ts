@@ -45,8 +45,8 @@ export type SceneViewData = Omit<SceneView, 'encoding' | 'markers'> & SceneMarke
 
 export type ToSceneWorker =
   | { type: 'init'; id: number; canvas: OffscreenCanvas; size: SceneSize; dpr: number; bench: boolean }
-  /** Sent apart from the rest of the view, and only when it changes: it can be megabytes. */
-  | { type: 'encoding'; id: number; encoding: SceneEncoding }
+  /** Sent apart from the rest of the view, and only when it changes: it can be megabytes. `seq` counts the scene's encodings. */
+  | { type: 'encoding'; id: number; seq: number; encoding: SceneEncoding }
   /** The parts of the view that changed since the last message (a path of large codes is sent once, not at every hover). */
   | { type: 'view'; id: number; patch: Partial<SceneViewData> }
   | { type: 'resize'; id: number; size: SceneSize }
@@ -54,10 +54,11 @@ export type ToSceneWorker =
   | { type: 'bench'; id: number; call: number; method: BenchMethod; args: number[] }
   | { type: 'dispose'; id: number };
 
+/** Hovers, picks and cursor moves name the encoding (its `seq`) whose cloud the pointer was over. */
 export type FromSceneWorker =
-  | { type: 'hover'; id: number; index: number | null }
-  | { type: 'pick'; id: number; index: number; add: boolean }
-  | { type: 'cursor'; id: number; code: Float32Array }
+  | { type: 'hover'; id: number; seq: number; index: number | null }
+  | { type: 'pick'; id: number; seq: number; index: number; add: boolean }
+  | { type: 'cursor'; id: number; seq: number; code: Float32Array }
   | { type: 'labels'; id: number; anchors: LabelAnchor[] }
   | { type: 'bench'; id: number; call: number; result: unknown }
   /** The worker could not draw this scene (no WebGL in a worker, say): the page draws it itself. */

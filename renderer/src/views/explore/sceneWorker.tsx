@@ -117,9 +117,8 @@ interface Scene {
   dpr: number;
   bench: boolean;
   ready: Promise<void>;
-  encoding?: SceneEncoding;
+  encoding?: { seq: number; data: SceneEncoding };
   view: Partial<SceneViewData>;
-  callbacks: SceneCallbacks;
   benchHooks?: SceneBench;
 }
 
@@ -136,19 +135,24 @@ function configure(scene: Scene) {
   });
 }
 
-function render(scene: Scene) {
-  const { encoding, callbacks } = scene;
+function render(scene: Scene, id: number) {
+  const { encoding } = scene;
   const { listens, axes, hiddenClasses, cursorBase, resetSignal, selection, neighbors, hovered, imported, path, directions } = scene.view;
   if (!encoding || !listens || !axes || !hiddenClasses || !selection || !neighbors || hovered === undefined || !imported) return;
-  // Only the callbacks the page listens to: a scene without a cursor must not draw one.
+  // Only the callbacks the page listens to (a scene without a cursor must not draw one). What the person pointed at is
+  // named with the encoding this tree draws: the page may have moved on to another model's since, and an index into
+  // the old cloud would pick the wrong image, or none, in the new one.
+  const { seq } = encoding;
   const wanted: SceneCallbacks = {
-    onHover: listens.hover ? callbacks.onHover : undefined,
-    onPick: listens.pick ? callbacks.onPick : undefined,
-    onCursor: listens.cursor ? callbacks.onCursor : undefined,
-    onLabelAnchors: listens.labels ? callbacks.onLabelAnchors : undefined,
-    onBench: callbacks.onBench,
+    onHover: listens.hover ? (index) => post({ type: 'hover', id, seq, index }) : undefined,
+    onPick: listens.pick ? (index, add) => post({ type: 'pick', id, seq, index, add }) : undefined,
+    onCursor: listens.cursor ? (code) => post({ type: 'cursor', id, seq, code }) : undefined,
+    onLabelAnchors: listens.labels ? (anchors) => post({ type: 'labels', id, anchors }) : undefined,
+    onBench: (hooks) => {
+      scene.benchHooks = hooks;
+    },
   };
-  const view: SceneView = { encoding, axes, hiddenClasses, cursorBase, resetSignal, markers: { selection, neighbors, hovered, imported, path, directions } };
+  const view: SceneView = { encoding: encoding.data, axes, hiddenClasses, cursorBase, resetSignal, markers: { selection, neighbors, hovered, imported, path, directions } };
   void scene.ready.then(() => scene.root.render(<SceneContent view={view} callbacks={wanted} bench={scene.bench} />));
 }
 
@@ -163,15 +167,6 @@ function init(message: Extract<ToSceneWorker, { type: 'init' }>) {
     bench,
     view: {},
     ready: Promise.resolve(),
-    callbacks: {
-      onHover: (index) => post({ type: 'hover', id, index }),
-      onPick: (index, add) => post({ type: 'pick', id, index, add }),
-      onCursor: (code) => post({ type: 'cursor', id, code }),
-      onLabelAnchors: (anchors) => post({ type: 'labels', id, anchors }),
-      onBench: (hooks) => {
-        scene.benchHooks = hooks;
-      },
-    },
   };
   scene.ready = configure(scene).then(
     () => undefined,
@@ -198,11 +193,11 @@ self.onmessage = (event: MessageEvent<ToSceneWorker>) => {
   if (!scene) return;
   switch (message.type) {
     case 'encoding':
-      scene.encoding = message.encoding;
-      return render(scene);
+      scene.encoding = { seq: message.seq, data: message.encoding };
+      return render(scene, message.id);
     case 'view':
       scene.view = { ...scene.view, ...message.patch };
-      return render(scene);
+      return render(scene, message.id);
     case 'resize':
       scene.size = message.size;
       scene.standIn.clientWidth = message.size.width;

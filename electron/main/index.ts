@@ -2,6 +2,7 @@ import { app, BrowserWindow, dialog, session } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEngine } from '../engine/engine';
+import { startRuntime } from '../engine/runtime/remoteSessions';
 import { appPaths } from '../engine/paths';
 import { wireIpc } from './ipc';
 import { registerAppScheme, serveRenderer } from './protocol';
@@ -45,6 +46,8 @@ async function start(): Promise<void> {
   });
   wireIpc(engine);
   createMainWindow(join(fileURLToPath(new URL('.', import.meta.url)), '../preload/index.cjs'));
+  // ONNX Runtime sets itself up on its thread while the window loads.
+  startRuntime();
   app.on('window-all-closed', () => {
     void engine.dispose().finally(() => app.quit());
   });

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { createEngine } from '../engine/engine';
 import { appPaths, defaultConfigDir } from '../engine/paths';
 import type { ProviderName } from '../engine/runtime/providers';
+import { startRuntime } from '../engine/runtime/remoteSessions';
 import { startBrowserServer } from './server';
 
 /** Browser mode's entry point: `node out/main/server.js [--port N] [--provider cpu]`. */
@@ -25,6 +26,8 @@ async function main(): Promise<void> {
   const engine = await createEngine({ paths, configDir: defaultConfigDir(), provider, threads: values.threads ? Number(values.threads) : undefined });
   const server = await startBrowserServer({ engine, rendererDir: paths.renderer, port });
   console.log(`Latent Studio (browser mode) is ready: open ${server.url}`);
+  // ONNX Runtime sets itself up on its thread while the page loads (started earlier, it slowed the server's own start).
+  startRuntime();
 
   const stop = async () => {
     await server.close();

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { float32Tensor } from '../../electron/api/tensor';
@@ -174,5 +175,19 @@ describe('ONNX Runtime on a thread of its own (real 256 px graph)', () => {
     await expect(copy.run({ z: { type: 'float32', dims: [1, 4, 64, 64], data: code(64).data } })).rejects.toThrow('this session was released');
     expect(budget.report().largest.map((e) => e.label)).not.toContain('vae-512 decoder (background)');
     await cache.releaseAll();
+  });
+});
+
+describe("the runtime thread's warm-up graph", () => {
+  it('is a graph ONNX Runtime loads and runs (y = x), so the warm-up at the thread’s start does set the runtime up', async () => {
+    const source = readFileSync(join(repoRoot, 'electron', 'engine', 'runtime', 'sessionWorker.cjs'), 'utf8');
+    const encoded = source.match(/const WARM_UP_GRAPH = '([A-Za-z0-9+/=]+)';/)?.[1];
+    expect(encoded).toBeDefined();
+    // The graph goes through the same thread the warm-up runs on, as any session does.
+    const session = await createSession(Buffer.from(encoded!, 'base64'));
+    expect([session.inputNames, session.outputNames]).toEqual([['x'], ['y']]);
+    const { y } = await session.run({ x: { type: 'float32', dims: [1], data: Float32Array.of(0.625) } });
+    expect(Array.from(y!.data as Float32Array)).toEqual([0.625]);
+    await session.release();
   });
 });

@@ -18,6 +18,15 @@ if (workerData.nice && process.platform === 'linux') {
 }
 const ort = require(workerData.ortPath);
 
+// ONNX Runtime sets up its environment and CPU kernels with its first session: 100-120 ms here, which the first model's
+// session paid (the next models' took 10-40 ms). A 67-byte graph (y = Identity(x), float [1], opset 13, written with
+// onnx.helper) made and released as the thread starts takes that cost while the page or window is still loading.
+const WARM_UP_GRAPH = 'CAcSADo3ChAKAXgSAXkiCElkZW50aXR5EgF3Wg8KAXgSCgoICAESBAoCCAFiDwoBeRIKCggIARIECgIIAUIECgAQDQ==';
+const warmedUp = ort.InferenceSession.create(Buffer.from(WARM_UP_GRAPH, 'base64')).then(
+  (session) => session.release(),
+  () => undefined,
+);
+
 const sessions = new Map();
 let nextKey = 1;
 
@@ -76,7 +85,7 @@ async function handle(message) {
 // setImmediate after `run` returns its promise, so messages that arrived together all began before any of their runs:
 // each measured its memory before the others' runs and after its own, and a 28×28 decode asked for beside a 256 px one
 // counted the 256 px run's 296 MB as its own. Runs took turns on this thread anyway; now each measures only itself.
-let previous = Promise.resolve();
+let previous = warmedUp;
 parentPort.on('message', (message) => {
   previous = previous.then(() =>
     handle(message).then(

@@ -37,7 +37,8 @@ export class WorkerCalls {
     });
   }
 
-  private start(): Worker {
+  /** Starts the worker now rather than with the first call, so what it loads at start is ready when that call comes. */
+  start(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(this.source, { eval: true, workerData: this.workerData() });
     worker.unref();

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { float32Tensor } from '../../electron/api/tensor';
 import { dispatchCall } from '../../electron/engine/dispatch';
 import type { Engine } from '../../electron/engine/engine';
@@ -107,5 +107,27 @@ describe('diffusion sampling jobs on the real latent DDPM', () => {
   it('refuses a timestep past the schedule, naming the field', async () => {
     const outcome = await call('diffusion.forward', { model: MODEL, image: float32Tensor([1, 1, 28, 28]), t: [1000] });
     expect(outcome).toMatchObject({ ok: false, error: { code: 'bad-input', field: 'args.t.0' } });
+  });
+});
+
+describe('noise a sampler does not use', () => {
+  let engine: Engine;
+  beforeAll(async () => {
+    engine = await realEngine();
+  });
+  afterAll(() => engine.dispose());
+
+  it('deterministic DDIM draws only the starting noise; DDIM with η > 0 and DDPM draw a step’s worth at every step', async () => {
+    const { NormalStream } = await import('../../electron/engine/diffusion');
+    const drawn = vi.spyOn(NormalStream.prototype, 'next');
+    const sample = async (sampler: unknown) => {
+      drawn.mockClear();
+      ok<Run>(await dispatchCall(engine.handlers, 'diffusion.sample', { model: MODEL, sampler, steps: 10, seed: 3, batch: 2 }, callOptions()));
+      return drawn.mock.calls.length;
+    };
+    expect(await sample({ kind: 'ddim', eta: 0 })).toBe(1);
+    expect(await sample({ kind: 'ddim', eta: 1 })).toBe(11);
+    expect(await sample({ kind: 'ddpm', variance: 'posterior' })).toBe(11);
+    drawn.mockRestore();
   });
 });

@@ -20,6 +20,11 @@ export class DdimScheduler extends PlannedScheduler<DdimOptions> {
     super(schedule, options);
   }
 
+  /** Whether a step adds noise: only where η > 0 (η = 0 is deterministic). */
+  get usesNoise(): boolean {
+    return this.options.eta > 0;
+  }
+
   /**
    * x_{t−1} = √ᾱ_prev x̂_0 + √(1 − ᾱ_prev − σ_t²) ε + σ_t z (eq. 12), with
    * σ_t(η) = η √((1 − ᾱ_prev)/(1 − ᾱ_t)) √(1 − ᾱ_t/ᾱ_prev) (eq. 16). Noise is

@@ -109,6 +109,8 @@ export function LatentScene(props: LatentSceneProps) {
   const label = props.label ?? 'Latent space';
   return (
     <div className="relative h-full w-full">
+      {/* Seen until the scene's first frame covers it: the worker's first scene loads three.js before it draws. */}
+      <p className="pointer-events-none absolute inset-0 flex items-center justify-center text-xs text-muted">Loading the 3D view…</p>
       {inPage ? (
         <Suspense fallback={null}>
           <InPageScene view={view} callbacks={inPageCallbacks} label={label} />

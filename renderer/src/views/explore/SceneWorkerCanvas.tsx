@@ -145,5 +145,6 @@ export function SceneWorkerCanvas({ view, listens, callbacks, bench, label, onFa
   }, [view.axes, view.hiddenClasses, view.markers, view.cursorBase, view.resetSignal, listens]);
   // (view.markers is often a new object each render; only its changed parts are sent.)
 
-  return <div ref={host} className="h-full w-full overflow-hidden" role="group" aria-label={label} />;
+  // Positioned, so it lies over the loading line until its first frame.
+  return <div ref={host} className="relative h-full w-full overflow-hidden" role="group" aria-label={label} />;
 }

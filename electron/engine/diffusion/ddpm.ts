@@ -51,12 +51,18 @@ export class DdpmScheduler extends PlannedScheduler<DdpmOptions> {
    * with tPrev taken from setTimesteps. The last step returns the mean alone:
    * there ᾱ_{prev} = 1, so μ̃ is x̂_0 itself.
    */
-  step(eps: Float32Array, t: number, xt: Float32Array, noise: Float32Array, x0?: Float32Array): SamplerStep {
+  /** Whether a step adds noise: always, but for the last step. */
+  get usesNoise(): boolean {
+    return true;
+  }
+
+  step(eps: Float32Array, t: number, xt: Float32Array, noise?: Float32Array, x0?: Float32Array): SamplerStep {
     const tPrev = this.plan.previous(t);
     // x̂_0 comes with ε̂ when the model predicts v or x_0 (see prediction.ts).
     const predOriginalSample = x0 ?? this.predictOriginal(eps, t, xt);
     const prevSample = this.posteriorMean(predOriginalSample, xt, t, tPrev);
     if (tPrev >= 0) {
+      if (!noise) throw new RangeError(`DDPM needs noise at timestep ${t}`);
       checkLengths(xt, noise);
       const variance = this.options.variance === 'posterior' ? this.posteriorVariance(t, tPrev) : this.coefficients(t, tPrev).beta;
       const sigma = Math.sqrt(variance);

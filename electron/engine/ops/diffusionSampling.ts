@@ -1,6 +1,6 @@
 import { ApiError } from '../../api/errors';
 import { clampedUnitBytes, float32Tensor, type Float32Tensor, type Uint8Tensor } from '../../api/tensor';
-import { createSampler, DdimScheduler, interpretOutput, NormalStream, qSample, type NoiseSchedule, type SamplerSpec } from '../diffusion';
+import { createSampler, interpretOutput, NormalStream, qSample, type NoiseSchedule, type SamplerSpec } from '../diffusion';
 import type { ModelHost } from '../models/host';
 import type { RegisteredModel } from '../models/registry';
 import { noiseScheduleOf, predictGuided } from './denoise';
@@ -207,7 +207,7 @@ export async function sampleTrajectory(host: ModelHost, space: DiffusionSpace, r
     const { eps, x0: predicted } = interpretOutput(space.schedule, prediction, output.data, t, x, space.clip);
     const given = prediction === 'epsilon' ? undefined : predicted;
     // Deterministic DDIM adds no noise: drawing it anyway cost 13 ms and 3 MB of garbage a 50-step run at batch 4 (256 px).
-    const { prevSample, predOriginalSample } = sampler instanceof DdimScheduler && !sampler.usesNoise ? sampler.step(eps, t, x, undefined, given) : sampler.step(eps, t, x, noise.next(size), given);
+    const { prevSample, predOriginalSample } = sampler.step(eps, t, x, sampler.usesNoise ? noise.next(size) : undefined, given);
     x = prevSample;
     const at = slot.get(i + 1);
     if (at !== undefined) {

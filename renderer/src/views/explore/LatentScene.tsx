@@ -97,11 +97,6 @@ export function LatentScene(props: LatentSceneProps) {
     () => ({ hover: Boolean(props.onHover), pick: Boolean(props.onPick), cursor: Boolean(props.onCursor), labels: directions.length > 0 }),
     [props.onHover, props.onPick, props.onCursor, directions.length],
   );
-  // Only the callbacks the view listens to: a scene without onCursor draws no cursor.
-  const inPageCallbacks = useMemo<SceneCallbacks>(
-    () => ({ ...callbacks, onHover: listens.hover ? callbacks.onHover : undefined, onPick: listens.pick ? callbacks.onPick : undefined, onCursor: listens.cursor ? callbacks.onCursor : undefined, onLabelAnchors: listens.labels ? onLabelAnchors : undefined }),
-    [callbacks, listens, onLabelAnchors],
-  );
   labels.current.length = directions.length;
   // The labels exist once their spans commit: place them at the anchors last reported.
   useEffect(() => placeLabels(labels.current, anchors.current), [directions]);
@@ -113,7 +108,7 @@ export function LatentScene(props: LatentSceneProps) {
       <p className="pointer-events-none absolute inset-0 flex items-center justify-center text-xs text-muted">Loading the 3D view…</p>
       {inPage ? (
         <Suspense fallback={null}>
-          <InPageScene view={view} callbacks={inPageCallbacks} label={label} />
+          <InPageScene view={view} listens={listens} callbacks={callbacks} label={label} />
         </Suspense>
       ) : (
         <SceneWorkerCanvas view={view} listens={listens} callbacks={callbacks} bench={benchOptions.bench} label={label} onFailed={() => setInPage(true)} onBench={exposeBench} />

@@ -58,6 +58,14 @@ export interface SceneBench {
   pickMs(x: number, y: number): { ms: number; hits: number };
 }
 
+/** The callbacks the view listens to: the scene answers only these (a view without onCursor gets no cursor). */
+export interface SceneListens {
+  hover: boolean;
+  pick: boolean;
+  cursor: boolean;
+  labels: boolean;
+}
+
 export interface SceneCallbacks {
   onHover?(index: number | null): void;
   onPick?(index: number, add: boolean): void;
@@ -379,7 +387,7 @@ function DirectionArrow({ encoding, axes, scale, vector }: { encoding: SceneEnco
 }
 
 /** The scene itself: the cloud, its markers, the cursor and the camera's controls. */
-export function SceneContent({ view, callbacks, bench }: { view: SceneView; callbacks: SceneCallbacks; bench?: boolean }) {
+export function SceneContent({ view, listens, callbacks, bench }: { view: SceneView; listens: SceneListens; callbacks: SceneCallbacks; bench?: boolean }) {
   const { encoding, axes, markers } = view;
   const scale = useMemo(() => sceneScale(encoding, axes), [encoding, axes]);
   const controls = useRef<OrbitControlsImpl>(null);
@@ -403,7 +411,7 @@ export function SceneContent({ view, callbacks, bench }: { view: SceneView; call
   return (
     <>
       <color attach="background" args={['#0b0d11']} />
-      <PointCloud encoding={encoding} axes={axes} hiddenClasses={view.hiddenClasses} scale={scale} onHover={callbacks.onHover} onPick={callbacks.onPick} />
+      <PointCloud encoding={encoding} axes={axes} hiddenClasses={view.hiddenClasses} scale={scale} onHover={listens.hover ? callbacks.onHover : undefined} onPick={listens.pick ? callbacks.onPick : undefined} />
       <Highlight positions={neighbors} color="#7c9cff" size={0.07} />
       <Highlight positions={selection} color="#ffffff" size={0.1} />
       <Highlight positions={hovered} color="#ffffff" size={0.08} />
@@ -415,8 +423,8 @@ export function SceneContent({ view, callbacks, bench }: { view: SceneView; call
       ))}
       {path && path.length > 1 && <Line points={path} color="#7c9cff" lineWidth={2} />}
       {directions.map((d) => <DirectionArrow key={d.name} encoding={encoding} axes={axes} scale={scale} vector={d.vector} />)}
-      {callbacks.onLabelAnchors && <DirectionAnchors tips={tips} onAnchors={callbacks.onLabelAnchors} />}
-      {view.cursorBase && callbacks.onCursor && <LatentCursor encoding={encoding} axes={axes} scale={scale} base={view.cursorBase} onCursor={callbacks.onCursor} />}
+      {listens.labels && callbacks.onLabelAnchors && <DirectionAnchors tips={tips} onAnchors={callbacks.onLabelAnchors} />}
+      {view.cursorBase && listens.cursor && callbacks.onCursor && <LatentCursor encoding={encoding} axes={axes} scale={scale} base={view.cursorBase} onCursor={callbacks.onCursor} />}
       <axesHelper args={[0.4]} />
       <OrbitControls ref={controls} makeDefault enableDamping dampingFactor={0.1} />
       <NoHoverWhileOrbiting />

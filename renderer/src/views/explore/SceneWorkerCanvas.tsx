@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
 import type { PageBench } from './LatentScene';
-import type { SceneCallbacks, SceneView } from './SceneContent';
-import { FORWARDED_EVENTS, forwardedEvent, type BenchMethod, type FromSceneWorker, type SceneListens, type SceneSize, type SceneViewData, type ToSceneWorker } from './sceneProtocol';
+import type { SceneCallbacks, SceneListens, SceneView } from './SceneContent';
+import { FORWARDED_EVENTS, forwardedEvent, type BenchMethod, type FromSceneWorker, type SceneSize, type SceneViewData, type ToSceneWorker } from './sceneProtocol';
 
 /** Whether this page can hand a canvas to a worker that draws WebGL on it. */
 export function canDrawInWorker(): boolean {

@@ -1,4 +1,4 @@
-import type { LabelAnchor, SceneBench, SceneEncoding, SceneMarkers, SceneView } from './SceneContent';
+import type { LabelAnchor, SceneBench, SceneEncoding, SceneListens, SceneMarkers, SceneView } from './SceneContent';
 
 /**
  * Messages between the page and the worker that draws its 3D scenes (sceneWorker.tsx). Both sides are this app's own
@@ -28,14 +28,6 @@ export interface ForwardedEvent {
   deltaX: number;
   deltaY: number;
   deltaMode: number;
-}
-
-/** The callbacks a scene's page listens to; the worker reports only these. */
-export interface SceneListens {
-  hover: boolean;
-  pick: boolean;
-  cursor: boolean;
-  labels: boolean;
 }
 
 export type BenchMethod = keyof SceneBench;

@@ -139,21 +139,20 @@ function render(scene: Scene, id: number) {
   const { encoding } = scene;
   const { listens, axes, hiddenClasses, cursorBase, resetSignal, selection, neighbors, hovered, imported, path, directions } = scene.view;
   if (!encoding || !listens || !axes || !hiddenClasses || !selection || !neighbors || hovered === undefined || !imported) return;
-  // Only the callbacks the page listens to (a scene without a cursor must not draw one). What the person pointed at is
-  // named with the encoding this tree draws: the page may have moved on to another model's since, and an index into
-  // the old cloud would pick the wrong image, or none, in the new one.
+  // What the person pointed at is named with the encoding this tree draws: the page may have moved on to another
+  // model's since, and an index into the old cloud would pick the wrong image, or none, in the new one.
   const { seq } = encoding;
-  const wanted: SceneCallbacks = {
-    onHover: listens.hover ? (index) => post({ type: 'hover', id, seq, index }) : undefined,
-    onPick: listens.pick ? (index, add) => post({ type: 'pick', id, seq, index, add }) : undefined,
-    onCursor: listens.cursor ? (code) => post({ type: 'cursor', id, seq, code }) : undefined,
-    onLabelAnchors: listens.labels ? (anchors) => post({ type: 'labels', id, anchors }) : undefined,
+  const callbacks: SceneCallbacks = {
+    onHover: (index) => post({ type: 'hover', id, seq, index }),
+    onPick: (index, add) => post({ type: 'pick', id, seq, index, add }),
+    onCursor: (code) => post({ type: 'cursor', id, seq, code }),
+    onLabelAnchors: (anchors) => post({ type: 'labels', id, anchors }),
     onBench: (hooks) => {
       scene.benchHooks = hooks;
     },
   };
   const view: SceneView = { encoding: encoding.data, axes, hiddenClasses, cursorBase, resetSignal, markers: { selection, neighbors, hovered, imported, path, directions } };
-  void scene.ready.then(() => scene.root.render(<SceneContent view={view} callbacks={wanted} bench={scene.bench} />));
+  void scene.ready.then(() => scene.root.render(<SceneContent view={view} listens={listens} callbacks={callbacks} bench={scene.bench} />));
 }
 
 function init(message: Extract<ToSceneWorker, { type: 'init' }>) {

@@ -80,4 +80,3 @@ export function framesWithRun(frames: readonly (Uint8Array | undefined)[] | unde
   for (let k = 0; k < count; k++) next[at + k] = run.data.subarray(k * per, (k + 1) * per);
   return next;
 }
-

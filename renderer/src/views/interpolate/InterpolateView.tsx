@@ -158,7 +158,7 @@ export function InterpolateView() {
   const [decoding, setDecoding] = useState<{ done: number; total: number }>();
   const [stopped, setStopped] = useState<string>();
   // A strip of more than one run, as far as it has come: its frames show as they are decoded, and stay if it is stopped.
-  // A strip as its runs come: one picture per frame ([channels, height, width] each), those still to come undefined.
+  // One picture per frame ([channels, height, width] each), those still to come undefined.
   const [partial, setPartial] = useState<{ frames: (Uint8Array | undefined)[]; frameShape: number[]; done: number; model: string }>();
   // Bumped by "Decode again" after a stop: the same strip asked for once more.
   const [attempt, setAttempt] = useState(0);

@@ -30,7 +30,7 @@ async function sampleWithFullDecodes(host: ModelHost, space: DiffusionSpace, req
   for (const [i, t] of timesteps.entries()) {
     const output = await predictGuided(host, space.model.manifest.id, float32Tensor([batch, ...space.sampleShape], x), new Array(batch).fill(t), null, 1);
     const { eps, x0: predicted } = interpretOutput(space.schedule, prediction, output.data, t, x, space.clip);
-    const { prevSample, predOriginalSample } = sampler.step(eps, t, x, noise.next(size), prediction === 'epsilon' ? undefined : predicted);
+    const { prevSample, predOriginalSample } = sampler.step(eps, t, x, sampler.usesNoise ? noise.next(size) : undefined, prediction === 'epsilon' ? undefined : predicted);
     x = prevSample;
     raw.set(x, (i + 1) * size);
     const [a, b] = await Promise.all([space.toImages(x, batch), space.toImages(predOriginalSample, batch)]);

@@ -7,9 +7,10 @@ Run: OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 models/train/trai
 Data: node scripts/emoji-dataset.mjs first.
 
 The generator's classes are the StyleGAN-style fixtures' (tests/fixtures/models/build_fixtures.py: Mapping, Synthesis,
-Generator), which the app's tests already run and differentiate, at 128 channels down to 32 at 64 px, z and w of 128.
+Generator), which the app's tests already run and differentiate, at 128 channels down to 16 at 64 px, z and w of 128
+(trained with the same arithmetic unfused, which a CPU runs faster).
 Discriminator: residual blocks with minibatch standard deviation, as StyleGAN2's. Loss: non-saturating logistic with
-lazy R1 (gamma 0.5, every 16 steps), Adam 2e-4 (0, 0.99), batch 32, mirrored reals, EMA of the generator over 10k
+lazy R1 (gamma 0.5, every 16 steps), Adam 2e-4 (0, 0.99; the style affines 1e-3), batch 32, mirrored reals, EMA of the generator over 10k
 images. Not StyleGAN2's 0.0025: that rate assumes equalized-learning-rate weights (stored at unit variance), and only
 the mapping network's are; at 0.0025 and batch 64 with R1 the generator's images grew to |x| ~ 2,000 within 10 steps
 and the losses to 1e5 (on the GPU machine and on a CPU alike), while 2e-4 stayed bounded. The RGB layers start scaled
@@ -31,9 +32,52 @@ MID = "emoji-gan"
 Z = W = 128
 RESOLUTIONS = [8, 16, 32, 64]
 DEVICE = train_device()
-CHANNELS = {4: 128, 8: 128, 16: 128, 32: 64, 64: 32}
+# Narrow at the high resolutions, where a step's cost is: on 2 CPU cores a training step at batch 32 takes 0.9 s
+# against 2.1 s with {16: 128, 32: 64, 64: 32}, and the exported graphs stay small (0.76 M generator parameters).
+CHANNELS = {4: 128, 8: 128, 16: 64, 32: 32, 64: 16}
 LR = 2e-4
+# The style affines are stored at unit variance and scaled at run time (equalized learning rate), so 2e-4 would move
+# them 50x more slowly, relative to their size, than the convolutions' weights; StyleGAN2 trains them at its full rate.
+AFFINE_LR = 1e-3
 RGB_INIT_GAIN = 0.25
+
+
+def unfused_modulated_conv(x, weight, styles, demodulate=True, padding=1):
+    """The fixtures' modulated convolution, the same arithmetic without per-sample weights: the input is scaled by the
+    styles, convolved with the shared weight and the output scaled by the demodulation factors. On a CPU it runs a
+    batch 3.5x faster than the grouped convolution (which the exported graphs keep, as the fixtures' do)."""
+    n = x.shape[0]
+    y = F.conv2d(x * styles.reshape(n, -1, 1, 1), weight, padding=padding)
+    if demodulate:
+        y = y * ((weight[None] * styles.reshape(n, 1, -1, 1, 1)).square().sum(dim=[2, 3, 4]) + 1e-8).rsqrt().reshape(n, -1, 1, 1)
+    return y
+
+
+FUSED_MODULATED_CONV = sg.modulated_conv
+
+
+def training_convolutions(on=True):
+    """Swaps in the unfused modulated convolution for training, and the fused one back for the export."""
+    sg.modulated_conv = unfused_modulated_conv if on else FUSED_MODULATED_CONV
+
+
+def generator_optimizer(G):
+    affine = [p for n, p in G.named_parameters() if ".affine." in n]
+    rest = [p for n, p in G.named_parameters() if ".affine." not in n]
+    return torch.optim.Adam([{"params": rest, "lr": LR}, {"params": affine, "lr": AFFINE_LR}], betas=(0.0, 0.99))
+
+
+def sample_grid(G, path, psi=0.7, n=32):
+    """A grid of the EMA generator's samples at truncation psi, written beside the checkpoint to follow a run."""
+    import numpy as np
+    from PIL import Image
+    with torch.no_grad():
+        g = torch.Generator().manual_seed(99)
+        w_avg = G.mapping(torch.randn(4096, Z, generator=g)).mean(0)
+        w = w_avg + psi * (G.mapping(torch.randn(n, Z, generator=g)) - w_avg)
+        x = G.synthesis(w[:, None].repeat(1, G.synthesis.num_ws, 1))
+    x = ((x.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy()
+    Image.fromarray(x.reshape(4, n // 4, 64, 64, 3).transpose(0, 2, 1, 3, 4).reshape(4 * 64, n // 4 * 64, 3)).save(path)
 
 
 class DBlock(nn.Module):
@@ -85,6 +129,7 @@ def make_generator():
 
 def export(G, E, xte, seconds, kimg, device="cpu (2 cores)", batch=32):
     d = model_dir(MID)
+    training_convolutions(False)
     G, E, xte = G.cpu().eval(), E.cpu(), xte.cpu()
     g = torch.Generator().manual_seed(1234)
     z1, z4 = torch.randn(1, Z, generator=g), torch.randn(4, Z, generator=g)
@@ -148,6 +193,20 @@ def train_encoder(G, xtr, gen, steps):
     return E.eval()
 
 
+def save_resume():
+    """The committed copy a fresh clone goes on from: the generator, its EMA and the discriminator in float16, without
+    Adam's moments (which a resumed run warms up again), the sampler's state, images shown and time."""
+    ck = load_ckpt("emoji_gan.pt")
+    if not ck:
+        raise SystemExit("no emoji_gan.pt checkpoint to save")
+    half = lambda sd: {k: v.half() if v.is_floating_point() else v for k, v in sd.items()}
+    path = os.path.join(ROOT, "models", "train", "resume", "emoji_gan.pt")
+    keep = {k: ck[k] for k in ("device", "bs") if k in ck}
+    torch.save({"G": half(ck["G"]), "D": half(ck["D"]), "G_ema": half(ck["G_ema"]), "gen": ck["gen"], "shown": ck["shown"],
+                "seconds": ck["seconds"], **keep}, path)
+    log(f"saved {path} at {ck['shown'] / 1000:.1f} kimg ({os.path.getsize(path) / 1e6:.1f} MB)")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--kimg", type=int, default=2000, help="thousands of real images shown to the discriminator")
@@ -156,14 +215,17 @@ def main():
     ap.add_argument("--enc-steps", type=int, default=3000)
     ap.add_argument("--export-only", action="store_true")
     ap.add_argument("--no-export", action="store_true", help="train (GAN, then encoder) and checkpoint, export later (a GPU machine's torch)")
+    ap.add_argument("--save-resume", action="store_true", help="write the latest checkpoint's weights to models/train/resume/ (float16, no Adam state) and stop")
     args = ap.parse_args()
     setup(SEED)
+    if args.save_resume:
+        return save_resume()
     xtr, _, _ = load_split("train")
     xte, _, _ = load_split("test")
     xtr = xtr.to(DEVICE)
     G, D = make_generator().to(DEVICE), Discriminator().to(DEVICE)
     ema = EMA(G, 0.5 ** (args.bs / 10_000))          # half-life of 10k images, as StyleGAN2's
-    optG = torch.optim.Adam(G.parameters(), lr=LR, betas=(0.0, 0.99))
+    optG = generator_optimizer(G)
     optD = torch.optim.Adam(D.parameters(), lr=LR, betas=(0.0, 0.99))
     gen = torch.Generator().manual_seed(SEED)
     ck = load_ckpt("emoji_gan.pt")
@@ -181,11 +243,14 @@ def main():
         log(f"resumed at {shown / 1000:.1f} kimg, {timer.total():.0f}s trained")
 
     def checkpoint(encoder=None):
+        sample_grid(ema.model, os.path.join(ROOT, "models", "train", "checkpoints", "emoji_gan-samples.png"))
         save_ckpt("emoji_gan.pt", {"G": G.state_dict(), "D": D.state_dict(), "G_ema": ema.model.state_dict(), "optG": optG.state_dict(),
                                    "optD": optD.state_dict(), "gen": gen.get_state(), "shown": shown, "seconds": timer.total(),
                                    "device": devices, "bs": args.bs, **({"E": encoder.state_dict()} if encoder is not None else {})})
 
     clock, step = WallClock(args.minutes, checkpoint), 0
+    if not args.export_only:
+        training_convolutions()
     while not args.export_only and shown < args.kimg * 1000:
         real = xtr[torch.randint(0, len(xtr), (args.bs,), generator=gen).to(DEVICE)]
         real = torch.where((torch.rand(args.bs, generator=gen) < 0.5).to(DEVICE)[:, None, None, None], real.flip(3), real)

@@ -110,12 +110,13 @@ class Discriminator(nn.Module):
 
 
 class Encoder(nn.Module):
-    """Image -> z, for inversion warm starts."""
+    """Image -> z, for inversion warm starts: 0.44 M parameters (1.8 MB), since the bundled models share a 60 MB budget
+    and a warm start needs only to land near the image (the inversion's own steps do the rest)."""
     def __init__(self):
         super().__init__()
         self.body = nn.Sequential(nn.Conv2d(3, 32, 4, 2, 1), nn.LeakyReLU(0.2), nn.Conv2d(32, 64, 4, 2, 1), nn.LeakyReLU(0.2),
-                                  nn.Conv2d(64, 128, 4, 2, 1), nn.LeakyReLU(0.2), nn.Conv2d(128, 128, 4, 2, 1), nn.LeakyReLU(0.2), nn.Flatten())
-        self.fc = nn.Sequential(nn.Linear(128 * 16, 256), nn.LeakyReLU(0.2), nn.Linear(256, Z))
+                                  nn.Conv2d(64, 128, 4, 2, 1), nn.LeakyReLU(0.2), nn.Conv2d(128, 64, 4, 2, 1), nn.LeakyReLU(0.2), nn.Flatten())
+        self.fc = nn.Sequential(nn.Linear(64 * 16, 128), nn.LeakyReLU(0.2), nn.Linear(128, Z))
 
     def forward(self, x):
         return self.fc(self.body(x))
@@ -167,8 +168,10 @@ def export(G, E, xte, seconds, kimg, device="cpu (2 cores)", batch=32):
         "training": {"data": "emoji-64 train split (scripts/emoji-dataset.mjs)", "script": "models/train/train_emoji_gan.py", "seed": SEED,
                      "kimg": kimg, "seconds": int(round(seconds)), "torch": torch.__version__.split("a")[0].split("+")[0], "device": device,
                      "params": params, "loss": "non-saturating logistic, lazy R1 gamma 0.5; encoder |E(G(z)) - z|^2 + 0.05 |G(E(x)) - x|^2",
-                     "optimizer": f"Adam {LR} (0, 0.99), batch {batch}, EMA over 10k images"},
+                     "optimizer": f"Adam {LR} (0, 0.99; the style affines {AFFINE_LR}), batch {batch}, EMA over 10k images"},
         "metrics": {"params": params, "onnxBytes": sum(sizes.values())},
+        # The classifier that reads its pictures in Edit and Invert (the app refuses a named classifier it lacks).
+        **({"classifier": "emoji-classifier"} if os.path.exists(os.path.join(ROOT, "models", "emoji-classifier", "manifest.json")) else {}),
     })
     log(f"exported {MID}: {params} generator parameters, {sum(sizes.values())} bytes")
 

@@ -76,6 +76,14 @@ test('a user’s StyleGAN-style generator with no inversion graph: added, differ
 
     // The same model in W+: the synthesis graph is differentiated, the search starts at w_avg, and it fits closer than z.
     await page.getByLabel('Space').selectOption('w+');
+    // Its choice reads in full (it was cut to "w+ (10 × 6" once): the text, its padding and the arrow fit the box.
+    const spaceFits = await page.getByLabel('Space').evaluate((select: HTMLSelectElement) => {
+      const style = getComputedStyle(select);
+      const context = document.createElement('canvas').getContext('2d')!;
+      context.font = style.font;
+      return context.measureText(select.selectedOptions[0]!.text).width + parseFloat(style.paddingLeft) + parseFloat(style.paddingRight) + 20 <= select.clientWidth;
+    });
+    expect(spaceFits).toBe(true);
     await page.getByRole('button', { name: 'Invert', exact: true }).click();
     await expect(page.getByTestId('code-space')).toHaveText('code in w+ [10 × 64]', { timeout: 90_000 });
     const psnrWPlus = Number((await page.getByTestId('psnr').textContent())!.match(/[\d.]+/)![0]);

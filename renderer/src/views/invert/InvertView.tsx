@@ -173,7 +173,7 @@ export function InvertView() {
           {featureOptions.length > 1 && settings.perceptual > 0 && (
             <label className="flex items-center justify-between gap-2 text-sm" title="The classifier whose features the perceptual term compares">
               <span className="text-muted">Features of</span>
-              <select value={features?.id} onChange={(e) => setChosenFeatures(e.target.value)} aria-label="Perceptual classifier" className="w-32 rounded border border-line bg-panel-raised px-2 py-1">
+              <select value={features?.id} onChange={(e) => setChosenFeatures(e.target.value)} aria-label="Perceptual classifier" className="w-40 rounded border border-line bg-panel-raised px-2 py-1">
                 {featureOptions.map((m) => (
                   <option key={m.id} value={m.id}>
                     {m.name}
@@ -185,7 +185,7 @@ export function InvertView() {
           {summary?.style && (
             <label className="flex items-center justify-between gap-2 text-sm" title="z: the prior's code; w: one style for every layer, starting at the average style; w+: a style per layer, the most faithful and the least editable">
               <span className="text-muted">Space</span>
-              <select value={settings.space} onChange={(e) => setSettings({ space: e.target.value as 'z' | 'w' | 'w+' })} aria-label="Space" className="w-32 rounded border border-line bg-panel-raised px-2 py-1">
+              <select value={settings.space} onChange={(e) => setSettings({ space: e.target.value as 'z' | 'w' | 'w+' })} aria-label="Space" className="w-40 rounded border border-line bg-panel-raised px-2 py-1">
                 <option value="z">z</option>
                 <option value="w">w</option>
                 <option value="w+">w+ ({summary.style.numWs} × {summary.style.wDim})</option>

@@ -28,6 +28,13 @@ export function decodedPreviewsFit(msPerImage: number, steps: number, batch: num
   return (2 * steps + 1) * batch * msPerImage <= budgetMs;
 }
 
+/**
+ * The decoder's timing is repeated up to TIMING_ROUNDS times while the rounds so far took under TIMING_BUDGET_MS: a
+ * small decoder (8 images at 28 px: about 11 ms) is timed three times, a large one (8 at 256 px: over half a second) once.
+ */
+export const TIMING_ROUNDS = 3;
+export const TIMING_BUDGET_MS = 250;
+
 /** Samples of N(0, I) in model space the projection is fitted on, and their seed (fixed, so a fit is reproducible). */
 const FIT_SAMPLES = 16;
 const FIT_SEED = 20_240_607;
@@ -129,9 +136,17 @@ export async function fitLinearPreview(
   const half = (FIT_SAMPLES / 2) * c * plane;
   const decoded = new Float32Array(FIT_SAMPLES * image.channels * image.height * image.width);
   decoded.set(await decode(x.subarray(0, half), FIT_SAMPLES / 2));
-  const started = performance.now();
-  decoded.set(await decode(x.subarray(half), FIT_SAMPLES / 2), decoded.length / 2);
-  const decodeMsPerImage = (performance.now() - started) / (FIT_SAMPLES / 2);
+  // Timed again while that stays cheap, keeping the fastest: one decode slowed by another process (a busy machine)
+  // read 7× the 1.4 ms of fmnist-vae-spatial and turned its 28 px previews into 7×7 projections for the session.
+  let decodeMsPerImage = Infinity;
+  for (let round = 0, spent = 0; round < TIMING_ROUNDS && spent < TIMING_BUDGET_MS; round++) {
+    const started = performance.now();
+    const images = await decode(x.subarray(half), FIT_SAMPLES / 2);
+    const ms = performance.now() - started;
+    if (round === 0) decoded.set(images, decoded.length / 2);
+    spent += ms;
+    decodeMsPerImage = Math.min(decodeMsPerImage, ms / (FIT_SAMPLES / 2));
+  }
   const target = averagePool(decoded, FIT_SAMPLES, image.channels, image.height, image.width, image.height / h);
   const k = c + 1;
   // Normal equations XᵀX w = Xᵀy, with a whisper of ridge so a dead latent channel cannot make XᵀX singular.

@@ -130,6 +130,20 @@ def load_ckpt(name):
     return None
 
 
+def save_resume(name, halved, kept):
+    """Writes the committed copy of checkpoints/<name> that a fresh clone goes on from (resume/<name>): the state dicts
+    named in `halved` in float16, the entries named in `kept` as they are, and no Adam moments (a resumed run warms
+    them up again); returns the checkpoint."""
+    ck = load_ckpt(name)
+    if not ck:
+        raise SystemExit(f"no {name} checkpoint to save")
+    half = lambda sd: {k: v.half() if v.is_floating_point() else v for k, v in sd.items()}
+    path = os.path.join(RESUME, name)
+    torch.save({**{k: half(ck[k]) for k in halved}, **{k: ck[k] for k in kept if k in ck}}, path)
+    log(f"saved {path} ({os.path.getsize(path) / 1e6:.1f} MB)")
+    return ck
+
+
 class EMA:
     def __init__(self, model, decay=0.999):
         import copy

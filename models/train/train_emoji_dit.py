@@ -20,6 +20,7 @@ import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
 from common import (EMA, MODELS, ROOT, Timer, WallClock, count_params, device_history, device_name, export_onnx, io_spec, log, model_dir, parity_case,
                     save_ckpt, load_ckpt, setup, timestep_embedding, train_device, write_json, write_manifest)
+from common import save_resume as common_save_resume
 from train_emoji_vae import LATENT, from_exported, load_split
 
 SEED = 12
@@ -164,15 +165,9 @@ def export(net, scale, seconds, steps, category_names, system_names, weights="em
 
 def save_resume():
     """The committed copy a fresh clone goes on from: weights and EMA in float16 (7.6 MB instead of 23 MB with Adam's
-    moments, which a resumed run rebuilds during a fresh warm-up), the sampler's state, the step and the time."""
-    ck = load_ckpt("emoji_dit.pt")
-    if not ck:
-        raise SystemExit("no emoji_dit.pt checkpoint to save")
-    half = lambda sd: {k: v.half() if v.is_floating_point() else v for k, v in sd.items()}
-    path = os.path.join(ROOT, "models", "train", "resume", "emoji_dit.pt")
-    keep = {k: ck[k] for k in ("device", "bs") if k in ck}
-    torch.save({"net": half(ck["net"]), "ema": half(ck["ema"]), "gen": ck["gen"], "step": ck["step"], "seconds": ck["seconds"], "patch": ck.get("patch", 2), **keep}, path)
-    log(f"saved {path} at step {ck['step']} ({os.path.getsize(path) / 1e6:.1f} MB)")
+    moments), the sampler's state, the step and the time."""
+    ck = common_save_resume("emoji_dit.pt", ("net", "ema"), ("gen", "step", "seconds", "patch", "device", "bs"))
+    log(f"at step {ck['step']}")
 
 
 def main():

@@ -22,6 +22,7 @@ import argparse, math, os, sys
 import torch, torch.nn as nn, torch.nn.functional as F
 from common import (EMA, ROOT, Timer, WallClock, count_params, device_history, device_name, export_onnx, io_spec, log, model_dir, parity_case, save_ckpt,
                     load_ckpt, setup, train_device, write_json, write_manifest)
+from common import save_resume as common_save_resume
 from train_emoji_vae import load_split
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures", "models"))
@@ -197,17 +198,10 @@ def train_encoder(G, xtr, gen, steps):
 
 
 def save_resume():
-    """The committed copy a fresh clone goes on from: the generator, its EMA and the discriminator in float16, without
-    Adam's moments (which a resumed run warms up again), the sampler's state, images shown and time."""
-    ck = load_ckpt("emoji_gan.pt")
-    if not ck:
-        raise SystemExit("no emoji_gan.pt checkpoint to save")
-    half = lambda sd: {k: v.half() if v.is_floating_point() else v for k, v in sd.items()}
-    path = os.path.join(ROOT, "models", "train", "resume", "emoji_gan.pt")
-    keep = {k: ck[k] for k in ("device", "bs") if k in ck}
-    torch.save({"G": half(ck["G"]), "D": half(ck["D"]), "G_ema": half(ck["G_ema"]), "gen": ck["gen"], "shown": ck["shown"],
-                "seconds": ck["seconds"], **keep}, path)
-    log(f"saved {path} at {ck['shown'] / 1000:.1f} kimg ({os.path.getsize(path) / 1e6:.1f} MB)")
+    """The committed copy a fresh clone goes on from: the generator, its EMA and the discriminator in float16, the
+    sampler's state, images shown and time."""
+    ck = common_save_resume("emoji_gan.pt", ("G", "D", "G_ema"), ("gen", "shown", "seconds", "device", "bs"))
+    log(f"at {ck['shown'] / 1000:.1f} kimg")
 
 
 def main():

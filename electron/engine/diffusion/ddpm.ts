@@ -46,16 +46,16 @@ export class DdpmScheduler extends PlannedScheduler<DdpmOptions> {
     return ((1 - alphaBarPrev) / (1 - alphaBar)) * beta;
   }
 
-  /**
-   * x_{t−1} = μ̃_t(x_t, x̂_0) + σ_t z (Algorithm 2; μ̃ at x̂_0 is eq. 11's μ_θ),
-   * with tPrev taken from setTimesteps. The last step returns the mean alone:
-   * there ᾱ_{prev} = 1, so μ̃ is x̂_0 itself.
-   */
   /** Whether a step adds noise: always, but for the last step. */
   get usesNoise(): boolean {
     return true;
   }
 
+  /**
+   * x_{t−1} = μ̃_t(x_t, x̂_0) + σ_t z (Algorithm 2; μ̃ at x̂_0 is eq. 11's μ_θ),
+   * with tPrev taken from setTimesteps. The last step returns the mean alone:
+   * there ᾱ_{prev} = 1, so μ̃ is x̂_0 itself.
+   */
   step(eps: Float32Array, t: number, xt: Float32Array, noise?: Float32Array, x0?: Float32Array): SamplerStep {
     const tPrev = this.plan.previous(t);
     // x̂_0 comes with ε̂ when the model predicts v or x_0 (see prediction.ts).

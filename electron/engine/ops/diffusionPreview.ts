@@ -137,7 +137,7 @@ export async function fitLinearPreview(
   const decoded = new Float32Array(FIT_SAMPLES * image.channels * image.height * image.width);
   decoded.set(await decode(x.subarray(0, half), FIT_SAMPLES / 2));
   // Timed again while that stays cheap, keeping the fastest: one decode slowed by another process (a busy machine)
-  // read 7× the 1.4 ms of fmnist-vae-spatial and turned its 28 px previews into 7×7 projections for the session.
+  // read over 7× the 1.4 ms of fmnist-vae-spatial and turned its 28 px previews into 7×7 projections for the session.
   let decodeMsPerImage = Infinity;
   for (let round = 0, spent = 0; round < TIMING_ROUNDS && spent < TIMING_BUDGET_MS; round++) {
     const started = performance.now();

@@ -246,8 +246,7 @@ def main():
                                    "device": devices, "bs": args.bs, **({"E": encoder.state_dict()} if encoder is not None else {})})
 
     clock, step = WallClock(args.minutes, checkpoint), 0
-    if not args.export_only:
-        training_convolutions()
+    training_convolutions()                 # for the GAN and the encoder alike; export() puts the fused one back
     while not args.export_only and shown < args.kimg * 1000:
         real = xtr[torch.randint(0, len(xtr), (args.bs,), generator=gen).to(DEVICE)]
         real = torch.where((torch.rand(args.bs, generator=gen) < 0.5).to(DEVICE)[:, None, None, None], real.flip(3), real)
